@@ -1,0 +1,71 @@
+namespace RnnGen;
+
+// The declaration attributes read by the RnnGen source generator. Layers apply in declaration order.
+
+/// <summary>Marks a <c>partial class</c> as a recurrent network whose code RnnGen generates at compile time.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class RnnModelAttribute : Attribute
+{
+    /// <summary>Floats per input step. Omit (0) when the first layer is an <see cref="EmbeddingAttribute"/>.</summary>
+    public int InputSize { get; set; }
+    /// <summary>Longest sequence <c>Forward</c> accepts; buffers for BPTT are sized for it.</summary>
+    public int MaxSteps { get; set; }
+    /// <summary>The loss <c>Backward</c> computes.</summary>
+    public LossKind Loss { get; set; } = LossKind.MeanSquaredError;
+    /// <summary>How per-element losses are combined.</summary>
+    public Reduction Reduction { get; set; } = Reduction.Mean;
+    /// <summary>Every step produces an output, or only the last.</summary>
+    public OutputMode Output { get; set; } = OutputMode.EveryStep;
+}
+
+/// <summary>Token id → learned vector of <paramref name="width"/> floats. Must be the first layer.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class EmbeddingAttribute(int vocabulary, int width) : Attribute
+{
+    /// <summary>Number of distinct token ids (0 … vocabulary−1).</summary>
+    public int Vocabulary { get; } = vocabulary;
+    /// <summary>Floats per embedded token.</summary>
+    public int Width { get; } = width;
+}
+
+/// <summary>Elman recurrent layer: h' = act(W_ih·x + b_ih + W_hh·h + b_hh).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class RnnAttribute(int hidden) : Attribute
+{
+    /// <summary>Hidden units per direction.</summary>
+    public int Hidden { get; } = hidden;
+    /// <summary><see cref="RnnGen.Activation.Tanh"/> (default) or <see cref="RnnGen.Activation.Relu"/>.</summary>
+    public Activation Activation { get; set; } = Activation.Tanh;
+    /// <summary>Also run the sequence backwards; each step's output is forward‖backward.</summary>
+    public bool Bidirectional { get; set; }
+}
+
+/// <summary>LSTM layer with PyTorch's equations and gate order (i, f, g, o).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class LstmAttribute(int hidden) : Attribute
+{
+    /// <summary>Hidden units per direction.</summary>
+    public int Hidden { get; } = hidden;
+    /// <summary>Also run the sequence backwards; each step's output is forward‖backward.</summary>
+    public bool Bidirectional { get; set; }
+}
+
+/// <summary>GRU layer with PyTorch's equations and gate order (r, z, n).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class GruAttribute(int hidden) : Attribute
+{
+    /// <summary>Hidden units per direction.</summary>
+    public int Hidden { get; } = hidden;
+    /// <summary>Also run the sequence backwards; each step's output is forward‖backward.</summary>
+    public bool Bidirectional { get; set; }
+}
+
+/// <summary>Affine layer applied at every step: y = act(W·x + b).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class DenseAttribute(int units, Activation activation = Activation.Identity) : Attribute
+{
+    /// <summary>Output units.</summary>
+    public int Units { get; } = units;
+    /// <summary>Element-wise activation; <see cref="RnnGen.Activation.Softmax"/> only on the final layer.</summary>
+    public Activation Activation { get; } = activation;
+}

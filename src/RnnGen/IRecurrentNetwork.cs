@@ -1,0 +1,96 @@
+namespace RnnGen;
+
+/// <summary>
+/// What every RnnGen network offers — the reference runtime (<see cref="ReferenceNetwork"/>) and every generated
+/// model alike — so that a trainer, a benchmark or a parity check can take either.
+/// </summary>
+/// <remarks>
+/// <para><b>State.</b> <see cref="State"/> is the recurrent state carried between calls: <see cref="Step(ReadOnlySpan{float}, Span{float})"/>
+/// reads and updates it; <see cref="Forward(ReadOnlySpan{float}, int, Span{float})"/> starts a new sequence from
+/// the zero state; <see cref="ForwardContinue(ReadOnlySpan{float}, int, Span{float})"/> starts from
+/// <see cref="State"/> (truncated BPTT: the gradient stops at the chunk edge, like PyTorch's <c>detach()</c>);
+/// both leave the final state in <see cref="State"/>. To start from a given state, write it into
+/// <see cref="State"/> and call <c>ForwardContinue</c>.</para>
+/// <para><b>Layouts.</b> Inputs are row-major [steps × InputSize]; outputs [steps × OutputSize], or
+/// [1 × OutputSize] in <see cref="OutputMode.LastStep"/> mode. Targets have the outputs' shape, or one class id
+/// per output step for cross-entropy.</para>
+/// <para><b>Threads.</b> An instance is not thread-safe: one thread at a time.</para>
+/// </remarks>
+public interface IRecurrentNetwork
+{
+    /// <summary>The network this instance computes.</summary>
+    NetworkSpec Spec { get; }
+
+    /// <summary>Floats per input step (0 for token models).</summary>
+    int InputSize { get; }
+
+    /// <summary>Floats per output step.</summary>
+    int OutputSize { get; }
+
+    /// <summary>The longest sequence accepted.</summary>
+    int MaxSteps { get; }
+
+    /// <summary>Floats in <see cref="Parameters"/>.</summary>
+    int ParameterCount { get; }
+
+    /// <summary>Floats in <see cref="State"/>.</summary>
+    int StateSize { get; }
+
+    /// <summary>The flat parameter buffer (layout: <see cref="NetworkSpec.ParameterLayout"/>).</summary>
+    Span<float> Parameters { get; }
+
+    /// <summary>dLoss/dParameters, accumulated by <c>Backward</c> until <see cref="ZeroGradients"/>.</summary>
+    Span<float> Gradients { get; }
+
+    /// <summary>The recurrent state carried between calls.</summary>
+    Span<float> State { get; }
+
+    /// <summary>dLoss/dInputs of the last <c>Backward</c>, [steps × InputSize] (empty for token models).</summary>
+    ReadOnlySpan<float> InputGradients { get; }
+
+    /// <summary>dLoss/d(initial state) of the last <c>Backward</c>, <see cref="StateSize"/> floats.</summary>
+    ReadOnlySpan<float> InitialStateGradients { get; }
+
+    /// <summary>PyTorch's default initialisation from <paramref name="seed"/>.</summary>
+    void InitializeParameters(int seed);
+
+    /// <summary>Loads parameters saved with PyTorch's names (see <see cref="NetworkSpec.ParameterLayout"/>).</summary>
+    void LoadSafetensors(string path);
+
+    /// <summary>Loads parameters, reading the tensor that <paramref name="nameMap"/> gives for each of our names
+    /// (names not in the map are looked up as they are).</summary>
+    void LoadSafetensors(string path, IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false);
+
+    /// <summary>Saves parameters with PyTorch's names (written to a temporary file, then renamed).</summary>
+    void SaveSafetensors(string path);
+
+    /// <summary>Sets <see cref="State"/> to zero.</summary>
+    void ResetState();
+
+    /// <summary>Advances <see cref="State"/> by one input step and writes that step's output.</summary>
+    void Step(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>Advances <see cref="State"/> by one token (Embedding models).</summary>
+    void Step(int token, Span<float> output);
+
+    /// <summary>Runs a new sequence from the zero state and records what <c>Backward</c> needs.</summary>
+    void Forward(ReadOnlySpan<float> inputs, int steps, Span<float> outputs);
+
+    /// <summary>Runs a new token sequence from the zero state (Embedding models).</summary>
+    void Forward(ReadOnlySpan<int> tokens, int steps, Span<float> outputs);
+
+    /// <summary>Runs a sequence chunk from the current <see cref="State"/> (truncated BPTT).</summary>
+    void ForwardContinue(ReadOnlySpan<float> inputs, int steps, Span<float> outputs);
+
+    /// <summary>Runs a token chunk from the current <see cref="State"/> (truncated BPTT, Embedding models).</summary>
+    void ForwardContinue(ReadOnlySpan<int> tokens, int steps, Span<float> outputs);
+
+    /// <summary>BPTT through the last forward pass: returns the loss and accumulates into <see cref="Gradients"/>.</summary>
+    float Backward(ReadOnlySpan<float> targets);
+
+    /// <summary>BPTT for cross-entropy over class ids, one per output step.</summary>
+    float Backward(ReadOnlySpan<int> classIds);
+
+    /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
+    void ZeroGradients();
+}

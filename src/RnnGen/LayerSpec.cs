@@ -1,0 +1,62 @@
+namespace RnnGen;
+
+/// <summary>
+/// One layer of a <see cref="NetworkSpec"/>. Create layers with the factory methods
+/// (<see cref="Lstm"/>, <see cref="Dense"/>, …); <see cref="NetworkSpec"/> validates them as a whole.
+/// </summary>
+public sealed record LayerSpec
+{
+    /// <summary>The kind of layer.</summary>
+    public LayerKind Kind { get; init; }
+
+    /// <summary>Hidden units per direction (recurrent), output units (Dense) or vector width (Embedding).</summary>
+    public int Size { get; init; }
+
+    /// <summary>Activation: Tanh or Relu for <see cref="LayerKind.Rnn"/>, any for <see cref="LayerKind.Dense"/>;
+    /// LSTM and GRU use their fixed equations (Tanh here); Embedding is Identity.</summary>
+    public Activation Activation { get; init; }
+
+    /// <summary>Recurrent layers only: run the sequence in both directions and concatenate (forward‖backward).</summary>
+    public bool Bidirectional { get; init; }
+
+    /// <summary>Embedding only: the number of distinct token ids.</summary>
+    public int Vocabulary { get; init; }
+
+    /// <summary>An embedding of <paramref name="vocabulary"/> token ids into vectors of <paramref name="width"/> floats.</summary>
+    public static LayerSpec Embedding(int vocabulary, int width) =>
+        new() { Kind = LayerKind.Embedding, Size = width, Vocabulary = vocabulary, Activation = Activation.Identity };
+
+    /// <summary>An Elman RNN layer with <paramref name="hidden"/> units per direction.</summary>
+    public static LayerSpec Rnn(int hidden, Activation activation = Activation.Tanh, bool bidirectional = false) =>
+        new() { Kind = LayerKind.Rnn, Size = hidden, Activation = activation, Bidirectional = bidirectional };
+
+    /// <summary>An LSTM layer with <paramref name="hidden"/> units per direction.</summary>
+    public static LayerSpec Lstm(int hidden, bool bidirectional = false) =>
+        new() { Kind = LayerKind.Lstm, Size = hidden, Activation = Activation.Tanh, Bidirectional = bidirectional };
+
+    /// <summary>A GRU layer with <paramref name="hidden"/> units per direction.</summary>
+    public static LayerSpec Gru(int hidden, bool bidirectional = false) =>
+        new() { Kind = LayerKind.Gru, Size = hidden, Activation = Activation.Tanh, Bidirectional = bidirectional };
+
+    /// <summary>A dense layer with <paramref name="units"/> outputs.</summary>
+    public static LayerSpec Dense(int units, Activation activation = Activation.Identity) =>
+        new() { Kind = LayerKind.Dense, Size = units, Activation = activation };
+
+    /// <summary>True for Rnn, LSTM and GRU.</summary>
+    public bool IsRecurrent => Kind is LayerKind.Rnn or LayerKind.Lstm or LayerKind.Gru;
+
+    /// <summary>1 or 2 (bidirectional).</summary>
+    public int Directions => IsRecurrent && Bidirectional ? 2 : 1;
+
+    /// <summary>Floats this layer emits per step (2·Size when bidirectional).</summary>
+    public int OutputWidth => Size * Directions;
+
+    /// <summary>Gate blocks stacked in the recurrent weight matrices: 1 (Rnn), 4 (LSTM: i,f,g,o), 3 (GRU: r,z,n).</summary>
+    public int GateCount => Kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, LayerKind.Rnn => 1, _ => 0 };
+
+    /// <summary>Recurrent state floats per direction: h, plus c for LSTM.</summary>
+    public int StateWidthPerDirection => Kind switch { LayerKind.Lstm => 2 * Size, LayerKind.Gru or LayerKind.Rnn => Size, _ => 0 };
+
+    /// <summary>Recurrent state floats of the whole layer.</summary>
+    public int StateWidth => StateWidthPerDirection * Directions;
+}

@@ -1,0 +1,132 @@
+using System.Collections;
+
+namespace RnnGen;
+
+/// <summary>
+/// One named tensor inside a network's flat parameter buffer. <see cref="Name"/> is the PyTorch
+/// <c>state_dict</c> key (<c>layers.{i}.weight_ih_l0</c>, …); rows are contiguous (row-major, like PyTorch).
+/// </summary>
+/// <param name="Name">PyTorch state_dict key, e.g. <c>layers.0.weight_hh_l0_reverse</c>.</param>
+/// <param name="Layer">Index of the declared layer that owns it.</param>
+/// <param name="Offset">First float of the tensor in the flat buffer.</param>
+/// <param name="Rows">First dimension.</param>
+/// <param name="Columns">Second dimension, or 0 for a vector.</param>
+public readonly record struct ParameterTensor(string Name, int Layer, int Offset, int Rows, int Columns)
+{
+    /// <summary>Number of floats.</summary>
+    public int Length => Columns == 0 ? Rows : Rows * Columns;
+
+    /// <summary>The shape as PyTorch reports it: [Rows] or [Rows, Columns].</summary>
+    public int[] Shape => Columns == 0 ? [Rows] : [Rows, Columns];
+
+    /// <summary>The shape as text, e.g. <c>[128, 32]</c>.</summary>
+    public string ShapeText => Columns == 0 ? $"[{Rows}]" : $"[{Rows}, {Columns}]";
+}
+
+/// <summary>
+/// The flat parameter layout of a network: tensors in declaration order, each layer's tensors in PyTorch's
+/// <c>state_dict</c> order, packed without padding.
+/// <list type="bullet">
+/// <item>Embedding: <c>weight</c> [V, E].</item>
+/// <item>Rnn / LSTM / GRU (G = 1 / 4 / 3 gate blocks, H hidden, I input width): <c>weight_ih_l0</c> [G·H, I],
+/// <c>weight_hh_l0</c> [G·H, H], <c>bias_ih_l0</c> [G·H], <c>bias_hh_l0</c> [G·H]; then the same with the
+/// suffix <c>_reverse</c> when bidirectional. Gate blocks are stacked i,f,g,o (LSTM) and r,z,n (GRU).</item>
+/// <item>Dense: <c>weight</c> [U, I], <c>bias</c> [U].</item>
+/// </list>
+/// </summary>
+public sealed class ParameterLayout : IReadOnlyList<ParameterTensor>
+{
+    private readonly ParameterTensor[] _tensors;
+    private readonly Dictionary<string, int> _byName;
+
+    internal ParameterLayout(NetworkSpec spec)
+    {
+        var list = new List<ParameterTensor>();
+        int offset = 0;
+        void Add(string name, int layer, int rows, int columns)
+        {
+            var t = new ParameterTensor(name, layer, offset, rows, columns);
+            list.Add(t);
+            offset += t.Length;
+        }
+
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            LayerSpec l = spec.Layers[i];
+            int inWidth = spec.LayerInputWidth(i);
+            string prefix = $"layers.{i}.";
+            switch (l.Kind)
+            {
+                case LayerKind.Embedding:
+                    Add(prefix + "weight", i, l.Vocabulary, l.Size);
+                    break;
+                case LayerKind.Dense:
+                    Add(prefix + "weight", i, l.Size, inWidth);
+                    Add(prefix + "bias", i, l.Size, 0);
+                    break;
+                default:
+                    int gh = l.GateCount * l.Size;
+                    for (int d = 0; d < l.Directions; d++)
+                    {
+                        string suffix = d == 0 ? "_l0" : "_l0_reverse";
+                        Add(prefix + "weight_ih" + suffix, i, gh, inWidth);
+                        Add(prefix + "weight_hh" + suffix, i, gh, l.Size);
+                        Add(prefix + "bias_ih" + suffix, i, gh, 0);
+                        Add(prefix + "bias_hh" + suffix, i, gh, 0);
+                    }
+                    break;
+            }
+        }
+
+        _tensors = [.. list];
+        ParameterCount = offset;
+        _byName = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < _tensors.Length; i++) _byName.Add(_tensors[i].Name, i);
+    }
+
+    /// <summary>Parameter count without building the layout (used while validating).</summary>
+    internal static long CountParameters(NetworkSpec spec)
+    {
+        long total = 0;
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            LayerSpec l = spec.Layers[i];
+            long inWidth = spec.LayerInputWidth(i);
+            total += l.Kind switch
+            {
+                LayerKind.Embedding => (long)l.Vocabulary * l.Size,
+                LayerKind.Dense => (long)l.Size * inWidth + l.Size,
+                _ => l.Directions * (long)l.GateCount * l.Size * (inWidth + l.Size + 2),
+            };
+        }
+        return total;
+    }
+
+    /// <summary>Total floats in the flat buffer.</summary>
+    public int ParameterCount { get; }
+
+    /// <inheritdoc/>
+    public int Count => _tensors.Length;
+
+    /// <inheritdoc/>
+    public ParameterTensor this[int index] => _tensors[index];
+
+    /// <summary>The tensor with PyTorch name <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No tensor has that name; the message lists the names.</exception>
+    public ParameterTensor this[string name] => TryGet(name, out ParameterTensor t)
+        ? t
+        : throw new KeyNotFoundException($"No parameter tensor is named '{name}'. Names: {string.Join(", ", _tensors.Select(x => x.Name))}.");
+
+    /// <summary>Looks up a tensor by PyTorch name.</summary>
+    public bool TryGet(string name, out ParameterTensor tensor)
+    {
+        if (_byName.TryGetValue(name, out int i)) { tensor = _tensors[i]; return true; }
+        tensor = default;
+        return false;
+    }
+
+    /// <inheritdoc/>
+    public IEnumerator<ParameterTensor> GetEnumerator() => ((IEnumerable<ParameterTensor>)_tensors).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => _tensors.GetEnumerator();
+}

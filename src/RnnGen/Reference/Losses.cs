@@ -1,0 +1,58 @@
+using System.Numerics;
+
+namespace RnnGen.Reference;
+
+/// <summary>The losses, as PyTorch defines them. Each writes dLoss/d(its input) and returns the loss.</summary>
+internal static class Losses<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>MSELoss on the activated outputs: Σ (y − t)², divided by the element count for Mean.</summary>
+    public static T MeanSquaredError(ReadOnlySpan<T> y, ReadOnlySpan<T> targets, Span<T> dy, Reduction reduction)
+    {
+        T scale = reduction == Reduction.Mean ? T.One / T.CreateChecked(y.Length) : T.One;
+        T two = T.CreateChecked(2);
+        T sum = T.Zero;
+        for (int i = 0; i < y.Length; i++)
+        {
+            T diff = y[i] - targets[i];
+            sum += diff * diff;
+            dy[i] = two * diff * scale;
+        }
+        return sum * scale;
+    }
+
+    /// <summary>BCEWithLogitsLoss: max(z, 0) − z·t + log(1 + e^−|z|); dz = σ(z) − t.</summary>
+    public static T BinaryCrossEntropyWithLogits(ReadOnlySpan<T> z, ReadOnlySpan<T> targets, Span<T> dz, Reduction reduction)
+    {
+        T scale = reduction == Reduction.Mean ? T.One / T.CreateChecked(z.Length) : T.One;
+        T sum = T.Zero;
+        for (int i = 0; i < z.Length; i++)
+        {
+            T x = z[i], t = targets[i];
+            sum += T.Max(x, T.Zero) - x * t + T.Log(T.One + T.Exp(-T.Abs(x)));
+            dz[i] = (LinearAlgebra<T>.Sigmoid(x) - t) * scale;
+        }
+        return sum * scale;
+    }
+
+    /// <summary>CrossEntropyLoss over class ids from logits [steps × classes]: log Σ e^z − z_c; dz = softmax(z) − onehot(c).
+    /// Mean divides by the number of scored steps.</summary>
+    public static T CrossEntropy(ReadOnlySpan<T> logits, int classes, ReadOnlySpan<int> classIds, Span<T> dz, Reduction reduction)
+    {
+        int steps = classIds.Length;
+        T scale = reduction == Reduction.Mean ? T.One / T.CreateChecked(steps) : T.One;
+        T sum = T.Zero;
+        for (int s = 0; s < steps; s++)
+        {
+            int c = classIds[s];
+            if ((uint)c >= (uint)classes)
+                throw new ArgumentOutOfRangeException(nameof(classIds), c, $"classIds[{s}] = {c}; expected 0..{classes - 1} (OutputSize {classes}).");
+            ReadOnlySpan<T> z = logits.Slice(s * classes, classes);
+            Span<T> d = dz.Slice(s * classes, classes);
+            sum += LinearAlgebra<T>.LogSumExp(z) - z[c];
+            LinearAlgebra<T>.Softmax(z, d);
+            d[c] -= T.One;
+            for (int k = 0; k < classes; k++) d[k] *= scale;
+        }
+        return sum * scale;
+    }
+}

@@ -1,0 +1,311 @@
+using System.Numerics;
+using RnnGen.Reference;
+using RnnGen.Safetensors;
+
+namespace RnnGen;
+
+/// <summary>
+/// The reference runtime: any <see cref="NetworkSpec"/> with sizes known only at run time, written as plain loops
+/// so that it is obviously correct. It is the ground truth the generated models are checked against, and the
+/// fallback when shapes are not known at compile time. Generic over the element type so that gradient checks
+/// can run in <see cref="double"/>; <see cref="ReferenceNetwork"/> is the <see cref="float"/> network.
+/// Buffers are sized for <see cref="NetworkSpec.MaxSteps"/> at construction; nothing is allocated per call.
+/// </summary>
+public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Layer<T>[] _layers;
+    private readonly T[] _parameters;
+    private readonly T[] _gradients;
+    private readonly T[] _state;
+    private readonly T[] _initialStateGradients;
+    private readonly T[] _inputs;          // [MaxSteps × InputSize] copy of the recorded inputs
+    private readonly int[] _tokens;        // [MaxSteps] recorded token ids
+    private readonly T[] _outputGradient;  // [MaxSteps × OutputSize] dLoss/dOutput of the last layer
+    private readonly T[][] _inputGradients; // per layer: [MaxSteps × InputWidth]
+    private readonly DenseLayer<T>? _logitsLayer; // final Dense whose pre-activation the CE/BCE losses read
+    private int _recordedSteps;
+
+    /// <summary>Builds the network described by <paramref name="spec"/> with zero parameters.</summary>
+    public ReferenceNetwork(NetworkSpec spec)
+    {
+        Spec = spec ?? throw new ArgumentNullException(nameof(spec));
+        int maxSteps = spec.MaxSteps;
+        _layers = new Layer<T>[spec.Layers.Count];
+        _inputGradients = new T[spec.Layers.Count][];
+        int stateOffset = 0;
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            LayerSpec l = spec.Layers[i];
+            int inWidth = spec.LayerInputWidth(i);
+            int offset = spec.ParameterLayout.First(t => t.Layer == i).Offset;
+            _layers[i] = l.Kind switch
+            {
+                LayerKind.Embedding => new EmbeddingLayer<T>(l, offset, maxSteps),
+                LayerKind.Dense => new DenseLayer<T>(l, inWidth, offset, maxSteps),
+                LayerKind.Rnn => new ElmanLayer<T>(l, inWidth, offset, stateOffset, maxSteps),
+                LayerKind.Lstm => new LstmLayer<T>(l, inWidth, offset, stateOffset, maxSteps),
+                LayerKind.Gru => new GruLayer<T>(l, inWidth, offset, stateOffset, maxSteps),
+                _ => throw new ArgumentException($"Layers[{i}].Kind = {l.Kind} is not supported.", nameof(spec)),
+            };
+            stateOffset += l.StateWidth;
+            _inputGradients[i] = new T[maxSteps * inWidth];
+        }
+        _parameters = new T[spec.ParameterCount];
+        _gradients = new T[spec.ParameterCount];
+        _state = new T[spec.StateSize];
+        _initialStateGradients = new T[spec.StateSize];
+        _inputs = new T[maxSteps * spec.InputSize];
+        _tokens = new int[spec.UsesTokens ? maxSteps : 0];
+        _outputGradient = new T[maxSteps * spec.OutputSize];
+        if (spec.Loss is LossKind.CrossEntropy or LossKind.BinaryCrossEntropy)
+        {
+            _logitsLayer = (DenseLayer<T>)_layers[^1];
+            _logitsLayer.GradientIsPreActivation = true;
+        }
+    }
+
+    /// <summary>The network this instance computes.</summary>
+    public NetworkSpec Spec { get; }
+
+    /// <summary>Floats per input step (0 for token models, which read one token id per step).</summary>
+    public int InputSize => Spec.InputSize;
+
+    /// <summary>Floats per output step.</summary>
+    public int OutputSize => Spec.OutputSize;
+
+    /// <summary>The longest sequence accepted.</summary>
+    public int MaxSteps => Spec.MaxSteps;
+
+    /// <summary>Number of parameters.</summary>
+    public int ParameterCount => _parameters.Length;
+
+    /// <summary>Floats of recurrent state (see <see cref="NetworkSpec.StateSize"/> for the layout).</summary>
+    public int StateSize => _state.Length;
+
+    /// <summary>Steps recorded by the last forward pass (what <c>Backward</c> will differentiate).</summary>
+    public int RecordedSteps => _recordedSteps;
+
+    /// <summary>The flat parameter buffer; layout in <see cref="NetworkSpec.ParameterLayout"/>.</summary>
+    public Span<T> Parameters => _parameters;
+
+    /// <summary>dLoss/dParameters, accumulated by <c>Backward</c> until <see cref="ZeroGradients"/>.</summary>
+    public Span<T> Gradients => _gradients;
+
+    /// <summary>The recurrent state carried between calls.</summary>
+    public Span<T> State => _state;
+
+    /// <summary>dLoss/dInputs of the last <c>Backward</c>: [steps × InputSize]; empty for token models.</summary>
+    public ReadOnlySpan<T> InputGradients =>
+        Spec.UsesTokens ? ReadOnlySpan<T>.Empty : _inputGradients[0].AsSpan(0, _recordedSteps * InputSize);
+
+    /// <summary>dLoss/d(initial state) of the last <c>Backward</c>.</summary>
+    public ReadOnlySpan<T> InitialStateGradients => _initialStateGradients;
+
+    /// <summary>The view of one named parameter tensor, e.g. <c>Parameter("layers.0.weight_hh_l0")</c>.</summary>
+    public Span<T> Parameter(string name)
+    {
+        ParameterTensor t = Spec.ParameterLayout[name];
+        return _parameters.AsSpan(t.Offset, t.Length);
+    }
+
+    /// <summary>The gradient of one named parameter tensor.</summary>
+    public Span<T> Gradient(string name)
+    {
+        ParameterTensor t = Spec.ParameterLayout[name];
+        return _gradients.AsSpan(t.Offset, t.Length);
+    }
+
+    /// <summary>PyTorch's default initialisation from <paramref name="seed"/> (see <see cref="ParameterInitializer"/>).</summary>
+    public void InitializeParameters(int seed)
+    {
+        var values = new float[_parameters.Length];
+        ParameterInitializer.Initialize(Spec, values, seed);
+        for (int i = 0; i < values.Length; i++) _parameters[i] = T.CreateChecked(values[i]);
+    }
+
+    /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
+    public void ZeroGradients() => Array.Clear(_gradients);
+
+    /// <summary>Sets <see cref="State"/> to zero.</summary>
+    public void ResetState() => Array.Clear(_state);
+
+    /// <summary>Advances <see cref="State"/> by one input step; writes that step's output (OutputSize floats).
+    /// The step is also recorded, so <c>Backward</c> can follow it.</summary>
+    public void Step(ReadOnlySpan<T> input, Span<T> output) => ForwardContinue(input, 1, output);
+
+    /// <summary>Advances <see cref="State"/> by one token (Embedding models).</summary>
+    public void Step(int token, Span<T> output) => ForwardContinue([token], 1, output);
+
+    /// <summary>Runs a new sequence from the zero state: inputs [steps × InputSize] → outputs [steps × OutputSize]
+    /// ([1 × OutputSize] in LastStep mode), recording what <c>Backward</c> needs.</summary>
+    public void Forward(ReadOnlySpan<T> inputs, int steps, Span<T> outputs)
+    {
+        ResetState();
+        ForwardContinue(inputs, steps, outputs);
+    }
+
+    /// <summary>Runs a new token sequence from the zero state (Embedding models).</summary>
+    public void Forward(ReadOnlySpan<int> tokens, int steps, Span<T> outputs)
+    {
+        ResetState();
+        ForwardContinue(tokens, steps, outputs);
+    }
+
+    /// <summary>Runs a chunk from the current <see cref="State"/> (truncated BPTT: the gradient stops at the
+    /// chunk's first step; <see cref="InitialStateGradients"/> reports dLoss/d(that state)).</summary>
+    public void ForwardContinue(ReadOnlySpan<T> inputs, int steps, Span<T> outputs)
+    {
+        if (Spec.UsesTokens)
+            throw new InvalidOperationException("This network's first layer is an Embedding: pass token ids (ReadOnlySpan<int>), not floats.");
+        Guard.Steps(steps, MaxSteps);
+        Guard.Length(inputs.Length, steps * InputSize, nameof(inputs), $"{steps} steps × InputSize {InputSize}");
+        CheckOutputs(outputs.Length, steps);
+        inputs.CopyTo(_inputs);
+        Run(steps, outputs);
+    }
+
+    /// <summary>Runs a token chunk from the current <see cref="State"/> (truncated BPTT, Embedding models).</summary>
+    public void ForwardContinue(ReadOnlySpan<int> tokens, int steps, Span<T> outputs)
+    {
+        if (!Spec.UsesTokens)
+            throw new InvalidOperationException("This network reads float inputs; token ids need an Embedding as the first layer.");
+        Guard.Steps(steps, MaxSteps);
+        Guard.Length(tokens.Length, steps, nameof(tokens), $"one token id per step, {steps} steps");
+        CheckOutputs(outputs.Length, steps);
+        int vocabulary = Spec.Layers[0].Vocabulary;
+        for (int t = 0; t < steps; t++)
+        {
+            if ((uint)tokens[t] >= (uint)vocabulary)
+                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[t], $"tokens[{t}] = {tokens[t]}; expected 0..{vocabulary - 1} (the Embedding's vocabulary).");
+        }
+        tokens.CopyTo(_tokens);
+        Run(steps, outputs);
+    }
+
+    private void CheckOutputs(int length, int steps)
+    {
+        int expected = OutputSteps(steps) * OutputSize;
+        Guard.Length(length, expected, "outputs", Spec.Output == OutputMode.LastStep
+            ? $"LastStep mode: 1 × OutputSize {OutputSize}"
+            : $"{steps} steps × OutputSize {OutputSize}");
+    }
+
+    private int OutputSteps(int steps) => Spec.Output == OutputMode.LastStep ? 1 : steps;
+
+    private void Run(int steps, Span<T> outputs)
+    {
+        ReadOnlySpan<T> input = _inputs;
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            Layer<T> layer = _layers[i];
+            layer.Forward(input, _tokens, steps, _parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount),
+                _state.AsSpan(layer.StateOffset, layer.Spec.StateWidth));
+            input = layer.Output;
+        }
+        int first = Spec.Output == OutputMode.LastStep ? steps - 1 : 0;
+        _layers[^1].Output.AsSpan(first * OutputSize, outputs.Length).CopyTo(outputs);
+        _recordedSteps = steps;
+    }
+
+    /// <summary>
+    /// BPTT through the last forward pass. <paramref name="targets"/>: for MSE and BCE the outputs' shape; for
+    /// <see cref="LossKind.None"/> dLoss/dOutputs itself. Returns the loss (0 for None), accumulates
+    /// dLoss/dθ into <see cref="Gradients"/>, and sets <see cref="InputGradients"/> and <see cref="InitialStateGradients"/>.
+    /// </summary>
+    public T Backward(ReadOnlySpan<T> targets)
+    {
+        int steps = RequireRecorded();
+        if (Spec.Loss == LossKind.CrossEntropy)
+            throw new InvalidOperationException("Loss = CrossEntropy takes class ids: call Backward(ReadOnlySpan<int>).");
+        int outSteps = OutputSteps(steps);
+        Guard.Length(targets.Length, outSteps * OutputSize, nameof(targets), $"{outSteps} output steps × OutputSize {OutputSize}");
+        int first = steps - outSteps;
+        Span<T> dOut = _outputGradient.AsSpan(0, steps * OutputSize);
+        dOut.Clear();
+        Span<T> dScored = dOut.Slice(first * OutputSize, outSteps * OutputSize);
+        T loss = Spec.Loss switch
+        {
+            LossKind.MeanSquaredError => Losses<T>.MeanSquaredError(_layers[^1].Output.AsSpan(first * OutputSize, dScored.Length), targets, dScored, Spec.Reduction),
+            LossKind.BinaryCrossEntropy => Losses<T>.BinaryCrossEntropyWithLogits(_logitsLayer!.PreActivation.Slice(first * OutputSize, dScored.Length), targets, dScored, Spec.Reduction),
+            _ => CopyGradient(targets, dScored),
+        };
+        BackPropagate(steps);
+        return loss;
+    }
+
+    /// <summary>BPTT for cross-entropy: one class id per output step (every step, or only the last).</summary>
+    public T Backward(ReadOnlySpan<int> classIds)
+    {
+        int steps = RequireRecorded();
+        if (Spec.Loss != LossKind.CrossEntropy)
+            throw new InvalidOperationException($"Class ids are targets for Loss = CrossEntropy; this network's loss is {Spec.Loss}: call Backward(ReadOnlySpan<{typeof(T).Name}>).");
+        int outSteps = OutputSteps(steps);
+        Guard.Length(classIds.Length, outSteps, nameof(classIds), $"one class id per output step, {outSteps} output steps");
+        int first = steps - outSteps;
+        Span<T> dOut = _outputGradient.AsSpan(0, steps * OutputSize);
+        dOut.Clear();
+        T loss = Losses<T>.CrossEntropy(_logitsLayer!.PreActivation.Slice(first * OutputSize, outSteps * OutputSize), OutputSize,
+            classIds, dOut.Slice(first * OutputSize, outSteps * OutputSize), Spec.Reduction);
+        BackPropagate(steps);
+        return loss;
+    }
+
+    private static T CopyGradient(ReadOnlySpan<T> gradient, Span<T> destination)
+    {
+        gradient.CopyTo(destination);
+        return T.Zero;
+    }
+
+    private int RequireRecorded() => _recordedSteps > 0
+        ? _recordedSteps
+        : throw new InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or Step first.");
+
+    private void BackPropagate(int steps)
+    {
+        ReadOnlySpan<T> dOut = _outputGradient.AsSpan(0, steps * OutputSize);
+        for (int i = _layers.Length - 1; i >= 0; i--)
+        {
+            Layer<T> layer = _layers[i];
+            ReadOnlySpan<T> input = i == 0 ? _inputs : _layers[i - 1].Output;
+            Span<T> dIn = _inputGradients[i];
+            layer.Backward(input, _tokens, steps,
+                _parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount),
+                _gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount),
+                dOut, dIn, _initialStateGradients.AsSpan(layer.StateOffset, layer.Spec.StateWidth));
+            dOut = dIn[..(steps * layer.InputWidth)];
+        }
+    }
+
+    /// <summary>Loads parameters saved with PyTorch's names. All-or-nothing: on any error the parameters are unchanged.</summary>
+    /// <exception cref="InvalidDataException">The file is corrupt, or a tensor is missing, extra, mis-shaped or of an unsupported dtype.</exception>
+    public void LoadSafetensors(string path) => LoadSafetensors(path, EmptyMap, ignoreUnusedTensors: false);
+
+    /// <summary>Loads parameters, reading for each of our tensor names the file tensor that
+    /// <paramref name="nameMap"/> gives (names not in the map are looked up unchanged).</summary>
+    /// <param name="path">The safetensors file.</param>
+    /// <param name="nameMap">Our name (e.g. <c>layers.0.weight_ih_l0</c>) → the file's name (e.g. <c>encoder.lstm.weight_ih_l0</c>).</param>
+    /// <param name="ignoreUnusedTensors">Accept file tensors that no parameter reads (otherwise an error names them).</param>
+    public void LoadSafetensors(string path, IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+    {
+        var values = new float[_parameters.Length];
+        ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, values);
+        for (int i = 0; i < values.Length; i++) _parameters[i] = T.CreateChecked(values[i]);
+    }
+
+    /// <summary>Saves parameters with PyTorch's names (and the spec as JSON metadata), writing a temporary
+    /// file and renaming it over <paramref name="path"/>.</summary>
+    public void SaveSafetensors(string path)
+    {
+        var values = new float[_parameters.Length];
+        for (int i = 0; i < values.Length; i++) values[i] = float.CreateChecked(_parameters[i]);
+        ParameterIO.Save(path, Spec, values);
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyMap = new Dictionary<string, string>();
+}
+
+/// <summary>
+/// The reference runtime in single precision: what users run when shapes are known only at run time, and the
+/// ground truth for generated models. See <see cref="ReferenceNetwork{T}"/>.
+/// </summary>
+public sealed class ReferenceNetwork(NetworkSpec spec) : ReferenceNetwork<float>(spec), IRecurrentNetwork;
