@@ -1,0 +1,122 @@
+using RnnGen.Tests.Helpers;
+
+namespace RnnGen.Tests.Reference;
+
+/// <summary>
+/// Central finite differences in double precision against the analytic BPTT gradients: every parameter (or a
+/// deterministic sample of 300 for big networks), every input and every initial-state entry.
+/// </summary>
+public sealed class GradientCheckTests
+{
+    private const double Epsilon = 1e-5;
+
+    private static LayerSpec Rnn(int h, bool bi = false) => LayerSpec.Rnn(h, Activation.Tanh, bi);
+    private static LayerSpec Relu(int h, bool bi = false) => LayerSpec.Rnn(h, Activation.Relu, bi);
+
+    public static TheoryData<string, NetworkSpec> Networks()
+    {
+        var data = new TheoryData<string, NetworkSpec>();
+        void Add(string name, int input, LayerSpec[] layers, OutputMode output = OutputMode.EveryStep,
+            LossKind loss = LossKind.MeanSquaredError, Reduction reduction = Reduction.Mean) =>
+            data.Add(name, new NetworkSpec(input, layers, maxSteps: 7, output, loss, reduction));
+
+        // every recurrent layer, both directions
+        foreach (bool bi in new[] { false, true })
+        {
+            string d = bi ? " bidirectional" : "";
+            Add("Rnn tanh" + d, 3, [Rnn(4, bi), LayerSpec.Dense(2)]);
+            Add("Rnn relu" + d, 3, [Relu(4, bi), LayerSpec.Dense(2)]);
+            Add("Lstm" + d, 3, [LayerSpec.Lstm(4, bi), LayerSpec.Dense(2)]);
+            Add("Gru" + d, 3, [LayerSpec.Gru(4, bi), LayerSpec.Dense(2)]);
+        }
+        // every Dense activation
+        foreach (Activation a in Enum.GetValues<Activation>())
+            Add($"Dense {a}", 2, [LayerSpec.Lstm(3), LayerSpec.Dense(3, a)]);
+        Add("Dense relu hidden", 3, [LayerSpec.Dense(5, Activation.Relu), LayerSpec.Gru(3), LayerSpec.Dense(2, Activation.Sigmoid)]);
+        // every loss × reduction × output mode
+        foreach (Reduction r in Enum.GetValues<Reduction>())
+        foreach (OutputMode o in Enum.GetValues<OutputMode>())
+        {
+            Add($"MSE {r} {o}", 3, [LayerSpec.Gru(3), LayerSpec.Dense(2, Activation.Tanh)], o, LossKind.MeanSquaredError, r);
+            Add($"CE identity {r} {o}", 3, [LayerSpec.Gru(3), LayerSpec.Dense(4)], o, LossKind.CrossEntropy, r);
+            Add($"CE softmax {r} {o}", 3, [LayerSpec.Lstm(3), LayerSpec.Dense(4, Activation.Softmax)], o, LossKind.CrossEntropy, r);
+            Add($"BCE {r} {o}", 3, [Rnn(3), LayerSpec.Dense(2, Activation.Sigmoid)], o, LossKind.BinaryCrossEntropy, r);
+            if (r == Reduction.Mean) Add($"None {o}", 3, [LayerSpec.Lstm(3), LayerSpec.Dense(2)], o, LossKind.None, r);
+        }
+        // stacks, embeddings, a recurrent final layer
+        Add("stack Rnn-Lstm-Gru", 2, [Rnn(3), LayerSpec.Lstm(4), LayerSpec.Gru(3), LayerSpec.Dense(1)]);
+        Add("stack bidirectional", 2, [LayerSpec.Lstm(3, true), LayerSpec.Gru(2, true), LayerSpec.Dense(2)], OutputMode.LastStep);
+        Add("recurrent final layer", 3, [LayerSpec.Gru(3), LayerSpec.Lstm(2, true)]);
+        Add("embedding char LM", 0, [LayerSpec.Embedding(6, 3), LayerSpec.Lstm(4), LayerSpec.Dense(6, Activation.Softmax)], loss: LossKind.CrossEntropy);
+        Add("embedding many-to-one", 0, [LayerSpec.Embedding(5, 2), LayerSpec.Gru(3, true), Relu(3), LayerSpec.Dense(1, Activation.Sigmoid)],
+            OutputMode.LastStep, LossKind.BinaryCrossEntropy);
+        Add("larger", 5, [LayerSpec.Lstm(13), LayerSpec.Dense(3)]);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Networks))]
+    public void Analytic_gradients_match_finite_differences(string name, NetworkSpec spec)
+    {
+        _ = name;
+        const int steps = 5;
+        var net = new ReferenceNetwork<double>(spec);
+        net.InitializeParameters(seed: 7);
+        int outSteps = spec.Output == OutputMode.LastStep ? 1 : steps;
+        var random = new DeterministicRandom(11);
+        double[] inputs = Numerics.Random<double>(steps * spec.InputSize, 3);
+        int[] tokens = Enumerable.Range(0, steps).Select(_ => random.NextInt(spec.UsesTokens ? spec.Layers[0].Vocabulary : 1)).ToArray();
+        int[] classIds = Enumerable.Range(0, outSteps).Select(_ => random.NextInt(spec.OutputSize)).ToArray();
+        double[] targets = spec.Loss == LossKind.BinaryCrossEntropy
+            ? Enumerable.Range(0, outSteps * spec.OutputSize).Select(_ => random.NextDouble()).ToArray()
+            : Numerics.Random<double>(outSteps * spec.OutputSize, 5);
+        double[] initialState = Numerics.Random<double>(spec.StateSize, 9, 0.5);
+        var outputs = new double[outSteps * spec.OutputSize];
+
+        // With LossKind.None, Backward takes dLoss/dOutputs: the implied loss is Σ targets ⊙ outputs.
+        double Loss()
+        {
+            initialState.CopyTo(net.State);
+            if (spec.UsesTokens) net.ForwardContinue(tokens, steps, outputs);
+            else net.ForwardContinue(inputs, steps, outputs);
+            if (spec.Loss == LossKind.None)
+                return outputs.Select((y, i) => y * targets[i]).Sum();
+            double loss = spec.Loss == LossKind.CrossEntropy ? net.Backward(classIds) : net.Backward(targets);
+            return loss;
+        }
+
+        Loss();
+        net.ZeroGradients();
+        initialState.CopyTo(net.State);
+        if (spec.UsesTokens) net.ForwardContinue(tokens, steps, outputs);
+        else net.ForwardContinue(inputs, steps, outputs);
+        if (spec.Loss == LossKind.CrossEntropy) net.Backward(classIds); else net.Backward(targets);
+        double[] gradients = net.Gradients.ToArray();
+        double[] inputGradients = net.InputGradients.ToArray();
+        double[] stateGradients = net.InitialStateGradients.ToArray();
+
+        double Numeric(Span<double> values, int index)
+        {
+            double saved = values[index];
+            values[index] = saved + Epsilon;
+            double plus = Loss();
+            values[index] = saved - Epsilon;
+            double minus = Loss();
+            values[index] = saved;
+            return (plus - minus) / (2 * Epsilon);
+        }
+
+        int[] sample = Sample(net.ParameterCount, 300);
+        var numeric = sample.Select(i => Numeric(net.Parameters, i)).ToArray();
+        Numerics.AssertClose<double, double>(numeric, sample.Select(i => gradients[i]).ToArray(), "dLoss/dθ", rel: 1e-5, abs: 1e-7);
+        if (!spec.UsesTokens)
+            Numerics.AssertClose<double, double>(Enumerable.Range(0, inputs.Length).Select(i => Numeric(inputs, i)).ToArray(), inputGradients, "dLoss/dInputs", 1e-5, 1e-7);
+        Numerics.AssertClose<double, double>(Enumerable.Range(0, initialState.Length).Select(i => Numeric(initialState, i)).ToArray(), stateGradients, "dLoss/dInitialState", 1e-5, 1e-7);
+    }
+
+    private static int[] Sample(int count, int max)
+    {
+        if (count <= max) return Enumerable.Range(0, count).ToArray();
+        var random = new DeterministicRandom(1);
+        return Enumerable.Range(0, max).Select(_ => random.NextInt(count)).Distinct().Order().ToArray();
+    }
+}

@@ -1,0 +1,71 @@
+using System.Numerics;
+using RnnGen.Tests.Helpers;
+
+namespace RnnGen.Tests.Reference;
+
+/// <summary>The reference runtime against PyTorch 1.13 on the committed golden fixtures: outputs, final states,
+/// loss, every parameter gradient, the input gradients and dLoss/d(initial state), in float and in double.</summary>
+public sealed class PyTorchParityTests
+{
+    public static TheoryData<string> Networks() => [.. PyTorchFixture.NetworkNames()];
+
+    [Fact]
+    public void There_are_at_least_twelve_fixtures() => Assert.True(PyTorchFixture.NetworkNames().Count() >= 12);
+
+    [Theory, MemberData(nameof(Networks))]
+    public void Float_reference_matches_pytorch(string name) => Check<float>(PyTorchFixture.Load(name));
+
+    [Theory, MemberData(nameof(Networks))]
+    public void Double_reference_matches_pytorch(string name) => Check<double>(PyTorchFixture.Load(name));
+
+    internal static void Check<T>(PyTorchFixture f) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var net = new ReferenceNetwork<T>(f.Spec);
+        net.LoadSafetensors(f.ParametersPath);
+        Numerics.Convert<T>(f.Tensor("initial_state")).CopyTo(net.State);
+
+        int outputSteps = f.Spec.Output == OutputMode.LastStep ? 1 : f.Steps;
+        var outputs = new T[outputSteps * f.Spec.OutputSize];
+        if (f.Tokens is not null)
+            net.ForwardContinue(f.Tokens, f.Steps, outputs);
+        else
+            net.ForwardContinue(Numerics.Convert<T>(f.Tensor("inputs")), f.Steps, outputs);
+
+        Numerics.AssertClose<float, T>(f.Tensor("outputs"), outputs, $"{f.Name} outputs");
+        Numerics.AssertClose<float, T>(f.Tensor("final_state"), net.State, $"{f.Name} final state");
+
+        T loss = f.ClassIds is not null ? net.Backward(f.ClassIds) : net.Backward(Numerics.Convert<T>(f.Tensor("targets")));
+        Numerics.AssertClose(f.Loss, double.CreateChecked(loss), $"{f.Name} loss");
+
+        foreach (ParameterTensor t in f.Spec.ParameterLayout)
+            Numerics.AssertClose<float, T>(f.Tensor("grad." + t.Name), net.Gradient(t.Name), $"{f.Name} dLoss/d{t.Name}");
+        if (f.Has("input_grad"))
+            Numerics.AssertClose<float, T>(f.Tensor("input_grad"), net.InputGradients, $"{f.Name} dLoss/dInputs");
+        else
+            Assert.True(net.InputGradients.IsEmpty);
+        Numerics.AssertClose<float, T>(f.Tensor("initial_state_grad"), net.InitialStateGradients, $"{f.Name} dLoss/dInitialState");
+    }
+
+    [Fact]
+    public void A_checkpoint_with_another_module_layout_loads_through_a_name_map()
+    {
+        // remap.safetensors is nn.LSTM(3, 5, num_layers=2) as 'encoder' plus nn.Linear(5, 2) as 'head'.
+        var spec = new NetworkSpec(3, [LayerSpec.Lstm(5), LayerSpec.Lstm(5), LayerSpec.Dense(2)], maxSteps: 6);
+        var map = new Dictionary<string, string>();
+        foreach (string kind in new[] { "weight_ih", "weight_hh", "bias_ih", "bias_hh" })
+        {
+            map[$"layers.0.{kind}_l0"] = $"encoder.{kind}_l0";
+            map[$"layers.1.{kind}_l0"] = $"encoder.{kind}_l1";
+        }
+        map["layers.2.weight"] = "head.weight";
+        map["layers.2.bias"] = "head.bias";
+        var net = new ReferenceNetwork(spec);
+        string dir = PyTorchFixture.Directory;
+        net.LoadSafetensors(Path.Combine(dir, "remap.safetensors"), map);
+
+        var expected = Safetensors.SafetensorsFile.Open(Path.Combine(dir, "remap.expected.safetensors"));
+        var outputs = new float[6 * 2];
+        net.Forward(expected.ReadFloat32("inputs"), 6, outputs);
+        Numerics.AssertClose<float, float>(expected.ReadFloat32("outputs"), outputs, "remapped outputs");
+    }
+}
