@@ -63,7 +63,7 @@ public sealed class PyTorchParityTests
         string dir = PyTorchFixture.Directory;
         net.LoadSafetensors(Path.Combine(dir, "remap.safetensors"), map);
 
-        var expected = Safetensors.SafetensorsFile.Open(Path.Combine(dir, "remap.expected.safetensors"));
+        var expected = RnnGen.Safetensors.SafetensorsFile.Open(Path.Combine(dir, "remap.expected.safetensors"));
         var outputs = new float[6 * 2];
         net.Forward(expected.ReadFloat32("inputs"), 6, outputs);
         Numerics.AssertClose<float, float>(expected.ReadFloat32("outputs"), outputs, "remapped outputs");
