@@ -60,7 +60,7 @@ public abstract class OptimizerBase : IOptimizer
     /// <inheritdoc/>
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
-        Guard.Length(gradients.Length, parameters.Length, nameof(gradients), "one gradient per parameter");
+        Guard.Length(gradients.Length, parameters.Length, nameof(gradients));
         StepCount++;
         Update(parameters, gradients);
     }

@@ -158,7 +158,8 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (Spec.UsesTokens)
             throw new InvalidOperationException("This network's first layer is an Embedding: pass token ids (ReadOnlySpan<int>), not floats.");
         Guard.Steps(steps, MaxSteps);
-        Guard.Length(inputs.Length, steps * InputSize, nameof(inputs), $"{steps} steps × InputSize {InputSize}");
+        if (inputs.Length != steps * InputSize)
+            Guard.ThrowLength(inputs.Length, steps * InputSize, nameof(inputs), $"{steps} steps × InputSize {InputSize}");
         CheckOutputs(outputs.Length, steps);
         inputs.CopyTo(_inputs);
         Run(steps, outputs);
@@ -170,7 +171,8 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (!Spec.UsesTokens)
             throw new InvalidOperationException("This network reads float inputs; token ids need an Embedding as the first layer.");
         Guard.Steps(steps, MaxSteps);
-        Guard.Length(tokens.Length, steps, nameof(tokens), $"one token id per step, {steps} steps");
+        if (tokens.Length != steps)
+            Guard.ThrowLength(tokens.Length, steps, nameof(tokens), $"one token id per step, {steps} steps");
         CheckOutputs(outputs.Length, steps);
         int vocabulary = Spec.Layers[0].Vocabulary;
         for (int t = 0; t < steps; t++)
@@ -185,9 +187,10 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     private void CheckOutputs(int length, int steps)
     {
         int expected = OutputSteps(steps) * OutputSize;
-        Guard.Length(length, expected, "outputs", Spec.Output == OutputMode.LastStep
-            ? $"LastStep mode: 1 × OutputSize {OutputSize}"
-            : $"{steps} steps × OutputSize {OutputSize}");
+        if (length != expected)
+            Guard.ThrowLength(length, expected, "outputs", Spec.Output == OutputMode.LastStep
+                ? $"LastStep mode: 1 × OutputSize {OutputSize}"
+                : $"{steps} steps × OutputSize {OutputSize}");
     }
 
     private int OutputSteps(int steps) => Spec.Output == OutputMode.LastStep ? 1 : steps;
@@ -218,7 +221,8 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (Spec.Loss == LossKind.CrossEntropy)
             throw new InvalidOperationException("Loss = CrossEntropy takes class ids: call Backward(ReadOnlySpan<int>).");
         int outSteps = OutputSteps(steps);
-        Guard.Length(targets.Length, outSteps * OutputSize, nameof(targets), $"{outSteps} output steps × OutputSize {OutputSize}");
+        if (targets.Length != outSteps * OutputSize)
+            Guard.ThrowLength(targets.Length, outSteps * OutputSize, nameof(targets), $"{outSteps} output steps × OutputSize {OutputSize}");
         int first = steps - outSteps;
         Span<T> dOut = _outputGradient.AsSpan(0, steps * OutputSize);
         dOut.Clear();
@@ -240,7 +244,8 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (Spec.Loss != LossKind.CrossEntropy)
             throw new InvalidOperationException($"Class ids are targets for Loss = CrossEntropy; this network's loss is {Spec.Loss}: call Backward(ReadOnlySpan<{typeof(T).Name}>).");
         int outSteps = OutputSteps(steps);
-        Guard.Length(classIds.Length, outSteps, nameof(classIds), $"one class id per output step, {outSteps} output steps");
+        if (classIds.Length != outSteps)
+            Guard.ThrowLength(classIds.Length, outSteps, nameof(classIds), $"one class id per output step, {outSteps} output steps");
         int first = steps - outSteps;
         Span<T> dOut = _outputGradient.AsSpan(0, steps * OutputSize);
         dOut.Clear();

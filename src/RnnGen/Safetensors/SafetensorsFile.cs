@@ -180,7 +180,8 @@ public sealed class SafetensorsFile
         SafetensorsTensorInfo t = _tensors.TryGetValue(name, out SafetensorsTensorInfo? info)
             ? info
             : throw new KeyNotFoundException($"{_path}: there is no tensor '{name}'.");
-        Guard.Length(destination.Length, checked((int)t.ElementCount), nameof(destination), $"tensor '{name}' {t.ShapeText}");
+        if (destination.Length != t.ElementCount)
+            Guard.ThrowLength(destination.Length, checked((int)t.ElementCount), nameof(destination), $"tensor '{name}' {t.ShapeText}");
         if (t.DType is not ("F32" or "F64" or "F16" or "BF16"))
             throw Bad(_path, $"tensor '{name}' has dtype {t.DType}; RnnGen reads F32 (and converts F64, F16, BF16).");
         byte[] bytes = new byte[t.End - t.Begin];
