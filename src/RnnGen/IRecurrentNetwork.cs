@@ -5,12 +5,12 @@ namespace RnnGen;
 /// model alike — so that a trainer, a benchmark or a parity check can take either.
 /// </summary>
 /// <remarks>
-/// <para><b>State.</b> <see cref="State"/> is the recurrent state carried between calls: <see cref="Step(ReadOnlySpan{float}, Span{float})"/>
+/// <para><b>State.</b> <see cref="CurrentState"/> is the recurrent state carried between calls: <see cref="Step(ReadOnlySpan{float}, Span{float})"/>
 /// reads and updates it; <see cref="Forward(ReadOnlySpan{float}, int, Span{float})"/> starts a new sequence from
 /// the zero state; <see cref="ForwardContinue(ReadOnlySpan{float}, int, Span{float})"/> starts from
-/// <see cref="State"/> (truncated BPTT: the gradient stops at the chunk edge, like PyTorch's <c>detach()</c>);
-/// both leave the final state in <see cref="State"/>. To start from a given state, write it into
-/// <see cref="State"/> and call <c>ForwardContinue</c>.</para>
+/// <see cref="CurrentState"/> (truncated BPTT: the gradient stops at the chunk edge, like PyTorch's <c>detach()</c>);
+/// both leave the final state in <see cref="CurrentState"/>. To start from a given state, write it into
+/// <see cref="CurrentState"/> and call <c>ForwardContinue</c>.</para>
 /// <para><b>Layouts.</b> Inputs are row-major [steps × InputSize]; outputs [steps × OutputSize], or
 /// [1 × OutputSize] in <see cref="OutputMode.LastStep"/> mode. Targets have the outputs' shape, or one class id
 /// per output step for cross-entropy.</para>
@@ -33,7 +33,7 @@ public interface IRecurrentNetwork
     /// <summary>Floats in <see cref="Parameters"/>.</summary>
     int ParameterCount { get; }
 
-    /// <summary>Floats in <see cref="State"/>.</summary>
+    /// <summary>Floats in <see cref="CurrentState"/>.</summary>
     int StateSize { get; }
 
     /// <summary>The flat parameter buffer (layout: <see cref="NetworkSpec.ParameterLayout"/>).</summary>
@@ -43,7 +43,7 @@ public interface IRecurrentNetwork
     Span<float> Gradients { get; }
 
     /// <summary>The recurrent state carried between calls.</summary>
-    Span<float> State { get; }
+    Span<float> CurrentState { get; }
 
     /// <summary>dLoss/dInputs of the last <c>Backward</c>, [steps × InputSize] (empty for token models).</summary>
     ReadOnlySpan<float> InputGradients { get; }
@@ -64,13 +64,13 @@ public interface IRecurrentNetwork
     /// <summary>Saves parameters with PyTorch's names (written to a temporary file, then renamed).</summary>
     void SaveSafetensors(string path);
 
-    /// <summary>Sets <see cref="State"/> to zero.</summary>
+    /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
     void ResetState();
 
-    /// <summary>Advances <see cref="State"/> by one input step and writes that step's output.</summary>
+    /// <summary>Advances <see cref="CurrentState"/> by one input step and writes that step's output.</summary>
     void Step(ReadOnlySpan<float> input, Span<float> output);
 
-    /// <summary>Advances <see cref="State"/> by one token (Embedding models).</summary>
+    /// <summary>Advances <see cref="CurrentState"/> by one token (Embedding models).</summary>
     void Step(int token, Span<float> output);
 
     /// <summary>Runs a new sequence from the zero state and records what <c>Backward</c> needs.</summary>
@@ -79,10 +79,10 @@ public interface IRecurrentNetwork
     /// <summary>Runs a new token sequence from the zero state (Embedding models).</summary>
     void Forward(ReadOnlySpan<int> tokens, int steps, Span<float> outputs);
 
-    /// <summary>Runs a sequence chunk from the current <see cref="State"/> (truncated BPTT).</summary>
+    /// <summary>Runs a sequence chunk from the current <see cref="CurrentState"/> (truncated BPTT).</summary>
     void ForwardContinue(ReadOnlySpan<float> inputs, int steps, Span<float> outputs);
 
-    /// <summary>Runs a token chunk from the current <see cref="State"/> (truncated BPTT, Embedding models).</summary>
+    /// <summary>Runs a token chunk from the current <see cref="CurrentState"/> (truncated BPTT, Embedding models).</summary>
     void ForwardContinue(ReadOnlySpan<int> tokens, int steps, Span<float> outputs);
 
     /// <summary>BPTT through the last forward pass: returns the loss and accumulates into <see cref="Gradients"/>.</summary>

@@ -92,7 +92,7 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Span<T> Gradients => _gradients;
 
     /// <summary>The recurrent state carried between calls.</summary>
-    public Span<T> State => _state;
+    public Span<T> CurrentState => _state;
 
     /// <summary>dLoss/dInputs of the last <c>Backward</c>: [steps × InputSize]; empty for token models.</summary>
     public ReadOnlySpan<T> InputGradients =>
@@ -126,14 +126,14 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
     public void ZeroGradients() => Array.Clear(_gradients);
 
-    /// <summary>Sets <see cref="State"/> to zero.</summary>
+    /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
     public void ResetState() => Array.Clear(_state);
 
-    /// <summary>Advances <see cref="State"/> by one input step; writes that step's output (OutputSize floats).
+    /// <summary>Advances <see cref="CurrentState"/> by one input step; writes that step's output (OutputSize floats).
     /// The step is also recorded, so <c>Backward</c> can follow it.</summary>
     public void Step(ReadOnlySpan<T> input, Span<T> output) => ForwardContinue(input, 1, output);
 
-    /// <summary>Advances <see cref="State"/> by one token (Embedding models).</summary>
+    /// <summary>Advances <see cref="CurrentState"/> by one token (Embedding models).</summary>
     public void Step(int token, Span<T> output) => ForwardContinue([token], 1, output);
 
     /// <summary>Runs a new sequence from the zero state: inputs [steps × InputSize] → outputs [steps × OutputSize]
@@ -151,7 +151,7 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         ForwardContinue(tokens, steps, outputs);
     }
 
-    /// <summary>Runs a chunk from the current <see cref="State"/> (truncated BPTT: the gradient stops at the
+    /// <summary>Runs a chunk from the current <see cref="CurrentState"/> (truncated BPTT: the gradient stops at the
     /// chunk's first step; <see cref="InitialStateGradients"/> reports dLoss/d(that state)).</summary>
     public void ForwardContinue(ReadOnlySpan<T> inputs, int steps, Span<T> outputs)
     {
@@ -165,7 +165,7 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         Run(steps, outputs);
     }
 
-    /// <summary>Runs a token chunk from the current <see cref="State"/> (truncated BPTT, Embedding models).</summary>
+    /// <summary>Runs a token chunk from the current <see cref="CurrentState"/> (truncated BPTT, Embedding models).</summary>
     public void ForwardContinue(ReadOnlySpan<int> tokens, int steps, Span<T> outputs)
     {
         if (!Spec.UsesTokens)

@@ -75,7 +75,7 @@ public sealed class GradientCheckTests
         // With LossKind.None, Backward takes dLoss/dOutputs: the implied loss is Σ targets ⊙ outputs.
         double Loss()
         {
-            initialState.CopyTo(net.State);
+            initialState.CopyTo(net.CurrentState);
             if (spec.UsesTokens) net.ForwardContinue(tokens, steps, outputs);
             else net.ForwardContinue(inputs, steps, outputs);
             if (spec.Loss == LossKind.None)
@@ -86,7 +86,7 @@ public sealed class GradientCheckTests
 
         Loss();
         net.ZeroGradients();
-        initialState.CopyTo(net.State);
+        initialState.CopyTo(net.CurrentState);
         if (spec.UsesTokens) net.ForwardContinue(tokens, steps, outputs);
         else net.ForwardContinue(inputs, steps, outputs);
         if (spec.Loss == LossKind.CrossEntropy) net.Backward(classIds); else net.Backward(targets);

@@ -22,7 +22,7 @@ public sealed class PyTorchParityTests
     {
         var net = new ReferenceNetwork<T>(f.Spec);
         net.LoadSafetensors(f.ParametersPath);
-        Numerics.Convert<T>(f.Tensor("initial_state")).CopyTo(net.State);
+        Numerics.Convert<T>(f.Tensor("initial_state")).CopyTo(net.CurrentState);
 
         int outputSteps = f.Spec.Output == OutputMode.LastStep ? 1 : f.Steps;
         var outputs = new T[outputSteps * f.Spec.OutputSize];
@@ -32,7 +32,7 @@ public sealed class PyTorchParityTests
             net.ForwardContinue(Numerics.Convert<T>(f.Tensor("inputs")), f.Steps, outputs);
 
         Numerics.AssertClose<float, T>(f.Tensor("outputs"), outputs, $"{f.Name} outputs");
-        Numerics.AssertClose<float, T>(f.Tensor("final_state"), net.State, $"{f.Name} final state");
+        Numerics.AssertClose<float, T>(f.Tensor("final_state"), net.CurrentState, $"{f.Name} final state");
 
         T loss = f.ClassIds is not null ? net.Backward(f.ClassIds) : net.Backward(Numerics.Convert<T>(f.Tensor("targets")));
         Numerics.AssertClose(f.Loss, double.CreateChecked(loss), $"{f.Name} loss");

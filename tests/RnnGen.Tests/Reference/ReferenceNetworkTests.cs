@@ -20,13 +20,13 @@ public sealed class ReferenceNetworkTests
         float[] inputs = Numerics.Random<float>(10 * 3, 2);
         var sequence = new float[10 * 2];
         net.Forward(inputs, 10, sequence);
-        float[] finalState = net.State.ToArray();
+        float[] finalState = net.CurrentState.ToArray();
 
         net.ResetState();
         var stepped = new float[10 * 2];
         for (int t = 0; t < 10; t++) net.Step(inputs.AsSpan(t * 3, 3), stepped.AsSpan(t * 2, 2));
         Assert.Equal(sequence, stepped);
-        Assert.Equal(finalState, net.State.ToArray());
+        Assert.Equal(finalState, net.CurrentState.ToArray());
     }
 
     [Fact]
@@ -54,13 +54,13 @@ public sealed class ReferenceNetworkTests
 
         var parts = new float[12 * 2];
         chunked.Forward(inputs.AsSpan(0, 6 * 3), 6, parts.AsSpan(0, 12));
-        float[] edge = chunked.State.ToArray();
+        float[] edge = chunked.CurrentState.ToArray();
         chunked.ForwardContinue(inputs.AsSpan(6 * 3), 6, parts.AsSpan(12));
         Assert.Equal(whole, parts);
 
         // The second chunk's gradient is that of a network started from the edge state: nothing flows into chunk 1.
         float lossChunk = chunked.Backward(targets.AsSpan(12));
-        edge.CopyTo(fresh.State);
+        edge.CopyTo(fresh.CurrentState);
         fresh.ForwardContinue(inputs.AsSpan(6 * 3), 6, new float[12]);
         float lossFresh = fresh.Backward(targets.AsSpan(12));
         Assert.Equal(lossFresh, lossChunk);
@@ -180,6 +180,6 @@ public sealed class ReferenceNetworkTests
         Assert.Equal(3, net.InputSize);
         Assert.Equal(2, net.OutputSize);
         Assert.Equal(Lstm.ParameterCount, net.Parameters.Length);
-        Assert.Equal(Lstm.StateSize, net.State.Length);
+        Assert.Equal(Lstm.StateSize, net.CurrentState.Length);
     }
 }

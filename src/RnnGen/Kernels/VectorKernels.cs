@@ -1,0 +1,182 @@
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace RnnGen.Kernels;
+
+/// <summary>
+/// The dense kernels generated models call with compile-time constant sizes. Each has a Vector512 path (where
+/// the CPU accelerates it), a Vector256 FMA path and a scalar path, widest first; a tail that does not fill a
+/// vector is handled by an overlapping last vector whose already-processed lanes are masked off.
+/// Matrices are row-major (PyTorch's layout). Inlined aggressively so that constant sizes fold into the loops.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static class VectorKernels
+{
+    // 16 zero-mask lanes followed by 16 all-ones lanes: loading 16 floats at offset r gives a mask whose last r lanes are set.
+    private static ReadOnlySpan<uint> TailMaskBits =>
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u,
+    ];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> TailMask512(int remainder) =>
+        Vector512.LoadUnsafe(ref Unsafe.As<uint, float>(ref MemoryMarshal.GetReference(TailMaskBits)), (nuint)remainder);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> TailMask256(int remainder) =>
+        Vector256.LoadUnsafe(ref Unsafe.As<uint, float>(ref MemoryMarshal.GetReference(TailMaskBits)), (nuint)(8 + remainder));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
+        System.Runtime.Intrinsics.X86.Fma.IsSupported ? System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c) : a * b + c;
+
+    /// <summary>Σ a[i]·b[i] for i &lt; n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Dot(ref float a, ref float b, int n)
+    {
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && n >= 16)
+        {
+            Vector512<float> acc0 = Vector512<float>.Zero, acc1 = Vector512<float>.Zero;
+            int i = 0;
+            for (; i <= n - 32; i += 32)
+            {
+                acc0 = Fma(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512.LoadUnsafe(ref b, (nuint)i), acc0);
+                acc1 = Fma(Vector512.LoadUnsafe(ref a, (nuint)(i + 16)), Vector512.LoadUnsafe(ref b, (nuint)(i + 16)), acc1);
+            }
+            if (i <= n - 16)
+            {
+                acc0 = Fma(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512.LoadUnsafe(ref b, (nuint)i), acc0);
+                i += 16;
+            }
+            if (i < n)
+            {
+                // overlapping last vector; lanes already counted are masked off
+                Vector512<float> last = Vector512.LoadUnsafe(ref a, (nuint)(n - 16)) * Vector512.LoadUnsafe(ref b, (nuint)(n - 16));
+                acc1 += last & TailMask512(n - i);
+            }
+            return Vector512.Sum(acc0 + acc1);
+        }
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
+            int i = 0;
+            for (; i <= n - 16; i += 16)
+            {
+                acc0 = Fma(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i), acc0);
+                acc1 = Fma(Vector256.LoadUnsafe(ref a, (nuint)(i + 8)), Vector256.LoadUnsafe(ref b, (nuint)(i + 8)), acc1);
+            }
+            if (i <= n - 8)
+            {
+                acc0 = Fma(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256.LoadUnsafe(ref b, (nuint)i), acc0);
+                i += 8;
+            }
+            if (i < n)
+            {
+                Vector256<float> last = Vector256.LoadUnsafe(ref a, (nuint)(n - 8)) * Vector256.LoadUnsafe(ref b, (nuint)(n - 8));
+                acc1 += last & TailMask256(n - i);
+            }
+            return Vector256.Sum(acc0 + acc1);
+        }
+        float sum = 0f;
+        for (int i = 0; i < n; i++) sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
+        return sum;
+    }
+
+    /// <summary>y[i] += α·x[i] for i &lt; n.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy(float alpha, ref float x, ref float y, int n)
+    {
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && n >= 16)
+        {
+            Vector512<float> va = Vector512.Create(alpha);
+            int i = 0;
+            for (; i <= n - 16; i += 16)
+                Fma(va, Vector512.LoadUnsafe(ref x, (nuint)i), Vector512.LoadUnsafe(ref y, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+            if (i < n)
+            {
+                nuint last = (nuint)(n - 16);
+                Vector512<float> add = (va * Vector512.LoadUnsafe(ref x, last)) & TailMask512(n - i);
+                (Vector512.LoadUnsafe(ref y, last) + add).StoreUnsafe(ref y, last);
+            }
+            return;
+        }
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            Vector256<float> va = Vector256.Create(alpha);
+            int i = 0;
+            for (; i <= n - 8; i += 8)
+                Fma(va, Vector256.LoadUnsafe(ref x, (nuint)i), Vector256.LoadUnsafe(ref y, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+            if (i < n)
+            {
+                nuint last = (nuint)(n - 8);
+                Vector256<float> add = (va * Vector256.LoadUnsafe(ref x, last)) & TailMask256(n - i);
+                (Vector256.LoadUnsafe(ref y, last) + add).StoreUnsafe(ref y, last);
+            }
+            return;
+        }
+        for (int i = 0; i < n; i++) Unsafe.Add(ref y, i) += alpha * Unsafe.Add(ref x, i);
+    }
+
+    /// <summary>y += W·x, W is [rows × cols] row-major.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MatVecAdd(ReadOnlySpan<float> w, ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
+    {
+        CheckMatrix(w.Length, x.Length, y.Length, rows, cols);
+        ref float w0 = ref MemoryMarshal.GetReference(w);
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        for (int r = 0; r < rows; r++)
+            Unsafe.Add(ref y0, r) += Dot(ref Unsafe.Add(ref w0, r * cols), ref x0, cols);
+    }
+
+    /// <summary>y += Wᵀ·v, W is [rows × cols] row-major (y has cols entries, v has rows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void TransposeMatVecAdd(ReadOnlySpan<float> w, ReadOnlySpan<float> v, Span<float> y, int rows, int cols)
+    {
+        CheckMatrix(w.Length, y.Length, v.Length, rows, cols);
+        ref float w0 = ref MemoryMarshal.GetReference(w);
+        ref float v0 = ref MemoryMarshal.GetReference(v);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        for (int r = 0; r < rows; r++)
+            Axpy(Unsafe.Add(ref v0, r), ref Unsafe.Add(ref w0, r * cols), ref y0, cols);
+    }
+
+    /// <summary>G += a·bᵀ, G is [a.Length × b.Length] row-major.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void OuterAdd(Span<float> g, ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        int rows = a.Length, cols = b.Length;
+        CheckMatrix(g.Length, cols, rows, rows, cols);
+        ref float g0 = ref MemoryMarshal.GetReference(g);
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float b0 = ref MemoryMarshal.GetReference(b);
+        for (int r = 0; r < rows; r++)
+            Axpy(Unsafe.Add(ref a0, r), ref b0, ref Unsafe.Add(ref g0, r * cols), cols);
+    }
+
+    /// <summary>y += x.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Add(ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (x.Length > y.Length) ThrowLength(nameof(y), y.Length, x.Length);
+        Axpy(1f, ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length);
+    }
+
+    private static void CheckMatrix(int matrix, int columnVector, int rowVector, int rows, int cols)
+    {
+        if (matrix < rows * cols) ThrowLength("matrix", matrix, rows * cols);
+        if (columnVector < cols) ThrowLength("column vector", columnVector, cols);
+        if (rowVector < rows) ThrowLength("row vector", rowVector, rows);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLength(string what, int actual, int expected) =>
+        throw new ArgumentException($"The {what} has {actual} elements; expected at least {expected}.");
+}

@@ -1,0 +1,74 @@
+using RnnGen.Kernels;
+using RnnGen.Tests.Helpers;
+
+namespace RnnGen.Tests.Kernels;
+
+/// <summary>Every kernel against a double-precision scalar loop, for every length 0…130 (all remainders of the
+/// 16- and 8-wide paths, several full-vector counts) and unaligned starts.</summary>
+public sealed class VectorKernelTests
+{
+    public static TheoryData<int> Lengths() => [.. Enumerable.Range(0, 131)];
+
+    [Theory, MemberData(nameof(Lengths))]
+    public void Dot_matches_scalar(int n)
+    {
+        foreach (int offset in new[] { 0, 1, 3 })
+        {
+            float[] a = Numerics.Random<float>(n + offset + 1, n * 7 + 1), b = Numerics.Random<float>(n + offset + 1, n * 7 + 2);
+            double expected = 0;
+            for (int i = 0; i < n; i++) expected += (double)a[offset + i] * b[offset + i];
+            float actual = VectorKernels.Dot(ref a[offset], ref b[offset], n);
+            Numerics.AssertClose(expected, actual, $"Dot n={n} offset={offset}", rel: 1e-5, abs: 1e-5);
+        }
+    }
+
+    [Theory, MemberData(nameof(Lengths))]
+    public void Axpy_matches_scalar_and_touches_only_n_elements(int n)
+    {
+        foreach (int offset in new[] { 0, 1, 5 })
+        {
+            float[] x = Numerics.Random<float>(n + offset + 4, n + 3);
+            float[] y = Numerics.Random<float>(n + offset + 4, n + 4);
+            float[] expected = (float[])y.Clone();
+            for (int i = 0; i < n; i++) expected[offset + i] = (float)(expected[offset + i] + 0.75 * x[offset + i]);
+            if (n > 0) VectorKernels.Axpy(0.75f, ref x[offset], ref y[offset], n);
+            Numerics.AssertClose<float, float>(expected, y, $"Axpy n={n} offset={offset}", rel: 1e-6, abs: 1e-6);
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 5)]
+    [InlineData(128, 1)]
+    [InlineData(128, 33)]
+    [InlineData(39, 64)]
+    [InlineData(13, 8)]
+    public void Matrix_kernels_match_scalar(int rows, int cols)
+    {
+        float[] w = Numerics.Random<float>(rows * cols, 1), x = Numerics.Random<float>(cols, 2), v = Numerics.Random<float>(rows, 3);
+        float[] y = Numerics.Random<float>(rows, 4), yt = Numerics.Random<float>(cols, 5), g = Numerics.Random<float>(rows * cols, 6);
+        var ey = y.Select(d => (double)d).ToArray();
+        var eyt = yt.Select(d => (double)d).ToArray();
+        var eg = g.Select(d => (double)d).ToArray();
+        for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++)
+        {
+            ey[r] += (double)w[r * cols + c] * x[c];
+            eyt[c] += (double)w[r * cols + c] * v[r];
+            eg[r * cols + c] += (double)v[r] * x[c];
+        }
+        VectorKernels.MatVecAdd(w, x, y, rows, cols);
+        VectorKernels.TransposeMatVecAdd(w, v, yt, rows, cols);
+        VectorKernels.OuterAdd(g, v, x);
+        Numerics.AssertClose<double, float>(ey, y, "W·x", 1e-5, 1e-5);
+        Numerics.AssertClose<double, float>(eyt, yt, "Wᵀ·v", 1e-5, 1e-5);
+        Numerics.AssertClose<double, float>(eg, g, "v·xᵀ", 1e-5, 1e-5);
+    }
+
+    [Fact]
+    public void Short_buffers_are_refused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => VectorKernels.MatVecAdd(new float[5], new float[3], new float[2], 2, 3));
+        Assert.Contains("expected at least 6", e.Message);
+    }
+}
