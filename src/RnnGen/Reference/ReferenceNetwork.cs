@@ -1,4 +1,5 @@
 using System.Numerics;
+using RnnGen.Kernels;
 using RnnGen.Reference;
 using RnnGen.Safetensors;
 

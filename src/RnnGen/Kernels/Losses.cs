@@ -1,9 +1,13 @@
+using System.ComponentModel;
 using System.Numerics;
+using RnnGen.Reference;
 
-namespace RnnGen.Reference;
+namespace RnnGen.Kernels;
 
-/// <summary>The losses, as PyTorch defines them. Each writes dLoss/d(its input) and returns the loss.</summary>
-internal static class Losses<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>The losses, as PyTorch defines them; shared by the reference runtime and generated models.
+/// Each writes dLoss/d(its input) and returns the loss.</summary>
+[EditorBrowsable(EditorBrowsableState.Advanced)]
+public static class Losses<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>MSELoss on the activated outputs: Σ (y − t)², divided by the element count for Mean.</summary>
     public static T MeanSquaredError(ReadOnlySpan<T> y, ReadOnlySpan<T> targets, Span<T> dy, Reduction reduction)

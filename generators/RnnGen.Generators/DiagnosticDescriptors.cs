@@ -1,0 +1,69 @@
+using Microsoft.CodeAnalysis;
+
+namespace RnnGen.Generators;
+
+/// <summary>Every diagnostic RnnGen reports. Ids are tracked in AnalyzerReleases.Shipped.md / Unshipped.md.</summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "RnnGen";
+    private const string HelpLink = "https://github.com/rnngen/rnngen#diagnostics";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink + "-" + id.ToLowerInvariant());
+
+    public static readonly DiagnosticDescriptor InternalError = Error("RNNG000",
+        "RnnGen could not generate this model",
+        "RnnGen could not generate '{0}': {1}. Please report this with the declaration.");
+
+    public static readonly DiagnosticDescriptor ClassNotPartial = Error("RNNG001",
+        "An RnnGen model must be partial",
+        "The class '{0}' must be declared 'partial' so RnnGen can add the generated network to it; add the 'partial' modifier");
+
+    public static readonly DiagnosticDescriptor UnsupportedClass = Error("RNNG002",
+        "An RnnGen model must be a top-level, non-generic, non-static class",
+        "'{0}' cannot be an RnnGen model because it is {1}; declare it as a non-generic, non-static class directly in a namespace");
+
+    public static readonly DiagnosticDescriptor SizeOutOfRange = Error("RNNG003",
+        "A size is out of range",
+        "{0} = {1} is outside the allowed range {2}..{3}; choose a value in that range");
+
+    public static readonly DiagnosticDescriptor SoftmaxNotFinal = Error("RNNG004",
+        "Softmax is only allowed on the final layer",
+        "Activation.Softmax is only allowed on the final layer, but this is layer {0} of {1}; use Identity, Tanh, Sigmoid or Relu here, or make this Dense the last layer");
+
+    public static readonly DiagnosticDescriptor LossNeedsFinalDense = Error("RNNG005",
+        "The loss needs a final Dense layer",
+        "Loss = {0} needs a final [Dense] layer with Activation {1}, but the final layer is {2}; add for example [Dense(n)] as the last layer");
+
+    public static readonly DiagnosticDescriptor EmbeddingNotFirst = Error("RNNG006",
+        "Embedding must be the first layer",
+        "[Embedding] reads token ids, so it must be the first layer, but it is layer {0}; move it above the other layer attributes");
+
+    public static readonly DiagnosticDescriptor LayersOnSeveralDeclarations = Error("RNNG007",
+        "Layer attributes are spread over several partial declarations",
+        "The layer attributes of '{0}' appear on more than one partial declaration, so their order is ambiguous; put all of them on the declaration that carries [RnnModel]");
+
+    public static readonly DiagnosticDescriptor MaxStepsMissing = Error("RNNG008",
+        "MaxSteps is missing or not positive",
+        "[RnnModel] needs MaxSteps ≥ 1 (the longest sequence Forward accepts; BPTT buffers are sized for it), but it is {0}; add for example MaxSteps = 64");
+
+    public static readonly DiagnosticDescriptor UndefinedEnumValue = Error("RNNG009",
+        "An enum value is not defined",
+        "{0} = {1} is not a defined {2} value; use one of {3}");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error("RNNG010",
+        "The model declares no layers",
+        "'{0}' declares no layers; add layer attributes after [RnnModel], for example [Lstm(32)] and [Dense(1)]");
+
+    public static readonly DiagnosticDescriptor InputSizeMissing = Error("RNNG011",
+        "InputSize is missing",
+        "[RnnModel] needs InputSize ≥ 1 (floats per step) because the first layer is not an [Embedding], but it is {0}; add for example InputSize = 4");
+
+    public static readonly DiagnosticDescriptor InputSizeWithEmbedding = Error("RNNG012",
+        "InputSize must be omitted with an Embedding",
+        "The first layer is an [Embedding], which reads one token id per step, so InputSize must be omitted, but it is {0}; remove InputSize");
+
+    public static readonly DiagnosticDescriptor RnnActivation = Error("RNNG013",
+        "Rnn supports Tanh or Relu",
+        "[Rnn] supports Activation = Activation.Tanh or Activation.Relu, not {0}; use one of those, or a [Dense] layer for other activations");
+}

@@ -1,0 +1,867 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using RnnGen.Generators.Helpers;
+using RnnGen.Generators.Model;
+
+namespace RnnGen.Generators;
+
+public sealed partial class RnnModelGenerator
+{
+    /// <summary>Writes the generated partial class from a <see cref="ModelSpec"/> alone.</summary>
+    internal static class Emitter
+    {
+        private const string K = "global::RnnGen.Kernels.VectorKernels";
+        private const string Act = "global::RnnGen.Kernels.Activations";
+        private const string Span = "global::System.Span<float>";
+        private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
+        private const string ReadOnlySpanInt = "global::System.ReadOnlySpan<int>";
+        private const string MethodImpl = "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
+
+        /// <summary>Largest per-call scratch (floats) a streaming step puts on the stack; beyond it, thread-local arrays.</summary>
+        private const int MaxStackFloats = 16 * 1024;
+
+        /// <summary>Sizes and offsets of one layer, all known at generation time.</summary>
+        private sealed class Plan
+        {
+            public int Index;
+            public LayerModel Layer = null!;
+            public int In, Out, H, Directions;
+            public int ParamOffset, DirectionParams;     // parameters of one direction (recurrent) or of the layer
+            public int StateOffset, StateWidth;          // state floats per direction
+            public int CacheWidth;                       // recorded floats per step and direction
+            public int ScratchWidth;                     // backward scratch floats
+            public string Name => $"Layer{Index}";
+            public string Title => Layer.Kind switch
+            {
+                LayerKind.Embedding => $"Embedding({Layer.Vocabulary} ids → {Layer.Size})",
+                LayerKind.Dense => $"Dense({In} → {Layer.Size}, {Layer.Activation})",
+                LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Directions == 2 ? ", bidirectional" : "")})",
+                _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Directions == 2 ? ", bidirectional" : "")})",
+            };
+            // Offsets inside one direction's parameters: W_ih [G·H × I], W_hh [G·H × H], b_ih [G·H], b_hh [G·H].
+            public int GH => Layer.GateCount * H;
+            public int Wih => 0;
+            public int Whh => GH * In;
+            public int Bih => GH * (In + H);
+            public int Bhh => GH * (In + H) + GH;
+        }
+
+        private static string F(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        private static List<Plan> MakePlans(ModelSpec model)
+        {
+            var plans = new List<Plan>();
+            int width = model.InputSize, parameters = 0, state = 0;
+            for (int i = 0; i < model.Layers.Count; i++)
+            {
+                LayerModel l = model.Layers[i];
+                var p = new Plan { Index = i, Layer = l, In = width, Out = l.OutputWidth, H = l.Size, Directions = l.Directions, ParamOffset = parameters, StateOffset = state };
+                switch (l.Kind)
+                {
+                    case LayerKind.Embedding:
+                        p.DirectionParams = l.Vocabulary * l.Size;
+                        break;
+                    case LayerKind.Dense:
+                        p.DirectionParams = l.Size * width + l.Size;
+                        p.ScratchWidth = l.Size;
+                        break;
+                    default:
+                        p.DirectionParams = l.GateCount * l.Size * (width + l.Size + 2);
+                        p.StateWidth = l.StateWidthPerDirection;
+                        p.CacheWidth = l.Kind switch { LayerKind.Lstm => 5 * l.Size, LayerKind.Gru => 6 * l.Size, _ => l.Size };
+                        p.ScratchWidth = l.Kind switch { LayerKind.Lstm => 4 * l.Size, LayerKind.Gru => 6 * l.Size, _ => l.Size };
+                        break;
+                }
+                parameters += p.DirectionParams * p.Directions;
+                state += p.StateWidth * p.Directions;
+                width = l.OutputWidth;
+                plans.Add(p);
+            }
+            return plans;
+        }
+
+        public static string Emit(ModelSpec model)
+        {
+            List<Plan> plans = MakePlans(model);
+            Plan last = plans[plans.Count - 1];
+            int parameterCount = plans.Sum(p => p.DirectionParams * p.Directions);
+            int stateSize = plans.Sum(p => p.StateWidth * p.Directions);
+            bool tokens = model.UsesTokens;
+            bool fusedLogits = model.Loss is LossKind.CrossEntropy or LossKind.BinaryCrossEntropy;
+            int maxWidth = Math.Max(1, plans.Max(p => p.Out));
+            int maxCache = Math.Max(1, plans.Max(p => Math.Max(p.CacheWidth, p.Layer.Kind == LayerKind.Dense ? p.Layer.Size : 0)));
+            bool stackScratch = 2 * maxWidth + maxCache <= MaxStackFloats;
+
+            var w = new IndentedTextWriter();
+            w.WriteLine("// <auto-generated/>");
+            w.WriteLine("// Generated by RnnGen from the [RnnModel] declaration of " + model.ClassName + ". Do not edit.");
+            w.WriteLine("#nullable enable");
+            w.WriteLine("#pragma warning disable CS1591 // members are documented on RnnGen.IRecurrentNetwork");
+            w.WriteLine();
+            IDisposable? ns = model.Namespace is null ? null : w.WriteBlock("namespace " + model.Namespace);
+            WriteClassDocs(w, model, plans, parameterCount);
+            using (w.WriteBlock($"partial class {model.ClassName} : global::RnnGen.IRecurrentNetwork"))
+            {
+                WriteConstants(w, model, plans, parameterCount, stateSize);
+                WriteStateStruct(w, plans, stateSize);
+                WriteFields(w, model, plans, parameterCount, stateSize, stackScratch, maxWidth, maxCache);
+                WriteBasics(w, model);
+                WriteStreaming(w, model, plans, stackScratch, maxWidth, maxCache);
+                WriteSequences(w, model, plans);
+                WriteBackward(w, model, plans, fusedLogits);
+                foreach (Plan p in plans) WriteLayerForward(w, model, plans, p);
+                foreach (Plan p in plans) WriteLayerBackward(w, model, plans, p, fusedLogits && p == last);
+                foreach (Plan p in plans) WriteCells(w, p, fusedLogits && p == last);
+                WriteHelpers(w, model);
+            }
+            ns?.Dispose();
+            return w.ToString();
+        }
+
+        private static void WriteClassDocs(IndentedTextWriter w, ModelSpec model, List<Plan> plans, int parameterCount)
+        {
+            w.WriteLine("/// <summary>");
+            w.WriteLine($"/// RnnGen network: {(model.UsesTokens ? "token ids" : "input " + F(model.InputSize))} → "
+                + string.Join(" → ", plans.Select(p => p.Title)) + $"; {F(parameterCount)} parameters.");
+            w.WriteLine($"/// Loss {model.Loss} ({model.Reduction}), outputs at {(model.Output == OutputMode.LastStep ? "the last step" : "every step")}, at most {F(model.MaxSteps)} steps.");
+            w.WriteLine("/// Every size is a constant; nothing is allocated after construction. One instance is not thread-safe,");
+            w.WriteLine("/// but <c>Step(ref State, …)</c> only reads the parameters: many streams may step concurrently on one instance");
+            w.WriteLine("/// while nobody writes <c>Parameters</c>.");
+            w.WriteLine("/// </summary>");
+        }
+
+        private static void WriteConstants(IndentedTextWriter w, ModelSpec model, List<Plan> plans, int parameterCount, int stateSize)
+        {
+            w.WriteLine($"/// <summary>Floats per input step{(model.UsesTokens ? " (0: this model reads one token id per step)" : "")}.</summary>");
+            w.WriteLine($"public const int InputSize = {F(model.InputSize)};");
+            w.WriteLine("/// <summary>Floats per output step.</summary>");
+            w.WriteLine($"public const int OutputSize = {F(model.OutputSize)};");
+            w.WriteLine("/// <summary>The longest sequence <c>Forward</c> accepts.</summary>");
+            w.WriteLine($"public const int MaxSteps = {F(model.MaxSteps)};");
+            w.WriteLine("/// <summary>Floats in <see cref=\"Parameters\"/>.</summary>");
+            w.WriteLine($"public const int ParameterCount = {F(parameterCount)};");
+            w.WriteLine("/// <summary>Floats of recurrent state (per recurrent layer, per direction: h, then c for LSTM).</summary>");
+            w.WriteLine($"public const int StateSize = {F(stateSize)};");
+            w.WriteLine();
+            w.WriteLine("/// <summary>The same network as a <see cref=\"global::RnnGen.NetworkSpec\"/>: <c>new global::RnnGen.ReferenceNetwork(Spec)</c> is its twin, with the identical parameter layout.</summary>");
+            w.WriteLine("public static global::RnnGen.NetworkSpec Spec { get; } = new global::RnnGen.NetworkSpec(");
+            w.WriteLine($"    {F(model.InputSize)},");
+            w.WriteLine("    new global::RnnGen.LayerSpec[]");
+            w.WriteLine("    {");
+            foreach (Plan p in plans)
+            {
+                LayerModel l = p.Layer;
+                string text = l.Kind switch
+                {
+                    LayerKind.Embedding => $"global::RnnGen.LayerSpec.Embedding({F(l.Vocabulary)}, {F(l.Size)})",
+                    LayerKind.Dense => $"global::RnnGen.LayerSpec.Dense({F(l.Size)}, global::RnnGen.Activation.{l.Activation})",
+                    LayerKind.Rnn => $"global::RnnGen.LayerSpec.Rnn({F(l.Size)}, global::RnnGen.Activation.{l.Activation}, {(l.Bidirectional ? "true" : "false")})",
+                    _ => $"global::RnnGen.LayerSpec.{l.Kind}({F(l.Size)}, {(l.Bidirectional ? "true" : "false")})",
+                };
+                w.WriteLine($"        {text},");
+            }
+            w.WriteLine("    },");
+            w.WriteLine($"    {F(model.MaxSteps)},");
+            w.WriteLine($"    global::RnnGen.OutputMode.{model.Output},");
+            w.WriteLine($"    global::RnnGen.LossKind.{model.Loss},");
+            w.WriteLine($"    global::RnnGen.Reduction.{model.Reduction});");
+            w.WriteLine();
+        }
+
+        private static void WriteStateStruct(IndentedTextWriter w, List<Plan> plans, int stateSize)
+        {
+            w.WriteLine("/// <summary>");
+            w.WriteLine($"/// The recurrent state of one stream: {F(stateSize)} floats in a fixed-size value (no heap).");
+            foreach (Plan p in plans.Where(p => p.Layer.IsRecurrent))
+                for (int d = 0; d < p.Directions; d++)
+                    w.WriteLine($"/// [{F(p.StateOffset + d * p.StateWidth)}, {F(p.StateOffset + (d + 1) * p.StateWidth)}): layer {F(p.Index)} {(d == 0 ? "forward" : "reverse")} " +
+                        (p.Layer.Kind == LayerKind.Lstm ? $"h [{F(p.H)}], c [{F(p.H)}]" : $"h [{F(p.H)}]"));
+            w.WriteLine("/// A default value is the zero state. View it as a span with <c>Span&lt;float&gt; s = state;</c>.");
+            w.WriteLine("/// </summary>");
+            w.WriteLine($"[global::System.Runtime.CompilerServices.InlineArray({F(Math.Max(1, stateSize))})]");
+            using (w.WriteBlock("public struct State"))
+                w.WriteLine("private float _element0;");
+            w.WriteLine();
+        }
+
+        private static void WriteFields(IndentedTextWriter w, ModelSpec model, List<Plan> plans, int parameterCount, int stateSize, bool stackScratch, int maxWidth, int maxCache)
+        {
+            w.WriteLine($"private readonly float[] _parameters = new float[{F(parameterCount)}];");
+            w.WriteLine($"private readonly float[] _gradients = new float[{F(parameterCount)}];");
+            w.WriteLine($"private readonly float[] _initialStateGradients = new float[{F(stateSize)}];");
+            w.WriteLine("private State _state;");
+            w.WriteLine("private int _recordedSteps;");
+            if (model.UsesTokens)
+                w.WriteLine($"private readonly int[] _tokens = new int[{F(model.MaxSteps)}];");
+            else
+            {
+                w.WriteLine($"private readonly float[] _inputs = new float[{F(model.MaxSteps * model.InputSize)}];              // [MaxSteps × {F(model.InputSize)}]");
+                w.WriteLine($"private readonly float[] _inputGradients = new float[{F(model.MaxSteps * model.InputSize)}];      // dLoss/dInputs");
+            }
+            foreach (Plan p in plans)
+            {
+                w.WriteLine($"// {p.Name}: {p.Title}");
+                w.WriteLine($"private readonly float[] _{Lower(p.Name)}Out = new float[{F(model.MaxSteps * p.Out)}];            // [MaxSteps × {F(p.Out)}] outputs");
+                w.WriteLine($"private readonly float[] _{Lower(p.Name)}OutGradient = new float[{F(model.MaxSteps * p.Out)}];    // dLoss/d outputs");
+                if (p.Layer.Kind == LayerKind.Dense)
+                {
+                    w.WriteLine($"private readonly float[] _{Lower(p.Name)}Pre = new float[{F(model.MaxSteps * p.H)}];            // [MaxSteps × {F(p.H)}] W·x + b");
+                    w.WriteLine($"private readonly float[] _{Lower(p.Name)}Scratch = new float[{F(p.ScratchWidth)}];");
+                }
+                if (p.Layer.IsRecurrent)
+                {
+                    for (int d = 0; d < p.Directions; d++)
+                    {
+                        w.WriteLine($"private readonly float[] _{Lower(p.Name)}States{d} = new float[{F((model.MaxSteps + 1) * p.StateWidth)}];   // [(MaxSteps + 1) × {F(p.StateWidth)}] state after each step ({(d == 0 ? "forward" : "reverse")})");
+                        w.WriteLine($"private readonly float[] _{Lower(p.Name)}Cache{d} = new float[{F(model.MaxSteps * p.CacheWidth)}];    // [MaxSteps × {F(p.CacheWidth)}] gates");
+                    }
+                    w.WriteLine($"private readonly float[] _{Lower(p.Name)}StateGradient = new float[{F(p.StateWidth)}];");
+                    w.WriteLine($"private readonly float[] _{Lower(p.Name)}Scratch = new float[{F(p.ScratchWidth)}];");
+                }
+            }
+            if (!stackScratch)
+            {
+                w.WriteLine("// Streaming scratch is too large for the stack: one set per thread, allocated on that thread's first step.");
+                w.WriteLine("[global::System.ThreadStatic] private static float[]? t_stepScratch;");
+            }
+            w.WriteLine();
+        }
+
+        private static string Lower(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
+
+        private static void WriteBasics(IndentedTextWriter w, ModelSpec model)
+        {
+            w.WriteLines($$"""
+                global::RnnGen.NetworkSpec global::RnnGen.IRecurrentNetwork.Spec => Spec;
+                int global::RnnGen.IRecurrentNetwork.InputSize => InputSize;
+                int global::RnnGen.IRecurrentNetwork.OutputSize => OutputSize;
+                int global::RnnGen.IRecurrentNetwork.MaxSteps => MaxSteps;
+                int global::RnnGen.IRecurrentNetwork.ParameterCount => ParameterCount;
+                int global::RnnGen.IRecurrentNetwork.StateSize => StateSize;
+
+                /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).</summary>
+                public {{Span}} Parameters => _parameters;
+
+                /// <summary>dLoss/dParameters, accumulated by <c>Backward</c> until <see cref="ZeroGradients"/>.</summary>
+                public {{Span}} Gradients => _gradients;
+
+                /// <summary>The state the instance <c>Step</c>, <c>Forward</c> and <c>ForwardContinue</c> carry.</summary>
+                public {{Span}} CurrentState => Values(ref _state);
+
+                /// <summary>dLoss/dInputs of the last <c>Backward</c>: [steps × InputSize]{{(model.UsesTokens ? " (empty: token ids have no gradient)" : "")}}.</summary>
+                public {{ReadOnlySpan}} InputGradients => {{(model.UsesTokens ? ReadOnlySpan + ".Empty" : "new " + ReadOnlySpan + "(_inputGradients, 0, _recordedSteps * InputSize)")}};
+
+                /// <summary>dLoss/d(initial state) of the last <c>Backward</c>.</summary>
+                public {{ReadOnlySpan}} InitialStateGradients => _initialStateGradients;
+
+                /// <summary>PyTorch's default initialisation from <paramref name="seed"/> (identical to the reference runtime's).</summary>
+                public void InitializeParameters(int seed) => global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
+
+                /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
+                public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
+
+                /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
+                public void ResetState() => _state = default;
+
+                /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
+                public void LoadSafetensors(string path) =>
+                    global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, s_noMap, false, _parameters);
+
+                /// <summary>Loads parameters, reading for each of our names the file tensor <paramref name="nameMap"/> gives.</summary>
+                public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false) =>
+                    global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, _parameters);
+
+                /// <summary>Saves parameters with PyTorch's names (temporary file, then rename).</summary>
+                public void SaveSafetensors(string path) => global::RnnGen.Safetensors.ParameterIO.Save(path, Spec, _parameters);
+
+                private static readonly global::System.Collections.Generic.IReadOnlyDictionary<string, string> s_noMap =
+                    new global::System.Collections.Generic.Dictionary<string, string>();
+
+                /// <summary>The floats of <paramref name="state"/> as a span.</summary>
+                public static {{Span}} Values(ref State state) =>
+                    global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref state), StateSize);
+
+                """);
+        }
+
+        private static void WriteStreaming(IndentedTextWriter w, ModelSpec model, List<Plan> plans, bool stackScratch, int maxWidth, int maxCache)
+        {
+            bool tokens = model.UsesTokens;
+            string inputParameter = tokens ? "int token" : ReadOnlySpan + " input";
+            string inputArgument = tokens ? "token" : "input";
+            w.WriteLine("/// <summary>Advances <paramref name=\"state\"/> by one step and writes that step's output (OutputSize floats).");
+            w.WriteLine("/// Reads only the parameters, so any number of states may be stepped concurrently. Records nothing for <c>Backward</c>.</summary>");
+            using (w.WriteBlock($"public void Step(ref State state, {inputParameter}, {Span} output)"))
+            {
+                if (tokens)
+                    w.WriteLine($"if ((uint)token >= {F(model.Layers[0].Vocabulary)}u) ThrowToken(token, 0);");
+                else
+                    w.WriteLine($"if (input.Length != {F(model.InputSize)}) ThrowLength(nameof(input), input.Length, {F(model.InputSize)}, \"InputSize\");");
+                w.WriteLine($"if (output.Length != {F(model.OutputSize)}) ThrowLength(nameof(output), output.Length, {F(model.OutputSize)}, \"OutputSize\");");
+                w.WriteLine($"{ReadOnlySpan} p = _parameters;");
+                w.WriteLine($"{Span} s = Values(ref state);");
+                if (stackScratch)
+                {
+                    w.WriteLine($"{Span} gates = stackalloc float[{F(maxCache)}];");
+                    w.WriteLine($"{Span} buffer0 = stackalloc float[{F(maxWidth)}];");
+                    w.WriteLine($"{Span} buffer1 = stackalloc float[{F(maxWidth)}];");
+                }
+                else
+                {
+                    w.WriteLine($"float[] scratch = t_stepScratch ??= new float[{F(maxCache + 2 * maxWidth)}];");
+                    w.WriteLine($"{Span} gates = scratch.AsSpan(0, {F(maxCache)});");
+                    w.WriteLine($"{Span} buffer0 = scratch.AsSpan({F(maxCache)}, {F(maxWidth)});");
+                    w.WriteLine($"{Span} buffer1 = scratch.AsSpan({F(maxCache + maxWidth)}, {F(maxWidth)});");
+                }
+                string x = tokens ? "" : "input";
+                for (int i = 0; i < plans.Count; i++)
+                {
+                    Plan p = plans[i];
+                    string buffer = i % 2 == 0 ? "buffer0" : "buffer1";
+                    w.WriteLine();
+                    w.WriteLine($"// {p.Name}: {p.Title}");
+                    switch (p.Layer.Kind)
+                    {
+                        case LayerKind.Embedding:
+                            w.WriteLine($"// y = W[token]");
+                            w.WriteLine($"p.Slice({F(p.ParamOffset)} + token * {F(p.H)}, {F(p.H)}).CopyTo({buffer});");
+                            x = buffer + ".Slice(0, " + F(p.Out) + ")";
+                            break;
+                        case LayerKind.Dense:
+                            w.WriteLine($"{p.Name}Dense(p.Slice({F(p.ParamOffset)}, {F(p.DirectionParams)}), {x}, gates.Slice(0, {F(p.H)}), {buffer}.Slice(0, {F(p.H)}));");
+                            x = buffer + ".Slice(0, " + F(p.Out) + ")";
+                            break;
+                        default:
+                            for (int d = 0; d < p.Directions; d++)
+                            {
+                                string slice = $"s.Slice({F(p.StateOffset + d * p.StateWidth)}, {F(p.StateWidth)})";
+                                w.WriteLine($"{p.Name}Cell(p.Slice({F(p.ParamOffset + d * p.DirectionParams)}, {F(p.DirectionParams)}), {x}, {slice}, {slice}, gates.Slice(0, {F(p.CacheWidth)}));"
+                                    + (p.Directions == 2 ? (d == 0 ? "   // forward" : "   // reverse: carries its own state forward in time") : ""));
+                            }
+                            if (p.Directions == 1)
+                                x = $"s.Slice({F(p.StateOffset)}, {F(p.H)})";
+                            else
+                            {
+                                w.WriteLine($"s.Slice({F(p.StateOffset)}, {F(p.H)}).CopyTo({buffer});");
+                                w.WriteLine($"s.Slice({F(p.StateOffset + p.StateWidth)}, {F(p.H)}).CopyTo({buffer}.Slice({F(p.H)}));");
+                                x = buffer + ".Slice(0, " + F(p.Out) + ")";
+                            }
+                            break;
+                    }
+                }
+                w.WriteLine($"{x}.CopyTo(output);");
+            }
+            w.WriteLine();
+            w.WriteLine("/// <summary>Advances <see cref=\"CurrentState\"/> by one step and writes that step's output.</summary>");
+            w.WriteLine($"public void Step({inputParameter}, {Span} output) => Step(ref _state, {inputArgument}, output);");
+            w.WriteLine();
+            if (tokens)
+            {
+                w.WriteLine($"void global::RnnGen.IRecurrentNetwork.Step({ReadOnlySpan} input, {Span} output) => throw FloatInputs();");
+            }
+            else
+            {
+                w.WriteLine($"void global::RnnGen.IRecurrentNetwork.Step(int token, {Span} output) => throw TokenInputs();");
+            }
+            w.WriteLine();
+        }
+
+        private static void WriteSequences(IndentedTextWriter w, ModelSpec model, List<Plan> plans)
+        {
+            bool tokens = model.UsesTokens;
+            string outputsNote = model.Output == OutputMode.LastStep ? "[1 × OutputSize] (last step only)" : "[steps × OutputSize]";
+            if (tokens)
+            {
+                w.WriteLine($"/// <summary>Runs a new token sequence from the zero state: tokens [steps] → outputs {outputsNote}; records what <c>Backward</c> needs.</summary>");
+                using (w.WriteBlock($"public void Forward({ReadOnlySpanInt} tokens, int steps, {Span} outputs)"))
+                {
+                    w.WriteLine("_state = default;");
+                    w.WriteLine("ForwardContinue(tokens, steps, outputs);");
+                }
+                w.WriteLine();
+                w.WriteLine("/// <summary>Runs a token chunk from <see cref=\"CurrentState\"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>");
+                using (w.WriteBlock($"public void ForwardContinue({ReadOnlySpanInt} tokens, int steps, {Span} outputs)"))
+                {
+                    w.WriteLine("CheckSteps(steps);");
+                    w.WriteLine("if (tokens.Length != steps) ThrowLength(nameof(tokens), tokens.Length, steps, \"one token id per step\");");
+                    w.WriteLine("CheckOutputs(outputs.Length, steps);");
+                    using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
+                        w.WriteLine($"if ((uint)tokens[t] >= {F(model.Layers[0].Vocabulary)}u) ThrowToken(tokens[t], t);");
+                    w.WriteLine("tokens.CopyTo(_tokens);");
+                    w.WriteLine("Run(steps, outputs);");
+                }
+                w.WriteLine();
+                w.WriteLine($"void global::RnnGen.IRecurrentNetwork.Forward({ReadOnlySpan} inputs, int steps, {Span} outputs) => throw FloatInputs();");
+                w.WriteLine($"void global::RnnGen.IRecurrentNetwork.ForwardContinue({ReadOnlySpan} inputs, int steps, {Span} outputs) => throw FloatInputs();");
+            }
+            else
+            {
+                w.WriteLine($"/// <summary>Runs a new sequence from the zero state: inputs [steps × InputSize] → outputs {outputsNote}; records what <c>Backward</c> needs.</summary>");
+                using (w.WriteBlock($"public void Forward({ReadOnlySpan} inputs, int steps, {Span} outputs)"))
+                {
+                    w.WriteLine("_state = default;");
+                    w.WriteLine("ForwardContinue(inputs, steps, outputs);");
+                }
+                w.WriteLine();
+                w.WriteLine("/// <summary>Runs a chunk from <see cref=\"CurrentState\"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>");
+                using (w.WriteBlock($"public void ForwardContinue({ReadOnlySpan} inputs, int steps, {Span} outputs)"))
+                {
+                    w.WriteLine("CheckSteps(steps);");
+                    w.WriteLine($"if (inputs.Length != steps * {F(model.InputSize)}) ThrowLength(nameof(inputs), inputs.Length, steps * {F(model.InputSize)}, \"steps × InputSize\");");
+                    w.WriteLine("CheckOutputs(outputs.Length, steps);");
+                    w.WriteLine("inputs.CopyTo(_inputs);");
+                    w.WriteLine("Run(steps, outputs);");
+                }
+                w.WriteLine();
+                w.WriteLine($"void global::RnnGen.IRecurrentNetwork.Forward({ReadOnlySpanInt} tokens, int steps, {Span} outputs) => throw TokenInputs();");
+                w.WriteLine($"void global::RnnGen.IRecurrentNetwork.ForwardContinue({ReadOnlySpanInt} tokens, int steps, {Span} outputs) => throw TokenInputs();");
+            }
+            w.WriteLine();
+            Plan last = plans[plans.Count - 1];
+            using (w.WriteBlock("private void Run(int steps, " + Span + " outputs)"))
+            {
+                foreach (Plan p in plans) w.WriteLine($"{p.Name}Forward(steps);");
+                if (model.Output == OutputMode.LastStep)
+                    w.WriteLine($"new {ReadOnlySpan}(_{Lower(last.Name)}Out, (steps - 1) * {F(last.Out)}, {F(last.Out)}).CopyTo(outputs);");
+                else
+                    w.WriteLine($"new {ReadOnlySpan}(_{Lower(last.Name)}Out, 0, steps * {F(last.Out)}).CopyTo(outputs);");
+                w.WriteLine("_recordedSteps = steps;");
+            }
+            w.WriteLine();
+        }
+
+        private static void WriteBackward(IndentedTextWriter w, ModelSpec model, List<Plan> plans, bool fusedLogits)
+        {
+            Plan last = plans[plans.Count - 1];
+            string o = F(model.OutputSize);
+            string outSteps = model.Output == OutputMode.LastStep ? "1" : "steps";
+            string reduction = "global::RnnGen.Reduction." + model.Reduction;
+            string output = $"_{Lower(last.Name)}Out", pre = $"_{Lower(last.Name)}Pre", dOut = $"_{Lower(last.Name)}OutGradient";
+
+            w.WriteLine("/// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref=\"Gradients\"/>.");
+            w.WriteLine(model.Loss == LossKind.None
+                ? "/// With LossKind.None, <paramref name=\"targets\"/> is dLoss/dOutputs itself and the result is 0.</summary>"
+                : "/// <paramref name=\"targets\"/> has the outputs' shape.</summary>");
+            using (w.WriteBlock($"public float Backward({ReadOnlySpan} targets)"))
+            {
+                if (model.Loss == LossKind.CrossEntropy)
+                {
+                    w.WriteLine("throw new global::System.InvalidOperationException(\"Loss = CrossEntropy takes class ids: call Backward(ReadOnlySpan<int>).\");");
+                }
+                else
+                {
+                    w.WriteLine("int steps = RequireRecorded();");
+                    w.WriteLine($"int outputSteps = {outSteps};");
+                    w.WriteLine($"if (targets.Length != outputSteps * {o}) ThrowLength(nameof(targets), targets.Length, outputSteps * {o}, \"output steps × OutputSize\");");
+                    w.WriteLine($"var dOut = new {Span}({dOut}, 0, steps * {o});");
+                    w.WriteLine("dOut.Clear();");
+                    w.WriteLine($"var scored = dOut.Slice((steps - outputSteps) * {o}, outputSteps * {o});");
+                    switch (model.Loss)
+                    {
+                        case LossKind.MeanSquaredError:
+                            w.WriteLine($"// L = Σ (y − t)²{(model.Reduction == Reduction.Mean ? " / N" : "")};  dL/dy = 2(y − t){(model.Reduction == Reduction.Mean ? " / N" : "")}");
+                            w.WriteLine($"float loss = global::RnnGen.Kernels.Losses<float>.MeanSquaredError(new {ReadOnlySpan}({output}, (steps - outputSteps) * {o}, outputSteps * {o}), targets, scored, {reduction});");
+                            break;
+                        case LossKind.BinaryCrossEntropy:
+                            w.WriteLine($"// L = Σ max(z, 0) − z·t + log(1 + e^−|z|) from the logits z;  dL/dz = σ(z) − t");
+                            w.WriteLine($"float loss = global::RnnGen.Kernels.Losses<float>.BinaryCrossEntropyWithLogits(new {ReadOnlySpan}({pre}, (steps - outputSteps) * {o}, outputSteps * {o}), targets, scored, {reduction});");
+                            break;
+                        default:
+                            w.WriteLine("// LossKind.None: the targets are dLoss/dOutputs");
+                            w.WriteLine("targets.CopyTo(scored);");
+                            w.WriteLine("const float loss = 0f;");
+                            break;
+                    }
+                    w.WriteLine("BackPropagate(steps);");
+                    w.WriteLine("return loss;");
+                }
+            }
+            w.WriteLine();
+            w.WriteLine("/// <summary>BPTT for cross-entropy: one class id per output step.</summary>");
+            using (w.WriteBlock($"public float Backward({ReadOnlySpanInt} classIds)"))
+            {
+                if (model.Loss != LossKind.CrossEntropy)
+                {
+                    w.WriteLine($"throw new global::System.InvalidOperationException(\"Class ids are targets for Loss = CrossEntropy; this model's loss is {model.Loss}: call Backward(ReadOnlySpan<float>).\");");
+                }
+                else
+                {
+                    w.WriteLine("int steps = RequireRecorded();");
+                    w.WriteLine($"int outputSteps = {outSteps};");
+                    w.WriteLine("if (classIds.Length != outputSteps) ThrowLength(nameof(classIds), classIds.Length, outputSteps, \"one class id per output step\");");
+                    w.WriteLine($"var dOut = new {Span}({dOut}, 0, steps * {o});");
+                    w.WriteLine("dOut.Clear();");
+                    w.WriteLine("// L = Σ log Σ e^z − z_class from the logits z;  dL/dz = softmax(z) − onehot(class)");
+                    w.WriteLine($"float loss = global::RnnGen.Kernels.Losses<float>.CrossEntropy(new {ReadOnlySpan}({pre}, (steps - outputSteps) * {o}, outputSteps * {o}), {o}, classIds, dOut.Slice((steps - outputSteps) * {o}, outputSteps * {o}), {reduction});");
+                    w.WriteLine("BackPropagate(steps);");
+                    w.WriteLine("return loss;");
+                }
+            }
+            w.WriteLine();
+            using (w.WriteBlock("private void BackPropagate(int steps)"))
+            {
+                for (int i = plans.Count - 1; i >= 0; i--) w.WriteLine($"{plans[i].Name}Backward(steps);");
+            }
+            w.WriteLine();
+        }
+
+        private static string InputOf(ModelSpec model, List<Plan> plans, Plan p) =>
+            p.Index == 0 ? (model.UsesTokens ? "_tokens" : "_inputs") : $"_{Lower(plans[p.Index - 1].Name)}Out";
+
+        private static string InputGradientOf(ModelSpec model, List<Plan> plans, Plan p) =>
+            p.Index == 0 ? (model.UsesTokens ? "" : "_inputGradients") : $"_{Lower(plans[p.Index - 1].Name)}OutGradient";
+
+        private static void WriteLayerForward(IndentedTextWriter w, ModelSpec model, List<Plan> plans, Plan p)
+        {
+            string name = Lower(p.Name);
+            w.WriteLine($"/// <summary>{p.Name} over the whole sequence: {p.Title}.</summary>");
+            using (w.WriteBlock($"private void {p.Name}Forward(int steps)"))
+            {
+                w.WriteLine($"{ReadOnlySpan} p = _parameters;");
+                if (p.Layer.Kind == LayerKind.Embedding)
+                {
+                    w.WriteLine($"{Span} output = _{name}Out;");
+                    w.WriteLine("// y(t) = W[token(t)]");
+                    using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
+                        w.WriteLine($"p.Slice({F(p.ParamOffset)} + _tokens[t] * {F(p.H)}, {F(p.H)}).CopyTo(output.Slice(t * {F(p.H)}, {F(p.H)}));");
+                    return;
+                }
+                w.WriteLine($"{ReadOnlySpan} input = {InputOf(model, plans, p)};");
+                w.WriteLine($"{Span} output = _{name}Out;");
+                if (p.Layer.Kind == LayerKind.Dense)
+                {
+                    w.WriteLine($"{Span} pre = _{name}Pre;");
+                    using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
+                        w.WriteLine($"{p.Name}Dense(p.Slice({F(p.ParamOffset)}, {F(p.DirectionParams)}), input.Slice(t * {F(p.In)}, {F(p.In)}), pre.Slice(t * {F(p.H)}, {F(p.H)}), output.Slice(t * {F(p.H)}, {F(p.H)}));");
+                    return;
+                }
+                w.WriteLine($"{Span} state = Values(ref _state);");
+                int sw = p.StateWidth, cw = p.CacheWidth;
+                for (int d = 0; d < p.Directions; d++)
+                {
+                    w.WriteLine(d == 0 ? "// forward direction: t = 0 … steps − 1" : "// reverse direction: t = steps − 1 … 0; its output is the second half of each step");
+                    using (w.WriteBlock())
+                    {
+                        w.WriteLine($"{Span} states = _{name}States{d};");
+                        w.WriteLine($"{Span} cache = _{name}Cache{d};");
+                        w.WriteLine($"state.Slice({F(p.StateOffset + d * sw)}, {F(sw)}).CopyTo(states);");
+                        using (w.WriteBlock("for (int k = 0; k < steps; k++)"))
+                        {
+                            w.WriteLine(d == 0 ? "int t = k;" : "int t = steps - 1 - k;");
+                            w.WriteLine($"{p.Name}Cell(p.Slice({F(p.ParamOffset + d * p.DirectionParams)}, {F(p.DirectionParams)}), input.Slice(t * {F(p.In)}, {F(p.In)}), states.Slice(k * {F(sw)}, {F(sw)}), states.Slice((k + 1) * {F(sw)}, {F(sw)}), cache.Slice(k * {F(cw)}, {F(cw)}));");
+                            w.WriteLine($"states.Slice((k + 1) * {F(sw)}, {F(p.H)}).CopyTo(output.Slice(t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}));");
+                        }
+                        w.WriteLine($"states.Slice(steps * {F(sw)}, {F(sw)}).CopyTo(state.Slice({F(p.StateOffset + d * sw)}, {F(sw)}));");
+                    }
+                }
+            }
+            w.WriteLine();
+        }
+
+        private static void WriteLayerBackward(IndentedTextWriter w, ModelSpec model, List<Plan> plans, Plan p, bool gradientIsPreActivation)
+        {
+            string name = Lower(p.Name);
+            w.WriteLine($"/// <summary>BPTT through {p.Name} ({p.Title}).</summary>");
+            using (w.WriteBlock($"private void {p.Name}Backward(int steps)"))
+            {
+                w.WriteLine($"{Span} g = _gradients;");
+                w.WriteLine($"{ReadOnlySpan} dOut = _{name}OutGradient;");
+                if (p.Layer.Kind == LayerKind.Embedding)
+                {
+                    w.WriteLine("// dW[token(t)] += dy(t)");
+                    using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
+                        w.WriteLine($"{K}.Add(dOut.Slice(t * {F(p.H)}, {F(p.H)}), g.Slice({F(p.ParamOffset)} + _tokens[t] * {F(p.H)}, {F(p.H)}));");
+                    return;
+                }
+                w.WriteLine($"{ReadOnlySpan} p = _parameters;");
+                w.WriteLine($"{ReadOnlySpan} input = {InputOf(model, plans, p)};");
+                w.WriteLine($"{Span} dIn = {InputGradientOf(model, plans, p)};");
+                w.WriteLine($"dIn.Slice(0, steps * {F(p.In)}).Clear();");
+                if (p.Layer.Kind == LayerKind.Dense)
+                {
+                    using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
+                        w.WriteLine($"{p.Name}DenseBackward(p.Slice({F(p.ParamOffset)}, {F(p.DirectionParams)}), g.Slice({F(p.ParamOffset)}, {F(p.DirectionParams)}), input.Slice(t * {F(p.In)}, {F(p.In)}), new {ReadOnlySpan}(_{name}Out, t * {F(p.H)}, {F(p.H)}), dOut.Slice(t * {F(p.H)}, {F(p.H)}), dIn.Slice(t * {F(p.In)}, {F(p.In)}), _{name}Scratch);");
+                    return;
+                }
+                int sw = p.StateWidth, cw = p.CacheWidth;
+                w.WriteLine($"{Span} dState = _{name}StateGradient;");
+                for (int d = 0; d < p.Directions; d++)
+                {
+                    w.WriteLine(d == 0 ? "// forward direction, walked back from the last step" : "// reverse direction, walked back from t = 0");
+                    using (w.WriteBlock())
+                    {
+                        w.WriteLine($"{ReadOnlySpan} states = _{name}States{d};");
+                        w.WriteLine($"{ReadOnlySpan} cache = _{name}Cache{d};");
+                        w.WriteLine("dState.Clear();");
+                        using (w.WriteBlock("for (int k = steps - 1; k >= 0; k--)"))
+                        {
+                            w.WriteLine(d == 0 ? "int t = k;" : "int t = steps - 1 - k;");
+                            w.WriteLine($"// dh(t) += dy(t)");
+                            w.WriteLine($"{K}.Add(dOut.Slice(t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}), dState.Slice(0, {F(p.H)}));");
+                            w.WriteLine($"{p.Name}CellBackward(p.Slice({F(p.ParamOffset + d * p.DirectionParams)}, {F(p.DirectionParams)}), g.Slice({F(p.ParamOffset + d * p.DirectionParams)}, {F(p.DirectionParams)}), input.Slice(t * {F(p.In)}, {F(p.In)}), states.Slice(k * {F(sw)}, {F(sw)}), states.Slice((k + 1) * {F(sw)}, {F(sw)}), cache.Slice(k * {F(cw)}, {F(cw)}), dState, dIn.Slice(t * {F(p.In)}, {F(p.In)}), _{name}Scratch);");
+                        }
+                        w.WriteLine($"dState.CopyTo(new {Span}(_initialStateGradients, {F(p.StateOffset + d * sw)}, {F(sw)}));");
+                    }
+                }
+            }
+            w.WriteLine();
+        }
+
+        private static void WriteCells(IndentedTextWriter w, Plan p, bool gradientIsPreActivation)
+        {
+            switch (p.Layer.Kind)
+            {
+                case LayerKind.Dense: WriteDense(w, p, gradientIsPreActivation); break;
+                case LayerKind.Rnn: WriteElman(w, p); break;
+                case LayerKind.Lstm: WriteLstm(w, p); break;
+                case LayerKind.Gru: WriteGru(w, p); break;
+            }
+        }
+
+        private static void WriteMatrixProducts(IndentedTextWriter w, Plan p, string target, string rows, int rowCount, bool includeHidden)
+        {
+            w.WriteLine($"w.Slice({F(p.Bih)}, {F(rowCount)}).CopyTo({target});");
+            if (includeHidden) w.WriteLine($"{K}.Add(w.Slice({F(p.Bhh)}, {F(rowCount)}), {target});");
+            w.WriteLine($"{K}.MatVecAdd(w.Slice({F(p.Wih)}, {F(rowCount * p.In)}), x, {target}, {rows}, {F(p.In)});   // W_ih [{rows} × {F(p.In)}]");
+            if (includeHidden) w.WriteLine($"{K}.MatVecAdd(w.Slice({F(p.Whh)}, {F(rowCount * p.H)}), h, {target}, {rows}, {F(p.H)});   // W_hh [{rows} × {F(p.H)}]");
+        }
+
+        private static void WriteWeightGradients(IndentedTextWriter w, Plan p, string dzIh, string dzHh)
+        {
+            int gh = p.GH;
+            w.WriteLine($"// dW_ih += dz·xᵀ;  dW_hh += dz·hᵀ;  db_ih += dz;  db_hh += dz");
+            w.WriteLine($"{K}.OuterAdd(g.Slice({F(p.Wih)}, {F(gh * p.In)}), {dzIh}, x);");
+            w.WriteLine($"{K}.OuterAdd(g.Slice({F(p.Whh)}, {F(gh * p.H)}), {dzHh}, h);");
+            w.WriteLine($"{K}.Add({dzIh}, g.Slice({F(p.Bih)}, {F(gh)}));");
+            w.WriteLine($"{K}.Add({dzHh}, g.Slice({F(p.Bhh)}, {F(gh)}));");
+            w.WriteLine($"// dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz{(p.Layer.Kind == LayerKind.Gru ? " + (direct path)" : "")}");
+            w.WriteLine($"{K}.TransposeMatVecAdd(w.Slice({F(p.Wih)}, {F(gh * p.In)}), {dzIh}, dx, {F(gh)}, {F(p.In)});");
+        }
+
+        private static string CellSignature(Plan p) =>
+            $"private static void {p.Name}Cell({ReadOnlySpan} w, {ReadOnlySpan} x, {ReadOnlySpan} previous, {Span} next, {Span} cache)";
+
+        private static string CellBackwardSignature(Plan p) =>
+            $"private static void {p.Name}CellBackward({ReadOnlySpan} w, {Span} g, {ReadOnlySpan} x, {ReadOnlySpan} previous, {ReadOnlySpan} next, {ReadOnlySpan} cache, {Span} dState, {Span} dx, {Span} scratch)";
+
+        private static void WriteElman(IndentedTextWriter w, Plan p)
+        {
+            string h = F(p.H);
+            bool relu = p.Layer.Activation == Activation.Relu;
+            w.WriteLine($"/// <summary>{p.Name}: one Elman step of one direction. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.</summary>");
+            using (w.WriteBlock(CellSignature(p)))
+            {
+                w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
+                w.WriteLine($"{Span} a = cache.Slice(0, {h});");
+                w.WriteLine($"// a = W_ih·x + b_ih + W_hh·h + b_hh   ({h} rows)");
+                WriteMatrixProducts(w, p, "a", h, p.H, includeHidden: true);
+                w.WriteLine(relu ? "// h' = max(0, a)" : "// h' = tanh(a)");
+                w.WriteLine(relu ? $"{Act}.Relu(a, next.Slice(0, {h}));" : $"{Act}.Tanh(a, next.Slice(0, {h}));");
+            }
+            w.WriteLine();
+            w.WriteLine($"/// <summary>{p.Name}: one Elman step back. dState holds dL/dh' on entry and dL/dh on return.</summary>");
+            using (w.WriteBlock(CellBackwardSignature(p)))
+            {
+                w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
+                w.WriteLine($"{Span} dz = scratch.Slice(0, {h});");
+                w.WriteLine(relu ? "// dz = dh' ⊙ [h' > 0]" : "// dz = dh' ⊙ (1 − h'²)");
+                using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
+                    w.WriteLine(relu ? "dz[j] = next[j] > 0f ? dState[j] : 0f;" : "dz[j] = dState[j] * (1f - next[j] * next[j]);");
+                WriteWeightGradients(w, p, "dz", "dz");
+                w.WriteLine($"dState.Slice(0, {h}).Clear();");
+                w.WriteLine($"{K}.TransposeMatVecAdd(w.Slice({F(p.Whh)}, {F(p.H * p.H)}), dz, dState.Slice(0, {h}), {h}, {h});");
+            }
+            w.WriteLine();
+        }
+
+        private static void WriteLstm(IndentedTextWriter w, Plan p)
+        {
+            int H = p.H;
+            string h = F(H);
+            w.WriteLine($"/// <summary>{p.Name}: one LSTM step of one direction; cache ← [i, f, g, o, tanh(c')]. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.</summary>");
+            using (w.WriteBlock(CellSignature(p)))
+            {
+                w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h}), c = previous.Slice({h}, {h});");
+                w.WriteLine($"{Span} z = cache.Slice(0, {F(4 * H)});");
+                w.WriteLine($"// z = W·[x; h] + b   ({F(4)}·{h} rows, gates i,f,g,o)");
+                WriteMatrixProducts(w, p, "z", F(4 * H), 4 * H, includeHidden: true);
+                w.WriteLine("// i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o)");
+                w.WriteLine($"{Act}.Sigmoid(z.Slice(0, {F(2 * H)}), z.Slice(0, {F(2 * H)}));");
+                w.WriteLine($"{Act}.Tanh(z.Slice({F(2 * H)}, {h}), z.Slice({F(2 * H)}, {h}));");
+                w.WriteLine($"{Act}.Sigmoid(z.Slice({F(3 * H)}, {h}), z.Slice({F(3 * H)}, {h}));");
+                w.WriteLine("// c' = f ⊙ c + i ⊙ g");
+                w.WriteLine($"{Span} cNext = next.Slice({h}, {h});");
+                using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
+                    w.WriteLine($"cNext[j] = z[{h} + j] * c[j] + z[j] * z[{F(2 * H)} + j];");
+                w.WriteLine("// h' = o ⊙ tanh(c')");
+                w.WriteLine($"{Span} tanhC = cache.Slice({F(4 * H)}, {h});");
+                w.WriteLine($"{Act}.Tanh(cNext, tanhC);");
+                w.WriteLine($"{Act}.Multiply(z.Slice({F(3 * H)}, {h}), tanhC, next.Slice(0, {h}));");
+            }
+            w.WriteLine();
+            w.WriteLine($"/// <summary>{p.Name}: one LSTM step back. dState holds [dL/dh', dL/dc'] on entry and [dL/dh, dL/dc] on return.</summary>");
+            using (w.WriteBlock(CellBackwardSignature(p)))
+            {
+                w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h}), c = previous.Slice({h}, {h});");
+                w.WriteLine($"{Span} dz = scratch.Slice(0, {F(4 * H)});");
+                w.WriteLine("// dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);  dz_f = dc ⊙ c ⊙ f(1 − f);");
+                w.WriteLine("// dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f");
+                using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
+                {
+                    w.WriteLine($"float i = cache[j], f = cache[{h} + j], gg = cache[{F(2 * H)} + j], o = cache[{F(3 * H)} + j], tc = cache[{F(4 * H)} + j];");
+                    w.WriteLine("float dh = dState[j];");
+                    w.WriteLine($"float dc = dState[{h} + j] + dh * o * (1f - tc * tc);");
+                    w.WriteLine("dz[j] = dc * gg * i * (1f - i);");
+                    w.WriteLine($"dz[{h} + j] = dc * c[j] * f * (1f - f);");
+                    w.WriteLine($"dz[{F(2 * H)} + j] = dc * i * (1f - gg * gg);");
+                    w.WriteLine($"dz[{F(3 * H)} + j] = dh * tc * o * (1f - o);");
+                    w.WriteLine($"dState[{h} + j] = dc * f;");
+                }
+                WriteWeightGradients(w, p, "dz", "dz");
+                w.WriteLine($"dState.Slice(0, {h}).Clear();");
+                w.WriteLine($"{K}.TransposeMatVecAdd(w.Slice({F(p.Whh)}, {F(4 * H * H)}), dz, dState.Slice(0, {h}), {F(4 * H)}, {h});");
+            }
+            w.WriteLine();
+        }
+
+        private static void WriteGru(IndentedTextWriter w, Plan p)
+        {
+            int H = p.H;
+            string h = F(H), h2 = F(2 * H), h3 = F(3 * H);
+            w.WriteLine($"/// <summary>{p.Name}: one GRU step of one direction; cache ← [r, z, n | W_h·h + b_h]. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.</summary>");
+            using (w.WriteBlock(CellSignature(p)))
+            {
+                w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
+                w.WriteLine($"{Span} gi = cache.Slice(0, {h3}), gh = cache.Slice({h3}, {h3});");
+                w.WriteLine($"// gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·{h} rows each, gates r,z,n)");
+                w.WriteLine($"w.Slice({F(p.Bih)}, {h3}).CopyTo(gi);");
+                w.WriteLine($"{K}.MatVecAdd(w.Slice({F(p.Wih)}, {F(3 * H * p.In)}), x, gi, {h3}, {F(p.In)});   // W_ih [{h3} × {F(p.In)}]");
+                w.WriteLine($"w.Slice({F(p.Bhh)}, {h3}).CopyTo(gh);");
+                w.WriteLine($"{K}.MatVecAdd(w.Slice({F(p.Whh)}, {F(3 * H * H)}), h, gh, {h3}, {h});   // W_hh [{h3} × {h}]");
+                w.WriteLine("// r, z = σ(gi + gh)");
+                w.WriteLine($"{K}.Add(gh.Slice(0, {h2}), gi.Slice(0, {h2}));");
+                w.WriteLine($"{Act}.Sigmoid(gi.Slice(0, {h2}), gi.Slice(0, {h2}));");
+                w.WriteLine("// n = tanh(gi_n + r ⊙ gh_n)");
+                using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
+                    w.WriteLine($"gi[{h2} + j] += gi[j] * gh[{h2} + j];");
+                w.WriteLine($"{Act}.Tanh(gi.Slice({h2}, {h}), gi.Slice({h2}, {h}));");
+                w.WriteLine("// h' = (1 − z) ⊙ n + z ⊙ h");
+                using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
+                    w.WriteLine($"next[j] = (1f - gi[{h} + j]) * gi[{h2} + j] + gi[{h} + j] * h[j];");
+            }
+            w.WriteLine();
+            w.WriteLine($"/// <summary>{p.Name}: one GRU step back. dState holds dL/dh' on entry and dL/dh on return.</summary>");
+            using (w.WriteBlock(CellBackwardSignature(p)))
+            {
+                w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
+                w.WriteLine($"{Span} dgi = scratch.Slice(0, {h3}), dgh = scratch.Slice({h3}, {h3});");
+                w.WriteLine("// dn = dh' ⊙ (1 − z) ⊙ (1 − n²);  dr = dn ⊙ gh_n ⊙ r(1 − r);  dz = dh' ⊙ (h − n) ⊙ z(1 − z);  dh = dh' ⊙ z + …");
+                using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
+                {
+                    w.WriteLine($"float r = cache[j], z = cache[{h} + j], n = cache[{h2} + j], ghn = cache[{F(5 * H)} + j];");
+                    w.WriteLine("float dh = dState[j];");
+                    w.WriteLine("float dn = dh * (1f - z) * (1f - n * n);");
+                    w.WriteLine("float dr = dn * ghn * r * (1f - r);");
+                    w.WriteLine("float dzj = dh * (h[j] - n) * z * (1f - z);");
+                    w.WriteLine($"dgi[j] = dr; dgi[{h} + j] = dzj; dgi[{h2} + j] = dn;");
+                    w.WriteLine($"dgh[j] = dr; dgh[{h} + j] = dzj; dgh[{h2} + j] = dn * r;");
+                    w.WriteLine("dState[j] = dh * z;");
+                }
+                WriteWeightGradients(w, p, "dgi", "dgh");
+                w.WriteLine($"{K}.TransposeMatVecAdd(w.Slice({F(p.Whh)}, {F(3 * H * H)}), dgh, dState.Slice(0, {h}), {h3}, {h});");
+            }
+            w.WriteLine();
+        }
+
+        private static void WriteDense(IndentedTextWriter w, Plan p, bool gradientIsPreActivation)
+        {
+            int U = p.H;
+            string u = F(U), inw = F(p.In);
+            Activation a = p.Layer.Activation;
+            w.WriteLine($"/// <summary>{p.Name}: y = {(a == Activation.Identity ? "" : a.ToString().ToLowerInvariant())}(W·x + b), {inw} → {u}.</summary>");
+            using (w.WriteBlock($"private static void {p.Name}Dense({ReadOnlySpan} w, {ReadOnlySpan} x, {Span} pre, {Span} y)"))
+            {
+                w.WriteLine($"// z = W·x + b   ({u} rows)");
+                w.WriteLine($"w.Slice({F(U * p.In)}, {u}).CopyTo(pre);");
+                w.WriteLine($"{K}.MatVecAdd(w.Slice(0, {F(U * p.In)}), x, pre, {u}, {inw});   // W [{u} × {inw}]");
+                switch (a)
+                {
+                    case Activation.Identity: w.WriteLine("pre.CopyTo(y);"); break;
+                    case Activation.Tanh: w.WriteLine($"{Act}.Tanh(pre, y);"); break;
+                    case Activation.Sigmoid: w.WriteLine($"{Act}.Sigmoid(pre, y);"); break;
+                    case Activation.Relu: w.WriteLine($"{Act}.Relu(pre, y);"); break;
+                    case Activation.Softmax: w.WriteLine($"{Act}.Softmax(pre, y);"); break;
+                }
+            }
+            w.WriteLine();
+            w.WriteLine($"/// <summary>{p.Name} back: dW += dz·xᵀ, db += dz, dx = Wᵀ·dz{(gradientIsPreActivation ? " (the loss hands back dz: it reads the logits)" : "")}.</summary>");
+            using (w.WriteBlock($"private static void {p.Name}DenseBackward({ReadOnlySpan} w, {Span} g, {ReadOnlySpan} x, {ReadOnlySpan} y, {ReadOnlySpan} dy, {Span} dx, {Span} scratch)"))
+            {
+                w.WriteLine($"{Span} dz = scratch.Slice(0, {u});");
+                if (gradientIsPreActivation || a == Activation.Identity)
+                {
+                    w.WriteLine("dy.CopyTo(dz);");
+                }
+                else if (a == Activation.Softmax)
+                {
+                    w.WriteLine("// dz = y ⊙ (dy − (dy·y))");
+                    w.WriteLine("float dot = 0f;");
+                    w.WriteLine($"for (int j = 0; j < {u}; j++) dot += dy[j] * y[j];");
+                    w.WriteLine($"for (int j = 0; j < {u}; j++) dz[j] = y[j] * (dy[j] - dot);");
+                }
+                else
+                {
+                    string derivative = a switch
+                    {
+                        Activation.Tanh => "dy[j] * (1f - y[j] * y[j])",
+                        Activation.Sigmoid => "dy[j] * y[j] * (1f - y[j])",
+                        _ => "y[j] > 0f ? dy[j] : 0f",
+                    };
+                    w.WriteLine($"// dz = dy ⊙ {a.ToString().ToLowerInvariant()}'(z)");
+                    w.WriteLine($"for (int j = 0; j < {u}; j++) dz[j] = {derivative};");
+                }
+                w.WriteLine($"{K}.OuterAdd(g.Slice(0, {F(U * p.In)}), dz, x);");
+                w.WriteLine($"{K}.Add(dz, g.Slice({F(U * p.In)}, {u}));");
+                w.WriteLine($"{K}.TransposeMatVecAdd(w.Slice(0, {F(U * p.In)}), dz, dx, {u}, {inw});");
+            }
+            w.WriteLine();
+        }
+
+        private static void WriteHelpers(IndentedTextWriter w, ModelSpec model)
+        {
+            string outputRule = model.Output == OutputMode.LastStep ? $"{F(model.OutputSize)}" : $"steps * {F(model.OutputSize)}";
+            w.WriteLines($$"""
+                private int RequireRecorded() => _recordedSteps > 0
+                    ? _recordedSteps
+                    : throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward or ForwardContinue first.");
+
+                private static void CheckSteps(int steps)
+                {
+                    if (steps < 1 || steps > {{F(model.MaxSteps)}})
+                        throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, "steps = " + steps + "; expected 1..{{F(model.MaxSteps)}} (MaxSteps).");
+                }
+
+                private static void CheckOutputs(int length, int steps)
+                {
+                    if (length != {{outputRule}}) ThrowLength("outputs", length, {{outputRule}}, "{{(model.Output == OutputMode.LastStep ? "LastStep mode: 1 × OutputSize" : "steps × OutputSize")}}");
+                }
+
+                [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
+                private static void ThrowLength(string name, int actual, int expected, string what) =>
+                    throw new global::System.ArgumentException(name + " has " + actual + " elements; expected " + expected + " (" + what + ").", name);
+
+                [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
+                private static void ThrowToken(int token, int index) =>
+                    throw new global::System.ArgumentOutOfRangeException("tokens", token, "tokens[" + index + "] = " + token + "; expected 0..{{F(model.UsesTokens ? model.Layers[0].Vocabulary - 1 : 0)}} (the Embedding's vocabulary).");
+
+                private static global::System.InvalidOperationException FloatInputs() =>
+                    new("This model's first layer is an Embedding: pass token ids, not floats.");
+
+                private static global::System.InvalidOperationException TokenInputs() =>
+                    new("This model reads float inputs; token ids need an [Embedding] as the first layer.");
+                """);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+namespace RnnGen.Generators;
+
+/// <summary>Names of the incremental pipeline steps (tests assert they are Cached/Unchanged after unrelated edits).</summary>
+public static class TrackingNames
+{
+    /// <summary>[RnnModel] class → ParseResult.</summary>
+    public const string Parse = nameof(Parse);
+    /// <summary>ParseResult → diagnostics.</summary>
+    public const string Diagnostics = nameof(Diagnostics);
+    /// <summary>ParseResult → valid ModelSpec.</summary>
+    public const string Models = nameof(Models);
+}

@@ -1,0 +1,129 @@
+using RnnGen.Tests.Generated.Matrix;
+using RnnGen.Tests.Helpers;
+
+namespace RnnGen.Tests.Generated;
+
+/// <summary>
+/// Every generated model in the matrix against its reference twin (<c>new ReferenceNetwork(Model.Spec)</c>, same
+/// flat parameters): outputs, final states, loss, every parameter gradient, input gradients and initial-state
+/// gradients within 1e-5 relative (1e-6 absolute); streaming steps and chunked (truncated BPTT) sequences too.
+/// </summary>
+public sealed class GeneratedParityTests
+{
+    public static TheoryData<string> Models() => [.. MatrixModels.All.Select(m => m.Name)];
+
+    private static IRecurrentNetwork Create(string name) => MatrixModels.All.Single(m => m.Name == name).Create();
+
+    internal sealed record Inputs(float[] Floats, int[] Tokens, float[] Targets, int[] ClassIds, float[] InitialState, int OutputSteps);
+
+    internal static Inputs MakeInputs(NetworkSpec spec, int steps, int seed)
+    {
+        var random = new DeterministicRandom((ulong)seed);
+        int outputSteps = spec.Output == OutputMode.LastStep ? 1 : steps;
+        float[] floats = Numerics.Random<float>(steps * spec.InputSize, seed + 1);
+        int[] tokens = Enumerable.Range(0, steps).Select(_ => random.NextInt(spec.UsesTokens ? spec.Layers[0].Vocabulary : 1)).ToArray();
+        float[] targets = spec.Loss == LossKind.BinaryCrossEntropy
+            ? Enumerable.Range(0, outputSteps * spec.OutputSize).Select(_ => (float)random.NextDouble()).ToArray()
+            : Numerics.Random<float>(outputSteps * spec.OutputSize, seed + 2);
+        int[] classIds = Enumerable.Range(0, outputSteps).Select(_ => random.NextInt(spec.OutputSize)).ToArray();
+        float[] initial = Numerics.Random<float>(spec.StateSize, seed + 3, 0.5);
+        return new Inputs(floats, tokens, targets, classIds, initial, outputSteps);
+    }
+
+    internal static void ForwardContinue(IRecurrentNetwork net, Inputs inputs, int steps, Span<float> outputs)
+    {
+        if (net.Spec.UsesTokens) net.ForwardContinue(inputs.Tokens, steps, outputs);
+        else net.ForwardContinue(inputs.Floats, steps, outputs);
+    }
+
+    internal static float Backward(IRecurrentNetwork net, Inputs inputs) =>
+        net.Spec.Loss == LossKind.CrossEntropy ? net.Backward(inputs.ClassIds) : net.Backward(inputs.Targets);
+
+    /// <summary>Runs Forward + Backward on both networks from the same state and compares everything.</summary>
+    internal static void AssertSameSequence(IRecurrentNetwork generated, IRecurrentNetwork reference, Inputs inputs, int steps, string label)
+    {
+        NetworkSpec spec = reference.Spec;
+        inputs.InitialState.CopyTo(generated.CurrentState);
+        inputs.InitialState.CopyTo(reference.CurrentState);
+        var expected = new float[inputs.OutputSteps * spec.OutputSize];
+        var actual = new float[expected.Length];
+        ForwardContinue(reference, inputs, steps, expected);
+        ForwardContinue(generated, inputs, steps, actual);
+        Numerics.AssertClose<float, float>(expected, actual, $"{label} outputs");
+        Numerics.AssertClose<float, float>(reference.CurrentState.ToArray(), generated.CurrentState.ToArray(), $"{label} final state");
+
+        reference.ZeroGradients();
+        generated.ZeroGradients();
+        float expectedLoss = Backward(reference, inputs);
+        float actualLoss = Backward(generated, inputs);
+        Numerics.AssertClose(expectedLoss, actualLoss, $"{label} loss");
+        float[] expectedGradients = reference.Gradients.ToArray(), actualGradients = generated.Gradients.ToArray();
+        foreach (ParameterTensor t in spec.ParameterLayout)
+            Numerics.AssertClose<float, float>(expectedGradients.AsSpan(t.Offset, t.Length), actualGradients.AsSpan(t.Offset, t.Length), $"{label} dLoss/d{t.Name}");
+        Numerics.AssertClose<float, float>(reference.InputGradients, generated.InputGradients, $"{label} dLoss/dInputs");
+        Numerics.AssertClose<float, float>(reference.InitialStateGradients, generated.InitialStateGradients, $"{label} dLoss/dInitialState");
+    }
+
+    [Theory, MemberData(nameof(Models))]
+    public void Generated_model_matches_the_reference_runtime(string name)
+    {
+        IRecurrentNetwork generated = Create(name);
+        var reference = new ReferenceNetwork(generated.Spec);
+        generated.InitializeParameters(17);
+        reference.InitializeParameters(17);
+        Assert.Equal(reference.Parameters.ToArray(), generated.Parameters.ToArray());
+
+        // Full length, and a shorter sequence (buffers sized for MaxSteps, used partly).
+        foreach (int steps in new[] { generated.MaxSteps, Math.Max(1, generated.MaxSteps / 2 - 1) })
+            AssertSameSequence(generated, reference, MakeInputs(generated.Spec, steps, steps * 31), steps, $"{name} T={steps}");
+    }
+
+    [Theory, MemberData(nameof(Models))]
+    public void Streaming_steps_match_the_reference_runtime(string name)
+    {
+        IRecurrentNetwork generated = Create(name);
+        var reference = new ReferenceNetwork(generated.Spec);
+        generated.InitializeParameters(5);
+        reference.InitializeParameters(5);
+        NetworkSpec spec = generated.Spec;
+        Inputs inputs = MakeInputs(spec, 6, 99);
+        var expected = new float[spec.OutputSize];
+        var actual = new float[spec.OutputSize];
+        for (int t = 0; t < 6; t++)
+        {
+            if (spec.UsesTokens)
+            {
+                reference.Step(inputs.Tokens[t], expected);
+                generated.Step(inputs.Tokens[t], actual);
+            }
+            else
+            {
+                reference.Step(inputs.Floats.AsSpan(t * spec.InputSize, spec.InputSize), expected);
+                generated.Step(inputs.Floats.AsSpan(t * spec.InputSize, spec.InputSize), actual);
+            }
+            Numerics.AssertClose<float, float>(expected, actual, $"{name} step {t} output");
+            Numerics.AssertClose<float, float>(reference.CurrentState.ToArray(), generated.CurrentState.ToArray(), $"{name} step {t} state");
+        }
+    }
+
+    [Theory, MemberData(nameof(Models))]
+    public void Truncated_bptt_chunks_match_the_reference_runtime(string name)
+    {
+        IRecurrentNetwork generated = Create(name);
+        var reference = new ReferenceNetwork(generated.Spec);
+        generated.InitializeParameters(9);
+        reference.InitializeParameters(9);
+        NetworkSpec spec = generated.Spec;
+        int chunk = Math.Max(1, spec.MaxSteps / 3);
+        generated.ResetState();
+        reference.ResetState();
+        for (int c = 0; c < 3; c++)
+        {
+            Inputs inputs = MakeInputs(spec, chunk, 1000 + c);
+            // carry the state: write each model's own current state back in (AssertSameSequence starts from InitialState)
+            float[] carried = reference.CurrentState.ToArray();
+            Numerics.AssertClose<float, float>(carried, generated.CurrentState.ToArray(), $"{name} carried state before chunk {c}");
+            AssertSameSequence(generated, reference, inputs with { InitialState = carried }, chunk, $"{name} chunk {c}");
+        }
+    }
+}
