@@ -1,0 +1,72 @@
+using Microsoft.CodeAnalysis;
+
+namespace RnnGen.Generators.Tests;
+
+/// <summary>One test per diagnostic: the id, that it is located on the offending attribute, that the message
+/// says how to fix it, and that the generator reported it instead of throwing.</summary>
+public sealed class DiagnosticTests
+{
+    public static TheoryData<string, string, string, string> Cases() => new()
+    {
+        // id, declaration, text of the located attribute (prefix), a phrase of the message
+        { "RNNG001", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] public class NotPartial;", "RnnModel(", "add the 'partial' modifier" },
+        { "RNNG002", "public partial class Outer { [RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] public partial class Inner; }", "RnnModel(", "nested in 'Outer'" },
+        { "RNNG002", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] public partial class Generic<T>;", "RnnModel(", "generic" },
+        { "RNNG002", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] public static partial class Static;", "RnnModel(", "static" },
+        { "RNNG003", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(0)] public partial class M;", "Lstm(0)", "[Lstm] hidden size = 0 is outside the allowed range 1..8192" },
+        { "RNNG003", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Gru(3)] [Dense(9000)] public partial class M;", "Dense(9000)", "[Dense] units = 9000" },
+        { "RNNG003", "[RnnModel(MaxSteps = 4)] [Embedding(0, 3)] [Gru(3)] public partial class M;", "Embedding(0, 3)", "[Embedding] vocabulary = 0" },
+        { "RNNG003", "[RnnModel(InputSize = 1, MaxSteps = 2000000)] [Rnn(3)] public partial class M;", "RnnModel(", "MaxSteps = 2000000" },
+        { "RNNG003", "[RnnModel(InputSize = 9000, MaxSteps = 4)] [Rnn(3)] public partial class M;", "RnnModel(", "InputSize = 9000" },
+        { "RNNG004", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Dense(3, Activation.Softmax)] [Lstm(3)] public partial class M;", "Dense(3, Activation.Softmax)", "only allowed on the final layer" },
+        { "RNNG005", "[RnnModel(InputSize = 1, MaxSteps = 4, Loss = LossKind.CrossEntropy)] [Lstm(3)] public partial class M;", "RnnModel(", "needs a final [Dense] layer" },
+        { "RNNG005", "[RnnModel(InputSize = 1, MaxSteps = 4, Loss = LossKind.BinaryCrossEntropy)] [Lstm(3)] [Dense(2, Activation.Tanh)] public partial class M;", "RnnModel(", "Identity (logits) or Sigmoid" },
+        { "RNNG006", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] [Embedding(5, 2)] public partial class M;", "Embedding(5, 2)", "must be the first layer" },
+        { "RNNG007", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] public partial class M; [Dense(1)] public partial class M;", "Dense(1)", "more than one partial declaration" },
+        { "RNNG008", "[RnnModel(InputSize = 1)] [Lstm(3)] public partial class M;", "RnnModel(", "add for example MaxSteps = 64" },
+        { "RNNG009", "[RnnModel(InputSize = 1, MaxSteps = 4, Loss = (LossKind)42)] [Lstm(3)] public partial class M;", "RnnModel(", "Loss = 42 is not a defined LossKind" },
+        { "RNNG009", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] [Dense(2, (Activation)9)] public partial class M;", "Dense(2, (Activation)9)", "[Dense] Activation = 9 is not a defined Activation" },
+        { "RNNG010", "[RnnModel(InputSize = 1, MaxSteps = 4)] public partial class M;", "RnnModel(", "declares no layers" },
+        { "RNNG011", "[RnnModel(MaxSteps = 4)] [Lstm(3)] public partial class M;", "RnnModel(", "add for example InputSize = 4" },
+        { "RNNG012", "[RnnModel(InputSize = 3, MaxSteps = 4)] [Embedding(5, 2)] [Lstm(3)] public partial class M;", "RnnModel(", "remove InputSize" },
+        { "RNNG013", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, Activation = Activation.Sigmoid)] public partial class M;", "Rnn(3, Activation = Activation.Sigmoid)", "not Sigmoid" },
+    };
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Bad_declarations_get_a_located_diagnostic(string id, string declaration, string locatedText, string phrase)
+    {
+        string source = GeneratorHarness.Usings + "namespace Demo;\n" + declaration;
+        GeneratorHarness.Run run = GeneratorHarness.RunGenerator(source);
+        Assert.Null(run.Result.Results.Single().Exception);
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics, d => d.Id == id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        // Locations travel through the pipeline as path + span (so they cache); find the text through the path.
+        SyntaxTree tree = run.Output.SyntaxTrees.Single(t => t.FilePath == diagnostic.Location.GetLineSpan().Path);
+        string located = tree.GetText().ToString(diagnostic.Location.SourceSpan);
+        Assert.StartsWith(locatedText, located);
+        Assert.Contains(phrase, diagnostic.GetMessage());
+        Assert.Empty(run.Result.Results.Single().GeneratedSources);
+    }
+
+    [Fact]
+    public void Every_descriptor_is_tracked_in_the_release_files_and_tested()
+    {
+        string root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../generators/RnnGen.Generators"));
+        string tracked = File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Shipped.md")) + File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Unshipped.md"));
+        var ids = typeof(RnnModelGenerator).Assembly.GetType("RnnGen.Generators.DiagnosticDescriptors")!
+            .GetFields().Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToList();
+        Assert.Equal(14, ids.Count);
+        Assert.All(ids, id => Assert.Contains(id + " ", tracked));
+        var tested = Cases().Select(row => (string)row[0]).ToHashSet();
+        Assert.All(ids.Where(id => id != "RNNG000"), id => Assert.Contains(id, tested));
+    }
+
+    [Fact]
+    public void A_valid_declaration_produces_no_diagnostics_and_compiles_cleanly()
+    {
+        GeneratorHarness.Run run = GeneratorHarness.RunGenerator(GeneratorHarness.Usings +
+            "namespace Demo; [RnnModel(InputSize = 4, MaxSteps = 64)] [Lstm(32)] [Gru(16, Bidirectional = true)] [Dense(4, Activation.Tanh)] public partial class Forecaster;");
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompileErrors);
+    }
+}

@@ -1,0 +1,23 @@
+namespace RnnGen.Generators.Tests;
+
+/// <summary>The generated source of four representative models, compared with committed snapshots so that any
+/// change to what users see in their generated code is deliberate.</summary>
+public sealed class SnapshotTests
+{
+    public static TheoryData<string, string> Models() => new()
+    {
+        { "Forecaster", "namespace Demo; [RnnModel(InputSize = 4, MaxSteps = 64, Loss = LossKind.MeanSquaredError)] [Lstm(32)] [Gru(16, Bidirectional = true)] [Dense(4, Activation.Tanh)] public partial class Forecaster;" },
+        { "CharLanguageModel", "namespace Demo.Text; [RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy)] [Embedding(65, 32)] [Lstm(128)] [Dense(65, Activation.Softmax)] internal partial class CharLanguageModel;" },
+        { "Sentiment", "[RnnModel(InputSize = 3, MaxSteps = 20, Loss = LossKind.BinaryCrossEntropy, Reduction = Reduction.Sum, Output = OutputMode.LastStep)] [Dense(8, Activation.Relu)] [Rnn(13, Activation = Activation.Relu, Bidirectional = true)] [Dense(1)] public partial class Sentiment;" },
+        { "TinyElman", "namespace Demo; [RnnModel(InputSize = 1, MaxSteps = 8, Loss = LossKind.None)] [Rnn(3)] public partial class TinyElman;" },
+    };
+
+    [Theory, MemberData(nameof(Models))]
+    public void Generated_source_matches_the_snapshot(string name, string declaration)
+    {
+        GeneratorHarness.Run run = GeneratorHarness.RunGenerator(GeneratorHarness.Usings + declaration);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompileErrors);
+        Snapshot.Verify(name, run.Source(name + ".g.cs"));
+    }
+}
