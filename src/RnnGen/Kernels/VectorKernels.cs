@@ -15,20 +15,24 @@ namespace RnnGen.Kernels;
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static class VectorKernels
 {
-    // 16 zero-mask lanes followed by 16 all-ones lanes: loading 16 floats at offset r gives a mask whose last r lanes are set.
-    private static ReadOnlySpan<uint> TailMaskBits =>
-    [
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u, ~0u,
-    ];
+    // 16 zero-mask lanes followed by 16 all-ones lanes: loading 16 floats at offset r gives a mask whose last r
+    // lanes are set. A static array (not a collection-expression span) so that no build configuration allocates.
+    private static readonly float[] s_tailMask = CreateTailMask();
+
+    private static float[] CreateTailMask()
+    {
+        var mask = new float[32];
+        for (int i = 16; i < 32; i++) mask[i] = BitConverter.Int32BitsToSingle(-1);
+        return mask;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> TailMask512(int remainder) =>
-        Vector512.LoadUnsafe(ref Unsafe.As<uint, float>(ref MemoryMarshal.GetReference(TailMaskBits)), (nuint)remainder);
+        Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(s_tailMask), (nuint)remainder);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> TailMask256(int remainder) =>
-        Vector256.LoadUnsafe(ref Unsafe.As<uint, float>(ref MemoryMarshal.GetReference(TailMaskBits)), (nuint)(8 + remainder));
+        Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(s_tailMask), (nuint)(8 + remainder));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);

@@ -219,6 +219,91 @@ public partial class TokenStack;
 [Dense(4, Activation.Tanh)]
 public partial class Forecast64;
 
+[RnnModel(MaxSteps = 12, Loss = LossKind.CrossEntropy, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
+[Embedding(13, 5)]
+[Lstm(13)]
+[Dense(13, Activation.Softmax)]
+public partial class Fixture_charlm_embedding_lstm_ce;
+
+[RnnModel(InputSize = 3, MaxSteps = 4, Loss = LossKind.MeanSquaredError, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
+[Dense(5, Activation.Relu)]
+[Lstm(3)]
+[Dense(3, Activation.Softmax)]
+public partial class Fixture_dense_first_softmax_mse;
+
+[RnnModel(MaxSteps = 7, Loss = LossKind.CrossEntropy, Reduction = Reduction.Sum, Output = OutputMode.EveryStep)]
+[Embedding(33, 3)]
+[Gru(5, Bidirectional = true)]
+[Dense(3, Activation.Identity)]
+public partial class Fixture_embedding_gru_bidirectional_ce_sum;
+
+[RnnModel(MaxSteps = 6, Loss = LossKind.BinaryCrossEntropy, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
+[Embedding(5, 13)]
+[Rnn(3, Activation = Activation.Relu)]
+[Dense(5, Activation.Identity)]
+public partial class Fixture_embedding_rnn_relu_bce;
+
+[RnnModel(InputSize = 5, MaxSteps = 8, Loss = LossKind.CrossEntropy, Reduction = Reduction.Mean, Output = OutputMode.LastStep)]
+[Gru(13, Bidirectional = true)]
+[Dense(5, Activation.Softmax)]
+public partial class Fixture_gru_bidirectional_ce_last;
+
+[RnnModel(InputSize = 3, MaxSteps = 5, Loss = LossKind.MeanSquaredError, Reduction = Reduction.Mean, Output = OutputMode.LastStep)]
+[Gru(33)]
+[Dense(5, Activation.Sigmoid)]
+public partial class Fixture_gru_sigmoid_last;
+
+[RnnModel(InputSize = 13, MaxSteps = 3, Loss = LossKind.MeanSquaredError, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
+[Gru(3)]
+[Dense(5, Activation.Sigmoid)]
+[Rnn(1, Activation = Activation.Tanh)]
+public partial class Fixture_gru_sigmoid_rnn_final_recurrent;
+
+[RnnModel(InputSize = 1, MaxSteps = 12, Loss = LossKind.MeanSquaredError, Reduction = Reduction.Mean, Output = OutputMode.LastStep)]
+[Lstm(33)]
+[Dense(13, Activation.Identity)]
+[Lstm(5)]
+[Dense(1, Activation.Identity)]
+public partial class Fixture_lstm33_dense_lstm_last;
+
+[RnnModel(InputSize = 3, MaxSteps = 8, Loss = LossKind.MeanSquaredError, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
+[Lstm(5, Bidirectional = true)]
+[Dense(3, Activation.Identity)]
+public partial class Fixture_lstm_bidirectional;
+
+[RnnModel(InputSize = 5, MaxSteps = 8, Loss = LossKind.MeanSquaredError, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
+[Lstm(13)]
+[Dense(1, Activation.Identity)]
+public partial class Fixture_lstm_initial_state;
+
+[RnnModel(InputSize = 1, MaxSteps = 6, Loss = LossKind.BinaryCrossEntropy, Reduction = Reduction.Sum, Output = OutputMode.LastStep)]
+[Rnn(5, Activation = Activation.Relu, Bidirectional = true)]
+[Dense(1, Activation.Sigmoid)]
+public partial class Fixture_rnn_relu_bidirectional_bce_last;
+
+[RnnModel(InputSize = 1, MaxSteps = 9, Loss = LossKind.MeanSquaredError, Reduction = Reduction.Sum, Output = OutputMode.LastStep)]
+[Rnn(13, Activation = Activation.Relu)]
+[Dense(3, Activation.Identity)]
+public partial class Fixture_rnn_relu_last_sum;
+
+[RnnModel(InputSize = 3, MaxSteps = 10, Loss = LossKind.MeanSquaredError, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
+[Rnn(5, Activation = Activation.Tanh)]
+[Dense(1, Activation.Identity)]
+public partial class Fixture_rnn_tanh;
+
+[RnnModel(InputSize = 3, MaxSteps = 6, Loss = LossKind.MeanSquaredError, Reduction = Reduction.Sum, Output = OutputMode.EveryStep)]
+[Lstm(13)]
+[Gru(5)]
+[Dense(1, Activation.Identity)]
+public partial class Fixture_stack2_lstm_gru_sum;
+
+[RnnModel(InputSize = 5, MaxSteps = 5, Loss = LossKind.BinaryCrossEntropy, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
+[Rnn(5, Activation = Activation.Tanh, Bidirectional = true)]
+[Lstm(13, Bidirectional = true)]
+[Gru(3)]
+[Dense(3, Activation.Identity)]
+public partial class Fixture_stack3_bidirectional_bce;
+
 public static class MatrixModels
 {
     public static readonly (string Name, System.Func<IRecurrentNetwork> Create)[] All =
@@ -264,5 +349,25 @@ public static class MatrixModels
         ("TokenSentiment", () => new TokenSentiment()),
         ("TokenStack", () => new TokenStack()),
         ("Forecast64", () => new Forecast64()),
+    ];
+
+    /// <summary>Generated twins of the PyTorch fixtures: fixture name → model.</summary>
+    public static readonly (string Fixture, System.Func<IRecurrentNetwork> Create)[] FixtureTwins =
+    [
+        ("charlm_embedding_lstm_ce", () => new Fixture_charlm_embedding_lstm_ce()),
+        ("dense_first_softmax_mse", () => new Fixture_dense_first_softmax_mse()),
+        ("embedding_gru_bidirectional_ce_sum", () => new Fixture_embedding_gru_bidirectional_ce_sum()),
+        ("embedding_rnn_relu_bce", () => new Fixture_embedding_rnn_relu_bce()),
+        ("gru_bidirectional_ce_last", () => new Fixture_gru_bidirectional_ce_last()),
+        ("gru_sigmoid_last", () => new Fixture_gru_sigmoid_last()),
+        ("gru_sigmoid_rnn_final_recurrent", () => new Fixture_gru_sigmoid_rnn_final_recurrent()),
+        ("lstm33_dense_lstm_last", () => new Fixture_lstm33_dense_lstm_last()),
+        ("lstm_bidirectional", () => new Fixture_lstm_bidirectional()),
+        ("lstm_initial_state", () => new Fixture_lstm_initial_state()),
+        ("rnn_relu_bidirectional_bce_last", () => new Fixture_rnn_relu_bidirectional_bce_last()),
+        ("rnn_relu_last_sum", () => new Fixture_rnn_relu_last_sum()),
+        ("rnn_tanh", () => new Fixture_rnn_tanh()),
+        ("stack2_lstm_gru_sum", () => new Fixture_stack2_lstm_gru_sum()),
+        ("stack3_bidirectional_bce", () => new Fixture_stack3_bidirectional_bce()),
     ];
 }
