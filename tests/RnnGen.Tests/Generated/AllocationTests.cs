@@ -4,7 +4,9 @@ using RnnGen.Tests.Helpers;
 namespace RnnGen.Tests.Generated;
 
 /// <summary>Generated models allocate nothing after construction: 10,000 streaming steps, and Forward + Backward
-/// of MaxSteps, leave GC.GetAllocatedBytesForCurrentThread unchanged.</summary>
+/// of MaxSteps, leave GC.GetAllocatedBytesForCurrentThread unchanged. The runtime may allocate once while it
+/// re-compiles hot methods (tiered JIT), so each workload is measured up to three times and one complete run must
+/// allocate exactly 0 bytes; an allocation made by the code itself recurs in every run and fails.</summary>
 public sealed class AllocationTests
 {
     public static TheoryData<string> Models() => [.. MatrixModels.All.Select(m => m.Name)];
@@ -37,11 +39,8 @@ public sealed class AllocationTests
 
         Steps(100);
         Sequence();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Steps(10_000);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) Sequence();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.SteadyState(() => Steps(10_000)));
+        Assert.Equal(0, Allocations.SteadyState(() => { for (int i = 0; i < 20; i++) Sequence(); }));
     }
+
 }

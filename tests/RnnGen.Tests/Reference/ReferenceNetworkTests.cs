@@ -154,9 +154,7 @@ public sealed class ReferenceNetworkTests
             for (int t = 0; t < 12; t++) net.Step(inputs.AsSpan(t * 3, 3), step);
         }
         Work();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) Work();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.SteadyState(() => { for (int i = 0; i < 20; i++) Work(); }));
 
         var tokenNet = Create(new NetworkSpec(0, [LayerSpec.Embedding(7, 3), LayerSpec.Lstm(4), LayerSpec.Dense(7)], 6, loss: LossKind.CrossEntropy));
         int[] tokens = [1, 2, 3, 4, 5, 6];
@@ -168,9 +166,7 @@ public sealed class ReferenceNetworkTests
             tokenNet.Step(3, logits.AsSpan(0, 7));
         }
         TokenWork();
-        before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) TokenWork();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.SteadyState(() => { for (int i = 0; i < 20; i++) TokenWork(); }));
     }
 
     [Fact]

@@ -1,0 +1,58 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace RnnGen.Generators.Tests;
+
+/// <summary>The README's quick-start program compiles with the generator and runs exactly as written.</summary>
+public sealed class ReadmeExampleTests
+{
+    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string caller = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(caller)!, "..", ".."));
+
+    [Fact]
+    public void The_quick_start_program_compiles_and_learns()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        int section = readme.IndexOf("## Quick start", StringComparison.Ordinal);
+        Assert.True(section >= 0, "README has no Quick start section");
+        Match code = Regex.Match(readme[section..], "```csharp\n(.*?)```", RegexOptions.Singleline);
+        Assert.True(code.Success, "the Quick start has no C# block");
+
+        CSharpCompilation compilation = GeneratorHarness.Compile(code.Groups[1].Value)
+            .WithOptions(new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
+        GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out var generatorDiagnostics);
+        Assert.Empty(generatorDiagnostics);
+        using var image = new MemoryStream();
+        var emitted = output.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        Assert.Empty(emitted.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
+
+        Assembly program = Assembly.Load(image.ToArray());
+        string directory = Directory.CreateTempSubdirectory("rnngen-readme-").FullName;
+        string previousDirectory = Environment.CurrentDirectory;
+        TextWriter previousOut = Console.Out;
+        var captured = new StringWriter();
+        try
+        {
+            Environment.CurrentDirectory = directory;
+            Console.SetOut(captured);
+            program.EntryPoint!.Invoke(null, [Array.Empty<string>()]);
+        }
+        finally
+        {
+            Console.SetOut(previousOut);
+            Environment.CurrentDirectory = previousDirectory;
+        }
+        string text = captured.ToString();
+        Match mse = Regex.Match(text, @"MSE (\d+\.\d+) -> (\d+\.\d+)");
+        Assert.True(mse.Success, text);
+        double first = double.Parse(mse.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        double last = double.Parse(mse.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(last < first / 5, $"the example did not learn: {text}");
+        Assert.Contains("streamed 32 steps", text);
+        Assert.True(File.Exists(Path.Combine(directory, "forecaster.safetensors")));
+        Directory.Delete(directory, recursive: true);
+    }
+}
