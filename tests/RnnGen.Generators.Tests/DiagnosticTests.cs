@@ -51,7 +51,7 @@ public sealed class DiagnosticTests
     [Fact]
     public void Every_descriptor_is_tracked_in_the_release_files_and_tested()
     {
-        string root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../generators/RnnGen.Generators"));
+        string root = Path.Combine(RepositoryPaths.Root, "generators", "RnnGen.Generators");
         string tracked = File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Shipped.md")) + File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Unshipped.md"));
         var ids = typeof(RnnModelGenerator).Assembly.GetType("RnnGen.Generators.DiagnosticDescriptors")!
             .GetFields().Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToList();

@@ -8,13 +8,10 @@ namespace RnnGen.Generators.Tests;
 /// <summary>The README's quick-start program compiles with the generator and runs exactly as written.</summary>
 public sealed class ReadmeExampleTests
 {
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string caller = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(caller)!, "..", ".."));
-
     [Fact]
     public void The_quick_start_program_compiles_and_learns()
     {
-        string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        string readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
         int section = readme.IndexOf("## Quick start", StringComparison.Ordinal);
         Assert.True(section >= 0, "README has no Quick start section");
         Match code = Regex.Match(readme[section..], "```csharp\n(.*?)```", RegexOptions.Singleline);

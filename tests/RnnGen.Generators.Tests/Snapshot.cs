@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Xunit.Sdk;
 
 namespace RnnGen.Generators.Tests;
@@ -12,9 +11,9 @@ internal static class Snapshot
 {
     public const string AcceptVariable = "RNNGEN_ACCEPT_SNAPSHOTS";
 
-    public static void Verify(string name, string actual, [CallerFilePath] string caller = "")
+    public static void Verify(string name, string actual)
     {
-        string directory = Path.Combine(Path.GetDirectoryName(caller)!, "Snapshots");
+        string directory = RepositoryPaths.Snapshots;
         string verified = Path.Combine(directory, name + ".verified.cs");
         string received = Path.Combine(directory, name + ".received.cs");
         actual = actual.Replace("\r\n", "\n");
