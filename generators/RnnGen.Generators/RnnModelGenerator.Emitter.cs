@@ -32,6 +32,7 @@ public sealed partial class RnnModelGenerator
             public int StateOffset, StateWidth;          // state floats per direction
             public int CacheWidth;                       // recorded floats per step and direction
             public int ScratchWidth;                     // backward scratch floats
+            public int PackedOffset, PackedPerDirection; // forward weights in the packed (transposed) layout
             public string Name => $"Layer{Index}";
             public string Title => Layer.Kind switch
             {
@@ -46,6 +47,11 @@ public sealed partial class RnnModelGenerator
             public int Whh => GH * In;
             public int Bih => GH * (In + H);
             public int Bhh => GH * (In + H) + GH;
+            // Offsets inside one direction's packed weights: W_ihᵀ [I × G·H], W_hhᵀ [H × G·H], then the bias:
+            // b_ih + b_hh [G·H] (RNN, LSTM), or b_ih [3H] and b_hh [3H] (GRU keeps b_hn inside the reset product).
+            public int PackIh => 0;
+            public int PackHh => In * GH;
+            public int PackBias => (In + H) * GH;
         }
 
         private static string F(int value) => value.ToString(CultureInfo.InvariantCulture);
@@ -53,7 +59,7 @@ public sealed partial class RnnModelGenerator
         private static List<Plan> MakePlans(ModelSpec model)
         {
             var plans = new List<Plan>();
-            int width = model.InputSize, parameters = 0, state = 0;
+            int width = model.InputSize, parameters = 0, state = 0, packed = 0;
             for (int i = 0; i < model.Layers.Count; i++)
             {
                 LayerModel l = model.Layers[i];
@@ -74,6 +80,15 @@ public sealed partial class RnnModelGenerator
                         p.ScratchWidth = l.Kind switch { LayerKind.Lstm => 4 * l.Size, LayerKind.Gru => 6 * l.Size, _ => l.Size };
                         break;
                 }
+                p.PackedOffset = packed;
+                p.PackedPerDirection = l.Kind switch
+                {
+                    LayerKind.Embedding => 0,
+                    LayerKind.Dense => l.Size * width + l.Size,
+                    LayerKind.Gru => l.GateCount * l.Size * (width + l.Size + 2),
+                    _ => l.GateCount * l.Size * (width + l.Size + 1),
+                };
+                packed += p.PackedPerDirection * p.Directions;
                 parameters += p.DirectionParams * p.Directions;
                 state += p.StateWidth * p.Directions;
                 width = l.OutputWidth;
@@ -114,6 +129,7 @@ public sealed partial class RnnModelGenerator
                 foreach (Plan p in plans) WriteLayerForward(w, model, plans, p);
                 foreach (Plan p in plans) WriteLayerBackward(w, model, plans, p, fusedLogits && p == last);
                 foreach (Plan p in plans) WriteCells(w, p, fusedLogits && p == last);
+                WritePacking(w, plans);
                 WriteHelpers(w, model);
             }
             ns?.Dispose();
@@ -190,6 +206,10 @@ public sealed partial class RnnModelGenerator
         {
             w.WriteLine($"private readonly float[] _parameters = new float[{F(parameterCount)}];");
             w.WriteLine($"private readonly float[] _gradients = new float[{F(parameterCount)}];");
+            int packedCount = Math.Max(1, plans.Sum(p => p.PackedPerDirection * p.Directions));
+            w.WriteLine($"private readonly float[] _packed = new float[{F(packedCount)}];   // forward weights, transposed (see EnsurePacked)");
+            w.WriteLine("private readonly object _packLock = new();");
+            w.WriteLine("private volatile bool _packedValid;");
             w.WriteLine($"private readonly float[] _initialStateGradients = new float[{F(stateSize)}];");
             w.WriteLine("private State _state;");
             w.WriteLine("private int _recordedSteps;");
@@ -241,8 +261,17 @@ public sealed partial class RnnModelGenerator
                 int global::RnnGen.IRecurrentNetwork.ParameterCount => ParameterCount;
                 int global::RnnGen.IRecurrentNetwork.StateSize => StateSize;
 
-                /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).</summary>
-                public {{Span}} Parameters => _parameters;
+                /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).
+                /// Each access marks the forward kernels' transposed copy stale; it is rebuilt before the next forward
+                /// pass. Write parameters through a fresh access (not through a span kept across Step or Forward calls).</summary>
+                public {{Span}} Parameters
+                {
+                    get
+                    {
+                        _packedValid = false;
+                        return _parameters;
+                    }
+                }
 
                 /// <summary>dLoss/dParameters, accumulated by <c>Backward</c> until <see cref="ZeroGradients"/>.</summary>
                 public {{Span}} Gradients => _gradients;
@@ -257,7 +286,11 @@ public sealed partial class RnnModelGenerator
                 public {{ReadOnlySpan}} InitialStateGradients => _initialStateGradients;
 
                 /// <summary>PyTorch's default initialisation from <paramref name="seed"/> (identical to the reference runtime's).</summary>
-                public void InitializeParameters(int seed) => global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
+                public void InitializeParameters(int seed)
+                {
+                    global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
+                    _packedValid = false;
+                }
 
                 /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
                 public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
@@ -266,12 +299,14 @@ public sealed partial class RnnModelGenerator
                 public void ResetState() => _state = default;
 
                 /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
-                public void LoadSafetensors(string path) =>
-                    global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, s_noMap, false, _parameters);
+                public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false);
 
                 /// <summary>Loads parameters, reading for each of our names the file tensor <paramref name="nameMap"/> gives.</summary>
-                public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false) =>
+                public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+                {
                     global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, _parameters);
+                    _packedValid = false;
+                }
 
                 /// <summary>Saves parameters with PyTorch's names (temporary file, then rename).</summary>
                 public void SaveSafetensors(string path) => global::RnnGen.Safetensors.ParameterIO.Save(path, Spec, _parameters);
@@ -300,7 +335,8 @@ public sealed partial class RnnModelGenerator
                 else
                     w.WriteLine($"if (input.Length != {F(model.InputSize)}) ThrowLength(nameof(input), input.Length, {F(model.InputSize)}, \"InputSize\");");
                 w.WriteLine($"if (output.Length != {F(model.OutputSize)}) ThrowLength(nameof(output), output.Length, {F(model.OutputSize)}, \"OutputSize\");");
-                w.WriteLine($"{ReadOnlySpan} p = _parameters;");
+                w.WriteLine("EnsurePacked();");
+                w.WriteLine($"{ReadOnlySpan} p = _parameters, k = _packed;");
                 w.WriteLine($"{Span} s = Values(ref state);");
                 if (stackScratch)
                 {
@@ -330,14 +366,14 @@ public sealed partial class RnnModelGenerator
                             x = buffer + ".Slice(0, " + F(p.Out) + ")";
                             break;
                         case LayerKind.Dense:
-                            w.WriteLine($"{p.Name}Dense(p.Slice({F(p.ParamOffset)}, {F(p.DirectionParams)}), {x}, gates.Slice(0, {F(p.H)}), {buffer}.Slice(0, {F(p.H)}));");
+                            w.WriteLine($"{p.Name}Dense(k.Slice({F(p.PackedOffset)}, {F(p.PackedPerDirection)}), {x}, gates.Slice(0, {F(p.H)}), {buffer}.Slice(0, {F(p.H)}));");
                             x = buffer + ".Slice(0, " + F(p.Out) + ")";
                             break;
                         default:
                             for (int d = 0; d < p.Directions; d++)
                             {
                                 string slice = $"s.Slice({F(p.StateOffset + d * p.StateWidth)}, {F(p.StateWidth)})";
-                                w.WriteLine($"{p.Name}Cell(p.Slice({F(p.ParamOffset + d * p.DirectionParams)}, {F(p.DirectionParams)}), {x}, {slice}, {slice}, gates.Slice(0, {F(p.CacheWidth)}));"
+                                w.WriteLine($"{p.Name}Cell(k.Slice({F(p.PackedOffset + d * p.PackedPerDirection)}, {F(p.PackedPerDirection)}), {x}, {slice}, {slice}, gates.Slice(0, {F(p.CacheWidth)}));"
                                     + (p.Directions == 2 ? (d == 0 ? "   // forward" : "   // reverse: carries its own state forward in time") : ""));
                             }
                             if (p.Directions == 1)
@@ -422,6 +458,7 @@ public sealed partial class RnnModelGenerator
             Plan last = plans[plans.Count - 1];
             using (w.WriteBlock("private void Run(int steps, " + Span + " outputs)"))
             {
+                w.WriteLine("EnsurePacked();");
                 foreach (Plan p in plans) w.WriteLine($"{p.Name}Forward(steps);");
                 if (model.Output == OutputMode.LastStep)
                     w.WriteLine($"new {ReadOnlySpan}(_{Lower(last.Name)}Out, (steps - 1) * {F(last.Out)}, {F(last.Out)}).CopyTo(outputs);");
@@ -519,7 +556,7 @@ public sealed partial class RnnModelGenerator
             w.WriteLine($"/// <summary>{p.Name} over the whole sequence: {p.Title}.</summary>");
             using (w.WriteBlock($"private void {p.Name}Forward(int steps)"))
             {
-                w.WriteLine($"{ReadOnlySpan} p = _parameters;");
+                w.WriteLine(p.Layer.Kind == LayerKind.Embedding ? $"{ReadOnlySpan} p = _parameters;" : $"{ReadOnlySpan} k = _packed;");
                 if (p.Layer.Kind == LayerKind.Embedding)
                 {
                     w.WriteLine($"{Span} output = _{name}Out;");
@@ -534,7 +571,7 @@ public sealed partial class RnnModelGenerator
                 {
                     w.WriteLine($"{Span} pre = _{name}Pre;");
                     using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
-                        w.WriteLine($"{p.Name}Dense(p.Slice({F(p.ParamOffset)}, {F(p.DirectionParams)}), input.Slice(t * {F(p.In)}, {F(p.In)}), pre.Slice(t * {F(p.H)}, {F(p.H)}), output.Slice(t * {F(p.H)}, {F(p.H)}));");
+                        w.WriteLine($"{p.Name}Dense(k.Slice({F(p.PackedOffset)}, {F(p.PackedPerDirection)}), input.Slice(t * {F(p.In)}, {F(p.In)}), pre.Slice(t * {F(p.H)}, {F(p.H)}), output.Slice(t * {F(p.H)}, {F(p.H)}));");
                     return;
                 }
                 w.WriteLine($"{Span} state = Values(ref _state);");
@@ -547,11 +584,11 @@ public sealed partial class RnnModelGenerator
                         w.WriteLine($"{Span} states = _{name}States{d};");
                         w.WriteLine($"{Span} cache = _{name}Cache{d};");
                         w.WriteLine($"state.Slice({F(p.StateOffset + d * sw)}, {F(sw)}).CopyTo(states);");
-                        using (w.WriteBlock("for (int k = 0; k < steps; k++)"))
+                        using (w.WriteBlock("for (int s = 0; s < steps; s++)"))
                         {
-                            w.WriteLine(d == 0 ? "int t = k;" : "int t = steps - 1 - k;");
-                            w.WriteLine($"{p.Name}Cell(p.Slice({F(p.ParamOffset + d * p.DirectionParams)}, {F(p.DirectionParams)}), input.Slice(t * {F(p.In)}, {F(p.In)}), states.Slice(k * {F(sw)}, {F(sw)}), states.Slice((k + 1) * {F(sw)}, {F(sw)}), cache.Slice(k * {F(cw)}, {F(cw)}));");
-                            w.WriteLine($"states.Slice((k + 1) * {F(sw)}, {F(p.H)}).CopyTo(output.Slice(t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}));");
+                            w.WriteLine(d == 0 ? "int t = s;" : "int t = steps - 1 - s;");
+                            w.WriteLine($"{p.Name}Cell(k.Slice({F(p.PackedOffset + d * p.PackedPerDirection)}, {F(p.PackedPerDirection)}), input.Slice(t * {F(p.In)}, {F(p.In)}), states.Slice(s * {F(sw)}, {F(sw)}), states.Slice((s + 1) * {F(sw)}, {F(sw)}), cache.Slice(s * {F(cw)}, {F(cw)}));");
+                            w.WriteLine($"states.Slice((s + 1) * {F(sw)}, {F(p.H)}).CopyTo(output.Slice(t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}));");
                         }
                         w.WriteLine($"states.Slice(steps * {F(sw)}, {F(sw)}).CopyTo(state.Slice({F(p.StateOffset + d * sw)}, {F(sw)}));");
                     }
@@ -620,12 +657,13 @@ public sealed partial class RnnModelGenerator
             }
         }
 
-        private static void WriteMatrixProducts(IndentedTextWriter w, Plan p, string target, string rows, int rowCount, bool includeHidden)
+        /// <summary>target = (b_ih + b_hh) + W_ih·x + W_hh·h from the packed weights.</summary>
+        private static void WriteMatrixProducts(IndentedTextWriter w, Plan p, string target, int rowCount)
         {
-            w.WriteLine($"w.Slice({F(p.Bih)}, {F(rowCount)}).CopyTo({target});");
-            if (includeHidden) w.WriteLine($"{K}.Add(w.Slice({F(p.Bhh)}, {F(rowCount)}), {target});");
-            w.WriteLine($"{K}.MatVecAdd(w.Slice({F(p.Wih)}, {F(rowCount * p.In)}), x, {target}, {rows}, {F(p.In)});   // W_ih [{rows} × {F(p.In)}]");
-            if (includeHidden) w.WriteLine($"{K}.MatVecAdd(w.Slice({F(p.Whh)}, {F(rowCount * p.H)}), h, {target}, {rows}, {F(p.H)});   // W_hh [{rows} × {F(p.H)}]");
+            string rows = F(rowCount);
+            w.WriteLine($"k.Slice({F(p.PackBias)}, {rows}).CopyTo({target});   // b_ih + b_hh");
+            w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackIh)}, {F(rowCount * p.In)}), x, {target}, {rows}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {rows}]");
+            w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackHh)}, {F(rowCount * p.H)}), h, {target}, {rows}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {rows}]");
         }
 
         private static void WriteWeightGradients(IndentedTextWriter w, Plan p, string dzIh, string dzHh)
@@ -641,7 +679,7 @@ public sealed partial class RnnModelGenerator
         }
 
         private static string CellSignature(Plan p) =>
-            $"private static void {p.Name}Cell({ReadOnlySpan} w, {ReadOnlySpan} x, {ReadOnlySpan} previous, {Span} next, {Span} cache)";
+            $"private static void {p.Name}Cell({ReadOnlySpan} k, {ReadOnlySpan} x, {ReadOnlySpan} previous, {Span} next, {Span} cache)";
 
         private static string CellBackwardSignature(Plan p) =>
             $"private static void {p.Name}CellBackward({ReadOnlySpan} w, {Span} g, {ReadOnlySpan} x, {ReadOnlySpan} previous, {ReadOnlySpan} next, {ReadOnlySpan} cache, {Span} dState, {Span} dx, {Span} scratch)";
@@ -656,7 +694,7 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
                 w.WriteLine($"{Span} a = cache.Slice(0, {h});");
                 w.WriteLine($"// a = W_ih·x + b_ih + W_hh·h + b_hh   ({h} rows)");
-                WriteMatrixProducts(w, p, "a", h, p.H, includeHidden: true);
+                WriteMatrixProducts(w, p, "a", p.H);
                 w.WriteLine(relu ? "// h' = max(0, a)" : "// h' = tanh(a)");
                 w.WriteLine(relu ? $"{Act}.Relu(a, next.Slice(0, {h}));" : $"{Act}.Tanh(a, next.Slice(0, {h}));");
             }
@@ -686,7 +724,7 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h}), c = previous.Slice({h}, {h});");
                 w.WriteLine($"{Span} z = cache.Slice(0, {F(4 * H)});");
                 w.WriteLine($"// z = W·[x; h] + b   ({F(4)}·{h} rows, gates i,f,g,o)");
-                WriteMatrixProducts(w, p, "z", F(4 * H), 4 * H, includeHidden: true);
+                WriteMatrixProducts(w, p, "z", 4 * H);
                 w.WriteLine("// i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o)");
                 w.WriteLine($"{Act}.Sigmoid(z.Slice(0, {F(2 * H)}), z.Slice(0, {F(2 * H)}));");
                 w.WriteLine($"{Act}.Tanh(z.Slice({F(2 * H)}, {h}), z.Slice({F(2 * H)}, {h}));");
@@ -736,10 +774,10 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
                 w.WriteLine($"{Span} gi = cache.Slice(0, {h3}), gh = cache.Slice({h3}, {h3});");
                 w.WriteLine($"// gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·{h} rows each, gates r,z,n)");
-                w.WriteLine($"w.Slice({F(p.Bih)}, {h3}).CopyTo(gi);");
-                w.WriteLine($"{K}.MatVecAdd(w.Slice({F(p.Wih)}, {F(3 * H * p.In)}), x, gi, {h3}, {F(p.In)});   // W_ih [{h3} × {F(p.In)}]");
-                w.WriteLine($"w.Slice({F(p.Bhh)}, {h3}).CopyTo(gh);");
-                w.WriteLine($"{K}.MatVecAdd(w.Slice({F(p.Whh)}, {F(3 * H * H)}), h, gh, {h3}, {h});   // W_hh [{h3} × {h}]");
+                w.WriteLine($"k.Slice({F(p.PackBias)}, {h3}).CopyTo(gi);   // b_ih");
+                w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackIh)}, {F(3 * H * p.In)}), x, gi, {h3}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {h3}]");
+                w.WriteLine($"k.Slice({F(p.PackBias + 3 * H)}, {h3}).CopyTo(gh);   // b_hh");
+                w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackHh)}, {F(3 * H * H)}), h, gh, {h3}, {h});   // W_hhᵀ [{h} × {h3}]");
                 w.WriteLine("// r, z = σ(gi + gh)");
                 w.WriteLine($"{K}.Add(gh.Slice(0, {h2}), gi.Slice(0, {h2}));");
                 w.WriteLine($"{Act}.Sigmoid(gi.Slice(0, {h2}), gi.Slice(0, {h2}));");
@@ -781,11 +819,11 @@ public sealed partial class RnnModelGenerator
             string u = F(U), inw = F(p.In);
             Activation a = p.Layer.Activation;
             w.WriteLine($"/// <summary>{p.Name}: y = {(a == Activation.Identity ? "" : a.ToString().ToLowerInvariant())}(W·x + b), {inw} → {u}.</summary>");
-            using (w.WriteBlock($"private static void {p.Name}Dense({ReadOnlySpan} w, {ReadOnlySpan} x, {Span} pre, {Span} y)"))
+            using (w.WriteBlock($"private static void {p.Name}Dense({ReadOnlySpan} k, {ReadOnlySpan} x, {Span} pre, {Span} y)"))
             {
                 w.WriteLine($"// z = W·x + b   ({u} rows)");
-                w.WriteLine($"w.Slice({F(U * p.In)}, {u}).CopyTo(pre);");
-                w.WriteLine($"{K}.MatVecAdd(w.Slice(0, {F(U * p.In)}), x, pre, {u}, {inw});   // W [{u} × {inw}]");
+                w.WriteLine($"k.Slice({F(U * p.In)}, {u}).CopyTo(pre);");
+                w.WriteLine($"{K}.PackedMatVecAdd(k.Slice(0, {F(U * p.In)}), x, pre, {u}, {inw});   // Wᵀ [{inw} × {u}]");
                 switch (a)
                 {
                     case Activation.Identity: w.WriteLine("pre.CopyTo(y);"); break;
@@ -825,6 +863,48 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine($"{K}.OuterAdd(g.Slice(0, {F(U * p.In)}), dz, x);");
                 w.WriteLine($"{K}.Add(dz, g.Slice({F(U * p.In)}, {u}));");
                 w.WriteLine($"{K}.TransposeMatVecAdd(w.Slice(0, {F(U * p.In)}), dz, dx, {u}, {inw});");
+            }
+            w.WriteLine();
+        }
+
+        private static void WritePacking(IndentedTextWriter w, List<Plan> plans)
+        {
+            w.WriteLine("/// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is");
+            w.WriteLine("/// broadcast into all gate rows at once) after the parameters may have changed. Thread-safe.</summary>");
+            using (w.WriteBlock("private void EnsurePacked()"))
+            {
+                w.WriteLine("if (_packedValid) return;");
+                using (w.WriteBlock("lock (_packLock)"))
+                {
+                    w.WriteLine("if (_packedValid) return;");
+                    w.WriteLine($"{ReadOnlySpan} p = _parameters;");
+                    w.WriteLine($"{Span} k = _packed;");
+                    foreach (Plan p in plans)
+                    {
+                        if (p.Layer.Kind == LayerKind.Embedding) continue;
+                        if (p.Layer.Kind == LayerKind.Dense)
+                        {
+                            w.WriteLine($"// {p.Name}: Wᵀ, b");
+                            w.WriteLine($"{K}.Transpose(p.Slice({F(p.ParamOffset)}, {F(p.H * p.In)}), k.Slice({F(p.PackedOffset)}, {F(p.H * p.In)}), {F(p.H)}, {F(p.In)});");
+                            w.WriteLine($"p.Slice({F(p.ParamOffset + p.H * p.In)}, {F(p.H)}).CopyTo(k.Slice({F(p.PackedOffset + p.H * p.In)}, {F(p.H)}));");
+                            continue;
+                        }
+                        for (int d = 0; d < p.Directions; d++)
+                        {
+                            int po = p.ParamOffset + d * p.DirectionParams, ko = p.PackedOffset + d * p.PackedPerDirection, gh = p.GH;
+                            bool gru = p.Layer.Kind == LayerKind.Gru;
+                            w.WriteLine($"// {p.Name} {(d == 0 ? "forward" : "reverse")}: W_ihᵀ, W_hhᵀ, {(gru ? "b_ih, b_hh" : "b_ih + b_hh")}");
+                            w.WriteLine($"{K}.Transpose(p.Slice({F(po + p.Wih)}, {F(gh * p.In)}), k.Slice({F(ko + p.PackIh)}, {F(gh * p.In)}), {F(gh)}, {F(p.In)});");
+                            w.WriteLine($"{K}.Transpose(p.Slice({F(po + p.Whh)}, {F(gh * p.H)}), k.Slice({F(ko + p.PackHh)}, {F(gh * p.H)}), {F(gh)}, {F(p.H)});");
+                            w.WriteLine($"p.Slice({F(po + p.Bih)}, {F(gh)}).CopyTo(k.Slice({F(ko + p.PackBias)}, {F(gh)}));");
+                            if (gru)
+                                w.WriteLine($"p.Slice({F(po + p.Bhh)}, {F(gh)}).CopyTo(k.Slice({F(ko + p.PackBias + gh)}, {F(gh)}));");
+                            else
+                                w.WriteLine($"{K}.Add(p.Slice({F(po + p.Bhh)}, {F(gh)}), k.Slice({F(ko + p.PackBias)}, {F(gh)}));");
+                        }
+                    }
+                    w.WriteLine("_packedValid = true;");
+                }
             }
             w.WriteLine();
         }

@@ -21,9 +21,15 @@ public static class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Relu(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Max(x, 0f, y);
 
-    /// <summary>y = softmax(x) (stable).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Softmax(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.SoftMax(x, y);
+    /// <summary>y = softmax(x), computed as e^(x − max x) / Σ e^(x − max x) so that large logits cannot overflow
+    /// (TensorPrimitives.SoftMax does not subtract the maximum and returns NaN for logits beyond ~88).</summary>
+    public static void Softmax(ReadOnlySpan<float> x, Span<float> y)
+    {
+        float max = TensorPrimitives.Max(x);
+        TensorPrimitives.Subtract(x, max, y);
+        TensorPrimitives.Exp(y, y);
+        TensorPrimitives.Divide(y, TensorPrimitives.Sum(y), y);
+    }
 
     /// <summary>z = x ⊙ y.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -165,6 +165,107 @@ public static class VectorKernels
             Axpy(Unsafe.Add(ref a0, r), ref b0, ref Unsafe.Add(ref g0, r * cols), cols);
     }
 
+    /// <summary>
+    /// y += W·x with W stored transposed ("packed"): <paramref name="packed"/> is [cols × rows], column c of W
+    /// contiguous. Each x[c] is broadcast and multiplied into all rows at once (independent accumulators, no
+    /// horizontal sums); a row tail is an overlapping last vector whose already-done lanes add zero.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PackedMatVecAdd(ReadOnlySpan<float> packed, ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
+    {
+        CheckMatrix(packed.Length, x.Length, y.Length, rows, cols);
+        ref float p0 = ref MemoryMarshal.GetReference(packed);
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        int r = 0;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && rows >= 16)
+        {
+            for (; r <= rows - 64; r += 64)
+            {
+                Vector512<float> a0 = Vector512.LoadUnsafe(ref y0, (nuint)r), a1 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 16));
+                Vector512<float> a2 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 32)), a3 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 48));
+                for (int c = 0; c < cols; c++)
+                {
+                    Vector512<float> xc = Vector512.Create(Unsafe.Add(ref x0, c));
+                    ref float column = ref Unsafe.Add(ref p0, c * rows + r);
+                    a0 = Fma(Vector512.LoadUnsafe(ref column), xc, a0);
+                    a1 = Fma(Vector512.LoadUnsafe(ref column, 16), xc, a1);
+                    a2 = Fma(Vector512.LoadUnsafe(ref column, 32), xc, a2);
+                    a3 = Fma(Vector512.LoadUnsafe(ref column, 48), xc, a3);
+                }
+                a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 16));
+                a2.StoreUnsafe(ref y0, (nuint)(r + 32)); a3.StoreUnsafe(ref y0, (nuint)(r + 48));
+            }
+            for (; r <= rows - 16; r += 16)
+            {
+                Vector512<float> a = Vector512.LoadUnsafe(ref y0, (nuint)r);
+                for (int c = 0; c < cols; c++)
+                    a = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + r)), Vector512.Create(Unsafe.Add(ref x0, c)), a);
+                a.StoreUnsafe(ref y0, (nuint)r);
+            }
+            if (r < rows)
+            {
+                int last = rows - 16;
+                Vector512<float> a = Vector512<float>.Zero;
+                for (int c = 0; c < cols; c++)
+                    a = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + last)), Vector512.Create(Unsafe.Add(ref x0, c)), a);
+                (Vector512.LoadUnsafe(ref y0, (nuint)last) + (a & TailMask512(rows - r))).StoreUnsafe(ref y0, (nuint)last);
+            }
+            return;
+        }
+        if (Vector256.IsHardwareAccelerated && rows >= 8)
+        {
+            for (; r <= rows - 32; r += 32)
+            {
+                Vector256<float> a0 = Vector256.LoadUnsafe(ref y0, (nuint)r), a1 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 8));
+                Vector256<float> a2 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 16)), a3 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 24));
+                for (int c = 0; c < cols; c++)
+                {
+                    Vector256<float> xc = Vector256.Create(Unsafe.Add(ref x0, c));
+                    ref float column = ref Unsafe.Add(ref p0, c * rows + r);
+                    a0 = Fma(Vector256.LoadUnsafe(ref column), xc, a0);
+                    a1 = Fma(Vector256.LoadUnsafe(ref column, 8), xc, a1);
+                    a2 = Fma(Vector256.LoadUnsafe(ref column, 16), xc, a2);
+                    a3 = Fma(Vector256.LoadUnsafe(ref column, 24), xc, a3);
+                }
+                a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 8));
+                a2.StoreUnsafe(ref y0, (nuint)(r + 16)); a3.StoreUnsafe(ref y0, (nuint)(r + 24));
+            }
+            for (; r <= rows - 8; r += 8)
+            {
+                Vector256<float> a = Vector256.LoadUnsafe(ref y0, (nuint)r);
+                for (int c = 0; c < cols; c++)
+                    a = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + r)), Vector256.Create(Unsafe.Add(ref x0, c)), a);
+                a.StoreUnsafe(ref y0, (nuint)r);
+            }
+            if (r < rows)
+            {
+                int last = rows - 8;
+                Vector256<float> a = Vector256<float>.Zero;
+                for (int c = 0; c < cols; c++)
+                    a = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + last)), Vector256.Create(Unsafe.Add(ref x0, c)), a);
+                (Vector256.LoadUnsafe(ref y0, (nuint)last) + (a & TailMask256(rows - r))).StoreUnsafe(ref y0, (nuint)last);
+            }
+            return;
+        }
+        for (int c = 0; c < cols; c++)
+        {
+            float xc = Unsafe.Add(ref x0, c);
+            ref float column = ref Unsafe.Add(ref p0, c * rows);
+            for (int i = 0; i < rows; i++) Unsafe.Add(ref y0, i) += Unsafe.Add(ref column, i) * xc;
+        }
+    }
+
+    /// <summary>Writes W [rows × cols] (row-major) transposed into <paramref name="packed"/> [cols × rows].</summary>
+    public static void Transpose(ReadOnlySpan<float> w, Span<float> packed, int rows, int cols)
+    {
+        CheckMatrix(w.Length, cols, rows, rows, cols);
+        CheckMatrix(packed.Length, rows, cols, cols, rows);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                packed[c * rows + r] = w[r * cols + c];
+    }
+
     /// <summary>y += x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Add(ReadOnlySpan<float> x, Span<float> y)

@@ -52,6 +52,9 @@ namespace Demo.Text
 
         private readonly float[] _parameters = new float[93409];
         private readonly float[] _gradients = new float[93409];
+        private readonly float[] _packed = new float[90817];   // forward weights, transposed (see EnsurePacked)
+        private readonly object _packLock = new();
+        private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[256];
         private State _state;
         private int _recordedSteps;
@@ -79,8 +82,17 @@ namespace Demo.Text
         int global::RnnGen.IRecurrentNetwork.ParameterCount => ParameterCount;
         int global::RnnGen.IRecurrentNetwork.StateSize => StateSize;
 
-        /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).</summary>
-        public global::System.Span<float> Parameters => _parameters;
+        /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).
+        /// Each access marks the forward kernels' transposed copy stale; it is rebuilt before the next forward
+        /// pass. Write parameters through a fresh access (not through a span kept across Step or Forward calls).</summary>
+        public global::System.Span<float> Parameters
+        {
+            get
+            {
+                _packedValid = false;
+                return _parameters;
+            }
+        }
 
         /// <summary>dLoss/dParameters, accumulated by <c>Backward</c> until <see cref="ZeroGradients"/>.</summary>
         public global::System.Span<float> Gradients => _gradients;
@@ -95,7 +107,11 @@ namespace Demo.Text
         public global::System.ReadOnlySpan<float> InitialStateGradients => _initialStateGradients;
 
         /// <summary>PyTorch's default initialisation from <paramref name="seed"/> (identical to the reference runtime's).</summary>
-        public void InitializeParameters(int seed) => global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
+        public void InitializeParameters(int seed)
+        {
+            global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
+            _packedValid = false;
+        }
 
         /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
         public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
@@ -104,12 +120,14 @@ namespace Demo.Text
         public void ResetState() => _state = default;
 
         /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
-        public void LoadSafetensors(string path) =>
-            global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, s_noMap, false, _parameters);
+        public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false);
 
         /// <summary>Loads parameters, reading for each of our names the file tensor <paramref name="nameMap"/> gives.</summary>
-        public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false) =>
+        public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+        {
             global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, _parameters);
+            _packedValid = false;
+        }
 
         /// <summary>Saves parameters with PyTorch's names (temporary file, then rename).</summary>
         public void SaveSafetensors(string path) => global::RnnGen.Safetensors.ParameterIO.Save(path, Spec, _parameters);
@@ -127,7 +145,8 @@ namespace Demo.Text
         {
             if ((uint)token >= 65u) ThrowToken(token, 0);
             if (output.Length != 65) ThrowLength(nameof(output), output.Length, 65, "OutputSize");
-            global::System.ReadOnlySpan<float> p = _parameters;
+            EnsurePacked();
+            global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[640];
             global::System.Span<float> buffer0 = stackalloc float[128];
@@ -138,10 +157,10 @@ namespace Demo.Text
             p.Slice(0 + token * 32, 32).CopyTo(buffer0);
 
             // Layer1: LSTM(32 → 128)
-            Layer1Cell(p.Slice(2080, 82944), buffer0.Slice(0, 32), s.Slice(0, 256), s.Slice(0, 256), gates.Slice(0, 640));
+            Layer1Cell(k.Slice(0, 82432), buffer0.Slice(0, 32), s.Slice(0, 256), s.Slice(0, 256), gates.Slice(0, 640));
 
             // Layer2: Dense(128 → 65, Softmax)
-            Layer2Dense(p.Slice(85024, 8385), s.Slice(0, 128), gates.Slice(0, 65), buffer0.Slice(0, 65));
+            Layer2Dense(k.Slice(82432, 8385), s.Slice(0, 128), gates.Slice(0, 65), buffer0.Slice(0, 65));
             buffer0.Slice(0, 65).CopyTo(output);
         }
 
@@ -176,6 +195,7 @@ namespace Demo.Text
 
         private void Run(int steps, global::System.Span<float> outputs)
         {
+            EnsurePacked();
             Layer0Forward(steps);
             Layer1Forward(steps);
             Layer2Forward(steps);
@@ -225,7 +245,7 @@ namespace Demo.Text
         /// <summary>Layer1 over the whole sequence: LSTM(32 → 128).</summary>
         private void Layer1Forward(int steps)
         {
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> k = _packed;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> output = _layer1Out;
             global::System.Span<float> state = Values(ref _state);
@@ -234,11 +254,11 @@ namespace Demo.Text
                 global::System.Span<float> states = _layer1States0;
                 global::System.Span<float> cache = _layer1Cache0;
                 state.Slice(0, 256).CopyTo(states);
-                for (int k = 0; k < steps; k++)
+                for (int s = 0; s < steps; s++)
                 {
-                    int t = k;
-                    Layer1Cell(p.Slice(2080, 82944), input.Slice(t * 32, 32), states.Slice(k * 256, 256), states.Slice((k + 1) * 256, 256), cache.Slice(k * 640, 640));
-                    states.Slice((k + 1) * 256, 128).CopyTo(output.Slice(t * 128, 128));
+                    int t = s;
+                    Layer1Cell(k.Slice(0, 82432), input.Slice(t * 32, 32), states.Slice(s * 256, 256), states.Slice((s + 1) * 256, 256), cache.Slice(s * 640, 640));
+                    states.Slice((s + 1) * 256, 128).CopyTo(output.Slice(t * 128, 128));
                 }
                 states.Slice(steps * 256, 256).CopyTo(state.Slice(0, 256));
             }
@@ -247,13 +267,13 @@ namespace Demo.Text
         /// <summary>Layer2 over the whole sequence: Dense(128 → 65, Softmax).</summary>
         private void Layer2Forward(int steps)
         {
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> k = _packed;
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> output = _layer2Out;
             global::System.Span<float> pre = _layer2Pre;
             for (int t = 0; t < steps; t++)
             {
-                Layer2Dense(p.Slice(85024, 8385), input.Slice(t * 128, 128), pre.Slice(t * 65, 65), output.Slice(t * 65, 65));
+                Layer2Dense(k.Slice(82432, 8385), input.Slice(t * 128, 128), pre.Slice(t * 65, 65), output.Slice(t * 65, 65));
             }
         }
         /// <summary>BPTT through Layer0 (Embedding(65 ids → 32)).</summary>
@@ -308,15 +328,14 @@ namespace Demo.Text
             }
         }
         /// <summary>Layer1: one LSTM step of one direction; cache ← [i, f, g, o, tanh(c')]. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
-        private static void Layer1Cell(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
+        private static void Layer1Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 128), c = previous.Slice(128, 128);
             global::System.Span<float> z = cache.Slice(0, 512);
             // z = W·[x; h] + b   (4·128 rows, gates i,f,g,o)
-            w.Slice(81920, 512).CopyTo(z);
-            global::RnnGen.Kernels.VectorKernels.Add(w.Slice(82432, 512), z);
-            global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(0, 16384), x, z, 512, 32);   // W_ih [512 × 32]
-            global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(16384, 65536), h, z, 512, 128);   // W_hh [512 × 128]
+            k.Slice(81920, 512).CopyTo(z);   // b_ih + b_hh
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 16384), x, z, 512, 32);   // W_ihᵀ [32 × 512]
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(16384, 65536), h, z, 512, 128);   // W_hhᵀ [128 × 512]
             // i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o)
             global::RnnGen.Kernels.Activations.Sigmoid(z.Slice(0, 256), z.Slice(0, 256));
             global::RnnGen.Kernels.Activations.Tanh(z.Slice(256, 128), z.Slice(256, 128));
@@ -363,11 +382,11 @@ namespace Demo.Text
         }
 
         /// <summary>Layer2: y = softmax(W·x + b), 128 → 65.</summary>
-        private static void Layer2Dense(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
+        private static void Layer2Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
         {
             // z = W·x + b   (65 rows)
-            w.Slice(8320, 65).CopyTo(pre);
-            global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(0, 8320), x, pre, 65, 128);   // W [65 × 128]
+            k.Slice(8320, 65).CopyTo(pre);
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 8320), x, pre, 65, 128);   // Wᵀ [128 × 65]
             global::RnnGen.Kernels.Activations.Softmax(pre, y);
         }
 
@@ -379,6 +398,28 @@ namespace Demo.Text
             global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(0, 8320), dz, x);
             global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(8320, 65));
             global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 8320), dz, dx, 65, 128);
+        }
+
+        /// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is
+        /// broadcast into all gate rows at once) after the parameters may have changed. Thread-safe.</summary>
+        private void EnsurePacked()
+        {
+            if (_packedValid) return;
+            lock (_packLock)
+            {
+                if (_packedValid) return;
+                global::System.ReadOnlySpan<float> p = _parameters;
+                global::System.Span<float> k = _packed;
+                // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(2080, 16384), k.Slice(0, 16384), 512, 32);
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(18464, 65536), k.Slice(16384, 65536), 512, 128);
+                p.Slice(84000, 512).CopyTo(k.Slice(81920, 512));
+                global::RnnGen.Kernels.VectorKernels.Add(p.Slice(84512, 512), k.Slice(81920, 512));
+                // Layer2: Wᵀ, b
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(85024, 8320), k.Slice(82432, 8320), 65, 128);
+                p.Slice(93344, 65).CopyTo(k.Slice(90752, 65));
+                _packedValid = true;
+            }
         }
 
         private int RequireRecorded() => _recordedSteps > 0

@@ -54,6 +54,9 @@ namespace Demo
 
         private readonly float[] _parameters = new float[9796];
         private readonly float[] _gradients = new float[9796];
+        private readonly float[] _packed = new float[9668];   // forward weights, transposed (see EnsurePacked)
+        private readonly object _packLock = new();
+        private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[96];
         private State _state;
         private int _recordedSteps;
@@ -88,8 +91,17 @@ namespace Demo
         int global::RnnGen.IRecurrentNetwork.ParameterCount => ParameterCount;
         int global::RnnGen.IRecurrentNetwork.StateSize => StateSize;
 
-        /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).</summary>
-        public global::System.Span<float> Parameters => _parameters;
+        /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).
+        /// Each access marks the forward kernels' transposed copy stale; it is rebuilt before the next forward
+        /// pass. Write parameters through a fresh access (not through a span kept across Step or Forward calls).</summary>
+        public global::System.Span<float> Parameters
+        {
+            get
+            {
+                _packedValid = false;
+                return _parameters;
+            }
+        }
 
         /// <summary>dLoss/dParameters, accumulated by <c>Backward</c> until <see cref="ZeroGradients"/>.</summary>
         public global::System.Span<float> Gradients => _gradients;
@@ -104,7 +116,11 @@ namespace Demo
         public global::System.ReadOnlySpan<float> InitialStateGradients => _initialStateGradients;
 
         /// <summary>PyTorch's default initialisation from <paramref name="seed"/> (identical to the reference runtime's).</summary>
-        public void InitializeParameters(int seed) => global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
+        public void InitializeParameters(int seed)
+        {
+            global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
+            _packedValid = false;
+        }
 
         /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
         public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
@@ -113,12 +129,14 @@ namespace Demo
         public void ResetState() => _state = default;
 
         /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
-        public void LoadSafetensors(string path) =>
-            global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, s_noMap, false, _parameters);
+        public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false);
 
         /// <summary>Loads parameters, reading for each of our names the file tensor <paramref name="nameMap"/> gives.</summary>
-        public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false) =>
+        public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+        {
             global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, _parameters);
+            _packedValid = false;
+        }
 
         /// <summary>Saves parameters with PyTorch's names (temporary file, then rename).</summary>
         public void SaveSafetensors(string path) => global::RnnGen.Safetensors.ParameterIO.Save(path, Spec, _parameters);
@@ -136,23 +154,24 @@ namespace Demo
         {
             if (input.Length != 4) ThrowLength(nameof(input), input.Length, 4, "InputSize");
             if (output.Length != 4) ThrowLength(nameof(output), output.Length, 4, "OutputSize");
-            global::System.ReadOnlySpan<float> p = _parameters;
+            EnsurePacked();
+            global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[160];
             global::System.Span<float> buffer0 = stackalloc float[32];
             global::System.Span<float> buffer1 = stackalloc float[32];
 
             // Layer0: LSTM(4 → 32)
-            Layer0Cell(p.Slice(0, 4864), input, s.Slice(0, 64), s.Slice(0, 64), gates.Slice(0, 160));
+            Layer0Cell(k.Slice(0, 4736), input, s.Slice(0, 64), s.Slice(0, 64), gates.Slice(0, 160));
 
             // Layer1: GRU(32 → 16, bidirectional)
-            Layer1Cell(p.Slice(4864, 2400), s.Slice(0, 32), s.Slice(64, 16), s.Slice(64, 16), gates.Slice(0, 96));   // forward
-            Layer1Cell(p.Slice(7264, 2400), s.Slice(0, 32), s.Slice(80, 16), s.Slice(80, 16), gates.Slice(0, 96));   // reverse: carries its own state forward in time
+            Layer1Cell(k.Slice(4736, 2400), s.Slice(0, 32), s.Slice(64, 16), s.Slice(64, 16), gates.Slice(0, 96));   // forward
+            Layer1Cell(k.Slice(7136, 2400), s.Slice(0, 32), s.Slice(80, 16), s.Slice(80, 16), gates.Slice(0, 96));   // reverse: carries its own state forward in time
             s.Slice(64, 16).CopyTo(buffer1);
             s.Slice(80, 16).CopyTo(buffer1.Slice(16));
 
             // Layer2: Dense(32 → 4, Tanh)
-            Layer2Dense(p.Slice(9664, 132), buffer1.Slice(0, 32), gates.Slice(0, 4), buffer0.Slice(0, 4));
+            Layer2Dense(k.Slice(9536, 132), buffer1.Slice(0, 32), gates.Slice(0, 4), buffer0.Slice(0, 4));
             buffer0.Slice(0, 4).CopyTo(output);
         }
 
@@ -183,6 +202,7 @@ namespace Demo
 
         private void Run(int steps, global::System.Span<float> outputs)
         {
+            EnsurePacked();
             Layer0Forward(steps);
             Layer1Forward(steps);
             Layer2Forward(steps);
@@ -222,7 +242,7 @@ namespace Demo
         /// <summary>Layer0 over the whole sequence: LSTM(4 → 32).</summary>
         private void Layer0Forward(int steps)
         {
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> k = _packed;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> output = _layer0Out;
             global::System.Span<float> state = Values(ref _state);
@@ -231,11 +251,11 @@ namespace Demo
                 global::System.Span<float> states = _layer0States0;
                 global::System.Span<float> cache = _layer0Cache0;
                 state.Slice(0, 64).CopyTo(states);
-                for (int k = 0; k < steps; k++)
+                for (int s = 0; s < steps; s++)
                 {
-                    int t = k;
-                    Layer0Cell(p.Slice(0, 4864), input.Slice(t * 4, 4), states.Slice(k * 64, 64), states.Slice((k + 1) * 64, 64), cache.Slice(k * 160, 160));
-                    states.Slice((k + 1) * 64, 32).CopyTo(output.Slice(t * 32, 32));
+                    int t = s;
+                    Layer0Cell(k.Slice(0, 4736), input.Slice(t * 4, 4), states.Slice(s * 64, 64), states.Slice((s + 1) * 64, 64), cache.Slice(s * 160, 160));
+                    states.Slice((s + 1) * 64, 32).CopyTo(output.Slice(t * 32, 32));
                 }
                 states.Slice(steps * 64, 64).CopyTo(state.Slice(0, 64));
             }
@@ -244,7 +264,7 @@ namespace Demo
         /// <summary>Layer1 over the whole sequence: GRU(32 → 16, bidirectional).</summary>
         private void Layer1Forward(int steps)
         {
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> k = _packed;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> output = _layer1Out;
             global::System.Span<float> state = Values(ref _state);
@@ -253,11 +273,11 @@ namespace Demo
                 global::System.Span<float> states = _layer1States0;
                 global::System.Span<float> cache = _layer1Cache0;
                 state.Slice(64, 16).CopyTo(states);
-                for (int k = 0; k < steps; k++)
+                for (int s = 0; s < steps; s++)
                 {
-                    int t = k;
-                    Layer1Cell(p.Slice(4864, 2400), input.Slice(t * 32, 32), states.Slice(k * 16, 16), states.Slice((k + 1) * 16, 16), cache.Slice(k * 96, 96));
-                    states.Slice((k + 1) * 16, 16).CopyTo(output.Slice(t * 32, 16));
+                    int t = s;
+                    Layer1Cell(k.Slice(4736, 2400), input.Slice(t * 32, 32), states.Slice(s * 16, 16), states.Slice((s + 1) * 16, 16), cache.Slice(s * 96, 96));
+                    states.Slice((s + 1) * 16, 16).CopyTo(output.Slice(t * 32, 16));
                 }
                 states.Slice(steps * 16, 16).CopyTo(state.Slice(64, 16));
             }
@@ -266,11 +286,11 @@ namespace Demo
                 global::System.Span<float> states = _layer1States1;
                 global::System.Span<float> cache = _layer1Cache1;
                 state.Slice(80, 16).CopyTo(states);
-                for (int k = 0; k < steps; k++)
+                for (int s = 0; s < steps; s++)
                 {
-                    int t = steps - 1 - k;
-                    Layer1Cell(p.Slice(7264, 2400), input.Slice(t * 32, 32), states.Slice(k * 16, 16), states.Slice((k + 1) * 16, 16), cache.Slice(k * 96, 96));
-                    states.Slice((k + 1) * 16, 16).CopyTo(output.Slice(t * 32 + 16, 16));
+                    int t = steps - 1 - s;
+                    Layer1Cell(k.Slice(7136, 2400), input.Slice(t * 32, 32), states.Slice(s * 16, 16), states.Slice((s + 1) * 16, 16), cache.Slice(s * 96, 96));
+                    states.Slice((s + 1) * 16, 16).CopyTo(output.Slice(t * 32 + 16, 16));
                 }
                 states.Slice(steps * 16, 16).CopyTo(state.Slice(80, 16));
             }
@@ -279,13 +299,13 @@ namespace Demo
         /// <summary>Layer2 over the whole sequence: Dense(32 → 4, Tanh).</summary>
         private void Layer2Forward(int steps)
         {
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> k = _packed;
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> output = _layer2Out;
             global::System.Span<float> pre = _layer2Pre;
             for (int t = 0; t < steps; t++)
             {
-                Layer2Dense(p.Slice(9664, 132), input.Slice(t * 32, 32), pre.Slice(t * 4, 4), output.Slice(t * 4, 4));
+                Layer2Dense(k.Slice(9536, 132), input.Slice(t * 32, 32), pre.Slice(t * 4, 4), output.Slice(t * 4, 4));
             }
         }
         /// <summary>BPTT through Layer0 (LSTM(4 → 32)).</summary>
@@ -369,15 +389,14 @@ namespace Demo
             }
         }
         /// <summary>Layer0: one LSTM step of one direction; cache ← [i, f, g, o, tanh(c')]. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
-        private static void Layer0Cell(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
+        private static void Layer0Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 32), c = previous.Slice(32, 32);
             global::System.Span<float> z = cache.Slice(0, 128);
             // z = W·[x; h] + b   (4·32 rows, gates i,f,g,o)
-            w.Slice(4608, 128).CopyTo(z);
-            global::RnnGen.Kernels.VectorKernels.Add(w.Slice(4736, 128), z);
-            global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(0, 512), x, z, 128, 4);   // W_ih [128 × 4]
-            global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(512, 4096), h, z, 128, 32);   // W_hh [128 × 32]
+            k.Slice(4608, 128).CopyTo(z);   // b_ih + b_hh
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 512), x, z, 128, 4);   // W_ihᵀ [4 × 128]
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(512, 4096), h, z, 128, 32);   // W_hhᵀ [32 × 128]
             // i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o)
             global::RnnGen.Kernels.Activations.Sigmoid(z.Slice(0, 64), z.Slice(0, 64));
             global::RnnGen.Kernels.Activations.Tanh(z.Slice(64, 32), z.Slice(64, 32));
@@ -424,15 +443,15 @@ namespace Demo
         }
 
         /// <summary>Layer1: one GRU step of one direction; cache ← [r, z, n | W_h·h + b_h]. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
-        private static void Layer1Cell(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
+        private static void Layer1Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 16);
             global::System.Span<float> gi = cache.Slice(0, 48), gh = cache.Slice(48, 48);
             // gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·16 rows each, gates r,z,n)
-            w.Slice(2304, 48).CopyTo(gi);
-            global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(0, 1536), x, gi, 48, 32);   // W_ih [48 × 32]
-            w.Slice(2352, 48).CopyTo(gh);
-            global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(1536, 768), h, gh, 48, 16);   // W_hh [48 × 16]
+            k.Slice(2304, 48).CopyTo(gi);   // b_ih
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 1536), x, gi, 48, 32);   // W_ihᵀ [32 × 48]
+            k.Slice(2352, 48).CopyTo(gh);   // b_hh
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(1536, 768), h, gh, 48, 16);   // W_hhᵀ [16 × 48]
             // r, z = σ(gi + gh)
             global::RnnGen.Kernels.VectorKernels.Add(gh.Slice(0, 32), gi.Slice(0, 32));
             global::RnnGen.Kernels.Activations.Sigmoid(gi.Slice(0, 32), gi.Slice(0, 32));
@@ -477,11 +496,11 @@ namespace Demo
         }
 
         /// <summary>Layer2: y = tanh(W·x + b), 32 → 4.</summary>
-        private static void Layer2Dense(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
+        private static void Layer2Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
         {
             // z = W·x + b   (4 rows)
-            w.Slice(128, 4).CopyTo(pre);
-            global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(0, 128), x, pre, 4, 32);   // W [4 × 32]
+            k.Slice(128, 4).CopyTo(pre);
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 128), x, pre, 4, 32);   // Wᵀ [32 × 4]
             global::RnnGen.Kernels.Activations.Tanh(pre, y);
         }
 
@@ -494,6 +513,38 @@ namespace Demo
             global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(0, 128), dz, x);
             global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(128, 4));
             global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 128), dz, dx, 4, 32);
+        }
+
+        /// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is
+        /// broadcast into all gate rows at once) after the parameters may have changed. Thread-safe.</summary>
+        private void EnsurePacked()
+        {
+            if (_packedValid) return;
+            lock (_packLock)
+            {
+                if (_packedValid) return;
+                global::System.ReadOnlySpan<float> p = _parameters;
+                global::System.Span<float> k = _packed;
+                // Layer0 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 512), k.Slice(0, 512), 128, 4);
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(512, 4096), k.Slice(512, 4096), 128, 32);
+                p.Slice(4608, 128).CopyTo(k.Slice(4608, 128));
+                global::RnnGen.Kernels.VectorKernels.Add(p.Slice(4736, 128), k.Slice(4608, 128));
+                // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih, b_hh
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(4864, 1536), k.Slice(4736, 1536), 48, 32);
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(6400, 768), k.Slice(6272, 768), 48, 16);
+                p.Slice(7168, 48).CopyTo(k.Slice(7040, 48));
+                p.Slice(7216, 48).CopyTo(k.Slice(7088, 48));
+                // Layer1 reverse: W_ihᵀ, W_hhᵀ, b_ih, b_hh
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(7264, 1536), k.Slice(7136, 1536), 48, 32);
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(8800, 768), k.Slice(8672, 768), 48, 16);
+                p.Slice(9568, 48).CopyTo(k.Slice(9440, 48));
+                p.Slice(9616, 48).CopyTo(k.Slice(9488, 48));
+                // Layer2: Wᵀ, b
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(9664, 128), k.Slice(9536, 128), 4, 32);
+                p.Slice(9792, 4).CopyTo(k.Slice(9664, 4));
+                _packedValid = true;
+            }
         }
 
         private int RequireRecorded() => _recordedSteps > 0

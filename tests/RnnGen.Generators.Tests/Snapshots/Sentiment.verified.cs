@@ -51,6 +51,9 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
 
     private readonly float[] _parameters = new float[657];
     private readonly float[] _gradients = new float[657];
+    private readonly float[] _packed = new float[631];   // forward weights, transposed (see EnsurePacked)
+    private readonly object _packLock = new();
+    private volatile bool _packedValid;
     private readonly float[] _initialStateGradients = new float[26];
     private State _state;
     private int _recordedSteps;
@@ -83,8 +86,17 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     int global::RnnGen.IRecurrentNetwork.ParameterCount => ParameterCount;
     int global::RnnGen.IRecurrentNetwork.StateSize => StateSize;
 
-    /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).</summary>
-    public global::System.Span<float> Parameters => _parameters;
+    /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).
+    /// Each access marks the forward kernels' transposed copy stale; it is rebuilt before the next forward
+    /// pass. Write parameters through a fresh access (not through a span kept across Step or Forward calls).</summary>
+    public global::System.Span<float> Parameters
+    {
+        get
+        {
+            _packedValid = false;
+            return _parameters;
+        }
+    }
 
     /// <summary>dLoss/dParameters, accumulated by <c>Backward</c> until <see cref="ZeroGradients"/>.</summary>
     public global::System.Span<float> Gradients => _gradients;
@@ -99,7 +111,11 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     public global::System.ReadOnlySpan<float> InitialStateGradients => _initialStateGradients;
 
     /// <summary>PyTorch's default initialisation from <paramref name="seed"/> (identical to the reference runtime's).</summary>
-    public void InitializeParameters(int seed) => global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
+    public void InitializeParameters(int seed)
+    {
+        global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
+        _packedValid = false;
+    }
 
     /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
     public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
@@ -108,12 +124,14 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     public void ResetState() => _state = default;
 
     /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
-    public void LoadSafetensors(string path) =>
-        global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, s_noMap, false, _parameters);
+    public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false);
 
     /// <summary>Loads parameters, reading for each of our names the file tensor <paramref name="nameMap"/> gives.</summary>
-    public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false) =>
+    public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+    {
         global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, _parameters);
+        _packedValid = false;
+    }
 
     /// <summary>Saves parameters with PyTorch's names (temporary file, then rename).</summary>
     public void SaveSafetensors(string path) => global::RnnGen.Safetensors.ParameterIO.Save(path, Spec, _parameters);
@@ -131,23 +149,24 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     {
         if (input.Length != 3) ThrowLength(nameof(input), input.Length, 3, "InputSize");
         if (output.Length != 1) ThrowLength(nameof(output), output.Length, 1, "OutputSize");
-        global::System.ReadOnlySpan<float> p = _parameters;
+        EnsurePacked();
+        global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
         global::System.Span<float> s = Values(ref state);
         global::System.Span<float> gates = stackalloc float[13];
         global::System.Span<float> buffer0 = stackalloc float[26];
         global::System.Span<float> buffer1 = stackalloc float[26];
 
         // Layer0: Dense(3 → 8, Relu)
-        Layer0Dense(p.Slice(0, 32), input, gates.Slice(0, 8), buffer0.Slice(0, 8));
+        Layer0Dense(k.Slice(0, 32), input, gates.Slice(0, 8), buffer0.Slice(0, 8));
 
         // Layer1: Elman RNN(8 → 13, Relu, bidirectional)
-        Layer1Cell(p.Slice(32, 299), buffer0.Slice(0, 8), s.Slice(0, 13), s.Slice(0, 13), gates.Slice(0, 13));   // forward
-        Layer1Cell(p.Slice(331, 299), buffer0.Slice(0, 8), s.Slice(13, 13), s.Slice(13, 13), gates.Slice(0, 13));   // reverse: carries its own state forward in time
+        Layer1Cell(k.Slice(32, 286), buffer0.Slice(0, 8), s.Slice(0, 13), s.Slice(0, 13), gates.Slice(0, 13));   // forward
+        Layer1Cell(k.Slice(318, 286), buffer0.Slice(0, 8), s.Slice(13, 13), s.Slice(13, 13), gates.Slice(0, 13));   // reverse: carries its own state forward in time
         s.Slice(0, 13).CopyTo(buffer1);
         s.Slice(13, 13).CopyTo(buffer1.Slice(13));
 
         // Layer2: Dense(26 → 1, Identity)
-        Layer2Dense(p.Slice(630, 27), buffer1.Slice(0, 26), gates.Slice(0, 1), buffer0.Slice(0, 1));
+        Layer2Dense(k.Slice(604, 27), buffer1.Slice(0, 26), gates.Slice(0, 1), buffer0.Slice(0, 1));
         buffer0.Slice(0, 1).CopyTo(output);
     }
 
@@ -178,6 +197,7 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
 
     private void Run(int steps, global::System.Span<float> outputs)
     {
+        EnsurePacked();
         Layer0Forward(steps);
         Layer1Forward(steps);
         Layer2Forward(steps);
@@ -217,19 +237,19 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     /// <summary>Layer0 over the whole sequence: Dense(3 → 8, Relu).</summary>
     private void Layer0Forward(int steps)
     {
-        global::System.ReadOnlySpan<float> p = _parameters;
+        global::System.ReadOnlySpan<float> k = _packed;
         global::System.ReadOnlySpan<float> input = _inputs;
         global::System.Span<float> output = _layer0Out;
         global::System.Span<float> pre = _layer0Pre;
         for (int t = 0; t < steps; t++)
         {
-            Layer0Dense(p.Slice(0, 32), input.Slice(t * 3, 3), pre.Slice(t * 8, 8), output.Slice(t * 8, 8));
+            Layer0Dense(k.Slice(0, 32), input.Slice(t * 3, 3), pre.Slice(t * 8, 8), output.Slice(t * 8, 8));
         }
     }
     /// <summary>Layer1 over the whole sequence: Elman RNN(8 → 13, Relu, bidirectional).</summary>
     private void Layer1Forward(int steps)
     {
-        global::System.ReadOnlySpan<float> p = _parameters;
+        global::System.ReadOnlySpan<float> k = _packed;
         global::System.ReadOnlySpan<float> input = _layer0Out;
         global::System.Span<float> output = _layer1Out;
         global::System.Span<float> state = Values(ref _state);
@@ -238,11 +258,11 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
             global::System.Span<float> states = _layer1States0;
             global::System.Span<float> cache = _layer1Cache0;
             state.Slice(0, 13).CopyTo(states);
-            for (int k = 0; k < steps; k++)
+            for (int s = 0; s < steps; s++)
             {
-                int t = k;
-                Layer1Cell(p.Slice(32, 299), input.Slice(t * 8, 8), states.Slice(k * 13, 13), states.Slice((k + 1) * 13, 13), cache.Slice(k * 13, 13));
-                states.Slice((k + 1) * 13, 13).CopyTo(output.Slice(t * 26, 13));
+                int t = s;
+                Layer1Cell(k.Slice(32, 286), input.Slice(t * 8, 8), states.Slice(s * 13, 13), states.Slice((s + 1) * 13, 13), cache.Slice(s * 13, 13));
+                states.Slice((s + 1) * 13, 13).CopyTo(output.Slice(t * 26, 13));
             }
             states.Slice(steps * 13, 13).CopyTo(state.Slice(0, 13));
         }
@@ -251,11 +271,11 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
             global::System.Span<float> states = _layer1States1;
             global::System.Span<float> cache = _layer1Cache1;
             state.Slice(13, 13).CopyTo(states);
-            for (int k = 0; k < steps; k++)
+            for (int s = 0; s < steps; s++)
             {
-                int t = steps - 1 - k;
-                Layer1Cell(p.Slice(331, 299), input.Slice(t * 8, 8), states.Slice(k * 13, 13), states.Slice((k + 1) * 13, 13), cache.Slice(k * 13, 13));
-                states.Slice((k + 1) * 13, 13).CopyTo(output.Slice(t * 26 + 13, 13));
+                int t = steps - 1 - s;
+                Layer1Cell(k.Slice(318, 286), input.Slice(t * 8, 8), states.Slice(s * 13, 13), states.Slice((s + 1) * 13, 13), cache.Slice(s * 13, 13));
+                states.Slice((s + 1) * 13, 13).CopyTo(output.Slice(t * 26 + 13, 13));
             }
             states.Slice(steps * 13, 13).CopyTo(state.Slice(13, 13));
         }
@@ -264,13 +284,13 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     /// <summary>Layer2 over the whole sequence: Dense(26 → 1, Identity).</summary>
     private void Layer2Forward(int steps)
     {
-        global::System.ReadOnlySpan<float> p = _parameters;
+        global::System.ReadOnlySpan<float> k = _packed;
         global::System.ReadOnlySpan<float> input = _layer1Out;
         global::System.Span<float> output = _layer2Out;
         global::System.Span<float> pre = _layer2Pre;
         for (int t = 0; t < steps; t++)
         {
-            Layer2Dense(p.Slice(630, 27), input.Slice(t * 26, 26), pre.Slice(t * 1, 1), output.Slice(t * 1, 1));
+            Layer2Dense(k.Slice(604, 27), input.Slice(t * 26, 26), pre.Slice(t * 1, 1), output.Slice(t * 1, 1));
         }
     }
     /// <summary>BPTT through Layer0 (Dense(3 → 8, Relu)).</summary>
@@ -342,11 +362,11 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
         }
     }
     /// <summary>Layer0: y = relu(W·x + b), 3 → 8.</summary>
-    private static void Layer0Dense(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
+    private static void Layer0Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
     {
         // z = W·x + b   (8 rows)
-        w.Slice(24, 8).CopyTo(pre);
-        global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(0, 24), x, pre, 8, 3);   // W [8 × 3]
+        k.Slice(24, 8).CopyTo(pre);
+        global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 24), x, pre, 8, 3);   // Wᵀ [3 × 8]
         global::RnnGen.Kernels.Activations.Relu(pre, y);
     }
 
@@ -362,15 +382,14 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     }
 
     /// <summary>Layer1: one Elman step of one direction. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
-    private static void Layer1Cell(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
+    private static void Layer1Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
     {
         global::System.ReadOnlySpan<float> h = previous.Slice(0, 13);
         global::System.Span<float> a = cache.Slice(0, 13);
         // a = W_ih·x + b_ih + W_hh·h + b_hh   (13 rows)
-        w.Slice(273, 13).CopyTo(a);
-        global::RnnGen.Kernels.VectorKernels.Add(w.Slice(286, 13), a);
-        global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(0, 104), x, a, 13, 8);   // W_ih [13 × 8]
-        global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(104, 169), h, a, 13, 13);   // W_hh [13 × 13]
+        k.Slice(273, 13).CopyTo(a);   // b_ih + b_hh
+        global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 104), x, a, 13, 8);   // W_ihᵀ [8 × 13]
+        global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(104, 169), h, a, 13, 13);   // W_hhᵀ [13 × 13]
         // h' = max(0, a)
         global::RnnGen.Kernels.Activations.Relu(a, next.Slice(0, 13));
     }
@@ -397,11 +416,11 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     }
 
     /// <summary>Layer2: y = (W·x + b), 26 → 1.</summary>
-    private static void Layer2Dense(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
+    private static void Layer2Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
     {
         // z = W·x + b   (1 rows)
-        w.Slice(26, 1).CopyTo(pre);
-        global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(0, 26), x, pre, 1, 26);   // W [1 × 26]
+        k.Slice(26, 1).CopyTo(pre);
+        global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 26), x, pre, 1, 26);   // Wᵀ [26 × 1]
         pre.CopyTo(y);
     }
 
@@ -413,6 +432,36 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
         global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(0, 26), dz, x);
         global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(26, 1));
         global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 26), dz, dx, 1, 26);
+    }
+
+    /// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is
+    /// broadcast into all gate rows at once) after the parameters may have changed. Thread-safe.</summary>
+    private void EnsurePacked()
+    {
+        if (_packedValid) return;
+        lock (_packLock)
+        {
+            if (_packedValid) return;
+            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.Span<float> k = _packed;
+            // Layer0: Wᵀ, b
+            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 24), k.Slice(0, 24), 8, 3);
+            p.Slice(24, 8).CopyTo(k.Slice(24, 8));
+            // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
+            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(32, 104), k.Slice(32, 104), 13, 8);
+            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(136, 169), k.Slice(136, 169), 13, 13);
+            p.Slice(305, 13).CopyTo(k.Slice(305, 13));
+            global::RnnGen.Kernels.VectorKernels.Add(p.Slice(318, 13), k.Slice(305, 13));
+            // Layer1 reverse: W_ihᵀ, W_hhᵀ, b_ih + b_hh
+            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(331, 104), k.Slice(318, 104), 13, 8);
+            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(435, 169), k.Slice(422, 169), 13, 13);
+            p.Slice(604, 13).CopyTo(k.Slice(591, 13));
+            global::RnnGen.Kernels.VectorKernels.Add(p.Slice(617, 13), k.Slice(591, 13));
+            // Layer2: Wᵀ, b
+            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(630, 26), k.Slice(604, 26), 1, 26);
+            p.Slice(656, 1).CopyTo(k.Slice(630, 1));
+            _packedValid = true;
+        }
     }
 
     private int RequireRecorded() => _recordedSteps > 0

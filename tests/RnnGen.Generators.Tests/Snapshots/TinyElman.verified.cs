@@ -50,6 +50,9 @@ namespace Demo
 
         private readonly float[] _parameters = new float[18];
         private readonly float[] _gradients = new float[18];
+        private readonly float[] _packed = new float[15];   // forward weights, transposed (see EnsurePacked)
+        private readonly object _packLock = new();
+        private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[3];
         private State _state;
         private int _recordedSteps;
@@ -70,8 +73,17 @@ namespace Demo
         int global::RnnGen.IRecurrentNetwork.ParameterCount => ParameterCount;
         int global::RnnGen.IRecurrentNetwork.StateSize => StateSize;
 
-        /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).</summary>
-        public global::System.Span<float> Parameters => _parameters;
+        /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).
+        /// Each access marks the forward kernels' transposed copy stale; it is rebuilt before the next forward
+        /// pass. Write parameters through a fresh access (not through a span kept across Step or Forward calls).</summary>
+        public global::System.Span<float> Parameters
+        {
+            get
+            {
+                _packedValid = false;
+                return _parameters;
+            }
+        }
 
         /// <summary>dLoss/dParameters, accumulated by <c>Backward</c> until <see cref="ZeroGradients"/>.</summary>
         public global::System.Span<float> Gradients => _gradients;
@@ -86,7 +98,11 @@ namespace Demo
         public global::System.ReadOnlySpan<float> InitialStateGradients => _initialStateGradients;
 
         /// <summary>PyTorch's default initialisation from <paramref name="seed"/> (identical to the reference runtime's).</summary>
-        public void InitializeParameters(int seed) => global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
+        public void InitializeParameters(int seed)
+        {
+            global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
+            _packedValid = false;
+        }
 
         /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
         public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
@@ -95,12 +111,14 @@ namespace Demo
         public void ResetState() => _state = default;
 
         /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
-        public void LoadSafetensors(string path) =>
-            global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, s_noMap, false, _parameters);
+        public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false);
 
         /// <summary>Loads parameters, reading for each of our names the file tensor <paramref name="nameMap"/> gives.</summary>
-        public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false) =>
+        public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+        {
             global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, _parameters);
+            _packedValid = false;
+        }
 
         /// <summary>Saves parameters with PyTorch's names (temporary file, then rename).</summary>
         public void SaveSafetensors(string path) => global::RnnGen.Safetensors.ParameterIO.Save(path, Spec, _parameters);
@@ -118,14 +136,15 @@ namespace Demo
         {
             if (input.Length != 1) ThrowLength(nameof(input), input.Length, 1, "InputSize");
             if (output.Length != 3) ThrowLength(nameof(output), output.Length, 3, "OutputSize");
-            global::System.ReadOnlySpan<float> p = _parameters;
+            EnsurePacked();
+            global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[3];
             global::System.Span<float> buffer0 = stackalloc float[3];
             global::System.Span<float> buffer1 = stackalloc float[3];
 
             // Layer0: Elman RNN(1 → 3, Tanh)
-            Layer0Cell(p.Slice(0, 18), input, s.Slice(0, 3), s.Slice(0, 3), gates.Slice(0, 3));
+            Layer0Cell(k.Slice(0, 15), input, s.Slice(0, 3), s.Slice(0, 3), gates.Slice(0, 3));
             s.Slice(0, 3).CopyTo(output);
         }
 
@@ -156,6 +175,7 @@ namespace Demo
 
         private void Run(int steps, global::System.Span<float> outputs)
         {
+            EnsurePacked();
             Layer0Forward(steps);
             new global::System.ReadOnlySpan<float>(_layer0Out, 0, steps * 3).CopyTo(outputs);
             _recordedSteps = steps;
@@ -192,7 +212,7 @@ namespace Demo
         /// <summary>Layer0 over the whole sequence: Elman RNN(1 → 3, Tanh).</summary>
         private void Layer0Forward(int steps)
         {
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> k = _packed;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> output = _layer0Out;
             global::System.Span<float> state = Values(ref _state);
@@ -201,11 +221,11 @@ namespace Demo
                 global::System.Span<float> states = _layer0States0;
                 global::System.Span<float> cache = _layer0Cache0;
                 state.Slice(0, 3).CopyTo(states);
-                for (int k = 0; k < steps; k++)
+                for (int s = 0; s < steps; s++)
                 {
-                    int t = k;
-                    Layer0Cell(p.Slice(0, 18), input.Slice(t * 1, 1), states.Slice(k * 3, 3), states.Slice((k + 1) * 3, 3), cache.Slice(k * 3, 3));
-                    states.Slice((k + 1) * 3, 3).CopyTo(output.Slice(t * 3, 3));
+                    int t = s;
+                    Layer0Cell(k.Slice(0, 15), input.Slice(t * 1, 1), states.Slice(s * 3, 3), states.Slice((s + 1) * 3, 3), cache.Slice(s * 3, 3));
+                    states.Slice((s + 1) * 3, 3).CopyTo(output.Slice(t * 3, 3));
                 }
                 states.Slice(steps * 3, 3).CopyTo(state.Slice(0, 3));
             }
@@ -238,15 +258,14 @@ namespace Demo
         }
 
         /// <summary>Layer0: one Elman step of one direction. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
-        private static void Layer0Cell(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
+        private static void Layer0Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 3);
             global::System.Span<float> a = cache.Slice(0, 3);
             // a = W_ih·x + b_ih + W_hh·h + b_hh   (3 rows)
-            w.Slice(12, 3).CopyTo(a);
-            global::RnnGen.Kernels.VectorKernels.Add(w.Slice(15, 3), a);
-            global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(0, 3), x, a, 3, 1);   // W_ih [3 × 1]
-            global::RnnGen.Kernels.VectorKernels.MatVecAdd(w.Slice(3, 9), h, a, 3, 3);   // W_hh [3 × 3]
+            k.Slice(12, 3).CopyTo(a);   // b_ih + b_hh
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 3), x, a, 3, 1);   // W_ihᵀ [1 × 3]
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(3, 9), h, a, 3, 3);   // W_hhᵀ [3 × 3]
             // h' = tanh(a)
             global::RnnGen.Kernels.Activations.Tanh(a, next.Slice(0, 3));
         }
@@ -270,6 +289,25 @@ namespace Demo
             global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 3), dz, dx, 3, 1);
             dState.Slice(0, 3).Clear();
             global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(3, 9), dz, dState.Slice(0, 3), 3, 3);
+        }
+
+        /// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is
+        /// broadcast into all gate rows at once) after the parameters may have changed. Thread-safe.</summary>
+        private void EnsurePacked()
+        {
+            if (_packedValid) return;
+            lock (_packLock)
+            {
+                if (_packedValid) return;
+                global::System.ReadOnlySpan<float> p = _parameters;
+                global::System.Span<float> k = _packed;
+                // Layer0 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 3), k.Slice(0, 3), 3, 1);
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(3, 9), k.Slice(3, 9), 3, 3);
+                p.Slice(12, 3).CopyTo(k.Slice(12, 3));
+                global::RnnGen.Kernels.VectorKernels.Add(p.Slice(15, 3), k.Slice(12, 3));
+                _packedValid = true;
+            }
         }
 
         private int RequireRecorded() => _recordedSteps > 0

@@ -36,6 +36,26 @@ public sealed class VectorKernelTests
         }
     }
 
+    /// <summary>The packed (transposed) product for every row count 1…130 (all row remainders of both widths).</summary>
+    [Theory, MemberData(nameof(Lengths))]
+    public void Packed_product_matches_scalar_for_every_row_count(int rows)
+    {
+        if (rows == 0) return;
+        foreach (int cols in new[] { 1, 3, 8, 33 })
+        {
+            float[] w = Numerics.Random<float>(rows * cols, rows + cols), x = Numerics.Random<float>(cols, 2);
+            float[] y = Numerics.Random<float>(rows + 3, 4);
+            var expected = y.Select(v => (double)v).ToArray();
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                    expected[r] += (double)w[r * cols + c] * x[c];
+            var packed = new float[rows * cols];
+            VectorKernels.Transpose(w, packed, rows, cols);
+            VectorKernels.PackedMatVecAdd(packed, x, y, rows, cols);
+            Numerics.AssertClose<double, float>(expected, y, $"packed W·x rows={rows} cols={cols}", 1e-5, 1e-5);
+        }
+    }
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(3, 5)]
@@ -63,6 +83,20 @@ public sealed class VectorKernelTests
         Numerics.AssertClose<double, float>(ey, y, "W·x", 1e-5, 1e-5);
         Numerics.AssertClose<double, float>(eyt, yt, "Wᵀ·v", 1e-5, 1e-5);
         Numerics.AssertClose<double, float>(eg, g, "v·xᵀ", 1e-5, 1e-5);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(33)]
+    public void Softmax_is_stable_for_huge_logits(int n)
+    {
+        float[] x = Enumerable.Range(0, n).Select(i => 1000f + 3f * i).ToArray();
+        var y = new float[n];
+        Activations.Softmax(x, y);
+        double max = x.Max();
+        double sum = x.Sum(v => Math.Exp(v - max));
+        Numerics.AssertClose<double, float>(x.Select(v => Math.Exp(v - max) / sum).ToArray(), y, "softmax of logits near 1000");
     }
 
     [Fact]
