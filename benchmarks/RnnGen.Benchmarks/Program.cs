@@ -5,9 +5,16 @@
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 
+//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- scaling   (ns/step against hidden size, SVG plot)
 if (args is ["peak"])
 {
     RnnGen.Benchmarks.PeakFlops.Measure(Console.Out);
+    return;
+}
+if (args is ["scaling"])
+{
+    string results = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "results"));
+    RnnGen.Benchmarks.Scaling.Run(results, Console.Out);
     return;
 }
 
