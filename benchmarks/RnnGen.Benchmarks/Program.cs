@@ -6,9 +6,15 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- scaling   (ns/step against hidden size, SVG plot)
+//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- latency   (p50/p99/p99.9/max per step, GC count)
 if (args is ["peak"])
 {
     RnnGen.Benchmarks.PeakFlops.Measure(Console.Out);
+    return;
+}
+if (args is ["latency"])
+{
+    Environment.ExitCode = RnnGen.Benchmarks.Latency.Run(Console.Out);
     return;
 }
 if (args is ["scaling"])
