@@ -103,7 +103,6 @@ public sealed partial class RnnModelGenerator
             Plan last = plans[plans.Count - 1];
             int parameterCount = plans.Sum(p => p.DirectionParams * p.Directions);
             int stateSize = plans.Sum(p => p.StateWidth * p.Directions);
-            bool tokens = model.UsesTokens;
             bool fusedLogits = model.Loss is LossKind.CrossEntropy or LossKind.BinaryCrossEntropy;
             int maxWidth = Math.Max(1, plans.Max(p => p.Out));
             int maxCache = Math.Max(1, plans.Max(p => Math.Max(p.CacheWidth, p.Layer.Kind == LayerKind.Dense ? p.Layer.Size : 0)));

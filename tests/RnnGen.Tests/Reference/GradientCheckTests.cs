@@ -84,7 +84,7 @@ public sealed class GradientCheckTests
             return loss;
         }
 
-        Loss();
+        // Analytic gradients first (Backward also covers LossKind.None, whose targets are dLoss/dOutputs).
         net.ZeroGradients();
         initialState.CopyTo(net.CurrentState);
         if (spec.UsesTokens) net.ForwardContinue(tokens, steps, outputs);
