@@ -9,14 +9,20 @@ namespace RnnGen.Kernels;
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static class Losses<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>MSELoss on the activated outputs: Σ (y − t)², divided by the element count for Mean.</summary>
+    /// <summary>A class id that is not scored (PyTorch's <c>ignore_index</c> default): no loss, no gradient.</summary>
+    public const int IgnoreIndex = -100;
+
+    /// <summary>MSELoss on the activated outputs: Σ (y − t)², divided by the scored element count for Mean.
+    /// A NaN target marks an element that is not scored (no loss, no gradient).</summary>
     public static T MeanSquaredError(ReadOnlySpan<T> y, ReadOnlySpan<T> targets, Span<T> dy, Reduction reduction)
     {
-        T scale = reduction == Reduction.Mean ? T.One / T.CreateChecked(y.Length) : T.One;
+        int scored = Scored(targets);
+        T scale = reduction == Reduction.Mean && scored > 0 ? T.One / T.CreateChecked(scored) : T.One;
         T two = T.CreateChecked(2);
         T sum = T.Zero;
         for (int i = 0; i < y.Length; i++)
         {
+            if (T.IsNaN(targets[i])) { dy[i] = T.Zero; continue; }
             T diff = y[i] - targets[i];
             sum += diff * diff;
             dy[i] = two * diff * scale;
@@ -24,14 +30,16 @@ public static class Losses<T> where T : unmanaged, IFloatingPointIeee754<T>
         return sum * scale;
     }
 
-    /// <summary>BCEWithLogitsLoss: max(z, 0) − z·t + log(1 + e^−|z|); dz = σ(z) − t.</summary>
+    /// <summary>BCEWithLogitsLoss: max(z, 0) − z·t + log(1 + e^−|z|); dz = σ(z) − t. A NaN target is not scored.</summary>
     public static T BinaryCrossEntropyWithLogits(ReadOnlySpan<T> z, ReadOnlySpan<T> targets, Span<T> dz, Reduction reduction)
     {
-        T scale = reduction == Reduction.Mean ? T.One / T.CreateChecked(z.Length) : T.One;
+        int scored = Scored(targets);
+        T scale = reduction == Reduction.Mean && scored > 0 ? T.One / T.CreateChecked(scored) : T.One;
         T sum = T.Zero;
         for (int i = 0; i < z.Length; i++)
         {
             T x = z[i], t = targets[i];
+            if (T.IsNaN(t)) { dz[i] = T.Zero; continue; }
             sum += T.Max(x, T.Zero) - x * t + T.Log(T.One + T.Exp(-T.Abs(x)));
             dz[i] = (LinearAlgebra<T>.Sigmoid(x) - t) * scale;
         }
@@ -39,24 +47,40 @@ public static class Losses<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>CrossEntropyLoss over class ids from logits [steps × classes]: log Σ e^z − z_c; dz = softmax(z) − onehot(c).
-    /// Mean divides by the number of scored steps.</summary>
+    /// Mean divides by the number of scored steps; a step whose id is <see cref="IgnoreIndex"/> is not scored
+    /// (as PyTorch's <c>ignore_index</c>; if no step is scored the loss is 0, where PyTorch returns NaN).</summary>
     public static T CrossEntropy(ReadOnlySpan<T> logits, int classes, ReadOnlySpan<int> classIds, Span<T> dz, Reduction reduction)
     {
         int steps = classIds.Length;
-        T scale = reduction == Reduction.Mean ? T.One / T.CreateChecked(steps) : T.One;
+        int scored = 0;
+        for (int s = 0; s < steps; s++)
+        {
+            int c = classIds[s];
+            if (c == IgnoreIndex) continue;
+            if ((uint)c >= (uint)classes)
+                throw new ArgumentOutOfRangeException(nameof(classIds), c, $"classIds[{s}] = {c}; expected 0..{classes - 1} (OutputSize {classes}) or {IgnoreIndex} (not scored).");
+            scored++;
+        }
+        T scale = reduction == Reduction.Mean && scored > 0 ? T.One / T.CreateChecked(scored) : T.One;
         T sum = T.Zero;
         for (int s = 0; s < steps; s++)
         {
             int c = classIds[s];
-            if ((uint)c >= (uint)classes)
-                throw new ArgumentOutOfRangeException(nameof(classIds), c, $"classIds[{s}] = {c}; expected 0..{classes - 1} (OutputSize {classes}).");
-            ReadOnlySpan<T> z = logits.Slice(s * classes, classes);
             Span<T> d = dz.Slice(s * classes, classes);
+            if (c == IgnoreIndex) { d.Clear(); continue; }
+            ReadOnlySpan<T> z = logits.Slice(s * classes, classes);
             sum += LinearAlgebra<T>.LogSumExp(z) - z[c];
             LinearAlgebra<T>.Softmax(z, d);
             d[c] -= T.One;
             for (int k = 0; k < classes; k++) d[k] *= scale;
         }
         return sum * scale;
+    }
+
+    private static int Scored(ReadOnlySpan<T> targets)
+    {
+        int scored = 0;
+        foreach (T t in targets) if (!T.IsNaN(t)) scored++;
+        return scored;
     }
 }

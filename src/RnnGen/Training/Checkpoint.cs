@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RnnGen.Optimization;
+using RnnGen.Safetensors;
+
+namespace RnnGen.Training;
+
+/// <summary>
+/// Trainer checkpoints: one safetensors file holding the parameters (PyTorch names, so the file also loads with
+/// <see cref="IRecurrentNetwork.LoadSafetensors(string)"/> and in PyTorch), the optimizer state
+/// (<c>optimizer.exp_avg</c>, …), the best parameters for early stopping and the carried stream states, with the
+/// trainer's position and the network spec as JSON metadata. A readable copy of that JSON is written beside it
+/// (<c>&lt;path&gt;.json</c>). Both are written to a temporary file, then renamed.
+/// </summary>
+public static class Checkpoint
+{
+    /// <summary>Metadata key of the trainer's position (JSON).</summary>
+    public const string TrainerMetadataKey = "rnngen.trainer";
+
+    internal static void Save(string path, IRecurrentNetwork model, IOptimizer optimizer, TrainerCheckpoint state,
+        float[]? bestParameters, float[][]? streamStates)
+    {
+        float[] parameters = model.Parameters.ToArray();
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            if (!float.IsFinite(parameters[i]))
+                throw new TrainingDivergedException($"Not writing checkpoint {path}: parameter {i} is {parameters[i]} after update {state.Update}; the previous checkpoint is intact.", state.Update);
+        }
+        ParameterLayout layout = model.Spec.ParameterLayout;
+        var tensors = new List<(string, int[], ReadOnlyMemory<float>)>();
+        foreach (ParameterTensor t in layout) tensors.Add((t.Name, t.Shape, parameters.AsMemory(t.Offset, t.Length)));
+        foreach (var (name, buffer) in optimizer.State.OrderBy(p => p.Key, StringComparer.Ordinal))
+            tensors.Add(("optimizer." + name, [buffer.Length], buffer.ToArray()));
+        if (bestParameters is not null) tensors.Add(("trainer.best_parameters", [bestParameters.Length], bestParameters.ToArray()));
+        if (streamStates is { Length: > 0 })
+        {
+            int width = streamStates[0].Length;
+            float[] flat = new float[streamStates.Length * width];
+            for (int b = 0; b < streamStates.Length; b++) streamStates[b].CopyTo(flat, b * width);
+            tensors.Add(("trainer.stream_states", [streamStates.Length, width], flat));
+        }
+        string json = JsonSerializer.Serialize(state, TrainingJsonContext.Default.TrainerCheckpoint);
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = "pt",
+            [ParameterIO.SpecMetadataKey] = model.Spec.ToJson(),
+            [TrainerMetadataKey] = json,
+        };
+        SafetensorsFile.WriteFloat32(path, tensors, metadata);
+        string readable = "{\n  \"trainer\": " + json + ",\n  \"spec\": " + model.Spec.ToJson() + "\n}\n";
+        AtomicFile.Write(path + ".json", stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(readable)));
+    }
+
+    internal static (TrainerCheckpoint State, float[]? Best, float[][]? Streams) Load(string path, IRecurrentNetwork model, IOptimizer optimizer)
+    {
+        SafetensorsFile file = SafetensorsFile.Open(path);
+        if (!file.Metadata.TryGetValue(TrainerMetadataKey, out string? json))
+            throw new InvalidDataException($"{path}: not a trainer checkpoint (no '{TrainerMetadataKey}' metadata). To load parameters only, use LoadSafetensors.");
+        TrainerCheckpoint state;
+        try
+        {
+            state = JsonSerializer.Deserialize(json, TrainingJsonContext.Default.TrainerCheckpoint)
+                ?? throw new InvalidDataException($"{path}: the '{TrainerMetadataKey}' metadata is null.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: the '{TrainerMetadataKey}' metadata is not valid JSON: {e.Message}", e);
+        }
+        if (state.Version != 1) throw new InvalidDataException($"{path}: checkpoint version {state.Version}; this RnnGen reads version 1.");
+        if (file.Metadata.TryGetValue(ParameterIO.SpecMetadataKey, out string? specJson))
+        {
+            NetworkSpec spec;
+            try { spec = NetworkSpec.FromJson(specJson); }
+            catch (Exception e) when (e is JsonException or ArgumentException) { throw new InvalidDataException($"{path}: the network spec in the file is invalid: {e.Message}", e); }
+            if (!spec.Equals(model.Spec))
+                throw new InvalidDataException($"{path}: written for {spec}; this trainer's network is {model.Spec}.");
+        }
+        if (state.Optimizer != optimizer.GetType().Name)
+            throw new InvalidDataException($"{path}: written with optimizer {state.Optimizer}; this trainer uses {optimizer.GetType().Name}.");
+
+        int count = model.ParameterCount;
+        float[] parameters = new float[count];
+        ParameterIO.Load(path, model.Spec.ParameterLayout, new Dictionary<string, string>(), ignoreUnusedTensors: true, parameters);
+        var optimizerState = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        float[]? best = null;
+        float[][]? streams = null;
+        foreach (var (name, info) in file.Tensors)
+        {
+            if (name.StartsWith("optimizer.", StringComparison.Ordinal))
+                optimizerState[name["optimizer.".Length..]] = ReadVector(file, path, name, info, count);
+            else if (name == "trainer.best_parameters")
+                best = ReadVector(file, path, name, info, count);
+            else if (name == "trainer.stream_states")
+            {
+                if (info.Shape.Count != 2 || info.Shape[1] != model.StateSize || info.Shape[0] < 1 || info.Shape[0] > 1 << 20)
+                    throw new InvalidDataException($"{path}: tensor {name} has shape {info.ShapeText}; expected [streams, {model.StateSize}].");
+                float[] flat = file.ReadFloat32(name);
+                streams = new float[(int)info.Shape[0]][];
+                for (int b = 0; b < streams.Length; b++) streams[b] = flat.AsSpan(b * model.StateSize, model.StateSize).ToArray();
+            }
+        }
+        optimizer.Restore(state.OptimizerSteps, optimizerState);   // validates the state names
+        parameters.CopyTo(model.Parameters);
+        return (state, best, streams);
+    }
+
+    private static float[] ReadVector(SafetensorsFile file, string path, string name, SafetensorsTensorInfo info, int count)
+    {
+        if (info.Shape.Count != 1 || info.Shape[0] != count)
+            throw new InvalidDataException($"{path}: tensor {name} has shape {info.ShapeText}; expected [{count}] (ParameterCount).");
+        return file.ReadFloat32(name);
+    }
+}
+
+/// <summary>The trainer's position, stored as JSON in a checkpoint.</summary>
+internal sealed class TrainerCheckpoint
+{
+    public int Version { get; set; }
+    public string Mode { get; set; } = "";
+    public long DataLength { get; set; }
+    public int Seed { get; set; }
+    public int BatchSize { get; set; }
+    public int Shards { get; set; }
+    public long Update { get; set; }
+    public int Epoch { get; set; }
+    public int BatchInEpoch { get; set; }
+    public double SmoothedLoss { get; set; }
+    public double EpochLossSum { get; set; }
+    public int EpochUpdates { get; set; }
+    public double BestValidation { get; set; }
+    public double LastValidation { get; set; }
+    public int BadEpochs { get; set; }
+    public int StoredPosition { get; set; }
+    public float BaseLearningRate { get; set; }
+    public string Optimizer { get; set; } = "";
+    public long OptimizerSteps { get; set; }
+    public EpochSummary[] History { get; set; } = [];
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = false,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(TrainerCheckpoint))]
+internal sealed partial class TrainingJsonContext : JsonSerializerContext;

@@ -1,0 +1,37 @@
+namespace RnnGen.Training;
+
+/// <summary>What a <see cref="Trainer"/> reports after an update (see <see cref="TrainerOptions.Progress"/>).</summary>
+/// <param name="Epoch">1-based epoch.</param>
+/// <param name="Epochs">Epochs planned.</param>
+/// <param name="Update">Updates done so far (including those before a resume).</param>
+/// <param name="TotalUpdates">Updates planned in all.</param>
+/// <param name="Loss">This update's batch loss.</param>
+/// <param name="SmoothedLoss">Exponential moving average of the batch loss (weight <see cref="TrainerOptions.LossSmoothing"/>).</param>
+/// <param name="ValidationLoss">The latest validation loss, or NaN before the first evaluation.</param>
+/// <param name="LearningRate">The rate this update used.</param>
+/// <param name="GradientNorm">‖g‖₂ of the batch gradient before clipping.</param>
+/// <param name="SequencesPerSecond">Training throughput of this run so far (sequences, or stream chunks).</param>
+/// <param name="Elapsed">Wall time of this run so far.</param>
+/// <param name="Remaining">Estimated time to the planned end.</param>
+public readonly record struct TrainingProgress(
+    int Epoch, int Epochs, long Update, long TotalUpdates, double Loss, double SmoothedLoss, double ValidationLoss,
+    float LearningRate, float GradientNorm, double SequencesPerSecond, TimeSpan Elapsed, TimeSpan Remaining);
+
+/// <summary>A run's outcome.</summary>
+public sealed record TrainingResult(
+    long Updates, int Epochs, double SmoothedLoss, double BestValidationLoss, string StopReason, TimeSpan Elapsed,
+    IReadOnlyList<EpochSummary> History);
+
+/// <summary>One epoch: mean training loss and (if there is a validation set) validation loss.</summary>
+public readonly record struct EpochSummary(int Epoch, double TrainingLoss, double ValidationLoss);
+
+/// <summary>Training stopped because a loss or gradient was NaN or infinite. The parameters are those before the
+/// failing update; the last checkpoint (if any) was written before it and is intact.</summary>
+public sealed class TrainingDivergedException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public TrainingDivergedException(string message, long update) : base(message) => Update = update;
+
+    /// <summary>The 1-based update that failed.</summary>
+    public long Update { get; }
+}

@@ -1,0 +1,81 @@
+using System.Runtime.ExceptionServices;
+
+namespace RnnGen.Training;
+
+/// <summary>
+/// A fixed team of threads that run one job together and wait for each other: the caller is worker 0, and
+/// <c>count − 1</c> background threads are the rest. <see cref="Run"/> allocates nothing.
+/// </summary>
+internal sealed class WorkerPool : IDisposable
+{
+    private readonly Barrier? _barrier;
+    private readonly Thread[] _threads;
+    private Action<int>? _job;
+    private volatile bool _stopping;
+    private ExceptionDispatchInfo? _failure;
+
+    public WorkerPool(int count)
+    {
+        Count = count;
+        _threads = new Thread[count - 1];
+        if (count == 1) return;
+        _barrier = new Barrier(count);
+        for (int i = 1; i < count; i++)
+        {
+            int index = i;
+            _threads[i - 1] = new Thread(() => Loop(index)) { IsBackground = true, Name = $"RnnGen trainer worker {index}" };
+            _threads[i - 1].Start();
+        }
+    }
+
+    public int Count { get; }
+
+    /// <summary>Runs <paramref name="job"/>(w) for every worker w and returns when all are done; rethrows the first failure.</summary>
+    public void Run(Action<int> job)
+    {
+        if (_barrier is null)
+        {
+            job(0);
+            return;
+        }
+        _job = job;
+        _failure = null;
+        _barrier.SignalAndWait();    // start
+        Execute(0);
+        _barrier.SignalAndWait();    // finish
+        _job = null;
+        _failure?.Throw();
+    }
+
+    private void Loop(int index)
+    {
+        while (true)
+        {
+            _barrier!.SignalAndWait();
+            if (_stopping) return;
+            Execute(index);
+            _barrier.SignalAndWait();
+        }
+    }
+
+    private void Execute(int index)
+    {
+        try
+        {
+            _job!(index);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(e), null);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_barrier is null || _stopping) return;
+        _stopping = true;
+        _barrier.SignalAndWait();
+        foreach (Thread t in _threads) t.Join();
+        _barrier.Dispose();
+    }
+}
