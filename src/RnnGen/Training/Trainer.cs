@@ -65,6 +65,7 @@ public sealed class Trainer : IDisposable
         _model.InitializeParameters(_options.Seed);
         _optimizer = optimizer;
         _baseRate = optimizer.LearningRate;
+        Progress = _options.Progress;
         _parameters = new float[_model.ParameterCount];
         _shardLoss = new double[_options.Shards];
         _shardCount = new long[_options.Shards];
@@ -82,6 +83,13 @@ public sealed class Trainer : IDisposable
 
     /// <summary>The options.</summary>
     public TrainerOptions Options => _options;
+
+    /// <summary>Receives progress reports (initially <see cref="TrainerOptions.Progress"/>); may be changed between runs.</summary>
+    public IProgress<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>Called after each epoch (after validation) with its summary; return true to stop training
+    /// (e.g. when a task-specific accuracy is reached). <see cref="Model"/> may be evaluated inside it.</summary>
+    public Func<EpochSummary, bool>? StopAfterEpoch { get; set; }
 
     /// <summary>Updates done so far (including those before a resume).</summary>
     public long UpdateCount => _position.Update;
@@ -458,13 +466,13 @@ public sealed class Trainer : IDisposable
 
     private void Report(long planned, double loss, long sequences, TimeSpan elapsed, long startUpdate)
     {
-        if (_options.Progress is null) return;
+        if (Progress is null) return;
         bool last = _position.Update >= planned;
         if (_position.Update % _options.ProgressEvery != 0 && !last) return;
         long done = _position.Update - startUpdate;
         double perUpdate = done > 0 ? elapsed.TotalSeconds / done : 0;
         var remaining = TimeSpan.FromSeconds(Math.Max(0, planned - _position.Update) * perUpdate);
-        _options.Progress.Report(new TrainingProgress(
+        Progress.Report(new TrainingProgress(
             _position.Epoch + 1, _options.Epochs, _position.Update, planned, loss, _position.SmoothedLoss, _position.LastValidation,
             _position.LastRate, _position.LastNorm, elapsed.TotalSeconds > 0 ? sequences / elapsed.TotalSeconds : 0, elapsed, remaining));
     }
@@ -479,6 +487,12 @@ public sealed class Trainer : IDisposable
         _position.BatchInEpoch = 0;
         _position.EpochLossSum = 0;
         _position.EpochUpdates = 0;
+        if (StopAfterEpoch is not null && StopAfterEpoch(_position.History[^1]))
+        {
+            reason = "StopAfterEpoch asked to stop";
+            _position.Epoch = _options.Epochs;
+            return true;
+        }
         if (double.IsNaN(validationLoss)) return false;
         if (validationLoss < _position.BestValidation - _options.MinDelta)
         {
