@@ -1,0 +1,140 @@
+// A character-level language model: Embedding → LSTM(128) → Dense softmax over 96 printable ASCII characters,
+// trained with truncated BPTT on a stream of text (state carried between chunks) and then sampled with a temperature.
+// Default text: RnnGen's own README and source, built into the sample; --text FILE trains on any text file.
+//   dotnet run --project samples/CharLanguageModel -c Release
+//   dotnet run --project samples/CharLanguageModel -c Release -- --text shakespeare.txt --updates 3000 --temperature 0.6
+
+using System.Reflection;
+using RnnGen;
+using RnnGen.Data;
+using RnnGen.Optimization;
+using RnnGen.Samples;
+using RnnGen.Training;
+using Spectre.Console;
+
+const string help = """
+    Character-level language model (generated Embedding → LSTM(128) → Dense softmax), trained by truncated BPTT.
+    options:  --text FILE (default: RnnGen's README and source)   --updates N (600)   --lr X (0.003)
+              --batch B (32 parallel streams)   --k1 STEPS (64)   --temperature T (0.7)   --length N (400 characters to sample)
+              --prompt TEXT ("The ")   --seed S (1)   --save FILE.safetensors (save the trained weights)
+    """;
+Arguments? arguments = Arguments.Parse(args, help);
+if (arguments is null) return 2;
+int updates, batch, k1, length, seed;
+float lr, temperature;
+string? textFile, savePath;
+string prompt;
+try
+{
+    textFile = arguments.String("text");
+    updates = arguments.Int("updates", 600);
+    lr = arguments.Float("lr", 0.003f);
+    batch = arguments.Int("batch", 32);
+    k1 = arguments.Int("k1", 64);
+    temperature = arguments.Float("temperature", 0.7f);
+    length = arguments.Int("length", 400);
+    prompt = arguments.String("prompt") ?? "The ";
+    seed = arguments.Int("seed", 1, min: 0);
+    savePath = arguments.String("save");
+    arguments.RejectUnknown();
+    if (k1 > CharModel.MaxSteps) throw new ArgumentException($"--k1 {k1}: expected at most {CharModel.MaxSteps} (MaxSteps).");
+    if (prompt.Length == 0) throw new ArgumentException("--prompt needs at least one character.");
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+string text;
+try
+{
+    text = textFile is null ? BuiltInText() : File.ReadAllText(textFile);
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"{textFile}: {e.Message}");
+    return 2;
+}
+// 96 symbols: newline and the printable ASCII characters. Anything else becomes a space.
+var vocabulary = new CharVocabulary("\n" + string.Concat(Enumerable.Range(32, 95).Select(c => (char)c)));
+string clean = new(text.Replace("\r\n", "\n").Select(c => vocabulary.Contains(c) ? c : ' ').ToArray());
+int[] tokens = vocabulary.Encode(clean);
+int split = tokens.Length * 9 / 10;
+if (split < batch * 2 + 2 || tokens.Length - split < batch + 2)
+{
+    Console.Error.WriteLine($"the text has {tokens.Length} characters; expected at least {(batch * 2 + 2) * 10 / 9 + batch + 2} for {batch} streams");
+    return 2;
+}
+var train = SequenceStream.NextToken(tokens[..split]);
+var heldOut = SequenceStream.NextToken(tokens[split..]);
+int perStream = train.Length / batch;
+int epochs = Math.Max(1, (int)Math.Ceiling(updates / Math.Ceiling(perStream / (double)k1)));
+
+AnsiConsole.MarkupLine("[bold]RnnGen — character-level language model[/]");
+AnsiConsole.MarkupLine($"{Markup.Escape(CharModel.Spec.ToString())}, {CharModel.ParameterCount:N0} parameters (generated)");
+AnsiConsole.MarkupLine($"text: {Markup.Escape(textFile ?? "built-in (RnnGen's README and source)")}, {tokens.Length:N0} characters ({train.Length:N0} training, {heldOut.Length:N0} held out)");
+AnsiConsole.MarkupLine($"truncated BPTT: {batch} streams × chunks of {k1}, Adam lr {lr} with cosine decay, clip 5, {updates:N0} updates");
+
+using var trainer = new Trainer(() => new CharModel(), new Adam(lr), new TrainerOptions
+{
+    BatchSize = batch, Epochs = epochs, MaxUpdates = updates, TbpttK1 = k1, ClipNorm = 5, Seed = seed, ProgressEvery = 2,
+    Schedule = LearningRateSchedule.Cosine(lr / 10),
+});
+TrainingResult result = SampleConsole.Train("char LM", p => { trainer.Progress = p; return trainer.FitStream(train); });
+SampleConsole.Summary(result, "cross-entropy");
+
+// Bits per character on the held-out tenth, against counting baselines fitted to the training part.
+double modelBits = trainer.EvaluateStream(heldOut) / Math.Log(2);
+var (unigramBits, bigramBits) = CountingBaselines(tokens[..split], tokens[split..], vocabulary.Count);
+var table = new Table().AddColumns("held-out text", "bits per character");
+table.AddRow("LSTM (this model)", $"{modelBits:F3}");
+table.AddRow("bigram counts (add-one)", $"{bigramBits:F3}");
+table.AddRow("unigram counts (character frequencies)", $"{unigramBits:F3}");
+AnsiConsole.Write(table);
+
+int[] promptIds = vocabulary.Encode(new string(prompt.Select(c => vocabulary.Contains(c) ? c : ' ').ToArray()));
+int[] sampled = Generation.Tokens(trainer.Model, promptIds, length, temperature, seed);
+AnsiConsole.MarkupLine($"[bold]sample[/] (temperature {temperature}):");
+AnsiConsole.WriteLine(prompt + vocabulary.Decode(sampled));
+if (savePath is not null)
+{
+    trainer.Model.SaveSafetensors(savePath);
+    AnsiConsole.MarkupLine($"saved the weights to {Markup.Escape(savePath)}");
+}
+bool learned = modelBits < unigramBits;
+AnsiConsole.MarkupLine(learned
+    ? $"[green]learned[/]: {modelBits:F2} bits/char against {unigramBits:F2} for character frequencies and {bigramBits:F2} for bigrams."
+    : "[yellow]not better than character frequencies yet[/]: try more --updates.");
+return learned ? 0 : 1;
+
+static string BuiltInText()
+{
+    var assembly = Assembly.GetExecutingAssembly();
+    var parts = assembly.GetManifestResourceNames().Where(n => n.StartsWith("corpus/", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+        .Select(n => new StreamReader(assembly.GetManifestResourceStream(n)!).ReadToEnd());
+    return string.Join("\n\n", parts);
+}
+
+static (double Unigram, double Bigram) CountingBaselines(int[] train, int[] test, int symbols)
+{
+    double[] unigram = new double[symbols];
+    double[,] bigram = new double[symbols, symbols];
+    foreach (int t in train) unigram[t]++;
+    for (int i = 1; i < train.Length; i++) bigram[train[i - 1], train[i]]++;
+    double uni = 0, bi = 0;
+    for (int i = 1; i < test.Length; i++)
+    {
+        uni -= Math.Log2((unigram[test[i]] + 1) / (train.Length + symbols));
+        double row = 0;
+        for (int k = 0; k < symbols; k++) row += bigram[test[i - 1], k];
+        bi -= Math.Log2((bigram[test[i - 1], test[i]] + 1) / (row + symbols));
+    }
+    return (uni / (test.Length - 1), bi / (test.Length - 1));
+}
+
+[RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy, Output = OutputMode.EveryStep)]
+[Embedding(96, 32)]
+[Lstm(128)]
+[Dense(96, Activation.Softmax)]
+internal partial class CharModel;
