@@ -1,0 +1,178 @@
+// Sentiment-style many-to-one classification: a sentence of word ids → bidirectional GRU → softmax over two labels,
+// scored at the last step. Sequences keep their own lengths (no padding). Default data: a small review-like set
+// generated from templates with negation and contrast ("not bad", "good but boring"), which a bag of words cannot
+// get right; --csv FILE trains on your own (text,label) file with two distinct labels.
+//   dotnet run --project samples/Sentiment -c Release
+//   dotnet run --project samples/Sentiment -c Release -- --csv reviews.csv
+
+using RnnGen;
+using RnnGen.Data;
+using RnnGen.Optimization;
+using RnnGen.Samples;
+using RnnGen.Training;
+using Spectre.Console;
+
+const string help = """
+    Many-to-one sentiment classification with a generated bidirectional GRU.
+    options:  --csv FILE (columns text,label; two distinct labels; default: built-in set)   --epochs E (30)
+              --lr X (0.005)   --batch B (32)   --seed S (1)
+    """;
+Arguments? arguments = Arguments.Parse(args, help);
+if (arguments is null) return 2;
+int epochs, batch, seed;
+float lr;
+string? csv;
+try
+{
+    csv = arguments.String("csv");
+    epochs = arguments.Int("epochs", 30);
+    lr = arguments.Float("lr", 0.005f);
+    batch = arguments.Int("batch", 32);
+    seed = arguments.Int("seed", 1, min: 0);
+    arguments.RejectUnknown();
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+List<(string Text, string Label)> rows;
+try
+{
+    rows = csv is null ? Reviews.Generate(3000, seed) : TextCsv.Read(csv);
+}
+catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+string[] labels = rows.Select(r => r.Label).Distinct().Order(StringComparer.Ordinal).ToArray();
+if (labels.Length != 2)
+{
+    Console.Error.WriteLine($"expected exactly 2 distinct labels; found {labels.Length}: {string.Join(", ", labels.Take(10))}");
+    return 2;
+}
+
+// Shuffle once, hold out a fifth for the final test; the trainer holds out a further tenth for early stopping.
+var random = new DeterministicRandom((ulong)seed + 17);
+for (int i = rows.Count - 1; i > 0; i--) { int j = random.NextInt(i + 1); (rows[i], rows[j]) = (rows[j], rows[i]); }
+int testCount = rows.Count / 5;
+var test = rows[..testCount];
+var train = rows[testCount..];
+var vocabulary = WordVocabulary.Build(train.Select(r => r.Text), maxWords: SentimentGru.Vocabulary - 1);
+Sequence ToSequence((string Text, string Label) row)
+{
+    int[] ids = vocabulary.Encode(row.Text);
+    if (ids.Length > SentimentGru.MaxSteps) ids = ids[..SentimentGru.MaxSteps];   // long texts: their first MaxSteps words
+    return Sequence.FromTokens(ids, [Array.IndexOf(labels, row.Label)]);
+}
+Sequence[] trainSet = train.Select(ToSequence).ToArray(), testSet = test.Select(ToSequence).ToArray();
+
+AnsiConsole.MarkupLine("[bold]RnnGen — sentiment classification (many-to-one)[/]");
+AnsiConsole.MarkupLine($"{Markup.Escape(SentimentGru.Spec.ToString())}, {SentimentGru.ParameterCount:N0} parameters (generated)");
+AnsiConsole.MarkupLine($"data: {Markup.Escape(csv ?? "built-in templated reviews")}: {rows.Count:N0} rows, labels {Markup.Escape(string.Join(" / ", labels))}, {vocabulary.Count - 1:N0} words; {testCount:N0} held out for the test");
+
+using var trainer = new Trainer(() => new SentimentGru(), new Adam(lr), new TrainerOptions
+{
+    BatchSize = batch, Epochs = epochs, ClipNorm = 1, Seed = seed, ValidationFraction = 0.1, Patience = 4, ProgressEvery = 5,
+});
+TrainingResult result = SampleConsole.Train("GRU", p => { trainer.Progress = p; return trainer.Fit(trainSet); });
+SampleConsole.Summary(result, "cross-entropy");
+
+double accuracy = Accuracy(trainer.Model, testSet);
+int majority = trainSet.Count(s => s.ClassIds![0] == 0) >= trainSet.Length / 2.0 ? 0 : 1;
+double majorityAccuracy = testSet.Count(s => s.ClassIds![0] == majority) / (double)testSet.Length;
+double bagAccuracy = NaiveBayes(trainSet, testSet, SentimentGru.Vocabulary);
+var table = new Table().AddColumns("classifier", $"test accuracy ({testSet.Length:N0} rows)");
+table.AddRow("bidirectional GRU (this model)", $"{accuracy:P1}");
+table.AddRow("bag of words (naive Bayes)", $"{bagAccuracy:P1}");
+table.AddRow($"majority label ({Markup.Escape(labels[majority])})", $"{majorityAccuracy:P1}");
+AnsiConsole.Write(table);
+foreach (string example in new[] { "the plot was not bad at all", "great actors but a boring and slow story", "not good" })
+    AnsiConsole.MarkupLine($"  \"{Markup.Escape(example)}\" → {Markup.Escape(labels[Predict(trainer.Model, vocabulary.Encode(example))])}");
+bool learned = accuracy > Math.Max(majorityAccuracy, bagAccuracy);
+AnsiConsole.MarkupLine(learned ? "[green]learned[/]: better than the majority label and the bag of words." : "[yellow]not better than the baselines[/]: try more --epochs.");
+return learned ? 0 : 1;
+
+static int Predict(IRecurrentNetwork model, int[] ids)
+{
+    float[] p = new float[2];
+    model.Forward(ids.Length > SentimentGru.MaxSteps ? ids[..SentimentGru.MaxSteps] : ids, Math.Min(ids.Length, SentimentGru.MaxSteps), p);
+    return p[1] > p[0] ? 1 : 0;
+}
+
+static double Accuracy(IRecurrentNetwork model, Sequence[] data) =>
+    data.Count(s => Predict(model, s.Tokens!) == s.ClassIds![0]) / (double)data.Length;
+
+static double NaiveBayes(Sequence[] train, Sequence[] test, int words)
+{
+    double[,] counts = new double[2, words];
+    double[] totals = new double[2], priors = new double[2];
+    foreach (Sequence s in train)
+    {
+        int c = s.ClassIds![0];
+        priors[c]++;
+        foreach (int w in s.Tokens!) { counts[c, w]++; totals[c]++; }
+    }
+    int right = 0;
+    foreach (Sequence s in test)
+    {
+        double[] score = new double[2];
+        for (int c = 0; c < 2; c++)
+        {
+            score[c] = Math.Log(priors[c] / train.Length);
+            foreach (int w in s.Tokens!) score[c] += Math.Log((counts[c, w] + 1) / (totals[c] + words));
+        }
+        if ((score[1] > score[0] ? 1 : 0) == s.ClassIds![0]) right++;
+    }
+    return right / (double)test.Length;
+}
+
+[RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy, Output = OutputMode.LastStep)]
+[Embedding(SentimentGru.Vocabulary, 24)]
+[Gru(32, Bidirectional = true)]
+[Dense(2, Activation.Softmax)]
+internal partial class SentimentGru
+{
+    /// <summary>Word ids: 0 unknown, then the 1,999 most frequent training words.</summary>
+    public const int Vocabulary = 2000;
+}
+
+/// <summary>Templated review sentences whose label depends on word order: negation flips, "but" hands the verdict to
+/// the second clause.</summary>
+internal static class Reviews
+{
+    private static readonly string[] Subjects = ["the film", "the plot", "the acting", "this movie", "the story", "the ending", "the soundtrack", "the cast", "the script", "the director's work"];
+    private static readonly string[] Positive = ["good", "great", "wonderful", "brilliant", "moving", "funny", "clever", "beautiful", "gripping", "charming"];
+    private static readonly string[] Negative = ["bad", "boring", "awful", "dull", "weak", "predictable", "clumsy", "tedious", "silly", "forgettable"];
+    private static readonly string[] Intensifiers = ["", "", "really ", "very ", "quite ", "truly "];
+    private static readonly string[] Fillers = ["", "", " at all", " to be honest", " overall", " in the end"];
+
+    public static List<(string, string)> Generate(int count, int seed)
+    {
+        var random = new DeterministicRandom((ulong)seed);
+        var rows = new List<(string, string)>(count);
+        string Pick(string[] a, ref DeterministicRandom r) => a[r.NextInt(a.Length)];
+        // One clause: (text, positive?)
+        (string, bool) Clause(ref DeterministicRandom r)
+        {
+            bool good = r.NextInt(2) == 0, negated = r.NextInt(3) == 0;
+            string adjective = Pick(good ? Positive : Negative, ref r);
+            string text = $"{Pick(Subjects, ref r)} was {(negated ? "not " : "")}{Pick(Intensifiers, ref r)}{adjective}{Pick(Fillers, ref r)}";
+            return (text, good != negated);
+        }
+        for (int i = 0; i < count; i++)
+        {
+            var (first, firstGood) = Clause(ref random);
+            if (random.NextInt(3) == 0)
+            {
+                var (second, secondGood) = Clause(ref random);
+                if (secondGood == firstGood) { rows.Add(($"{first} and {second}", firstGood ? "positive" : "negative")); continue; }
+                rows.Add(($"{first} but {second}", secondGood ? "positive" : "negative"));   // "but": the second clause decides
+            }
+            else rows.Add((first, firstGood ? "positive" : "negative"));
+        }
+        return rows;
+    }
+}
