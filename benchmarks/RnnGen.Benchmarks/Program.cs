@@ -7,6 +7,7 @@ using BenchmarkDotNet.Running;
 
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- scaling   (ns/step against hidden size, SVG plot)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- latency   (p50/p99/p99.9/max per step, GC count)
+//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training  (char-LM training step, ms and GFLOP/s)
 if (args is ["peak"])
 {
     RnnGen.Benchmarks.PeakFlops.Measure(Console.Out);
@@ -15,6 +16,11 @@ if (args is ["peak"])
 if (args is ["latency"])
 {
     Environment.ExitCode = RnnGen.Benchmarks.Latency.Run(Console.Out);
+    return;
+}
+if (args is ["training"])
+{
+    RnnGen.Benchmarks.TrainingBenchmark.Run(Console.Out, peakGflops: 132.4);
     return;
 }
 if (args is ["scaling"])

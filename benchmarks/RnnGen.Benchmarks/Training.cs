@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Globalization;
+using RnnGen.Optimization;
+using RnnGen.Training;
+
+namespace RnnGen.Benchmarks;
+
+[RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy, Output = OutputMode.EveryStep)]
+[Embedding(65, 32)]
+[Lstm(128)]
+[Dense(65, Activation.Softmax)]
+public partial class CharLmLstm128;
+
+[RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy, Output = OutputMode.EveryStep)]
+[Embedding(65, 32)]
+[Lstm(32)]
+[Dense(65, Activation.Softmax)]
+public partial class CharLmLstm32;
+
+[RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy, Output = OutputMode.EveryStep)]
+[Embedding(65, 32)]
+[Gru(128)]
+[Dense(65, Activation.Softmax)]
+public partial class CharLmGru128;
+
+/// <summary>
+/// The char-LM training step of issue 4 (Embedding(65, 32) → LSTM/GRU → Linear(65), T = 64, Adam, clip 5): wall
+/// time per update through the <see cref="Trainer"/> (forward, BPTT, shard reduction, clipping, Adam), on one worker
+/// and on all cores, with achieved GFLOP/s.
+///   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training
+/// </summary>
+public static class TrainingBenchmark
+{
+    public static void Run(TextWriter output, double peakGflops)
+    {
+        output.WriteLine("| model | batch | workers | ms per training step | sequences/s | GFLOP/s | % of 1-core peak |");
+        output.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var (name, factory, hidden, gates, batch) in new (string, Func<IRecurrentNetwork>, int, int, int)[]
+        {
+            ("LSTM(128)", () => new CharLmLstm128(), 128, 4, 32),
+            ("LSTM(128)", () => new CharLmLstm128(), 128, 4, 1),
+            ("LSTM(32)", () => new CharLmLstm32(), 32, 4, 1),
+            ("GRU(128)", () => new CharLmGru128(), 128, 3, 32),
+        })
+        foreach (int workers in batch == 1 ? new[] { 1 } : new[] { 1, Environment.ProcessorCount })
+        {
+            Sequence[] data = Windows(batch * 8);
+            // Forward FLOPs per step: gates·H·(E + H)·2 + V·H·2; training ≈ 3 × forward (forward, dW, dx/dh).
+            double flops = 3.0 * 64 * batch * (2.0 * gates * hidden * (32 + hidden) + 2.0 * 65 * hidden);
+            double best = double.MaxValue;
+            for (int round = 0; round < 4; round++)
+            {
+                using var trainer = new Trainer(factory, new Adam(2e-3f), new TrainerOptions
+                {
+                    BatchSize = batch, Epochs = 1000, MaxUpdates = 3 + 12, ClipNorm = 5, Workers = workers, Shards = Math.Min(8, batch),
+                });
+                long start = 0;
+                trainer.Progress = new Callback(p => { if (p.Update == 3) start = Stopwatch.GetTimestamp(); });
+                trainer.Fit(data);
+                double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds / 12;
+                if (round > 0) best = Math.Min(best, ms);   // round 0 warms up the JIT
+            }
+            double gflops = flops / (best * 1e6);
+            output.WriteLine($"| Embedding(65, 32) → {name} → Linear(65) | {batch} | {workers} | {best.ToString("F2", CultureInfo.InvariantCulture)} | " +
+                $"{(batch * 1000 / best).ToString("N0", CultureInfo.InvariantCulture)} | {gflops.ToString("F1", CultureInfo.InvariantCulture)} | {(100 * gflops / peakGflops).ToString("F0", CultureInfo.InvariantCulture)} % |");
+        }
+    }
+
+    private static Sequence[] Windows(int count)
+    {
+        var random = new DeterministicRandom(5);
+        var windows = new Sequence[count];
+        for (int i = 0; i < count; i++)
+        {
+            int[] tokens = new int[65];
+            for (int t = 0; t < tokens.Length; t++) tokens[t] = random.NextInt(65);
+            windows[i] = Sequence.FromTokens(tokens[..64], tokens[1..]);
+        }
+        return windows;
+    }
+
+    private sealed class Callback(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
