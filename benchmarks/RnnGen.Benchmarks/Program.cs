@@ -18,6 +18,11 @@ if (args is ["latency"])
     Environment.ExitCode = RnnGen.Benchmarks.Latency.Run(Console.Out);
     return;
 }
+if (args is ["sequence"])
+{
+    RnnGen.Benchmarks.TrainingBenchmark.SingleSequence(Console.Out);
+    return;
+}
 if (args is ["training"])
 {
     RnnGen.Benchmarks.TrainingBenchmark.Run(Console.Out, peakGflops: 132.4);
