@@ -237,7 +237,8 @@ public sealed partial class RnnModelGenerator
                         w.WriteLine($"private readonly float[] _{Lower(p.Name)}Cache{d} = new float[{F(model.MaxSteps * p.CacheWidth)}];    // [MaxSteps × {F(p.CacheWidth)}] gates");
                     }
                     w.WriteLine($"private readonly float[] _{Lower(p.Name)}StateGradient = new float[{F(p.StateWidth)}];");
-                    w.WriteLine($"private readonly float[] _{Lower(p.Name)}Scratch = new float[{F(p.ScratchWidth)}];");
+                    for (int d = 0; d < p.Directions; d++)
+                        w.WriteLine($"private readonly float[] _{Lower(p.Name)}Dz{d} = new float[{F(model.MaxSteps * p.ScratchWidth)}];   // [MaxSteps × {F(p.ScratchWidth)}] dL/d(pre-activations) per step, for the sequence's weight gradients");
                 }
             }
             if (!stackScratch)
@@ -630,15 +631,17 @@ public sealed partial class RnnModelGenerator
                     {
                         w.WriteLine($"{ReadOnlySpan} states = _{name}States{d};");
                         w.WriteLine($"{ReadOnlySpan} cache = _{name}Cache{d};");
+                        w.WriteLine($"{Span} dz = _{name}Dz{d};");
                         w.WriteLine("dState.Clear();");
                         using (w.WriteBlock("for (int k = steps - 1; k >= 0; k--)"))
                         {
                             w.WriteLine(d == 0 ? "int t = k;" : "int t = steps - 1 - k;");
                             w.WriteLine($"// dh(t) += dy(t)");
                             w.WriteLine($"{K}.Add(dOut.Slice(t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}), dState.Slice(0, {F(p.H)}));");
-                            w.WriteLine($"{p.Name}CellBackward(p.Slice({F(p.ParamOffset + d * p.DirectionParams)}, {F(p.DirectionParams)}), g.Slice({F(p.ParamOffset + d * p.DirectionParams)}, {F(p.DirectionParams)}), input.Slice(t * {F(p.In)}, {F(p.In)}), states.Slice(k * {F(sw)}, {F(sw)}), states.Slice((k + 1) * {F(sw)}, {F(sw)}), cache.Slice(k * {F(cw)}, {F(cw)}), dState, dIn.Slice(t * {F(p.In)}, {F(p.In)}), _{name}Scratch);");
+                            w.WriteLine($"{p.Name}CellBackward(p.Slice({F(p.ParamOffset + d * p.DirectionParams)}, {F(p.DirectionParams)}), input.Slice(t * {F(p.In)}, {F(p.In)}), states.Slice(k * {F(sw)}, {F(sw)}), states.Slice((k + 1) * {F(sw)}, {F(sw)}), cache.Slice(k * {F(cw)}, {F(cw)}), dState, dIn.Slice(t * {F(p.In)}, {F(p.In)}), dz.Slice(k * {F(p.ScratchWidth)}, {F(p.ScratchWidth)}));");
                         }
                         w.WriteLine($"dState.CopyTo(new {Span}(_initialStateGradients, {F(p.StateOffset + d * sw)}, {F(sw)}));");
+                        WriteSequenceWeightGradients(w, p, d);
                     }
                 }
             }
@@ -665,15 +668,25 @@ public sealed partial class RnnModelGenerator
             w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackHh)}, {F(rowCount * p.H)}), h, {target}, {rows}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {rows}]");
         }
 
+        /// <summary>After the backward walk of one direction: the weight and bias gradients of the whole sequence from
+        /// the recorded dz of every step (each gradient row read and written once, not once per step).</summary>
+        private static void WriteSequenceWeightGradients(IndentedTextWriter w, Plan p, int d)
+        {
+            int gh = p.GH, record = p.ScratchWidth, hh = p.Layer.Kind == LayerKind.Gru ? gh : 0;
+            int offset = p.ParamOffset + d * p.DirectionParams;
+            string x = d == 0 ? $"0, {F(p.In)}" : $"(steps - 1) * {F(p.In)}, -{F(p.In)}";
+            w.WriteLine($"// dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz{(hh > 0 ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz{(hh > 0 ? "_h" : "")}(t)   (whole sequence at once)");
+            w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Wih)}, {F(gh * p.In)}), dz, 0, {F(record)}, input, {x}, steps, {F(gh)}, {F(p.In)});");
+            w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Whh)}, {F(gh * p.H)}), dz, {F(hh)}, {F(record)}, states, 0, {F(p.StateWidth)}, steps, {F(gh)}, {F(p.H)});");
+            w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bih)}, {F(gh)}), dz, 0, {F(record)}, steps);");
+            w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bhh)}, {F(gh)}), dz, {F(hh)}, {F(record)}, steps);");
+        }
+
         private static void WriteWeightGradients(IndentedTextWriter w, Plan p, string dzIh, string dzHh)
         {
             int gh = p.GH;
-            w.WriteLine($"// dW_ih += dz·xᵀ;  dW_hh += dz·hᵀ;  db_ih += dz;  db_hh += dz");
-            w.WriteLine($"{K}.OuterAdd(g.Slice({F(p.Wih)}, {F(gh * p.In)}), {dzIh}, x);");
-            w.WriteLine($"{K}.OuterAdd(g.Slice({F(p.Whh)}, {F(gh * p.H)}), {dzHh}, h);");
-            w.WriteLine($"{K}.Add({dzIh}, g.Slice({F(p.Bih)}, {F(gh)}));");
-            w.WriteLine($"{K}.Add({dzHh}, g.Slice({F(p.Bhh)}, {F(gh)}));");
-            w.WriteLine($"// dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz{(p.Layer.Kind == LayerKind.Gru ? " + (direct path)" : "")}");
+            _ = dzHh;   // its weight gradients are taken per sequence (WriteSequenceWeightGradients)
+            w.WriteLine($"// dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz{(p.Layer.Kind == LayerKind.Gru ? " + (direct path)" : "")}   (dz is kept for the sequence's weight gradients)");
             w.WriteLine($"{K}.TransposeMatVecAdd(w.Slice({F(p.Wih)}, {F(gh * p.In)}), {dzIh}, dx, {F(gh)}, {F(p.In)});");
         }
 
@@ -681,7 +694,7 @@ public sealed partial class RnnModelGenerator
             $"private static void {p.Name}Cell({ReadOnlySpan} k, {ReadOnlySpan} x, {ReadOnlySpan} previous, {Span} next, {Span} cache)";
 
         private static string CellBackwardSignature(Plan p) =>
-            $"private static void {p.Name}CellBackward({ReadOnlySpan} w, {Span} g, {ReadOnlySpan} x, {ReadOnlySpan} previous, {ReadOnlySpan} next, {ReadOnlySpan} cache, {Span} dState, {Span} dx, {Span} scratch)";
+            $"private static void {p.Name}CellBackward({ReadOnlySpan} w, {ReadOnlySpan} x, {ReadOnlySpan} previous, {ReadOnlySpan} next, {ReadOnlySpan} cache, {Span} dState, {Span} dx, {Span} scratch)";
 
         private static void WriteElman(IndentedTextWriter w, Plan p)
         {
@@ -701,7 +714,6 @@ public sealed partial class RnnModelGenerator
             w.WriteLine($"/// <summary>{p.Name}: one Elman step back. dState holds dL/dh' on entry and dL/dh on return.</summary>");
             using (w.WriteBlock(CellBackwardSignature(p)))
             {
-                w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
                 w.WriteLine($"{Span} dz = scratch.Slice(0, {h});");
                 w.WriteLine(relu ? "// dz = dh' ⊙ [h' > 0]" : "// dz = dh' ⊙ (1 − h'²)");
                 using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))

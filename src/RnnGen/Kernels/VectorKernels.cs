@@ -274,6 +274,155 @@ public static class VectorKernels
         Axpy(1f, ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length);
     }
 
+    /// <summary>
+    /// g [rows × cols] += Σₛ a(s) · b(s)ᵀ over <paramref name="count"/> steps, where a(s) = a[aOffset + s·aStride …][rows]
+    /// and b(s) = b[bOffset + s·bStride …][cols] (a stride may be negative, to walk a sequence backwards). This is the
+    /// weight gradient of a whole sequence at once: each row of g is read and written once, its columns held in
+    /// registers while the steps stream past, instead of one rank-1 update of all of g per step.
+    /// </summary>
+    public static void AddOuterProducts(Span<float> g, ReadOnlySpan<float> a, int aOffset, int aStride, ReadOnlySpan<float> b, int bOffset, int bStride, int count, int rows, int cols)
+    {
+        if (count <= 0) return;
+        if (g.Length < rows * cols) ThrowLength("matrix", g.Length, rows * cols);
+        CheckStrided(a.Length, aOffset, aStride, count, rows, "a");
+        CheckStrided(b.Length, bOffset, bStride, count, cols, "b");
+        ref float g0 = ref MemoryMarshal.GetReference(g);
+        ref float a0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), aOffset);
+        ref float b0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(b), bOffset);
+        int r = 0;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && cols % 16 == 0)
+        {
+            // 4 rows × 32 columns at a time: each loaded piece of b(s) feeds four rows (8 accumulators in registers).
+            for (; r <= rows - 4; r += 4)
+            {
+                ref float ar = ref Unsafe.Add(ref a0, r);
+                for (int c = 0; c < cols; c += 32)
+                {
+                    bool two = c + 32 <= cols;
+                    ref float g00 = ref Unsafe.Add(ref g0, r * cols + c);
+                    Vector512<float> s00 = Vector512.LoadUnsafe(ref g00), s10 = Vector512.LoadUnsafe(ref g00, (nuint)cols);
+                    Vector512<float> s20 = Vector512.LoadUnsafe(ref g00, (nuint)(2 * cols)), s30 = Vector512.LoadUnsafe(ref g00, (nuint)(3 * cols));
+                    Vector512<float> s01 = two ? Vector512.LoadUnsafe(ref g00, 16) : default, s11 = two ? Vector512.LoadUnsafe(ref g00, (nuint)(cols + 16)) : default;
+                    Vector512<float> s21 = two ? Vector512.LoadUnsafe(ref g00, (nuint)(2 * cols + 16)) : default, s31 = two ? Vector512.LoadUnsafe(ref g00, (nuint)(3 * cols + 16)) : default;
+                    for (int s = 0; s < count; s++)
+                    {
+                        ref float weights = ref Unsafe.Add(ref ar, (nint)s * aStride);
+                        ref float bs = ref Unsafe.Add(ref b0, (nint)s * bStride + c);
+                        Vector512<float> b0v = Vector512.LoadUnsafe(ref bs), b1v = two ? Vector512.LoadUnsafe(ref bs, 16) : default;
+                        Vector512<float> w0 = Vector512.Create(weights), w1 = Vector512.Create(Unsafe.Add(ref weights, 1));
+                        Vector512<float> w2 = Vector512.Create(Unsafe.Add(ref weights, 2)), w3 = Vector512.Create(Unsafe.Add(ref weights, 3));
+                        s00 = Fma(b0v, w0, s00); s10 = Fma(b0v, w1, s10); s20 = Fma(b0v, w2, s20); s30 = Fma(b0v, w3, s30);
+                        s01 = Fma(b1v, w0, s01); s11 = Fma(b1v, w1, s11); s21 = Fma(b1v, w2, s21); s31 = Fma(b1v, w3, s31);
+                    }
+                    s00.StoreUnsafe(ref g00); s10.StoreUnsafe(ref g00, (nuint)cols); s20.StoreUnsafe(ref g00, (nuint)(2 * cols)); s30.StoreUnsafe(ref g00, (nuint)(3 * cols));
+                    if (two)
+                    {
+                        s01.StoreUnsafe(ref g00, 16); s11.StoreUnsafe(ref g00, (nuint)(cols + 16));
+                        s21.StoreUnsafe(ref g00, (nuint)(2 * cols + 16)); s31.StoreUnsafe(ref g00, (nuint)(3 * cols + 16));
+                    }
+                }
+            }
+        }
+        for (; r < rows; r++)
+        {
+            ref float row = ref Unsafe.Add(ref g0, r * cols);
+            ref float ar = ref Unsafe.Add(ref a0, r);
+            int c = 0;
+            if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && cols >= 16)
+            {
+                for (; c <= cols - 64; c += 64)
+                {
+                    Vector512<float> s0 = Vector512.LoadUnsafe(ref row, (nuint)c), s1 = Vector512.LoadUnsafe(ref row, (nuint)(c + 16));
+                    Vector512<float> s2 = Vector512.LoadUnsafe(ref row, (nuint)(c + 32)), s3 = Vector512.LoadUnsafe(ref row, (nuint)(c + 48));
+                    for (int s = 0; s < count; s++)
+                    {
+                        Vector512<float> weight = Vector512.Create(Unsafe.Add(ref ar, (nint)s * aStride));
+                        ref float bs = ref Unsafe.Add(ref b0, (nint)s * bStride + c);
+                        s0 = Fma(Vector512.LoadUnsafe(ref bs), weight, s0);
+                        s1 = Fma(Vector512.LoadUnsafe(ref bs, 16), weight, s1);
+                        s2 = Fma(Vector512.LoadUnsafe(ref bs, 32), weight, s2);
+                        s3 = Fma(Vector512.LoadUnsafe(ref bs, 48), weight, s3);
+                    }
+                    s0.StoreUnsafe(ref row, (nuint)c); s1.StoreUnsafe(ref row, (nuint)(c + 16));
+                    s2.StoreUnsafe(ref row, (nuint)(c + 32)); s3.StoreUnsafe(ref row, (nuint)(c + 48));
+                }
+                for (; c <= cols - 16; c += 16)
+                {
+                    Vector512<float> sum = Vector512.LoadUnsafe(ref row, (nuint)c);
+                    for (int s = 0; s < count; s++)
+                        sum = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref b0, (nint)s * bStride + c)), Vector512.Create(Unsafe.Add(ref ar, (nint)s * aStride)), sum);
+                    sum.StoreUnsafe(ref row, (nuint)c);
+                }
+                if (c < cols)
+                {
+                    int last = cols - 16;
+                    Vector512<float> sum = Vector512<float>.Zero;
+                    for (int s = 0; s < count; s++)
+                        sum = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref b0, (nint)s * bStride + last)), Vector512.Create(Unsafe.Add(ref ar, (nint)s * aStride)), sum);
+                    (Vector512.LoadUnsafe(ref row, (nuint)last) + (sum & TailMask512(cols - c))).StoreUnsafe(ref row, (nuint)last);
+                }
+                continue;
+            }
+            if (Vector256.IsHardwareAccelerated && cols >= 8)
+            {
+                for (; c <= cols - 32; c += 32)
+                {
+                    Vector256<float> s0 = Vector256.LoadUnsafe(ref row, (nuint)c), s1 = Vector256.LoadUnsafe(ref row, (nuint)(c + 8));
+                    Vector256<float> s2 = Vector256.LoadUnsafe(ref row, (nuint)(c + 16)), s3 = Vector256.LoadUnsafe(ref row, (nuint)(c + 24));
+                    for (int s = 0; s < count; s++)
+                    {
+                        Vector256<float> weight = Vector256.Create(Unsafe.Add(ref ar, (nint)s * aStride));
+                        ref float bs = ref Unsafe.Add(ref b0, (nint)s * bStride + c);
+                        s0 = Fma(Vector256.LoadUnsafe(ref bs), weight, s0);
+                        s1 = Fma(Vector256.LoadUnsafe(ref bs, 8), weight, s1);
+                        s2 = Fma(Vector256.LoadUnsafe(ref bs, 16), weight, s2);
+                        s3 = Fma(Vector256.LoadUnsafe(ref bs, 24), weight, s3);
+                    }
+                    s0.StoreUnsafe(ref row, (nuint)c); s1.StoreUnsafe(ref row, (nuint)(c + 8));
+                    s2.StoreUnsafe(ref row, (nuint)(c + 16)); s3.StoreUnsafe(ref row, (nuint)(c + 24));
+                }
+                for (; c <= cols - 8; c += 8)
+                {
+                    Vector256<float> sum = Vector256.LoadUnsafe(ref row, (nuint)c);
+                    for (int s = 0; s < count; s++)
+                        sum = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref b0, (nint)s * bStride + c)), Vector256.Create(Unsafe.Add(ref ar, (nint)s * aStride)), sum);
+                    sum.StoreUnsafe(ref row, (nuint)c);
+                }
+                if (c < cols)
+                {
+                    int last = cols - 8;
+                    Vector256<float> sum = Vector256<float>.Zero;
+                    for (int s = 0; s < count; s++)
+                        sum = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref b0, (nint)s * bStride + last)), Vector256.Create(Unsafe.Add(ref ar, (nint)s * aStride)), sum);
+                    (Vector256.LoadUnsafe(ref row, (nuint)last) + (sum & TailMask256(cols - c))).StoreUnsafe(ref row, (nuint)last);
+                }
+                continue;
+            }
+            for (; c < cols; c++)
+            {
+                float sum = Unsafe.Add(ref row, c);
+                for (int s = 0; s < count; s++)
+                    sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref ar, (nint)s * aStride), Unsafe.Add(ref b0, (nint)s * bStride + c), sum);
+                Unsafe.Add(ref row, c) = sum;
+            }
+        }
+    }
+
+    /// <summary>y += Σₛ a[aOffset + s·aStride …][y.Length] over <paramref name="count"/> steps (a bias gradient over a sequence).</summary>
+    public static void AddStridedSum(Span<float> y, ReadOnlySpan<float> a, int aOffset, int aStride, int count)
+    {
+        if (count <= 0) return;
+        CheckStrided(a.Length, aOffset, aStride, count, y.Length, "a");
+        for (int s = 0; s < count; s++) Add(a.Slice(aOffset + s * aStride, y.Length), y);
+    }
+
+    private static void CheckStrided(int length, int offset, int stride, int count, int width, string name)
+    {
+        long first = offset, last = offset + (long)(count - 1) * stride;
+        if (Math.Min(first, last) < 0 || Math.Max(first, last) + width > length)
+            throw new ArgumentException($"{name}: {count} rows of {width} from offset {offset} with stride {stride} need elements up to {Math.Max(first, last) + width}; it has {length}.", name);
+    }
+
     private static void CheckMatrix(int matrix, int columnVector, int rowVector, int rows, int cols)
     {
         if (matrix < rows * cols) ThrowLength("matrix", matrix, rows * cols);

@@ -68,7 +68,7 @@ namespace Demo.Text
         private readonly float[] _layer1States0 = new float[16640];   // [(MaxSteps + 1) × 256] state after each step (forward)
         private readonly float[] _layer1Cache0 = new float[40960];    // [MaxSteps × 640] gates
         private readonly float[] _layer1StateGradient = new float[256];
-        private readonly float[] _layer1Scratch = new float[512];
+        private readonly float[] _layer1Dz0 = new float[32768];   // [MaxSteps × 512] dL/d(pre-activations) per step, for the sequence's weight gradients
         // Layer2: Dense(128 → 65, Softmax)
         private readonly float[] _layer2Out = new float[4160];            // [MaxSteps × 65] outputs
         private readonly float[] _layer2OutGradient = new float[4160];    // dLoss/d outputs
@@ -301,15 +301,21 @@ namespace Demo.Text
             {
                 global::System.ReadOnlySpan<float> states = _layer1States0;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache0;
+                global::System.Span<float> dz = _layer1Dz0;
                 dState.Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
                     int t = k;
                     // dh(t) += dy(t)
                     global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 128, 128), dState.Slice(0, 128));
-                    Layer1CellBackward(p.Slice(2080, 82944), g.Slice(2080, 82944), input.Slice(t * 32, 32), states.Slice(k * 256, 256), states.Slice((k + 1) * 256, 256), cache.Slice(k * 640, 640), dState, dIn.Slice(t * 32, 32), _layer1Scratch);
+                    Layer1CellBackward(p.Slice(2080, 82944), input.Slice(t * 32, 32), states.Slice(k * 256, 256), states.Slice((k + 1) * 256, 256), cache.Slice(k * 640, 640), dState, dIn.Slice(t * 32, 32), dz.Slice(k * 512, 512));
                 }
                 dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 256));
+                // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz(t)   (whole sequence at once)
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(2080, 16384), dz, 0, 512, input, 0, 32, steps, 512, 32);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(18464, 65536), dz, 0, 512, states, 0, 256, steps, 512, 128);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(84000, 512), dz, 0, 512, steps);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(84512, 512), dz, 0, 512, steps);
             }
         }
 
@@ -353,7 +359,7 @@ namespace Demo.Text
         }
 
         /// <summary>Layer1: one LSTM step back. dState holds [dL/dh', dL/dc'] on entry and [dL/dh, dL/dc] on return.</summary>
-        private static void Layer1CellBackward(global::System.ReadOnlySpan<float> w, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
+        private static void Layer1CellBackward(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 128), c = previous.Slice(128, 128);
             global::System.Span<float> dz = scratch.Slice(0, 512);
@@ -370,12 +376,7 @@ namespace Demo.Text
                 dz[384 + j] = dh * tc * o * (1f - o);
                 dState[128 + j] = dc * f;
             }
-            // dW_ih += dz·xᵀ;  dW_hh += dz·hᵀ;  db_ih += dz;  db_hh += dz
-            global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(0, 16384), dz, x);
-            global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(16384, 65536), dz, h);
-            global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(81920, 512));
-            global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(82432, 512));
-            // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz
+            // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (dz is kept for the sequence's weight gradients)
             global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 16384), dz, dx, 512, 32);
             dState.Slice(0, 128).Clear();
             global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(16384, 65536), dz, dState.Slice(0, 128), 512, 128);

@@ -68,7 +68,7 @@ namespace Demo
         private readonly float[] _layer0States0 = new float[4160];   // [(MaxSteps + 1) × 64] state after each step (forward)
         private readonly float[] _layer0Cache0 = new float[10240];    // [MaxSteps × 160] gates
         private readonly float[] _layer0StateGradient = new float[64];
-        private readonly float[] _layer0Scratch = new float[128];
+        private readonly float[] _layer0Dz0 = new float[8192];   // [MaxSteps × 128] dL/d(pre-activations) per step, for the sequence's weight gradients
         // Layer1: GRU(32 → 16, bidirectional)
         private readonly float[] _layer1Out = new float[2048];            // [MaxSteps × 32] outputs
         private readonly float[] _layer1OutGradient = new float[2048];    // dLoss/d outputs
@@ -77,7 +77,8 @@ namespace Demo
         private readonly float[] _layer1States1 = new float[1040];   // [(MaxSteps + 1) × 16] state after each step (reverse)
         private readonly float[] _layer1Cache1 = new float[6144];    // [MaxSteps × 96] gates
         private readonly float[] _layer1StateGradient = new float[16];
-        private readonly float[] _layer1Scratch = new float[96];
+        private readonly float[] _layer1Dz0 = new float[6144];   // [MaxSteps × 96] dL/d(pre-activations) per step, for the sequence's weight gradients
+        private readonly float[] _layer1Dz1 = new float[6144];   // [MaxSteps × 96] dL/d(pre-activations) per step, for the sequence's weight gradients
         // Layer2: Dense(32 → 4, Tanh)
         private readonly float[] _layer2Out = new float[256];            // [MaxSteps × 4] outputs
         private readonly float[] _layer2OutGradient = new float[256];    // dLoss/d outputs
@@ -322,15 +323,21 @@ namespace Demo
             {
                 global::System.ReadOnlySpan<float> states = _layer0States0;
                 global::System.ReadOnlySpan<float> cache = _layer0Cache0;
+                global::System.Span<float> dz = _layer0Dz0;
                 dState.Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
                     int t = k;
                     // dh(t) += dy(t)
                     global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 32, 32), dState.Slice(0, 32));
-                    Layer0CellBackward(p.Slice(0, 4864), g.Slice(0, 4864), input.Slice(t * 4, 4), states.Slice(k * 64, 64), states.Slice((k + 1) * 64, 64), cache.Slice(k * 160, 160), dState, dIn.Slice(t * 4, 4), _layer0Scratch);
+                    Layer0CellBackward(p.Slice(0, 4864), input.Slice(t * 4, 4), states.Slice(k * 64, 64), states.Slice((k + 1) * 64, 64), cache.Slice(k * 160, 160), dState, dIn.Slice(t * 4, 4), dz.Slice(k * 128, 128));
                 }
                 dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 64));
+                // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz(t)   (whole sequence at once)
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(0, 512), dz, 0, 128, input, 0, 4, steps, 128, 4);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(512, 4096), dz, 0, 128, states, 0, 64, steps, 128, 32);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(4608, 128), dz, 0, 128, steps);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(4736, 128), dz, 0, 128, steps);
             }
         }
 
@@ -348,29 +355,41 @@ namespace Demo
             {
                 global::System.ReadOnlySpan<float> states = _layer1States0;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache0;
+                global::System.Span<float> dz = _layer1Dz0;
                 dState.Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
                     int t = k;
                     // dh(t) += dy(t)
                     global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 32, 16), dState.Slice(0, 16));
-                    Layer1CellBackward(p.Slice(4864, 2400), g.Slice(4864, 2400), input.Slice(t * 32, 32), states.Slice(k * 16, 16), states.Slice((k + 1) * 16, 16), cache.Slice(k * 96, 96), dState, dIn.Slice(t * 32, 32), _layer1Scratch);
+                    Layer1CellBackward(p.Slice(4864, 2400), input.Slice(t * 32, 32), states.Slice(k * 16, 16), states.Slice((k + 1) * 16, 16), cache.Slice(k * 96, 96), dState, dIn.Slice(t * 32, 32), dz.Slice(k * 96, 96));
                 }
                 dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 64, 16));
+                // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz_h(t)   (whole sequence at once)
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(4864, 1536), dz, 0, 96, input, 0, 32, steps, 48, 32);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(6400, 768), dz, 48, 96, states, 0, 16, steps, 48, 16);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(7168, 48), dz, 0, 96, steps);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(7216, 48), dz, 48, 96, steps);
             }
             // reverse direction, walked back from t = 0
             {
                 global::System.ReadOnlySpan<float> states = _layer1States1;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache1;
+                global::System.Span<float> dz = _layer1Dz1;
                 dState.Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
                     int t = steps - 1 - k;
                     // dh(t) += dy(t)
                     global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 32 + 16, 16), dState.Slice(0, 16));
-                    Layer1CellBackward(p.Slice(7264, 2400), g.Slice(7264, 2400), input.Slice(t * 32, 32), states.Slice(k * 16, 16), states.Slice((k + 1) * 16, 16), cache.Slice(k * 96, 96), dState, dIn.Slice(t * 32, 32), _layer1Scratch);
+                    Layer1CellBackward(p.Slice(7264, 2400), input.Slice(t * 32, 32), states.Slice(k * 16, 16), states.Slice((k + 1) * 16, 16), cache.Slice(k * 96, 96), dState, dIn.Slice(t * 32, 32), dz.Slice(k * 96, 96));
                 }
                 dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 80, 16));
+                // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz_h(t)   (whole sequence at once)
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(7264, 1536), dz, 0, 96, input, (steps - 1) * 32, -32, steps, 48, 32);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(8800, 768), dz, 48, 96, states, 0, 16, steps, 48, 16);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(9568, 48), dz, 0, 96, steps);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(9616, 48), dz, 48, 96, steps);
             }
         }
 
@@ -414,7 +433,7 @@ namespace Demo
         }
 
         /// <summary>Layer0: one LSTM step back. dState holds [dL/dh', dL/dc'] on entry and [dL/dh, dL/dc] on return.</summary>
-        private static void Layer0CellBackward(global::System.ReadOnlySpan<float> w, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
+        private static void Layer0CellBackward(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 32), c = previous.Slice(32, 32);
             global::System.Span<float> dz = scratch.Slice(0, 128);
@@ -431,12 +450,7 @@ namespace Demo
                 dz[96 + j] = dh * tc * o * (1f - o);
                 dState[32 + j] = dc * f;
             }
-            // dW_ih += dz·xᵀ;  dW_hh += dz·hᵀ;  db_ih += dz;  db_hh += dz
-            global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(0, 512), dz, x);
-            global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(512, 4096), dz, h);
-            global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(4608, 128));
-            global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(4736, 128));
-            // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz
+            // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (dz is kept for the sequence's weight gradients)
             global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 512), dz, dx, 128, 4);
             dState.Slice(0, 32).Clear();
             global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(512, 4096), dz, dState.Slice(0, 32), 128, 32);
@@ -469,7 +483,7 @@ namespace Demo
         }
 
         /// <summary>Layer1: one GRU step back. dState holds dL/dh' on entry and dL/dh on return.</summary>
-        private static void Layer1CellBackward(global::System.ReadOnlySpan<float> w, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
+        private static void Layer1CellBackward(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 16);
             global::System.Span<float> dgi = scratch.Slice(0, 48), dgh = scratch.Slice(48, 48);
@@ -485,12 +499,7 @@ namespace Demo
                 dgh[j] = dr; dgh[16 + j] = dzj; dgh[32 + j] = dn * r;
                 dState[j] = dh * z;
             }
-            // dW_ih += dz·xᵀ;  dW_hh += dz·hᵀ;  db_ih += dz;  db_hh += dz
-            global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(0, 1536), dgi, x);
-            global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(1536, 768), dgh, h);
-            global::RnnGen.Kernels.VectorKernels.Add(dgi, g.Slice(2304, 48));
-            global::RnnGen.Kernels.VectorKernels.Add(dgh, g.Slice(2352, 48));
-            // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz + (direct path)
+            // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz + (direct path)   (dz is kept for the sequence's weight gradients)
             global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 1536), dgi, dx, 48, 32);
             global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(1536, 768), dgh, dState.Slice(0, 16), 48, 16);
         }

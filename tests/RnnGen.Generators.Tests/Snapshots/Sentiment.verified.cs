@@ -72,7 +72,8 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     private readonly float[] _layer1States1 = new float[273];   // [(MaxSteps + 1) × 13] state after each step (reverse)
     private readonly float[] _layer1Cache1 = new float[260];    // [MaxSteps × 13] gates
     private readonly float[] _layer1StateGradient = new float[13];
-    private readonly float[] _layer1Scratch = new float[13];
+    private readonly float[] _layer1Dz0 = new float[260];   // [MaxSteps × 13] dL/d(pre-activations) per step, for the sequence's weight gradients
+    private readonly float[] _layer1Dz1 = new float[260];   // [MaxSteps × 13] dL/d(pre-activations) per step, for the sequence's weight gradients
     // Layer2: Dense(26 → 1, Identity)
     private readonly float[] _layer2Out = new float[20];            // [MaxSteps × 1] outputs
     private readonly float[] _layer2OutGradient = new float[20];    // dLoss/d outputs
@@ -321,29 +322,41 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
         {
             global::System.ReadOnlySpan<float> states = _layer1States0;
             global::System.ReadOnlySpan<float> cache = _layer1Cache0;
+            global::System.Span<float> dz = _layer1Dz0;
             dState.Clear();
             for (int k = steps - 1; k >= 0; k--)
             {
                 int t = k;
                 // dh(t) += dy(t)
                 global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 26, 13), dState.Slice(0, 13));
-                Layer1CellBackward(p.Slice(32, 299), g.Slice(32, 299), input.Slice(t * 8, 8), states.Slice(k * 13, 13), states.Slice((k + 1) * 13, 13), cache.Slice(k * 13, 13), dState, dIn.Slice(t * 8, 8), _layer1Scratch);
+                Layer1CellBackward(p.Slice(32, 299), input.Slice(t * 8, 8), states.Slice(k * 13, 13), states.Slice((k + 1) * 13, 13), cache.Slice(k * 13, 13), dState, dIn.Slice(t * 8, 8), dz.Slice(k * 13, 13));
             }
             dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 13));
+            // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz(t)   (whole sequence at once)
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(32, 104), dz, 0, 13, input, 0, 8, steps, 13, 8);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(136, 169), dz, 0, 13, states, 0, 13, steps, 13, 13);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(305, 13), dz, 0, 13, steps);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(318, 13), dz, 0, 13, steps);
         }
         // reverse direction, walked back from t = 0
         {
             global::System.ReadOnlySpan<float> states = _layer1States1;
             global::System.ReadOnlySpan<float> cache = _layer1Cache1;
+            global::System.Span<float> dz = _layer1Dz1;
             dState.Clear();
             for (int k = steps - 1; k >= 0; k--)
             {
                 int t = steps - 1 - k;
                 // dh(t) += dy(t)
                 global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 26 + 13, 13), dState.Slice(0, 13));
-                Layer1CellBackward(p.Slice(331, 299), g.Slice(331, 299), input.Slice(t * 8, 8), states.Slice(k * 13, 13), states.Slice((k + 1) * 13, 13), cache.Slice(k * 13, 13), dState, dIn.Slice(t * 8, 8), _layer1Scratch);
+                Layer1CellBackward(p.Slice(331, 299), input.Slice(t * 8, 8), states.Slice(k * 13, 13), states.Slice((k + 1) * 13, 13), cache.Slice(k * 13, 13), dState, dIn.Slice(t * 8, 8), dz.Slice(k * 13, 13));
             }
             dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 13, 13));
+            // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz(t)   (whole sequence at once)
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(331, 104), dz, 0, 13, input, (steps - 1) * 8, -8, steps, 13, 8);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(435, 169), dz, 0, 13, states, 0, 13, steps, 13, 13);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(604, 13), dz, 0, 13, steps);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(617, 13), dz, 0, 13, steps);
         }
     }
 
@@ -395,21 +408,15 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     }
 
     /// <summary>Layer1: one Elman step back. dState holds dL/dh' on entry and dL/dh on return.</summary>
-    private static void Layer1CellBackward(global::System.ReadOnlySpan<float> w, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
+    private static void Layer1CellBackward(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
     {
-        global::System.ReadOnlySpan<float> h = previous.Slice(0, 13);
         global::System.Span<float> dz = scratch.Slice(0, 13);
         // dz = dh' ⊙ [h' > 0]
         for (int j = 0; j < 13; j++)
         {
             dz[j] = next[j] > 0f ? dState[j] : 0f;
         }
-        // dW_ih += dz·xᵀ;  dW_hh += dz·hᵀ;  db_ih += dz;  db_hh += dz
-        global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(0, 104), dz, x);
-        global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(104, 169), dz, h);
-        global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(273, 13));
-        global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(286, 13));
-        // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz
+        // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (dz is kept for the sequence's weight gradients)
         global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 104), dz, dx, 13, 8);
         dState.Slice(0, 13).Clear();
         global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(104, 169), dz, dState.Slice(0, 13), 13, 13);

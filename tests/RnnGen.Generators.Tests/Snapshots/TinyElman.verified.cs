@@ -64,7 +64,7 @@ namespace Demo
         private readonly float[] _layer0States0 = new float[27];   // [(MaxSteps + 1) × 3] state after each step (forward)
         private readonly float[] _layer0Cache0 = new float[24];    // [MaxSteps × 3] gates
         private readonly float[] _layer0StateGradient = new float[3];
-        private readonly float[] _layer0Scratch = new float[3];
+        private readonly float[] _layer0Dz0 = new float[24];   // [MaxSteps × 3] dL/d(pre-activations) per step, for the sequence's weight gradients
 
         global::RnnGen.NetworkSpec global::RnnGen.IRecurrentNetwork.Spec => Spec;
         int global::RnnGen.IRecurrentNetwork.InputSize => InputSize;
@@ -245,15 +245,21 @@ namespace Demo
             {
                 global::System.ReadOnlySpan<float> states = _layer0States0;
                 global::System.ReadOnlySpan<float> cache = _layer0Cache0;
+                global::System.Span<float> dz = _layer0Dz0;
                 dState.Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
                     int t = k;
                     // dh(t) += dy(t)
                     global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 3, 3), dState.Slice(0, 3));
-                    Layer0CellBackward(p.Slice(0, 18), g.Slice(0, 18), input.Slice(t * 1, 1), states.Slice(k * 3, 3), states.Slice((k + 1) * 3, 3), cache.Slice(k * 3, 3), dState, dIn.Slice(t * 1, 1), _layer0Scratch);
+                    Layer0CellBackward(p.Slice(0, 18), input.Slice(t * 1, 1), states.Slice(k * 3, 3), states.Slice((k + 1) * 3, 3), cache.Slice(k * 3, 3), dState, dIn.Slice(t * 1, 1), dz.Slice(k * 3, 3));
                 }
                 dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 3));
+                // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz(t)   (whole sequence at once)
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(0, 3), dz, 0, 3, input, 0, 1, steps, 3, 1);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(3, 9), dz, 0, 3, states, 0, 3, steps, 3, 3);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(12, 3), dz, 0, 3, steps);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(15, 3), dz, 0, 3, steps);
             }
         }
 
@@ -271,21 +277,15 @@ namespace Demo
         }
 
         /// <summary>Layer0: one Elman step back. dState holds dL/dh' on entry and dL/dh on return.</summary>
-        private static void Layer0CellBackward(global::System.ReadOnlySpan<float> w, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
+        private static void Layer0CellBackward(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
         {
-            global::System.ReadOnlySpan<float> h = previous.Slice(0, 3);
             global::System.Span<float> dz = scratch.Slice(0, 3);
             // dz = dh' ⊙ (1 − h'²)
             for (int j = 0; j < 3; j++)
             {
                 dz[j] = dState[j] * (1f - next[j] * next[j]);
             }
-            // dW_ih += dz·xᵀ;  dW_hh += dz·hᵀ;  db_ih += dz;  db_hh += dz
-            global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(0, 3), dz, x);
-            global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(3, 9), dz, h);
-            global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(12, 3));
-            global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(15, 3));
-            // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz
+            // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (dz is kept for the sequence's weight gradients)
             global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 3), dz, dx, 3, 1);
             dState.Slice(0, 3).Clear();
             global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(3, 9), dz, dState.Slice(0, 3), 3, 3);

@@ -85,6 +85,46 @@ public sealed class VectorKernelTests
         Numerics.AssertClose<double, float>(eg, g, "v·xᵀ", 1e-5, 1e-5);
     }
 
+    [Theory, MemberData(nameof(Lengths))]
+    public void Sequence_outer_products_match_scalar_for_every_column_count(int cols)
+    {
+        // rows 1..9 cover the 4-row blocks and their remainders; both stride signs, offsets and padding around b.
+        var random = new Random(cols);
+        foreach (int rows in new[] { 1, 3, 4, 5, 8, 9 })
+        foreach (int count in new[] { 1, 2, 7 })
+        foreach (bool reverse in new[] { false, true })
+        {
+            int aStride = rows + 3, bStride = cols + 2;
+            float[] a = Enumerable.Range(0, 2 + count * aStride).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+            float[] b = Enumerable.Range(0, 5 + count * bStride).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+            float[] g = Enumerable.Range(0, rows * cols + 4).Select(_ => (float)random.NextDouble()).ToArray();
+            float[] expected = (float[])g.Clone();
+            int bOffset = reverse ? 1 + (count - 1) * bStride : 1, step = reverse ? -bStride : bStride;
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                {
+                    double sum = expected[r * cols + c];
+                    for (int s = 0; s < count; s++) sum += (double)a[2 + s * aStride + r] * b[bOffset + s * step + c];
+                    expected[r * cols + c] = (float)sum;
+                }
+            VectorKernels.AddOuterProducts(g.AsSpan(0, rows * cols), a, 2, aStride, b, bOffset, step, count, rows, cols);
+            for (int i = 0; i < g.Length; i++)
+                Assert.True(Math.Abs(g[i] - expected[i]) <= 1e-5f, $"rows {rows} cols {cols} count {count} reverse {reverse}: g[{i}] = {g[i]}, expected {expected[i]}");
+        }
+    }
+
+    [Fact]
+    public void Sequence_outer_products_refuse_rows_outside_their_inputs()
+    {
+        float[] g = new float[6], a = new float[10], b = new float[10];
+        var error = Assert.Throws<ArgumentException>(() => VectorKernels.AddOuterProducts(g, a, 0, 4, b, 0, 3, 4, 2, 3));
+        Assert.Contains("need elements up to 14; it has 10", error.Message);
+        Assert.Throws<ArgumentException>(() => VectorKernels.AddOuterProducts(g, a, 0, 2, b, 2, -3, 2, 2, 3));
+        float[] y = new float[3];
+        VectorKernels.AddStridedSum(y, [1, 2, 3, 9, 4, 5, 6], 0, 4, 2);
+        Assert.Equal([5f, 7f, 9f], y);
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(5)]
