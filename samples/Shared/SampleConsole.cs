@@ -54,8 +54,8 @@ internal static class SampleConsole
             _lastTicks = now;
             task.MaxValue = p.TotalUpdates;
             task.Value = p.Update;
-            string validation = double.IsNaN(p.ValidationLoss) ? "" : $" val {p.ValidationLoss:F4}";
-            task.Description = Markup.Escape($"{title}  epoch {p.Epoch}/{p.Epochs}  update {p.Update:N0}  loss {p.SmoothedLoss:F4}{validation}  {p.SequencesPerSecond:N0} seq/s");
+            string validation = double.IsNaN(p.ValidationLoss) ? "" : $"  val {p.ValidationLoss:F4}";
+            task.Description = Markup.Escape($"{title} {p.Update:N0}/{p.TotalUpdates:N0}  loss {p.SmoothedLoss:F4}{validation}");
         }
     }
 
