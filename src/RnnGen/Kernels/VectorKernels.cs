@@ -174,86 +174,159 @@ public static class VectorKernels
     public static void PackedMatVecAdd(ReadOnlySpan<float> packed, ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
     {
         CheckMatrix(packed.Length, x.Length, y.Length, rows, cols);
-        ref float p0 = ref MemoryMarshal.GetReference(packed);
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        ref float y0 = ref MemoryMarshal.GetReference(y);
+        PackedProducts(ref MemoryMarshal.GetReference(packed), ref MemoryMarshal.GetReference(x), 0, ref MemoryMarshal.GetReference(y), 0, 1, rows, cols);
+    }
+
+    /// <summary>
+    /// y_b += W·x_b for <paramref name="batch"/> vectors at once, W packed as in <see cref="PackedMatVecAdd"/>;
+    /// x_b = x[xOffset + b·xStride …][cols], y_b = y[yOffset + b·yStride …][rows]. Each block of W (64 rows × cols) is
+    /// loaded from memory once and reused from L1 for every vector of the batch; each element's arithmetic is exactly
+    /// that of <see cref="PackedMatVecAdd"/>, so the results are bit-identical to calling it once per vector.
+    /// </summary>
+    public static void PackedMatMatAdd(ReadOnlySpan<float> packed, ReadOnlySpan<float> x, int xOffset, int xStride, Span<float> y, int yOffset, int yStride, int batch, int rows, int cols)
+    {
+        if (batch <= 0) return;
+        if (packed.Length < rows * cols) ThrowLength("matrix", packed.Length, rows * cols);
+        CheckStrided(x.Length, xOffset, xStride, batch, cols, "x");
+        CheckStrided(y.Length, yOffset, yStride, batch, rows, "y");
+        PackedProducts(ref MemoryMarshal.GetReference(packed), ref Unsafe.Add(ref MemoryMarshal.GetReference(x), xOffset), xStride,
+            ref Unsafe.Add(ref MemoryMarshal.GetReference(y), yOffset), yStride, batch, rows, cols);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackedProducts(ref float p0, ref float x0, int xStride, ref float y0, int yStride, int batch, int rows, int cols)
+    {
         int r = 0;
         if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && rows >= 16)
         {
             for (; r <= rows - 64; r += 64)
-            {
-                Vector512<float> a0 = Vector512.LoadUnsafe(ref y0, (nuint)r), a1 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 16));
-                Vector512<float> a2 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 32)), a3 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 48));
-                for (int c = 0; c < cols; c++)
-                {
-                    Vector512<float> xc = Vector512.Create(Unsafe.Add(ref x0, c));
-                    ref float column = ref Unsafe.Add(ref p0, c * rows + r);
-                    a0 = Fma(Vector512.LoadUnsafe(ref column), xc, a0);
-                    a1 = Fma(Vector512.LoadUnsafe(ref column, 16), xc, a1);
-                    a2 = Fma(Vector512.LoadUnsafe(ref column, 32), xc, a2);
-                    a3 = Fma(Vector512.LoadUnsafe(ref column, 48), xc, a3);
-                }
-                a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 16));
-                a2.StoreUnsafe(ref y0, (nuint)(r + 32)); a3.StoreUnsafe(ref y0, (nuint)(r + 48));
-            }
+                for (int b = 0; b < batch; b++)
+                    Packed512x4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
             for (; r <= rows - 16; r += 16)
-            {
-                Vector512<float> a = Vector512.LoadUnsafe(ref y0, (nuint)r);
-                for (int c = 0; c < cols; c++)
-                    a = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + r)), Vector512.Create(Unsafe.Add(ref x0, c)), a);
-                a.StoreUnsafe(ref y0, (nuint)r);
-            }
+                for (int b = 0; b < batch; b++)
+                    Packed512(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
             if (r < rows)
-            {
-                int last = rows - 16;
-                Vector512<float> a = Vector512<float>.Zero;
-                for (int c = 0; c < cols; c++)
-                    a = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + last)), Vector512.Create(Unsafe.Add(ref x0, c)), a);
-                (Vector512.LoadUnsafe(ref y0, (nuint)last) + (a & TailMask512(rows - r))).StoreUnsafe(ref y0, (nuint)last);
-            }
+                for (int b = 0; b < batch; b++)
+                    Packed512Tail(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
             return;
         }
         if (Vector256.IsHardwareAccelerated && rows >= 8)
         {
             for (; r <= rows - 32; r += 32)
-            {
-                Vector256<float> a0 = Vector256.LoadUnsafe(ref y0, (nuint)r), a1 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 8));
-                Vector256<float> a2 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 16)), a3 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 24));
-                for (int c = 0; c < cols; c++)
-                {
-                    Vector256<float> xc = Vector256.Create(Unsafe.Add(ref x0, c));
-                    ref float column = ref Unsafe.Add(ref p0, c * rows + r);
-                    a0 = Fma(Vector256.LoadUnsafe(ref column), xc, a0);
-                    a1 = Fma(Vector256.LoadUnsafe(ref column, 8), xc, a1);
-                    a2 = Fma(Vector256.LoadUnsafe(ref column, 16), xc, a2);
-                    a3 = Fma(Vector256.LoadUnsafe(ref column, 24), xc, a3);
-                }
-                a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 8));
-                a2.StoreUnsafe(ref y0, (nuint)(r + 16)); a3.StoreUnsafe(ref y0, (nuint)(r + 24));
-            }
+                for (int b = 0; b < batch; b++)
+                    Packed256x4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
             for (; r <= rows - 8; r += 8)
-            {
-                Vector256<float> a = Vector256.LoadUnsafe(ref y0, (nuint)r);
-                for (int c = 0; c < cols; c++)
-                    a = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + r)), Vector256.Create(Unsafe.Add(ref x0, c)), a);
-                a.StoreUnsafe(ref y0, (nuint)r);
-            }
+                for (int b = 0; b < batch; b++)
+                    Packed256(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
             if (r < rows)
-            {
-                int last = rows - 8;
-                Vector256<float> a = Vector256<float>.Zero;
-                for (int c = 0; c < cols; c++)
-                    a = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + last)), Vector256.Create(Unsafe.Add(ref x0, c)), a);
-                (Vector256.LoadUnsafe(ref y0, (nuint)last) + (a & TailMask256(rows - r))).StoreUnsafe(ref y0, (nuint)last);
-            }
+                for (int b = 0; b < batch; b++)
+                    Packed256Tail(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
             return;
         }
+        for (int b = 0; b < batch; b++)
+        {
+            ref float xb = ref Unsafe.Add(ref x0, (nint)b * xStride);
+            ref float yb = ref Unsafe.Add(ref y0, (nint)b * yStride);
+            for (int c = 0; c < cols; c++)
+            {
+                float xc = Unsafe.Add(ref xb, c);
+                ref float column = ref Unsafe.Add(ref p0, c * rows);
+                for (int i = 0; i < rows; i++) Unsafe.Add(ref yb, i) += Unsafe.Add(ref column, i) * xc;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Packed512x4(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
+    {
+        Vector512<float> a0 = Vector512.LoadUnsafe(ref y0, (nuint)r), a1 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 16));
+        Vector512<float> a2 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 32)), a3 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 48));
         for (int c = 0; c < cols; c++)
         {
-            float xc = Unsafe.Add(ref x0, c);
-            ref float column = ref Unsafe.Add(ref p0, c * rows);
-            for (int i = 0; i < rows; i++) Unsafe.Add(ref y0, i) += Unsafe.Add(ref column, i) * xc;
+            Vector512<float> xc = Vector512.Create(Unsafe.Add(ref x0, c));
+            ref float column = ref Unsafe.Add(ref p0, c * rows + r);
+            a0 = Fma(Vector512.LoadUnsafe(ref column), xc, a0);
+            a1 = Fma(Vector512.LoadUnsafe(ref column, 16), xc, a1);
+            a2 = Fma(Vector512.LoadUnsafe(ref column, 32), xc, a2);
+            a3 = Fma(Vector512.LoadUnsafe(ref column, 48), xc, a3);
         }
+        a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 16));
+        a2.StoreUnsafe(ref y0, (nuint)(r + 32)); a3.StoreUnsafe(ref y0, (nuint)(r + 48));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Packed512(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
+    {
+        Vector512<float> a = Vector512.LoadUnsafe(ref y0, (nuint)r);
+        for (int c = 0; c < cols; c++)
+            a = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + r)), Vector512.Create(Unsafe.Add(ref x0, c)), a);
+        a.StoreUnsafe(ref y0, (nuint)r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Packed512Tail(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
+    {
+        int last = rows - 16;
+        Vector512<float> a = Vector512<float>.Zero;
+        for (int c = 0; c < cols; c++)
+            a = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + last)), Vector512.Create(Unsafe.Add(ref x0, c)), a);
+        (Vector512.LoadUnsafe(ref y0, (nuint)last) + (a & TailMask512(rows - r))).StoreUnsafe(ref y0, (nuint)last);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Packed256x4(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
+    {
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref y0, (nuint)r), a1 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 8));
+        Vector256<float> a2 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 16)), a3 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 24));
+        for (int c = 0; c < cols; c++)
+        {
+            Vector256<float> xc = Vector256.Create(Unsafe.Add(ref x0, c));
+            ref float column = ref Unsafe.Add(ref p0, c * rows + r);
+            a0 = Fma(Vector256.LoadUnsafe(ref column), xc, a0);
+            a1 = Fma(Vector256.LoadUnsafe(ref column, 8), xc, a1);
+            a2 = Fma(Vector256.LoadUnsafe(ref column, 16), xc, a2);
+            a3 = Fma(Vector256.LoadUnsafe(ref column, 24), xc, a3);
+        }
+        a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 8));
+        a2.StoreUnsafe(ref y0, (nuint)(r + 16)); a3.StoreUnsafe(ref y0, (nuint)(r + 24));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Packed256(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
+    {
+        Vector256<float> a = Vector256.LoadUnsafe(ref y0, (nuint)r);
+        for (int c = 0; c < cols; c++)
+            a = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + r)), Vector256.Create(Unsafe.Add(ref x0, c)), a);
+        a.StoreUnsafe(ref y0, (nuint)r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Packed256Tail(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
+    {
+        int last = rows - 8;
+        Vector256<float> a = Vector256<float>.Zero;
+        for (int c = 0; c < cols; c++)
+            a = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + last)), Vector256.Create(Unsafe.Add(ref x0, c)), a);
+        (Vector256.LoadUnsafe(ref y0, (nuint)last) + (a & TailMask256(rows - r))).StoreUnsafe(ref y0, (nuint)last);
+    }
+
+    /// <summary>
+    /// y_b += Wᵀ·v_b for <paramref name="batch"/> vectors, W [rows × cols] row-major, v_b = v[vOffset + b·vStride …][rows],
+    /// y_b = y[yOffset + b·yStride …][cols]. Each row of W is loaded once and reused from L1 for the whole batch;
+    /// bit-identical to <see cref="TransposeMatVecAdd"/> once per vector.
+    /// </summary>
+    public static void TransposeMatMatAdd(ReadOnlySpan<float> w, ReadOnlySpan<float> v, int vOffset, int vStride, Span<float> y, int yOffset, int yStride, int batch, int rows, int cols)
+    {
+        if (batch <= 0) return;
+        if (w.Length < rows * cols) ThrowLength("matrix", w.Length, rows * cols);
+        CheckStrided(v.Length, vOffset, vStride, batch, rows, "v");
+        CheckStrided(y.Length, yOffset, yStride, batch, cols, "y");
+        ref float w0 = ref MemoryMarshal.GetReference(w);
+        ref float v0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(v), vOffset);
+        ref float y0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), yOffset);
+        for (int r = 0; r < rows; r++)
+            for (int b = 0; b < batch; b++)
+                Axpy(Unsafe.Add(ref v0, (nint)b * vStride + r), ref Unsafe.Add(ref w0, r * cols), ref Unsafe.Add(ref y0, (nint)b * yStride), cols);
     }
 
     /// <summary>Writes W [rows × cols] (row-major) transposed into <paramref name="packed"/> [cols × rows].</summary>

@@ -113,6 +113,34 @@ public sealed class VectorKernelTests
         }
     }
 
+    [Theory, MemberData(nameof(Lengths))]
+    public void Batched_products_are_bit_identical_to_one_vector_at_a_time(int rows)
+    {
+        var random = new Random(rows + 1000);
+        foreach (int cols in new[] { 1, 7, 32 })
+        foreach (int batch in new[] { 1, 3, 5 })
+        {
+            float[] w = Enumerable.Range(0, rows * cols).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+            int xStride = cols + 3, yStride = rows + 2;
+            float[] x = Enumerable.Range(0, 1 + batch * xStride).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+            float[] y = Enumerable.Range(0, 2 + batch * yStride).Select(_ => (float)random.NextDouble()).ToArray();
+            float[] expected = (float[])y.Clone();
+            for (int b = 0; b < batch; b++)
+                VectorKernels.PackedMatVecAdd(w, x.AsSpan(1 + b * xStride, cols), expected.AsSpan(2 + b * yStride, rows), rows, cols);
+            VectorKernels.PackedMatMatAdd(w, x, 1, xStride, y, 2, yStride, batch, rows, cols);
+            Assert.Equal(expected, y);
+
+            // y_b += Wᵀ·v_b with W [rows × cols]: v has rows entries per vector, y has cols.
+            float[] v = Enumerable.Range(0, 1 + batch * yStride).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+            float[] z = Enumerable.Range(0, 2 + batch * xStride).Select(_ => (float)random.NextDouble()).ToArray();
+            float[] expectedZ = (float[])z.Clone();
+            for (int b = 0; b < batch; b++)
+                VectorKernels.TransposeMatVecAdd(w, v.AsSpan(1 + b * yStride, rows), expectedZ.AsSpan(2 + b * xStride, cols), rows, cols);
+            VectorKernels.TransposeMatMatAdd(w, v, 1, yStride, z, 2, xStride, batch, rows, cols);
+            Assert.Equal(expectedZ, z);
+        }
+    }
+
     [Fact]
     public void Sequence_outer_products_refuse_rows_outside_their_inputs()
     {
