@@ -116,7 +116,7 @@ public sealed partial class RnnModelGenerator
             w.WriteLine();
             IDisposable? ns = model.Namespace is null ? null : w.WriteBlock("namespace " + model.Namespace);
             WriteClassDocs(w, model, plans, parameterCount);
-            using (w.WriteBlock($"partial class {model.ClassName} : global::RnnGen.IRecurrentNetwork"))
+            using (w.WriteBlock($"partial class {model.ClassName} : global::RnnGen.IBatchedNetwork"))
             {
                 WriteConstants(w, model, plans, parameterCount, stateSize);
                 WriteStateStruct(w, plans, stateSize);
@@ -159,6 +159,8 @@ public sealed partial class RnnModelGenerator
             w.WriteLine($"public const int ParameterCount = {F(parameterCount)};");
             w.WriteLine("/// <summary>Floats of recurrent state (per recurrent layer, per direction: h, then c for LSTM).</summary>");
             w.WriteLine($"public const int StateSize = {F(stateSize)};");
+            w.WriteLine("/// <summary>The most sequences <c>ForwardBatch</c> runs in lockstep (each weight block loaded once per step for all).</summary>");
+            w.WriteLine($"public const int BatchTile = {F(Tile(model, plans))};");
             w.WriteLine();
             w.WriteLine("/// <summary>The same network as a <see cref=\"global::RnnGen.NetworkSpec\"/>: <c>new global::RnnGen.ReferenceNetwork(Spec)</c> is its twin, with the identical parameter layout.</summary>");
             w.WriteLine("public static global::RnnGen.NetworkSpec Spec { get; } = new global::RnnGen.NetworkSpec(");
@@ -201,8 +203,32 @@ public sealed partial class RnnModelGenerator
             w.WriteLine();
         }
 
+        /// <summary>Sequence slots: how many sequences the batched methods run in lockstep (each weight block is loaded
+        /// once per step for all of them). Up to 8, fewer when one slot's buffers are large (at most ~16 MB in all).</summary>
+        private static int Tile(ModelSpec model, List<Plan> plans)
+        {
+            long perSlot = model.UsesTokens ? model.MaxSteps : 2L * model.MaxSteps * model.InputSize;
+            foreach (Plan p in plans)
+            {
+                perSlot += 2L * model.MaxSteps * p.Out;
+                if (p.Layer.Kind == LayerKind.Dense) perSlot += (long)model.MaxSteps * p.H;
+                if (p.Layer.IsRecurrent)
+                    perSlot += p.StateWidth * (1L + p.Directions) + (long)p.Directions * ((model.MaxSteps + 1L) * p.StateWidth + (long)model.MaxSteps * (p.CacheWidth + p.ScratchWidth));
+            }
+            return (int)Math.Max(1, Math.Min(8, 4_000_000 / Math.Max(1, perSlot)));
+        }
+
+        // Per-slot strides of the sequence buffers.
+        private static int InStride(ModelSpec model) => model.MaxSteps * Math.Max(1, model.InputSize);
+        private static int OutStride(ModelSpec model, Plan p) => model.MaxSteps * p.Out;
+        private static int PreStride(ModelSpec model, Plan p) => model.MaxSteps * p.H;
+        private static int StatesStride(ModelSpec model, Plan p) => (model.MaxSteps + 1) * p.StateWidth;
+        private static int CacheStride(ModelSpec model, Plan p) => model.MaxSteps * p.CacheWidth;
+        private static int DzStride(ModelSpec model, Plan p) => model.MaxSteps * p.ScratchWidth;
+
         private static void WriteFields(IndentedTextWriter w, ModelSpec model, List<Plan> plans, int parameterCount, int stateSize, bool stackScratch, int maxWidth, int maxCache)
         {
+            int tile = Tile(model, plans);
             w.WriteLine($"private readonly float[] _parameters = new float[{F(parameterCount)}];");
             w.WriteLine($"private readonly float[] _gradients = new float[{F(parameterCount)}];");
             int packedCount = Math.Max(1, plans.Sum(p => p.PackedPerDirection * p.Directions));
@@ -211,34 +237,35 @@ public sealed partial class RnnModelGenerator
             w.WriteLine("private volatile bool _packedValid;");
             w.WriteLine($"private readonly float[] _initialStateGradients = new float[{F(stateSize)}];");
             w.WriteLine("private State _state;");
-            w.WriteLine("private int _recordedSteps;");
+            w.WriteLine("private int _recordedSteps, _recordedBatch;");
+            w.WriteLine($"// Sequence buffers hold BatchTile = {F(tile)} slots (one sequence each); the single-sequence methods use slot 0.");
+            w.WriteLine($"private readonly float[] _batchStates = new float[{F(tile * stateSize)}];   // [BatchTile × StateSize] states in and out of a pass");
             if (model.UsesTokens)
-                w.WriteLine($"private readonly int[] _tokens = new int[{F(model.MaxSteps)}];");
+                w.WriteLine($"private readonly int[] _tokens = new int[{F(tile * model.MaxSteps)}];");
             else
             {
-                w.WriteLine($"private readonly float[] _inputs = new float[{F(model.MaxSteps * model.InputSize)}];              // [MaxSteps × {F(model.InputSize)}]");
-                w.WriteLine($"private readonly float[] _inputGradients = new float[{F(model.MaxSteps * model.InputSize)}];      // dLoss/dInputs");
+                w.WriteLine($"private readonly float[] _inputs = new float[{F(tile * InStride(model))}];              // [BatchTile × MaxSteps × {F(model.InputSize)}]");
+                w.WriteLine($"private readonly float[] _inputGradients = new float[{F(tile * InStride(model))}];      // dLoss/dInputs");
             }
             foreach (Plan p in plans)
             {
                 w.WriteLine($"// {p.Name}: {p.Title}");
-                w.WriteLine($"private readonly float[] _{Lower(p.Name)}Out = new float[{F(model.MaxSteps * p.Out)}];            // [MaxSteps × {F(p.Out)}] outputs");
-                w.WriteLine($"private readonly float[] _{Lower(p.Name)}OutGradient = new float[{F(model.MaxSteps * p.Out)}];    // dLoss/d outputs");
+                w.WriteLine($"private readonly float[] _{Lower(p.Name)}Out = new float[{F(tile * OutStride(model, p))}];            // [BatchTile × MaxSteps × {F(p.Out)}] outputs");
+                w.WriteLine($"private readonly float[] _{Lower(p.Name)}OutGradient = new float[{F(tile * OutStride(model, p))}];    // dLoss/d outputs");
                 if (p.Layer.Kind == LayerKind.Dense)
                 {
-                    w.WriteLine($"private readonly float[] _{Lower(p.Name)}Pre = new float[{F(model.MaxSteps * p.H)}];            // [MaxSteps × {F(p.H)}] W·x + b");
+                    w.WriteLine($"private readonly float[] _{Lower(p.Name)}Pre = new float[{F(tile * PreStride(model, p))}];            // [BatchTile × MaxSteps × {F(p.H)}] W·x + b");
                     w.WriteLine($"private readonly float[] _{Lower(p.Name)}Scratch = new float[{F(p.ScratchWidth)}];");
                 }
                 if (p.Layer.IsRecurrent)
                 {
                     for (int d = 0; d < p.Directions; d++)
                     {
-                        w.WriteLine($"private readonly float[] _{Lower(p.Name)}States{d} = new float[{F((model.MaxSteps + 1) * p.StateWidth)}];   // [(MaxSteps + 1) × {F(p.StateWidth)}] state after each step ({(d == 0 ? "forward" : "reverse")})");
-                        w.WriteLine($"private readonly float[] _{Lower(p.Name)}Cache{d} = new float[{F(model.MaxSteps * p.CacheWidth)}];    // [MaxSteps × {F(p.CacheWidth)}] gates");
+                        w.WriteLine($"private readonly float[] _{Lower(p.Name)}States{d} = new float[{F(tile * StatesStride(model, p))}];   // [BatchTile × (MaxSteps + 1) × {F(p.StateWidth)}] state after each step ({(d == 0 ? "forward" : "reverse")})");
+                        w.WriteLine($"private readonly float[] _{Lower(p.Name)}Cache{d} = new float[{F(tile * CacheStride(model, p))}];    // [BatchTile × MaxSteps × {F(p.CacheWidth)}] gates");
+                        w.WriteLine($"private readonly float[] _{Lower(p.Name)}Dz{d} = new float[{F(tile * DzStride(model, p))}];   // [BatchTile × MaxSteps × {F(p.ScratchWidth)}] dL/d(pre-activations), for the weight gradients");
                     }
-                    w.WriteLine($"private readonly float[] _{Lower(p.Name)}StateGradient = new float[{F(p.StateWidth)}];");
-                    for (int d = 0; d < p.Directions; d++)
-                        w.WriteLine($"private readonly float[] _{Lower(p.Name)}Dz{d} = new float[{F(model.MaxSteps * p.ScratchWidth)}];   // [MaxSteps × {F(p.ScratchWidth)}] dL/d(pre-activations) per step, for the sequence's weight gradients");
+                    w.WriteLine($"private readonly float[] _{Lower(p.Name)}StateGradient = new float[{F(tile * p.StateWidth)}];   // [BatchTile × {F(p.StateWidth)}]");
                 }
             }
             if (!stackScratch)
@@ -259,6 +286,7 @@ public sealed partial class RnnModelGenerator
                 int global::RnnGen.IRecurrentNetwork.OutputSize => OutputSize;
                 int global::RnnGen.IRecurrentNetwork.MaxSteps => MaxSteps;
                 int global::RnnGen.IRecurrentNetwork.ParameterCount => ParameterCount;
+                int global::RnnGen.IBatchedNetwork.BatchTile => BatchTile;
                 int global::RnnGen.IRecurrentNetwork.StateSize => StateSize;
 
                 /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).
@@ -407,64 +435,101 @@ public sealed partial class RnnModelGenerator
         private static void WriteSequences(IndentedTextWriter w, ModelSpec model, List<Plan> plans)
         {
             bool tokens = model.UsesTokens;
+            int tile = Tile(model, plans);
             string outputsNote = model.Output == OutputMode.LastStep ? "[1 × OutputSize] (last step only)" : "[steps × OutputSize]";
-            if (tokens)
+            string outSteps = model.Output == OutputMode.LastStep ? "1" : "steps";
+            string input = tokens ? "tokens" : "inputs";
+            string inputType = tokens ? ReadOnlySpanInt : ReadOnlySpan;
+            string width = tokens ? "" : $" * {F(model.InputSize)}";
+            string perStep = tokens ? "one token id per step" : "steps × InputSize";
+
+            w.WriteLine($"/// <summary>Runs a new {(tokens ? "token " : "")}sequence from the zero state: {(tokens ? "tokens [steps]" : "inputs [steps × InputSize]")} → outputs {outputsNote}; records what <c>Backward</c> needs.</summary>");
+            using (w.WriteBlock($"public void Forward({inputType} {input}, int steps, {Span} outputs)"))
             {
-                w.WriteLine($"/// <summary>Runs a new token sequence from the zero state: tokens [steps] → outputs {outputsNote}; records what <c>Backward</c> needs.</summary>");
-                using (w.WriteBlock($"public void Forward({ReadOnlySpanInt} tokens, int steps, {Span} outputs)"))
+                w.WriteLine("_state = default;");
+                w.WriteLine($"ForwardContinue({input}, steps, outputs);");
+            }
+            w.WriteLine();
+            w.WriteLine("/// <summary>Runs a chunk from <see cref=\"CurrentState\"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>");
+            using (w.WriteBlock($"public void ForwardContinue({inputType} {input}, int steps, {Span} outputs)"))
+            {
+                w.WriteLine("CheckSteps(steps);");
+                w.WriteLine($"if ({input}.Length != steps{width}) ThrowLength(nameof({input}), {input}.Length, steps{width}, \"{perStep}\");");
+                w.WriteLine("CheckOutputs(outputs.Length, steps);");
+                if (tokens)
                 {
-                    w.WriteLine("_state = default;");
-                    w.WriteLine("ForwardContinue(tokens, steps, outputs);");
-                }
-                w.WriteLine();
-                w.WriteLine("/// <summary>Runs a token chunk from <see cref=\"CurrentState\"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>");
-                using (w.WriteBlock($"public void ForwardContinue({ReadOnlySpanInt} tokens, int steps, {Span} outputs)"))
-                {
-                    w.WriteLine("CheckSteps(steps);");
-                    w.WriteLine("if (tokens.Length != steps) ThrowLength(nameof(tokens), tokens.Length, steps, \"one token id per step\");");
-                    w.WriteLine("CheckOutputs(outputs.Length, steps);");
                     using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
                         w.WriteLine($"if ((uint)tokens[t] >= {F(model.Layers[0].Vocabulary)}u) ThrowToken(tokens[t], t);");
                     w.WriteLine("tokens.CopyTo(_tokens);");
-                    w.WriteLine("Run(steps, outputs);");
                 }
-                w.WriteLine();
+                else
+                    w.WriteLine("inputs.CopyTo(_inputs);");
+                w.WriteLine("Values(ref _state).CopyTo(_batchStates);   // slot 0");
+                w.WriteLine("Run(1, steps);");
+                w.WriteLine($"new {ReadOnlySpan}(_batchStates, 0, StateSize).CopyTo(Values(ref _state));");
+                w.WriteLine("CopyOutputs(0, steps, outputs);");
+            }
+            w.WriteLine();
+            if (tokens)
+            {
                 w.WriteLine($"void global::RnnGen.IRecurrentNetwork.Forward({ReadOnlySpan} inputs, int steps, {Span} outputs) => throw FloatInputs();");
                 w.WriteLine($"void global::RnnGen.IRecurrentNetwork.ForwardContinue({ReadOnlySpan} inputs, int steps, {Span} outputs) => throw FloatInputs();");
+                w.WriteLine($"void global::RnnGen.IBatchedNetwork.ForwardBatch({ReadOnlySpan} inputs, int batch, int steps, {Span} outputs, {ReadOnlySpan} initialStates, {Span} finalStates) => throw FloatInputs();");
             }
             else
             {
-                w.WriteLine($"/// <summary>Runs a new sequence from the zero state: inputs [steps × InputSize] → outputs {outputsNote}; records what <c>Backward</c> needs.</summary>");
-                using (w.WriteBlock($"public void Forward({ReadOnlySpan} inputs, int steps, {Span} outputs)"))
-                {
-                    w.WriteLine("_state = default;");
-                    w.WriteLine("ForwardContinue(inputs, steps, outputs);");
-                }
-                w.WriteLine();
-                w.WriteLine("/// <summary>Runs a chunk from <see cref=\"CurrentState\"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>");
-                using (w.WriteBlock($"public void ForwardContinue({ReadOnlySpan} inputs, int steps, {Span} outputs)"))
-                {
-                    w.WriteLine("CheckSteps(steps);");
-                    w.WriteLine($"if (inputs.Length != steps * {F(model.InputSize)}) ThrowLength(nameof(inputs), inputs.Length, steps * {F(model.InputSize)}, \"steps × InputSize\");");
-                    w.WriteLine("CheckOutputs(outputs.Length, steps);");
-                    w.WriteLine("inputs.CopyTo(_inputs);");
-                    w.WriteLine("Run(steps, outputs);");
-                }
-                w.WriteLine();
                 w.WriteLine($"void global::RnnGen.IRecurrentNetwork.Forward({ReadOnlySpanInt} tokens, int steps, {Span} outputs) => throw TokenInputs();");
                 w.WriteLine($"void global::RnnGen.IRecurrentNetwork.ForwardContinue({ReadOnlySpanInt} tokens, int steps, {Span} outputs) => throw TokenInputs();");
+                w.WriteLine($"void global::RnnGen.IBatchedNetwork.ForwardBatch({ReadOnlySpanInt} tokens, int batch, int steps, {Span} outputs, {ReadOnlySpan} initialStates, {Span} finalStates) => throw TokenInputs();");
+            }
+            w.WriteLine();
+            w.WriteLine($"/// <summary>");
+            w.WriteLine($"/// Runs <paramref name=\"batch\"/> (1 … BatchTile = {F(tile)}) sequences of <paramref name=\"steps\"/> steps in lockstep, so that each weight");
+            w.WriteLine($"/// block is loaded once per step for all of them: {(tokens ? "tokens [batch × steps]" : "inputs [batch × steps × InputSize]")} → outputs [batch × {(model.Output == OutputMode.LastStep ? "1" : "steps")} × OutputSize].");
+            w.WriteLine("/// Each sequence starts from its row of <paramref name=\"initialStates\"/> [batch × StateSize] (zeros when empty) and its final state");
+            w.WriteLine("/// goes to <paramref name=\"finalStates\"/> (when not empty); <see cref=\"CurrentState\"/> is not used. Records what <c>BackwardBatch</c> needs.");
+            w.WriteLine("/// The results are bit-identical to running the sequences one at a time.");
+            w.WriteLine($"/// </summary>");
+            using (w.WriteBlock($"public void ForwardBatch({inputType} {input}, int batch, int steps, {Span} outputs, {ReadOnlySpan} initialStates = default, {Span} finalStates = default)"))
+            {
+                w.WriteLine($"if (batch < 1 || batch > BatchTile) throw new global::System.ArgumentOutOfRangeException(nameof(batch), batch, \"batch = \" + batch + \"; expected 1..{F(tile)} (BatchTile).\");");
+                w.WriteLine("CheckSteps(steps);");
+                w.WriteLine($"if ({input}.Length != batch * steps{width}) ThrowLength(nameof({input}), {input}.Length, batch * steps{width}, \"batch × {(tokens ? "steps" : "steps × InputSize")}\");");
+                w.WriteLine($"if (outputs.Length != batch * {outSteps} * OutputSize) ThrowLength(nameof(outputs), outputs.Length, batch * {outSteps} * OutputSize, \"batch × {(model.Output == OutputMode.LastStep ? "1" : "steps")} × OutputSize\");");
+                w.WriteLine("if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, \"batch × StateSize, or empty for zeros\");");
+                w.WriteLine("if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, \"batch × StateSize, or empty\");");
+                if (tokens)
+                    using (w.WriteBlock("for (int i = 0; i < tokens.Length; i++)"))
+                        w.WriteLine($"if ((uint)tokens[i] >= {F(model.Layers[0].Vocabulary)}u) ThrowToken(tokens[i], i);");
+                using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                {
+                    if (tokens)
+                        w.WriteLine($"tokens.Slice(b * steps, steps).CopyTo(new global::System.Span<int>(_tokens, b * {F(model.MaxSteps)}, steps));");
+                    else
+                        w.WriteLine($"inputs.Slice(b * steps * {F(model.InputSize)}, steps * {F(model.InputSize)}).CopyTo(new {Span}(_inputs, b * {F(InStride(model))}, steps * {F(model.InputSize)}));");
+                }
+                w.WriteLine($"if (initialStates.IsEmpty) new {Span}(_batchStates, 0, batch * StateSize).Clear(); else initialStates.CopyTo(_batchStates);");
+                w.WriteLine("Run(batch, steps);");
+                w.WriteLine($"if (!finalStates.IsEmpty) new {ReadOnlySpan}(_batchStates, 0, batch * StateSize).CopyTo(finalStates);");
+                using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                    w.WriteLine($"CopyOutputs(b, steps, outputs.Slice(b * {outSteps} * OutputSize, {outSteps} * OutputSize));");
             }
             w.WriteLine();
             Plan last = plans[plans.Count - 1];
-            using (w.WriteBlock("private void Run(int steps, " + Span + " outputs)"))
+            using (w.WriteBlock("private void Run(int batch, int steps)"))
             {
                 w.WriteLine("EnsurePacked();");
-                foreach (Plan p in plans) w.WriteLine($"{p.Name}Forward(steps);");
-                if (model.Output == OutputMode.LastStep)
-                    w.WriteLine($"new {ReadOnlySpan}(_{Lower(last.Name)}Out, (steps - 1) * {F(last.Out)}, {F(last.Out)}).CopyTo(outputs);");
-                else
-                    w.WriteLine($"new {ReadOnlySpan}(_{Lower(last.Name)}Out, 0, steps * {F(last.Out)}).CopyTo(outputs);");
+                foreach (Plan p in plans) w.WriteLine($"{p.Name}Forward(batch, steps);");
                 w.WriteLine("_recordedSteps = steps;");
+                w.WriteLine("_recordedBatch = batch;");
+            }
+            w.WriteLine();
+            using (w.WriteBlock($"private void CopyOutputs(int slot, int steps, {Span} outputs)"))
+            {
+                if (model.Output == OutputMode.LastStep)
+                    w.WriteLine($"new {ReadOnlySpan}(_{Lower(last.Name)}Out, slot * {F(OutStride(model, last))} + (steps - 1) * {F(last.Out)}, {F(last.Out)}).CopyTo(outputs);");
+                else
+                    w.WriteLine($"new {ReadOnlySpan}(_{Lower(last.Name)}Out, slot * {F(OutStride(model, last))}, steps * {F(last.Out)}).CopyTo(outputs);");
             }
             w.WriteLine();
         }
@@ -476,6 +541,8 @@ public sealed partial class RnnModelGenerator
             string outSteps = model.Output == OutputMode.LastStep ? "1" : "steps";
             string reduction = "global::RnnGen.Reduction." + model.Reduction;
             string output = $"_{Lower(last.Name)}Out", pre = $"_{Lower(last.Name)}Pre", dOut = $"_{Lower(last.Name)}OutGradient";
+            string so = F(OutStride(model, last));
+            bool classes = model.Loss == LossKind.CrossEntropy;
 
             w.WriteLine("/// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref=\"Gradients\"/>.");
             w.WriteLine(model.Loss == LossKind.None
@@ -483,35 +550,14 @@ public sealed partial class RnnModelGenerator
                 : "/// <paramref name=\"targets\"/> has the outputs' shape.</summary>");
             using (w.WriteBlock($"public float Backward({ReadOnlySpan} targets)"))
             {
-                if (model.Loss == LossKind.CrossEntropy)
-                {
+                if (classes)
                     w.WriteLine("throw new global::System.InvalidOperationException(\"Loss = CrossEntropy takes class ids: call Backward(ReadOnlySpan<int>).\");");
-                }
                 else
                 {
-                    w.WriteLine("int steps = RequireRecorded();");
-                    w.WriteLine($"int outputSteps = {outSteps};");
-                    w.WriteLine($"if (targets.Length != outputSteps * {o}) ThrowLength(nameof(targets), targets.Length, outputSteps * {o}, \"output steps × OutputSize\");");
-                    w.WriteLine($"var dOut = new {Span}({dOut}, 0, steps * {o});");
-                    w.WriteLine("dOut.Clear();");
-                    w.WriteLine($"var scored = dOut.Slice((steps - outputSteps) * {o}, outputSteps * {o});");
-                    switch (model.Loss)
-                    {
-                        case LossKind.MeanSquaredError:
-                            w.WriteLine($"// L = Σ (y − t)²{(model.Reduction == Reduction.Mean ? " / N" : "")};  dL/dy = 2(y − t){(model.Reduction == Reduction.Mean ? " / N" : "")}");
-                            w.WriteLine($"float loss = global::RnnGen.Kernels.Losses<float>.MeanSquaredError(new {ReadOnlySpan}({output}, (steps - outputSteps) * {o}, outputSteps * {o}), targets, scored, {reduction});");
-                            break;
-                        case LossKind.BinaryCrossEntropy:
-                            w.WriteLine($"// L = Σ max(z, 0) − z·t + log(1 + e^−|z|) from the logits z;  dL/dz = σ(z) − t");
-                            w.WriteLine($"float loss = global::RnnGen.Kernels.Losses<float>.BinaryCrossEntropyWithLogits(new {ReadOnlySpan}({pre}, (steps - outputSteps) * {o}, outputSteps * {o}), targets, scored, {reduction});");
-                            break;
-                        default:
-                            w.WriteLine("// LossKind.None: the targets are dLoss/dOutputs");
-                            w.WriteLine("targets.CopyTo(scored);");
-                            w.WriteLine("const float loss = 0f;");
-                            break;
-                    }
-                    w.WriteLine("BackPropagate(steps);");
+                    w.WriteLine("int steps = RequireRecorded(single: true);");
+                    w.WriteLine($"if (targets.Length != {outSteps} * {o}) ThrowLength(nameof(targets), targets.Length, {outSteps} * {o}, \"output steps × OutputSize\");");
+                    w.WriteLine("float loss = SlotLoss(0, steps, targets);");
+                    w.WriteLine("BackPropagate(1, steps);");
                     w.WriteLine("return loss;");
                 }
             }
@@ -519,33 +565,91 @@ public sealed partial class RnnModelGenerator
             w.WriteLine("/// <summary>BPTT for cross-entropy: one class id per output step.</summary>");
             using (w.WriteBlock($"public float Backward({ReadOnlySpanInt} classIds)"))
             {
-                if (model.Loss != LossKind.CrossEntropy)
-                {
+                if (!classes)
                     w.WriteLine($"throw new global::System.InvalidOperationException(\"Class ids are targets for Loss = CrossEntropy; this model's loss is {model.Loss}: call Backward(ReadOnlySpan<float>).\");");
-                }
                 else
                 {
-                    w.WriteLine("int steps = RequireRecorded();");
-                    w.WriteLine($"int outputSteps = {outSteps};");
-                    w.WriteLine("if (classIds.Length != outputSteps) ThrowLength(nameof(classIds), classIds.Length, outputSteps, \"one class id per output step\");");
-                    w.WriteLine($"var dOut = new {Span}({dOut}, 0, steps * {o});");
-                    w.WriteLine("dOut.Clear();");
-                    w.WriteLine("// L = Σ log Σ e^z − z_class from the logits z;  dL/dz = softmax(z) − onehot(class)");
-                    w.WriteLine($"float loss = global::RnnGen.Kernels.Losses<float>.CrossEntropy(new {ReadOnlySpan}({pre}, (steps - outputSteps) * {o}, outputSteps * {o}), {o}, classIds, dOut.Slice((steps - outputSteps) * {o}, outputSteps * {o}), {reduction});");
-                    w.WriteLine("BackPropagate(steps);");
+                    w.WriteLine("int steps = RequireRecorded(single: true);");
+                    w.WriteLine($"if (classIds.Length != {outSteps}) ThrowLength(nameof(classIds), classIds.Length, {outSteps}, \"one class id per output step\");");
+                    w.WriteLine("float loss = SlotLoss(0, steps, classIds);");
+                    w.WriteLine("BackPropagate(1, steps);");
                     w.WriteLine("return loss;");
                 }
             }
             w.WriteLine();
-            using (w.WriteBlock("private void BackPropagate(int steps)"))
+            w.WriteLine("/// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the");
+            w.WriteLine("/// sequences' losses and accumulates their gradients into <see cref=\"Gradients\"/> (bit-identical to one sequence at a time, in order).</summary>");
+            using (w.WriteBlock($"public float BackwardBatch({ReadOnlySpan} targets)"))
             {
-                for (int i = plans.Count - 1; i >= 0; i--) w.WriteLine($"{plans[i].Name}Backward(steps);");
+                if (classes)
+                    w.WriteLine("throw new global::System.InvalidOperationException(\"Loss = CrossEntropy takes class ids: call BackwardBatch(ReadOnlySpan<int>).\");");
+                else
+                {
+                    w.WriteLine("int steps = RequireRecorded(single: false), batch = _recordedBatch;");
+                    w.WriteLine($"if (targets.Length != batch * {outSteps} * {o}) ThrowLength(nameof(targets), targets.Length, batch * {outSteps} * {o}, \"batch × output steps × OutputSize\");");
+                    w.WriteLine("float loss = 0f;");
+                    w.WriteLine($"for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * {outSteps} * {o}, {outSteps} * {o}));");
+                    w.WriteLine("BackPropagate(batch, steps);");
+                    w.WriteLine("return loss;");
+                }
+            }
+            w.WriteLine();
+            w.WriteLine("/// <summary>BPTT through the last <c>ForwardBatch</c> for cross-entropy: class ids [batch × output steps]; returns the sum of the losses.</summary>");
+            using (w.WriteBlock($"public float BackwardBatch({ReadOnlySpanInt} classIds)"))
+            {
+                if (!classes)
+                    w.WriteLine($"throw new global::System.InvalidOperationException(\"Class ids are targets for Loss = CrossEntropy; this model's loss is {model.Loss}: call BackwardBatch(ReadOnlySpan<float>).\");");
+                else
+                {
+                    w.WriteLine("int steps = RequireRecorded(single: false), batch = _recordedBatch;");
+                    w.WriteLine($"if (classIds.Length != batch * {outSteps}) ThrowLength(nameof(classIds), classIds.Length, batch * {outSteps}, \"batch × output steps\");");
+                    w.WriteLine("float loss = 0f;");
+                    w.WriteLine($"for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, classIds.Slice(b * {outSteps}, {outSteps}));");
+                    w.WriteLine("BackPropagate(batch, steps);");
+                    w.WriteLine("return loss;");
+                }
+            }
+            w.WriteLine();
+            w.WriteLine("/// <summary>The loss of slot <paramref name=\"slot\"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>");
+            using (w.WriteBlock($"private float SlotLoss(int slot, int steps, {(classes ? ReadOnlySpanInt + " classIds" : ReadOnlySpan + " targets")})"))
+            {
+                w.WriteLine($"int outputSteps = {outSteps};");
+                w.WriteLine($"var dOut = new {Span}({dOut}, slot * {so}, steps * {o});");
+                w.WriteLine("dOut.Clear();");
+                w.WriteLine($"int scoredFrom = slot * {so} + (steps - outputSteps) * {o};");
+                w.WriteLine($"var scored = dOut.Slice((steps - outputSteps) * {o}, outputSteps * {o});");
+                switch (model.Loss)
+                {
+                    case LossKind.MeanSquaredError:
+                        w.WriteLine($"// L = Σ (y − t)²{(model.Reduction == Reduction.Mean ? " / N" : "")};  dL/dy = 2(y − t){(model.Reduction == Reduction.Mean ? " / N" : "")}");
+                        w.WriteLine($"return global::RnnGen.Kernels.Losses<float>.MeanSquaredError(new {ReadOnlySpan}({output}, scoredFrom, outputSteps * {o}), targets, scored, {reduction});");
+                        break;
+                    case LossKind.BinaryCrossEntropy:
+                        w.WriteLine($"// L = Σ max(z, 0) − z·t + log(1 + e^−|z|) from the logits z;  dL/dz = σ(z) − t");
+                        w.WriteLine($"return global::RnnGen.Kernels.Losses<float>.BinaryCrossEntropyWithLogits(new {ReadOnlySpan}({pre}, scoredFrom, outputSteps * {o}), targets, scored, {reduction});");
+                        break;
+                    case LossKind.CrossEntropy:
+                        w.WriteLine("// L = Σ log Σ e^z − z_class from the logits z;  dL/dz = softmax(z) − onehot(class)");
+                        w.WriteLine($"return global::RnnGen.Kernels.Losses<float>.CrossEntropy(new {ReadOnlySpan}({pre}, scoredFrom, outputSteps * {o}), {o}, classIds, scored, {reduction});");
+                        break;
+                    default:
+                        w.WriteLine("// LossKind.None: the targets are dLoss/dOutputs");
+                        w.WriteLine("targets.CopyTo(scored);");
+                        w.WriteLine("return 0f;");
+                        break;
+                }
+            }
+            w.WriteLine();
+            using (w.WriteBlock("private void BackPropagate(int batch, int steps)"))
+            {
+                for (int i = plans.Count - 1; i >= 0; i--) w.WriteLine($"{plans[i].Name}Backward(batch, steps);");
             }
             w.WriteLine();
         }
 
-        private static string InputOf(ModelSpec model, List<Plan> plans, Plan p) =>
-            p.Index == 0 ? (model.UsesTokens ? "_tokens" : "_inputs") : $"_{Lower(plans[p.Index - 1].Name)}Out";
+        private static (string Field, int Stride) InputOf(ModelSpec model, List<Plan> plans, Plan p) =>
+            p.Index == 0 ? (model.UsesTokens ? "_tokens" : "_inputs", model.UsesTokens ? model.MaxSteps : InStride(model))
+                : ($"_{Lower(plans[p.Index - 1].Name)}Out", OutStride(model, plans[p.Index - 1]));
 
         private static string InputGradientOf(ModelSpec model, List<Plan> plans, Plan p) =>
             p.Index == 0 ? (model.UsesTokens ? "" : "_inputGradients") : $"_{Lower(plans[p.Index - 1].Name)}OutGradient";
@@ -553,44 +657,74 @@ public sealed partial class RnnModelGenerator
         private static void WriteLayerForward(IndentedTextWriter w, ModelSpec model, List<Plan> plans, Plan p)
         {
             string name = Lower(p.Name);
-            w.WriteLine($"/// <summary>{p.Name} over the whole sequence: {p.Title}.</summary>");
-            using (w.WriteBlock($"private void {p.Name}Forward(int steps)"))
+            string so = F(OutStride(model, p));
+            w.WriteLine($"/// <summary>{p.Name} over whole sequences, slots 0 … batch − 1 in lockstep: {p.Title}.</summary>");
+            using (w.WriteBlock($"private void {p.Name}Forward(int batch, int steps)"))
             {
-                w.WriteLine(p.Layer.Kind == LayerKind.Embedding ? $"{ReadOnlySpan} p = _parameters;" : $"{ReadOnlySpan} k = _packed;");
                 if (p.Layer.Kind == LayerKind.Embedding)
                 {
+                    w.WriteLine($"{ReadOnlySpan} p = _parameters;");
                     w.WriteLine($"{Span} output = _{name}Out;");
                     w.WriteLine("// y(t) = W[token(t)]");
+                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
-                        w.WriteLine($"p.Slice({F(p.ParamOffset)} + _tokens[t] * {F(p.H)}, {F(p.H)}).CopyTo(output.Slice(t * {F(p.H)}, {F(p.H)}));");
+                        w.WriteLine($"p.Slice({F(p.ParamOffset)} + _tokens[b * {F(model.MaxSteps)} + t] * {F(p.H)}, {F(p.H)}).CopyTo(output.Slice(b * {so} + t * {F(p.H)}, {F(p.H)}));");
                     return;
                 }
-                w.WriteLine($"{ReadOnlySpan} input = {InputOf(model, plans, p)};");
+                var (inputField, si) = InputOf(model, plans, p);
+                w.WriteLine($"{ReadOnlySpan} k = _packed;");
+                w.WriteLine($"{ReadOnlySpan} input = {inputField};");
                 w.WriteLine($"{Span} output = _{name}Out;");
                 if (p.Layer.Kind == LayerKind.Dense)
                 {
                     w.WriteLine($"{Span} pre = _{name}Pre;");
+                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
-                        w.WriteLine($"{p.Name}Dense(k.Slice({F(p.PackedOffset)}, {F(p.PackedPerDirection)}), input.Slice(t * {F(p.In)}, {F(p.In)}), pre.Slice(t * {F(p.H)}, {F(p.H)}), output.Slice(t * {F(p.H)}, {F(p.H)}));");
+                        w.WriteLine($"{p.Name}Dense(k.Slice({F(p.PackedOffset)}, {F(p.PackedPerDirection)}), input.Slice(b * {F(si)} + t * {F(p.In)}, {F(p.In)}), pre.Slice(b * {F(PreStride(model, p))} + t * {F(p.H)}, {F(p.H)}), output.Slice(b * {so} + t * {F(p.H)}, {F(p.H)}));");
                     return;
                 }
-                w.WriteLine($"{Span} state = Values(ref _state);");
-                int sw = p.StateWidth, cw = p.CacheWidth;
+                w.WriteLine($"{Span} batchStates = _batchStates;");
+                int sw = p.StateWidth, cw = p.CacheWidth, gh = p.GH;
+                string ss = F(StatesStride(model, p)), sc = F(CacheStride(model, p));
+                bool gru = p.Layer.Kind == LayerKind.Gru;
                 for (int d = 0; d < p.Directions; d++)
                 {
+                    int stateAt = p.StateOffset + d * sw;
                     w.WriteLine(d == 0 ? "// forward direction: t = 0 … steps − 1" : "// reverse direction: t = steps − 1 … 0; its output is the second half of each step");
                     using (w.WriteBlock())
                     {
                         w.WriteLine($"{Span} states = _{name}States{d};");
                         w.WriteLine($"{Span} cache = _{name}Cache{d};");
-                        w.WriteLine($"state.Slice({F(p.StateOffset + d * sw)}, {F(sw)}).CopyTo(states);");
+                        w.WriteLine($"{ReadOnlySpan} weights = k.Slice({F(p.PackedOffset + d * p.PackedPerDirection)}, {F(p.PackedPerDirection)});");
+                        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                            w.WriteLine($"batchStates.Slice(b * StateSize + {F(stateAt)}, {F(sw)}).CopyTo(states.Slice(b * {ss}, {F(sw)}));");
                         using (w.WriteBlock("for (int s = 0; s < steps; s++)"))
                         {
                             w.WriteLine(d == 0 ? "int t = s;" : "int t = steps - 1 - s;");
-                            w.WriteLine($"{p.Name}Cell(k.Slice({F(p.PackedOffset + d * p.PackedPerDirection)}, {F(p.PackedPerDirection)}), input.Slice(t * {F(p.In)}, {F(p.In)}), states.Slice(s * {F(sw)}, {F(sw)}), states.Slice((s + 1) * {F(sw)}, {F(sw)}), cache.Slice(s * {F(cw)}, {F(cw)}));");
-                            w.WriteLine($"states.Slice((s + 1) * {F(sw)}, {F(p.H)}).CopyTo(output.Slice(t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}));");
+                            if (gru)
+                            {
+                                w.WriteLine($"// gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·{F(p.H)} rows each, every sequence of the batch per weight block)");
+                                using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                                    w.WriteLine($"weights.Slice({F(p.PackBias)}, {F(2 * gh)}).CopyTo(cache.Slice(b * {sc} + s * {F(cw)}, {F(2 * gh)}));   // b_ih, b_hh");
+                                w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackIh)}, {F(gh * p.In)}), input, t * {F(p.In)}, {F(si)}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
+                                w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackHh)}, {F(gh * p.H)}), states, s * {F(sw)}, {ss}, cache, s * {F(cw)} + {F(gh)}, {sc}, batch, {F(gh)}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {F(gh)}]");
+                            }
+                            else
+                            {
+                                w.WriteLine($"// z = W·[x; h] + b   ({(p.Layer.Kind == LayerKind.Lstm ? "4·" : "")}{F(p.H)} rows{(p.Layer.Kind == LayerKind.Lstm ? ", gates i,f,g,o" : "")}; every sequence of the batch per weight block)");
+                                using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                                    w.WriteLine($"weights.Slice({F(p.PackBias)}, {F(gh)}).CopyTo(cache.Slice(b * {sc} + s * {F(cw)}, {F(gh)}));   // b_ih + b_hh");
+                                w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackIh)}, {F(gh * p.In)}), input, t * {F(p.In)}, {F(si)}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
+                                w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackHh)}, {F(gh * p.H)}), states, s * {F(sw)}, {ss}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {F(gh)}]");
+                            }
+                            using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                            {
+                                w.WriteLine($"{p.Name}Pointwise(states.Slice(b * {ss} + s * {F(sw)}, {F(sw)}), states.Slice(b * {ss} + (s + 1) * {F(sw)}, {F(sw)}), cache.Slice(b * {sc} + s * {F(cw)}, {F(cw)}));");
+                                w.WriteLine($"states.Slice(b * {ss} + (s + 1) * {F(sw)}, {F(p.H)}).CopyTo(output.Slice(b * {so} + t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}));");
+                            }
                         }
-                        w.WriteLine($"states.Slice(steps * {F(sw)}, {F(sw)}).CopyTo(state.Slice({F(p.StateOffset + d * sw)}, {F(sw)}));");
+                        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                            w.WriteLine($"states.Slice(b * {ss} + steps * {F(sw)}, {F(sw)}).CopyTo(batchStates.Slice(b * StateSize + {F(stateAt)}, {F(sw)}));");
                     }
                 }
             }
@@ -600,48 +734,73 @@ public sealed partial class RnnModelGenerator
         private static void WriteLayerBackward(IndentedTextWriter w, ModelSpec model, List<Plan> plans, Plan p, bool gradientIsPreActivation)
         {
             string name = Lower(p.Name);
-            w.WriteLine($"/// <summary>BPTT through {p.Name} ({p.Title}).</summary>");
-            using (w.WriteBlock($"private void {p.Name}Backward(int steps)"))
+            string so = F(OutStride(model, p));
+            w.WriteLine($"/// <summary>BPTT through {p.Name} ({p.Title}) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>");
+            using (w.WriteBlock($"private void {p.Name}Backward(int batch, int steps)"))
             {
                 w.WriteLine($"{Span} g = _gradients;");
                 w.WriteLine($"{ReadOnlySpan} dOut = _{name}OutGradient;");
                 if (p.Layer.Kind == LayerKind.Embedding)
                 {
                     w.WriteLine("// dW[token(t)] += dy(t)");
+                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
-                        w.WriteLine($"{K}.Add(dOut.Slice(t * {F(p.H)}, {F(p.H)}), g.Slice({F(p.ParamOffset)} + _tokens[t] * {F(p.H)}, {F(p.H)}));");
+                        w.WriteLine($"{K}.Add(dOut.Slice(b * {so} + t * {F(p.H)}, {F(p.H)}), g.Slice({F(p.ParamOffset)} + _tokens[b * {F(model.MaxSteps)} + t] * {F(p.H)}, {F(p.H)}));");
                     return;
                 }
+                var (inputField, si) = InputOf(model, plans, p);
                 w.WriteLine($"{ReadOnlySpan} p = _parameters;");
-                w.WriteLine($"{ReadOnlySpan} input = {InputOf(model, plans, p)};");
+                w.WriteLine($"{ReadOnlySpan} input = {inputField};");
                 w.WriteLine($"{Span} dIn = {InputGradientOf(model, plans, p)};");
-                w.WriteLine($"dIn.Slice(0, steps * {F(p.In)}).Clear();");
+                using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                    w.WriteLine($"dIn.Slice(b * {F(si)}, steps * {F(p.In)}).Clear();");
                 if (p.Layer.Kind == LayerKind.Dense)
                 {
+                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
-                        w.WriteLine($"{p.Name}DenseBackward(p.Slice({F(p.ParamOffset)}, {F(p.DirectionParams)}), g.Slice({F(p.ParamOffset)}, {F(p.DirectionParams)}), input.Slice(t * {F(p.In)}, {F(p.In)}), new {ReadOnlySpan}(_{name}Out, t * {F(p.H)}, {F(p.H)}), dOut.Slice(t * {F(p.H)}, {F(p.H)}), dIn.Slice(t * {F(p.In)}, {F(p.In)}), _{name}Scratch);");
+                        w.WriteLine($"{p.Name}DenseBackward(p.Slice({F(p.ParamOffset)}, {F(p.DirectionParams)}), g.Slice({F(p.ParamOffset)}, {F(p.DirectionParams)}), input.Slice(b * {F(si)} + t * {F(p.In)}, {F(p.In)}), new {ReadOnlySpan}(_{name}Out, b * {so} + t * {F(p.H)}, {F(p.H)}), dOut.Slice(b * {so} + t * {F(p.H)}, {F(p.H)}), dIn.Slice(b * {F(si)} + t * {F(p.In)}, {F(p.In)}), _{name}Scratch);");
                     return;
                 }
-                int sw = p.StateWidth, cw = p.CacheWidth;
-                w.WriteLine($"{Span} dState = _{name}StateGradient;");
+                int sw = p.StateWidth, cw = p.CacheWidth, gh = p.GH, record = p.ScratchWidth;
+                string ss = F(StatesStride(model, p)), sc = F(CacheStride(model, p)), sd = F(DzStride(model, p));
+                bool gru = p.Layer.Kind == LayerKind.Gru;
+                int hh = gru ? gh : 0;
+                w.WriteLine($"{Span} dState = _{name}StateGradient;   // [batch × {F(sw)}]");
                 for (int d = 0; d < p.Directions; d++)
                 {
+                    int offset = p.ParamOffset + d * p.DirectionParams;
                     w.WriteLine(d == 0 ? "// forward direction, walked back from the last step" : "// reverse direction, walked back from t = 0");
                     using (w.WriteBlock())
                     {
                         w.WriteLine($"{ReadOnlySpan} states = _{name}States{d};");
                         w.WriteLine($"{ReadOnlySpan} cache = _{name}Cache{d};");
                         w.WriteLine($"{Span} dz = _{name}Dz{d};");
-                        w.WriteLine("dState.Clear();");
+                        w.WriteLine($"{ReadOnlySpan} weights = p.Slice({F(offset)}, {F(p.DirectionParams)});");
+                        w.WriteLine("dState.Slice(0, batch * " + F(sw) + ").Clear();");
                         using (w.WriteBlock("for (int k = steps - 1; k >= 0; k--)"))
                         {
                             w.WriteLine(d == 0 ? "int t = k;" : "int t = steps - 1 - k;");
-                            w.WriteLine($"// dh(t) += dy(t)");
-                            w.WriteLine($"{K}.Add(dOut.Slice(t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}), dState.Slice(0, {F(p.H)}));");
-                            w.WriteLine($"{p.Name}CellBackward(p.Slice({F(p.ParamOffset + d * p.DirectionParams)}, {F(p.DirectionParams)}), input.Slice(t * {F(p.In)}, {F(p.In)}), states.Slice(k * {F(sw)}, {F(sw)}), states.Slice((k + 1) * {F(sw)}, {F(sw)}), cache.Slice(k * {F(cw)}, {F(cw)}), dState, dIn.Slice(t * {F(p.In)}, {F(p.In)}), dz.Slice(k * {F(p.ScratchWidth)}, {F(p.ScratchWidth)}));");
+                            using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                            {
+                                w.WriteLine("// dh(t) += dy(t)");
+                                w.WriteLine($"{K}.Add(dOut.Slice(b * {so} + t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}), dState.Slice(b * {F(sw)}, {F(p.H)}));");
+                                w.WriteLine($"{p.Name}PointwiseBackward(states.Slice(b * {ss} + k * {F(sw)}, {F(sw)}), states.Slice(b * {ss} + (k + 1) * {F(sw)}, {F(sw)}), cache.Slice(b * {sc} + k * {F(cw)}, {F(cw)}), dState.Slice(b * {F(sw)}, {F(sw)}), dz.Slice(b * {sd} + k * {F(record)}, {F(record)}));");
+                                if (!gru) w.WriteLine($"dState.Slice(b * {F(sw)}, {F(p.H)}).Clear();");
+                            }
+                            w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch)");
+                            w.WriteLine($"{K}.TransposeMatMatAdd(weights.Slice({F(p.Wih)}, {F(gh * p.In)}), dz, k * {F(record)}, {sd}, dIn, t * {F(p.In)}, {F(si)}, batch, {F(gh)}, {F(p.In)});");
+                            w.WriteLine($"{K}.TransposeMatMatAdd(weights.Slice({F(p.Whh)}, {F(gh * p.H)}), dz, k * {F(record)} + {F(hh)}, {sd}, dState, 0, {F(sw)}, batch, {F(gh)}, {F(p.H)});");
                         }
-                        w.WriteLine($"dState.CopyTo(new {Span}(_initialStateGradients, {F(p.StateOffset + d * sw)}, {F(sw)}));");
-                        WriteSequenceWeightGradients(w, p, d);
+                        w.WriteLine($"dState.Slice(0, {F(sw)}).CopyTo(new {Span}(_initialStateGradients, {F(p.StateOffset + d * sw)}, {F(sw)}));   // slot 0 (single-sequence API)");
+                        string x = d == 0 ? $"b * {F(si)}, {F(p.In)}" : $"b * {F(si)} + (steps - 1) * {F(p.In)}, -{F(p.In)}";
+                        w.WriteLine($"// dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz{(gru ? "_h" : "")}(t)   (a whole sequence at once)");
+                        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                        {
+                            w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Wih)}, {F(gh * p.In)}), dz, b * {sd}, {F(record)}, input, {x}, steps, {F(gh)}, {F(p.In)});");
+                            w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Whh)}, {F(gh * p.H)}), dz, b * {sd} + {F(hh)}, {F(record)}, states, b * {ss}, {F(sw)}, steps, {F(gh)}, {F(p.H)});");
+                            w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bih)}, {F(gh)}), dz, b * {sd}, {F(record)}, steps);");
+                            w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bhh)}, {F(gh)}), dz, b * {sd} + {F(hh)}, {F(record)}, steps);");
+                        }
                     }
                 }
             }
@@ -659,68 +818,60 @@ public sealed partial class RnnModelGenerator
             }
         }
 
-        /// <summary>target = (b_ih + b_hh) + W_ih·x + W_hh·h from the packed weights.</summary>
-        private static void WriteMatrixProducts(IndentedTextWriter w, Plan p, string target, int rowCount)
-        {
-            string rows = F(rowCount);
-            w.WriteLine($"k.Slice({F(p.PackBias)}, {rows}).CopyTo({target});   // b_ih + b_hh");
-            w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackIh)}, {F(rowCount * p.In)}), x, {target}, {rows}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {rows}]");
-            w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackHh)}, {F(rowCount * p.H)}), h, {target}, {rows}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {rows}]");
-        }
-
-        /// <summary>After the backward walk of one direction: the weight and bias gradients of the whole sequence from
-        /// the recorded dz of every step (each gradient row read and written once, not once per step).</summary>
-        private static void WriteSequenceWeightGradients(IndentedTextWriter w, Plan p, int d)
-        {
-            int gh = p.GH, record = p.ScratchWidth, hh = p.Layer.Kind == LayerKind.Gru ? gh : 0;
-            int offset = p.ParamOffset + d * p.DirectionParams;
-            string x = d == 0 ? $"0, {F(p.In)}" : $"(steps - 1) * {F(p.In)}, -{F(p.In)}";
-            w.WriteLine($"// dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz{(hh > 0 ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz{(hh > 0 ? "_h" : "")}(t)   (whole sequence at once)");
-            w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Wih)}, {F(gh * p.In)}), dz, 0, {F(record)}, input, {x}, steps, {F(gh)}, {F(p.In)});");
-            w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Whh)}, {F(gh * p.H)}), dz, {F(hh)}, {F(record)}, states, 0, {F(p.StateWidth)}, steps, {F(gh)}, {F(p.H)});");
-            w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bih)}, {F(gh)}), dz, 0, {F(record)}, steps);");
-            w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bhh)}, {F(gh)}), dz, {F(hh)}, {F(record)}, steps);");
-        }
-
-        private static void WriteWeightGradients(IndentedTextWriter w, Plan p, string dzIh, string dzHh)
+        /// <summary>The streaming cell: target = (b_ih + b_hh) + W_ih·x + W_hh·h from the packed weights, then the pointwise part.</summary>
+        private static void WriteStreamingCell(IndentedTextWriter w, Plan p)
         {
             int gh = p.GH;
-            _ = dzHh;   // its weight gradients are taken per sequence (WriteSequenceWeightGradients)
-            w.WriteLine($"// dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz{(p.Layer.Kind == LayerKind.Gru ? " + (direct path)" : "")}   (dz is kept for the sequence's weight gradients)");
-            w.WriteLine($"{K}.TransposeMatVecAdd(w.Slice({F(p.Wih)}, {F(gh * p.In)}), {dzIh}, dx, {F(gh)}, {F(p.In)});");
+            bool gru = p.Layer.Kind == LayerKind.Gru;
+            w.WriteLine($"/// <summary>{p.Name}: one step of one direction for streaming. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.</summary>");
+            using (w.WriteBlock($"private static void {p.Name}Cell({ReadOnlySpan} k, {ReadOnlySpan} x, {ReadOnlySpan} previous, {Span} next, {Span} cache)"))
+            {
+                w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {F(p.H)});");
+                if (gru)
+                {
+                    w.WriteLine($"// gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·{F(p.H)} rows each, gates r,z,n)");
+                    w.WriteLine($"k.Slice({F(p.PackBias)}, {F(2 * gh)}).CopyTo(cache);   // b_ih, b_hh");
+                    w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackIh)}, {F(gh * p.In)}), x, cache.Slice(0, {F(gh)}), {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
+                    w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackHh)}, {F(gh * p.H)}), h, cache.Slice({F(gh)}, {F(gh)}), {F(gh)}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {F(gh)}]");
+                }
+                else
+                {
+                    w.WriteLine($"// z = W·[x; h] + b   ({(p.Layer.Kind == LayerKind.Lstm ? "4·" : "")}{F(p.H)} rows{(p.Layer.Kind == LayerKind.Lstm ? ", gates i,f,g,o" : "")})");
+                    w.WriteLine($"k.Slice({F(p.PackBias)}, {F(gh)}).CopyTo(cache);   // b_ih + b_hh");
+                    w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackIh)}, {F(gh * p.In)}), x, cache.Slice(0, {F(gh)}), {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
+                    w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackHh)}, {F(gh * p.H)}), h, cache.Slice(0, {F(gh)}), {F(gh)}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {F(gh)}]");
+                }
+                w.WriteLine($"{p.Name}Pointwise(previous, next, cache);");
+            }
+            w.WriteLine();
         }
 
-        private static string CellSignature(Plan p) =>
-            $"private static void {p.Name}Cell({ReadOnlySpan} k, {ReadOnlySpan} x, {ReadOnlySpan} previous, {Span} next, {Span} cache)";
+        private static string PointwiseSignature(Plan p) =>
+            $"private static void {p.Name}Pointwise({ReadOnlySpan} previous, {Span} next, {Span} cache)";
 
-        private static string CellBackwardSignature(Plan p) =>
-            $"private static void {p.Name}CellBackward({ReadOnlySpan} w, {ReadOnlySpan} x, {ReadOnlySpan} previous, {ReadOnlySpan} next, {ReadOnlySpan} cache, {Span} dState, {Span} dx, {Span} scratch)";
+        private static string PointwiseBackwardSignature(Plan p) =>
+            $"private static void {p.Name}PointwiseBackward({ReadOnlySpan} previous, {ReadOnlySpan} next, {ReadOnlySpan} cache, {Span} dState, {Span} dz)";
 
         private static void WriteElman(IndentedTextWriter w, Plan p)
         {
             string h = F(p.H);
             bool relu = p.Layer.Activation == Activation.Relu;
-            w.WriteLine($"/// <summary>{p.Name}: one Elman step of one direction. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.</summary>");
-            using (w.WriteBlock(CellSignature(p)))
+            WriteStreamingCell(w, p);
+            w.WriteLine($"/// <summary>{p.Name}: the Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh.</summary>");
+            w.WriteLine(MethodImpl);
+            using (w.WriteBlock(PointwiseSignature(p)))
             {
-                w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
-                w.WriteLine($"{Span} a = cache.Slice(0, {h});");
-                w.WriteLine($"// a = W_ih·x + b_ih + W_hh·h + b_hh   ({h} rows)");
-                WriteMatrixProducts(w, p, "a", p.H);
                 w.WriteLine(relu ? "// h' = max(0, a)" : "// h' = tanh(a)");
-                w.WriteLine(relu ? $"{Act}.Relu(a, next.Slice(0, {h}));" : $"{Act}.Tanh(a, next.Slice(0, {h}));");
+                w.WriteLine(relu ? $"{Act}.Relu(cache.Slice(0, {h}), next.Slice(0, {h}));" : $"{Act}.Tanh(cache.Slice(0, {h}), next.Slice(0, {h}));");
             }
             w.WriteLine();
-            w.WriteLine($"/// <summary>{p.Name}: one Elman step back. dState holds dL/dh' on entry and dL/dh on return.</summary>");
-            using (w.WriteBlock(CellBackwardSignature(p)))
+            w.WriteLine($"/// <summary>{p.Name}: one Elman step back, pointwise part: dz from dL/dh' (the caller then forms dh = W_hhᵀ·dz).</summary>");
+            w.WriteLine(MethodImpl);
+            using (w.WriteBlock(PointwiseBackwardSignature(p)))
             {
-                w.WriteLine($"{Span} dz = scratch.Slice(0, {h});");
                 w.WriteLine(relu ? "// dz = dh' ⊙ [h' > 0]" : "// dz = dh' ⊙ (1 − h'²)");
                 using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
                     w.WriteLine(relu ? "dz[j] = next[j] > 0f ? dState[j] : 0f;" : "dz[j] = dState[j] * (1f - next[j] * next[j]);");
-                WriteWeightGradients(w, p, "dz", "dz");
-                w.WriteLine($"dState.Slice(0, {h}).Clear();");
-                w.WriteLine($"{K}.TransposeMatVecAdd(w.Slice({F(p.Whh)}, {F(p.H * p.H)}), dz, dState.Slice(0, {h}), {h}, {h});");
             }
             w.WriteLine();
         }
@@ -729,13 +880,13 @@ public sealed partial class RnnModelGenerator
         {
             int H = p.H;
             string h = F(H);
-            w.WriteLine($"/// <summary>{p.Name}: one LSTM step of one direction; cache ← [i, f, g, o, tanh(c')]. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.</summary>");
-            using (w.WriteBlock(CellSignature(p)))
+            WriteStreamingCell(w, p);
+            w.WriteLine($"/// <summary>{p.Name}: the LSTM step after its products; cache ← [i, f, g, o, tanh(c')] from z = W·[x; h] + b.</summary>");
+            w.WriteLine(MethodImpl);
+            using (w.WriteBlock(PointwiseSignature(p)))
             {
-                w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h}), c = previous.Slice({h}, {h});");
+                w.WriteLine($"{ReadOnlySpan} c = previous.Slice({h}, {h});");
                 w.WriteLine($"{Span} z = cache.Slice(0, {F(4 * H)});");
-                w.WriteLine($"// z = W·[x; h] + b   ({F(4)}·{h} rows, gates i,f,g,o)");
-                WriteMatrixProducts(w, p, "z", 4 * H);
                 w.WriteLine("// i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o)");
                 w.WriteLine($"{Act}.Sigmoid(z.Slice(0, {F(2 * H)}), z.Slice(0, {F(2 * H)}));");
                 w.WriteLine($"{Act}.Tanh(z.Slice({F(2 * H)}, {h}), z.Slice({F(2 * H)}, {h}));");
@@ -750,11 +901,11 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine($"{Act}.Multiply(z.Slice({F(3 * H)}, {h}), tanhC, next.Slice(0, {h}));");
             }
             w.WriteLine();
-            w.WriteLine($"/// <summary>{p.Name}: one LSTM step back. dState holds [dL/dh', dL/dc'] on entry and [dL/dh, dL/dc] on return.</summary>");
-            using (w.WriteBlock(CellBackwardSignature(p)))
+            w.WriteLine($"/// <summary>{p.Name}: one LSTM step back, pointwise part. dState holds [dL/dh', dL/dc'] on entry and [·, dL/dc] on return.</summary>");
+            w.WriteLine(MethodImpl);
+            using (w.WriteBlock(PointwiseBackwardSignature(p)))
             {
-                w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h}), c = previous.Slice({h}, {h});");
-                w.WriteLine($"{Span} dz = scratch.Slice(0, {F(4 * H)});");
+                w.WriteLine($"{ReadOnlySpan} c = previous.Slice({h}, {h});");
                 w.WriteLine("// dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);  dz_f = dc ⊙ c ⊙ f(1 − f);");
                 w.WriteLine("// dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f");
                 using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
@@ -768,9 +919,6 @@ public sealed partial class RnnModelGenerator
                     w.WriteLine($"dz[{F(3 * H)} + j] = dh * tc * o * (1f - o);");
                     w.WriteLine($"dState[{h} + j] = dc * f;");
                 }
-                WriteWeightGradients(w, p, "dz", "dz");
-                w.WriteLine($"dState.Slice(0, {h}).Clear();");
-                w.WriteLine($"{K}.TransposeMatVecAdd(w.Slice({F(p.Whh)}, {F(4 * H * H)}), dz, dState.Slice(0, {h}), {F(4 * H)}, {h});");
             }
             w.WriteLine();
         }
@@ -779,16 +927,13 @@ public sealed partial class RnnModelGenerator
         {
             int H = p.H;
             string h = F(H), h2 = F(2 * H), h3 = F(3 * H);
-            w.WriteLine($"/// <summary>{p.Name}: one GRU step of one direction; cache ← [r, z, n | W_h·h + b_h]. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.</summary>");
-            using (w.WriteBlock(CellSignature(p)))
+            WriteStreamingCell(w, p);
+            w.WriteLine($"/// <summary>{p.Name}: the GRU step after its products; cache holds [gi | gh] = [W_ih·x + b_ih | W_hh·h + b_hh] and becomes [r, z, n | gh].</summary>");
+            w.WriteLine(MethodImpl);
+            using (w.WriteBlock(PointwiseSignature(p)))
             {
                 w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
                 w.WriteLine($"{Span} gi = cache.Slice(0, {h3}), gh = cache.Slice({h3}, {h3});");
-                w.WriteLine($"// gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·{h} rows each, gates r,z,n)");
-                w.WriteLine($"k.Slice({F(p.PackBias)}, {h3}).CopyTo(gi);   // b_ih");
-                w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackIh)}, {F(3 * H * p.In)}), x, gi, {h3}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {h3}]");
-                w.WriteLine($"k.Slice({F(p.PackBias + 3 * H)}, {h3}).CopyTo(gh);   // b_hh");
-                w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackHh)}, {F(3 * H * H)}), h, gh, {h3}, {h});   // W_hhᵀ [{h} × {h3}]");
                 w.WriteLine("// r, z = σ(gi + gh)");
                 w.WriteLine($"{K}.Add(gh.Slice(0, {h2}), gi.Slice(0, {h2}));");
                 w.WriteLine($"{Act}.Sigmoid(gi.Slice(0, {h2}), gi.Slice(0, {h2}));");
@@ -801,11 +946,12 @@ public sealed partial class RnnModelGenerator
                     w.WriteLine($"next[j] = (1f - gi[{h} + j]) * gi[{h2} + j] + gi[{h} + j] * h[j];");
             }
             w.WriteLine();
-            w.WriteLine($"/// <summary>{p.Name}: one GRU step back. dState holds dL/dh' on entry and dL/dh on return.</summary>");
-            using (w.WriteBlock(CellBackwardSignature(p)))
+            w.WriteLine($"/// <summary>{p.Name}: one GRU step back, pointwise part: dz = [dgi | dgh]; dState becomes the direct path dL/dh' ⊙ z (the caller adds W_hhᵀ·dgh).</summary>");
+            w.WriteLine(MethodImpl);
+            using (w.WriteBlock(PointwiseBackwardSignature(p)))
             {
                 w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
-                w.WriteLine($"{Span} dgi = scratch.Slice(0, {h3}), dgh = scratch.Slice({h3}, {h3});");
+                w.WriteLine($"{Span} dgi = dz.Slice(0, {h3}), dgh = dz.Slice({h3}, {h3});");
                 w.WriteLine("// dn = dh' ⊙ (1 − z) ⊙ (1 − n²);  dr = dn ⊙ gh_n ⊙ r(1 − r);  dz = dh' ⊙ (h − n) ⊙ z(1 − z);  dh = dh' ⊙ z + …");
                 using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
                 {
@@ -818,8 +964,6 @@ public sealed partial class RnnModelGenerator
                     w.WriteLine($"dgh[j] = dr; dgh[{h} + j] = dzj; dgh[{h2} + j] = dn * r;");
                     w.WriteLine("dState[j] = dh * z;");
                 }
-                WriteWeightGradients(w, p, "dgi", "dgh");
-                w.WriteLine($"{K}.TransposeMatVecAdd(w.Slice({F(p.Whh)}, {F(3 * H * H)}), dgh, dState.Slice(0, {h}), {h3}, {h});");
             }
             w.WriteLine();
         }
@@ -924,9 +1068,14 @@ public sealed partial class RnnModelGenerator
         {
             string outputRule = model.Output == OutputMode.LastStep ? $"{F(model.OutputSize)}" : $"steps * {F(model.OutputSize)}";
             w.WriteLines($$"""
-                private int RequireRecorded() => _recordedSteps > 0
-                    ? _recordedSteps
-                    : throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward or ForwardContinue first.");
+                private int RequireRecorded(bool single)
+                {
+                    if (_recordedSteps == 0)
+                        throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first.");
+                    if (single && _recordedBatch != 1)
+                        throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
+                    return _recordedSteps;
+                }
 
                 private static void CheckSteps(int steps)
                 {
