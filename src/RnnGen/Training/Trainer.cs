@@ -37,6 +37,9 @@ public sealed class Trainer : IDisposable
     private float[][] _outputs = [];
     private int[][] _classScratch = [];
     private float[][] _targetScratch = [];
+    private int[][] _tokenStaging = [];
+    private float[][] _floatStaging = [];
+    private float[][] _stateStaging = [];
 
     // The job the workers run (set before each pool.Run; the delegates are created once).
     private readonly Action<int> _sequenceJob, _streamJob, _streamPrefixJob, _streamEvaluateJob;
@@ -296,15 +299,22 @@ public sealed class Trainer : IDisposable
         _outputs = new float[workers][];
         _classScratch = new int[workers][];
         _targetScratch = new float[workers][];
+        _tokenStaging = new int[workers][];
+        _floatStaging = new float[workers][];
+        _stateStaging = new float[workers][];
         for (int w = 0; w < workers; w++)
         {
             IRecurrentNetwork replica = _factory() ?? throw new InvalidOperationException("The factory returned null.");
             if (!replica.Spec.Equals(_model.Spec))
                 throw new InvalidOperationException($"The factory made a different network ({replica.Spec}) from the first one ({_model.Spec}).");
             _replicas[w] = replica;
-            _outputs[w] = new float[_model.MaxSteps * _model.OutputSize];
-            _classScratch[w] = new int[_model.MaxSteps];
-            _targetScratch[w] = new float[_model.MaxSteps * _model.OutputSize];
+            int tile = Tile(replica);
+            _outputs[w] = new float[tile * _model.MaxSteps * _model.OutputSize];
+            _classScratch[w] = new int[tile * _model.MaxSteps];
+            _targetScratch[w] = new float[tile * _model.MaxSteps * _model.OutputSize];
+            _tokenStaging[w] = new int[tile * _model.MaxSteps];
+            _floatStaging[w] = new float[tile * _model.MaxSteps * Math.Max(1, _model.InputSize)];
+            _stateStaging[w] = new float[2 * tile * _model.StateSize];
         }
         _shardGradients = new float[_options.Shards][];
         for (int s = 0; s < _options.Shards; s++) _shardGradients[s] = new float[_model.ParameterCount];
@@ -320,26 +330,29 @@ public sealed class Trainer : IDisposable
 
     private void PushParameters() => _model.Parameters.CopyTo(_parameters);
 
+    /// <summary>Sequences a replica runs in lockstep: its batch tile when it is an <see cref="IBatchedNetwork"/> and
+    /// <see cref="TrainerOptions.UseBatchedKernels"/> is on, else 1.</summary>
+    private int Tile(IRecurrentNetwork replica) =>
+        _options.UseBatchedKernels && replica is IBatchedNetwork batched ? Math.Max(1, batched.BatchTile) : 1;
+
     private void SequenceShards(int worker)
     {
         IRecurrentNetwork replica = _replicas[worker];
         _parameters.CopyTo(replica.Parameters);
-        float[] outputs = _outputs[worker];
+        int tile = Tile(replica);
         for (int s = worker; s < _shards; s += _replicas.Length)
         {
             int from = _batchCount * s / _shards, to = _batchCount * (s + 1) / _shards;
             replica.ZeroGradients();
             double loss = 0;
-            for (int i = from; i < to; i++)
+            for (int i = from; i < to;)
             {
-                int index = _evaluateOnly ? _batchStart + i : _order[_batchStart + i];
-                Sequence example = _examples![index];
-                string? problem = example.Problem(replica);
-                if (problem is not null) throw new ArgumentException($"{_setName}[{index}]{problem}", _setName);
-                Span<float> y = outputs.AsSpan(0, (replica.Spec.Output == OutputMode.LastStep ? 1 : example.Steps) * replica.OutputSize);
-                if (example.Tokens is not null) replica.Forward(example.Tokens, example.Steps, y);
-                else replica.Forward(example.Inputs, example.Steps, y);
-                loss += example.ClassIds is not null ? replica.Backward(example.ClassIds) : replica.Backward(example.Targets);
+                // A run of consecutive examples of one length (and kind) goes through the batched kernels together.
+                Sequence first = Example(i, replica);
+                int end = i + 1;
+                while (end < to && end - i < tile && SameShape(first, Example(end, replica))) end++;
+                loss += end - i == 1 && tile == 1 ? Single(replica, first, worker) : Batch(replica, i, end - i, first, worker);
+                i = end;
             }
             _shardLoss[s] = loss;
             _shardCount[s] = to - from;
@@ -347,24 +360,92 @@ public sealed class Trainer : IDisposable
         }
     }
 
+    private Sequence Example(int i, IRecurrentNetwork replica)
+    {
+        int index = _evaluateOnly ? _batchStart + i : _order[_batchStart + i];
+        Sequence example = _examples![index];
+        string? problem = example.Problem(replica);
+        if (problem is not null) throw new ArgumentException($"{_setName}[{index}]{problem}", _setName);
+        return example;
+    }
+
+    private static bool SameShape(Sequence a, Sequence b) =>
+        a.Steps == b.Steps && (a.Tokens is null) == (b.Tokens is null) && (a.ClassIds is null) == (b.ClassIds is null);
+
+    private float Single(IRecurrentNetwork replica, Sequence example, int worker)
+    {
+        Span<float> y = _outputs[worker].AsSpan(0, (replica.Spec.Output == OutputMode.LastStep ? 1 : example.Steps) * replica.OutputSize);
+        if (example.Tokens is not null) replica.Forward(example.Tokens, example.Steps, y);
+        else replica.Forward(example.Inputs, example.Steps, y);
+        return example.ClassIds is not null ? replica.Backward(example.ClassIds) : replica.Backward(example.Targets);
+    }
+
+    /// <summary>Runs examples i … i + n − 1 (one length) through the batched kernels; returns the sum of their losses.</summary>
+    private float Batch(IRecurrentNetwork replica, int i, int n, Sequence first, int worker)
+    {
+        var batched = (IBatchedNetwork)replica;
+        int steps = first.Steps, inputs = replica.InputSize, outputSteps = replica.Spec.Output == OutputMode.LastStep ? 1 : steps;
+        int targetWidth = outputSteps * (first.ClassIds is not null ? 1 : replica.OutputSize);
+        Span<float> y = _outputs[worker].AsSpan(0, n * outputSteps * replica.OutputSize);
+        for (int k = 0; k < n; k++)
+        {
+            Sequence e = k == 0 ? first : Example(i + k, replica);
+            if (e.Tokens is not null) e.Tokens.CopyTo(_tokenStaging[worker], k * steps);
+            else e.Inputs!.CopyTo(_floatStaging[worker], k * steps * inputs);
+            if (e.ClassIds is not null) e.ClassIds.CopyTo(_classScratch[worker], k * targetWidth);
+            else e.Targets!.CopyTo(_targetScratch[worker], k * targetWidth);
+        }
+        if (first.Tokens is not null) batched.ForwardBatch(_tokenStaging[worker].AsSpan(0, n * steps), n, steps, y, default, default);
+        else batched.ForwardBatch(_floatStaging[worker].AsSpan(0, n * steps * inputs), n, steps, y, default, default);
+        return first.ClassIds is not null
+            ? batched.BackwardBatch(_classScratch[worker].AsSpan(0, n * targetWidth))
+            : batched.BackwardBatch(_targetScratch[worker].AsSpan(0, n * targetWidth));
+    }
+
     private void StreamPrefix(int worker)
     {
         IRecurrentNetwork replica = _replicas[worker];
         _parameters.CopyTo(replica.Parameters);
-        SequenceStream stream = _stream!;
-        int steps = _windowEnd - _windowStart;
-        Span<float> y = _outputs[worker].AsSpan(0, steps * replica.OutputSize);
+        int tile = Tile(replica), steps = _windowEnd - _windowStart;
         for (int s = worker; s < _shards; s += _replicas.Length)
         {
-            for (int b = _batchCount * s / _shards, to = _batchCount * (s + 1) / _shards; b < to; b++)
+            int from = _batchCount * s / _shards, to = _batchCount * (s + 1) / _shards;
+            for (int b = from; b < to; b += tile)
             {
-                int offset = b * _streamLength + _windowStart;
-                _streamStates[b].CopyTo(replica.CurrentState);
-                if (stream.Tokens is not null) replica.ForwardContinue(stream.Tokens.AsSpan(offset, steps), steps, y);
-                else replica.ForwardContinue(stream.Inputs.AsSpan(offset * replica.InputSize, steps * replica.InputSize), steps, y);
-                replica.CurrentState.CopyTo(_streamStates[b]);
+                int n = Math.Min(tile, to - b);
+                StreamForward(replica, worker, b, n, steps, keepEndState: true);
             }
         }
+    }
+
+    /// <summary>Runs streams b … b + n − 1 over the current window from their carried states (batched when n &gt; 1 or the
+    /// replica is batched), optionally storing their end states.</summary>
+    private void StreamForward(IRecurrentNetwork replica, int worker, int b, int n, int steps, bool keepEndState)
+    {
+        SequenceStream stream = _stream!;
+        int inputs = replica.InputSize, stateSize = replica.StateSize;
+        Span<float> y = _outputs[worker].AsSpan(0, n * steps * replica.OutputSize);
+        if (replica is IBatchedNetwork batched && Tile(replica) > 1)
+        {
+            Span<float> initial = _stateStaging[worker].AsSpan(0, n * stateSize), final = _stateStaging[worker].AsSpan(n * stateSize, n * stateSize);
+            for (int k = 0; k < n; k++)
+            {
+                int offset = (b + k) * _streamLength + _windowStart;
+                _streamStates[b + k].CopyTo(initial.Slice(k * stateSize, stateSize));
+                if (stream.Tokens is not null) stream.Tokens.AsSpan(offset, steps).CopyTo(_tokenStaging[worker].AsSpan(k * steps, steps));
+                else stream.Inputs.AsSpan(offset * inputs, steps * inputs).CopyTo(_floatStaging[worker].AsSpan(k * steps * inputs, steps * inputs));
+            }
+            if (stream.Tokens is not null) batched.ForwardBatch(_tokenStaging[worker].AsSpan(0, n * steps), n, steps, y, initial, final);
+            else batched.ForwardBatch(_floatStaging[worker].AsSpan(0, n * steps * inputs), n, steps, y, initial, final);
+            if (keepEndState)
+                for (int k = 0; k < n; k++) final.Slice(k * stateSize, stateSize).CopyTo(_streamStates[b + k]);
+            return;
+        }
+        int at = b * _streamLength + _windowStart;
+        _streamStates[b].CopyTo(replica.CurrentState);
+        if (stream.Tokens is not null) replica.ForwardContinue(stream.Tokens.AsSpan(at, steps), steps, y);
+        else replica.ForwardContinue(stream.Inputs.AsSpan(at * inputs, steps * inputs), steps, y);
+        if (keepEndState) replica.CurrentState.CopyTo(_streamStates[b]);
     }
 
     private void StreamShards(int worker)
@@ -373,33 +454,43 @@ public sealed class Trainer : IDisposable
         _parameters.CopyTo(replica.Parameters);
         SequenceStream stream = _stream!;
         int steps = _windowEnd - _windowStart, masked = _scoredFrom - _windowStart, outputSize = replica.OutputSize;
-        bool keepEndState = _keepEndState;   // k2 = k1 (or evaluation): the next window starts where this one ends
-        Span<float> y = _outputs[worker].AsSpan(0, steps * outputSize);
+        int tile = Tile(replica);
         for (int s = worker; s < _shards; s += _replicas.Length)
         {
             replica.ZeroGradients();
             double loss = 0;
             int from = _batchCount * s / _shards, to = _batchCount * (s + 1) / _shards;
-            for (int b = from; b < to; b++)
+            for (int b = from; b < to; b += tile)
             {
-                int offset = b * _streamLength + _windowStart;
-                _streamStates[b].CopyTo(replica.CurrentState);
-                if (stream.Tokens is not null) replica.ForwardContinue(stream.Tokens.AsSpan(offset, steps), steps, y);
-                else replica.ForwardContinue(stream.Inputs.AsSpan(offset * replica.InputSize, steps * replica.InputSize), steps, y);
-                if (keepEndState) replica.CurrentState.CopyTo(_streamStates[b]);
+                int n = Math.Min(tile, to - b);
+                StreamForward(replica, worker, b, n, steps, _keepEndState);
+                // Targets: the first `masked` steps of each window are not scored (already scored by an earlier update).
+                for (int k = 0; k < n; k++)
+                {
+                    int offset = (b + k) * _streamLength + _windowStart;
+                    if (stream.ClassIds is not null)
+                    {
+                        Span<int> ids = _classScratch[worker].AsSpan(k * steps, steps);
+                        ids[..masked].Fill(Losses<float>.IgnoreIndex);
+                        stream.ClassIds.AsSpan(offset + masked, steps - masked).CopyTo(ids[masked..]);
+                    }
+                    else
+                    {
+                        Span<float> targets = _targetScratch[worker].AsSpan(k * steps * outputSize, steps * outputSize);
+                        targets[..(masked * outputSize)].Fill(float.NaN);
+                        stream.Targets.AsSpan((offset + masked) * outputSize, (steps - masked) * outputSize).CopyTo(targets[(masked * outputSize)..]);
+                    }
+                }
+                bool batchedPass = tile > 1;
                 if (stream.ClassIds is not null)
                 {
-                    Span<int> ids = _classScratch[worker].AsSpan(0, steps);
-                    ids[..masked].Fill(Losses<float>.IgnoreIndex);
-                    stream.ClassIds.AsSpan(offset + masked, steps - masked).CopyTo(ids[masked..]);
-                    loss += replica.Backward(ids);
+                    Span<int> ids = _classScratch[worker].AsSpan(0, n * steps);
+                    loss += batchedPass ? ((IBatchedNetwork)replica).BackwardBatch(ids) : replica.Backward(ids);
                 }
                 else
                 {
-                    Span<float> targets = _targetScratch[worker].AsSpan(0, steps * outputSize);
-                    targets[..(masked * outputSize)].Fill(float.NaN);
-                    stream.Targets.AsSpan((offset + masked) * outputSize, (steps - masked) * outputSize).CopyTo(targets[(masked * outputSize)..]);
-                    loss += replica.Backward(targets);
+                    Span<float> targets = _targetScratch[worker].AsSpan(0, n * steps * outputSize);
+                    loss += batchedPass ? ((IBatchedNetwork)replica).BackwardBatch(targets) : replica.Backward(targets);
                 }
             }
             // Losses are means over the scored steps of each stream; evaluation wants sums.

@@ -51,6 +51,11 @@ public sealed record TrainerOptions
     /// weights depend on the shard count (as on any summation order) but never on <see cref="Workers"/>. Default 8.</summary>
     public int Shards { get; init; } = 8;
 
+    /// <summary>Run sequences of equal length through a generated model's batched kernels (<see cref="IBatchedNetwork"/>),
+    /// which load each weight block once per step for up to BatchTile sequences. The weights are bit-identical either
+    /// way; only the reported losses may differ in the last bits (summed per tile). Default true.</summary>
+    public bool UseBatchedKernels { get; init; } = true;
+
     /// <summary>Truncated BPTT for <see cref="Trainer.FitStream"/>: new steps per update (k1). Default 32.</summary>
     public int TbpttK1 { get; init; } = 32;
 

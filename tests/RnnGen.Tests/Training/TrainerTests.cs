@@ -73,6 +73,34 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Batched_kernels_give_the_same_weights_as_one_sequence_at_a_time()
+    {
+        // Many sequences of equal length so that the batched path really groups them (BatchTile sequences per pass).
+        Sequence[] data = RandomSequences(64, 12, 6, 8);
+        Assert.True(TrainerLstm.BatchTile >= 4);
+        float[]? reference = null;
+        foreach (bool batched in new[] { false, true })
+        {
+            using var trainer = new Trainer(() => new TrainerLstm(), new Adam(0.01f), Options(2) with { BatchSize = 32, Shards = 2, UseBatchedKernels = batched, ValidationFraction = 0 });
+            trainer.Fit(data);
+            if (reference is null) reference = trainer.Model.Parameters.ToArray();
+            else Assert.Equal(reference, trainer.Model.Parameters.ToArray());
+        }
+        int[] tokens = Enumerable.Range(0, 8 * 40 + 1).Select(i => (i * 7 + i / 5) % 7).ToArray();
+        float[]? streamReference = null;
+        foreach (bool batched in new[] { false, true })
+        {
+            using var trainer = new Trainer(() => new TinyCharModel(), new Adam(0.01f), new TrainerOptions
+            {
+                BatchSize = 8, Epochs = 2, TbpttK1 = 6, TbpttK2 = 9, Workers = 2, Shards = 2, UseBatchedKernels = batched,
+            });
+            trainer.FitStream(SequenceStream.NextToken(tokens));
+            if (streamReference is null) streamReference = trainer.Model.Parameters.ToArray();
+            else Assert.Equal(streamReference, trainer.Model.Parameters.ToArray());
+        }
+    }
+
+    [Fact]
     public void The_reference_runtime_trains_like_the_generated_model()
     {
         Sequence[] data = RandomSequences(30, 2);
