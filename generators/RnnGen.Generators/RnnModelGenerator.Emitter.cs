@@ -792,15 +792,13 @@ public sealed partial class RnnModelGenerator
                             w.WriteLine($"{K}.TransposeMatMatAdd(weights.Slice({F(p.Whh)}, {F(gh * p.H)}), dz, k * {F(record)} + {F(hh)}, {sd}, dState, 0, {F(sw)}, batch, {F(gh)}, {F(p.H)});");
                         }
                         w.WriteLine($"dState.Slice(0, {F(sw)}).CopyTo(new {Span}(_initialStateGradients, {F(p.StateOffset + d * sw)}, {F(sw)}));   // slot 0 (single-sequence API)");
-                        string x = d == 0 ? $"b * {F(si)}, {F(p.In)}" : $"b * {F(si)} + (steps - 1) * {F(p.In)}, -{F(p.In)}";
-                        w.WriteLine($"// dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz{(gru ? "_h" : "")}(t)   (a whole sequence at once)");
-                        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                        {
-                            w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Wih)}, {F(gh * p.In)}), dz, b * {sd}, {F(record)}, input, {x}, steps, {F(gh)}, {F(p.In)});");
-                            w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Whh)}, {F(gh * p.H)}), dz, b * {sd} + {F(hh)}, {F(record)}, states, b * {ss}, {F(sw)}, steps, {F(gh)}, {F(p.H)});");
-                            w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bih)}, {F(gh)}), dz, b * {sd}, {F(record)}, steps);");
-                            w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bhh)}, {F(gh)}), dz, b * {sd} + {F(hh)}, {F(record)}, steps);");
-                        }
+                        string x = d == 0 ? $"0, {F(p.In)}" : $"(steps - 1) * {F(p.In)}, -{F(p.In)}";
+                        w.WriteLine($"// dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz{(gru ? "_h" : "")}(t)");
+                        w.WriteLine("// (every sequence of the batch at once, slot after slot: each gradient row is read and written once)");
+                        w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Wih)}, {F(gh * p.In)}), dz, 0, {F(record)}, input, {x}, steps, {F(gh)}, {F(p.In)}, batch, {sd}, {F(si)});");
+                        w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Whh)}, {F(gh * p.H)}), dz, {F(hh)}, {F(record)}, states, 0, {F(sw)}, steps, {F(gh)}, {F(p.H)}, batch, {sd}, {ss});");
+                        w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bih)}, {F(gh)}), dz, 0, {F(record)}, steps, batch, {sd});");
+                        w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bhh)}, {F(gh)}), dz, {F(hh)}, {F(record)}, steps, batch, {sd});");
                     }
                 }
             }

@@ -199,9 +199,17 @@ public static class VectorKernels
         int r = 0;
         if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && rows >= 16)
         {
-            for (; r <= rows - 64; r += 64)
-                for (int b = 0; b < batch; b++)
-                    Packed512x4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
+            for (; r <= rows - 32; r += 32)
+            {
+                int b = 0;
+                for (; b <= batch - 4; b += 4)   // 2 row vectors × 4 vectors of the batch: each weight load feeds 4 FMAs
+                    Packed512x2Batch4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), xStride, ref Unsafe.Add(ref y0, (nint)b * yStride), yStride, r, rows, cols);
+                for (; b < batch; b++)
+                {
+                    Packed512(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
+                    Packed512(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r + 16, rows, cols);
+                }
+            }
             for (; r <= rows - 16; r += 16)
                 for (int b = 0; b < batch; b++)
                     Packed512(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
@@ -252,6 +260,34 @@ public static class VectorKernels
         }
         a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 16));
         a2.StoreUnsafe(ref y0, (nuint)(r + 32)); a3.StoreUnsafe(ref y0, (nuint)(r + 48));
+    }
+
+    /// <summary>Rows r … r + 31 of four vectors of a batch: 8 accumulators, each per-element chain exactly as in <see cref="Packed512"/>.</summary>
+    private static void Packed512x2Batch4(ref float p0, ref float x0, int xStride, ref float y0, int yStride, int r, int rows, int cols)
+    {
+        ref float x1 = ref Unsafe.Add(ref x0, xStride), x2 = ref Unsafe.Add(ref x0, 2 * xStride), x3 = ref Unsafe.Add(ref x0, 3 * xStride);
+        ref float y1 = ref Unsafe.Add(ref y0, yStride), y2 = ref Unsafe.Add(ref y0, 2 * yStride), y3 = ref Unsafe.Add(ref y0, 3 * yStride);
+        Vector512<float> a00 = Vector512.LoadUnsafe(ref y0, (nuint)r), a01 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 16));
+        Vector512<float> a10 = Vector512.LoadUnsafe(ref y1, (nuint)r), a11 = Vector512.LoadUnsafe(ref y1, (nuint)(r + 16));
+        Vector512<float> a20 = Vector512.LoadUnsafe(ref y2, (nuint)r), a21 = Vector512.LoadUnsafe(ref y2, (nuint)(r + 16));
+        Vector512<float> a30 = Vector512.LoadUnsafe(ref y3, (nuint)r), a31 = Vector512.LoadUnsafe(ref y3, (nuint)(r + 16));
+        for (int c = 0; c < cols; c++)
+        {
+            ref float column = ref Unsafe.Add(ref p0, c * rows + r);
+            Vector512<float> w0 = Vector512.LoadUnsafe(ref column), w1 = Vector512.LoadUnsafe(ref column, 16);
+            Vector512<float> v = Vector512.Create(Unsafe.Add(ref x0, c));
+            a00 = Fma(w0, v, a00); a01 = Fma(w1, v, a01);
+            v = Vector512.Create(Unsafe.Add(ref x1, c));
+            a10 = Fma(w0, v, a10); a11 = Fma(w1, v, a11);
+            v = Vector512.Create(Unsafe.Add(ref x2, c));
+            a20 = Fma(w0, v, a20); a21 = Fma(w1, v, a21);
+            v = Vector512.Create(Unsafe.Add(ref x3, c));
+            a30 = Fma(w0, v, a30); a31 = Fma(w1, v, a31);
+        }
+        a00.StoreUnsafe(ref y0, (nuint)r); a01.StoreUnsafe(ref y0, (nuint)(r + 16));
+        a10.StoreUnsafe(ref y1, (nuint)r); a11.StoreUnsafe(ref y1, (nuint)(r + 16));
+        a20.StoreUnsafe(ref y2, (nuint)r); a21.StoreUnsafe(ref y2, (nuint)(r + 16));
+        a30.StoreUnsafe(ref y3, (nuint)r); a31.StoreUnsafe(ref y3, (nuint)(r + 16));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -324,8 +360,53 @@ public static class VectorKernels
         ref float w0 = ref MemoryMarshal.GetReference(w);
         ref float v0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(v), vOffset);
         ref float y0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), yOffset);
+        int b0 = 0;
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && cols >= 16)
+        {
+            // Four vectors at a time over the full 16-column vectors, accumulators in registers across all rows (each
+            // element's chain is Axpy's: y + v[r]·W[r, c] fused, rows in order); the column tail then goes as Axpy does it.
+            int full = cols & ~15;
+            for (; b0 <= batch - 4; b0 += 4)
+            {
+                ref float v1 = ref Unsafe.Add(ref v0, (nint)b0 * vStride);
+                ref float y1 = ref Unsafe.Add(ref y0, (nint)b0 * yStride);
+                for (int c = 0; c < full; c += 16)
+                {
+                    Vector512<float> s0 = Vector512.LoadUnsafe(ref y1, (nuint)c);
+                    Vector512<float> s1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref y1, yStride), (nuint)c);
+                    Vector512<float> s2 = Vector512.LoadUnsafe(ref Unsafe.Add(ref y1, 2 * yStride), (nuint)c);
+                    Vector512<float> s3 = Vector512.LoadUnsafe(ref Unsafe.Add(ref y1, 3 * yStride), (nuint)c);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        Vector512<float> wr = Vector512.LoadUnsafe(ref Unsafe.Add(ref w0, r * cols + c));
+                        s0 = Fma(Vector512.Create(Unsafe.Add(ref v1, r)), wr, s0);
+                        s1 = Fma(Vector512.Create(Unsafe.Add(ref v1, vStride + r)), wr, s1);
+                        s2 = Fma(Vector512.Create(Unsafe.Add(ref v1, 2 * vStride + r)), wr, s2);
+                        s3 = Fma(Vector512.Create(Unsafe.Add(ref v1, 3 * vStride + r)), wr, s3);
+                    }
+                    s0.StoreUnsafe(ref y1, (nuint)c);
+                    s1.StoreUnsafe(ref Unsafe.Add(ref y1, yStride), (nuint)c);
+                    s2.StoreUnsafe(ref Unsafe.Add(ref y1, 2 * yStride), (nuint)c);
+                    s3.StoreUnsafe(ref Unsafe.Add(ref y1, 3 * yStride), (nuint)c);
+                }
+                if (full < cols)
+                {
+                    nuint last = (nuint)(cols - 16);
+                    Vector512<float> mask = TailMask512(cols - full);
+                    for (int k = 0; k < 4; k++)
+                    {
+                        ref float yk = ref Unsafe.Add(ref y1, k * yStride);
+                        for (int r = 0; r < rows; r++)
+                        {
+                            Vector512<float> add = (Vector512.Create(Unsafe.Add(ref v1, k * vStride + r)) * Vector512.LoadUnsafe(ref Unsafe.Add(ref w0, r * cols), last)) & mask;
+                            (Vector512.LoadUnsafe(ref yk, last) + add).StoreUnsafe(ref yk, last);
+                        }
+                    }
+                }
+            }
+        }
         for (int r = 0; r < rows; r++)
-            for (int b = 0; b < batch; b++)
+            for (int b = b0; b < batch; b++)
                 Axpy(Unsafe.Add(ref v0, (nint)b * vStride + r), ref Unsafe.Add(ref w0, r * cols), ref Unsafe.Add(ref y0, (nint)b * yStride), cols);
     }
 
@@ -353,12 +434,13 @@ public static class VectorKernels
     /// weight gradient of a whole sequence at once: each row of g is read and written once, its columns held in
     /// registers while the steps stream past, instead of one rank-1 update of all of g per step.
     /// </summary>
-    public static void AddOuterProducts(Span<float> g, ReadOnlySpan<float> a, int aOffset, int aStride, ReadOnlySpan<float> b, int bOffset, int bStride, int count, int rows, int cols)
+    public static void AddOuterProducts(Span<float> g, ReadOnlySpan<float> a, int aOffset, int aStride, ReadOnlySpan<float> b, int bOffset, int bStride, int count, int rows, int cols,
+        int groups = 1, int aGroupStride = 0, int bGroupStride = 0)
     {
-        if (count <= 0) return;
+        if (count <= 0 || groups <= 0) return;
         if (g.Length < rows * cols) ThrowLength("matrix", g.Length, rows * cols);
-        CheckStrided(a.Length, aOffset, aStride, count, rows, "a");
-        CheckStrided(b.Length, bOffset, bStride, count, cols, "b");
+        CheckStrided(a.Length, aOffset, aStride, count, rows, "a", groups, aGroupStride);
+        CheckStrided(b.Length, bOffset, bStride, count, cols, "b", groups, bGroupStride);
         ref float g0 = ref MemoryMarshal.GetReference(g);
         ref float a0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(a), aOffset);
         ref float b0 = ref Unsafe.Add(ref MemoryMarshal.GetReference(b), bOffset);
@@ -377,10 +459,11 @@ public static class VectorKernels
                     Vector512<float> s20 = Vector512.LoadUnsafe(ref g00, (nuint)(2 * cols)), s30 = Vector512.LoadUnsafe(ref g00, (nuint)(3 * cols));
                     Vector512<float> s01 = two ? Vector512.LoadUnsafe(ref g00, 16) : default, s11 = two ? Vector512.LoadUnsafe(ref g00, (nuint)(cols + 16)) : default;
                     Vector512<float> s21 = two ? Vector512.LoadUnsafe(ref g00, (nuint)(2 * cols + 16)) : default, s31 = two ? Vector512.LoadUnsafe(ref g00, (nuint)(3 * cols + 16)) : default;
-                    for (int s = 0; s < count; s++)
+                    for (int grp = 0; grp < groups; grp++)
+                    for (int s = 0, sa = grp * aGroupStride, sb = grp * bGroupStride; s < count; s++, sa += aStride, sb += bStride)
                     {
-                        ref float weights = ref Unsafe.Add(ref ar, (nint)s * aStride);
-                        ref float bs = ref Unsafe.Add(ref b0, (nint)s * bStride + c);
+                        ref float weights = ref Unsafe.Add(ref ar, (nint)sa);
+                        ref float bs = ref Unsafe.Add(ref b0, (nint)sb + c);
                         Vector512<float> b0v = Vector512.LoadUnsafe(ref bs), b1v = two ? Vector512.LoadUnsafe(ref bs, 16) : default;
                         Vector512<float> w0 = Vector512.Create(weights), w1 = Vector512.Create(Unsafe.Add(ref weights, 1));
                         Vector512<float> w2 = Vector512.Create(Unsafe.Add(ref weights, 2)), w3 = Vector512.Create(Unsafe.Add(ref weights, 3));
@@ -407,10 +490,11 @@ public static class VectorKernels
                 {
                     Vector512<float> s0 = Vector512.LoadUnsafe(ref row, (nuint)c), s1 = Vector512.LoadUnsafe(ref row, (nuint)(c + 16));
                     Vector512<float> s2 = Vector512.LoadUnsafe(ref row, (nuint)(c + 32)), s3 = Vector512.LoadUnsafe(ref row, (nuint)(c + 48));
-                    for (int s = 0; s < count; s++)
+                    for (int grp = 0; grp < groups; grp++)
+                    for (int s = 0, sa = grp * aGroupStride, sb = grp * bGroupStride; s < count; s++, sa += aStride, sb += bStride)
                     {
-                        Vector512<float> weight = Vector512.Create(Unsafe.Add(ref ar, (nint)s * aStride));
-                        ref float bs = ref Unsafe.Add(ref b0, (nint)s * bStride + c);
+                        Vector512<float> weight = Vector512.Create(Unsafe.Add(ref ar, (nint)sa));
+                        ref float bs = ref Unsafe.Add(ref b0, (nint)sb + c);
                         s0 = Fma(Vector512.LoadUnsafe(ref bs), weight, s0);
                         s1 = Fma(Vector512.LoadUnsafe(ref bs, 16), weight, s1);
                         s2 = Fma(Vector512.LoadUnsafe(ref bs, 32), weight, s2);
@@ -422,17 +506,21 @@ public static class VectorKernels
                 for (; c <= cols - 16; c += 16)
                 {
                     Vector512<float> sum = Vector512.LoadUnsafe(ref row, (nuint)c);
-                    for (int s = 0; s < count; s++)
-                        sum = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref b0, (nint)s * bStride + c)), Vector512.Create(Unsafe.Add(ref ar, (nint)s * aStride)), sum);
+                    for (int grp = 0; grp < groups; grp++)
+                    for (int s = 0, sa = grp * aGroupStride, sb = grp * bGroupStride; s < count; s++, sa += aStride, sb += bStride)
+                        sum = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref b0, (nint)sb + c)), Vector512.Create(Unsafe.Add(ref ar, (nint)sa)), sum);
                     sum.StoreUnsafe(ref row, (nuint)c);
                 }
                 if (c < cols)
                 {
                     int last = cols - 16;
-                    Vector512<float> sum = Vector512<float>.Zero;
-                    for (int s = 0; s < count; s++)
-                        sum = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref b0, (nint)s * bStride + last)), Vector512.Create(Unsafe.Add(ref ar, (nint)s * aStride)), sum);
-                    (Vector512.LoadUnsafe(ref row, (nuint)last) + (sum & TailMask512(cols - c))).StoreUnsafe(ref row, (nuint)last);
+                    for (int grp = 0; grp < groups; grp++)   // per group, as separate calls would: the tail lanes add a group's sum at a time
+                    {
+                        Vector512<float> sum = Vector512<float>.Zero;
+                        for (int s = 0, sa = grp * aGroupStride, sb = grp * bGroupStride; s < count; s++, sa += aStride, sb += bStride)
+                            sum = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref b0, (nint)sb + last)), Vector512.Create(Unsafe.Add(ref ar, (nint)sa)), sum);
+                        (Vector512.LoadUnsafe(ref row, (nuint)last) + (sum & TailMask512(cols - c))).StoreUnsafe(ref row, (nuint)last);
+                    }
                 }
                 continue;
             }
@@ -442,10 +530,11 @@ public static class VectorKernels
                 {
                     Vector256<float> s0 = Vector256.LoadUnsafe(ref row, (nuint)c), s1 = Vector256.LoadUnsafe(ref row, (nuint)(c + 8));
                     Vector256<float> s2 = Vector256.LoadUnsafe(ref row, (nuint)(c + 16)), s3 = Vector256.LoadUnsafe(ref row, (nuint)(c + 24));
-                    for (int s = 0; s < count; s++)
+                    for (int grp = 0; grp < groups; grp++)
+                    for (int s = 0, sa = grp * aGroupStride, sb = grp * bGroupStride; s < count; s++, sa += aStride, sb += bStride)
                     {
-                        Vector256<float> weight = Vector256.Create(Unsafe.Add(ref ar, (nint)s * aStride));
-                        ref float bs = ref Unsafe.Add(ref b0, (nint)s * bStride + c);
+                        Vector256<float> weight = Vector256.Create(Unsafe.Add(ref ar, (nint)sa));
+                        ref float bs = ref Unsafe.Add(ref b0, (nint)sb + c);
                         s0 = Fma(Vector256.LoadUnsafe(ref bs), weight, s0);
                         s1 = Fma(Vector256.LoadUnsafe(ref bs, 8), weight, s1);
                         s2 = Fma(Vector256.LoadUnsafe(ref bs, 16), weight, s2);
@@ -457,43 +546,50 @@ public static class VectorKernels
                 for (; c <= cols - 8; c += 8)
                 {
                     Vector256<float> sum = Vector256.LoadUnsafe(ref row, (nuint)c);
-                    for (int s = 0; s < count; s++)
-                        sum = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref b0, (nint)s * bStride + c)), Vector256.Create(Unsafe.Add(ref ar, (nint)s * aStride)), sum);
+                    for (int grp = 0; grp < groups; grp++)
+                    for (int s = 0, sa = grp * aGroupStride, sb = grp * bGroupStride; s < count; s++, sa += aStride, sb += bStride)
+                        sum = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref b0, (nint)sb + c)), Vector256.Create(Unsafe.Add(ref ar, (nint)sa)), sum);
                     sum.StoreUnsafe(ref row, (nuint)c);
                 }
                 if (c < cols)
                 {
                     int last = cols - 8;
-                    Vector256<float> sum = Vector256<float>.Zero;
-                    for (int s = 0; s < count; s++)
-                        sum = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref b0, (nint)s * bStride + last)), Vector256.Create(Unsafe.Add(ref ar, (nint)s * aStride)), sum);
-                    (Vector256.LoadUnsafe(ref row, (nuint)last) + (sum & TailMask256(cols - c))).StoreUnsafe(ref row, (nuint)last);
+                    for (int grp = 0; grp < groups; grp++)   // per group, as separate calls would: the tail lanes add a group's sum at a time
+                    {
+                        Vector256<float> sum = Vector256<float>.Zero;
+                        for (int s = 0, sa = grp * aGroupStride, sb = grp * bGroupStride; s < count; s++, sa += aStride, sb += bStride)
+                            sum = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref b0, (nint)sb + last)), Vector256.Create(Unsafe.Add(ref ar, (nint)sa)), sum);
+                        (Vector256.LoadUnsafe(ref row, (nuint)last) + (sum & TailMask256(cols - c))).StoreUnsafe(ref row, (nuint)last);
+                    }
                 }
                 continue;
             }
             for (; c < cols; c++)
             {
                 float sum = Unsafe.Add(ref row, c);
-                for (int s = 0; s < count; s++)
-                    sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref ar, (nint)s * aStride), Unsafe.Add(ref b0, (nint)s * bStride + c), sum);
+                for (int grp = 0; grp < groups; grp++)
+                for (int s = 0, sa = grp * aGroupStride, sb = grp * bGroupStride; s < count; s++, sa += aStride, sb += bStride)
+                    sum = MathF.FusedMultiplyAdd(Unsafe.Add(ref ar, (nint)sa), Unsafe.Add(ref b0, (nint)sb + c), sum);
                 Unsafe.Add(ref row, c) = sum;
             }
         }
     }
 
     /// <summary>y += Σₛ a[aOffset + s·aStride …][y.Length] over <paramref name="count"/> steps (a bias gradient over a sequence).</summary>
-    public static void AddStridedSum(Span<float> y, ReadOnlySpan<float> a, int aOffset, int aStride, int count)
+    public static void AddStridedSum(Span<float> y, ReadOnlySpan<float> a, int aOffset, int aStride, int count, int groups = 1, int aGroupStride = 0)
     {
-        if (count <= 0) return;
-        CheckStrided(a.Length, aOffset, aStride, count, y.Length, "a");
-        for (int s = 0; s < count; s++) Add(a.Slice(aOffset + s * aStride, y.Length), y);
+        if (count <= 0 || groups <= 0) return;
+        CheckStrided(a.Length, aOffset, aStride, count, y.Length, "a", groups, aGroupStride);
+        for (int grp = 0; grp < groups; grp++)
+            for (int s = 0; s < count; s++) Add(a.Slice(aOffset + grp * aGroupStride + s * aStride, y.Length), y);
     }
 
-    private static void CheckStrided(int length, int offset, int stride, int count, int width, string name)
+    private static void CheckStrided(int length, int offset, int stride, int count, int width, string name, int groups = 1, int groupStride = 0)
     {
-        long first = offset, last = offset + (long)(count - 1) * stride;
-        if (Math.Min(first, last) < 0 || Math.Max(first, last) + width > length)
-            throw new ArgumentException($"{name}: {count} rows of {width} from offset {offset} with stride {stride} need elements up to {Math.Max(first, last) + width}; it has {length}.", name);
+        long lastRow = (long)(count - 1) * stride, lastGroup = (long)(groups - 1) * groupStride;
+        long low = offset + Math.Min(0, lastRow) + Math.Min(0, lastGroup), high = offset + Math.Max(0, lastRow) + Math.Max(0, lastGroup);
+        if (low < 0 || high + width > length)
+            throw new ArgumentException($"{name}: {groups * count} rows of {width} from offset {offset} with stride {stride}{(groups > 1 ? $" (groups of {count}, group stride {groupStride})" : "")} need elements {low}..{high + width}; it has {length}.", name);
     }
 
     private static void CheckMatrix(int matrix, int columnVector, int rowVector, int rows, int cols)

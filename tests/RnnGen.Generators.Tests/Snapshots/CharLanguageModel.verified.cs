@@ -12,7 +12,7 @@ namespace Demo.Text
     /// but <c>Step(ref State, …)</c> only reads the parameters: many streams may step concurrently on one instance
     /// while nobody writes <c>Parameters</c>.
     /// </summary>
-    partial class CharLanguageModel : global::RnnGen.IRecurrentNetwork
+    partial class CharLanguageModel : global::RnnGen.IBatchedNetwork
     {
         /// <summary>Floats per input step (0: this model reads one token id per step).</summary>
         public const int InputSize = 0;
@@ -24,6 +24,8 @@ namespace Demo.Text
         public const int ParameterCount = 93409;
         /// <summary>Floats of recurrent state (per recurrent layer, per direction: h, then c for LSTM).</summary>
         public const int StateSize = 256;
+        /// <summary>The most sequences <c>ForwardBatch</c> runs in lockstep (each weight block loaded once per step for all).</summary>
+        public const int BatchTile = 8;
 
         /// <summary>The same network as a <see cref="global::RnnGen.NetworkSpec"/>: <c>new global::RnnGen.ReferenceNetwork(Spec)</c> is its twin, with the identical parameter layout.</summary>
         public static global::RnnGen.NetworkSpec Spec { get; } = new global::RnnGen.NetworkSpec(
@@ -57,22 +59,24 @@ namespace Demo.Text
         private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[256];
         private State _state;
-        private int _recordedSteps;
-        private readonly int[] _tokens = new int[64];
+        private int _recordedSteps, _recordedBatch;
+        // Sequence buffers hold BatchTile = 8 slots (one sequence each); the single-sequence methods use slot 0.
+        private readonly float[] _batchStates = new float[2048];   // [BatchTile × StateSize] states in and out of a pass
+        private readonly int[] _tokens = new int[512];
         // Layer0: Embedding(65 ids → 32)
-        private readonly float[] _layer0Out = new float[2048];            // [MaxSteps × 32] outputs
-        private readonly float[] _layer0OutGradient = new float[2048];    // dLoss/d outputs
+        private readonly float[] _layer0Out = new float[16384];            // [BatchTile × MaxSteps × 32] outputs
+        private readonly float[] _layer0OutGradient = new float[16384];    // dLoss/d outputs
         // Layer1: LSTM(32 → 128)
-        private readonly float[] _layer1Out = new float[8192];            // [MaxSteps × 128] outputs
-        private readonly float[] _layer1OutGradient = new float[8192];    // dLoss/d outputs
-        private readonly float[] _layer1States0 = new float[16640];   // [(MaxSteps + 1) × 256] state after each step (forward)
-        private readonly float[] _layer1Cache0 = new float[40960];    // [MaxSteps × 640] gates
-        private readonly float[] _layer1StateGradient = new float[256];
-        private readonly float[] _layer1Dz0 = new float[32768];   // [MaxSteps × 512] dL/d(pre-activations) per step, for the sequence's weight gradients
+        private readonly float[] _layer1Out = new float[65536];            // [BatchTile × MaxSteps × 128] outputs
+        private readonly float[] _layer1OutGradient = new float[65536];    // dLoss/d outputs
+        private readonly float[] _layer1States0 = new float[133120];   // [BatchTile × (MaxSteps + 1) × 256] state after each step (forward)
+        private readonly float[] _layer1Cache0 = new float[327680];    // [BatchTile × MaxSteps × 640] gates
+        private readonly float[] _layer1Dz0 = new float[262144];   // [BatchTile × MaxSteps × 512] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer1StateGradient = new float[2048];   // [BatchTile × 256]
         // Layer2: Dense(128 → 65, Softmax)
-        private readonly float[] _layer2Out = new float[4160];            // [MaxSteps × 65] outputs
-        private readonly float[] _layer2OutGradient = new float[4160];    // dLoss/d outputs
-        private readonly float[] _layer2Pre = new float[4160];            // [MaxSteps × 65] W·x + b
+        private readonly float[] _layer2Out = new float[33280];            // [BatchTile × MaxSteps × 65] outputs
+        private readonly float[] _layer2OutGradient = new float[33280];    // dLoss/d outputs
+        private readonly float[] _layer2Pre = new float[33280];            // [BatchTile × MaxSteps × 65] W·x + b
         private readonly float[] _layer2Scratch = new float[65];
 
         global::RnnGen.NetworkSpec global::RnnGen.IRecurrentNetwork.Spec => Spec;
@@ -80,6 +84,7 @@ namespace Demo.Text
         int global::RnnGen.IRecurrentNetwork.OutputSize => OutputSize;
         int global::RnnGen.IRecurrentNetwork.MaxSteps => MaxSteps;
         int global::RnnGen.IRecurrentNetwork.ParameterCount => ParameterCount;
+        int global::RnnGen.IBatchedNetwork.BatchTile => BatchTile;
         int global::RnnGen.IRecurrentNetwork.StateSize => StateSize;
 
         /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).
@@ -176,7 +181,7 @@ namespace Demo.Text
             ForwardContinue(tokens, steps, outputs);
         }
 
-        /// <summary>Runs a token chunk from <see cref="CurrentState"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>
+        /// <summary>Runs a chunk from <see cref="CurrentState"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>
         public void ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
         {
             CheckSteps(steps);
@@ -187,20 +192,61 @@ namespace Demo.Text
                 if ((uint)tokens[t] >= 65u) ThrowToken(tokens[t], t);
             }
             tokens.CopyTo(_tokens);
-            Run(steps, outputs);
+            Values(ref _state).CopyTo(_batchStates);   // slot 0
+            Run(1, steps);
+            new global::System.ReadOnlySpan<float>(_batchStates, 0, StateSize).CopyTo(Values(ref _state));
+            CopyOutputs(0, steps, outputs);
         }
 
         void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs) => throw FloatInputs();
         void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs) => throw FloatInputs();
+        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<float> inputs, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw FloatInputs();
 
-        private void Run(int steps, global::System.Span<float> outputs)
+        /// <summary>
+        /// Runs <paramref name="batch"/> (1 … BatchTile = 8) sequences of <paramref name="steps"/> steps in lockstep, so that each weight
+        /// block is loaded once per step for all of them: tokens [batch × steps] → outputs [batch × steps × OutputSize].
+        /// Each sequence starts from its row of <paramref name="initialStates"/> [batch × StateSize] (zeros when empty) and its final state
+        /// goes to <paramref name="finalStates"/> (when not empty); <see cref="CurrentState"/> is not used. Records what <c>BackwardBatch</c> needs.
+        /// The results are bit-identical to running the sequences one at a time.
+        /// </summary>
+        public void ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates = default, global::System.Span<float> finalStates = default)
+        {
+            if (batch < 1 || batch > BatchTile) throw new global::System.ArgumentOutOfRangeException(nameof(batch), batch, "batch = " + batch + "; expected 1..8 (BatchTile).");
+            CheckSteps(steps);
+            if (tokens.Length != batch * steps) ThrowLength(nameof(tokens), tokens.Length, batch * steps, "batch × steps");
+            if (outputs.Length != batch * steps * OutputSize) ThrowLength(nameof(outputs), outputs.Length, batch * steps * OutputSize, "batch × steps × OutputSize");
+            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
+            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
+            for (int i = 0; i < tokens.Length; i++)
+            {
+                if ((uint)tokens[i] >= 65u) ThrowToken(tokens[i], i);
+            }
+            for (int b = 0; b < batch; b++)
+            {
+                tokens.Slice(b * steps, steps).CopyTo(new global::System.Span<int>(_tokens, b * 64, steps));
+            }
+            if (initialStates.IsEmpty) new global::System.Span<float>(_batchStates, 0, batch * StateSize).Clear(); else initialStates.CopyTo(_batchStates);
+            Run(batch, steps);
+            if (!finalStates.IsEmpty) new global::System.ReadOnlySpan<float>(_batchStates, 0, batch * StateSize).CopyTo(finalStates);
+            for (int b = 0; b < batch; b++)
+            {
+                CopyOutputs(b, steps, outputs.Slice(b * steps * OutputSize, steps * OutputSize));
+            }
+        }
+
+        private void Run(int batch, int steps)
         {
             EnsurePacked();
-            Layer0Forward(steps);
-            Layer1Forward(steps);
-            Layer2Forward(steps);
-            new global::System.ReadOnlySpan<float>(_layer2Out, 0, steps * 65).CopyTo(outputs);
+            Layer0Forward(batch, steps);
+            Layer1Forward(batch, steps);
+            Layer2Forward(batch, steps);
             _recordedSteps = steps;
+            _recordedBatch = batch;
+        }
+
+        private void CopyOutputs(int slot, int steps, global::System.Span<float> outputs)
+        {
+            new global::System.ReadOnlySpan<float>(_layer2Out, slot * 4160, steps * 65).CopyTo(outputs);
         }
 
         /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>.
@@ -213,135 +259,213 @@ namespace Demo.Text
         /// <summary>BPTT for cross-entropy: one class id per output step.</summary>
         public float Backward(global::System.ReadOnlySpan<int> classIds)
         {
-            int steps = RequireRecorded();
-            int outputSteps = steps;
-            if (classIds.Length != outputSteps) ThrowLength(nameof(classIds), classIds.Length, outputSteps, "one class id per output step");
-            var dOut = new global::System.Span<float>(_layer2OutGradient, 0, steps * 65);
-            dOut.Clear();
-            // L = Σ log Σ e^z − z_class from the logits z;  dL/dz = softmax(z) − onehot(class)
-            float loss = global::RnnGen.Kernels.Losses<float>.CrossEntropy(new global::System.ReadOnlySpan<float>(_layer2Pre, (steps - outputSteps) * 65, outputSteps * 65), 65, classIds, dOut.Slice((steps - outputSteps) * 65, outputSteps * 65), global::RnnGen.Reduction.Mean);
-            BackPropagate(steps);
+            int steps = RequireRecorded(single: true);
+            if (classIds.Length != steps) ThrowLength(nameof(classIds), classIds.Length, steps, "one class id per output step");
+            float loss = SlotLoss(0, steps, classIds);
+            BackPropagate(1, steps);
             return loss;
         }
 
-        private void BackPropagate(int steps)
+        /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the
+        /// sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
+        public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
         {
-            Layer2Backward(steps);
-            Layer1Backward(steps);
-            Layer0Backward(steps);
+            throw new global::System.InvalidOperationException("Loss = CrossEntropy takes class ids: call BackwardBatch(ReadOnlySpan<int>).");
         }
 
-        /// <summary>Layer0 over the whole sequence: Embedding(65 ids → 32).</summary>
-        private void Layer0Forward(int steps)
+        /// <summary>BPTT through the last <c>ForwardBatch</c> for cross-entropy: class ids [batch × output steps]; returns the sum of the losses.</summary>
+        public float BackwardBatch(global::System.ReadOnlySpan<int> classIds)
+        {
+            int steps = RequireRecorded(single: false), batch = _recordedBatch;
+            if (classIds.Length != batch * steps) ThrowLength(nameof(classIds), classIds.Length, batch * steps, "batch × output steps");
+            float loss = 0f;
+            for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, classIds.Slice(b * steps, steps));
+            BackPropagate(batch, steps);
+            return loss;
+        }
+
+        /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
+        private float SlotLoss(int slot, int steps, global::System.ReadOnlySpan<int> classIds)
+        {
+            int outputSteps = steps;
+            var dOut = new global::System.Span<float>(_layer2OutGradient, slot * 4160, steps * 65);
+            dOut.Clear();
+            int scoredFrom = slot * 4160 + (steps - outputSteps) * 65;
+            var scored = dOut.Slice((steps - outputSteps) * 65, outputSteps * 65);
+            // L = Σ log Σ e^z − z_class from the logits z;  dL/dz = softmax(z) − onehot(class)
+            return global::RnnGen.Kernels.Losses<float>.CrossEntropy(new global::System.ReadOnlySpan<float>(_layer2Pre, scoredFrom, outputSteps * 65), 65, classIds, scored, global::RnnGen.Reduction.Mean);
+        }
+
+        private void BackPropagate(int batch, int steps)
+        {
+            Layer2Backward(batch, steps);
+            Layer1Backward(batch, steps);
+            Layer0Backward(batch, steps);
+        }
+
+        /// <summary>Layer0 over whole sequences, slots 0 … batch − 1 in lockstep: Embedding(65 ids → 32).</summary>
+        private void Layer0Forward(int batch, int steps)
         {
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.Span<float> output = _layer0Out;
             // y(t) = W[token(t)]
-            for (int t = 0; t < steps; t++)
+            for (int b = 0; b < batch; b++)
             {
-                p.Slice(0 + _tokens[t] * 32, 32).CopyTo(output.Slice(t * 32, 32));
+                for (int t = 0; t < steps; t++)
+                {
+                    p.Slice(0 + _tokens[b * 64 + t] * 32, 32).CopyTo(output.Slice(b * 2048 + t * 32, 32));
+                }
             }
         }
-        /// <summary>Layer1 over the whole sequence: LSTM(32 → 128).</summary>
-        private void Layer1Forward(int steps)
+        /// <summary>Layer1 over whole sequences, slots 0 … batch − 1 in lockstep: LSTM(32 → 128).</summary>
+        private void Layer1Forward(int batch, int steps)
         {
             global::System.ReadOnlySpan<float> k = _packed;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> output = _layer1Out;
-            global::System.Span<float> state = Values(ref _state);
+            global::System.Span<float> batchStates = _batchStates;
             // forward direction: t = 0 … steps − 1
             {
                 global::System.Span<float> states = _layer1States0;
                 global::System.Span<float> cache = _layer1Cache0;
-                state.Slice(0, 256).CopyTo(states);
+                global::System.ReadOnlySpan<float> weights = k.Slice(0, 82432);
+                for (int b = 0; b < batch; b++)
+                {
+                    batchStates.Slice(b * StateSize + 0, 256).CopyTo(states.Slice(b * 16640, 256));
+                }
                 for (int s = 0; s < steps; s++)
                 {
                     int t = s;
-                    Layer1Cell(k.Slice(0, 82432), input.Slice(t * 32, 32), states.Slice(s * 256, 256), states.Slice((s + 1) * 256, 256), cache.Slice(s * 640, 640));
-                    states.Slice((s + 1) * 256, 128).CopyTo(output.Slice(t * 128, 128));
+                    // z = W·[x; h] + b   (4·128 rows, gates i,f,g,o; every sequence of the batch per weight block)
+                    for (int b = 0; b < batch; b++)
+                    {
+                        weights.Slice(81920, 512).CopyTo(cache.Slice(b * 40960 + s * 640, 512));   // b_ih + b_hh
+                    }
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 16384), input, t * 32, 2048, cache, s * 640, 40960, batch, 512, 32);   // W_ihᵀ [32 × 512]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(16384, 65536), states, s * 256, 16640, cache, s * 640, 40960, batch, 512, 128);   // W_hhᵀ [128 × 512]
+                    for (int b = 0; b < batch; b++)
+                    {
+                        Layer1Pointwise(states.Slice(b * 16640 + s * 256, 256), states.Slice(b * 16640 + (s + 1) * 256, 256), cache.Slice(b * 40960 + s * 640, 640));
+                        states.Slice(b * 16640 + (s + 1) * 256, 128).CopyTo(output.Slice(b * 8192 + t * 128, 128));
+                    }
                 }
-                states.Slice(steps * 256, 256).CopyTo(state.Slice(0, 256));
+                for (int b = 0; b < batch; b++)
+                {
+                    states.Slice(b * 16640 + steps * 256, 256).CopyTo(batchStates.Slice(b * StateSize + 0, 256));
+                }
             }
         }
 
-        /// <summary>Layer2 over the whole sequence: Dense(128 → 65, Softmax).</summary>
-        private void Layer2Forward(int steps)
+        /// <summary>Layer2 over whole sequences, slots 0 … batch − 1 in lockstep: Dense(128 → 65, Softmax).</summary>
+        private void Layer2Forward(int batch, int steps)
         {
             global::System.ReadOnlySpan<float> k = _packed;
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> output = _layer2Out;
             global::System.Span<float> pre = _layer2Pre;
-            for (int t = 0; t < steps; t++)
+            for (int b = 0; b < batch; b++)
             {
-                Layer2Dense(k.Slice(82432, 8385), input.Slice(t * 128, 128), pre.Slice(t * 65, 65), output.Slice(t * 65, 65));
+                for (int t = 0; t < steps; t++)
+                {
+                    Layer2Dense(k.Slice(82432, 8385), input.Slice(b * 8192 + t * 128, 128), pre.Slice(b * 4160 + t * 65, 65), output.Slice(b * 4160 + t * 65, 65));
+                }
             }
         }
-        /// <summary>BPTT through Layer0 (Embedding(65 ids → 32)).</summary>
-        private void Layer0Backward(int steps)
+        /// <summary>BPTT through Layer0 (Embedding(65 ids → 32)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
+        private void Layer0Backward(int batch, int steps)
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
             // dW[token(t)] += dy(t)
-            for (int t = 0; t < steps; t++)
+            for (int b = 0; b < batch; b++)
             {
-                global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 32, 32), g.Slice(0 + _tokens[t] * 32, 32));
+                for (int t = 0; t < steps; t++)
+                {
+                    global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 2048 + t * 32, 32), g.Slice(0 + _tokens[b * 64 + t] * 32, 32));
+                }
             }
         }
-        /// <summary>BPTT through Layer1 (LSTM(32 → 128)).</summary>
-        private void Layer1Backward(int steps)
+        /// <summary>BPTT through Layer1 (LSTM(32 → 128)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
+        private void Layer1Backward(int batch, int steps)
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> dIn = _layer0OutGradient;
-            dIn.Slice(0, steps * 32).Clear();
-            global::System.Span<float> dState = _layer1StateGradient;
+            for (int b = 0; b < batch; b++)
+            {
+                dIn.Slice(b * 2048, steps * 32).Clear();
+            }
+            global::System.Span<float> dState = _layer1StateGradient;   // [batch × 256]
             // forward direction, walked back from the last step
             {
                 global::System.ReadOnlySpan<float> states = _layer1States0;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache0;
                 global::System.Span<float> dz = _layer1Dz0;
-                dState.Clear();
+                global::System.ReadOnlySpan<float> weights = p.Slice(2080, 82944);
+                dState.Slice(0, batch * 256).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
                     int t = k;
-                    // dh(t) += dy(t)
-                    global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 128, 128), dState.Slice(0, 128));
-                    Layer1CellBackward(p.Slice(2080, 82944), input.Slice(t * 32, 32), states.Slice(k * 256, 256), states.Slice((k + 1) * 256, 256), cache.Slice(k * 640, 640), dState, dIn.Slice(t * 32, 32), dz.Slice(k * 512, 512));
+                    for (int b = 0; b < batch; b++)
+                    {
+                        // dh(t) += dy(t)
+                        global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 8192 + t * 128, 128), dState.Slice(b * 256, 128));
+                        Layer1PointwiseBackward(states.Slice(b * 16640 + k * 256, 256), states.Slice(b * 16640 + (k + 1) * 256, 256), cache.Slice(b * 40960 + k * 640, 640), dState.Slice(b * 256, 256), dz.Slice(b * 32768 + k * 512, 512));
+                        dState.Slice(b * 256, 128).Clear();
+                    }
+                    // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
+                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 16384), dz, k * 512, 32768, dIn, t * 32, 2048, batch, 512, 32);
+                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(16384, 65536), dz, k * 512 + 0, 32768, dState, 0, 256, batch, 512, 128);
                 }
-                dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 256));
-                // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz(t)   (whole sequence at once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(2080, 16384), dz, 0, 512, input, 0, 32, steps, 512, 32);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(18464, 65536), dz, 0, 512, states, 0, 256, steps, 512, 128);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(84000, 512), dz, 0, 512, steps);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(84512, 512), dz, 0, 512, steps);
+                dState.Slice(0, 256).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 256));   // slot 0 (single-sequence API)
+                // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
+                // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(2080, 16384), dz, 0, 512, input, 0, 32, steps, 512, 32, batch, 32768, 2048);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(18464, 65536), dz, 0, 512, states, 0, 256, steps, 512, 128, batch, 32768, 16640);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(84000, 512), dz, 0, 512, steps, batch, 32768);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(84512, 512), dz, 0, 512, steps, batch, 32768);
             }
         }
 
-        /// <summary>BPTT through Layer2 (Dense(128 → 65, Softmax)).</summary>
-        private void Layer2Backward(int steps)
+        /// <summary>BPTT through Layer2 (Dense(128 → 65, Softmax)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
+        private void Layer2Backward(int batch, int steps)
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer2OutGradient;
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> dIn = _layer1OutGradient;
-            dIn.Slice(0, steps * 128).Clear();
-            for (int t = 0; t < steps; t++)
+            for (int b = 0; b < batch; b++)
             {
-                Layer2DenseBackward(p.Slice(85024, 8385), g.Slice(85024, 8385), input.Slice(t * 128, 128), new global::System.ReadOnlySpan<float>(_layer2Out, t * 65, 65), dOut.Slice(t * 65, 65), dIn.Slice(t * 128, 128), _layer2Scratch);
+                dIn.Slice(b * 8192, steps * 128).Clear();
+            }
+            for (int b = 0; b < batch; b++)
+            {
+                for (int t = 0; t < steps; t++)
+                {
+                    Layer2DenseBackward(p.Slice(85024, 8385), g.Slice(85024, 8385), input.Slice(b * 8192 + t * 128, 128), new global::System.ReadOnlySpan<float>(_layer2Out, b * 4160 + t * 65, 65), dOut.Slice(b * 4160 + t * 65, 65), dIn.Slice(b * 8192 + t * 128, 128), _layer2Scratch);
+                }
             }
         }
-        /// <summary>Layer1: one LSTM step of one direction; cache ← [i, f, g, o, tanh(c')]. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
+        /// <summary>Layer1: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
         private static void Layer1Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
-            global::System.ReadOnlySpan<float> h = previous.Slice(0, 128), c = previous.Slice(128, 128);
-            global::System.Span<float> z = cache.Slice(0, 512);
+            global::System.ReadOnlySpan<float> h = previous.Slice(0, 128);
             // z = W·[x; h] + b   (4·128 rows, gates i,f,g,o)
-            k.Slice(81920, 512).CopyTo(z);   // b_ih + b_hh
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 16384), x, z, 512, 32);   // W_ihᵀ [32 × 512]
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(16384, 65536), h, z, 512, 128);   // W_hhᵀ [128 × 512]
+            k.Slice(81920, 512).CopyTo(cache);   // b_ih + b_hh
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 16384), x, cache.Slice(0, 512), 512, 32);   // W_ihᵀ [32 × 512]
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(16384, 65536), h, cache.Slice(0, 512), 512, 128);   // W_hhᵀ [128 × 512]
+            Layer1Pointwise(previous, next, cache);
+        }
+
+        /// <summary>Layer1: the LSTM step after its products; cache ← [i, f, g, o, tanh(c')] from z = W·[x; h] + b.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
+        {
+            global::System.ReadOnlySpan<float> c = previous.Slice(128, 128);
+            global::System.Span<float> z = cache.Slice(0, 512);
             // i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o)
             global::RnnGen.Kernels.Activations.Sigmoid(z.Slice(0, 256), z.Slice(0, 256));
             global::RnnGen.Kernels.Activations.Tanh(z.Slice(256, 128), z.Slice(256, 128));
@@ -358,11 +482,11 @@ namespace Demo.Text
             global::RnnGen.Kernels.Activations.Multiply(z.Slice(384, 128), tanhC, next.Slice(0, 128));
         }
 
-        /// <summary>Layer1: one LSTM step back. dState holds [dL/dh', dL/dc'] on entry and [dL/dh, dL/dc] on return.</summary>
-        private static void Layer1CellBackward(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
+        /// <summary>Layer1: one LSTM step back, pointwise part. dState holds [dL/dh', dL/dc'] on entry and [·, dL/dc] on return.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
         {
-            global::System.ReadOnlySpan<float> h = previous.Slice(0, 128), c = previous.Slice(128, 128);
-            global::System.Span<float> dz = scratch.Slice(0, 512);
+            global::System.ReadOnlySpan<float> c = previous.Slice(128, 128);
             // dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);  dz_f = dc ⊙ c ⊙ f(1 − f);
             // dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f
             for (int j = 0; j < 128; j++)
@@ -376,10 +500,6 @@ namespace Demo.Text
                 dz[384 + j] = dh * tc * o * (1f - o);
                 dState[128 + j] = dc * f;
             }
-            // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (dz is kept for the sequence's weight gradients)
-            global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 16384), dz, dx, 512, 32);
-            dState.Slice(0, 128).Clear();
-            global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(16384, 65536), dz, dState.Slice(0, 128), 512, 128);
         }
 
         /// <summary>Layer2: y = softmax(W·x + b), 128 → 65.</summary>
@@ -423,9 +543,14 @@ namespace Demo.Text
             }
         }
 
-        private int RequireRecorded() => _recordedSteps > 0
-            ? _recordedSteps
-            : throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward or ForwardContinue first.");
+        private int RequireRecorded(bool single)
+        {
+            if (_recordedSteps == 0)
+                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first.");
+            if (single && _recordedBatch != 1)
+                throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
+            return _recordedSteps;
+        }
 
         private static void CheckSteps(int steps)
         {

@@ -12,7 +12,7 @@ namespace Demo
     /// but <c>Step(ref State, …)</c> only reads the parameters: many streams may step concurrently on one instance
     /// while nobody writes <c>Parameters</c>.
     /// </summary>
-    partial class Forecaster : global::RnnGen.IRecurrentNetwork
+    partial class Forecaster : global::RnnGen.IBatchedNetwork
     {
         /// <summary>Floats per input step.</summary>
         public const int InputSize = 4;
@@ -24,6 +24,8 @@ namespace Demo
         public const int ParameterCount = 9796;
         /// <summary>Floats of recurrent state (per recurrent layer, per direction: h, then c for LSTM).</summary>
         public const int StateSize = 96;
+        /// <summary>The most sequences <c>ForwardBatch</c> runs in lockstep (each weight block loaded once per step for all).</summary>
+        public const int BatchTile = 8;
 
         /// <summary>The same network as a <see cref="global::RnnGen.NetworkSpec"/>: <c>new global::RnnGen.ReferenceNetwork(Spec)</c> is its twin, with the identical parameter layout.</summary>
         public static global::RnnGen.NetworkSpec Spec { get; } = new global::RnnGen.NetworkSpec(
@@ -59,30 +61,32 @@ namespace Demo
         private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[96];
         private State _state;
-        private int _recordedSteps;
-        private readonly float[] _inputs = new float[256];              // [MaxSteps × 4]
-        private readonly float[] _inputGradients = new float[256];      // dLoss/dInputs
+        private int _recordedSteps, _recordedBatch;
+        // Sequence buffers hold BatchTile = 8 slots (one sequence each); the single-sequence methods use slot 0.
+        private readonly float[] _batchStates = new float[768];   // [BatchTile × StateSize] states in and out of a pass
+        private readonly float[] _inputs = new float[2048];              // [BatchTile × MaxSteps × 4]
+        private readonly float[] _inputGradients = new float[2048];      // dLoss/dInputs
         // Layer0: LSTM(4 → 32)
-        private readonly float[] _layer0Out = new float[2048];            // [MaxSteps × 32] outputs
-        private readonly float[] _layer0OutGradient = new float[2048];    // dLoss/d outputs
-        private readonly float[] _layer0States0 = new float[4160];   // [(MaxSteps + 1) × 64] state after each step (forward)
-        private readonly float[] _layer0Cache0 = new float[10240];    // [MaxSteps × 160] gates
-        private readonly float[] _layer0StateGradient = new float[64];
-        private readonly float[] _layer0Dz0 = new float[8192];   // [MaxSteps × 128] dL/d(pre-activations) per step, for the sequence's weight gradients
+        private readonly float[] _layer0Out = new float[16384];            // [BatchTile × MaxSteps × 32] outputs
+        private readonly float[] _layer0OutGradient = new float[16384];    // dLoss/d outputs
+        private readonly float[] _layer0States0 = new float[33280];   // [BatchTile × (MaxSteps + 1) × 64] state after each step (forward)
+        private readonly float[] _layer0Cache0 = new float[81920];    // [BatchTile × MaxSteps × 160] gates
+        private readonly float[] _layer0Dz0 = new float[65536];   // [BatchTile × MaxSteps × 128] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer0StateGradient = new float[512];   // [BatchTile × 64]
         // Layer1: GRU(32 → 16, bidirectional)
-        private readonly float[] _layer1Out = new float[2048];            // [MaxSteps × 32] outputs
-        private readonly float[] _layer1OutGradient = new float[2048];    // dLoss/d outputs
-        private readonly float[] _layer1States0 = new float[1040];   // [(MaxSteps + 1) × 16] state after each step (forward)
-        private readonly float[] _layer1Cache0 = new float[6144];    // [MaxSteps × 96] gates
-        private readonly float[] _layer1States1 = new float[1040];   // [(MaxSteps + 1) × 16] state after each step (reverse)
-        private readonly float[] _layer1Cache1 = new float[6144];    // [MaxSteps × 96] gates
-        private readonly float[] _layer1StateGradient = new float[16];
-        private readonly float[] _layer1Dz0 = new float[6144];   // [MaxSteps × 96] dL/d(pre-activations) per step, for the sequence's weight gradients
-        private readonly float[] _layer1Dz1 = new float[6144];   // [MaxSteps × 96] dL/d(pre-activations) per step, for the sequence's weight gradients
+        private readonly float[] _layer1Out = new float[16384];            // [BatchTile × MaxSteps × 32] outputs
+        private readonly float[] _layer1OutGradient = new float[16384];    // dLoss/d outputs
+        private readonly float[] _layer1States0 = new float[8320];   // [BatchTile × (MaxSteps + 1) × 16] state after each step (forward)
+        private readonly float[] _layer1Cache0 = new float[49152];    // [BatchTile × MaxSteps × 96] gates
+        private readonly float[] _layer1Dz0 = new float[49152];   // [BatchTile × MaxSteps × 96] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer1States1 = new float[8320];   // [BatchTile × (MaxSteps + 1) × 16] state after each step (reverse)
+        private readonly float[] _layer1Cache1 = new float[49152];    // [BatchTile × MaxSteps × 96] gates
+        private readonly float[] _layer1Dz1 = new float[49152];   // [BatchTile × MaxSteps × 96] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer1StateGradient = new float[128];   // [BatchTile × 16]
         // Layer2: Dense(32 → 4, Tanh)
-        private readonly float[] _layer2Out = new float[256];            // [MaxSteps × 4] outputs
-        private readonly float[] _layer2OutGradient = new float[256];    // dLoss/d outputs
-        private readonly float[] _layer2Pre = new float[256];            // [MaxSteps × 4] W·x + b
+        private readonly float[] _layer2Out = new float[2048];            // [BatchTile × MaxSteps × 4] outputs
+        private readonly float[] _layer2OutGradient = new float[2048];    // dLoss/d outputs
+        private readonly float[] _layer2Pre = new float[2048];            // [BatchTile × MaxSteps × 4] W·x + b
         private readonly float[] _layer2Scratch = new float[4];
 
         global::RnnGen.NetworkSpec global::RnnGen.IRecurrentNetwork.Spec => Spec;
@@ -90,6 +94,7 @@ namespace Demo
         int global::RnnGen.IRecurrentNetwork.OutputSize => OutputSize;
         int global::RnnGen.IRecurrentNetwork.MaxSteps => MaxSteps;
         int global::RnnGen.IRecurrentNetwork.ParameterCount => ParameterCount;
+        int global::RnnGen.IBatchedNetwork.BatchTile => BatchTile;
         int global::RnnGen.IRecurrentNetwork.StateSize => StateSize;
 
         /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).
@@ -195,35 +200,67 @@ namespace Demo
             if (inputs.Length != steps * 4) ThrowLength(nameof(inputs), inputs.Length, steps * 4, "steps × InputSize");
             CheckOutputs(outputs.Length, steps);
             inputs.CopyTo(_inputs);
-            Run(steps, outputs);
+            Values(ref _state).CopyTo(_batchStates);   // slot 0
+            Run(1, steps);
+            new global::System.ReadOnlySpan<float>(_batchStates, 0, StateSize).CopyTo(Values(ref _state));
+            CopyOutputs(0, steps, outputs);
         }
 
         void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
         void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
+        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw TokenInputs();
 
-        private void Run(int steps, global::System.Span<float> outputs)
+        /// <summary>
+        /// Runs <paramref name="batch"/> (1 … BatchTile = 8) sequences of <paramref name="steps"/> steps in lockstep, so that each weight
+        /// block is loaded once per step for all of them: inputs [batch × steps × InputSize] → outputs [batch × steps × OutputSize].
+        /// Each sequence starts from its row of <paramref name="initialStates"/> [batch × StateSize] (zeros when empty) and its final state
+        /// goes to <paramref name="finalStates"/> (when not empty); <see cref="CurrentState"/> is not used. Records what <c>BackwardBatch</c> needs.
+        /// The results are bit-identical to running the sequences one at a time.
+        /// </summary>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates = default, global::System.Span<float> finalStates = default)
+        {
+            if (batch < 1 || batch > BatchTile) throw new global::System.ArgumentOutOfRangeException(nameof(batch), batch, "batch = " + batch + "; expected 1..8 (BatchTile).");
+            CheckSteps(steps);
+            if (inputs.Length != batch * steps * 4) ThrowLength(nameof(inputs), inputs.Length, batch * steps * 4, "batch × steps × InputSize");
+            if (outputs.Length != batch * steps * OutputSize) ThrowLength(nameof(outputs), outputs.Length, batch * steps * OutputSize, "batch × steps × OutputSize");
+            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
+            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
+            for (int b = 0; b < batch; b++)
+            {
+                inputs.Slice(b * steps * 4, steps * 4).CopyTo(new global::System.Span<float>(_inputs, b * 256, steps * 4));
+            }
+            if (initialStates.IsEmpty) new global::System.Span<float>(_batchStates, 0, batch * StateSize).Clear(); else initialStates.CopyTo(_batchStates);
+            Run(batch, steps);
+            if (!finalStates.IsEmpty) new global::System.ReadOnlySpan<float>(_batchStates, 0, batch * StateSize).CopyTo(finalStates);
+            for (int b = 0; b < batch; b++)
+            {
+                CopyOutputs(b, steps, outputs.Slice(b * steps * OutputSize, steps * OutputSize));
+            }
+        }
+
+        private void Run(int batch, int steps)
         {
             EnsurePacked();
-            Layer0Forward(steps);
-            Layer1Forward(steps);
-            Layer2Forward(steps);
-            new global::System.ReadOnlySpan<float>(_layer2Out, 0, steps * 4).CopyTo(outputs);
+            Layer0Forward(batch, steps);
+            Layer1Forward(batch, steps);
+            Layer2Forward(batch, steps);
             _recordedSteps = steps;
+            _recordedBatch = batch;
+        }
+
+        private void CopyOutputs(int slot, int steps, global::System.Span<float> outputs)
+        {
+            new global::System.ReadOnlySpan<float>(_layer2Out, slot * 256, steps * 4).CopyTo(outputs);
         }
 
         /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>.
         /// <paramref name="targets"/> has the outputs' shape.</summary>
         public float Backward(global::System.ReadOnlySpan<float> targets)
         {
-            int steps = RequireRecorded();
-            int outputSteps = steps;
-            if (targets.Length != outputSteps * 4) ThrowLength(nameof(targets), targets.Length, outputSteps * 4, "output steps × OutputSize");
-            var dOut = new global::System.Span<float>(_layer2OutGradient, 0, steps * 4);
-            dOut.Clear();
-            var scored = dOut.Slice((steps - outputSteps) * 4, outputSteps * 4);
-            // L = Σ (y − t)² / N;  dL/dy = 2(y − t) / N
-            float loss = global::RnnGen.Kernels.Losses<float>.MeanSquaredError(new global::System.ReadOnlySpan<float>(_layer2Out, (steps - outputSteps) * 4, outputSteps * 4), targets, scored, global::RnnGen.Reduction.Mean);
-            BackPropagate(steps);
+            int steps = RequireRecorded(single: true);
+            if (targets.Length != steps * 4) ThrowLength(nameof(targets), targets.Length, steps * 4, "output steps × OutputSize");
+            float loss = SlotLoss(0, steps, targets);
+            BackPropagate(1, steps);
             return loss;
         }
 
@@ -233,189 +270,318 @@ namespace Demo
             throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is MeanSquaredError: call Backward(ReadOnlySpan<float>).");
         }
 
-        private void BackPropagate(int steps)
+        /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the
+        /// sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
+        public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
         {
-            Layer2Backward(steps);
-            Layer1Backward(steps);
-            Layer0Backward(steps);
+            int steps = RequireRecorded(single: false), batch = _recordedBatch;
+            if (targets.Length != batch * steps * 4) ThrowLength(nameof(targets), targets.Length, batch * steps * 4, "batch × output steps × OutputSize");
+            float loss = 0f;
+            for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * steps * 4, steps * 4));
+            BackPropagate(batch, steps);
+            return loss;
         }
 
-        /// <summary>Layer0 over the whole sequence: LSTM(4 → 32).</summary>
-        private void Layer0Forward(int steps)
+        /// <summary>BPTT through the last <c>ForwardBatch</c> for cross-entropy: class ids [batch × output steps]; returns the sum of the losses.</summary>
+        public float BackwardBatch(global::System.ReadOnlySpan<int> classIds)
+        {
+            throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is MeanSquaredError: call BackwardBatch(ReadOnlySpan<float>).");
+        }
+
+        /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
+        private float SlotLoss(int slot, int steps, global::System.ReadOnlySpan<float> targets)
+        {
+            int outputSteps = steps;
+            var dOut = new global::System.Span<float>(_layer2OutGradient, slot * 256, steps * 4);
+            dOut.Clear();
+            int scoredFrom = slot * 256 + (steps - outputSteps) * 4;
+            var scored = dOut.Slice((steps - outputSteps) * 4, outputSteps * 4);
+            // L = Σ (y − t)² / N;  dL/dy = 2(y − t) / N
+            return global::RnnGen.Kernels.Losses<float>.MeanSquaredError(new global::System.ReadOnlySpan<float>(_layer2Out, scoredFrom, outputSteps * 4), targets, scored, global::RnnGen.Reduction.Mean);
+        }
+
+        private void BackPropagate(int batch, int steps)
+        {
+            Layer2Backward(batch, steps);
+            Layer1Backward(batch, steps);
+            Layer0Backward(batch, steps);
+        }
+
+        /// <summary>Layer0 over whole sequences, slots 0 … batch − 1 in lockstep: LSTM(4 → 32).</summary>
+        private void Layer0Forward(int batch, int steps)
         {
             global::System.ReadOnlySpan<float> k = _packed;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> output = _layer0Out;
-            global::System.Span<float> state = Values(ref _state);
+            global::System.Span<float> batchStates = _batchStates;
             // forward direction: t = 0 … steps − 1
             {
                 global::System.Span<float> states = _layer0States0;
                 global::System.Span<float> cache = _layer0Cache0;
-                state.Slice(0, 64).CopyTo(states);
+                global::System.ReadOnlySpan<float> weights = k.Slice(0, 4736);
+                for (int b = 0; b < batch; b++)
+                {
+                    batchStates.Slice(b * StateSize + 0, 64).CopyTo(states.Slice(b * 4160, 64));
+                }
                 for (int s = 0; s < steps; s++)
                 {
                     int t = s;
-                    Layer0Cell(k.Slice(0, 4736), input.Slice(t * 4, 4), states.Slice(s * 64, 64), states.Slice((s + 1) * 64, 64), cache.Slice(s * 160, 160));
-                    states.Slice((s + 1) * 64, 32).CopyTo(output.Slice(t * 32, 32));
+                    // z = W·[x; h] + b   (4·32 rows, gates i,f,g,o; every sequence of the batch per weight block)
+                    for (int b = 0; b < batch; b++)
+                    {
+                        weights.Slice(4608, 128).CopyTo(cache.Slice(b * 10240 + s * 160, 128));   // b_ih + b_hh
+                    }
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 512), input, t * 4, 256, cache, s * 160, 10240, batch, 128, 4);   // W_ihᵀ [4 × 128]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(512, 4096), states, s * 64, 4160, cache, s * 160, 10240, batch, 128, 32);   // W_hhᵀ [32 × 128]
+                    for (int b = 0; b < batch; b++)
+                    {
+                        Layer0Pointwise(states.Slice(b * 4160 + s * 64, 64), states.Slice(b * 4160 + (s + 1) * 64, 64), cache.Slice(b * 10240 + s * 160, 160));
+                        states.Slice(b * 4160 + (s + 1) * 64, 32).CopyTo(output.Slice(b * 2048 + t * 32, 32));
+                    }
                 }
-                states.Slice(steps * 64, 64).CopyTo(state.Slice(0, 64));
+                for (int b = 0; b < batch; b++)
+                {
+                    states.Slice(b * 4160 + steps * 64, 64).CopyTo(batchStates.Slice(b * StateSize + 0, 64));
+                }
             }
         }
 
-        /// <summary>Layer1 over the whole sequence: GRU(32 → 16, bidirectional).</summary>
-        private void Layer1Forward(int steps)
+        /// <summary>Layer1 over whole sequences, slots 0 … batch − 1 in lockstep: GRU(32 → 16, bidirectional).</summary>
+        private void Layer1Forward(int batch, int steps)
         {
             global::System.ReadOnlySpan<float> k = _packed;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> output = _layer1Out;
-            global::System.Span<float> state = Values(ref _state);
+            global::System.Span<float> batchStates = _batchStates;
             // forward direction: t = 0 … steps − 1
             {
                 global::System.Span<float> states = _layer1States0;
                 global::System.Span<float> cache = _layer1Cache0;
-                state.Slice(64, 16).CopyTo(states);
+                global::System.ReadOnlySpan<float> weights = k.Slice(4736, 2400);
+                for (int b = 0; b < batch; b++)
+                {
+                    batchStates.Slice(b * StateSize + 64, 16).CopyTo(states.Slice(b * 1040, 16));
+                }
                 for (int s = 0; s < steps; s++)
                 {
                     int t = s;
-                    Layer1Cell(k.Slice(4736, 2400), input.Slice(t * 32, 32), states.Slice(s * 16, 16), states.Slice((s + 1) * 16, 16), cache.Slice(s * 96, 96));
-                    states.Slice((s + 1) * 16, 16).CopyTo(output.Slice(t * 32, 16));
+                    // gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·16 rows each, every sequence of the batch per weight block)
+                    for (int b = 0; b < batch; b++)
+                    {
+                        weights.Slice(2304, 96).CopyTo(cache.Slice(b * 6144 + s * 96, 96));   // b_ih, b_hh
+                    }
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 1536), input, t * 32, 2048, cache, s * 96, 6144, batch, 48, 32);   // W_ihᵀ [32 × 48]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(1536, 768), states, s * 16, 1040, cache, s * 96 + 48, 6144, batch, 48, 16);   // W_hhᵀ [16 × 48]
+                    for (int b = 0; b < batch; b++)
+                    {
+                        Layer1Pointwise(states.Slice(b * 1040 + s * 16, 16), states.Slice(b * 1040 + (s + 1) * 16, 16), cache.Slice(b * 6144 + s * 96, 96));
+                        states.Slice(b * 1040 + (s + 1) * 16, 16).CopyTo(output.Slice(b * 2048 + t * 32, 16));
+                    }
                 }
-                states.Slice(steps * 16, 16).CopyTo(state.Slice(64, 16));
+                for (int b = 0; b < batch; b++)
+                {
+                    states.Slice(b * 1040 + steps * 16, 16).CopyTo(batchStates.Slice(b * StateSize + 64, 16));
+                }
             }
             // reverse direction: t = steps − 1 … 0; its output is the second half of each step
             {
                 global::System.Span<float> states = _layer1States1;
                 global::System.Span<float> cache = _layer1Cache1;
-                state.Slice(80, 16).CopyTo(states);
+                global::System.ReadOnlySpan<float> weights = k.Slice(7136, 2400);
+                for (int b = 0; b < batch; b++)
+                {
+                    batchStates.Slice(b * StateSize + 80, 16).CopyTo(states.Slice(b * 1040, 16));
+                }
                 for (int s = 0; s < steps; s++)
                 {
                     int t = steps - 1 - s;
-                    Layer1Cell(k.Slice(7136, 2400), input.Slice(t * 32, 32), states.Slice(s * 16, 16), states.Slice((s + 1) * 16, 16), cache.Slice(s * 96, 96));
-                    states.Slice((s + 1) * 16, 16).CopyTo(output.Slice(t * 32 + 16, 16));
+                    // gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·16 rows each, every sequence of the batch per weight block)
+                    for (int b = 0; b < batch; b++)
+                    {
+                        weights.Slice(2304, 96).CopyTo(cache.Slice(b * 6144 + s * 96, 96));   // b_ih, b_hh
+                    }
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 1536), input, t * 32, 2048, cache, s * 96, 6144, batch, 48, 32);   // W_ihᵀ [32 × 48]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(1536, 768), states, s * 16, 1040, cache, s * 96 + 48, 6144, batch, 48, 16);   // W_hhᵀ [16 × 48]
+                    for (int b = 0; b < batch; b++)
+                    {
+                        Layer1Pointwise(states.Slice(b * 1040 + s * 16, 16), states.Slice(b * 1040 + (s + 1) * 16, 16), cache.Slice(b * 6144 + s * 96, 96));
+                        states.Slice(b * 1040 + (s + 1) * 16, 16).CopyTo(output.Slice(b * 2048 + t * 32 + 16, 16));
+                    }
                 }
-                states.Slice(steps * 16, 16).CopyTo(state.Slice(80, 16));
+                for (int b = 0; b < batch; b++)
+                {
+                    states.Slice(b * 1040 + steps * 16, 16).CopyTo(batchStates.Slice(b * StateSize + 80, 16));
+                }
             }
         }
 
-        /// <summary>Layer2 over the whole sequence: Dense(32 → 4, Tanh).</summary>
-        private void Layer2Forward(int steps)
+        /// <summary>Layer2 over whole sequences, slots 0 … batch − 1 in lockstep: Dense(32 → 4, Tanh).</summary>
+        private void Layer2Forward(int batch, int steps)
         {
             global::System.ReadOnlySpan<float> k = _packed;
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> output = _layer2Out;
             global::System.Span<float> pre = _layer2Pre;
-            for (int t = 0; t < steps; t++)
+            for (int b = 0; b < batch; b++)
             {
-                Layer2Dense(k.Slice(9536, 132), input.Slice(t * 32, 32), pre.Slice(t * 4, 4), output.Slice(t * 4, 4));
+                for (int t = 0; t < steps; t++)
+                {
+                    Layer2Dense(k.Slice(9536, 132), input.Slice(b * 2048 + t * 32, 32), pre.Slice(b * 256 + t * 4, 4), output.Slice(b * 256 + t * 4, 4));
+                }
             }
         }
-        /// <summary>BPTT through Layer0 (LSTM(4 → 32)).</summary>
-        private void Layer0Backward(int steps)
+        /// <summary>BPTT through Layer0 (LSTM(4 → 32)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
+        private void Layer0Backward(int batch, int steps)
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> dIn = _inputGradients;
-            dIn.Slice(0, steps * 4).Clear();
-            global::System.Span<float> dState = _layer0StateGradient;
+            for (int b = 0; b < batch; b++)
+            {
+                dIn.Slice(b * 256, steps * 4).Clear();
+            }
+            global::System.Span<float> dState = _layer0StateGradient;   // [batch × 64]
             // forward direction, walked back from the last step
             {
                 global::System.ReadOnlySpan<float> states = _layer0States0;
                 global::System.ReadOnlySpan<float> cache = _layer0Cache0;
                 global::System.Span<float> dz = _layer0Dz0;
-                dState.Clear();
+                global::System.ReadOnlySpan<float> weights = p.Slice(0, 4864);
+                dState.Slice(0, batch * 64).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
                     int t = k;
-                    // dh(t) += dy(t)
-                    global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 32, 32), dState.Slice(0, 32));
-                    Layer0CellBackward(p.Slice(0, 4864), input.Slice(t * 4, 4), states.Slice(k * 64, 64), states.Slice((k + 1) * 64, 64), cache.Slice(k * 160, 160), dState, dIn.Slice(t * 4, 4), dz.Slice(k * 128, 128));
+                    for (int b = 0; b < batch; b++)
+                    {
+                        // dh(t) += dy(t)
+                        global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 2048 + t * 32, 32), dState.Slice(b * 64, 32));
+                        Layer0PointwiseBackward(states.Slice(b * 4160 + k * 64, 64), states.Slice(b * 4160 + (k + 1) * 64, 64), cache.Slice(b * 10240 + k * 160, 160), dState.Slice(b * 64, 64), dz.Slice(b * 8192 + k * 128, 128));
+                        dState.Slice(b * 64, 32).Clear();
+                    }
+                    // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
+                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 512), dz, k * 128, 8192, dIn, t * 4, 256, batch, 128, 4);
+                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(512, 4096), dz, k * 128 + 0, 8192, dState, 0, 64, batch, 128, 32);
                 }
-                dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 64));
-                // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz(t)   (whole sequence at once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(0, 512), dz, 0, 128, input, 0, 4, steps, 128, 4);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(512, 4096), dz, 0, 128, states, 0, 64, steps, 128, 32);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(4608, 128), dz, 0, 128, steps);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(4736, 128), dz, 0, 128, steps);
+                dState.Slice(0, 64).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 64));   // slot 0 (single-sequence API)
+                // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
+                // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(0, 512), dz, 0, 128, input, 0, 4, steps, 128, 4, batch, 8192, 256);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(512, 4096), dz, 0, 128, states, 0, 64, steps, 128, 32, batch, 8192, 4160);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(4608, 128), dz, 0, 128, steps, batch, 8192);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(4736, 128), dz, 0, 128, steps, batch, 8192);
             }
         }
 
-        /// <summary>BPTT through Layer1 (GRU(32 → 16, bidirectional)).</summary>
-        private void Layer1Backward(int steps)
+        /// <summary>BPTT through Layer1 (GRU(32 → 16, bidirectional)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
+        private void Layer1Backward(int batch, int steps)
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> dIn = _layer0OutGradient;
-            dIn.Slice(0, steps * 32).Clear();
-            global::System.Span<float> dState = _layer1StateGradient;
+            for (int b = 0; b < batch; b++)
+            {
+                dIn.Slice(b * 2048, steps * 32).Clear();
+            }
+            global::System.Span<float> dState = _layer1StateGradient;   // [batch × 16]
             // forward direction, walked back from the last step
             {
                 global::System.ReadOnlySpan<float> states = _layer1States0;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache0;
                 global::System.Span<float> dz = _layer1Dz0;
-                dState.Clear();
+                global::System.ReadOnlySpan<float> weights = p.Slice(4864, 2400);
+                dState.Slice(0, batch * 16).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
                     int t = k;
-                    // dh(t) += dy(t)
-                    global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 32, 16), dState.Slice(0, 16));
-                    Layer1CellBackward(p.Slice(4864, 2400), input.Slice(t * 32, 32), states.Slice(k * 16, 16), states.Slice((k + 1) * 16, 16), cache.Slice(k * 96, 96), dState, dIn.Slice(t * 32, 32), dz.Slice(k * 96, 96));
+                    for (int b = 0; b < batch; b++)
+                    {
+                        // dh(t) += dy(t)
+                        global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 2048 + t * 32, 16), dState.Slice(b * 16, 16));
+                        Layer1PointwiseBackward(states.Slice(b * 1040 + k * 16, 16), states.Slice(b * 1040 + (k + 1) * 16, 16), cache.Slice(b * 6144 + k * 96, 96), dState.Slice(b * 16, 16), dz.Slice(b * 6144 + k * 96, 96));
+                    }
+                    // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch)
+                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 48, 32);
+                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(1536, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 48, 16);
                 }
-                dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 64, 16));
-                // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz_h(t)   (whole sequence at once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(4864, 1536), dz, 0, 96, input, 0, 32, steps, 48, 32);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(6400, 768), dz, 48, 96, states, 0, 16, steps, 48, 16);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(7168, 48), dz, 0, 96, steps);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(7216, 48), dz, 48, 96, steps);
+                dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, 64, 16));   // slot 0 (single-sequence API)
+                // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
+                // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(4864, 1536), dz, 0, 96, input, 0, 32, steps, 48, 32, batch, 6144, 2048);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(6400, 768), dz, 48, 96, states, 0, 16, steps, 48, 16, batch, 6144, 1040);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(7168, 48), dz, 0, 96, steps, batch, 6144);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(7216, 48), dz, 48, 96, steps, batch, 6144);
             }
             // reverse direction, walked back from t = 0
             {
                 global::System.ReadOnlySpan<float> states = _layer1States1;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache1;
                 global::System.Span<float> dz = _layer1Dz1;
-                dState.Clear();
+                global::System.ReadOnlySpan<float> weights = p.Slice(7264, 2400);
+                dState.Slice(0, batch * 16).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
                     int t = steps - 1 - k;
-                    // dh(t) += dy(t)
-                    global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 32 + 16, 16), dState.Slice(0, 16));
-                    Layer1CellBackward(p.Slice(7264, 2400), input.Slice(t * 32, 32), states.Slice(k * 16, 16), states.Slice((k + 1) * 16, 16), cache.Slice(k * 96, 96), dState, dIn.Slice(t * 32, 32), dz.Slice(k * 96, 96));
+                    for (int b = 0; b < batch; b++)
+                    {
+                        // dh(t) += dy(t)
+                        global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 2048 + t * 32 + 16, 16), dState.Slice(b * 16, 16));
+                        Layer1PointwiseBackward(states.Slice(b * 1040 + k * 16, 16), states.Slice(b * 1040 + (k + 1) * 16, 16), cache.Slice(b * 6144 + k * 96, 96), dState.Slice(b * 16, 16), dz.Slice(b * 6144 + k * 96, 96));
+                    }
+                    // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch)
+                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 48, 32);
+                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(1536, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 48, 16);
                 }
-                dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 80, 16));
-                // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz_h(t)   (whole sequence at once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(7264, 1536), dz, 0, 96, input, (steps - 1) * 32, -32, steps, 48, 32);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(8800, 768), dz, 48, 96, states, 0, 16, steps, 48, 16);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(9568, 48), dz, 0, 96, steps);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(9616, 48), dz, 48, 96, steps);
+                dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, 80, 16));   // slot 0 (single-sequence API)
+                // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
+                // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(7264, 1536), dz, 0, 96, input, (steps - 1) * 32, -32, steps, 48, 32, batch, 6144, 2048);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(8800, 768), dz, 48, 96, states, 0, 16, steps, 48, 16, batch, 6144, 1040);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(9568, 48), dz, 0, 96, steps, batch, 6144);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(9616, 48), dz, 48, 96, steps, batch, 6144);
             }
         }
 
-        /// <summary>BPTT through Layer2 (Dense(32 → 4, Tanh)).</summary>
-        private void Layer2Backward(int steps)
+        /// <summary>BPTT through Layer2 (Dense(32 → 4, Tanh)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
+        private void Layer2Backward(int batch, int steps)
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer2OutGradient;
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> dIn = _layer1OutGradient;
-            dIn.Slice(0, steps * 32).Clear();
-            for (int t = 0; t < steps; t++)
+            for (int b = 0; b < batch; b++)
             {
-                Layer2DenseBackward(p.Slice(9664, 132), g.Slice(9664, 132), input.Slice(t * 32, 32), new global::System.ReadOnlySpan<float>(_layer2Out, t * 4, 4), dOut.Slice(t * 4, 4), dIn.Slice(t * 32, 32), _layer2Scratch);
+                dIn.Slice(b * 2048, steps * 32).Clear();
+            }
+            for (int b = 0; b < batch; b++)
+            {
+                for (int t = 0; t < steps; t++)
+                {
+                    Layer2DenseBackward(p.Slice(9664, 132), g.Slice(9664, 132), input.Slice(b * 2048 + t * 32, 32), new global::System.ReadOnlySpan<float>(_layer2Out, b * 256 + t * 4, 4), dOut.Slice(b * 256 + t * 4, 4), dIn.Slice(b * 2048 + t * 32, 32), _layer2Scratch);
+                }
             }
         }
-        /// <summary>Layer0: one LSTM step of one direction; cache ← [i, f, g, o, tanh(c')]. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
+        /// <summary>Layer0: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
         private static void Layer0Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
-            global::System.ReadOnlySpan<float> h = previous.Slice(0, 32), c = previous.Slice(32, 32);
-            global::System.Span<float> z = cache.Slice(0, 128);
+            global::System.ReadOnlySpan<float> h = previous.Slice(0, 32);
             // z = W·[x; h] + b   (4·32 rows, gates i,f,g,o)
-            k.Slice(4608, 128).CopyTo(z);   // b_ih + b_hh
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 512), x, z, 128, 4);   // W_ihᵀ [4 × 128]
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(512, 4096), h, z, 128, 32);   // W_hhᵀ [32 × 128]
+            k.Slice(4608, 128).CopyTo(cache);   // b_ih + b_hh
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 512), x, cache.Slice(0, 128), 128, 4);   // W_ihᵀ [4 × 128]
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(512, 4096), h, cache.Slice(0, 128), 128, 32);   // W_hhᵀ [32 × 128]
+            Layer0Pointwise(previous, next, cache);
+        }
+
+        /// <summary>Layer0: the LSTM step after its products; cache ← [i, f, g, o, tanh(c')] from z = W·[x; h] + b.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
+        {
+            global::System.ReadOnlySpan<float> c = previous.Slice(32, 32);
+            global::System.Span<float> z = cache.Slice(0, 128);
             // i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o)
             global::RnnGen.Kernels.Activations.Sigmoid(z.Slice(0, 64), z.Slice(0, 64));
             global::RnnGen.Kernels.Activations.Tanh(z.Slice(64, 32), z.Slice(64, 32));
@@ -432,11 +598,11 @@ namespace Demo
             global::RnnGen.Kernels.Activations.Multiply(z.Slice(96, 32), tanhC, next.Slice(0, 32));
         }
 
-        /// <summary>Layer0: one LSTM step back. dState holds [dL/dh', dL/dc'] on entry and [dL/dh, dL/dc] on return.</summary>
-        private static void Layer0CellBackward(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
+        /// <summary>Layer0: one LSTM step back, pointwise part. dState holds [dL/dh', dL/dc'] on entry and [·, dL/dc] on return.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
         {
-            global::System.ReadOnlySpan<float> h = previous.Slice(0, 32), c = previous.Slice(32, 32);
-            global::System.Span<float> dz = scratch.Slice(0, 128);
+            global::System.ReadOnlySpan<float> c = previous.Slice(32, 32);
             // dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);  dz_f = dc ⊙ c ⊙ f(1 − f);
             // dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f
             for (int j = 0; j < 32; j++)
@@ -450,22 +616,25 @@ namespace Demo
                 dz[96 + j] = dh * tc * o * (1f - o);
                 dState[32 + j] = dc * f;
             }
-            // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (dz is kept for the sequence's weight gradients)
-            global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 512), dz, dx, 128, 4);
-            dState.Slice(0, 32).Clear();
-            global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(512, 4096), dz, dState.Slice(0, 32), 128, 32);
         }
 
-        /// <summary>Layer1: one GRU step of one direction; cache ← [r, z, n | W_h·h + b_h]. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
+        /// <summary>Layer1: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
         private static void Layer1Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 16);
-            global::System.Span<float> gi = cache.Slice(0, 48), gh = cache.Slice(48, 48);
             // gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·16 rows each, gates r,z,n)
-            k.Slice(2304, 48).CopyTo(gi);   // b_ih
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 1536), x, gi, 48, 32);   // W_ihᵀ [32 × 48]
-            k.Slice(2352, 48).CopyTo(gh);   // b_hh
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(1536, 768), h, gh, 48, 16);   // W_hhᵀ [16 × 48]
+            k.Slice(2304, 96).CopyTo(cache);   // b_ih, b_hh
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 1536), x, cache.Slice(0, 48), 48, 32);   // W_ihᵀ [32 × 48]
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(1536, 768), h, cache.Slice(48, 48), 48, 16);   // W_hhᵀ [16 × 48]
+            Layer1Pointwise(previous, next, cache);
+        }
+
+        /// <summary>Layer1: the GRU step after its products; cache holds [gi | gh] = [W_ih·x + b_ih | W_hh·h + b_hh] and becomes [r, z, n | gh].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
+        {
+            global::System.ReadOnlySpan<float> h = previous.Slice(0, 16);
+            global::System.Span<float> gi = cache.Slice(0, 48), gh = cache.Slice(48, 48);
             // r, z = σ(gi + gh)
             global::RnnGen.Kernels.VectorKernels.Add(gh.Slice(0, 32), gi.Slice(0, 32));
             global::RnnGen.Kernels.Activations.Sigmoid(gi.Slice(0, 32), gi.Slice(0, 32));
@@ -482,11 +651,12 @@ namespace Demo
             }
         }
 
-        /// <summary>Layer1: one GRU step back. dState holds dL/dh' on entry and dL/dh on return.</summary>
-        private static void Layer1CellBackward(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
+        /// <summary>Layer1: one GRU step back, pointwise part: dz = [dgi | dgh]; dState becomes the direct path dL/dh' ⊙ z (the caller adds W_hhᵀ·dgh).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 16);
-            global::System.Span<float> dgi = scratch.Slice(0, 48), dgh = scratch.Slice(48, 48);
+            global::System.Span<float> dgi = dz.Slice(0, 48), dgh = dz.Slice(48, 48);
             // dn = dh' ⊙ (1 − z) ⊙ (1 − n²);  dr = dn ⊙ gh_n ⊙ r(1 − r);  dz = dh' ⊙ (h − n) ⊙ z(1 − z);  dh = dh' ⊙ z + …
             for (int j = 0; j < 16; j++)
             {
@@ -499,9 +669,6 @@ namespace Demo
                 dgh[j] = dr; dgh[16 + j] = dzj; dgh[32 + j] = dn * r;
                 dState[j] = dh * z;
             }
-            // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz + (direct path)   (dz is kept for the sequence's weight gradients)
-            global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 1536), dgi, dx, 48, 32);
-            global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(1536, 768), dgh, dState.Slice(0, 16), 48, 16);
         }
 
         /// <summary>Layer2: y = tanh(W·x + b), 32 → 4.</summary>
@@ -556,9 +723,14 @@ namespace Demo
             }
         }
 
-        private int RequireRecorded() => _recordedSteps > 0
-            ? _recordedSteps
-            : throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward or ForwardContinue first.");
+        private int RequireRecorded(bool single)
+        {
+            if (_recordedSteps == 0)
+                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first.");
+            if (single && _recordedBatch != 1)
+                throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
+            return _recordedSteps;
+        }
 
         private static void CheckSteps(int steps)
         {

@@ -10,7 +10,7 @@
 /// but <c>Step(ref State, …)</c> only reads the parameters: many streams may step concurrently on one instance
 /// while nobody writes <c>Parameters</c>.
 /// </summary>
-partial class Sentiment : global::RnnGen.IRecurrentNetwork
+partial class Sentiment : global::RnnGen.IBatchedNetwork
 {
     /// <summary>Floats per input step.</summary>
     public const int InputSize = 3;
@@ -22,6 +22,8 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     public const int ParameterCount = 657;
     /// <summary>Floats of recurrent state (per recurrent layer, per direction: h, then c for LSTM).</summary>
     public const int StateSize = 26;
+    /// <summary>The most sequences <c>ForwardBatch</c> runs in lockstep (each weight block loaded once per step for all).</summary>
+    public const int BatchTile = 8;
 
     /// <summary>The same network as a <see cref="global::RnnGen.NetworkSpec"/>: <c>new global::RnnGen.ReferenceNetwork(Spec)</c> is its twin, with the identical parameter layout.</summary>
     public static global::RnnGen.NetworkSpec Spec { get; } = new global::RnnGen.NetworkSpec(
@@ -56,28 +58,30 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     private volatile bool _packedValid;
     private readonly float[] _initialStateGradients = new float[26];
     private State _state;
-    private int _recordedSteps;
-    private readonly float[] _inputs = new float[60];              // [MaxSteps × 3]
-    private readonly float[] _inputGradients = new float[60];      // dLoss/dInputs
+    private int _recordedSteps, _recordedBatch;
+    // Sequence buffers hold BatchTile = 8 slots (one sequence each); the single-sequence methods use slot 0.
+    private readonly float[] _batchStates = new float[208];   // [BatchTile × StateSize] states in and out of a pass
+    private readonly float[] _inputs = new float[480];              // [BatchTile × MaxSteps × 3]
+    private readonly float[] _inputGradients = new float[480];      // dLoss/dInputs
     // Layer0: Dense(3 → 8, Relu)
-    private readonly float[] _layer0Out = new float[160];            // [MaxSteps × 8] outputs
-    private readonly float[] _layer0OutGradient = new float[160];    // dLoss/d outputs
-    private readonly float[] _layer0Pre = new float[160];            // [MaxSteps × 8] W·x + b
+    private readonly float[] _layer0Out = new float[1280];            // [BatchTile × MaxSteps × 8] outputs
+    private readonly float[] _layer0OutGradient = new float[1280];    // dLoss/d outputs
+    private readonly float[] _layer0Pre = new float[1280];            // [BatchTile × MaxSteps × 8] W·x + b
     private readonly float[] _layer0Scratch = new float[8];
     // Layer1: Elman RNN(8 → 13, Relu, bidirectional)
-    private readonly float[] _layer1Out = new float[520];            // [MaxSteps × 26] outputs
-    private readonly float[] _layer1OutGradient = new float[520];    // dLoss/d outputs
-    private readonly float[] _layer1States0 = new float[273];   // [(MaxSteps + 1) × 13] state after each step (forward)
-    private readonly float[] _layer1Cache0 = new float[260];    // [MaxSteps × 13] gates
-    private readonly float[] _layer1States1 = new float[273];   // [(MaxSteps + 1) × 13] state after each step (reverse)
-    private readonly float[] _layer1Cache1 = new float[260];    // [MaxSteps × 13] gates
-    private readonly float[] _layer1StateGradient = new float[13];
-    private readonly float[] _layer1Dz0 = new float[260];   // [MaxSteps × 13] dL/d(pre-activations) per step, for the sequence's weight gradients
-    private readonly float[] _layer1Dz1 = new float[260];   // [MaxSteps × 13] dL/d(pre-activations) per step, for the sequence's weight gradients
+    private readonly float[] _layer1Out = new float[4160];            // [BatchTile × MaxSteps × 26] outputs
+    private readonly float[] _layer1OutGradient = new float[4160];    // dLoss/d outputs
+    private readonly float[] _layer1States0 = new float[2184];   // [BatchTile × (MaxSteps + 1) × 13] state after each step (forward)
+    private readonly float[] _layer1Cache0 = new float[2080];    // [BatchTile × MaxSteps × 13] gates
+    private readonly float[] _layer1Dz0 = new float[2080];   // [BatchTile × MaxSteps × 13] dL/d(pre-activations), for the weight gradients
+    private readonly float[] _layer1States1 = new float[2184];   // [BatchTile × (MaxSteps + 1) × 13] state after each step (reverse)
+    private readonly float[] _layer1Cache1 = new float[2080];    // [BatchTile × MaxSteps × 13] gates
+    private readonly float[] _layer1Dz1 = new float[2080];   // [BatchTile × MaxSteps × 13] dL/d(pre-activations), for the weight gradients
+    private readonly float[] _layer1StateGradient = new float[104];   // [BatchTile × 13]
     // Layer2: Dense(26 → 1, Identity)
-    private readonly float[] _layer2Out = new float[20];            // [MaxSteps × 1] outputs
-    private readonly float[] _layer2OutGradient = new float[20];    // dLoss/d outputs
-    private readonly float[] _layer2Pre = new float[20];            // [MaxSteps × 1] W·x + b
+    private readonly float[] _layer2Out = new float[160];            // [BatchTile × MaxSteps × 1] outputs
+    private readonly float[] _layer2OutGradient = new float[160];    // dLoss/d outputs
+    private readonly float[] _layer2Pre = new float[160];            // [BatchTile × MaxSteps × 1] W·x + b
     private readonly float[] _layer2Scratch = new float[1];
 
     global::RnnGen.NetworkSpec global::RnnGen.IRecurrentNetwork.Spec => Spec;
@@ -85,6 +89,7 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
     int global::RnnGen.IRecurrentNetwork.OutputSize => OutputSize;
     int global::RnnGen.IRecurrentNetwork.MaxSteps => MaxSteps;
     int global::RnnGen.IRecurrentNetwork.ParameterCount => ParameterCount;
+    int global::RnnGen.IBatchedNetwork.BatchTile => BatchTile;
     int global::RnnGen.IRecurrentNetwork.StateSize => StateSize;
 
     /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).
@@ -190,35 +195,67 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
         if (inputs.Length != steps * 3) ThrowLength(nameof(inputs), inputs.Length, steps * 3, "steps × InputSize");
         CheckOutputs(outputs.Length, steps);
         inputs.CopyTo(_inputs);
-        Run(steps, outputs);
+        Values(ref _state).CopyTo(_batchStates);   // slot 0
+        Run(1, steps);
+        new global::System.ReadOnlySpan<float>(_batchStates, 0, StateSize).CopyTo(Values(ref _state));
+        CopyOutputs(0, steps, outputs);
     }
 
     void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
     void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
+    void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw TokenInputs();
 
-    private void Run(int steps, global::System.Span<float> outputs)
+    /// <summary>
+    /// Runs <paramref name="batch"/> (1 … BatchTile = 8) sequences of <paramref name="steps"/> steps in lockstep, so that each weight
+    /// block is loaded once per step for all of them: inputs [batch × steps × InputSize] → outputs [batch × 1 × OutputSize].
+    /// Each sequence starts from its row of <paramref name="initialStates"/> [batch × StateSize] (zeros when empty) and its final state
+    /// goes to <paramref name="finalStates"/> (when not empty); <see cref="CurrentState"/> is not used. Records what <c>BackwardBatch</c> needs.
+    /// The results are bit-identical to running the sequences one at a time.
+    /// </summary>
+    public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates = default, global::System.Span<float> finalStates = default)
+    {
+        if (batch < 1 || batch > BatchTile) throw new global::System.ArgumentOutOfRangeException(nameof(batch), batch, "batch = " + batch + "; expected 1..8 (BatchTile).");
+        CheckSteps(steps);
+        if (inputs.Length != batch * steps * 3) ThrowLength(nameof(inputs), inputs.Length, batch * steps * 3, "batch × steps × InputSize");
+        if (outputs.Length != batch * 1 * OutputSize) ThrowLength(nameof(outputs), outputs.Length, batch * 1 * OutputSize, "batch × 1 × OutputSize");
+        if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
+        if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
+        for (int b = 0; b < batch; b++)
+        {
+            inputs.Slice(b * steps * 3, steps * 3).CopyTo(new global::System.Span<float>(_inputs, b * 60, steps * 3));
+        }
+        if (initialStates.IsEmpty) new global::System.Span<float>(_batchStates, 0, batch * StateSize).Clear(); else initialStates.CopyTo(_batchStates);
+        Run(batch, steps);
+        if (!finalStates.IsEmpty) new global::System.ReadOnlySpan<float>(_batchStates, 0, batch * StateSize).CopyTo(finalStates);
+        for (int b = 0; b < batch; b++)
+        {
+            CopyOutputs(b, steps, outputs.Slice(b * 1 * OutputSize, 1 * OutputSize));
+        }
+    }
+
+    private void Run(int batch, int steps)
     {
         EnsurePacked();
-        Layer0Forward(steps);
-        Layer1Forward(steps);
-        Layer2Forward(steps);
-        new global::System.ReadOnlySpan<float>(_layer2Out, (steps - 1) * 1, 1).CopyTo(outputs);
+        Layer0Forward(batch, steps);
+        Layer1Forward(batch, steps);
+        Layer2Forward(batch, steps);
         _recordedSteps = steps;
+        _recordedBatch = batch;
+    }
+
+    private void CopyOutputs(int slot, int steps, global::System.Span<float> outputs)
+    {
+        new global::System.ReadOnlySpan<float>(_layer2Out, slot * 20 + (steps - 1) * 1, 1).CopyTo(outputs);
     }
 
     /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>.
     /// <paramref name="targets"/> has the outputs' shape.</summary>
     public float Backward(global::System.ReadOnlySpan<float> targets)
     {
-        int steps = RequireRecorded();
-        int outputSteps = 1;
-        if (targets.Length != outputSteps * 1) ThrowLength(nameof(targets), targets.Length, outputSteps * 1, "output steps × OutputSize");
-        var dOut = new global::System.Span<float>(_layer2OutGradient, 0, steps * 1);
-        dOut.Clear();
-        var scored = dOut.Slice((steps - outputSteps) * 1, outputSteps * 1);
-        // L = Σ max(z, 0) − z·t + log(1 + e^−|z|) from the logits z;  dL/dz = σ(z) − t
-        float loss = global::RnnGen.Kernels.Losses<float>.BinaryCrossEntropyWithLogits(new global::System.ReadOnlySpan<float>(_layer2Pre, (steps - outputSteps) * 1, outputSteps * 1), targets, scored, global::RnnGen.Reduction.Sum);
-        BackPropagate(steps);
+        int steps = RequireRecorded(single: true);
+        if (targets.Length != 1 * 1) ThrowLength(nameof(targets), targets.Length, 1 * 1, "output steps × OutputSize");
+        float loss = SlotLoss(0, steps, targets);
+        BackPropagate(1, steps);
         return loss;
     }
 
@@ -228,150 +265,253 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
         throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is BinaryCrossEntropy: call Backward(ReadOnlySpan<float>).");
     }
 
-    private void BackPropagate(int steps)
+    /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the
+    /// sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
+    public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
     {
-        Layer2Backward(steps);
-        Layer1Backward(steps);
-        Layer0Backward(steps);
+        int steps = RequireRecorded(single: false), batch = _recordedBatch;
+        if (targets.Length != batch * 1 * 1) ThrowLength(nameof(targets), targets.Length, batch * 1 * 1, "batch × output steps × OutputSize");
+        float loss = 0f;
+        for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * 1 * 1, 1 * 1));
+        BackPropagate(batch, steps);
+        return loss;
     }
 
-    /// <summary>Layer0 over the whole sequence: Dense(3 → 8, Relu).</summary>
-    private void Layer0Forward(int steps)
+    /// <summary>BPTT through the last <c>ForwardBatch</c> for cross-entropy: class ids [batch × output steps]; returns the sum of the losses.</summary>
+    public float BackwardBatch(global::System.ReadOnlySpan<int> classIds)
+    {
+        throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is BinaryCrossEntropy: call BackwardBatch(ReadOnlySpan<float>).");
+    }
+
+    /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
+    private float SlotLoss(int slot, int steps, global::System.ReadOnlySpan<float> targets)
+    {
+        int outputSteps = 1;
+        var dOut = new global::System.Span<float>(_layer2OutGradient, slot * 20, steps * 1);
+        dOut.Clear();
+        int scoredFrom = slot * 20 + (steps - outputSteps) * 1;
+        var scored = dOut.Slice((steps - outputSteps) * 1, outputSteps * 1);
+        // L = Σ max(z, 0) − z·t + log(1 + e^−|z|) from the logits z;  dL/dz = σ(z) − t
+        return global::RnnGen.Kernels.Losses<float>.BinaryCrossEntropyWithLogits(new global::System.ReadOnlySpan<float>(_layer2Pre, scoredFrom, outputSteps * 1), targets, scored, global::RnnGen.Reduction.Sum);
+    }
+
+    private void BackPropagate(int batch, int steps)
+    {
+        Layer2Backward(batch, steps);
+        Layer1Backward(batch, steps);
+        Layer0Backward(batch, steps);
+    }
+
+    /// <summary>Layer0 over whole sequences, slots 0 … batch − 1 in lockstep: Dense(3 → 8, Relu).</summary>
+    private void Layer0Forward(int batch, int steps)
     {
         global::System.ReadOnlySpan<float> k = _packed;
         global::System.ReadOnlySpan<float> input = _inputs;
         global::System.Span<float> output = _layer0Out;
         global::System.Span<float> pre = _layer0Pre;
-        for (int t = 0; t < steps; t++)
+        for (int b = 0; b < batch; b++)
         {
-            Layer0Dense(k.Slice(0, 32), input.Slice(t * 3, 3), pre.Slice(t * 8, 8), output.Slice(t * 8, 8));
+            for (int t = 0; t < steps; t++)
+            {
+                Layer0Dense(k.Slice(0, 32), input.Slice(b * 60 + t * 3, 3), pre.Slice(b * 160 + t * 8, 8), output.Slice(b * 160 + t * 8, 8));
+            }
         }
     }
-    /// <summary>Layer1 over the whole sequence: Elman RNN(8 → 13, Relu, bidirectional).</summary>
-    private void Layer1Forward(int steps)
+    /// <summary>Layer1 over whole sequences, slots 0 … batch − 1 in lockstep: Elman RNN(8 → 13, Relu, bidirectional).</summary>
+    private void Layer1Forward(int batch, int steps)
     {
         global::System.ReadOnlySpan<float> k = _packed;
         global::System.ReadOnlySpan<float> input = _layer0Out;
         global::System.Span<float> output = _layer1Out;
-        global::System.Span<float> state = Values(ref _state);
+        global::System.Span<float> batchStates = _batchStates;
         // forward direction: t = 0 … steps − 1
         {
             global::System.Span<float> states = _layer1States0;
             global::System.Span<float> cache = _layer1Cache0;
-            state.Slice(0, 13).CopyTo(states);
+            global::System.ReadOnlySpan<float> weights = k.Slice(32, 286);
+            for (int b = 0; b < batch; b++)
+            {
+                batchStates.Slice(b * StateSize + 0, 13).CopyTo(states.Slice(b * 273, 13));
+            }
             for (int s = 0; s < steps; s++)
             {
                 int t = s;
-                Layer1Cell(k.Slice(32, 286), input.Slice(t * 8, 8), states.Slice(s * 13, 13), states.Slice((s + 1) * 13, 13), cache.Slice(s * 13, 13));
-                states.Slice((s + 1) * 13, 13).CopyTo(output.Slice(t * 26, 13));
+                // z = W·[x; h] + b   (13 rows; every sequence of the batch per weight block)
+                for (int b = 0; b < batch; b++)
+                {
+                    weights.Slice(273, 13).CopyTo(cache.Slice(b * 260 + s * 13, 13));   // b_ih + b_hh
+                }
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 104), input, t * 8, 160, cache, s * 13, 260, batch, 13, 8);   // W_ihᵀ [8 × 13]
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(104, 169), states, s * 13, 273, cache, s * 13, 260, batch, 13, 13);   // W_hhᵀ [13 × 13]
+                for (int b = 0; b < batch; b++)
+                {
+                    Layer1Pointwise(states.Slice(b * 273 + s * 13, 13), states.Slice(b * 273 + (s + 1) * 13, 13), cache.Slice(b * 260 + s * 13, 13));
+                    states.Slice(b * 273 + (s + 1) * 13, 13).CopyTo(output.Slice(b * 520 + t * 26, 13));
+                }
             }
-            states.Slice(steps * 13, 13).CopyTo(state.Slice(0, 13));
+            for (int b = 0; b < batch; b++)
+            {
+                states.Slice(b * 273 + steps * 13, 13).CopyTo(batchStates.Slice(b * StateSize + 0, 13));
+            }
         }
         // reverse direction: t = steps − 1 … 0; its output is the second half of each step
         {
             global::System.Span<float> states = _layer1States1;
             global::System.Span<float> cache = _layer1Cache1;
-            state.Slice(13, 13).CopyTo(states);
+            global::System.ReadOnlySpan<float> weights = k.Slice(318, 286);
+            for (int b = 0; b < batch; b++)
+            {
+                batchStates.Slice(b * StateSize + 13, 13).CopyTo(states.Slice(b * 273, 13));
+            }
             for (int s = 0; s < steps; s++)
             {
                 int t = steps - 1 - s;
-                Layer1Cell(k.Slice(318, 286), input.Slice(t * 8, 8), states.Slice(s * 13, 13), states.Slice((s + 1) * 13, 13), cache.Slice(s * 13, 13));
-                states.Slice((s + 1) * 13, 13).CopyTo(output.Slice(t * 26 + 13, 13));
+                // z = W·[x; h] + b   (13 rows; every sequence of the batch per weight block)
+                for (int b = 0; b < batch; b++)
+                {
+                    weights.Slice(273, 13).CopyTo(cache.Slice(b * 260 + s * 13, 13));   // b_ih + b_hh
+                }
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 104), input, t * 8, 160, cache, s * 13, 260, batch, 13, 8);   // W_ihᵀ [8 × 13]
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(104, 169), states, s * 13, 273, cache, s * 13, 260, batch, 13, 13);   // W_hhᵀ [13 × 13]
+                for (int b = 0; b < batch; b++)
+                {
+                    Layer1Pointwise(states.Slice(b * 273 + s * 13, 13), states.Slice(b * 273 + (s + 1) * 13, 13), cache.Slice(b * 260 + s * 13, 13));
+                    states.Slice(b * 273 + (s + 1) * 13, 13).CopyTo(output.Slice(b * 520 + t * 26 + 13, 13));
+                }
             }
-            states.Slice(steps * 13, 13).CopyTo(state.Slice(13, 13));
+            for (int b = 0; b < batch; b++)
+            {
+                states.Slice(b * 273 + steps * 13, 13).CopyTo(batchStates.Slice(b * StateSize + 13, 13));
+            }
         }
     }
 
-    /// <summary>Layer2 over the whole sequence: Dense(26 → 1, Identity).</summary>
-    private void Layer2Forward(int steps)
+    /// <summary>Layer2 over whole sequences, slots 0 … batch − 1 in lockstep: Dense(26 → 1, Identity).</summary>
+    private void Layer2Forward(int batch, int steps)
     {
         global::System.ReadOnlySpan<float> k = _packed;
         global::System.ReadOnlySpan<float> input = _layer1Out;
         global::System.Span<float> output = _layer2Out;
         global::System.Span<float> pre = _layer2Pre;
-        for (int t = 0; t < steps; t++)
+        for (int b = 0; b < batch; b++)
         {
-            Layer2Dense(k.Slice(604, 27), input.Slice(t * 26, 26), pre.Slice(t * 1, 1), output.Slice(t * 1, 1));
+            for (int t = 0; t < steps; t++)
+            {
+                Layer2Dense(k.Slice(604, 27), input.Slice(b * 520 + t * 26, 26), pre.Slice(b * 20 + t * 1, 1), output.Slice(b * 20 + t * 1, 1));
+            }
         }
     }
-    /// <summary>BPTT through Layer0 (Dense(3 → 8, Relu)).</summary>
-    private void Layer0Backward(int steps)
+    /// <summary>BPTT through Layer0 (Dense(3 → 8, Relu)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
+    private void Layer0Backward(int batch, int steps)
     {
         global::System.Span<float> g = _gradients;
         global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
         global::System.ReadOnlySpan<float> p = _parameters;
         global::System.ReadOnlySpan<float> input = _inputs;
         global::System.Span<float> dIn = _inputGradients;
-        dIn.Slice(0, steps * 3).Clear();
-        for (int t = 0; t < steps; t++)
+        for (int b = 0; b < batch; b++)
         {
-            Layer0DenseBackward(p.Slice(0, 32), g.Slice(0, 32), input.Slice(t * 3, 3), new global::System.ReadOnlySpan<float>(_layer0Out, t * 8, 8), dOut.Slice(t * 8, 8), dIn.Slice(t * 3, 3), _layer0Scratch);
+            dIn.Slice(b * 60, steps * 3).Clear();
+        }
+        for (int b = 0; b < batch; b++)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                Layer0DenseBackward(p.Slice(0, 32), g.Slice(0, 32), input.Slice(b * 60 + t * 3, 3), new global::System.ReadOnlySpan<float>(_layer0Out, b * 160 + t * 8, 8), dOut.Slice(b * 160 + t * 8, 8), dIn.Slice(b * 60 + t * 3, 3), _layer0Scratch);
+            }
         }
     }
-    /// <summary>BPTT through Layer1 (Elman RNN(8 → 13, Relu, bidirectional)).</summary>
-    private void Layer1Backward(int steps)
+    /// <summary>BPTT through Layer1 (Elman RNN(8 → 13, Relu, bidirectional)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
+    private void Layer1Backward(int batch, int steps)
     {
         global::System.Span<float> g = _gradients;
         global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
         global::System.ReadOnlySpan<float> p = _parameters;
         global::System.ReadOnlySpan<float> input = _layer0Out;
         global::System.Span<float> dIn = _layer0OutGradient;
-        dIn.Slice(0, steps * 8).Clear();
-        global::System.Span<float> dState = _layer1StateGradient;
+        for (int b = 0; b < batch; b++)
+        {
+            dIn.Slice(b * 160, steps * 8).Clear();
+        }
+        global::System.Span<float> dState = _layer1StateGradient;   // [batch × 13]
         // forward direction, walked back from the last step
         {
             global::System.ReadOnlySpan<float> states = _layer1States0;
             global::System.ReadOnlySpan<float> cache = _layer1Cache0;
             global::System.Span<float> dz = _layer1Dz0;
-            dState.Clear();
+            global::System.ReadOnlySpan<float> weights = p.Slice(32, 299);
+            dState.Slice(0, batch * 13).Clear();
             for (int k = steps - 1; k >= 0; k--)
             {
                 int t = k;
-                // dh(t) += dy(t)
-                global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 26, 13), dState.Slice(0, 13));
-                Layer1CellBackward(p.Slice(32, 299), input.Slice(t * 8, 8), states.Slice(k * 13, 13), states.Slice((k + 1) * 13, 13), cache.Slice(k * 13, 13), dState, dIn.Slice(t * 8, 8), dz.Slice(k * 13, 13));
+                for (int b = 0; b < batch; b++)
+                {
+                    // dh(t) += dy(t)
+                    global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 520 + t * 26, 13), dState.Slice(b * 13, 13));
+                    Layer1PointwiseBackward(states.Slice(b * 273 + k * 13, 13), states.Slice(b * 273 + (k + 1) * 13, 13), cache.Slice(b * 260 + k * 13, 13), dState.Slice(b * 13, 13), dz.Slice(b * 260 + k * 13, 13));
+                    dState.Slice(b * 13, 13).Clear();
+                }
+                // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
+                global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 13, 8);
+                global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(104, 169), dz, k * 13 + 0, 260, dState, 0, 13, batch, 13, 13);
             }
-            dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 13));
-            // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz(t)   (whole sequence at once)
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(32, 104), dz, 0, 13, input, 0, 8, steps, 13, 8);
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(136, 169), dz, 0, 13, states, 0, 13, steps, 13, 13);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(305, 13), dz, 0, 13, steps);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(318, 13), dz, 0, 13, steps);
+            dState.Slice(0, 13).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 13));   // slot 0 (single-sequence API)
+            // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
+            // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(32, 104), dz, 0, 13, input, 0, 8, steps, 13, 8, batch, 260, 160);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(136, 169), dz, 0, 13, states, 0, 13, steps, 13, 13, batch, 260, 273);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(305, 13), dz, 0, 13, steps, batch, 260);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(318, 13), dz, 0, 13, steps, batch, 260);
         }
         // reverse direction, walked back from t = 0
         {
             global::System.ReadOnlySpan<float> states = _layer1States1;
             global::System.ReadOnlySpan<float> cache = _layer1Cache1;
             global::System.Span<float> dz = _layer1Dz1;
-            dState.Clear();
+            global::System.ReadOnlySpan<float> weights = p.Slice(331, 299);
+            dState.Slice(0, batch * 13).Clear();
             for (int k = steps - 1; k >= 0; k--)
             {
                 int t = steps - 1 - k;
-                // dh(t) += dy(t)
-                global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 26 + 13, 13), dState.Slice(0, 13));
-                Layer1CellBackward(p.Slice(331, 299), input.Slice(t * 8, 8), states.Slice(k * 13, 13), states.Slice((k + 1) * 13, 13), cache.Slice(k * 13, 13), dState, dIn.Slice(t * 8, 8), dz.Slice(k * 13, 13));
+                for (int b = 0; b < batch; b++)
+                {
+                    // dh(t) += dy(t)
+                    global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 520 + t * 26 + 13, 13), dState.Slice(b * 13, 13));
+                    Layer1PointwiseBackward(states.Slice(b * 273 + k * 13, 13), states.Slice(b * 273 + (k + 1) * 13, 13), cache.Slice(b * 260 + k * 13, 13), dState.Slice(b * 13, 13), dz.Slice(b * 260 + k * 13, 13));
+                    dState.Slice(b * 13, 13).Clear();
+                }
+                // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
+                global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 13, 8);
+                global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(104, 169), dz, k * 13 + 0, 260, dState, 0, 13, batch, 13, 13);
             }
-            dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 13, 13));
-            // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz(t)   (whole sequence at once)
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(331, 104), dz, 0, 13, input, (steps - 1) * 8, -8, steps, 13, 8);
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(435, 169), dz, 0, 13, states, 0, 13, steps, 13, 13);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(604, 13), dz, 0, 13, steps);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(617, 13), dz, 0, 13, steps);
+            dState.Slice(0, 13).CopyTo(new global::System.Span<float>(_initialStateGradients, 13, 13));   // slot 0 (single-sequence API)
+            // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
+            // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(331, 104), dz, 0, 13, input, (steps - 1) * 8, -8, steps, 13, 8, batch, 260, 160);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(435, 169), dz, 0, 13, states, 0, 13, steps, 13, 13, batch, 260, 273);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(604, 13), dz, 0, 13, steps, batch, 260);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(617, 13), dz, 0, 13, steps, batch, 260);
         }
     }
 
-    /// <summary>BPTT through Layer2 (Dense(26 → 1, Identity)).</summary>
-    private void Layer2Backward(int steps)
+    /// <summary>BPTT through Layer2 (Dense(26 → 1, Identity)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
+    private void Layer2Backward(int batch, int steps)
     {
         global::System.Span<float> g = _gradients;
         global::System.ReadOnlySpan<float> dOut = _layer2OutGradient;
         global::System.ReadOnlySpan<float> p = _parameters;
         global::System.ReadOnlySpan<float> input = _layer1Out;
         global::System.Span<float> dIn = _layer1OutGradient;
-        dIn.Slice(0, steps * 26).Clear();
-        for (int t = 0; t < steps; t++)
+        for (int b = 0; b < batch; b++)
         {
-            Layer2DenseBackward(p.Slice(630, 27), g.Slice(630, 27), input.Slice(t * 26, 26), new global::System.ReadOnlySpan<float>(_layer2Out, t * 1, 1), dOut.Slice(t * 1, 1), dIn.Slice(t * 26, 26), _layer2Scratch);
+            dIn.Slice(b * 520, steps * 26).Clear();
+        }
+        for (int b = 0; b < batch; b++)
+        {
+            for (int t = 0; t < steps; t++)
+            {
+                Layer2DenseBackward(p.Slice(630, 27), g.Slice(630, 27), input.Slice(b * 520 + t * 26, 26), new global::System.ReadOnlySpan<float>(_layer2Out, b * 20 + t * 1, 1), dOut.Slice(b * 20 + t * 1, 1), dIn.Slice(b * 520 + t * 26, 26), _layer2Scratch);
+            }
         }
     }
     /// <summary>Layer0: y = relu(W·x + b), 3 → 8.</summary>
@@ -394,32 +534,34 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
         global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 24), dz, dx, 8, 3);
     }
 
-    /// <summary>Layer1: one Elman step of one direction. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
+    /// <summary>Layer1: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
     private static void Layer1Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
     {
         global::System.ReadOnlySpan<float> h = previous.Slice(0, 13);
-        global::System.Span<float> a = cache.Slice(0, 13);
-        // a = W_ih·x + b_ih + W_hh·h + b_hh   (13 rows)
-        k.Slice(273, 13).CopyTo(a);   // b_ih + b_hh
-        global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 104), x, a, 13, 8);   // W_ihᵀ [8 × 13]
-        global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(104, 169), h, a, 13, 13);   // W_hhᵀ [13 × 13]
-        // h' = max(0, a)
-        global::RnnGen.Kernels.Activations.Relu(a, next.Slice(0, 13));
+        // z = W·[x; h] + b   (13 rows)
+        k.Slice(273, 13).CopyTo(cache);   // b_ih + b_hh
+        global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 104), x, cache.Slice(0, 13), 13, 8);   // W_ihᵀ [8 × 13]
+        global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(104, 169), h, cache.Slice(0, 13), 13, 13);   // W_hhᵀ [13 × 13]
+        Layer1Pointwise(previous, next, cache);
     }
 
-    /// <summary>Layer1: one Elman step back. dState holds dL/dh' on entry and dL/dh on return.</summary>
-    private static void Layer1CellBackward(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
+    /// <summary>Layer1: the Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Layer1Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
     {
-        global::System.Span<float> dz = scratch.Slice(0, 13);
+        // h' = max(0, a)
+        global::RnnGen.Kernels.Activations.Relu(cache.Slice(0, 13), next.Slice(0, 13));
+    }
+
+    /// <summary>Layer1: one Elman step back, pointwise part: dz from dL/dh' (the caller then forms dh = W_hhᵀ·dz).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Layer1PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
+    {
         // dz = dh' ⊙ [h' > 0]
         for (int j = 0; j < 13; j++)
         {
             dz[j] = next[j] > 0f ? dState[j] : 0f;
         }
-        // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (dz is kept for the sequence's weight gradients)
-        global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 104), dz, dx, 13, 8);
-        dState.Slice(0, 13).Clear();
-        global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(104, 169), dz, dState.Slice(0, 13), 13, 13);
     }
 
     /// <summary>Layer2: y = (W·x + b), 26 → 1.</summary>
@@ -471,9 +613,14 @@ partial class Sentiment : global::RnnGen.IRecurrentNetwork
         }
     }
 
-    private int RequireRecorded() => _recordedSteps > 0
-        ? _recordedSteps
-        : throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward or ForwardContinue first.");
+    private int RequireRecorded(bool single)
+    {
+        if (_recordedSteps == 0)
+            throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first.");
+        if (single && _recordedBatch != 1)
+            throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
+        return _recordedSteps;
+    }
 
     private static void CheckSteps(int steps)
     {

@@ -12,7 +12,7 @@ namespace Demo
     /// but <c>Step(ref State, …)</c> only reads the parameters: many streams may step concurrently on one instance
     /// while nobody writes <c>Parameters</c>.
     /// </summary>
-    partial class TinyElman : global::RnnGen.IRecurrentNetwork
+    partial class TinyElman : global::RnnGen.IBatchedNetwork
     {
         /// <summary>Floats per input step.</summary>
         public const int InputSize = 1;
@@ -24,6 +24,8 @@ namespace Demo
         public const int ParameterCount = 18;
         /// <summary>Floats of recurrent state (per recurrent layer, per direction: h, then c for LSTM).</summary>
         public const int StateSize = 3;
+        /// <summary>The most sequences <c>ForwardBatch</c> runs in lockstep (each weight block loaded once per step for all).</summary>
+        public const int BatchTile = 8;
 
         /// <summary>The same network as a <see cref="global::RnnGen.NetworkSpec"/>: <c>new global::RnnGen.ReferenceNetwork(Spec)</c> is its twin, with the identical parameter layout.</summary>
         public static global::RnnGen.NetworkSpec Spec { get; } = new global::RnnGen.NetworkSpec(
@@ -55,22 +57,25 @@ namespace Demo
         private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[3];
         private State _state;
-        private int _recordedSteps;
-        private readonly float[] _inputs = new float[8];              // [MaxSteps × 1]
-        private readonly float[] _inputGradients = new float[8];      // dLoss/dInputs
+        private int _recordedSteps, _recordedBatch;
+        // Sequence buffers hold BatchTile = 8 slots (one sequence each); the single-sequence methods use slot 0.
+        private readonly float[] _batchStates = new float[24];   // [BatchTile × StateSize] states in and out of a pass
+        private readonly float[] _inputs = new float[64];              // [BatchTile × MaxSteps × 1]
+        private readonly float[] _inputGradients = new float[64];      // dLoss/dInputs
         // Layer0: Elman RNN(1 → 3, Tanh)
-        private readonly float[] _layer0Out = new float[24];            // [MaxSteps × 3] outputs
-        private readonly float[] _layer0OutGradient = new float[24];    // dLoss/d outputs
-        private readonly float[] _layer0States0 = new float[27];   // [(MaxSteps + 1) × 3] state after each step (forward)
-        private readonly float[] _layer0Cache0 = new float[24];    // [MaxSteps × 3] gates
-        private readonly float[] _layer0StateGradient = new float[3];
-        private readonly float[] _layer0Dz0 = new float[24];   // [MaxSteps × 3] dL/d(pre-activations) per step, for the sequence's weight gradients
+        private readonly float[] _layer0Out = new float[192];            // [BatchTile × MaxSteps × 3] outputs
+        private readonly float[] _layer0OutGradient = new float[192];    // dLoss/d outputs
+        private readonly float[] _layer0States0 = new float[216];   // [BatchTile × (MaxSteps + 1) × 3] state after each step (forward)
+        private readonly float[] _layer0Cache0 = new float[192];    // [BatchTile × MaxSteps × 3] gates
+        private readonly float[] _layer0Dz0 = new float[192];   // [BatchTile × MaxSteps × 3] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer0StateGradient = new float[24];   // [BatchTile × 3]
 
         global::RnnGen.NetworkSpec global::RnnGen.IRecurrentNetwork.Spec => Spec;
         int global::RnnGen.IRecurrentNetwork.InputSize => InputSize;
         int global::RnnGen.IRecurrentNetwork.OutputSize => OutputSize;
         int global::RnnGen.IRecurrentNetwork.MaxSteps => MaxSteps;
         int global::RnnGen.IRecurrentNetwork.ParameterCount => ParameterCount;
+        int global::RnnGen.IBatchedNetwork.BatchTile => BatchTile;
         int global::RnnGen.IRecurrentNetwork.StateSize => StateSize;
 
         /// <summary>The flat parameter buffer; layout in <c>Spec.ParameterLayout</c> (PyTorch names and order).
@@ -167,34 +172,65 @@ namespace Demo
             if (inputs.Length != steps * 1) ThrowLength(nameof(inputs), inputs.Length, steps * 1, "steps × InputSize");
             CheckOutputs(outputs.Length, steps);
             inputs.CopyTo(_inputs);
-            Run(steps, outputs);
+            Values(ref _state).CopyTo(_batchStates);   // slot 0
+            Run(1, steps);
+            new global::System.ReadOnlySpan<float>(_batchStates, 0, StateSize).CopyTo(Values(ref _state));
+            CopyOutputs(0, steps, outputs);
         }
 
         void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
         void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
+        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw TokenInputs();
 
-        private void Run(int steps, global::System.Span<float> outputs)
+        /// <summary>
+        /// Runs <paramref name="batch"/> (1 … BatchTile = 8) sequences of <paramref name="steps"/> steps in lockstep, so that each weight
+        /// block is loaded once per step for all of them: inputs [batch × steps × InputSize] → outputs [batch × steps × OutputSize].
+        /// Each sequence starts from its row of <paramref name="initialStates"/> [batch × StateSize] (zeros when empty) and its final state
+        /// goes to <paramref name="finalStates"/> (when not empty); <see cref="CurrentState"/> is not used. Records what <c>BackwardBatch</c> needs.
+        /// The results are bit-identical to running the sequences one at a time.
+        /// </summary>
+        public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates = default, global::System.Span<float> finalStates = default)
+        {
+            if (batch < 1 || batch > BatchTile) throw new global::System.ArgumentOutOfRangeException(nameof(batch), batch, "batch = " + batch + "; expected 1..8 (BatchTile).");
+            CheckSteps(steps);
+            if (inputs.Length != batch * steps * 1) ThrowLength(nameof(inputs), inputs.Length, batch * steps * 1, "batch × steps × InputSize");
+            if (outputs.Length != batch * steps * OutputSize) ThrowLength(nameof(outputs), outputs.Length, batch * steps * OutputSize, "batch × steps × OutputSize");
+            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
+            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
+            for (int b = 0; b < batch; b++)
+            {
+                inputs.Slice(b * steps * 1, steps * 1).CopyTo(new global::System.Span<float>(_inputs, b * 8, steps * 1));
+            }
+            if (initialStates.IsEmpty) new global::System.Span<float>(_batchStates, 0, batch * StateSize).Clear(); else initialStates.CopyTo(_batchStates);
+            Run(batch, steps);
+            if (!finalStates.IsEmpty) new global::System.ReadOnlySpan<float>(_batchStates, 0, batch * StateSize).CopyTo(finalStates);
+            for (int b = 0; b < batch; b++)
+            {
+                CopyOutputs(b, steps, outputs.Slice(b * steps * OutputSize, steps * OutputSize));
+            }
+        }
+
+        private void Run(int batch, int steps)
         {
             EnsurePacked();
-            Layer0Forward(steps);
-            new global::System.ReadOnlySpan<float>(_layer0Out, 0, steps * 3).CopyTo(outputs);
+            Layer0Forward(batch, steps);
             _recordedSteps = steps;
+            _recordedBatch = batch;
+        }
+
+        private void CopyOutputs(int slot, int steps, global::System.Span<float> outputs)
+        {
+            new global::System.ReadOnlySpan<float>(_layer0Out, slot * 24, steps * 3).CopyTo(outputs);
         }
 
         /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>.
         /// With LossKind.None, <paramref name="targets"/> is dLoss/dOutputs itself and the result is 0.</summary>
         public float Backward(global::System.ReadOnlySpan<float> targets)
         {
-            int steps = RequireRecorded();
-            int outputSteps = steps;
-            if (targets.Length != outputSteps * 3) ThrowLength(nameof(targets), targets.Length, outputSteps * 3, "output steps × OutputSize");
-            var dOut = new global::System.Span<float>(_layer0OutGradient, 0, steps * 3);
-            dOut.Clear();
-            var scored = dOut.Slice((steps - outputSteps) * 3, outputSteps * 3);
-            // LossKind.None: the targets are dLoss/dOutputs
-            targets.CopyTo(scored);
-            const float loss = 0f;
-            BackPropagate(steps);
+            int steps = RequireRecorded(single: true);
+            if (targets.Length != steps * 3) ThrowLength(nameof(targets), targets.Length, steps * 3, "output steps × OutputSize");
+            float loss = SlotLoss(0, steps, targets);
+            BackPropagate(1, steps);
             return loss;
         }
 
@@ -204,91 +240,153 @@ namespace Demo
             throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is None: call Backward(ReadOnlySpan<float>).");
         }
 
-        private void BackPropagate(int steps)
+        /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the
+        /// sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
+        public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
         {
-            Layer0Backward(steps);
+            int steps = RequireRecorded(single: false), batch = _recordedBatch;
+            if (targets.Length != batch * steps * 3) ThrowLength(nameof(targets), targets.Length, batch * steps * 3, "batch × output steps × OutputSize");
+            float loss = 0f;
+            for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * steps * 3, steps * 3));
+            BackPropagate(batch, steps);
+            return loss;
         }
 
-        /// <summary>Layer0 over the whole sequence: Elman RNN(1 → 3, Tanh).</summary>
-        private void Layer0Forward(int steps)
+        /// <summary>BPTT through the last <c>ForwardBatch</c> for cross-entropy: class ids [batch × output steps]; returns the sum of the losses.</summary>
+        public float BackwardBatch(global::System.ReadOnlySpan<int> classIds)
+        {
+            throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is None: call BackwardBatch(ReadOnlySpan<float>).");
+        }
+
+        /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
+        private float SlotLoss(int slot, int steps, global::System.ReadOnlySpan<float> targets)
+        {
+            int outputSteps = steps;
+            var dOut = new global::System.Span<float>(_layer0OutGradient, slot * 24, steps * 3);
+            dOut.Clear();
+            int scoredFrom = slot * 24 + (steps - outputSteps) * 3;
+            var scored = dOut.Slice((steps - outputSteps) * 3, outputSteps * 3);
+            // LossKind.None: the targets are dLoss/dOutputs
+            targets.CopyTo(scored);
+            return 0f;
+        }
+
+        private void BackPropagate(int batch, int steps)
+        {
+            Layer0Backward(batch, steps);
+        }
+
+        /// <summary>Layer0 over whole sequences, slots 0 … batch − 1 in lockstep: Elman RNN(1 → 3, Tanh).</summary>
+        private void Layer0Forward(int batch, int steps)
         {
             global::System.ReadOnlySpan<float> k = _packed;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> output = _layer0Out;
-            global::System.Span<float> state = Values(ref _state);
+            global::System.Span<float> batchStates = _batchStates;
             // forward direction: t = 0 … steps − 1
             {
                 global::System.Span<float> states = _layer0States0;
                 global::System.Span<float> cache = _layer0Cache0;
-                state.Slice(0, 3).CopyTo(states);
+                global::System.ReadOnlySpan<float> weights = k.Slice(0, 15);
+                for (int b = 0; b < batch; b++)
+                {
+                    batchStates.Slice(b * StateSize + 0, 3).CopyTo(states.Slice(b * 27, 3));
+                }
                 for (int s = 0; s < steps; s++)
                 {
                     int t = s;
-                    Layer0Cell(k.Slice(0, 15), input.Slice(t * 1, 1), states.Slice(s * 3, 3), states.Slice((s + 1) * 3, 3), cache.Slice(s * 3, 3));
-                    states.Slice((s + 1) * 3, 3).CopyTo(output.Slice(t * 3, 3));
+                    // z = W·[x; h] + b   (3 rows; every sequence of the batch per weight block)
+                    for (int b = 0; b < batch; b++)
+                    {
+                        weights.Slice(12, 3).CopyTo(cache.Slice(b * 24 + s * 3, 3));   // b_ih + b_hh
+                    }
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 3), input, t * 1, 8, cache, s * 3, 24, batch, 3, 1);   // W_ihᵀ [1 × 3]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(3, 9), states, s * 3, 27, cache, s * 3, 24, batch, 3, 3);   // W_hhᵀ [3 × 3]
+                    for (int b = 0; b < batch; b++)
+                    {
+                        Layer0Pointwise(states.Slice(b * 27 + s * 3, 3), states.Slice(b * 27 + (s + 1) * 3, 3), cache.Slice(b * 24 + s * 3, 3));
+                        states.Slice(b * 27 + (s + 1) * 3, 3).CopyTo(output.Slice(b * 24 + t * 3, 3));
+                    }
                 }
-                states.Slice(steps * 3, 3).CopyTo(state.Slice(0, 3));
+                for (int b = 0; b < batch; b++)
+                {
+                    states.Slice(b * 27 + steps * 3, 3).CopyTo(batchStates.Slice(b * StateSize + 0, 3));
+                }
             }
         }
 
-        /// <summary>BPTT through Layer0 (Elman RNN(1 → 3, Tanh)).</summary>
-        private void Layer0Backward(int steps)
+        /// <summary>BPTT through Layer0 (Elman RNN(1 → 3, Tanh)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
+        private void Layer0Backward(int batch, int steps)
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> dIn = _inputGradients;
-            dIn.Slice(0, steps * 1).Clear();
-            global::System.Span<float> dState = _layer0StateGradient;
+            for (int b = 0; b < batch; b++)
+            {
+                dIn.Slice(b * 8, steps * 1).Clear();
+            }
+            global::System.Span<float> dState = _layer0StateGradient;   // [batch × 3]
             // forward direction, walked back from the last step
             {
                 global::System.ReadOnlySpan<float> states = _layer0States0;
                 global::System.ReadOnlySpan<float> cache = _layer0Cache0;
                 global::System.Span<float> dz = _layer0Dz0;
-                dState.Clear();
+                global::System.ReadOnlySpan<float> weights = p.Slice(0, 18);
+                dState.Slice(0, batch * 3).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
                     int t = k;
-                    // dh(t) += dy(t)
-                    global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(t * 3, 3), dState.Slice(0, 3));
-                    Layer0CellBackward(p.Slice(0, 18), input.Slice(t * 1, 1), states.Slice(k * 3, 3), states.Slice((k + 1) * 3, 3), cache.Slice(k * 3, 3), dState, dIn.Slice(t * 1, 1), dz.Slice(k * 3, 3));
+                    for (int b = 0; b < batch; b++)
+                    {
+                        // dh(t) += dy(t)
+                        global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 24 + t * 3, 3), dState.Slice(b * 3, 3));
+                        Layer0PointwiseBackward(states.Slice(b * 27 + k * 3, 3), states.Slice(b * 27 + (k + 1) * 3, 3), cache.Slice(b * 24 + k * 3, 3), dState.Slice(b * 3, 3), dz.Slice(b * 24 + k * 3, 3));
+                        dState.Slice(b * 3, 3).Clear();
+                    }
+                    // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
+                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 3), dz, k * 3, 24, dIn, t * 1, 8, batch, 3, 1);
+                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(3, 9), dz, k * 3 + 0, 24, dState, 0, 3, batch, 3, 3);
                 }
-                dState.CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 3));
-                // dW_ih += Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ_t dz(t);  db_hh += Σ_t dz(t)   (whole sequence at once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(0, 3), dz, 0, 3, input, 0, 1, steps, 3, 1);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(3, 9), dz, 0, 3, states, 0, 3, steps, 3, 3);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(12, 3), dz, 0, 3, steps);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(15, 3), dz, 0, 3, steps);
+                dState.Slice(0, 3).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 3));   // slot 0 (single-sequence API)
+                // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
+                // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(0, 3), dz, 0, 3, input, 0, 1, steps, 3, 1, batch, 24, 8);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(3, 9), dz, 0, 3, states, 0, 3, steps, 3, 3, batch, 24, 27);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(12, 3), dz, 0, 3, steps, batch, 24);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(15, 3), dz, 0, 3, steps, batch, 24);
             }
         }
 
-        /// <summary>Layer0: one Elman step of one direction. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
+        /// <summary>Layer0: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
         private static void Layer0Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 3);
-            global::System.Span<float> a = cache.Slice(0, 3);
-            // a = W_ih·x + b_ih + W_hh·h + b_hh   (3 rows)
-            k.Slice(12, 3).CopyTo(a);   // b_ih + b_hh
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 3), x, a, 3, 1);   // W_ihᵀ [1 × 3]
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(3, 9), h, a, 3, 3);   // W_hhᵀ [3 × 3]
-            // h' = tanh(a)
-            global::RnnGen.Kernels.Activations.Tanh(a, next.Slice(0, 3));
+            // z = W·[x; h] + b   (3 rows)
+            k.Slice(12, 3).CopyTo(cache);   // b_ih + b_hh
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 3), x, cache.Slice(0, 3), 3, 1);   // W_ihᵀ [1 × 3]
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(3, 9), h, cache.Slice(0, 3), 3, 3);   // W_hhᵀ [3 × 3]
+            Layer0Pointwise(previous, next, cache);
         }
 
-        /// <summary>Layer0: one Elman step back. dState holds dL/dh' on entry and dL/dh on return.</summary>
-        private static void Layer0CellBackward(global::System.ReadOnlySpan<float> w, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dx, global::System.Span<float> scratch)
+        /// <summary>Layer0: the Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
-            global::System.Span<float> dz = scratch.Slice(0, 3);
+            // h' = tanh(a)
+            global::RnnGen.Kernels.Activations.Tanh(cache.Slice(0, 3), next.Slice(0, 3));
+        }
+
+        /// <summary>Layer0: one Elman step back, pointwise part: dz from dL/dh' (the caller then forms dh = W_hhᵀ·dz).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer0PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
+        {
             // dz = dh' ⊙ (1 − h'²)
             for (int j = 0; j < 3; j++)
             {
                 dz[j] = dState[j] * (1f - next[j] * next[j]);
             }
-            // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (dz is kept for the sequence's weight gradients)
-            global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 3), dz, dx, 3, 1);
-            dState.Slice(0, 3).Clear();
-            global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(3, 9), dz, dState.Slice(0, 3), 3, 3);
         }
 
         /// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is
@@ -310,9 +408,14 @@ namespace Demo
             }
         }
 
-        private int RequireRecorded() => _recordedSteps > 0
-            ? _recordedSteps
-            : throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward or ForwardContinue first.");
+        private int RequireRecorded(bool single)
+        {
+            if (_recordedSteps == 0)
+                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first.");
+            if (single && _recordedBatch != 1)
+                throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
+            return _recordedSteps;
+        }
 
         private static void CheckSteps(int steps)
         {
