@@ -211,7 +211,7 @@ public sealed partial class RnnModelGenerator
             foreach (Plan p in plans)
             {
                 perSlot += 2L * model.MaxSteps * p.Out;
-                if (p.Layer.Kind == LayerKind.Dense) perSlot += (long)model.MaxSteps * p.H;
+                if (p.Layer.Kind == LayerKind.Dense) perSlot += 2L * model.MaxSteps * p.H;
                 if (p.Layer.IsRecurrent)
                     perSlot += p.StateWidth * (1L + p.Directions) + (long)p.Directions * ((model.MaxSteps + 1L) * p.StateWidth + (long)model.MaxSteps * (p.CacheWidth + p.ScratchWidth));
             }
@@ -255,7 +255,7 @@ public sealed partial class RnnModelGenerator
                 if (p.Layer.Kind == LayerKind.Dense)
                 {
                     w.WriteLine($"private readonly float[] _{Lower(p.Name)}Pre = new float[{F(tile * PreStride(model, p))}];            // [BatchTile × MaxSteps × {F(p.H)}] W·x + b");
-                    w.WriteLine($"private readonly float[] _{Lower(p.Name)}Scratch = new float[{F(p.ScratchWidth)}];");
+                    w.WriteLine($"private readonly float[] _{Lower(p.Name)}Dz = new float[{F(tile * PreStride(model, p))}];             // [BatchTile × MaxSteps × {F(p.H)}] dL/d(W·x + b)");
                 }
                 if (p.Layer.IsRecurrent)
                 {
@@ -677,10 +677,16 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine($"{Span} output = _{name}Out;");
                 if (p.Layer.Kind == LayerKind.Dense)
                 {
+                    string sp = F(PreStride(model, p));
                     w.WriteLine($"{Span} pre = _{name}Pre;");
+                    w.WriteLine($"{ReadOnlySpan} weights = k.Slice({F(p.PackedOffset)}, {F(p.H * p.In)}), bias = k.Slice({F(p.PackedOffset + p.H * p.In)}, {F(p.H)});");
                     using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                    using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
-                        w.WriteLine($"{p.Name}Dense(k.Slice({F(p.PackedOffset)}, {F(p.PackedPerDirection)}), input.Slice(b * {F(si)} + t * {F(p.In)}, {F(p.In)}), pre.Slice(b * {F(PreStride(model, p))} + t * {F(p.H)}, {F(p.H)}), output.Slice(b * {so} + t * {F(p.H)}, {F(p.H)}));");
+                    {
+                        w.WriteLine($"// z(t) = W·x(t) + b for every step of the sequence at once (each weight block loaded once)");
+                        w.WriteLine($"for (int t = 0; t < steps; t++) bias.CopyTo(pre.Slice(b * {sp} + t * {F(p.H)}, {F(p.H)}));");
+                        w.WriteLine($"{K}.PackedMatMatAdd(weights, input, b * {F(si)}, {F(p.In)}, pre, b * {sp}, {F(p.H)}, steps, {F(p.H)}, {F(p.In)});   // Wᵀ [{F(p.In)} × {F(p.H)}]");
+                        w.WriteLine($"for (int t = 0; t < steps; t++) {p.Name}Activation(pre.Slice(b * {sp} + t * {F(p.H)}, {F(p.H)}), output.Slice(b * {so} + t * {F(p.H)}, {F(p.H)}));");
+                    }
                     return;
                 }
                 w.WriteLine($"{Span} batchStates = _batchStates;");
@@ -756,9 +762,17 @@ public sealed partial class RnnModelGenerator
                     w.WriteLine($"dIn.Slice(b * {F(si)}, steps * {F(p.In)}).Clear();");
                 if (p.Layer.Kind == LayerKind.Dense)
                 {
+                    string sp = F(PreStride(model, p));
+                    w.WriteLine($"{Span} dz = _{name}Dz;");
                     using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
-                        w.WriteLine($"{p.Name}DenseBackward(p.Slice({F(p.ParamOffset)}, {F(p.DirectionParams)}), g.Slice({F(p.ParamOffset)}, {F(p.DirectionParams)}), input.Slice(b * {F(si)} + t * {F(p.In)}, {F(p.In)}), new {ReadOnlySpan}(_{name}Out, b * {so} + t * {F(p.H)}, {F(p.H)}), dOut.Slice(b * {so} + t * {F(p.H)}, {F(p.H)}), dIn.Slice(b * {F(si)} + t * {F(p.In)}, {F(p.In)}), _{name}Scratch);");
+                        w.WriteLine($"{p.Name}DenseDz(new {ReadOnlySpan}(_{name}Out, b * {so} + t * {F(p.H)}, {F(p.H)}), dOut.Slice(b * {so} + t * {F(p.H)}, {F(p.H)}), dz.Slice(b * {sp} + t * {F(p.H)}, {F(p.H)}));");
+                    w.WriteLine("// dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)");
+                    w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(p.ParamOffset)}, {F(p.H * p.In)}), dz, 0, {F(p.H)}, input, 0, {F(p.In)}, steps, {F(p.H)}, {F(p.In)}, batch, {sp}, {F(si)});");
+                    w.WriteLine($"{K}.AddStridedSum(g.Slice({F(p.ParamOffset + p.H * p.In)}, {F(p.H)}), dz, 0, {F(p.H)}, steps, batch, {sp});");
+                    w.WriteLine("// dx(t) = Wᵀ·dz(t), every step of a sequence at once");
+                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                        w.WriteLine($"{K}.TransposeMatMatAdd(p.Slice({F(p.ParamOffset)}, {F(p.H * p.In)}), dz, b * {sp}, {F(p.H)}, dIn, b * {F(si)}, {F(p.In)}, steps, {F(p.H)}, {F(p.In)});");
                     return;
                 }
                 int sw = p.StateWidth, cw = p.CacheWidth, gh = p.GH, record = p.ScratchWidth;
@@ -844,6 +858,22 @@ public sealed partial class RnnModelGenerator
             w.WriteLine();
         }
 
+        private const string Vec = "global::System.Numerics.Vector<float>";
+
+        /// <summary>Emits a loop over j &lt; n: whole <c>Vector&lt;float&gt;</c> blocks first (the same operations in the same
+        /// order as the scalar body, so the results are bit-identical), then the scalar body for the rest.</summary>
+        private static void WriteVectorLoop(IndentedTextWriter w, int n, string[] vector, string[] scalar)
+        {
+            w.WriteLine("int j = 0;");
+            using (w.WriteBlock($"for (; j <= {F(n)} - {Vec}.Count; j += {Vec}.Count)"))
+            {
+                w.WriteLine($"{Vec} one = {Vec}.One;");
+                foreach (string line in vector) w.WriteLine(line);
+            }
+            using (w.WriteBlock($"for (; j < {F(n)}; j++)"))
+                foreach (string line in scalar) w.WriteLine(line);
+        }
+
         private static string PointwiseSignature(Plan p) =>
             $"private static void {p.Name}Pointwise({ReadOnlySpan} previous, {Span} next, {Span} cache)";
 
@@ -868,8 +898,11 @@ public sealed partial class RnnModelGenerator
             using (w.WriteBlock(PointwiseBackwardSignature(p)))
             {
                 w.WriteLine(relu ? "// dz = dh' ⊙ [h' > 0]" : "// dz = dh' ⊙ (1 − h'²)");
-                using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
-                    w.WriteLine(relu ? "dz[j] = next[j] > 0f ? dState[j] : 0f;" : "dz[j] = dState[j] * (1f - next[j] * next[j]);");
+                WriteVectorLoop(w, p.H,
+                    relu
+                        ? [$"global::System.Numerics.Vector.ConditionalSelect(global::System.Numerics.Vector.GreaterThan(Load(next, j), {Vec}.Zero), Load(dState, j), {Vec}.Zero).CopyTo(dz.Slice(j));"]
+                        : ["var n = Load(next, j);", "(Load(dState, j) * (one - n * n)).CopyTo(dz.Slice(j));"],
+                    [relu ? "dz[j] = next[j] > 0f ? dState[j] : 0f;" : "dz[j] = dState[j] * (1f - next[j] * next[j]);"]);
             }
             w.WriteLine();
         }
@@ -891,8 +924,9 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine($"{Act}.Sigmoid(z.Slice({F(3 * H)}, {h}), z.Slice({F(3 * H)}, {h}));");
                 w.WriteLine("// c' = f ⊙ c + i ⊙ g");
                 w.WriteLine($"{Span} cNext = next.Slice({h}, {h});");
-                using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
-                    w.WriteLine($"cNext[j] = z[{h} + j] * c[j] + z[j] * z[{F(2 * H)} + j];");
+                WriteVectorLoop(w, H,
+                    [$"(Load(z, {h} + j) * Load(c, j) + Load(z, j) * Load(z, {F(2 * H)} + j)).CopyTo(cNext.Slice(j));"],
+                    [$"cNext[j] = z[{h} + j] * c[j] + z[j] * z[{F(2 * H)} + j];"]);
                 w.WriteLine("// h' = o ⊙ tanh(c')");
                 w.WriteLine($"{Span} tanhC = cache.Slice({F(4 * H)}, {h});");
                 w.WriteLine($"{Act}.Tanh(cNext, tanhC);");
@@ -906,17 +940,27 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine($"{ReadOnlySpan} c = previous.Slice({h}, {h});");
                 w.WriteLine("// dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);  dz_f = dc ⊙ c ⊙ f(1 − f);");
                 w.WriteLine("// dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f");
-                using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
-                {
-                    w.WriteLine($"float i = cache[j], f = cache[{h} + j], gg = cache[{F(2 * H)} + j], o = cache[{F(3 * H)} + j], tc = cache[{F(4 * H)} + j];");
-                    w.WriteLine("float dh = dState[j];");
-                    w.WriteLine($"float dc = dState[{h} + j] + dh * o * (1f - tc * tc);");
-                    w.WriteLine("dz[j] = dc * gg * i * (1f - i);");
-                    w.WriteLine($"dz[{h} + j] = dc * c[j] * f * (1f - f);");
-                    w.WriteLine($"dz[{F(2 * H)} + j] = dc * i * (1f - gg * gg);");
-                    w.WriteLine($"dz[{F(3 * H)} + j] = dh * tc * o * (1f - o);");
-                    w.WriteLine($"dState[{h} + j] = dc * f;");
-                }
+                WriteVectorLoop(w, H,
+                    [
+                        $"var i = Load(cache, j); var f = Load(cache, {h} + j); var gg = Load(cache, {F(2 * H)} + j); var o = Load(cache, {F(3 * H)} + j); var tc = Load(cache, {F(4 * H)} + j);",
+                        "var dh = Load(dState, j);",
+                        $"var dc = Load(dState, {h} + j) + dh * o * (one - tc * tc);",
+                        "(dc * gg * i * (one - i)).CopyTo(dz.Slice(j));",
+                        $"(dc * Load(c, j) * f * (one - f)).CopyTo(dz.Slice({h} + j));",
+                        $"(dc * i * (one - gg * gg)).CopyTo(dz.Slice({F(2 * H)} + j));",
+                        $"(dh * tc * o * (one - o)).CopyTo(dz.Slice({F(3 * H)} + j));",
+                        $"(dc * f).CopyTo(dState.Slice({h} + j));",
+                    ],
+                    [
+                        $"float i = cache[j], f = cache[{h} + j], gg = cache[{F(2 * H)} + j], o = cache[{F(3 * H)} + j], tc = cache[{F(4 * H)} + j];",
+                        "float dh = dState[j];",
+                        $"float dc = dState[{h} + j] + dh * o * (1f - tc * tc);",
+                        "dz[j] = dc * gg * i * (1f - i);",
+                        $"dz[{h} + j] = dc * c[j] * f * (1f - f);",
+                        $"dz[{F(2 * H)} + j] = dc * i * (1f - gg * gg);",
+                        $"dz[{F(3 * H)} + j] = dh * tc * o * (1f - o);",
+                        $"dState[{h} + j] = dc * f;",
+                    ]);
             }
             w.WriteLine();
         }
@@ -936,12 +980,16 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine($"{K}.Add(gh.Slice(0, {h2}), gi.Slice(0, {h2}));");
                 w.WriteLine($"{Act}.Sigmoid(gi.Slice(0, {h2}), gi.Slice(0, {h2}));");
                 w.WriteLine("// n = tanh(gi_n + r ⊙ gh_n)");
-                using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
-                    w.WriteLine($"gi[{h2} + j] += gi[j] * gh[{h2} + j];");
+                using (w.WriteBlock())
+                    WriteVectorLoop(w, H,
+                        [$"(Load(gi, {h2} + j) + Load(gi, j) * Load(gh, {h2} + j)).CopyTo(gi.Slice({h2} + j));"],
+                        [$"gi[{h2} + j] += gi[j] * gh[{h2} + j];"]);
                 w.WriteLine($"{Act}.Tanh(gi.Slice({h2}, {h}), gi.Slice({h2}, {h}));");
                 w.WriteLine("// h' = (1 − z) ⊙ n + z ⊙ h");
-                using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
-                    w.WriteLine($"next[j] = (1f - gi[{h} + j]) * gi[{h2} + j] + gi[{h} + j] * h[j];");
+                using (w.WriteBlock())
+                    WriteVectorLoop(w, H,
+                        [$"var z = Load(gi, {h} + j);", $"((one - z) * Load(gi, {h2} + j) + z * Load(h, j)).CopyTo(next.Slice(j));"],
+                        [$"next[j] = (1f - gi[{h} + j]) * gi[{h2} + j] + gi[{h} + j] * h[j];"]);
             }
             w.WriteLine();
             w.WriteLine($"/// <summary>{p.Name}: one GRU step back, pointwise part: dz = [dgi | dgh]; dState becomes the direct path dL/dh' ⊙ z (the caller adds W_hhᵀ·dgh).</summary>");
@@ -951,17 +999,27 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
                 w.WriteLine($"{Span} dgi = dz.Slice(0, {h3}), dgh = dz.Slice({h3}, {h3});");
                 w.WriteLine("// dn = dh' ⊙ (1 − z) ⊙ (1 − n²);  dr = dn ⊙ gh_n ⊙ r(1 − r);  dz = dh' ⊙ (h − n) ⊙ z(1 − z);  dh = dh' ⊙ z + …");
-                using (w.WriteBlock($"for (int j = 0; j < {h}; j++)"))
-                {
-                    w.WriteLine($"float r = cache[j], z = cache[{h} + j], n = cache[{h2} + j], ghn = cache[{F(5 * H)} + j];");
-                    w.WriteLine("float dh = dState[j];");
-                    w.WriteLine("float dn = dh * (1f - z) * (1f - n * n);");
-                    w.WriteLine("float dr = dn * ghn * r * (1f - r);");
-                    w.WriteLine("float dzj = dh * (h[j] - n) * z * (1f - z);");
-                    w.WriteLine($"dgi[j] = dr; dgi[{h} + j] = dzj; dgi[{h2} + j] = dn;");
-                    w.WriteLine($"dgh[j] = dr; dgh[{h} + j] = dzj; dgh[{h2} + j] = dn * r;");
-                    w.WriteLine("dState[j] = dh * z;");
-                }
+                WriteVectorLoop(w, H,
+                    [
+                        $"var r = Load(cache, j); var z = Load(cache, {h} + j); var n = Load(cache, {h2} + j); var ghn = Load(cache, {F(5 * H)} + j);",
+                        "var dh = Load(dState, j);",
+                        "var dn = dh * (one - z) * (one - n * n);",
+                        "var dr = dn * ghn * r * (one - r);",
+                        "var dzj = dh * (Load(h, j) - n) * z * (one - z);",
+                        $"dr.CopyTo(dgi.Slice(j)); dzj.CopyTo(dgi.Slice({h} + j)); dn.CopyTo(dgi.Slice({h2} + j));",
+                        $"dr.CopyTo(dgh.Slice(j)); dzj.CopyTo(dgh.Slice({h} + j)); (dn * r).CopyTo(dgh.Slice({h2} + j));",
+                        "(dh * z).CopyTo(dState.Slice(j));",
+                    ],
+                    [
+                        $"float r = cache[j], z = cache[{h} + j], n = cache[{h2} + j], ghn = cache[{F(5 * H)} + j];",
+                        "float dh = dState[j];",
+                        "float dn = dh * (1f - z) * (1f - n * n);",
+                        "float dr = dn * ghn * r * (1f - r);",
+                        "float dzj = dh * (h[j] - n) * z * (1f - z);",
+                        $"dgi[j] = dr; dgi[{h} + j] = dzj; dgi[{h2} + j] = dn;",
+                        $"dgh[j] = dr; dgh[{h} + j] = dzj; dgh[{h2} + j] = dn * r;",
+                        "dState[j] = dh * z;",
+                    ]);
             }
             w.WriteLine();
         }
@@ -971,12 +1029,19 @@ public sealed partial class RnnModelGenerator
             int U = p.H;
             string u = F(U), inw = F(p.In);
             Activation a = p.Layer.Activation;
-            w.WriteLine($"/// <summary>{p.Name}: y = {(a == Activation.Identity ? "" : a.ToString().ToLowerInvariant())}(W·x + b), {inw} → {u}.</summary>");
+            w.WriteLine($"/// <summary>{p.Name}: y = {(a == Activation.Identity ? "" : a.ToString().ToLowerInvariant())}(W·x + b), {inw} → {u} (one step, for streaming).</summary>");
             using (w.WriteBlock($"private static void {p.Name}Dense({ReadOnlySpan} k, {ReadOnlySpan} x, {Span} pre, {Span} y)"))
             {
                 w.WriteLine($"// z = W·x + b   ({u} rows)");
                 w.WriteLine($"k.Slice({F(U * p.In)}, {u}).CopyTo(pre);");
                 w.WriteLine($"{K}.PackedMatVecAdd(k.Slice(0, {F(U * p.In)}), x, pre, {u}, {inw});   // Wᵀ [{inw} × {u}]");
+                w.WriteLine($"{p.Name}Activation(pre, y);");
+            }
+            w.WriteLine();
+            w.WriteLine($"/// <summary>{p.Name}: y = {(a == Activation.Identity ? "z" : a.ToString().ToLowerInvariant() + "(z)")} for one step.</summary>");
+            w.WriteLine(MethodImpl);
+            using (w.WriteBlock($"private static void {p.Name}Activation({ReadOnlySpan} pre, {Span} y)"))
+            {
                 switch (a)
                 {
                     case Activation.Identity: w.WriteLine("pre.CopyTo(y);"); break;
@@ -987,10 +1052,10 @@ public sealed partial class RnnModelGenerator
                 }
             }
             w.WriteLine();
-            w.WriteLine($"/// <summary>{p.Name} back: dW += dz·xᵀ, db += dz, dx = Wᵀ·dz{(gradientIsPreActivation ? " (the loss hands back dz: it reads the logits)" : "")}.</summary>");
-            using (w.WriteBlock($"private static void {p.Name}DenseBackward({ReadOnlySpan} w, {Span} g, {ReadOnlySpan} x, {ReadOnlySpan} y, {ReadOnlySpan} dy, {Span} dx, {Span} scratch)"))
+            w.WriteLine($"/// <summary>{p.Name} back, one step: dz = dL/d(W·x + b){(gradientIsPreActivation ? " (the loss hands back dz: it reads the logits)" : "")}.</summary>");
+            w.WriteLine(MethodImpl);
+            using (w.WriteBlock($"private static void {p.Name}DenseDz({ReadOnlySpan} y, {ReadOnlySpan} dy, {Span} dz)"))
             {
-                w.WriteLine($"{Span} dz = scratch.Slice(0, {u});");
                 if (gradientIsPreActivation || a == Activation.Identity)
                 {
                     w.WriteLine("dy.CopyTo(dz);");
@@ -1013,9 +1078,6 @@ public sealed partial class RnnModelGenerator
                     w.WriteLine($"// dz = dy ⊙ {a.ToString().ToLowerInvariant()}'(z)");
                     w.WriteLine($"for (int j = 0; j < {u}; j++) dz[j] = {derivative};");
                 }
-                w.WriteLine($"{K}.OuterAdd(g.Slice(0, {F(U * p.In)}), dz, x);");
-                w.WriteLine($"{K}.Add(dz, g.Slice({F(U * p.In)}, {u}));");
-                w.WriteLine($"{K}.TransposeMatVecAdd(w.Slice(0, {F(U * p.In)}), dz, dx, {u}, {inw});");
             }
             w.WriteLine();
         }
@@ -1074,6 +1136,9 @@ public sealed partial class RnnModelGenerator
                         throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
                     return _recordedSteps;
                 }
+
+                [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+                private static global::System.Numerics.Vector<float> Load(global::System.ReadOnlySpan<float> values, int index) => new(values.Slice(index));
 
                 private static void CheckSteps(int steps)
                 {

@@ -77,7 +77,7 @@ namespace Demo.Text
         private readonly float[] _layer2Out = new float[33280];            // [BatchTile × MaxSteps × 65] outputs
         private readonly float[] _layer2OutGradient = new float[33280];    // dLoss/d outputs
         private readonly float[] _layer2Pre = new float[33280];            // [BatchTile × MaxSteps × 65] W·x + b
-        private readonly float[] _layer2Scratch = new float[65];
+        private readonly float[] _layer2Dz = new float[33280];             // [BatchTile × MaxSteps × 65] dL/d(W·x + b)
 
         global::RnnGen.NetworkSpec global::RnnGen.IRecurrentNetwork.Spec => Spec;
         int global::RnnGen.IRecurrentNetwork.InputSize => InputSize;
@@ -363,12 +363,13 @@ namespace Demo.Text
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> output = _layer2Out;
             global::System.Span<float> pre = _layer2Pre;
+            global::System.ReadOnlySpan<float> weights = k.Slice(82432, 8320), bias = k.Slice(90752, 65);
             for (int b = 0; b < batch; b++)
             {
-                for (int t = 0; t < steps; t++)
-                {
-                    Layer2Dense(k.Slice(82432, 8385), input.Slice(b * 8192 + t * 128, 128), pre.Slice(b * 4160 + t * 65, 65), output.Slice(b * 4160 + t * 65, 65));
-                }
+                // z(t) = W·x(t) + b for every step of the sequence at once (each weight block loaded once)
+                for (int t = 0; t < steps; t++) bias.CopyTo(pre.Slice(b * 4160 + t * 65, 65));
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights, input, b * 8192, 128, pre, b * 4160, 65, steps, 65, 128);   // Wᵀ [128 × 65]
+                for (int t = 0; t < steps; t++) Layer2Activation(pre.Slice(b * 4160 + t * 65, 65), output.Slice(b * 4160 + t * 65, 65));
             }
         }
         /// <summary>BPTT through Layer0 (Embedding(65 ids → 32)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
@@ -441,12 +442,21 @@ namespace Demo.Text
             {
                 dIn.Slice(b * 8192, steps * 128).Clear();
             }
+            global::System.Span<float> dz = _layer2Dz;
             for (int b = 0; b < batch; b++)
             {
                 for (int t = 0; t < steps; t++)
                 {
-                    Layer2DenseBackward(p.Slice(85024, 8385), g.Slice(85024, 8385), input.Slice(b * 8192 + t * 128, 128), new global::System.ReadOnlySpan<float>(_layer2Out, b * 4160 + t * 65, 65), dOut.Slice(b * 4160 + t * 65, 65), dIn.Slice(b * 8192 + t * 128, 128), _layer2Scratch);
+                    Layer2DenseDz(new global::System.ReadOnlySpan<float>(_layer2Out, b * 4160 + t * 65, 65), dOut.Slice(b * 4160 + t * 65, 65), dz.Slice(b * 4160 + t * 65, 65));
                 }
+            }
+            // dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(85024, 8320), dz, 0, 65, input, 0, 128, steps, 65, 128, batch, 4160, 8192);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(93344, 65), dz, 0, 65, steps, batch, 4160);
+            // dx(t) = Wᵀ·dz(t), every step of a sequence at once
+            for (int b = 0; b < batch; b++)
+            {
+                global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(p.Slice(85024, 8320), dz, b * 4160, 65, dIn, b * 8192, 128, steps, 65, 128);
             }
         }
         /// <summary>Layer1: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
@@ -472,7 +482,13 @@ namespace Demo.Text
             global::RnnGen.Kernels.Activations.Sigmoid(z.Slice(384, 128), z.Slice(384, 128));
             // c' = f ⊙ c + i ⊙ g
             global::System.Span<float> cNext = next.Slice(128, 128);
-            for (int j = 0; j < 128; j++)
+            int j = 0;
+            for (; j <= 128 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+            {
+                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
+                (Load(z, 128 + j) * Load(c, j) + Load(z, j) * Load(z, 256 + j)).CopyTo(cNext.Slice(j));
+            }
+            for (; j < 128; j++)
             {
                 cNext[j] = z[128 + j] * c[j] + z[j] * z[256 + j];
             }
@@ -489,7 +505,20 @@ namespace Demo.Text
             global::System.ReadOnlySpan<float> c = previous.Slice(128, 128);
             // dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);  dz_f = dc ⊙ c ⊙ f(1 − f);
             // dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f
-            for (int j = 0; j < 128; j++)
+            int j = 0;
+            for (; j <= 128 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+            {
+                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
+                var i = Load(cache, j); var f = Load(cache, 128 + j); var gg = Load(cache, 256 + j); var o = Load(cache, 384 + j); var tc = Load(cache, 512 + j);
+                var dh = Load(dState, j);
+                var dc = Load(dState, 128 + j) + dh * o * (one - tc * tc);
+                (dc * gg * i * (one - i)).CopyTo(dz.Slice(j));
+                (dc * Load(c, j) * f * (one - f)).CopyTo(dz.Slice(128 + j));
+                (dc * i * (one - gg * gg)).CopyTo(dz.Slice(256 + j));
+                (dh * tc * o * (one - o)).CopyTo(dz.Slice(384 + j));
+                (dc * f).CopyTo(dState.Slice(128 + j));
+            }
+            for (; j < 128; j++)
             {
                 float i = cache[j], f = cache[128 + j], gg = cache[256 + j], o = cache[384 + j], tc = cache[512 + j];
                 float dh = dState[j];
@@ -502,23 +531,27 @@ namespace Demo.Text
             }
         }
 
-        /// <summary>Layer2: y = softmax(W·x + b), 128 → 65.</summary>
+        /// <summary>Layer2: y = softmax(W·x + b), 128 → 65 (one step, for streaming).</summary>
         private static void Layer2Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
         {
             // z = W·x + b   (65 rows)
             k.Slice(8320, 65).CopyTo(pre);
             global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 8320), x, pre, 65, 128);   // Wᵀ [128 × 65]
+            Layer2Activation(pre, y);
+        }
+
+        /// <summary>Layer2: y = softmax(z) for one step.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer2Activation(global::System.ReadOnlySpan<float> pre, global::System.Span<float> y)
+        {
             global::RnnGen.Kernels.Activations.Softmax(pre, y);
         }
 
-        /// <summary>Layer2 back: dW += dz·xᵀ, db += dz, dx = Wᵀ·dz (the loss hands back dz: it reads the logits).</summary>
-        private static void Layer2DenseBackward(global::System.ReadOnlySpan<float> w, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, global::System.Span<float> scratch)
+        /// <summary>Layer2 back, one step: dz = dL/d(W·x + b) (the loss hands back dz: it reads the logits).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer2DenseDz(global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dz)
         {
-            global::System.Span<float> dz = scratch.Slice(0, 65);
             dy.CopyTo(dz);
-            global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(0, 8320), dz, x);
-            global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(8320, 65));
-            global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 8320), dz, dx, 65, 128);
         }
 
         /// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is
@@ -551,6 +584,9 @@ namespace Demo.Text
                 throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
             return _recordedSteps;
         }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static global::System.Numerics.Vector<float> Load(global::System.ReadOnlySpan<float> values, int index) => new(values.Slice(index));
 
         private static void CheckSteps(int steps)
         {

@@ -87,7 +87,7 @@ namespace Demo
         private readonly float[] _layer2Out = new float[2048];            // [BatchTile × MaxSteps × 4] outputs
         private readonly float[] _layer2OutGradient = new float[2048];    // dLoss/d outputs
         private readonly float[] _layer2Pre = new float[2048];            // [BatchTile × MaxSteps × 4] W·x + b
-        private readonly float[] _layer2Scratch = new float[4];
+        private readonly float[] _layer2Dz = new float[2048];             // [BatchTile × MaxSteps × 4] dL/d(W·x + b)
 
         global::RnnGen.NetworkSpec global::RnnGen.IRecurrentNetwork.Spec => Spec;
         int global::RnnGen.IRecurrentNetwork.InputSize => InputSize;
@@ -422,12 +422,13 @@ namespace Demo
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> output = _layer2Out;
             global::System.Span<float> pre = _layer2Pre;
+            global::System.ReadOnlySpan<float> weights = k.Slice(9536, 128), bias = k.Slice(9664, 4);
             for (int b = 0; b < batch; b++)
             {
-                for (int t = 0; t < steps; t++)
-                {
-                    Layer2Dense(k.Slice(9536, 132), input.Slice(b * 2048 + t * 32, 32), pre.Slice(b * 256 + t * 4, 4), output.Slice(b * 256 + t * 4, 4));
-                }
+                // z(t) = W·x(t) + b for every step of the sequence at once (each weight block loaded once)
+                for (int t = 0; t < steps; t++) bias.CopyTo(pre.Slice(b * 256 + t * 4, 4));
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights, input, b * 2048, 32, pre, b * 256, 4, steps, 4, 32);   // Wᵀ [32 × 4]
+                for (int t = 0; t < steps; t++) Layer2Activation(pre.Slice(b * 256 + t * 4, 4), output.Slice(b * 256 + t * 4, 4));
             }
         }
         /// <summary>BPTT through Layer0 (LSTM(4 → 32)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
@@ -557,12 +558,21 @@ namespace Demo
             {
                 dIn.Slice(b * 2048, steps * 32).Clear();
             }
+            global::System.Span<float> dz = _layer2Dz;
             for (int b = 0; b < batch; b++)
             {
                 for (int t = 0; t < steps; t++)
                 {
-                    Layer2DenseBackward(p.Slice(9664, 132), g.Slice(9664, 132), input.Slice(b * 2048 + t * 32, 32), new global::System.ReadOnlySpan<float>(_layer2Out, b * 256 + t * 4, 4), dOut.Slice(b * 256 + t * 4, 4), dIn.Slice(b * 2048 + t * 32, 32), _layer2Scratch);
+                    Layer2DenseDz(new global::System.ReadOnlySpan<float>(_layer2Out, b * 256 + t * 4, 4), dOut.Slice(b * 256 + t * 4, 4), dz.Slice(b * 256 + t * 4, 4));
                 }
+            }
+            // dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(9664, 128), dz, 0, 4, input, 0, 32, steps, 4, 32, batch, 256, 2048);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(9792, 4), dz, 0, 4, steps, batch, 256);
+            // dx(t) = Wᵀ·dz(t), every step of a sequence at once
+            for (int b = 0; b < batch; b++)
+            {
+                global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(p.Slice(9664, 128), dz, b * 256, 4, dIn, b * 2048, 32, steps, 4, 32);
             }
         }
         /// <summary>Layer0: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
@@ -588,7 +598,13 @@ namespace Demo
             global::RnnGen.Kernels.Activations.Sigmoid(z.Slice(96, 32), z.Slice(96, 32));
             // c' = f ⊙ c + i ⊙ g
             global::System.Span<float> cNext = next.Slice(32, 32);
-            for (int j = 0; j < 32; j++)
+            int j = 0;
+            for (; j <= 32 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+            {
+                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
+                (Load(z, 32 + j) * Load(c, j) + Load(z, j) * Load(z, 64 + j)).CopyTo(cNext.Slice(j));
+            }
+            for (; j < 32; j++)
             {
                 cNext[j] = z[32 + j] * c[j] + z[j] * z[64 + j];
             }
@@ -605,7 +621,20 @@ namespace Demo
             global::System.ReadOnlySpan<float> c = previous.Slice(32, 32);
             // dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);  dz_f = dc ⊙ c ⊙ f(1 − f);
             // dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f
-            for (int j = 0; j < 32; j++)
+            int j = 0;
+            for (; j <= 32 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+            {
+                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
+                var i = Load(cache, j); var f = Load(cache, 32 + j); var gg = Load(cache, 64 + j); var o = Load(cache, 96 + j); var tc = Load(cache, 128 + j);
+                var dh = Load(dState, j);
+                var dc = Load(dState, 32 + j) + dh * o * (one - tc * tc);
+                (dc * gg * i * (one - i)).CopyTo(dz.Slice(j));
+                (dc * Load(c, j) * f * (one - f)).CopyTo(dz.Slice(32 + j));
+                (dc * i * (one - gg * gg)).CopyTo(dz.Slice(64 + j));
+                (dh * tc * o * (one - o)).CopyTo(dz.Slice(96 + j));
+                (dc * f).CopyTo(dState.Slice(32 + j));
+            }
+            for (; j < 32; j++)
             {
                 float i = cache[j], f = cache[32 + j], gg = cache[64 + j], o = cache[96 + j], tc = cache[128 + j];
                 float dh = dState[j];
@@ -639,15 +668,32 @@ namespace Demo
             global::RnnGen.Kernels.VectorKernels.Add(gh.Slice(0, 32), gi.Slice(0, 32));
             global::RnnGen.Kernels.Activations.Sigmoid(gi.Slice(0, 32), gi.Slice(0, 32));
             // n = tanh(gi_n + r ⊙ gh_n)
-            for (int j = 0; j < 16; j++)
             {
-                gi[32 + j] += gi[j] * gh[32 + j];
+                int j = 0;
+                for (; j <= 16 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
+                    (Load(gi, 32 + j) + Load(gi, j) * Load(gh, 32 + j)).CopyTo(gi.Slice(32 + j));
+                }
+                for (; j < 16; j++)
+                {
+                    gi[32 + j] += gi[j] * gh[32 + j];
+                }
             }
             global::RnnGen.Kernels.Activations.Tanh(gi.Slice(32, 16), gi.Slice(32, 16));
             // h' = (1 − z) ⊙ n + z ⊙ h
-            for (int j = 0; j < 16; j++)
             {
-                next[j] = (1f - gi[16 + j]) * gi[32 + j] + gi[16 + j] * h[j];
+                int j = 0;
+                for (; j <= 16 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+                {
+                    global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
+                    var z = Load(gi, 16 + j);
+                    ((one - z) * Load(gi, 32 + j) + z * Load(h, j)).CopyTo(next.Slice(j));
+                }
+                for (; j < 16; j++)
+                {
+                    next[j] = (1f - gi[16 + j]) * gi[32 + j] + gi[16 + j] * h[j];
+                }
             }
         }
 
@@ -658,7 +704,20 @@ namespace Demo
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 16);
             global::System.Span<float> dgi = dz.Slice(0, 48), dgh = dz.Slice(48, 48);
             // dn = dh' ⊙ (1 − z) ⊙ (1 − n²);  dr = dn ⊙ gh_n ⊙ r(1 − r);  dz = dh' ⊙ (h − n) ⊙ z(1 − z);  dh = dh' ⊙ z + …
-            for (int j = 0; j < 16; j++)
+            int j = 0;
+            for (; j <= 16 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+            {
+                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
+                var r = Load(cache, j); var z = Load(cache, 16 + j); var n = Load(cache, 32 + j); var ghn = Load(cache, 80 + j);
+                var dh = Load(dState, j);
+                var dn = dh * (one - z) * (one - n * n);
+                var dr = dn * ghn * r * (one - r);
+                var dzj = dh * (Load(h, j) - n) * z * (one - z);
+                dr.CopyTo(dgi.Slice(j)); dzj.CopyTo(dgi.Slice(16 + j)); dn.CopyTo(dgi.Slice(32 + j));
+                dr.CopyTo(dgh.Slice(j)); dzj.CopyTo(dgh.Slice(16 + j)); (dn * r).CopyTo(dgh.Slice(32 + j));
+                (dh * z).CopyTo(dState.Slice(j));
+            }
+            for (; j < 16; j++)
             {
                 float r = cache[j], z = cache[16 + j], n = cache[32 + j], ghn = cache[80 + j];
                 float dh = dState[j];
@@ -671,24 +730,28 @@ namespace Demo
             }
         }
 
-        /// <summary>Layer2: y = tanh(W·x + b), 32 → 4.</summary>
+        /// <summary>Layer2: y = tanh(W·x + b), 32 → 4 (one step, for streaming).</summary>
         private static void Layer2Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
         {
             // z = W·x + b   (4 rows)
             k.Slice(128, 4).CopyTo(pre);
             global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 128), x, pre, 4, 32);   // Wᵀ [32 × 4]
+            Layer2Activation(pre, y);
+        }
+
+        /// <summary>Layer2: y = tanh(z) for one step.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer2Activation(global::System.ReadOnlySpan<float> pre, global::System.Span<float> y)
+        {
             global::RnnGen.Kernels.Activations.Tanh(pre, y);
         }
 
-        /// <summary>Layer2 back: dW += dz·xᵀ, db += dz, dx = Wᵀ·dz.</summary>
-        private static void Layer2DenseBackward(global::System.ReadOnlySpan<float> w, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, global::System.Span<float> scratch)
+        /// <summary>Layer2 back, one step: dz = dL/d(W·x + b).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer2DenseDz(global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dz)
         {
-            global::System.Span<float> dz = scratch.Slice(0, 4);
             // dz = dy ⊙ tanh'(z)
             for (int j = 0; j < 4; j++) dz[j] = dy[j] * (1f - y[j] * y[j]);
-            global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(0, 128), dz, x);
-            global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(128, 4));
-            global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 128), dz, dx, 4, 32);
         }
 
         /// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is
@@ -731,6 +794,9 @@ namespace Demo
                 throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
             return _recordedSteps;
         }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static global::System.Numerics.Vector<float> Load(global::System.ReadOnlySpan<float> values, int index) => new(values.Slice(index));
 
         private static void CheckSteps(int steps)
         {

@@ -67,7 +67,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     private readonly float[] _layer0Out = new float[1280];            // [BatchTile × MaxSteps × 8] outputs
     private readonly float[] _layer0OutGradient = new float[1280];    // dLoss/d outputs
     private readonly float[] _layer0Pre = new float[1280];            // [BatchTile × MaxSteps × 8] W·x + b
-    private readonly float[] _layer0Scratch = new float[8];
+    private readonly float[] _layer0Dz = new float[1280];             // [BatchTile × MaxSteps × 8] dL/d(W·x + b)
     // Layer1: Elman RNN(8 → 13, Relu, bidirectional)
     private readonly float[] _layer1Out = new float[4160];            // [BatchTile × MaxSteps × 26] outputs
     private readonly float[] _layer1OutGradient = new float[4160];    // dLoss/d outputs
@@ -82,7 +82,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     private readonly float[] _layer2Out = new float[160];            // [BatchTile × MaxSteps × 1] outputs
     private readonly float[] _layer2OutGradient = new float[160];    // dLoss/d outputs
     private readonly float[] _layer2Pre = new float[160];            // [BatchTile × MaxSteps × 1] W·x + b
-    private readonly float[] _layer2Scratch = new float[1];
+    private readonly float[] _layer2Dz = new float[160];             // [BatchTile × MaxSteps × 1] dL/d(W·x + b)
 
     global::RnnGen.NetworkSpec global::RnnGen.IRecurrentNetwork.Spec => Spec;
     int global::RnnGen.IRecurrentNetwork.InputSize => InputSize;
@@ -309,12 +309,13 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         global::System.ReadOnlySpan<float> input = _inputs;
         global::System.Span<float> output = _layer0Out;
         global::System.Span<float> pre = _layer0Pre;
+        global::System.ReadOnlySpan<float> weights = k.Slice(0, 24), bias = k.Slice(24, 8);
         for (int b = 0; b < batch; b++)
         {
-            for (int t = 0; t < steps; t++)
-            {
-                Layer0Dense(k.Slice(0, 32), input.Slice(b * 60 + t * 3, 3), pre.Slice(b * 160 + t * 8, 8), output.Slice(b * 160 + t * 8, 8));
-            }
+            // z(t) = W·x(t) + b for every step of the sequence at once (each weight block loaded once)
+            for (int t = 0; t < steps; t++) bias.CopyTo(pre.Slice(b * 160 + t * 8, 8));
+            global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights, input, b * 60, 3, pre, b * 160, 8, steps, 8, 3);   // Wᵀ [3 × 8]
+            for (int t = 0; t < steps; t++) Layer0Activation(pre.Slice(b * 160 + t * 8, 8), output.Slice(b * 160 + t * 8, 8));
         }
     }
     /// <summary>Layer1 over whole sequences, slots 0 … batch − 1 in lockstep: Elman RNN(8 → 13, Relu, bidirectional).</summary>
@@ -393,12 +394,13 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         global::System.ReadOnlySpan<float> input = _layer1Out;
         global::System.Span<float> output = _layer2Out;
         global::System.Span<float> pre = _layer2Pre;
+        global::System.ReadOnlySpan<float> weights = k.Slice(604, 26), bias = k.Slice(630, 1);
         for (int b = 0; b < batch; b++)
         {
-            for (int t = 0; t < steps; t++)
-            {
-                Layer2Dense(k.Slice(604, 27), input.Slice(b * 520 + t * 26, 26), pre.Slice(b * 20 + t * 1, 1), output.Slice(b * 20 + t * 1, 1));
-            }
+            // z(t) = W·x(t) + b for every step of the sequence at once (each weight block loaded once)
+            for (int t = 0; t < steps; t++) bias.CopyTo(pre.Slice(b * 20 + t * 1, 1));
+            global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights, input, b * 520, 26, pre, b * 20, 1, steps, 1, 26);   // Wᵀ [26 × 1]
+            for (int t = 0; t < steps; t++) Layer2Activation(pre.Slice(b * 20 + t * 1, 1), output.Slice(b * 20 + t * 1, 1));
         }
     }
     /// <summary>BPTT through Layer0 (Dense(3 → 8, Relu)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
@@ -413,12 +415,21 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         {
             dIn.Slice(b * 60, steps * 3).Clear();
         }
+        global::System.Span<float> dz = _layer0Dz;
         for (int b = 0; b < batch; b++)
         {
             for (int t = 0; t < steps; t++)
             {
-                Layer0DenseBackward(p.Slice(0, 32), g.Slice(0, 32), input.Slice(b * 60 + t * 3, 3), new global::System.ReadOnlySpan<float>(_layer0Out, b * 160 + t * 8, 8), dOut.Slice(b * 160 + t * 8, 8), dIn.Slice(b * 60 + t * 3, 3), _layer0Scratch);
+                Layer0DenseDz(new global::System.ReadOnlySpan<float>(_layer0Out, b * 160 + t * 8, 8), dOut.Slice(b * 160 + t * 8, 8), dz.Slice(b * 160 + t * 8, 8));
             }
+        }
+        // dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)
+        global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(0, 24), dz, 0, 8, input, 0, 3, steps, 8, 3, batch, 160, 60);
+        global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(24, 8), dz, 0, 8, steps, batch, 160);
+        // dx(t) = Wᵀ·dz(t), every step of a sequence at once
+        for (int b = 0; b < batch; b++)
+        {
+            global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(p.Slice(0, 24), dz, b * 160, 8, dIn, b * 60, 3, steps, 8, 3);
         }
     }
     /// <summary>BPTT through Layer1 (Elman RNN(8 → 13, Relu, bidirectional)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
@@ -506,32 +517,45 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         {
             dIn.Slice(b * 520, steps * 26).Clear();
         }
+        global::System.Span<float> dz = _layer2Dz;
         for (int b = 0; b < batch; b++)
         {
             for (int t = 0; t < steps; t++)
             {
-                Layer2DenseBackward(p.Slice(630, 27), g.Slice(630, 27), input.Slice(b * 520 + t * 26, 26), new global::System.ReadOnlySpan<float>(_layer2Out, b * 20 + t * 1, 1), dOut.Slice(b * 20 + t * 1, 1), dIn.Slice(b * 520 + t * 26, 26), _layer2Scratch);
+                Layer2DenseDz(new global::System.ReadOnlySpan<float>(_layer2Out, b * 20 + t * 1, 1), dOut.Slice(b * 20 + t * 1, 1), dz.Slice(b * 20 + t * 1, 1));
             }
         }
+        // dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)
+        global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(630, 26), dz, 0, 1, input, 0, 26, steps, 1, 26, batch, 20, 520);
+        global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(656, 1), dz, 0, 1, steps, batch, 20);
+        // dx(t) = Wᵀ·dz(t), every step of a sequence at once
+        for (int b = 0; b < batch; b++)
+        {
+            global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(p.Slice(630, 26), dz, b * 20, 1, dIn, b * 520, 26, steps, 1, 26);
+        }
     }
-    /// <summary>Layer0: y = relu(W·x + b), 3 → 8.</summary>
+    /// <summary>Layer0: y = relu(W·x + b), 3 → 8 (one step, for streaming).</summary>
     private static void Layer0Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
     {
         // z = W·x + b   (8 rows)
         k.Slice(24, 8).CopyTo(pre);
         global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 24), x, pre, 8, 3);   // Wᵀ [3 × 8]
+        Layer0Activation(pre, y);
+    }
+
+    /// <summary>Layer0: y = relu(z) for one step.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Layer0Activation(global::System.ReadOnlySpan<float> pre, global::System.Span<float> y)
+    {
         global::RnnGen.Kernels.Activations.Relu(pre, y);
     }
 
-    /// <summary>Layer0 back: dW += dz·xᵀ, db += dz, dx = Wᵀ·dz.</summary>
-    private static void Layer0DenseBackward(global::System.ReadOnlySpan<float> w, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, global::System.Span<float> scratch)
+    /// <summary>Layer0 back, one step: dz = dL/d(W·x + b).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Layer0DenseDz(global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dz)
     {
-        global::System.Span<float> dz = scratch.Slice(0, 8);
         // dz = dy ⊙ relu'(z)
         for (int j = 0; j < 8; j++) dz[j] = y[j] > 0f ? dy[j] : 0f;
-        global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(0, 24), dz, x);
-        global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(24, 8));
-        global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 24), dz, dx, 8, 3);
     }
 
     /// <summary>Layer1: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
@@ -558,29 +582,39 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     private static void Layer1PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
     {
         // dz = dh' ⊙ [h' > 0]
-        for (int j = 0; j < 13; j++)
+        int j = 0;
+        for (; j <= 13 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+        {
+            global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
+            global::System.Numerics.Vector.ConditionalSelect(global::System.Numerics.Vector.GreaterThan(Load(next, j), global::System.Numerics.Vector<float>.Zero), Load(dState, j), global::System.Numerics.Vector<float>.Zero).CopyTo(dz.Slice(j));
+        }
+        for (; j < 13; j++)
         {
             dz[j] = next[j] > 0f ? dState[j] : 0f;
         }
     }
 
-    /// <summary>Layer2: y = (W·x + b), 26 → 1.</summary>
+    /// <summary>Layer2: y = (W·x + b), 26 → 1 (one step, for streaming).</summary>
     private static void Layer2Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
     {
         // z = W·x + b   (1 rows)
         k.Slice(26, 1).CopyTo(pre);
         global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 26), x, pre, 1, 26);   // Wᵀ [26 × 1]
+        Layer2Activation(pre, y);
+    }
+
+    /// <summary>Layer2: y = z for one step.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Layer2Activation(global::System.ReadOnlySpan<float> pre, global::System.Span<float> y)
+    {
         pre.CopyTo(y);
     }
 
-    /// <summary>Layer2 back: dW += dz·xᵀ, db += dz, dx = Wᵀ·dz (the loss hands back dz: it reads the logits).</summary>
-    private static void Layer2DenseBackward(global::System.ReadOnlySpan<float> w, global::System.Span<float> g, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dx, global::System.Span<float> scratch)
+    /// <summary>Layer2 back, one step: dz = dL/d(W·x + b) (the loss hands back dz: it reads the logits).</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Layer2DenseDz(global::System.ReadOnlySpan<float> y, global::System.ReadOnlySpan<float> dy, global::System.Span<float> dz)
     {
-        global::System.Span<float> dz = scratch.Slice(0, 1);
         dy.CopyTo(dz);
-        global::RnnGen.Kernels.VectorKernels.OuterAdd(g.Slice(0, 26), dz, x);
-        global::RnnGen.Kernels.VectorKernels.Add(dz, g.Slice(26, 1));
-        global::RnnGen.Kernels.VectorKernels.TransposeMatVecAdd(w.Slice(0, 26), dz, dx, 1, 26);
     }
 
     /// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is
@@ -621,6 +655,9 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
         return _recordedSteps;
     }
+
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static global::System.Numerics.Vector<float> Load(global::System.ReadOnlySpan<float> values, int index) => new(values.Slice(index));
 
     private static void CheckSteps(int steps)
     {

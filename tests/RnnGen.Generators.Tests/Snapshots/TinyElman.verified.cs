@@ -383,7 +383,14 @@ namespace Demo
         private static void Layer0PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
         {
             // dz = dh' ⊙ (1 − h'²)
-            for (int j = 0; j < 3; j++)
+            int j = 0;
+            for (; j <= 3 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
+            {
+                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
+                var n = Load(next, j);
+                (Load(dState, j) * (one - n * n)).CopyTo(dz.Slice(j));
+            }
+            for (; j < 3; j++)
             {
                 dz[j] = dState[j] * (1f - next[j] * next[j]);
             }
@@ -416,6 +423,9 @@ namespace Demo
                 throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
             return _recordedSteps;
         }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static global::System.Numerics.Vector<float> Load(global::System.ReadOnlySpan<float> values, int index) => new(values.Slice(index));
 
         private static void CheckSteps(int steps)
         {
