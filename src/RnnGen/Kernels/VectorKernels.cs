@@ -199,16 +199,25 @@ public static class VectorKernels
         int r = 0;
         if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported && rows >= 16)
         {
-            for (; r <= rows - 32; r += 32)
+            // Every full row vector is a chain from y over c in order, whatever the blocking, so all paths agree bit for bit.
+            for (; r <= rows - 64; r += 64)
             {
                 int b = 0;
                 for (; b <= batch - 4; b += 4)   // 2 row vectors × 4 vectors of the batch: each weight load feeds 4 FMAs
+                {
+                    Packed512x2Batch4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), xStride, ref Unsafe.Add(ref y0, (nint)b * yStride), yStride, r, rows, cols);
+                    Packed512x2Batch4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), xStride, ref Unsafe.Add(ref y0, (nint)b * yStride), yStride, r + 32, rows, cols);
+                }
+                for (; b < batch; b++)   // one vector: 4 row vectors, 4 independent accumulator chains
+                    Packed512x4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
+            }
+            for (; r <= rows - 32; r += 32)
+            {
+                int b = 0;
+                for (; b <= batch - 4; b += 4)
                     Packed512x2Batch4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), xStride, ref Unsafe.Add(ref y0, (nint)b * yStride), yStride, r, rows, cols);
                 for (; b < batch; b++)
-                {
-                    Packed512(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
-                    Packed512(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r + 16, rows, cols);
-                }
+                    Packed512x2(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
             }
             for (; r <= rows - 16; r += 16)
                 for (int b = 0; b < batch; b++)
@@ -288,6 +297,20 @@ public static class VectorKernels
         a10.StoreUnsafe(ref y1, (nuint)r); a11.StoreUnsafe(ref y1, (nuint)(r + 16));
         a20.StoreUnsafe(ref y2, (nuint)r); a21.StoreUnsafe(ref y2, (nuint)(r + 16));
         a30.StoreUnsafe(ref y3, (nuint)r); a31.StoreUnsafe(ref y3, (nuint)(r + 16));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Packed512x2(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
+    {
+        Vector512<float> a0 = Vector512.LoadUnsafe(ref y0, (nuint)r), a1 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 16));
+        for (int c = 0; c < cols; c++)
+        {
+            Vector512<float> xc = Vector512.Create(Unsafe.Add(ref x0, c));
+            ref float column = ref Unsafe.Add(ref p0, c * rows + r);
+            a0 = Fma(Vector512.LoadUnsafe(ref column), xc, a0);
+            a1 = Fma(Vector512.LoadUnsafe(ref column, 16), xc, a1);
+        }
+        a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 16));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

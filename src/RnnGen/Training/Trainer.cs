@@ -16,6 +16,12 @@ namespace RnnGen.Training;
 /// <see cref="TrainerOptions.Workers"/> is. After warm-up an update allocates nothing.</para>
 /// <para><b>Loss.</b> The batch loss is the mean of the examples' losses (each reduced as the network's spec says);
 /// the gradient is the gradient of that mean.</para>
+/// <para><b>Batched kernels.</b> With a generated model (an <see cref="IBatchedNetwork"/>), sequences of equal length
+/// within a shard run in lockstep, up to BatchTile at a time, so each weight block is loaded once per step for all of
+/// them; the weights are bit-identical to running them one by one (<see cref="TrainerOptions.UseBatchedKernels"/>).</para>
+/// <para><b>Position.</b> A trainer remembers where it is: a second <c>Fit</c> continues a run that stopped early
+/// (cancellation, <see cref="TrainerOptions.MaxUpdates"/>) or was loaded from a checkpoint, and returns at once after
+/// a run that completed; make a new trainer (with <see cref="Model"/>'s weights loaded) to train again.</para>
 /// <para><b>Threads.</b> A trainer is used from one thread at a time; <see cref="Model"/> must not be used while
 /// <see cref="Fit"/> or <see cref="FitStream"/> runs.</para>
 /// </remarks>
@@ -46,6 +52,7 @@ public sealed class Trainer : IDisposable
     private IReadOnlyList<Sequence>? _examples;
     private string _setName = "training";
     private int[] _order = [];
+    private long[] _sortKeys = [];
     private int _batchStart, _batchCount, _shards;
     private bool _evaluateOnly, _keepEndState;
     private SequenceStream? _stream;
@@ -130,6 +137,7 @@ public sealed class Trainer : IDisposable
             {
                 if (Stop(planned, cancellation, ref reason)) goto Done;
                 int start = batch * _options.BatchSize, n = Math.Min(_options.BatchSize, count - start);
+                if (_options.SortBatchesByLength) SortByLength(training, start, n);
                 _examples = training;
                 _setName = "training";
                 _evaluateOnly = false;
@@ -625,6 +633,15 @@ public sealed class Trainer : IDisposable
             int j = random.NextInt(i + 1);
             (order[i], order[j]) = (order[j], order[i]);
         }
+    }
+
+    /// <summary>Orders one batch's examples by length (ties by position), so that runs of equal length go through
+    /// the batched kernels together; allocation-free.</summary>
+    private void SortByLength(IReadOnlyList<Sequence> data, int start, int n)
+    {
+        if (_sortKeys.Length < n) _sortKeys = new long[Math.Max(n, _options.BatchSize)];
+        for (int i = 0; i < n; i++) _sortKeys[i] = ((long)data[_order[start + i]].Steps << 32) | (uint)i;
+        _sortKeys.AsSpan(0, n).Sort(_order.AsSpan(start, n));
     }
 
     private static ulong Mix(ulong a, ulong b) => (a * 0x9E3779B97F4A7C15UL) ^ (b + 0x632BE59BD9B4E019UL + (a << 6) + (a >> 2));

@@ -56,6 +56,11 @@ public sealed record TrainerOptions
     /// way; only the reported losses may differ in the last bits (summed per tile). Default true.</summary>
     public bool UseBatchedKernels { get; init; } = true;
 
+    /// <summary>Within each batch, order the sequences by length, so that sequences of equal length run through the
+    /// batched kernels together — padding-free batching of variable-length data. The batch and its gradient are the
+    /// same; only the order of the sum changes. Default true.</summary>
+    public bool SortBatchesByLength { get; init; } = true;
+
     /// <summary>Truncated BPTT for <see cref="Trainer.FitStream"/>: new steps per update (k1). Default 32.</summary>
     public int TbpttK1 { get; init; } = 32;
 
