@@ -14,6 +14,7 @@ public sealed partial class RnnModelGenerator
     {
         private const string K = "global::RnnGen.Kernels.VectorKernels";
         private const string Act = "global::RnnGen.Kernels.Activations";
+        private const string FM = "global::RnnGen.Kernels.FastMath";
         private const string Span = "global::System.Span<float>";
         private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
         private const string ReadOnlySpanInt = "global::System.ReadOnlySpan<int>";
@@ -917,20 +918,23 @@ public sealed partial class RnnModelGenerator
             using (w.WriteBlock(PointwiseSignature(p)))
             {
                 w.WriteLine($"{ReadOnlySpan} c = previous.Slice({h}, {h});");
-                w.WriteLine($"{Span} z = cache.Slice(0, {F(4 * H)});");
-                w.WriteLine("// i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o)");
-                w.WriteLine($"{Act}.Sigmoid(z.Slice(0, {F(2 * H)}), z.Slice(0, {F(2 * H)}));");
-                w.WriteLine($"{Act}.Tanh(z.Slice({F(2 * H)}, {h}), z.Slice({F(2 * H)}, {h}));");
-                w.WriteLine($"{Act}.Sigmoid(z.Slice({F(3 * H)}, {h}), z.Slice({F(3 * H)}, {h}));");
-                w.WriteLine("// c' = f ⊙ c + i ⊙ g");
-                w.WriteLine($"{Span} cNext = next.Slice({h}, {h});");
+                w.WriteLine($"{Span} z = cache.Slice(0, {F(4 * H)}), cNext = next.Slice({h}, {h}), hNext = next.Slice(0, {h}), tanhC = cache.Slice({F(4 * H)}, {h});");
+                w.WriteLine("// i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o);  c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c')   (one pass, gates in registers)");
                 WriteVectorLoop(w, H,
-                    [$"(Load(z, {h} + j) * Load(c, j) + Load(z, j) * Load(z, {F(2 * H)} + j)).CopyTo(cNext.Slice(j));"],
-                    [$"cNext[j] = z[{h} + j] * c[j] + z[j] * z[{F(2 * H)} + j];"]);
-                w.WriteLine("// h' = o ⊙ tanh(c')");
-                w.WriteLine($"{Span} tanhC = cache.Slice({F(4 * H)}, {h});");
-                w.WriteLine($"{Act}.Tanh(cNext, tanhC);");
-                w.WriteLine($"{Act}.Multiply(z.Slice({F(3 * H)}, {h}), tanhC, next.Slice(0, {h}));");
+                    [
+                        $"var i = {FM}.Sigmoid(Load(z, j)); var f = {FM}.Sigmoid(Load(z, {h} + j)); var g = {FM}.Tanh(Load(z, {F(2 * H)} + j)); var o = {FM}.Sigmoid(Load(z, {F(3 * H)} + j));",
+                        "var cn = f * Load(c, j) + i * g;",
+                        $"var tc = {FM}.Tanh(cn);",
+                        $"i.CopyTo(z.Slice(j)); f.CopyTo(z.Slice({h} + j)); g.CopyTo(z.Slice({F(2 * H)} + j)); o.CopyTo(z.Slice({F(3 * H)} + j));",
+                        "cn.CopyTo(cNext.Slice(j)); tc.CopyTo(tanhC.Slice(j)); (o * tc).CopyTo(hNext.Slice(j));",
+                    ],
+                    [
+                        $"float i = {FM}.Sigmoid(z[j]), f = {FM}.Sigmoid(z[{h} + j]), g = {FM}.Tanh(z[{F(2 * H)} + j]), o = {FM}.Sigmoid(z[{F(3 * H)} + j]);",
+                        "float cn = f * c[j] + i * g;",
+                        $"float tc = {FM}.Tanh(cn);",
+                        $"z[j] = i; z[{h} + j] = f; z[{F(2 * H)} + j] = g; z[{F(3 * H)} + j] = o;",
+                        "cNext[j] = cn; tanhC[j] = tc; hNext[j] = o * tc;",
+                    ]);
             }
             w.WriteLine();
             w.WriteLine($"/// <summary>{p.Name}: one LSTM step back, pointwise part. dState holds [dL/dh', dL/dc'] on entry and [·, dL/dc] on return.</summary>");
@@ -976,20 +980,20 @@ public sealed partial class RnnModelGenerator
             {
                 w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
                 w.WriteLine($"{Span} gi = cache.Slice(0, {h3}), gh = cache.Slice({h3}, {h3});");
-                w.WriteLine("// r, z = σ(gi + gh)");
-                w.WriteLine($"{K}.Add(gh.Slice(0, {h2}), gi.Slice(0, {h2}));");
-                w.WriteLine($"{Act}.Sigmoid(gi.Slice(0, {h2}), gi.Slice(0, {h2}));");
-                w.WriteLine("// n = tanh(gi_n + r ⊙ gh_n)");
-                using (w.WriteBlock())
-                    WriteVectorLoop(w, H,
-                        [$"(Load(gi, {h2} + j) + Load(gi, j) * Load(gh, {h2} + j)).CopyTo(gi.Slice({h2} + j));"],
-                        [$"gi[{h2} + j] += gi[j] * gh[{h2} + j];"]);
-                w.WriteLine($"{Act}.Tanh(gi.Slice({h2}, {h}), gi.Slice({h2}, {h}));");
-                w.WriteLine("// h' = (1 − z) ⊙ n + z ⊙ h");
-                using (w.WriteBlock())
-                    WriteVectorLoop(w, H,
-                        [$"var z = Load(gi, {h} + j);", $"((one - z) * Load(gi, {h2} + j) + z * Load(h, j)).CopyTo(next.Slice(j));"],
-                        [$"next[j] = (1f - gi[{h} + j]) * gi[{h2} + j] + gi[{h} + j] * h[j];"]);
+                w.WriteLine("// r, z = σ(gi + gh);  n = tanh(gi_n + r ⊙ gh_n);  h' = (1 − z) ⊙ n + z ⊙ h   (one pass, gates in registers)");
+                WriteVectorLoop(w, H,
+                    [
+                        $"var r = {FM}.Sigmoid(Load(gi, j) + Load(gh, j)); var z = {FM}.Sigmoid(Load(gi, {h} + j) + Load(gh, {h} + j));",
+                        $"var n = {FM}.Tanh(Load(gi, {h2} + j) + r * Load(gh, {h2} + j));",
+                        $"r.CopyTo(gi.Slice(j)); z.CopyTo(gi.Slice({h} + j)); n.CopyTo(gi.Slice({h2} + j));",
+                        "((one - z) * n + z * Load(h, j)).CopyTo(next.Slice(j));",
+                    ],
+                    [
+                        $"float r = {FM}.Sigmoid(gi[j] + gh[j]), z = {FM}.Sigmoid(gi[{h} + j] + gh[{h} + j]);",
+                        $"float n = {FM}.Tanh(gi[{h2} + j] + r * gh[{h2} + j]);",
+                        $"gi[j] = r; gi[{h} + j] = z; gi[{h2} + j] = n;",
+                        "next[j] = (1f - z) * n + z * h[j];",
+                    ]);
             }
             w.WriteLine();
             w.WriteLine($"/// <summary>{p.Name}: one GRU step back, pointwise part: dz = [dgi | dgh]; dState becomes the direct path dL/dh' ⊙ z (the caller adds W_hhᵀ·dgh).</summary>");

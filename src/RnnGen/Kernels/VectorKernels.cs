@@ -229,6 +229,10 @@ public static class VectorKernels
         }
         if (Vector256.IsHardwareAccelerated && rows >= 8)
         {
+            // 8 independent accumulator chains where the rows allow: with 4, a single vector waits on the FMA latency.
+            for (; r <= rows - 64; r += 64)
+                for (int b = 0; b < batch; b++)
+                    Packed256x8(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
             for (; r <= rows - 32; r += 32)
                 for (int b = 0; b < batch; b++)
                     Packed256x4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
@@ -330,6 +334,31 @@ public static class VectorKernels
         for (int c = 0; c < cols; c++)
             a = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + last)), Vector512.Create(Unsafe.Add(ref x0, c)), a);
         (Vector512.LoadUnsafe(ref y0, (nuint)last) + (a & TailMask512(rows - r))).StoreUnsafe(ref y0, (nuint)last);
+    }
+
+    private static void Packed256x8(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
+    {
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref y0, (nuint)r), a1 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 8));
+        Vector256<float> a2 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 16)), a3 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 24));
+        Vector256<float> a4 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 32)), a5 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 40));
+        Vector256<float> a6 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 48)), a7 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 56));
+        ref float column = ref Unsafe.Add(ref p0, r);
+        for (int c = 0; c < cols; c++, column = ref Unsafe.Add(ref column, rows))
+        {
+            Vector256<float> xc = Vector256.Create(Unsafe.Add(ref x0, c));
+            a0 = Fma(Vector256.LoadUnsafe(ref column), xc, a0);
+            a1 = Fma(Vector256.LoadUnsafe(ref column, 8), xc, a1);
+            a2 = Fma(Vector256.LoadUnsafe(ref column, 16), xc, a2);
+            a3 = Fma(Vector256.LoadUnsafe(ref column, 24), xc, a3);
+            a4 = Fma(Vector256.LoadUnsafe(ref column, 32), xc, a4);
+            a5 = Fma(Vector256.LoadUnsafe(ref column, 40), xc, a5);
+            a6 = Fma(Vector256.LoadUnsafe(ref column, 48), xc, a6);
+            a7 = Fma(Vector256.LoadUnsafe(ref column, 56), xc, a7);
+        }
+        a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 8));
+        a2.StoreUnsafe(ref y0, (nuint)(r + 16)); a3.StoreUnsafe(ref y0, (nuint)(r + 24));
+        a4.StoreUnsafe(ref y0, (nuint)(r + 32)); a5.StoreUnsafe(ref y0, (nuint)(r + 40));
+        a6.StoreUnsafe(ref y0, (nuint)(r + 48)); a7.StoreUnsafe(ref y0, (nuint)(r + 56));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

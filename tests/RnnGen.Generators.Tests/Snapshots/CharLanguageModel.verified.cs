@@ -475,27 +475,26 @@ namespace Demo.Text
         private static void Layer1Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
             global::System.ReadOnlySpan<float> c = previous.Slice(128, 128);
-            global::System.Span<float> z = cache.Slice(0, 512);
-            // i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o)
-            global::RnnGen.Kernels.Activations.Sigmoid(z.Slice(0, 256), z.Slice(0, 256));
-            global::RnnGen.Kernels.Activations.Tanh(z.Slice(256, 128), z.Slice(256, 128));
-            global::RnnGen.Kernels.Activations.Sigmoid(z.Slice(384, 128), z.Slice(384, 128));
-            // c' = f ⊙ c + i ⊙ g
-            global::System.Span<float> cNext = next.Slice(128, 128);
+            global::System.Span<float> z = cache.Slice(0, 512), cNext = next.Slice(128, 128), hNext = next.Slice(0, 128), tanhC = cache.Slice(512, 128);
+            // i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o);  c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c')   (one pass, gates in registers)
             int j = 0;
             for (; j <= 128 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
             {
                 global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                (Load(z, 128 + j) * Load(c, j) + Load(z, j) * Load(z, 256 + j)).CopyTo(cNext.Slice(j));
+                var i = global::RnnGen.Kernels.FastMath.Sigmoid(Load(z, j)); var f = global::RnnGen.Kernels.FastMath.Sigmoid(Load(z, 128 + j)); var g = global::RnnGen.Kernels.FastMath.Tanh(Load(z, 256 + j)); var o = global::RnnGen.Kernels.FastMath.Sigmoid(Load(z, 384 + j));
+                var cn = f * Load(c, j) + i * g;
+                var tc = global::RnnGen.Kernels.FastMath.Tanh(cn);
+                i.CopyTo(z.Slice(j)); f.CopyTo(z.Slice(128 + j)); g.CopyTo(z.Slice(256 + j)); o.CopyTo(z.Slice(384 + j));
+                cn.CopyTo(cNext.Slice(j)); tc.CopyTo(tanhC.Slice(j)); (o * tc).CopyTo(hNext.Slice(j));
             }
             for (; j < 128; j++)
             {
-                cNext[j] = z[128 + j] * c[j] + z[j] * z[256 + j];
+                float i = global::RnnGen.Kernels.FastMath.Sigmoid(z[j]), f = global::RnnGen.Kernels.FastMath.Sigmoid(z[128 + j]), g = global::RnnGen.Kernels.FastMath.Tanh(z[256 + j]), o = global::RnnGen.Kernels.FastMath.Sigmoid(z[384 + j]);
+                float cn = f * c[j] + i * g;
+                float tc = global::RnnGen.Kernels.FastMath.Tanh(cn);
+                z[j] = i; z[128 + j] = f; z[256 + j] = g; z[384 + j] = o;
+                cNext[j] = cn; tanhC[j] = tc; hNext[j] = o * tc;
             }
-            // h' = o ⊙ tanh(c')
-            global::System.Span<float> tanhC = cache.Slice(512, 128);
-            global::RnnGen.Kernels.Activations.Tanh(cNext, tanhC);
-            global::RnnGen.Kernels.Activations.Multiply(z.Slice(384, 128), tanhC, next.Slice(0, 128));
         }
 
         /// <summary>Layer1: one LSTM step back, pointwise part. dState holds [dL/dh', dL/dc'] on entry and [·, dL/dc] on return.</summary>

@@ -591,27 +591,26 @@ namespace Demo
         private static void Layer0Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
             global::System.ReadOnlySpan<float> c = previous.Slice(32, 32);
-            global::System.Span<float> z = cache.Slice(0, 128);
-            // i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o)
-            global::RnnGen.Kernels.Activations.Sigmoid(z.Slice(0, 64), z.Slice(0, 64));
-            global::RnnGen.Kernels.Activations.Tanh(z.Slice(64, 32), z.Slice(64, 32));
-            global::RnnGen.Kernels.Activations.Sigmoid(z.Slice(96, 32), z.Slice(96, 32));
-            // c' = f ⊙ c + i ⊙ g
-            global::System.Span<float> cNext = next.Slice(32, 32);
+            global::System.Span<float> z = cache.Slice(0, 128), cNext = next.Slice(32, 32), hNext = next.Slice(0, 32), tanhC = cache.Slice(128, 32);
+            // i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o);  c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c')   (one pass, gates in registers)
             int j = 0;
             for (; j <= 32 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
             {
                 global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                (Load(z, 32 + j) * Load(c, j) + Load(z, j) * Load(z, 64 + j)).CopyTo(cNext.Slice(j));
+                var i = global::RnnGen.Kernels.FastMath.Sigmoid(Load(z, j)); var f = global::RnnGen.Kernels.FastMath.Sigmoid(Load(z, 32 + j)); var g = global::RnnGen.Kernels.FastMath.Tanh(Load(z, 64 + j)); var o = global::RnnGen.Kernels.FastMath.Sigmoid(Load(z, 96 + j));
+                var cn = f * Load(c, j) + i * g;
+                var tc = global::RnnGen.Kernels.FastMath.Tanh(cn);
+                i.CopyTo(z.Slice(j)); f.CopyTo(z.Slice(32 + j)); g.CopyTo(z.Slice(64 + j)); o.CopyTo(z.Slice(96 + j));
+                cn.CopyTo(cNext.Slice(j)); tc.CopyTo(tanhC.Slice(j)); (o * tc).CopyTo(hNext.Slice(j));
             }
             for (; j < 32; j++)
             {
-                cNext[j] = z[32 + j] * c[j] + z[j] * z[64 + j];
+                float i = global::RnnGen.Kernels.FastMath.Sigmoid(z[j]), f = global::RnnGen.Kernels.FastMath.Sigmoid(z[32 + j]), g = global::RnnGen.Kernels.FastMath.Tanh(z[64 + j]), o = global::RnnGen.Kernels.FastMath.Sigmoid(z[96 + j]);
+                float cn = f * c[j] + i * g;
+                float tc = global::RnnGen.Kernels.FastMath.Tanh(cn);
+                z[j] = i; z[32 + j] = f; z[64 + j] = g; z[96 + j] = o;
+                cNext[j] = cn; tanhC[j] = tc; hNext[j] = o * tc;
             }
-            // h' = o ⊙ tanh(c')
-            global::System.Span<float> tanhC = cache.Slice(128, 32);
-            global::RnnGen.Kernels.Activations.Tanh(cNext, tanhC);
-            global::RnnGen.Kernels.Activations.Multiply(z.Slice(96, 32), tanhC, next.Slice(0, 32));
         }
 
         /// <summary>Layer0: one LSTM step back, pointwise part. dState holds [dL/dh', dL/dc'] on entry and [·, dL/dc] on return.</summary>
@@ -664,36 +663,22 @@ namespace Demo
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 16);
             global::System.Span<float> gi = cache.Slice(0, 48), gh = cache.Slice(48, 48);
-            // r, z = σ(gi + gh)
-            global::RnnGen.Kernels.VectorKernels.Add(gh.Slice(0, 32), gi.Slice(0, 32));
-            global::RnnGen.Kernels.Activations.Sigmoid(gi.Slice(0, 32), gi.Slice(0, 32));
-            // n = tanh(gi_n + r ⊙ gh_n)
+            // r, z = σ(gi + gh);  n = tanh(gi_n + r ⊙ gh_n);  h' = (1 − z) ⊙ n + z ⊙ h   (one pass, gates in registers)
+            int j = 0;
+            for (; j <= 16 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
             {
-                int j = 0;
-                for (; j <= 16 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                    (Load(gi, 32 + j) + Load(gi, j) * Load(gh, 32 + j)).CopyTo(gi.Slice(32 + j));
-                }
-                for (; j < 16; j++)
-                {
-                    gi[32 + j] += gi[j] * gh[32 + j];
-                }
+                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
+                var r = global::RnnGen.Kernels.FastMath.Sigmoid(Load(gi, j) + Load(gh, j)); var z = global::RnnGen.Kernels.FastMath.Sigmoid(Load(gi, 16 + j) + Load(gh, 16 + j));
+                var n = global::RnnGen.Kernels.FastMath.Tanh(Load(gi, 32 + j) + r * Load(gh, 32 + j));
+                r.CopyTo(gi.Slice(j)); z.CopyTo(gi.Slice(16 + j)); n.CopyTo(gi.Slice(32 + j));
+                ((one - z) * n + z * Load(h, j)).CopyTo(next.Slice(j));
             }
-            global::RnnGen.Kernels.Activations.Tanh(gi.Slice(32, 16), gi.Slice(32, 16));
-            // h' = (1 − z) ⊙ n + z ⊙ h
+            for (; j < 16; j++)
             {
-                int j = 0;
-                for (; j <= 16 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-                {
-                    global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                    var z = Load(gi, 16 + j);
-                    ((one - z) * Load(gi, 32 + j) + z * Load(h, j)).CopyTo(next.Slice(j));
-                }
-                for (; j < 16; j++)
-                {
-                    next[j] = (1f - gi[16 + j]) * gi[32 + j] + gi[16 + j] * h[j];
-                }
+                float r = global::RnnGen.Kernels.FastMath.Sigmoid(gi[j] + gh[j]), z = global::RnnGen.Kernels.FastMath.Sigmoid(gi[16 + j] + gh[16 + j]);
+                float n = global::RnnGen.Kernels.FastMath.Tanh(gi[32 + j] + r * gh[32 + j]);
+                gi[j] = r; gi[16 + j] = z; gi[32 + j] = n;
+                next[j] = (1f - z) * n + z * h[j];
             }
         }
 
