@@ -14,32 +14,47 @@ public static class Activations
 {
     /// <summary>y = σ(x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
-    {
-        if (y.Length < x.Length) ThrowDestination(x.Length, y.Length);
-        ref float x0 = ref MemoryMarshal.GetReference(x);
-        ref float y0 = ref MemoryMarshal.GetReference(y);
-        int n = x.Length, i = 0;
-        if (Vector512.IsHardwareAccelerated)
-            for (; i <= n - 16; i += 16) FastMath.Sigmoid(Vector512.LoadUnsafe(ref x0, (nuint)i)).StoreUnsafe(ref y0, (nuint)i);
-        if (Vector256.IsHardwareAccelerated)
-            for (; i <= n - 8; i += 8) FastMath.Sigmoid(Vector256.LoadUnsafe(ref x0, (nuint)i)).StoreUnsafe(ref y0, (nuint)i);
-        for (; i < n; i++) Unsafe.Add(ref y0, i) = FastMath.Sigmoid(Unsafe.Add(ref x0, i));
-    }
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => Apply<SigmoidOperator>(x, y);
 
     /// <summary>y = tanh(x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => Apply<TanhOperator>(x, y);
+
+    /// <summary>An element-wise function on one float and on each vector width (the same result on every path).</summary>
+    private interface IUnaryOperator
+    {
+        static abstract float Invoke(float x);
+        static abstract Vector256<float> Invoke(Vector256<float> x);
+        static abstract Vector512<float> Invoke(Vector512<float> x);
+    }
+
+    private readonly struct SigmoidOperator : IUnaryOperator
+    {
+        public static float Invoke(float x) => FastMath.Sigmoid(x);
+        public static Vector256<float> Invoke(Vector256<float> x) => FastMath.Sigmoid(x);
+        public static Vector512<float> Invoke(Vector512<float> x) => FastMath.Sigmoid(x);
+    }
+
+    private readonly struct TanhOperator : IUnaryOperator
+    {
+        public static float Invoke(float x) => FastMath.Tanh(x);
+        public static Vector256<float> Invoke(Vector256<float> x) => FastMath.Tanh(x);
+        public static Vector512<float> Invoke(Vector512<float> x) => FastMath.Tanh(x);
+    }
+
+    /// <summary>y[i] = op(x[i]): Vector512 blocks where accelerated, then Vector256, then scalar (x and y may be the same span).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Apply<TOperator>(ReadOnlySpan<float> x, Span<float> y) where TOperator : struct, IUnaryOperator
     {
         if (y.Length < x.Length) ThrowDestination(x.Length, y.Length);
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
         int n = x.Length, i = 0;
         if (Vector512.IsHardwareAccelerated)
-            for (; i <= n - 16; i += 16) FastMath.Tanh(Vector512.LoadUnsafe(ref x0, (nuint)i)).StoreUnsafe(ref y0, (nuint)i);
+            for (; i <= n - 16; i += 16) TOperator.Invoke(Vector512.LoadUnsafe(ref x0, (nuint)i)).StoreUnsafe(ref y0, (nuint)i);
         if (Vector256.IsHardwareAccelerated)
-            for (; i <= n - 8; i += 8) FastMath.Tanh(Vector256.LoadUnsafe(ref x0, (nuint)i)).StoreUnsafe(ref y0, (nuint)i);
-        for (; i < n; i++) Unsafe.Add(ref y0, i) = FastMath.Tanh(Unsafe.Add(ref x0, i));
+            for (; i <= n - 8; i += 8) TOperator.Invoke(Vector256.LoadUnsafe(ref x0, (nuint)i)).StoreUnsafe(ref y0, (nuint)i);
+        for (; i < n; i++) Unsafe.Add(ref y0, i) = TOperator.Invoke(Unsafe.Add(ref x0, i));
     }
 
     private static void ThrowDestination(int needed, int actual) =>
