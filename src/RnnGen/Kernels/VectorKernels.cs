@@ -229,6 +229,22 @@ public static class VectorKernels
         }
         if (Vector256.IsHardwareAccelerated && rows >= 8)
         {
+            if (batch >= 4)
+            {
+                // 16 rows × 4 vectors of the batch: each weight load feeds 4 FMAs, 8 independent chains; the weight block
+                // (16 rows × cols) is reused from L1 by every vector. Per element the chain is the one-vector kernels'.
+                for (; r <= rows - 16; r += 16)
+                {
+                    int b = 0;
+                    for (; b <= batch - 4; b += 4)
+                        Packed256x2Batch4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), xStride, ref Unsafe.Add(ref y0, (nint)b * yStride), yStride, r, rows, cols);
+                    for (; b < batch; b++)
+                    {
+                        Packed256(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
+                        Packed256(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r + 8, rows, cols);
+                    }
+                }
+            }
             // 8 independent accumulator chains where the rows allow: with 4, a single vector waits on the FMA latency.
             for (; r <= rows - 64; r += 64)
                 for (int b = 0; b < batch; b++)
@@ -334,6 +350,34 @@ public static class VectorKernels
         for (int c = 0; c < cols; c++)
             a = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + last)), Vector512.Create(Unsafe.Add(ref x0, c)), a);
         (Vector512.LoadUnsafe(ref y0, (nuint)last) + (a & TailMask512(rows - r))).StoreUnsafe(ref y0, (nuint)last);
+    }
+
+    /// <summary>Rows r … r + 15 of four vectors of a batch: 8 accumulators, each per-element chain exactly as in <see cref="Packed256"/>.</summary>
+    private static void Packed256x2Batch4(ref float p0, ref float x0, int xStride, ref float y0, int yStride, int r, int rows, int cols)
+    {
+        ref float x1 = ref Unsafe.Add(ref x0, xStride), x2 = ref Unsafe.Add(ref x0, 2 * xStride), x3 = ref Unsafe.Add(ref x0, 3 * xStride);
+        ref float y1 = ref Unsafe.Add(ref y0, yStride), y2 = ref Unsafe.Add(ref y0, 2 * yStride), y3 = ref Unsafe.Add(ref y0, 3 * yStride);
+        Vector256<float> a00 = Vector256.LoadUnsafe(ref y0, (nuint)r), a01 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 8));
+        Vector256<float> a10 = Vector256.LoadUnsafe(ref y1, (nuint)r), a11 = Vector256.LoadUnsafe(ref y1, (nuint)(r + 8));
+        Vector256<float> a20 = Vector256.LoadUnsafe(ref y2, (nuint)r), a21 = Vector256.LoadUnsafe(ref y2, (nuint)(r + 8));
+        Vector256<float> a30 = Vector256.LoadUnsafe(ref y3, (nuint)r), a31 = Vector256.LoadUnsafe(ref y3, (nuint)(r + 8));
+        ref float column = ref Unsafe.Add(ref p0, r);
+        for (int c = 0; c < cols; c++, column = ref Unsafe.Add(ref column, rows))
+        {
+            Vector256<float> w0 = Vector256.LoadUnsafe(ref column), w1 = Vector256.LoadUnsafe(ref column, 8);
+            Vector256<float> v = Vector256.Create(Unsafe.Add(ref x0, c));
+            a00 = Fma(w0, v, a00); a01 = Fma(w1, v, a01);
+            v = Vector256.Create(Unsafe.Add(ref x1, c));
+            a10 = Fma(w0, v, a10); a11 = Fma(w1, v, a11);
+            v = Vector256.Create(Unsafe.Add(ref x2, c));
+            a20 = Fma(w0, v, a20); a21 = Fma(w1, v, a21);
+            v = Vector256.Create(Unsafe.Add(ref x3, c));
+            a30 = Fma(w0, v, a30); a31 = Fma(w1, v, a31);
+        }
+        a00.StoreUnsafe(ref y0, (nuint)r); a01.StoreUnsafe(ref y0, (nuint)(r + 8));
+        a10.StoreUnsafe(ref y1, (nuint)r); a11.StoreUnsafe(ref y1, (nuint)(r + 8));
+        a20.StoreUnsafe(ref y2, (nuint)r); a21.StoreUnsafe(ref y2, (nuint)(r + 8));
+        a30.StoreUnsafe(ref y3, (nuint)r); a31.StoreUnsafe(ref y3, (nuint)(r + 8));
     }
 
     private static void Packed256x8(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
@@ -457,6 +501,71 @@ public static class VectorKernels
                 }
             }
         }
+        else if (Vector256.IsHardwareAccelerated && cols >= 8)
+        {
+            // The same with Vector256: 4 vectors × 16 columns (8 accumulators) at a time, then 4 vectors × the last full
+            // 8 columns; each element's chain is Axpy's Vector256 one (fused, rows in order), and so is the column tail.
+            int full = cols & ~7;
+            for (; b0 <= batch - 4; b0 += 4)
+            {
+                ref float v1 = ref Unsafe.Add(ref v0, (nint)b0 * vStride);
+                ref float y1 = ref Unsafe.Add(ref y0, (nint)b0 * yStride);
+                int c = 0;
+                for (; c <= full - 16; c += 16)
+                {
+                    Vector256<float> s00 = Vector256.LoadUnsafe(ref y1, (nuint)c), s01 = Vector256.LoadUnsafe(ref y1, (nuint)(c + 8));
+                    Vector256<float> s10 = Vector256.LoadUnsafe(ref Unsafe.Add(ref y1, yStride), (nuint)c), s11 = Vector256.LoadUnsafe(ref Unsafe.Add(ref y1, yStride), (nuint)(c + 8));
+                    Vector256<float> s20 = Vector256.LoadUnsafe(ref Unsafe.Add(ref y1, 2 * yStride), (nuint)c), s21 = Vector256.LoadUnsafe(ref Unsafe.Add(ref y1, 2 * yStride), (nuint)(c + 8));
+                    Vector256<float> s30 = Vector256.LoadUnsafe(ref Unsafe.Add(ref y1, 3 * yStride), (nuint)c), s31 = Vector256.LoadUnsafe(ref Unsafe.Add(ref y1, 3 * yStride), (nuint)(c + 8));
+                    ref float wr = ref Unsafe.Add(ref w0, c);
+                    for (int r = 0; r < rows; r++, wr = ref Unsafe.Add(ref wr, cols))
+                    {
+                        Vector256<float> w0v = Vector256.LoadUnsafe(ref wr), w1v = Vector256.LoadUnsafe(ref wr, 8);
+                        Vector256<float> e = Vector256.Create(Unsafe.Add(ref v1, r));
+                        s00 = Fma(e, w0v, s00); s01 = Fma(e, w1v, s01);
+                        e = Vector256.Create(Unsafe.Add(ref v1, vStride + r));
+                        s10 = Fma(e, w0v, s10); s11 = Fma(e, w1v, s11);
+                        e = Vector256.Create(Unsafe.Add(ref v1, 2 * vStride + r));
+                        s20 = Fma(e, w0v, s20); s21 = Fma(e, w1v, s21);
+                        e = Vector256.Create(Unsafe.Add(ref v1, 3 * vStride + r));
+                        s30 = Fma(e, w0v, s30); s31 = Fma(e, w1v, s31);
+                    }
+                    s00.StoreUnsafe(ref y1, (nuint)c); s01.StoreUnsafe(ref y1, (nuint)(c + 8));
+                    s10.StoreUnsafe(ref Unsafe.Add(ref y1, yStride), (nuint)c); s11.StoreUnsafe(ref Unsafe.Add(ref y1, yStride), (nuint)(c + 8));
+                    s20.StoreUnsafe(ref Unsafe.Add(ref y1, 2 * yStride), (nuint)c); s21.StoreUnsafe(ref Unsafe.Add(ref y1, 2 * yStride), (nuint)(c + 8));
+                    s30.StoreUnsafe(ref Unsafe.Add(ref y1, 3 * yStride), (nuint)c); s31.StoreUnsafe(ref Unsafe.Add(ref y1, 3 * yStride), (nuint)(c + 8));
+                }
+                if (c < full)
+                {
+                    Vector256<float> s0 = Vector256.LoadUnsafe(ref y1, (nuint)c), s1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref y1, yStride), (nuint)c);
+                    Vector256<float> s2 = Vector256.LoadUnsafe(ref Unsafe.Add(ref y1, 2 * yStride), (nuint)c), s3 = Vector256.LoadUnsafe(ref Unsafe.Add(ref y1, 3 * yStride), (nuint)c);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        Vector256<float> wv = Vector256.LoadUnsafe(ref Unsafe.Add(ref w0, r * cols + c));
+                        s0 = Fma(Vector256.Create(Unsafe.Add(ref v1, r)), wv, s0);
+                        s1 = Fma(Vector256.Create(Unsafe.Add(ref v1, vStride + r)), wv, s1);
+                        s2 = Fma(Vector256.Create(Unsafe.Add(ref v1, 2 * vStride + r)), wv, s2);
+                        s3 = Fma(Vector256.Create(Unsafe.Add(ref v1, 3 * vStride + r)), wv, s3);
+                    }
+                    s0.StoreUnsafe(ref y1, (nuint)c); s1.StoreUnsafe(ref Unsafe.Add(ref y1, yStride), (nuint)c);
+                    s2.StoreUnsafe(ref Unsafe.Add(ref y1, 2 * yStride), (nuint)c); s3.StoreUnsafe(ref Unsafe.Add(ref y1, 3 * yStride), (nuint)c);
+                }
+                if (full < cols)
+                {
+                    nuint last = (nuint)(cols - 8);
+                    Vector256<float> mask = TailMask256(cols - full);
+                    for (int k = 0; k < 4; k++)
+                    {
+                        ref float yk = ref Unsafe.Add(ref y1, k * yStride);
+                        for (int r = 0; r < rows; r++)
+                        {
+                            Vector256<float> add = (Vector256.Create(Unsafe.Add(ref v1, k * vStride + r)) * Vector256.LoadUnsafe(ref Unsafe.Add(ref w0, r * cols), last)) & mask;
+                            (Vector256.LoadUnsafe(ref yk, last) + add).StoreUnsafe(ref yk, last);
+                        }
+                    }
+                }
+            }
+        }
         for (int r = 0; r < rows; r++)
             for (int b = b0; b < batch; b++)
                 Axpy(Unsafe.Add(ref v0, (nint)b * vStride + r), ref Unsafe.Add(ref w0, r * cols), ref Unsafe.Add(ref y0, (nint)b * yStride), cols);
@@ -527,6 +636,41 @@ public static class VectorKernels
                     {
                         s01.StoreUnsafe(ref g00, 16); s11.StoreUnsafe(ref g00, (nuint)(cols + 16));
                         s21.StoreUnsafe(ref g00, (nuint)(2 * cols + 16)); s31.StoreUnsafe(ref g00, (nuint)(3 * cols + 16));
+                    }
+                }
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && cols >= 8 && cols % 8 == 0 && !(Vector512.IsHardwareAccelerated && Avx512F.IsSupported && cols >= 16))
+        {
+            // Where the rows below would take their Vector256 path (no column tail): 4 rows × 16 columns at a time, each
+            // loaded piece of b(s) feeding four rows (8 accumulators); per element the same fused chain as a row alone.
+            for (; r <= rows - 4; r += 4)
+            {
+                ref float ar = ref Unsafe.Add(ref a0, r);
+                for (int c = 0; c < cols; c += 16)
+                {
+                    bool two = c + 16 <= cols;
+                    ref float g00 = ref Unsafe.Add(ref g0, r * cols + c);
+                    Vector256<float> s00 = Vector256.LoadUnsafe(ref g00), s10 = Vector256.LoadUnsafe(ref g00, (nuint)cols);
+                    Vector256<float> s20 = Vector256.LoadUnsafe(ref g00, (nuint)(2 * cols)), s30 = Vector256.LoadUnsafe(ref g00, (nuint)(3 * cols));
+                    Vector256<float> s01 = two ? Vector256.LoadUnsafe(ref g00, 8) : default, s11 = two ? Vector256.LoadUnsafe(ref g00, (nuint)(cols + 8)) : default;
+                    Vector256<float> s21 = two ? Vector256.LoadUnsafe(ref g00, (nuint)(2 * cols + 8)) : default, s31 = two ? Vector256.LoadUnsafe(ref g00, (nuint)(3 * cols + 8)) : default;
+                    for (int grp = 0; grp < groups; grp++)
+                    for (int s = 0, sa = grp * aGroupStride, sb = grp * bGroupStride; s < count; s++, sa += aStride, sb += bStride)
+                    {
+                        ref float weights = ref Unsafe.Add(ref ar, (nint)sa);
+                        ref float bs = ref Unsafe.Add(ref b0, (nint)sb + c);
+                        Vector256<float> b0v = Vector256.LoadUnsafe(ref bs), b1v = two ? Vector256.LoadUnsafe(ref bs, 8) : default;
+                        Vector256<float> w0 = Vector256.Create(weights), w1 = Vector256.Create(Unsafe.Add(ref weights, 1));
+                        Vector256<float> w2 = Vector256.Create(Unsafe.Add(ref weights, 2)), w3 = Vector256.Create(Unsafe.Add(ref weights, 3));
+                        s00 = Fma(b0v, w0, s00); s10 = Fma(b0v, w1, s10); s20 = Fma(b0v, w2, s20); s30 = Fma(b0v, w3, s30);
+                        s01 = Fma(b1v, w0, s01); s11 = Fma(b1v, w1, s11); s21 = Fma(b1v, w2, s21); s31 = Fma(b1v, w3, s31);
+                    }
+                    s00.StoreUnsafe(ref g00); s10.StoreUnsafe(ref g00, (nuint)cols); s20.StoreUnsafe(ref g00, (nuint)(2 * cols)); s30.StoreUnsafe(ref g00, (nuint)(3 * cols));
+                    if (two)
+                    {
+                        s01.StoreUnsafe(ref g00, 8); s11.StoreUnsafe(ref g00, (nuint)(cols + 8));
+                        s21.StoreUnsafe(ref g00, (nuint)(2 * cols + 8)); s31.StoreUnsafe(ref g00, (nuint)(3 * cols + 8));
                     }
                 }
             }
