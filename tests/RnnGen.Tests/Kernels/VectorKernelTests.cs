@@ -118,7 +118,7 @@ public sealed class VectorKernelTests
     {
         var random = new Random(rows + 1000);
         foreach (int cols in new[] { 1, 7, 8, 21, 32, 45 })
-        foreach (int batch in new[] { 1, 3, 5, 8 })
+        foreach (int batch in new[] { 1, 3, 5, 8, 13 })
         {
             float[] w = Enumerable.Range(0, rows * cols).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
             int xStride = cols + 3, yStride = rows + 2;
