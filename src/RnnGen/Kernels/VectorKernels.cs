@@ -166,9 +166,11 @@ public static class VectorKernels
     }
 
     /// <summary>
-    /// y += W·x with W stored transposed ("packed"): <paramref name="packed"/> is [cols × rows], column c of W
-    /// contiguous. Each x[c] is broadcast and multiplied into all rows at once (independent accumulators, no
-    /// horizontal sums); a row tail is an overlapping last vector whose already-done lanes add zero.
+    /// y += W·x with W in the packed layout <see cref="Transpose"/> writes (rows·cols floats): on the Vector256 path
+    /// 8-row panels, each [cols × 8] contiguous, and the last rows % 8 rows as a narrow panel; otherwise W transposed,
+    /// [cols × rows] with column c of W contiguous. Each x[c] is broadcast and multiplied into a block of rows at once
+    /// (independent accumulators, no horizontal sums). Row tails: on the Vector256 path a fused chain per row, on the
+    /// Vector512 path an overlapping last vector whose already-done lanes add zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PackedMatVecAdd(ReadOnlySpan<float> packed, ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
@@ -361,10 +363,11 @@ public static class VectorKernels
         Vector256<float> a10 = Vector256.LoadUnsafe(ref y1, (nuint)r), a11 = Vector256.LoadUnsafe(ref y1, (nuint)(r + 8));
         Vector256<float> a20 = Vector256.LoadUnsafe(ref y2, (nuint)r), a21 = Vector256.LoadUnsafe(ref y2, (nuint)(r + 8));
         Vector256<float> a30 = Vector256.LoadUnsafe(ref y3, (nuint)r), a31 = Vector256.LoadUnsafe(ref y3, (nuint)(r + 8));
-        ref float column = ref Unsafe.Add(ref p0, r);
-        for (int c = 0; c < cols; c++, column = ref Unsafe.Add(ref column, rows))
+        nuint panel = (nuint)(8 * cols);
+        ref float column = ref Unsafe.Add(ref p0, (nint)r * cols);
+        for (int c = 0; c < cols; c++, column = ref Unsafe.Add(ref column, 8))
         {
-            Vector256<float> w0 = Vector256.LoadUnsafe(ref column), w1 = Vector256.LoadUnsafe(ref column, 8);
+            Vector256<float> w0 = Vector256.LoadUnsafe(ref column), w1 = Vector256.LoadUnsafe(ref column, panel);
             Vector256<float> v = Vector256.Create(Unsafe.Add(ref x0, c));
             a00 = Fma(w0, v, a00); a01 = Fma(w1, v, a01);
             v = Vector256.Create(Unsafe.Add(ref x1, c));
@@ -382,22 +385,24 @@ public static class VectorKernels
 
     private static void Packed256x8(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
     {
+        // Panels r, r + 8, …, r + 56: eight sequential weight streams, one per accumulator.
         Vector256<float> a0 = Vector256.LoadUnsafe(ref y0, (nuint)r), a1 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 8));
         Vector256<float> a2 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 16)), a3 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 24));
         Vector256<float> a4 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 32)), a5 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 40));
         Vector256<float> a6 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 48)), a7 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 56));
-        ref float column = ref Unsafe.Add(ref p0, r);
-        for (int c = 0; c < cols; c++, column = ref Unsafe.Add(ref column, rows))
+        nuint panel = (nuint)(8 * cols);
+        ref float column = ref Unsafe.Add(ref p0, (nint)r * cols);
+        for (int c = 0; c < cols; c++, column = ref Unsafe.Add(ref column, 8))
         {
             Vector256<float> xc = Vector256.Create(Unsafe.Add(ref x0, c));
             a0 = Fma(Vector256.LoadUnsafe(ref column), xc, a0);
-            a1 = Fma(Vector256.LoadUnsafe(ref column, 8), xc, a1);
-            a2 = Fma(Vector256.LoadUnsafe(ref column, 16), xc, a2);
-            a3 = Fma(Vector256.LoadUnsafe(ref column, 24), xc, a3);
-            a4 = Fma(Vector256.LoadUnsafe(ref column, 32), xc, a4);
-            a5 = Fma(Vector256.LoadUnsafe(ref column, 40), xc, a5);
-            a6 = Fma(Vector256.LoadUnsafe(ref column, 48), xc, a6);
-            a7 = Fma(Vector256.LoadUnsafe(ref column, 56), xc, a7);
+            a1 = Fma(Vector256.LoadUnsafe(ref column, panel), xc, a1);
+            a2 = Fma(Vector256.LoadUnsafe(ref column, 2 * panel), xc, a2);
+            a3 = Fma(Vector256.LoadUnsafe(ref column, 3 * panel), xc, a3);
+            a4 = Fma(Vector256.LoadUnsafe(ref column, 4 * panel), xc, a4);
+            a5 = Fma(Vector256.LoadUnsafe(ref column, 5 * panel), xc, a5);
+            a6 = Fma(Vector256.LoadUnsafe(ref column, 6 * panel), xc, a6);
+            a7 = Fma(Vector256.LoadUnsafe(ref column, 7 * panel), xc, a7);
         }
         a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 8));
         a2.StoreUnsafe(ref y0, (nuint)(r + 16)); a3.StoreUnsafe(ref y0, (nuint)(r + 24));
@@ -410,14 +415,15 @@ public static class VectorKernels
     {
         Vector256<float> a0 = Vector256.LoadUnsafe(ref y0, (nuint)r), a1 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 8));
         Vector256<float> a2 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 16)), a3 = Vector256.LoadUnsafe(ref y0, (nuint)(r + 24));
-        for (int c = 0; c < cols; c++)
+        nuint panel = (nuint)(8 * cols);
+        ref float column = ref Unsafe.Add(ref p0, (nint)r * cols);
+        for (int c = 0; c < cols; c++, column = ref Unsafe.Add(ref column, 8))
         {
             Vector256<float> xc = Vector256.Create(Unsafe.Add(ref x0, c));
-            ref float column = ref Unsafe.Add(ref p0, c * rows + r);
             a0 = Fma(Vector256.LoadUnsafe(ref column), xc, a0);
-            a1 = Fma(Vector256.LoadUnsafe(ref column, 8), xc, a1);
-            a2 = Fma(Vector256.LoadUnsafe(ref column, 16), xc, a2);
-            a3 = Fma(Vector256.LoadUnsafe(ref column, 24), xc, a3);
+            a1 = Fma(Vector256.LoadUnsafe(ref column, panel), xc, a1);
+            a2 = Fma(Vector256.LoadUnsafe(ref column, 2 * panel), xc, a2);
+            a3 = Fma(Vector256.LoadUnsafe(ref column, 3 * panel), xc, a3);
         }
         a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 8));
         a2.StoreUnsafe(ref y0, (nuint)(r + 16)); a3.StoreUnsafe(ref y0, (nuint)(r + 24));
@@ -427,20 +433,29 @@ public static class VectorKernels
     private static void Packed256(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
     {
         Vector256<float> a = Vector256.LoadUnsafe(ref y0, (nuint)r);
-        for (int c = 0; c < cols; c++)
-            a = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + r)), Vector256.Create(Unsafe.Add(ref x0, c)), a);
+        ref float column = ref Unsafe.Add(ref p0, (nint)r * cols);
+        for (int c = 0; c < cols; c++, column = ref Unsafe.Add(ref column, 8))
+            a = Fma(Vector256.LoadUnsafe(ref column), Vector256.Create(Unsafe.Add(ref x0, c)), a);
         a.StoreUnsafe(ref y0, (nuint)r);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Packed256Tail(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
     {
-        int last = rows - 8;
-        Vector256<float> a = Vector256<float>.Zero;
-        for (int c = 0; c < cols; c++)
-            a = Fma(Vector256.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + last)), Vector256.Create(Unsafe.Add(ref x0, c)), a);
-        (Vector256.LoadUnsafe(ref y0, (nuint)last) + (a & TailMask256(rows - r))).StoreUnsafe(ref y0, (nuint)last);
+        // The last rows % 8 rows form one narrow panel [cols × t]; each row is the same fused chain from y as a lane.
+        int t = rows - r;
+        ref float panel = ref Unsafe.Add(ref p0, (nint)r * cols);
+        for (int l = 0; l < t; l++)
+        {
+            float a = Unsafe.Add(ref y0, r + l);
+            for (int c = 0; c < cols; c++)
+                a = ScalarFma(Unsafe.Add(ref panel, c * t + l), Unsafe.Add(ref x0, c), a);
+            Unsafe.Add(ref y0, r + l) = a;
+        }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ScalarFma(float a, float b, float c) => System.Runtime.Intrinsics.X86.Fma.IsSupported ? MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
 
     /// <summary>
     /// y_b += Wᵀ·v_b for <paramref name="batch"/> vectors, W [rows × cols] row-major, v_b = v[vOffset + b·vStride …][rows],
@@ -571,15 +586,37 @@ public static class VectorKernels
                 Axpy(Unsafe.Add(ref v0, (nint)b * vStride + r), ref Unsafe.Add(ref w0, r * cols), ref Unsafe.Add(ref y0, (nint)b * yStride), cols);
     }
 
-    /// <summary>Writes W [rows × cols] (row-major) transposed into <paramref name="packed"/> [cols × rows].</summary>
+    /// <summary>Writes W [rows × cols] (row-major) into <paramref name="packed"/> in the layout <see cref="PackedMatVecAdd"/>
+    /// and <see cref="PackedMatMatAdd"/> read on this machine: 8-row panels where they take the Vector256 path, W
+    /// transposed [cols × rows] elsewhere. The layout is a property of the process: pack and multiply on the same machine.</summary>
     public static void Transpose(ReadOnlySpan<float> w, Span<float> packed, int rows, int cols)
     {
         CheckMatrix(w.Length, cols, rows, rows, cols);
         CheckMatrix(packed.Length, rows, cols, cols, rows);
+        if (Panels(rows))
+        {
+            // 8-row panels, each [cols × 8] contiguous, then the last rows % 8 rows as one narrow panel [cols × t]:
+            // the Vector256 kernels then read every weight stream sequentially.
+            int full = rows & ~7, t = rows - full;
+            for (int r = 0; r < full; r += 8)
+                for (int c = 0; c < cols; c++)
+                    for (int l = 0; l < 8; l++)
+                        packed[r * cols + c * 8 + l] = w[(r + l) * cols + c];
+            for (int c = 0; c < cols; c++)
+                for (int l = 0; l < t; l++)
+                    packed[full * cols + c * t + l] = w[(full + l) * cols + c];
+            return;
+        }
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++)
                 packed[c * rows + r] = w[r * cols + c];
     }
+
+    /// <summary>Whether a packed matrix of <paramref name="rows"/> rows is laid out in 8-row panels (it is exactly when
+    /// <see cref="PackedMatVecAdd"/> takes its Vector256 path for it) or as plain columns (Vector512 and scalar paths).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Panels(int rows) =>
+        !(Vector512.IsHardwareAccelerated && Avx512F.IsSupported && rows >= 16) && Vector256.IsHardwareAccelerated && rows >= 8;
 
     /// <summary>y += x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
