@@ -234,6 +234,7 @@ public sealed partial class RnnModelGenerator
             w.WriteLine($"private readonly float[] _gradients = new float[{F(parameterCount)}];");
             int packedCount = Math.Max(1, plans.Sum(p => p.PackedPerDirection * p.Directions));
             w.WriteLine($"private readonly float[] _packed = new float[{F(packedCount)}];   // forward weights, transposed (see EnsurePacked)");
+            w.WriteLine($"private readonly float[] _packedBack = new float[{F(parameterCount)}];   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)");
             w.WriteLine("private readonly object _packLock = new();");
             w.WriteLine("private volatile bool _packedValid;");
             w.WriteLine($"private readonly float[] _initialStateGradients = new float[{F(stateSize)}];");
@@ -643,6 +644,7 @@ public sealed partial class RnnModelGenerator
             w.WriteLine();
             using (w.WriteBlock("private void BackPropagate(int batch, int steps)"))
             {
+                w.WriteLine("EnsurePacked();");
                 for (int i = plans.Count - 1; i >= 0; i--) w.WriteLine($"{plans[i].Name}Backward(batch, steps);");
             }
             w.WriteLine();
@@ -756,7 +758,7 @@ public sealed partial class RnnModelGenerator
                     return;
                 }
                 var (inputField, si) = InputOf(model, plans, p);
-                w.WriteLine($"{ReadOnlySpan} p = _parameters;");
+                w.WriteLine($"{ReadOnlySpan} kb = _packedBack;");
                 w.WriteLine($"{ReadOnlySpan} input = {inputField};");
                 w.WriteLine($"{Span} dIn = {InputGradientOf(model, plans, p)};");
                 using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
@@ -773,7 +775,7 @@ public sealed partial class RnnModelGenerator
                     w.WriteLine($"{K}.AddStridedSum(g.Slice({F(p.ParamOffset + p.H * p.In)}, {F(p.H)}), dz, 0, {F(p.H)}, steps, batch, {sp});");
                     w.WriteLine("// dx(t) = Wᵀ·dz(t), every step of a sequence at once");
                     using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                        w.WriteLine($"{K}.TransposeMatMatAdd(p.Slice({F(p.ParamOffset)}, {F(p.H * p.In)}), dz, b * {sp}, {F(p.H)}, dIn, b * {F(si)}, {F(p.In)}, steps, {F(p.H)}, {F(p.In)});");
+                        w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({F(p.ParamOffset)}, {F(p.H * p.In)}), dz, b * {sp}, {F(p.H)}, dIn, b * {F(si)}, {F(p.In)}, steps, {F(p.In)}, {F(p.H)});   // Wᵀ packed");
                     return;
                 }
                 int sw = p.StateWidth, cw = p.CacheWidth, gh = p.GH, record = p.ScratchWidth;
@@ -790,7 +792,7 @@ public sealed partial class RnnModelGenerator
                         w.WriteLine($"{ReadOnlySpan} states = _{name}States{d};");
                         w.WriteLine($"{ReadOnlySpan} cache = _{name}Cache{d};");
                         w.WriteLine($"{Span} dz = _{name}Dz{d};");
-                        w.WriteLine($"{ReadOnlySpan} weights = p.Slice({F(offset)}, {F(p.DirectionParams)});");
+                        w.WriteLine($"{ReadOnlySpan} weightsT = kb.Slice({F(offset)}, {F(p.DirectionParams)});   // W_ihᵀ, W_hhᵀ packed");
                         w.WriteLine("dState.Slice(0, batch * " + F(sw) + ").Clear();");
                         using (w.WriteBlock("for (int k = steps - 1; k >= 0; k--)"))
                         {
@@ -803,8 +805,8 @@ public sealed partial class RnnModelGenerator
                                 if (!gru) w.WriteLine($"dState.Slice(b * {F(sw)}, {F(p.H)}).Clear();");
                             }
                             w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch)");
-                            w.WriteLine($"{K}.TransposeMatMatAdd(weights.Slice({F(p.Wih)}, {F(gh * p.In)}), dz, k * {F(record)}, {sd}, dIn, t * {F(p.In)}, {F(si)}, batch, {F(gh)}, {F(p.In)});");
-                            w.WriteLine($"{K}.TransposeMatMatAdd(weights.Slice({F(p.Whh)}, {F(gh * p.H)}), dz, k * {F(record)} + {F(hh)}, {sd}, dState, 0, {F(sw)}, batch, {F(gh)}, {F(p.H)});");
+                            w.WriteLine($"{K}.PackedMatMatAdd(weightsT.Slice({F(p.Wih)}, {F(gh * p.In)}), dz, k * {F(record)}, {sd}, dIn, t * {F(p.In)}, {F(si)}, batch, {F(p.In)}, {F(gh)});");
+                            w.WriteLine($"{K}.PackedMatMatAdd(weightsT.Slice({F(p.Whh)}, {F(gh * p.H)}), dz, k * {F(record)} + {F(hh)}, {sd}, dState, 0, {F(sw)}, batch, {F(p.H)}, {F(gh)});");
                         }
                         w.WriteLine($"dState.Slice(0, {F(sw)}).CopyTo(new {Span}(_initialStateGradients, {F(p.StateOffset + d * sw)}, {F(sw)}));   // slot 0 (single-sequence API)");
                         string x = d == 0 ? $"0, {F(p.In)}" : $"(steps - 1) * {F(p.In)}, -{F(p.In)}";
@@ -1105,6 +1107,7 @@ public sealed partial class RnnModelGenerator
                         {
                             w.WriteLine($"// {p.Name}: Wᵀ, b");
                             w.WriteLine($"{K}.Transpose(p.Slice({F(p.ParamOffset)}, {F(p.H * p.In)}), k.Slice({F(p.PackedOffset)}, {F(p.H * p.In)}), {F(p.H)}, {F(p.In)});");
+                            w.WriteLine($"{K}.PackTransposed(p.Slice({F(p.ParamOffset)}, {F(p.H * p.In)}), new {Span}(_packedBack, {F(p.ParamOffset)}, {F(p.H * p.In)}), {F(p.H)}, {F(p.In)});   // backward: W packed for dx = Wᵀ·dz");
                             w.WriteLine($"p.Slice({F(p.ParamOffset + p.H * p.In)}, {F(p.H)}).CopyTo(k.Slice({F(p.PackedOffset + p.H * p.In)}, {F(p.H)}));");
                             continue;
                         }
@@ -1115,6 +1118,8 @@ public sealed partial class RnnModelGenerator
                             w.WriteLine($"// {p.Name} {(d == 0 ? "forward" : "reverse")}: W_ihᵀ, W_hhᵀ, {(gru ? "b_ih, b_hh" : "b_ih + b_hh")}");
                             w.WriteLine($"{K}.Transpose(p.Slice({F(po + p.Wih)}, {F(gh * p.In)}), k.Slice({F(ko + p.PackIh)}, {F(gh * p.In)}), {F(gh)}, {F(p.In)});");
                             w.WriteLine($"{K}.Transpose(p.Slice({F(po + p.Whh)}, {F(gh * p.H)}), k.Slice({F(ko + p.PackHh)}, {F(gh * p.H)}), {F(gh)}, {F(p.H)});");
+                            w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Wih)}, {F(gh * p.In)}), new {Span}(_packedBack, {F(po + p.Wih)}, {F(gh * p.In)}), {F(gh)}, {F(p.In)});   // backward: dx = W_ihᵀ·dz");
+                            w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Whh)}, {F(gh * p.H)}), new {Span}(_packedBack, {F(po + p.Whh)}, {F(gh * p.H)}), {F(gh)}, {F(p.H)});   // backward: dh = W_hhᵀ·dz");
                             w.WriteLine($"p.Slice({F(po + p.Bih)}, {F(gh)}).CopyTo(k.Slice({F(ko + p.PackBias)}, {F(gh)}));");
                             if (gru)
                                 w.WriteLine($"p.Slice({F(po + p.Bhh)}, {F(gh)}).CopyTo(k.Slice({F(ko + p.PackBias + gh)}, {F(gh)}));");

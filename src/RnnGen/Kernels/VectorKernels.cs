@@ -593,23 +593,39 @@ public static class VectorKernels
     {
         CheckMatrix(w.Length, cols, rows, rows, cols);
         CheckMatrix(packed.Length, rows, cols, cols, rows);
-        if (Panels(rows))
+        Pack(w, packed, rows, cols, transposedSource: false);
+    }
+
+    /// <summary>Packs Wᵀ ([cols × rows]; W is [rows × cols] row-major) in the layout <see cref="Transpose"/> writes, so that
+    /// <c>PackedMatMatAdd(packed, v, …, rows: cols, cols: rows)</c> computes y += Wᵀ·v with the same sequential weight streams
+    /// as the forward products (each element a fused chain over W's rows in order).</summary>
+    public static void PackTransposed(ReadOnlySpan<float> w, Span<float> packed, int rows, int cols)
+    {
+        CheckMatrix(w.Length, cols, rows, rows, cols);
+        CheckMatrix(packed.Length, rows, cols, cols, rows);
+        Pack(w, packed, cols, rows, transposedSource: true);
+    }
+
+    // Packs the matrix M [mr × mc]: M(i, j) = w[i·mc + j], or w[j·mr + i] when w holds Mᵀ.
+    private static void Pack(ReadOnlySpan<float> w, Span<float> packed, int mr, int mc, bool transposedSource)
+    {
+        if (Panels(mr))
         {
-            // 8-row panels, each [cols × 8] contiguous, then the last rows % 8 rows as one narrow panel [cols × t]:
+            // 8-row panels, each [mc × 8] contiguous, then the last mr % 8 rows as one narrow panel [mc × t]:
             // the Vector256 kernels then read every weight stream sequentially.
-            int full = rows & ~7, t = rows - full;
-            for (int r = 0; r < full; r += 8)
-                for (int c = 0; c < cols; c++)
+            int full = mr & ~7, t = mr - full;
+            for (int i = 0; i < full; i += 8)
+                for (int j = 0; j < mc; j++)
                     for (int l = 0; l < 8; l++)
-                        packed[r * cols + c * 8 + l] = w[(r + l) * cols + c];
-            for (int c = 0; c < cols; c++)
+                        packed[i * mc + j * 8 + l] = transposedSource ? w[j * mr + i + l] : w[(i + l) * mc + j];
+            for (int j = 0; j < mc; j++)
                 for (int l = 0; l < t; l++)
-                    packed[full * cols + c * t + l] = w[(full + l) * cols + c];
+                    packed[full * mc + j * t + l] = transposedSource ? w[j * mr + full + l] : w[(full + l) * mc + j];
             return;
         }
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < cols; c++)
-                packed[c * rows + r] = w[r * cols + c];
+        for (int i = 0; i < mr; i++)
+            for (int j = 0; j < mc; j++)
+                packed[j * mr + i] = transposedSource ? w[j * mr + i] : w[i * mc + j];
     }
 
     /// <summary>Whether a packed matrix of <paramref name="rows"/> rows is laid out in 8-row panels (it is exactly when

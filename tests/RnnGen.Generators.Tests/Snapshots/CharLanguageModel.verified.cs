@@ -55,6 +55,7 @@ namespace Demo.Text
         private readonly float[] _parameters = new float[93409];
         private readonly float[] _gradients = new float[93409];
         private readonly float[] _packed = new float[90817];   // forward weights, transposed (see EnsurePacked)
+        private readonly float[] _packedBack = new float[93409];   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
         private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[256];
@@ -298,6 +299,7 @@ namespace Demo.Text
 
         private void BackPropagate(int batch, int steps)
         {
+            EnsurePacked();
             Layer2Backward(batch, steps);
             Layer1Backward(batch, steps);
             Layer0Backward(batch, steps);
@@ -391,7 +393,7 @@ namespace Demo.Text
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> kb = _packedBack;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> dIn = _layer0OutGradient;
             for (int b = 0; b < batch; b++)
@@ -404,7 +406,7 @@ namespace Demo.Text
                 global::System.ReadOnlySpan<float> states = _layer1States0;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache0;
                 global::System.Span<float> dz = _layer1Dz0;
-                global::System.ReadOnlySpan<float> weights = p.Slice(2080, 82944);
+                global::System.ReadOnlySpan<float> weightsT = kb.Slice(2080, 82944);   // W_ihᵀ, W_hhᵀ packed
                 dState.Slice(0, batch * 256).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
@@ -417,8 +419,8 @@ namespace Demo.Text
                         dState.Slice(b * 256, 128).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
-                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 16384), dz, k * 512, 32768, dIn, t * 32, 2048, batch, 512, 32);
-                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(16384, 65536), dz, k * 512 + 0, 32768, dState, 0, 256, batch, 512, 128);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 16384), dz, k * 512, 32768, dIn, t * 32, 2048, batch, 32, 512);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(16384, 65536), dz, k * 512 + 0, 32768, dState, 0, 256, batch, 128, 512);
                 }
                 dState.Slice(0, 256).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 256));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
@@ -435,7 +437,7 @@ namespace Demo.Text
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer2OutGradient;
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> kb = _packedBack;
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> dIn = _layer1OutGradient;
             for (int b = 0; b < batch; b++)
@@ -456,7 +458,7 @@ namespace Demo.Text
             // dx(t) = Wᵀ·dz(t), every step of a sequence at once
             for (int b = 0; b < batch; b++)
             {
-                global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(p.Slice(85024, 8320), dz, b * 4160, 65, dIn, b * 8192, 128, steps, 65, 128);
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(85024, 8320), dz, b * 4160, 65, dIn, b * 8192, 128, steps, 128, 65);   // Wᵀ packed
             }
         }
         /// <summary>Layer1: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
@@ -566,10 +568,13 @@ namespace Demo.Text
                 // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(2080, 16384), k.Slice(0, 16384), 512, 32);
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(18464, 65536), k.Slice(16384, 65536), 512, 128);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(2080, 16384), new global::System.Span<float>(_packedBack, 2080, 16384), 512, 32);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(18464, 65536), new global::System.Span<float>(_packedBack, 18464, 65536), 512, 128);   // backward: dh = W_hhᵀ·dz
                 p.Slice(84000, 512).CopyTo(k.Slice(81920, 512));
                 global::RnnGen.Kernels.VectorKernels.Add(p.Slice(84512, 512), k.Slice(81920, 512));
                 // Layer2: Wᵀ, b
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(85024, 8320), k.Slice(82432, 8320), 65, 128);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(85024, 8320), new global::System.Span<float>(_packedBack, 85024, 8320), 65, 128);   // backward: W packed for dx = Wᵀ·dz
                 p.Slice(93344, 65).CopyTo(k.Slice(90752, 65));
                 _packedValid = true;
             }

@@ -57,6 +57,7 @@ namespace Demo
         private readonly float[] _parameters = new float[9796];
         private readonly float[] _gradients = new float[9796];
         private readonly float[] _packed = new float[9668];   // forward weights, transposed (see EnsurePacked)
+        private readonly float[] _packedBack = new float[9796];   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
         private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[96];
@@ -302,6 +303,7 @@ namespace Demo
 
         private void BackPropagate(int batch, int steps)
         {
+            EnsurePacked();
             Layer2Backward(batch, steps);
             Layer1Backward(batch, steps);
             Layer0Backward(batch, steps);
@@ -436,7 +438,7 @@ namespace Demo
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> kb = _packedBack;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> dIn = _inputGradients;
             for (int b = 0; b < batch; b++)
@@ -449,7 +451,7 @@ namespace Demo
                 global::System.ReadOnlySpan<float> states = _layer0States0;
                 global::System.ReadOnlySpan<float> cache = _layer0Cache0;
                 global::System.Span<float> dz = _layer0Dz0;
-                global::System.ReadOnlySpan<float> weights = p.Slice(0, 4864);
+                global::System.ReadOnlySpan<float> weightsT = kb.Slice(0, 4864);   // W_ihᵀ, W_hhᵀ packed
                 dState.Slice(0, batch * 64).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
@@ -462,8 +464,8 @@ namespace Demo
                         dState.Slice(b * 64, 32).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
-                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 512), dz, k * 128, 8192, dIn, t * 4, 256, batch, 128, 4);
-                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(512, 4096), dz, k * 128 + 0, 8192, dState, 0, 64, batch, 128, 32);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 512), dz, k * 128, 8192, dIn, t * 4, 256, batch, 4, 128);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(512, 4096), dz, k * 128 + 0, 8192, dState, 0, 64, batch, 32, 128);
                 }
                 dState.Slice(0, 64).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 64));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
@@ -480,7 +482,7 @@ namespace Demo
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> kb = _packedBack;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> dIn = _layer0OutGradient;
             for (int b = 0; b < batch; b++)
@@ -493,7 +495,7 @@ namespace Demo
                 global::System.ReadOnlySpan<float> states = _layer1States0;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache0;
                 global::System.Span<float> dz = _layer1Dz0;
-                global::System.ReadOnlySpan<float> weights = p.Slice(4864, 2400);
+                global::System.ReadOnlySpan<float> weightsT = kb.Slice(4864, 2400);   // W_ihᵀ, W_hhᵀ packed
                 dState.Slice(0, batch * 16).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
@@ -505,8 +507,8 @@ namespace Demo
                         Layer1PointwiseBackward(states.Slice(b * 1040 + k * 16, 16), states.Slice(b * 1040 + (k + 1) * 16, 16), cache.Slice(b * 6144 + k * 96, 96), dState.Slice(b * 16, 16), dz.Slice(b * 6144 + k * 96, 96));
                     }
                     // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch)
-                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 48, 32);
-                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(1536, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 48, 16);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 32, 48);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(1536, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 16, 48);
                 }
                 dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, 64, 16));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
@@ -521,7 +523,7 @@ namespace Demo
                 global::System.ReadOnlySpan<float> states = _layer1States1;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache1;
                 global::System.Span<float> dz = _layer1Dz1;
-                global::System.ReadOnlySpan<float> weights = p.Slice(7264, 2400);
+                global::System.ReadOnlySpan<float> weightsT = kb.Slice(7264, 2400);   // W_ihᵀ, W_hhᵀ packed
                 dState.Slice(0, batch * 16).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
@@ -533,8 +535,8 @@ namespace Demo
                         Layer1PointwiseBackward(states.Slice(b * 1040 + k * 16, 16), states.Slice(b * 1040 + (k + 1) * 16, 16), cache.Slice(b * 6144 + k * 96, 96), dState.Slice(b * 16, 16), dz.Slice(b * 6144 + k * 96, 96));
                     }
                     // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch)
-                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 48, 32);
-                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(1536, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 48, 16);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 32, 48);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(1536, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 16, 48);
                 }
                 dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, 80, 16));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
@@ -551,7 +553,7 @@ namespace Demo
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer2OutGradient;
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> kb = _packedBack;
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> dIn = _layer1OutGradient;
             for (int b = 0; b < batch; b++)
@@ -572,7 +574,7 @@ namespace Demo
             // dx(t) = Wᵀ·dz(t), every step of a sequence at once
             for (int b = 0; b < batch; b++)
             {
-                global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(p.Slice(9664, 128), dz, b * 256, 4, dIn, b * 2048, 32, steps, 4, 32);
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(9664, 128), dz, b * 256, 4, dIn, b * 2048, 32, steps, 32, 4);   // Wᵀ packed
             }
         }
         /// <summary>Layer0: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.</summary>
@@ -752,20 +754,27 @@ namespace Demo
                 // Layer0 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 512), k.Slice(0, 512), 128, 4);
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(512, 4096), k.Slice(512, 4096), 128, 32);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 512), new global::System.Span<float>(_packedBack, 0, 512), 128, 4);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(512, 4096), new global::System.Span<float>(_packedBack, 512, 4096), 128, 32);   // backward: dh = W_hhᵀ·dz
                 p.Slice(4608, 128).CopyTo(k.Slice(4608, 128));
                 global::RnnGen.Kernels.VectorKernels.Add(p.Slice(4736, 128), k.Slice(4608, 128));
                 // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih, b_hh
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(4864, 1536), k.Slice(4736, 1536), 48, 32);
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(6400, 768), k.Slice(6272, 768), 48, 16);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(4864, 1536), new global::System.Span<float>(_packedBack, 4864, 1536), 48, 32);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(6400, 768), new global::System.Span<float>(_packedBack, 6400, 768), 48, 16);   // backward: dh = W_hhᵀ·dz
                 p.Slice(7168, 48).CopyTo(k.Slice(7040, 48));
                 p.Slice(7216, 48).CopyTo(k.Slice(7088, 48));
                 // Layer1 reverse: W_ihᵀ, W_hhᵀ, b_ih, b_hh
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(7264, 1536), k.Slice(7136, 1536), 48, 32);
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(8800, 768), k.Slice(8672, 768), 48, 16);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(7264, 1536), new global::System.Span<float>(_packedBack, 7264, 1536), 48, 32);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(8800, 768), new global::System.Span<float>(_packedBack, 8800, 768), 48, 16);   // backward: dh = W_hhᵀ·dz
                 p.Slice(9568, 48).CopyTo(k.Slice(9440, 48));
                 p.Slice(9616, 48).CopyTo(k.Slice(9488, 48));
                 // Layer2: Wᵀ, b
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(9664, 128), k.Slice(9536, 128), 4, 32);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(9664, 128), new global::System.Span<float>(_packedBack, 9664, 128), 4, 32);   // backward: W packed for dx = Wᵀ·dz
                 p.Slice(9792, 4).CopyTo(k.Slice(9664, 4));
                 _packedValid = true;
             }

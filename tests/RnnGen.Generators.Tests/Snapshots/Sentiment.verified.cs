@@ -54,6 +54,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     private readonly float[] _parameters = new float[657];
     private readonly float[] _gradients = new float[657];
     private readonly float[] _packed = new float[631];   // forward weights, transposed (see EnsurePacked)
+    private readonly float[] _packedBack = new float[657];   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
     private readonly object _packLock = new();
     private volatile bool _packedValid;
     private readonly float[] _initialStateGradients = new float[26];
@@ -297,6 +298,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
 
     private void BackPropagate(int batch, int steps)
     {
+        EnsurePacked();
         Layer2Backward(batch, steps);
         Layer1Backward(batch, steps);
         Layer0Backward(batch, steps);
@@ -408,7 +410,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     {
         global::System.Span<float> g = _gradients;
         global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
-        global::System.ReadOnlySpan<float> p = _parameters;
+        global::System.ReadOnlySpan<float> kb = _packedBack;
         global::System.ReadOnlySpan<float> input = _inputs;
         global::System.Span<float> dIn = _inputGradients;
         for (int b = 0; b < batch; b++)
@@ -429,7 +431,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         // dx(t) = Wᵀ·dz(t), every step of a sequence at once
         for (int b = 0; b < batch; b++)
         {
-            global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(p.Slice(0, 24), dz, b * 160, 8, dIn, b * 60, 3, steps, 8, 3);
+            global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(0, 24), dz, b * 160, 8, dIn, b * 60, 3, steps, 3, 8);   // Wᵀ packed
         }
     }
     /// <summary>BPTT through Layer1 (Elman RNN(8 → 13, Relu, bidirectional)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
@@ -437,7 +439,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     {
         global::System.Span<float> g = _gradients;
         global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
-        global::System.ReadOnlySpan<float> p = _parameters;
+        global::System.ReadOnlySpan<float> kb = _packedBack;
         global::System.ReadOnlySpan<float> input = _layer0Out;
         global::System.Span<float> dIn = _layer0OutGradient;
         for (int b = 0; b < batch; b++)
@@ -450,7 +452,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             global::System.ReadOnlySpan<float> states = _layer1States0;
             global::System.ReadOnlySpan<float> cache = _layer1Cache0;
             global::System.Span<float> dz = _layer1Dz0;
-            global::System.ReadOnlySpan<float> weights = p.Slice(32, 299);
+            global::System.ReadOnlySpan<float> weightsT = kb.Slice(32, 299);   // W_ihᵀ, W_hhᵀ packed
             dState.Slice(0, batch * 13).Clear();
             for (int k = steps - 1; k >= 0; k--)
             {
@@ -463,8 +465,8 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
                     dState.Slice(b * 13, 13).Clear();
                 }
                 // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
-                global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 13, 8);
-                global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(104, 169), dz, k * 13 + 0, 260, dState, 0, 13, batch, 13, 13);
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 8, 13);
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(104, 169), dz, k * 13 + 0, 260, dState, 0, 13, batch, 13, 13);
             }
             dState.Slice(0, 13).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 13));   // slot 0 (single-sequence API)
             // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
@@ -479,7 +481,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             global::System.ReadOnlySpan<float> states = _layer1States1;
             global::System.ReadOnlySpan<float> cache = _layer1Cache1;
             global::System.Span<float> dz = _layer1Dz1;
-            global::System.ReadOnlySpan<float> weights = p.Slice(331, 299);
+            global::System.ReadOnlySpan<float> weightsT = kb.Slice(331, 299);   // W_ihᵀ, W_hhᵀ packed
             dState.Slice(0, batch * 13).Clear();
             for (int k = steps - 1; k >= 0; k--)
             {
@@ -492,8 +494,8 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
                     dState.Slice(b * 13, 13).Clear();
                 }
                 // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
-                global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 13, 8);
-                global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(104, 169), dz, k * 13 + 0, 260, dState, 0, 13, batch, 13, 13);
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 8, 13);
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(104, 169), dz, k * 13 + 0, 260, dState, 0, 13, batch, 13, 13);
             }
             dState.Slice(0, 13).CopyTo(new global::System.Span<float>(_initialStateGradients, 13, 13));   // slot 0 (single-sequence API)
             // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
@@ -510,7 +512,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     {
         global::System.Span<float> g = _gradients;
         global::System.ReadOnlySpan<float> dOut = _layer2OutGradient;
-        global::System.ReadOnlySpan<float> p = _parameters;
+        global::System.ReadOnlySpan<float> kb = _packedBack;
         global::System.ReadOnlySpan<float> input = _layer1Out;
         global::System.Span<float> dIn = _layer1OutGradient;
         for (int b = 0; b < batch; b++)
@@ -531,7 +533,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         // dx(t) = Wᵀ·dz(t), every step of a sequence at once
         for (int b = 0; b < batch; b++)
         {
-            global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(p.Slice(630, 26), dz, b * 20, 1, dIn, b * 520, 26, steps, 1, 26);
+            global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(630, 26), dz, b * 20, 1, dIn, b * 520, 26, steps, 26, 1);   // Wᵀ packed
         }
     }
     /// <summary>Layer0: y = relu(W·x + b), 3 → 8 (one step, for streaming).</summary>
@@ -629,19 +631,25 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             global::System.Span<float> k = _packed;
             // Layer0: Wᵀ, b
             global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 24), k.Slice(0, 24), 8, 3);
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 24), new global::System.Span<float>(_packedBack, 0, 24), 8, 3);   // backward: W packed for dx = Wᵀ·dz
             p.Slice(24, 8).CopyTo(k.Slice(24, 8));
             // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
             global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(32, 104), k.Slice(32, 104), 13, 8);
             global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(136, 169), k.Slice(136, 169), 13, 13);
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(32, 104), new global::System.Span<float>(_packedBack, 32, 104), 13, 8);   // backward: dx = W_ihᵀ·dz
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(136, 169), new global::System.Span<float>(_packedBack, 136, 169), 13, 13);   // backward: dh = W_hhᵀ·dz
             p.Slice(305, 13).CopyTo(k.Slice(305, 13));
             global::RnnGen.Kernels.VectorKernels.Add(p.Slice(318, 13), k.Slice(305, 13));
             // Layer1 reverse: W_ihᵀ, W_hhᵀ, b_ih + b_hh
             global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(331, 104), k.Slice(318, 104), 13, 8);
             global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(435, 169), k.Slice(422, 169), 13, 13);
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(331, 104), new global::System.Span<float>(_packedBack, 331, 104), 13, 8);   // backward: dx = W_ihᵀ·dz
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(435, 169), new global::System.Span<float>(_packedBack, 435, 169), 13, 13);   // backward: dh = W_hhᵀ·dz
             p.Slice(604, 13).CopyTo(k.Slice(591, 13));
             global::RnnGen.Kernels.VectorKernels.Add(p.Slice(617, 13), k.Slice(591, 13));
             // Layer2: Wᵀ, b
             global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(630, 26), k.Slice(604, 26), 1, 26);
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(630, 26), new global::System.Span<float>(_packedBack, 630, 26), 1, 26);   // backward: W packed for dx = Wᵀ·dz
             p.Slice(656, 1).CopyTo(k.Slice(630, 1));
             _packedValid = true;
         }

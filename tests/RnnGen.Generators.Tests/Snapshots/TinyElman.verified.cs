@@ -53,6 +53,7 @@ namespace Demo
         private readonly float[] _parameters = new float[18];
         private readonly float[] _gradients = new float[18];
         private readonly float[] _packed = new float[15];   // forward weights, transposed (see EnsurePacked)
+        private readonly float[] _packedBack = new float[18];   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
         private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[3];
@@ -273,6 +274,7 @@ namespace Demo
 
         private void BackPropagate(int batch, int steps)
         {
+            EnsurePacked();
             Layer0Backward(batch, steps);
         }
 
@@ -320,7 +322,7 @@ namespace Demo
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
-            global::System.ReadOnlySpan<float> p = _parameters;
+            global::System.ReadOnlySpan<float> kb = _packedBack;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> dIn = _inputGradients;
             for (int b = 0; b < batch; b++)
@@ -333,7 +335,7 @@ namespace Demo
                 global::System.ReadOnlySpan<float> states = _layer0States0;
                 global::System.ReadOnlySpan<float> cache = _layer0Cache0;
                 global::System.Span<float> dz = _layer0Dz0;
-                global::System.ReadOnlySpan<float> weights = p.Slice(0, 18);
+                global::System.ReadOnlySpan<float> weightsT = kb.Slice(0, 18);   // W_ihᵀ, W_hhᵀ packed
                 dState.Slice(0, batch * 3).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
@@ -346,8 +348,8 @@ namespace Demo
                         dState.Slice(b * 3, 3).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
-                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(0, 3), dz, k * 3, 24, dIn, t * 1, 8, batch, 3, 1);
-                    global::RnnGen.Kernels.VectorKernels.TransposeMatMatAdd(weights.Slice(3, 9), dz, k * 3 + 0, 24, dState, 0, 3, batch, 3, 3);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 3), dz, k * 3, 24, dIn, t * 1, 8, batch, 1, 3);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(3, 9), dz, k * 3 + 0, 24, dState, 0, 3, batch, 3, 3);
                 }
                 dState.Slice(0, 3).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 3));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
@@ -409,6 +411,8 @@ namespace Demo
                 // Layer0 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 3), k.Slice(0, 3), 3, 1);
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(3, 9), k.Slice(3, 9), 3, 3);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 3), new global::System.Span<float>(_packedBack, 0, 3), 3, 1);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(3, 9), new global::System.Span<float>(_packedBack, 3, 9), 3, 3);   // backward: dh = W_hhᵀ·dz
                 p.Slice(12, 3).CopyTo(k.Slice(12, 3));
                 global::RnnGen.Kernels.VectorKernels.Add(p.Slice(15, 3), k.Slice(12, 3));
                 _packedValid = true;

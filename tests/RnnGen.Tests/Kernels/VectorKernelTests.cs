@@ -56,6 +56,27 @@ public sealed class VectorKernelTests
         }
     }
 
+    /// <summary>Wᵀ packed (the backward products' layout) times v equals Wᵀ·v, for every count of Wᵀ's rows 1…130.</summary>
+    [Theory, MemberData(nameof(Lengths))]
+    public void Packed_transposed_product_matches_scalar_for_every_row_count(int cols)
+    {
+        if (cols == 0) return;
+        foreach (int rows in new[] { 1, 3, 8, 33, 512 })
+        {
+            float[] w = Numerics.Random<float>(rows * cols, rows + 7 * cols), v = Numerics.Random<float>(rows, 3);
+            float[] y = Numerics.Random<float>(cols + 2, 5);
+            var expected = y.Select(e => (double)e).ToArray();
+            for (int c = 0; c < cols; c++)
+                for (int r = 0; r < rows; r++)
+                    expected[c] += (double)w[r * cols + c] * v[r];
+            var packed = new float[rows * cols];
+            VectorKernels.PackTransposed(w, packed, rows, cols);
+            VectorKernels.PackedMatVecAdd(packed, v, y.AsSpan(0, cols), cols, rows);
+            double tolerance = 1e-5 * Math.Max(1, rows / 32.0);   // float sums of `rows` terms
+            Numerics.AssertClose<double, float>(expected, y, $"packed Wᵀ·v rows={rows} cols={cols}", tolerance, tolerance);
+        }
+    }
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(3, 5)]
