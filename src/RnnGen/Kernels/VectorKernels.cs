@@ -697,7 +697,12 @@ public static class VectorKernels
         {
             // Where the rows below would take their Vector256 path (no column tail): 4 rows × 16 columns at a time, each
             // loaded piece of b(s) feeding four rows (8 accumulators); per element the same fused chain as a row alone.
-            for (; r <= rows - 4; r += 4)
+            // Groups (the sequences of a batch) are the outer loop, so one group's a and b (one sequence's records)
+            // stay in L2 while every block of the gradient passes over them; each element's chain keeps its order
+            // (groups in order, s in order), continued exactly through the stored partial sum.
+            int blocked = rows & ~3;
+            for (int grp = 0; grp < groups; grp++)
+            for (r = 0; r < blocked; r += 4)
             {
                 ref float ar = ref Unsafe.Add(ref a0, r);
                 for (int c = 0; c < cols; c += 16)
@@ -708,7 +713,6 @@ public static class VectorKernels
                     Vector256<float> s20 = Vector256.LoadUnsafe(ref g00, (nuint)(2 * cols)), s30 = Vector256.LoadUnsafe(ref g00, (nuint)(3 * cols));
                     Vector256<float> s01 = two ? Vector256.LoadUnsafe(ref g00, 8) : default, s11 = two ? Vector256.LoadUnsafe(ref g00, (nuint)(cols + 8)) : default;
                     Vector256<float> s21 = two ? Vector256.LoadUnsafe(ref g00, (nuint)(2 * cols + 8)) : default, s31 = two ? Vector256.LoadUnsafe(ref g00, (nuint)(3 * cols + 8)) : default;
-                    for (int grp = 0; grp < groups; grp++)
                     for (int s = 0, sa = grp * aGroupStride, sb = grp * bGroupStride; s < count; s++, sa += aStride, sb += bStride)
                     {
                         ref float weights = ref Unsafe.Add(ref ar, (nint)sa);
@@ -727,6 +731,7 @@ public static class VectorKernels
                     }
                 }
             }
+            r = blocked;
         }
         for (; r < rows; r++)
         {
