@@ -852,9 +852,7 @@ public sealed partial class RnnModelGenerator
                 else
                 {
                     w.WriteLine($"// z = W·[x; h] + b   ({(p.Layer.Kind == LayerKind.Lstm ? "4·" : "")}{F(p.H)} rows{(p.Layer.Kind == LayerKind.Lstm ? ", gates i,f,g,o" : "")})");
-                    w.WriteLine($"k.Slice({F(p.PackBias)}, {F(gh)}).CopyTo(cache);   // b_ih + b_hh");
-                    w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackIh)}, {F(gh * p.In)}), x, cache.Slice(0, {F(gh)}), {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
-                    w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackHh)}, {F(gh * p.H)}), h, cache.Slice(0, {F(gh)}), {F(gh)}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {F(gh)}]");
+                    w.WriteLine($"{K}.PackedMatVec2Add(k.Slice({F(p.PackBias)}, {F(gh)}), k.Slice({F(p.PackIh)}, {F(gh * p.In)}), x, k.Slice({F(p.PackHh)}, {F(gh * p.H)}), h, cache.Slice(0, {F(gh)}), {F(gh)}, {F(p.In)}, {F(p.H)});   // b_ih + b_hh, W_ih [{F(gh)} × {F(p.In)}], W_hh [{F(gh)} × {F(p.H)}], one pass");
                 }
                 w.WriteLine($"{p.Name}Pointwise(previous, next, cache);");
             }

@@ -180,6 +180,80 @@ public static class VectorKernels
     }
 
     /// <summary>
+    /// y = b + W_x·x + W_h·h for one vector (a recurrent cell's pre-activations), W_x [rows × colsX] and W_h [rows × colsH]
+    /// packed as in <see cref="PackedMatVecAdd"/>. On the Vector256 path both products run in one pass per block of rows,
+    /// accumulators in registers from the bias to the last column of h; elsewhere it is the bias copy and two
+    /// <see cref="PackedMatVecAdd"/> calls. Either way each element is the same chain (b, then x's columns, then h's, one
+    /// fused multiply-add each) as those three steps, so the result is bit-identical to them.
+    /// </summary>
+    public static void PackedMatVec2Add(ReadOnlySpan<float> bias, ReadOnlySpan<float> packedX, ReadOnlySpan<float> x,
+        ReadOnlySpan<float> packedH, ReadOnlySpan<float> h, Span<float> y, int rows, int colsX, int colsH)
+    {
+        if (bias.Length < rows) ThrowLength("bias", bias.Length, rows);
+        CheckMatrix(packedX.Length, x.Length, y.Length, rows, colsX);
+        CheckMatrix(packedH.Length, h.Length, y.Length, rows, colsH);
+        if (!Panels(rows))
+        {
+            bias.Slice(0, rows).CopyTo(y);
+            PackedProducts(ref MemoryMarshal.GetReference(packedX), ref MemoryMarshal.GetReference(x), 0, ref MemoryMarshal.GetReference(y), 0, 1, rows, colsX);
+            PackedProducts(ref MemoryMarshal.GetReference(packedH), ref MemoryMarshal.GetReference(h), 0, ref MemoryMarshal.GetReference(y), 0, 1, rows, colsH);
+            return;
+        }
+        ref float b0 = ref MemoryMarshal.GetReference(bias);
+        ref float px = ref MemoryMarshal.GetReference(packedX);
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float ph = ref MemoryMarshal.GetReference(packedH);
+        ref float h0 = ref MemoryMarshal.GetReference(h);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        int r = 0;
+        for (; r <= rows - 32; r += 32)
+        {
+            // 4 panels of 8 rows: 4 independent chains per column.
+            Vector256<float> a0 = Vector256.LoadUnsafe(ref b0, (nuint)r), a1 = Vector256.LoadUnsafe(ref b0, (nuint)(r + 8));
+            Vector256<float> a2 = Vector256.LoadUnsafe(ref b0, (nuint)(r + 16)), a3 = Vector256.LoadUnsafe(ref b0, (nuint)(r + 24));
+            nuint panel = (nuint)(8 * colsX);
+            ref float column = ref Unsafe.Add(ref px, (nint)r * colsX);
+            for (int c = 0; c < colsX; c++, column = ref Unsafe.Add(ref column, 8))
+            {
+                Vector256<float> v = Vector256.Create(Unsafe.Add(ref x0, c));
+                a0 = Fma(Vector256.LoadUnsafe(ref column), v, a0);
+                a1 = Fma(Vector256.LoadUnsafe(ref column, panel), v, a1);
+                a2 = Fma(Vector256.LoadUnsafe(ref column, 2 * panel), v, a2);
+                a3 = Fma(Vector256.LoadUnsafe(ref column, 3 * panel), v, a3);
+            }
+            panel = (nuint)(8 * colsH);
+            column = ref Unsafe.Add(ref ph, (nint)r * colsH);
+            for (int c = 0; c < colsH; c++, column = ref Unsafe.Add(ref column, 8))
+            {
+                Vector256<float> v = Vector256.Create(Unsafe.Add(ref h0, c));
+                a0 = Fma(Vector256.LoadUnsafe(ref column), v, a0);
+                a1 = Fma(Vector256.LoadUnsafe(ref column, panel), v, a1);
+                a2 = Fma(Vector256.LoadUnsafe(ref column, 2 * panel), v, a2);
+                a3 = Fma(Vector256.LoadUnsafe(ref column, 3 * panel), v, a3);
+            }
+            a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 8));
+            a2.StoreUnsafe(ref y0, (nuint)(r + 16)); a3.StoreUnsafe(ref y0, (nuint)(r + 24));
+        }
+        for (; r <= rows - 8; r += 8)
+        {
+            Vector256<float> a = Vector256.LoadUnsafe(ref b0, (nuint)r);
+            ref float column = ref Unsafe.Add(ref px, (nint)r * colsX);
+            for (int c = 0; c < colsX; c++, column = ref Unsafe.Add(ref column, 8))
+                a = Fma(Vector256.LoadUnsafe(ref column), Vector256.Create(Unsafe.Add(ref x0, c)), a);
+            column = ref Unsafe.Add(ref ph, (nint)r * colsH);
+            for (int c = 0; c < colsH; c++, column = ref Unsafe.Add(ref column, 8))
+                a = Fma(Vector256.LoadUnsafe(ref column), Vector256.Create(Unsafe.Add(ref h0, c)), a);
+            a.StoreUnsafe(ref y0, (nuint)r);
+        }
+        if (r < rows)
+        {
+            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref b0, r), rows - r).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref y0, r), rows - r));
+            Packed256Tail(ref px, ref x0, ref y0, r, rows, colsX);
+            Packed256Tail(ref ph, ref h0, ref y0, r, rows, colsH);
+        }
+    }
+
+    /// <summary>
     /// y_b += W·x_b for <paramref name="batch"/> vectors at once, W packed as in <see cref="PackedMatVecAdd"/>;
     /// x_b = x[xOffset + b·xStride …][cols], y_b = y[yOffset + b·yStride …][rows]. Each block of W (64 rows × cols) is
     /// loaded from memory once and reused from L1 for every vector of the batch; each element's arithmetic is exactly

@@ -466,9 +466,7 @@ namespace Demo.Text
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 128);
             // z = W·[x; h] + b   (4·128 rows, gates i,f,g,o)
-            k.Slice(81920, 512).CopyTo(cache);   // b_ih + b_hh
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 16384), x, cache.Slice(0, 512), 512, 32);   // W_ihᵀ [32 × 512]
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(16384, 65536), h, cache.Slice(0, 512), 512, 128);   // W_hhᵀ [128 × 512]
+            global::RnnGen.Kernels.VectorKernels.PackedMatVec2Add(k.Slice(81920, 512), k.Slice(0, 16384), x, k.Slice(16384, 65536), h, cache.Slice(0, 512), 512, 32, 128);   // b_ih + b_hh, W_ih [512 × 32], W_hh [512 × 128], one pass
             Layer1Pointwise(previous, next, cache);
         }
 

@@ -582,9 +582,7 @@ namespace Demo
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 32);
             // z = W·[x; h] + b   (4·32 rows, gates i,f,g,o)
-            k.Slice(4608, 128).CopyTo(cache);   // b_ih + b_hh
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 512), x, cache.Slice(0, 128), 128, 4);   // W_ihᵀ [4 × 128]
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(512, 4096), h, cache.Slice(0, 128), 128, 32);   // W_hhᵀ [32 × 128]
+            global::RnnGen.Kernels.VectorKernels.PackedMatVec2Add(k.Slice(4608, 128), k.Slice(0, 512), x, k.Slice(512, 4096), h, cache.Slice(0, 128), 128, 4, 32);   // b_ih + b_hh, W_ih [128 × 4], W_hh [128 × 32], one pass
             Layer0Pointwise(previous, next, cache);
         }
 

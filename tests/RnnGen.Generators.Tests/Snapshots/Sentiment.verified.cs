@@ -565,9 +565,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     {
         global::System.ReadOnlySpan<float> h = previous.Slice(0, 13);
         // z = W·[x; h] + b   (13 rows)
-        k.Slice(273, 13).CopyTo(cache);   // b_ih + b_hh
-        global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 104), x, cache.Slice(0, 13), 13, 8);   // W_ihᵀ [8 × 13]
-        global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(104, 169), h, cache.Slice(0, 13), 13, 13);   // W_hhᵀ [13 × 13]
+        global::RnnGen.Kernels.VectorKernels.PackedMatVec2Add(k.Slice(273, 13), k.Slice(0, 104), x, k.Slice(104, 169), h, cache.Slice(0, 13), 13, 8, 13);   // b_ih + b_hh, W_ih [13 × 8], W_hh [13 × 13], one pass
         Layer1Pointwise(previous, next, cache);
     }
 

@@ -366,9 +366,7 @@ namespace Demo
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 3);
             // z = W·[x; h] + b   (3 rows)
-            k.Slice(12, 3).CopyTo(cache);   // b_ih + b_hh
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 3), x, cache.Slice(0, 3), 3, 1);   // W_ihᵀ [1 × 3]
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(3, 9), h, cache.Slice(0, 3), 3, 3);   // W_hhᵀ [3 × 3]
+            global::RnnGen.Kernels.VectorKernels.PackedMatVec2Add(k.Slice(12, 3), k.Slice(0, 3), x, k.Slice(3, 9), h, cache.Slice(0, 3), 3, 1, 3);   // b_ih + b_hh, W_ih [3 × 1], W_hh [3 × 3], one pass
             Layer0Pointwise(previous, next, cache);
         }
 

@@ -56,6 +56,30 @@ public sealed class VectorKernelTests
         }
     }
 
+    /// <summary>The streaming cell's fused b + W_x·x + W_h·h is bit-identical to the bias copy and two packed products.</summary>
+    [Theory, MemberData(nameof(Lengths))]
+    public void Fused_cell_product_is_bit_identical_to_two_products(int rows)
+    {
+        if (rows == 0) return;
+        foreach (int colsX in new[] { 1, 3, 8 })
+        foreach (int colsH in new[] { 1, 8, 33 })
+        {
+            float[] wx = Numerics.Random<float>(rows * colsX, rows + colsX), wh = Numerics.Random<float>(rows * colsH, rows + colsH + 50);
+            float[] x = Numerics.Random<float>(colsX, 7), h = Numerics.Random<float>(colsH, 8), bias = Numerics.Random<float>(rows, 9);
+            float[] px = new float[wx.Length], ph = new float[wh.Length];
+            VectorKernels.Transpose(wx, px, rows, colsX);
+            VectorKernels.Transpose(wh, ph, rows, colsH);
+            float[] expected = (float[])bias.Clone();
+            VectorKernels.PackedMatVecAdd(px, x, expected, rows, colsX);
+            VectorKernels.PackedMatVecAdd(ph, h, expected, rows, colsH);
+            float[] y = new float[rows + 1];
+            y[rows] = 42f;
+            VectorKernels.PackedMatVec2Add(bias, px, x, ph, h, y.AsSpan(0, rows), rows, colsX, colsH);
+            Assert.Equal(expected, y.AsSpan(0, rows).ToArray());
+            Assert.Equal(42f, y[rows]);
+        }
+    }
+
     /// <summary>Wᵀ packed (the backward products' layout) times v equals Wᵀ·v, for every count of Wᵀ's rows 1…130.</summary>
     [Theory, MemberData(nameof(Lengths))]
     public void Packed_transposed_product_matches_scalar_for_every_row_count(int cols)
