@@ -206,6 +206,38 @@ public static class VectorKernels
         ref float h0 = ref MemoryMarshal.GetReference(h);
         ref float y0 = ref MemoryMarshal.GetReference(y);
         int r = 0;
+        for (; r <= rows - 64; r += 64)
+        {
+            // 8 panels of 8 rows: 8 independent chains per column (fewer would wait on the FMA latency).
+            Vector256<float> a0 = Vector256.LoadUnsafe(ref b0, (nuint)r), a1 = Vector256.LoadUnsafe(ref b0, (nuint)(r + 8));
+            Vector256<float> a2 = Vector256.LoadUnsafe(ref b0, (nuint)(r + 16)), a3 = Vector256.LoadUnsafe(ref b0, (nuint)(r + 24));
+            Vector256<float> a4 = Vector256.LoadUnsafe(ref b0, (nuint)(r + 32)), a5 = Vector256.LoadUnsafe(ref b0, (nuint)(r + 40));
+            Vector256<float> a6 = Vector256.LoadUnsafe(ref b0, (nuint)(r + 48)), a7 = Vector256.LoadUnsafe(ref b0, (nuint)(r + 56));
+            nuint panel = (nuint)(8 * colsX);
+            ref float column = ref Unsafe.Add(ref px, (nint)r * colsX);
+            for (int c = 0; c < colsX; c++, column = ref Unsafe.Add(ref column, 8))
+            {
+                Vector256<float> v = Vector256.Create(Unsafe.Add(ref x0, c));
+                a0 = Fma(Vector256.LoadUnsafe(ref column), v, a0); a1 = Fma(Vector256.LoadUnsafe(ref column, panel), v, a1);
+                a2 = Fma(Vector256.LoadUnsafe(ref column, 2 * panel), v, a2); a3 = Fma(Vector256.LoadUnsafe(ref column, 3 * panel), v, a3);
+                a4 = Fma(Vector256.LoadUnsafe(ref column, 4 * panel), v, a4); a5 = Fma(Vector256.LoadUnsafe(ref column, 5 * panel), v, a5);
+                a6 = Fma(Vector256.LoadUnsafe(ref column, 6 * panel), v, a6); a7 = Fma(Vector256.LoadUnsafe(ref column, 7 * panel), v, a7);
+            }
+            panel = (nuint)(8 * colsH);
+            column = ref Unsafe.Add(ref ph, (nint)r * colsH);
+            for (int c = 0; c < colsH; c++, column = ref Unsafe.Add(ref column, 8))
+            {
+                Vector256<float> v = Vector256.Create(Unsafe.Add(ref h0, c));
+                a0 = Fma(Vector256.LoadUnsafe(ref column), v, a0); a1 = Fma(Vector256.LoadUnsafe(ref column, panel), v, a1);
+                a2 = Fma(Vector256.LoadUnsafe(ref column, 2 * panel), v, a2); a3 = Fma(Vector256.LoadUnsafe(ref column, 3 * panel), v, a3);
+                a4 = Fma(Vector256.LoadUnsafe(ref column, 4 * panel), v, a4); a5 = Fma(Vector256.LoadUnsafe(ref column, 5 * panel), v, a5);
+                a6 = Fma(Vector256.LoadUnsafe(ref column, 6 * panel), v, a6); a7 = Fma(Vector256.LoadUnsafe(ref column, 7 * panel), v, a7);
+            }
+            a0.StoreUnsafe(ref y0, (nuint)r); a1.StoreUnsafe(ref y0, (nuint)(r + 8));
+            a2.StoreUnsafe(ref y0, (nuint)(r + 16)); a3.StoreUnsafe(ref y0, (nuint)(r + 24));
+            a4.StoreUnsafe(ref y0, (nuint)(r + 32)); a5.StoreUnsafe(ref y0, (nuint)(r + 40));
+            a6.StoreUnsafe(ref y0, (nuint)(r + 48)); a7.StoreUnsafe(ref y0, (nuint)(r + 56));
+        }
         for (; r <= rows - 32; r += 32)
         {
             // 4 panels of 8 rows: 4 independent chains per column.
