@@ -192,7 +192,7 @@ public static class VectorKernels
         if (bias.Length < rows) ThrowLength("bias", bias.Length, rows);
         CheckMatrix(packedX.Length, x.Length, y.Length, rows, colsX);
         CheckMatrix(packedH.Length, h.Length, y.Length, rows, colsH);
-        if (!Panels(rows))
+        if (!Panels(rows) || rows < 16)
         {
             bias.Slice(0, rows).CopyTo(y);
             PackedProducts(ref MemoryMarshal.GetReference(packedX), ref MemoryMarshal.GetReference(x), 0, ref MemoryMarshal.GetReference(y), 0, 1, rows, colsX);
@@ -337,6 +337,18 @@ public static class VectorKernels
         }
         if (Vector256.IsHardwareAccelerated && rows >= 8)
         {
+            if (rows < 16)
+            {
+                // One full panel (a small Dense head): split chains, the same for every vector of a batch.
+                for (int b = 0; b < batch; b++)
+                {
+                    ref float yb = ref Unsafe.Add(ref y0, (nint)b * yStride);
+                    ref float xb = ref Unsafe.Add(ref x0, (nint)b * xStride);
+                    Packed256Split(ref p0, ref xb, ref yb, cols);
+                    if (rows > 8) Packed256Tail(ref p0, ref xb, ref yb, 8, rows, cols);
+                }
+                return;
+            }
             if (batch >= 4)
             {
                 // 16 rows × 4 vectors of the batch: each weight load feeds 4 FMAs, 8 independent chains; the weight block
@@ -366,6 +378,12 @@ public static class VectorKernels
             if (r < rows)
                 for (int b = 0; b < batch; b++)
                     Packed256Tail(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
+            return;
+        }
+        if (rows < 8)
+        {
+            for (int b = 0; b < batch; b++)
+                FewRows(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), rows, cols);
             return;
         }
         for (int b = 0; b < batch; b++)
@@ -545,18 +563,95 @@ public static class VectorKernels
         a.StoreUnsafe(ref y0, (nuint)r);
     }
 
+    /// <summary>The only full panel of a matrix with 8…15 rows (a small Dense head): four accumulator chains over the
+    /// columns (c mod 4), summed at the end, so the panel does not wait on one chain of cols dependent FMAs. Every path
+    /// (one vector or a batch) uses it for such a matrix, so batched and one-at-a-time results stay bit-identical.</summary>
+    private static void Packed256Split(ref float p0, ref float x0, ref float y0, int cols)
+    {
+        Vector256<float> a0 = Vector256.LoadUnsafe(ref y0), a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        ref float column = ref p0;
+        int c = 0;
+        for (; c <= cols - 4; c += 4, column = ref Unsafe.Add(ref column, 32))
+        {
+            a0 = Fma(Vector256.LoadUnsafe(ref column), Vector256.Create(Unsafe.Add(ref x0, c)), a0);
+            a1 = Fma(Vector256.LoadUnsafe(ref column, 8), Vector256.Create(Unsafe.Add(ref x0, c + 1)), a1);
+            a2 = Fma(Vector256.LoadUnsafe(ref column, 16), Vector256.Create(Unsafe.Add(ref x0, c + 2)), a2);
+            a3 = Fma(Vector256.LoadUnsafe(ref column, 24), Vector256.Create(Unsafe.Add(ref x0, c + 3)), a3);
+        }
+        for (; c < cols; c++, column = ref Unsafe.Add(ref column, 8))
+            a0 = Fma(Vector256.LoadUnsafe(ref column), Vector256.Create(Unsafe.Add(ref x0, c)), a0);
+        ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref y0);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Packed256Tail(ref float p0, ref float x0, ref float y0, int r, int rows, int cols)
     {
-        // The last rows % 8 rows form one narrow panel [cols × t]; each row is the same fused chain from y as a lane.
+        // The last rows % 8 rows form one narrow panel [cols × t]; each row keeps four partial sums (columns c mod 4)
+        // in registers rather than one chain of cols dependent FMAs. Every path (one vector or a batch) ends with this
+        // same routine for the same rows, so batched and one-at-a-time results stay bit-identical.
         int t = rows - r;
         ref float panel = ref Unsafe.Add(ref p0, (nint)r * cols);
         for (int l = 0; l < t; l++)
         {
-            float a = Unsafe.Add(ref y0, r + l);
-            for (int c = 0; c < cols; c++)
-                a = ScalarFma(Unsafe.Add(ref panel, c * t + l), Unsafe.Add(ref x0, c), a);
-            Unsafe.Add(ref y0, r + l) = a;
+            float a0 = Unsafe.Add(ref y0, r + l), a1 = 0f, a2 = 0f, a3 = 0f;
+            int c = 0;
+            for (; c <= cols - 4; c += 4)
+            {
+                a0 = ScalarFma(Unsafe.Add(ref panel, c * t + l), Unsafe.Add(ref x0, c), a0);
+                a1 = ScalarFma(Unsafe.Add(ref panel, (c + 1) * t + l), Unsafe.Add(ref x0, c + 1), a1);
+                a2 = ScalarFma(Unsafe.Add(ref panel, (c + 2) * t + l), Unsafe.Add(ref x0, c + 2), a2);
+                a3 = ScalarFma(Unsafe.Add(ref panel, (c + 3) * t + l), Unsafe.Add(ref x0, c + 3), a3);
+            }
+            for (; c < cols; c++)
+                a0 = ScalarFma(Unsafe.Add(ref panel, c * t + l), Unsafe.Add(ref x0, c), a0);
+            Unsafe.Add(ref y0, r + l) = (a0 + a1) + (a2 + a3);
+        }
+    }
+
+    /// <summary>
+    /// y += W·x for fewer than 8 rows (a Dense head with a few outputs), W as plain columns (element (i, c) at c·rows + i).
+    /// A single row is a dot product over contiguous weights: two Vector256 chains, then the scalar tail. Other row
+    /// counts keep four partial sums per row in registers (columns c mod 4), so no row waits on one chain of every column.
+    /// </summary>
+    private static void FewRows(ref float p0, ref float x0, ref float y0, int rows, int cols)
+    {
+        if (rows == 1)
+        {
+            int c = 0;
+            float sum = 0f;
+            if (Vector256.IsHardwareAccelerated && cols >= 16)
+            {
+                Vector256<float> s0 = Vector256<float>.Zero, s1 = Vector256<float>.Zero;
+                for (; c <= cols - 16; c += 16)
+                {
+                    s0 = Fma(Vector256.LoadUnsafe(ref p0, (nuint)c), Vector256.LoadUnsafe(ref x0, (nuint)c), s0);
+                    s1 = Fma(Vector256.LoadUnsafe(ref p0, (nuint)(c + 8)), Vector256.LoadUnsafe(ref x0, (nuint)(c + 8)), s1);
+                }
+                sum = Vector256.Sum(s0 + s1);
+            }
+            float t0 = 0f, t1 = 0f;
+            for (; c <= cols - 2; c += 2)
+            {
+                t0 = ScalarFma(Unsafe.Add(ref p0, c), Unsafe.Add(ref x0, c), t0);
+                t1 = ScalarFma(Unsafe.Add(ref p0, c + 1), Unsafe.Add(ref x0, c + 1), t1);
+            }
+            if (c < cols) t0 = ScalarFma(Unsafe.Add(ref p0, c), Unsafe.Add(ref x0, c), t0);
+            y0 += sum + (t0 + t1);
+            return;
+        }
+        for (int i = 0; i < rows; i++)
+        {
+            float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
+            int c = 0;
+            for (; c <= cols - 4; c += 4)
+            {
+                a0 = ScalarFma(Unsafe.Add(ref p0, c * rows + i), Unsafe.Add(ref x0, c), a0);
+                a1 = ScalarFma(Unsafe.Add(ref p0, (c + 1) * rows + i), Unsafe.Add(ref x0, c + 1), a1);
+                a2 = ScalarFma(Unsafe.Add(ref p0, (c + 2) * rows + i), Unsafe.Add(ref x0, c + 2), a2);
+                a3 = ScalarFma(Unsafe.Add(ref p0, (c + 3) * rows + i), Unsafe.Add(ref x0, c + 3), a3);
+            }
+            for (; c < cols; c++) a0 = ScalarFma(Unsafe.Add(ref p0, c * rows + i), Unsafe.Add(ref x0, c), a0);
+            Unsafe.Add(ref y0, i) += (a0 + a1) + (a2 + a3);
         }
     }
 
