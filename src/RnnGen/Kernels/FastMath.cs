@@ -64,7 +64,17 @@ public static class FastMath
     public static Vector256<float> Exp(Vector256<float> x)
     {
         Vector256<float> input = x;
-        x = Vector256.Min(Vector256.Max(x, Vector256.Create(ExpLow)), Vector256.Create(ExpHigh));
+        if (Avx.IsSupported)
+        {
+            // vmaxps/vminps return their second operand when either is NaN: with x second, a NaN passes through both
+            // clamps and through the arithmetic below, so no compare-and-select is needed (two instructions, where
+            // Vector256.Min/Max's IEEE semantics cost several more).
+            x = Avx.Min(Vector256.Create(ExpHigh), Avx.Max(Vector256.Create(ExpLow), x));
+        }
+        else
+        {
+            x = Vector256.Min(Vector256.Max(x, Vector256.Create(ExpLow)), Vector256.Create(ExpHigh));
+        }
         Vector256<float> shifted = Fma(x, Vector256.Create(Log2E), Vector256.Create(RoundMagic));
         Vector256<float> n = shifted - Vector256.Create(RoundMagic);
         Vector256<float> r = Fma(n, Vector256.Create(-Ln2Hi), x);
@@ -73,8 +83,8 @@ public static class FastMath
             Vector256.Create(P3)), r, Vector256.Create(P4)), r, Vector256.Create(P5));
         Vector256<float> y = Fma(p, r * r, r + Vector256<float>.One);
         Vector256<int> bits = Vector256.ShiftLeft(shifted.AsInt32() - Vector256.Create(BitConverter.SingleToInt32Bits(RoundMagic) - 127), 23);
-        // NaN stays NaN whatever Min/Max do with it on this platform (the trainer's divergence guard relies on it).
-        return Vector256.ConditionalSelect(Vector256.Equals(input, input), y * bits.AsSingle(), input);
+        // NaN stays NaN (the trainer's divergence guard relies on it): on x86 the clamps above pass it through.
+        return Avx.IsSupported ? y * bits.AsSingle() : Vector256.ConditionalSelect(Vector256.Equals(input, input), y * bits.AsSingle(), input);
     }
 
     /// <summary>e^x, lane by lane.</summary>
@@ -82,7 +92,10 @@ public static class FastMath
     public static Vector512<float> Exp(Vector512<float> x)
     {
         Vector512<float> input = x;
-        x = Vector512.Min(Vector512.Max(x, Vector512.Create(ExpLow)), Vector512.Create(ExpHigh));
+        if (Avx512F.IsSupported)
+            x = Avx512F.Min(Vector512.Create(ExpHigh), Avx512F.Max(Vector512.Create(ExpLow), x));   // NaN passes through, as above
+        else
+            x = Vector512.Min(Vector512.Max(x, Vector512.Create(ExpLow)), Vector512.Create(ExpHigh));
         Vector512<float> shifted = Fma(x, Vector512.Create(Log2E), Vector512.Create(RoundMagic));
         Vector512<float> n = shifted - Vector512.Create(RoundMagic);
         Vector512<float> r = Fma(n, Vector512.Create(-Ln2Hi), x);
@@ -91,8 +104,8 @@ public static class FastMath
             Vector512.Create(P3)), r, Vector512.Create(P4)), r, Vector512.Create(P5));
         Vector512<float> y = Fma(p, r * r, r + Vector512<float>.One);
         Vector512<int> bits = Vector512.ShiftLeft(shifted.AsInt32() - Vector512.Create(BitConverter.SingleToInt32Bits(RoundMagic) - 127), 23);
-        // NaN stays NaN whatever Min/Max do with it on this platform (the trainer's divergence guard relies on it).
-        return Vector512.ConditionalSelect(Vector512.Equals(input, input), y * bits.AsSingle(), input);
+        // NaN stays NaN (the trainer's divergence guard relies on it).
+        return Avx512F.IsSupported ? y * bits.AsSingle() : Vector512.ConditionalSelect(Vector512.Equals(input, input), y * bits.AsSingle(), input);
     }
 
     /// <summary>σ(x) = 1 / (1 + e^−x).</summary>
