@@ -77,17 +77,35 @@ public partial class Rnn_64_128;
 [Rnn(256)]
 [Dense(128)]
 public partial class Rnn_128_256;
+[RnnModel(InputSize = 1, MaxSteps = 64)]
+[Lstm(32)]
+[Dense(1)]
+public partial class Lstm_1_32;
+
+[RnnModel(InputSize = 1, MaxSteps = 64)]
+[Gru(32)]
+[Dense(1)]
+public partial class Gru_1_32;
+
+/// <summary>RTNeural's two-layer shape: LSTM 16 → 32 → 32, Dense(4).</summary>
+[RnnModel(InputSize = 16, MaxSteps = 64)]
+[Lstm(32)]
+[Lstm(32)]
+[Dense(4)]
+public partial class Lstm2_16_32_32_4;
 
 internal static class Models
 {
     public static IRecurrentNetwork Create(string kind, int input, int hidden) => (kind, input, hidden) switch
     {
         ("Lstm", 1, 8) => new Lstm_1_8(),
+        ("Lstm", 1, 32) => new Lstm_1_32(),
         ("Lstm", 8, 32) => new Lstm_8_32(),
         ("Lstm", 32, 64) => new Lstm_32_64(),
         ("Lstm", 64, 128) => new Lstm_64_128(),
         ("Lstm", 128, 256) => new Lstm_128_256(),
         ("Gru", 1, 8) => new Gru_1_8(),
+        ("Gru", 1, 32) => new Gru_1_32(),
         ("Gru", 8, 32) => new Gru_8_32(),
         ("Gru", 32, 64) => new Gru_32_64(),
         ("Gru", 64, 128) => new Gru_64_128(),

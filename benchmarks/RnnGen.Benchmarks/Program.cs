@@ -8,6 +8,7 @@ using BenchmarkDotNet.Running;
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- scaling   (ns/step against hidden size, SVG plot)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- latency   (p50/p99/p99.9/max per step, GC count)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training  (char-LM training step, ms and GFLOP/s)
+//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- step      (streaming step timed like benchmarks/cpp-eigen-baseline)
 if (args is ["peak"])
 {
     RnnGen.Benchmarks.PeakFlops.Measure(Console.Out);
@@ -16,6 +17,11 @@ if (args is ["peak"])
 if (args is ["latency"])
 {
     Environment.ExitCode = RnnGen.Benchmarks.Latency.Run(Console.Out);
+    return;
+}
+if (args is ["step"])
+{
+    RnnGen.Benchmarks.StepLoop.Run(Console.Out);
     return;
 }
 if (args is ["sequence"])
