@@ -50,6 +50,10 @@ models.append(("CharLm", "MaxSteps = 12, Loss = LossKind.CrossEntropy", ["[Embed
 models.append(("TokenSentiment", "MaxSteps = 10, Loss = LossKind.BinaryCrossEntropy, Output = OutputMode.LastStep", ["[Embedding(33, 8)]", "[Gru(13, Bidirectional = true)]", "[Dense(1)]"]))
 models.append(("TokenStack", "MaxSteps = 6, Loss = LossKind.CrossEntropy, Reduction = Reduction.Sum", ["[Embedding(7, 3)]", "[Rnn(8)]", "[Lstm(5, Bidirectional = true)]", "[Dense(7)]"]))
 models.append(("Forecast64", "InputSize = 4, MaxSteps = 12", ["[Lstm(64)]", "[Gru(32, Bidirectional = true)]", "[Dense(4, Activation.Tanh)]"]))
+# Leaky units (issue 6): both activations, bidirectional, inside a stack, a many-to-one head.
+models.append(("LeakyTanh13", "InputSize = 3, MaxSteps = 9", ["[Rnn(13, Leak = 0.8f)]", "[Dense(2)]"]))
+models.append(("LeakyReluBi8", "InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum", ["[Rnn(8, Activation = Activation.Relu, Bidirectional = true, Leak = 0.5f)]", "[Dense(3, Activation.Tanh)]"]))
+models.append(("LeakyStack33Last", "InputSize = 8, MaxSteps = 10, Output = OutputMode.LastStep, Loss = LossKind.BinaryCrossEntropy", ["[Rnn(33, Leak = 0.95f)]", "[Lstm(8)]", "[Rnn(5, Leak = 0.25f)]", "[Dense(1)]"]))
 
 # Twins of the PyTorch fixtures (tests/RnnGen.Tests/Fixtures/*.json), so generated code is checked against PyTorch too.
 import json

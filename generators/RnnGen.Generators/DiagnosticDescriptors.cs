@@ -66,4 +66,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor RnnActivation = Error("RNNG013",
         "Rnn supports Tanh or Relu",
         "[Rnn] supports Activation = Activation.Tanh or Activation.Relu, not {0}; use one of those, or a [Dense] layer for other activations");
+
+    public static readonly DiagnosticDescriptor LeakOutOfRange = Error("RNNG014",
+        "Leak must be in [0, 1)",
+        "[Rnn] Leak = {0}, but the leak α must be in [0, 1): h(t) = α·h(t−1) + (1 − α)·act(…), so 0 is an ordinary Elman layer and 1 would never update the state; use for example Leak = 0.9f");
 }

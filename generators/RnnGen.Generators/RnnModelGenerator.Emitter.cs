@@ -39,7 +39,7 @@ public sealed partial class RnnModelGenerator
             {
                 LayerKind.Embedding => $"Embedding({Layer.Vocabulary} ids → {Layer.Size})",
                 LayerKind.Dense => $"Dense({In} → {Layer.Size}, {Layer.Activation})",
-                LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Directions == 2 ? ", bidirectional" : "")})",
+                LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? ", leaky α = " + Float(Layer.Leak) : "")}{(Directions == 2 ? ", bidirectional" : "")})",
                 _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Directions == 2 ? ", bidirectional" : "")})",
             };
             // Offsets inside one direction's parameters: W_ih [G·H × I], W_hh [G·H × H], b_ih [G·H], b_hh [G·H].
@@ -56,6 +56,9 @@ public sealed partial class RnnModelGenerator
         }
 
         private static string F(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>A float as a C# literal that round-trips (e.g. <c>0.9f</c>).</summary>
+        private static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
 
         private static List<Plan> MakePlans(ModelSpec model)
         {
@@ -175,7 +178,7 @@ public sealed partial class RnnModelGenerator
                 {
                     LayerKind.Embedding => $"global::RnnGen.LayerSpec.Embedding({F(l.Vocabulary)}, {F(l.Size)})",
                     LayerKind.Dense => $"global::RnnGen.LayerSpec.Dense({F(l.Size)}, global::RnnGen.Activation.{l.Activation})",
-                    LayerKind.Rnn => $"global::RnnGen.LayerSpec.Rnn({F(l.Size)}, global::RnnGen.Activation.{l.Activation}, {(l.Bidirectional ? "true" : "false")})",
+                    LayerKind.Rnn => $"global::RnnGen.LayerSpec.Rnn({F(l.Size)}, global::RnnGen.Activation.{l.Activation}, {(l.Bidirectional ? "true" : "false")}{(l.IsLeaky ? ", " + Float(l.Leak) : "")})",
                     _ => $"global::RnnGen.LayerSpec.{l.Kind}({F(l.Size)}, {(l.Bidirectional ? "true" : "false")})",
                 };
                 w.WriteLine($"        {text},");
@@ -802,7 +805,7 @@ public sealed partial class RnnModelGenerator
                                 w.WriteLine("// dh(t) += dy(t)");
                                 w.WriteLine($"{K}.Add(dOut.Slice(b * {so} + t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}), dState.Slice(b * {F(sw)}, {F(p.H)}));");
                                 w.WriteLine($"{p.Name}PointwiseBackward(states.Slice(b * {ss} + k * {F(sw)}, {F(sw)}), states.Slice(b * {ss} + (k + 1) * {F(sw)}, {F(sw)}), cache.Slice(b * {sc} + k * {F(cw)}, {F(cw)}), dState.Slice(b * {F(sw)}, {F(sw)}), dz.Slice(b * {sd} + k * {F(record)}, {F(record)}));");
-                                if (!gru) w.WriteLine($"dState.Slice(b * {F(sw)}, {F(p.H)}).Clear();");
+                                if (!gru && !p.Layer.IsLeaky) w.WriteLine($"dState.Slice(b * {F(sw)}, {F(p.H)}).Clear();");
                             }
                             w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch)");
                             w.WriteLine($"{K}.PackedMatMatAdd(weightsT.Slice({F(p.Wih)}, {F(gh * p.In)}), dz, k * {F(record)}, {sd}, dIn, t * {F(p.In)}, {F(si)}, batch, {F(p.In)}, {F(gh)});");
@@ -886,6 +889,11 @@ public sealed partial class RnnModelGenerator
             string h = F(p.H);
             bool relu = p.Layer.Activation == Activation.Relu;
             WriteStreamingCell(w, p);
+            if (p.Layer.IsLeaky)
+            {
+                WriteLeakyElman(w, p, relu);
+                return;
+            }
             w.WriteLine($"/// <summary>{p.Name}: the Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh.</summary>");
             w.WriteLine(MethodImpl);
             using (w.WriteBlock(PointwiseSignature(p)))
@@ -904,6 +912,50 @@ public sealed partial class RnnModelGenerator
                         ? [$"global::System.Numerics.Vector.ConditionalSelect(global::System.Numerics.Vector.GreaterThan(Load(next, j), {Vec}.Zero), Load(dState, j), {Vec}.Zero).CopyTo(dz.Slice(j));"]
                         : ["var n = Load(next, j);", "(Load(dState, j) * (one - n * n)).CopyTo(dz.Slice(j));"],
                     [relu ? "dz[j] = next[j] > 0f ? dState[j] : 0f;" : "dz[j] = dState[j] * (1f - next[j] * next[j]);"]);
+            }
+            w.WriteLine();
+        }
+
+        /// <summary>Leaky Elman units: v = act(a) is kept in the cache; h' = α·h + (1 − α)·v.</summary>
+        private static void WriteLeakyElman(IndentedTextWriter w, Plan p, bool relu)
+        {
+            string h = F(p.H), alpha = Float(p.Layer.Leak);
+            w.WriteLine($"/// <summary>{p.Name}: the leaky Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh and becomes v = act(a).</summary>");
+            w.WriteLine(MethodImpl);
+            using (w.WriteBlock(PointwiseSignature(p)))
+            {
+                w.WriteLine(relu ? "// v = max(0, a)" : "// v = tanh(a)");
+                w.WriteLine(relu ? $"{Act}.Relu(cache.Slice(0, {h}), cache.Slice(0, {h}));" : $"{Act}.Tanh(cache.Slice(0, {h}), cache.Slice(0, {h}));");
+                w.WriteLine($"// h' = α·h + (1 − α)·v,  α = {alpha}");
+                w.WriteLine($"const float alpha = {alpha};");
+                w.WriteLine("float keep = 1f - alpha;");
+                WriteVectorLoop(w, p.H,
+                    [$"(new {Vec}(alpha) * Load(previous, j) + new {Vec}(keep) * Load(cache, j)).CopyTo(next.Slice(j));"],
+                    ["next[j] = alpha * previous[j] + keep * cache[j];"]);
+            }
+            w.WriteLine();
+            w.WriteLine($"/// <summary>{p.Name}: one leaky Elman step back, pointwise part: dz from dL/dh'; dState becomes the leak's direct path α·dL/dh' (the caller adds W_hhᵀ·dz).</summary>");
+            w.WriteLine(MethodImpl);
+            using (w.WriteBlock(PointwiseBackwardSignature(p)))
+            {
+                w.WriteLine($"const float alpha = {alpha};");
+                w.WriteLine("float keep = 1f - alpha;");
+                w.WriteLine(relu ? "// dz = dh' ⊙ (1 − α) ⊙ [v > 0];  dh = α·dh'" : "// dz = dh' ⊙ (1 − α) ⊙ (1 − v²);  dh = α·dh'");
+                WriteVectorLoop(w, p.H,
+                    relu
+                        ? [
+                            "var dh = Load(dState, j);",
+                            $"global::System.Numerics.Vector.ConditionalSelect(global::System.Numerics.Vector.GreaterThan(Load(cache, j), {Vec}.Zero), dh * new {Vec}(keep), {Vec}.Zero).CopyTo(dz.Slice(j));",
+                            $"(dh * new {Vec}(alpha)).CopyTo(dState.Slice(j));",
+                        ]
+                        : [
+                            "var dh = Load(dState, j); var v = Load(cache, j);",
+                            $"(dh * new {Vec}(keep) * (one - v * v)).CopyTo(dz.Slice(j));",
+                            $"(dh * new {Vec}(alpha)).CopyTo(dState.Slice(j));",
+                        ],
+                    relu
+                        ? ["float dh = dState[j];", "dz[j] = cache[j] > 0f ? dh * keep : 0f;", "dState[j] = dh * alpha;"]
+                        : ["float dh = dState[j], v = cache[j];", "dz[j] = dh * keep * (1f - v * v);", "dState[j] = dh * alpha;"]);
             }
             w.WriteLine();
         }

@@ -162,6 +162,7 @@ public sealed partial class RnnModelGenerator
             int size, vocabulary = 0;
             var activation = kind == LayerKind.Dense ? Activation.Identity : kind == LayerKind.Embedding ? Activation.Identity : Activation.Tanh;
             bool bidirectional = false;
+            float leak = 0f;
             string label = AttributeLabel(kind);
             switch (kind)
             {
@@ -189,7 +190,10 @@ public sealed partial class RnnModelGenerator
                 if (named.Value.Kind == TypedConstantKind.Error) return null;
                 if (named.Key == "Bidirectional" && named.Value.Value is bool b) bidirectional = b;
                 else if (named.Key == "Activation" && named.Value.Value is int a) activation = (Activation)a;
+                else if (named.Key == "Leak" && named.Value.Value is float l) leak = l;
             }
+            if (kind == LayerKind.Rnn && !(leak >= 0f && leak < 1f))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LeakOutOfRange, location, leak.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
 
             string sizeName = kind switch { LayerKind.Embedding => label + " width", LayerKind.Dense => label + " units", _ => label + " hidden size" };
             if (size is < 1 or > MaxWidth)
@@ -201,7 +205,7 @@ public sealed partial class RnnModelGenerator
                 if (kind == LayerKind.Dense && activation == Activation.Softmax && index != count - 1)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotFinal, location, index, count));
             }
-            return new LayerModel(kind, size, activation, bidirectional, vocabulary);
+            return new LayerModel(kind, size, activation, bidirectional, vocabulary, kind == LayerKind.Rnn ? leak : 0f);
         }
 
         private static bool CheckEnum<TEnum>(TEnum value, string field, LocationInfo? location, List<DiagnosticInfo> diagnostics) where TEnum : struct, Enum

@@ -38,6 +38,12 @@ public sealed class RnnAttribute(int hidden) : Attribute
     public Activation Activation { get; set; } = Activation.Tanh;
     /// <summary>Also run the sequence backwards; each step's output is forward‖backward.</summary>
     public bool Bidirectional { get; set; }
+    /// <summary>
+    /// Leaky units: h(t) = α·h(t−1) + (1 − α)·act(W_ih·x + b_ih + W_hh·h(t−1) + b_hh) with α = Leak ∈ [0, 1), the same
+    /// fixed α for every unit. 0 (the default) is the ordinary Elman layer; α near 1 makes slow units whose state
+    /// decays over about 1/(1 − α) steps, and the gradient through time is carried by α as well as by W_hh.
+    /// </summary>
+    public float Leak { get; set; }
 }
 
 /// <summary>LSTM layer with PyTorch's equations and gate order (i, f, g, o).</summary>

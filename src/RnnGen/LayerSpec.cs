@@ -19,6 +19,9 @@ public sealed record LayerSpec
     /// <summary>Recurrent layers only: run the sequence in both directions and concatenate (forward‖backward).</summary>
     public bool Bidirectional { get; init; }
 
+    /// <summary>Rnn only: leaky integration α ∈ [0, 1), h' = α·h + (1 − α)·act(…); 0 is the ordinary Elman layer.</summary>
+    public float Leak { get; init; }
+
     /// <summary>Embedding only: the number of distinct token ids.</summary>
     public int Vocabulary { get; init; }
 
@@ -29,6 +32,10 @@ public sealed record LayerSpec
     /// <summary>An Elman RNN layer with <paramref name="hidden"/> units per direction.</summary>
     public static LayerSpec Rnn(int hidden, Activation activation = Activation.Tanh, bool bidirectional = false) =>
         new() { Kind = LayerKind.Rnn, Size = hidden, Activation = activation, Bidirectional = bidirectional };
+
+    /// <summary>An Elman layer of leaky units: h' = α·h + (1 − α)·act(W_ih·x + b_ih + W_hh·h + b_hh), α = <paramref name="leak"/> ∈ [0, 1).</summary>
+    public static LayerSpec Rnn(int hidden, Activation activation, bool bidirectional, float leak) =>
+        new() { Kind = LayerKind.Rnn, Size = hidden, Activation = activation, Bidirectional = bidirectional, Leak = leak };
 
     /// <summary>An LSTM layer with <paramref name="hidden"/> units per direction.</summary>
     public static LayerSpec Lstm(int hidden, bool bidirectional = false) =>

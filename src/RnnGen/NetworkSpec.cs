@@ -116,6 +116,10 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
                 throw Range(field + ".Size", layer.Size, 1, MaxWidth);
             if (layer.Bidirectional && !layer.IsRecurrent)
                 throw new ArgumentException($"{field}.Bidirectional = true, but a {layer.Kind} layer has no direction; only Rnn, Lstm and Gru layers can be bidirectional.", field + ".Bidirectional");
+            if (layer.Leak != 0f && layer.Kind != LayerKind.Rnn)
+                throw new ArgumentException($"{field}.Leak = {layer.Leak}, but only an Rnn layer has leaky units; it must be 0.", field + ".Leak");
+            if (layer.Kind == LayerKind.Rnn && !(layer.Leak >= 0f && layer.Leak < 1f))
+                throw new ArgumentException($"{field}.Leak = {layer.Leak}, but α must be in [0, 1): 0 is an ordinary Elman layer, 1 would never update the state.", field + ".Leak");
             if (layer.Kind != LayerKind.Embedding && layer.Vocabulary != 0)
                 throw new ArgumentException($"{field}.Vocabulary = {layer.Vocabulary}, but only an Embedding layer has a vocabulary; it must be 0.", field + ".Vocabulary");
             switch (layer.Kind)
@@ -215,7 +219,7 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
         {
             LayerKind.Embedding => $"Embedding({l.Vocabulary}, {l.Size})",
             LayerKind.Dense => $"Dense({l.Size}, {l.Activation})",
-            LayerKind.Rnn => $"Rnn({l.Size}, {l.Activation}{(l.Bidirectional ? ", bi" : "")})",
+            LayerKind.Rnn => $"Rnn({l.Size}, {l.Activation}{(l.Bidirectional ? ", bi" : "")}{(l.Leak != 0f ? $", leak {l.Leak}" : "")})",
             _ => $"{l.Kind}({l.Size}{(l.Bidirectional ? ", bi" : "")})",
         }));
         string input = UsesTokens ? "tokens" : $"in {InputSize}";

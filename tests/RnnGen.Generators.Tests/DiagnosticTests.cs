@@ -30,6 +30,9 @@ public sealed class DiagnosticTests
         { "RNNG011", "[RnnModel(MaxSteps = 4)] [Lstm(3)] public partial class M;", "RnnModel(", "add for example InputSize = 4" },
         { "RNNG012", "[RnnModel(InputSize = 3, MaxSteps = 4)] [Embedding(5, 2)] [Lstm(3)] public partial class M;", "RnnModel(", "remove InputSize" },
         { "RNNG013", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, Activation = Activation.Sigmoid)] public partial class M;", "Rnn(3, Activation = Activation.Sigmoid)", "not Sigmoid" },
+        { "RNNG014", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, Leak = 1f)] public partial class M;", "Rnn(3, Leak = 1f)", "Leak = 0.9f" },
+        { "RNNG014", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, Leak = -0.5f)] [Dense(1)] public partial class M;", "Rnn(3, Leak = -0.5f)", "must be in [0, 1)" },
+        { "RNNG014", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, Leak = float.NaN)] public partial class M;", "Rnn(3, Leak = float.NaN)", "Leak = NaN" },
     };
 
     [Theory, MemberData(nameof(Cases))]
@@ -55,7 +58,7 @@ public sealed class DiagnosticTests
         string tracked = File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Shipped.md")) + File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Unshipped.md"));
         var ids = typeof(RnnModelGenerator).Assembly.GetType("RnnGen.Generators.DiagnosticDescriptors")!
             .GetFields().Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToList();
-        Assert.Equal(14, ids.Count);
+        Assert.Equal(15, ids.Count);
         Assert.All(ids, id => Assert.Contains(id + " ", tracked));
         var tested = Cases().Select(row => (string)row[0]).ToHashSet();
         Assert.All(ids.Where(id => id != "RNNG000"), id => Assert.Contains(id, tested));

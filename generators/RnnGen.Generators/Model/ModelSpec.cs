@@ -10,8 +10,10 @@ internal enum OutputMode { EveryStep = 0, LastStep = 1 }
 internal enum LayerKind { Embedding = 0, Rnn = 1, Lstm = 2, Gru = 3, Dense = 4 }
 
 /// <summary>One declared layer, as plain values.</summary>
-internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activation, bool Bidirectional, int Vocabulary)
+internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activation, bool Bidirectional, int Vocabulary, float Leak = 0f)
 {
+    /// <summary>Rnn with leaky units: h' = α·h + (1 − α)·act(…), α = <see cref="Leak"/>.</summary>
+    public bool IsLeaky => Kind == LayerKind.Rnn && Leak != 0f;
     public bool IsRecurrent => Kind is LayerKind.Rnn or LayerKind.Lstm or LayerKind.Gru;
     public int Directions => IsRecurrent && Bidirectional ? 2 : 1;
     public int OutputWidth => Size * Directions;

@@ -234,38 +234,56 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
     }
 }
 
-/// <summary>Elman RNN: h' = act(W_ih·x + b_ih + W_hh·h + b_hh), act = tanh or ReLU.</summary>
+/// <summary>
+/// Elman RNN: h' = act(W_ih·x + b_ih + W_hh·h + b_hh), act = tanh or ReLU; with leaky units (α = Leak &gt; 0)
+/// h' = α·h + (1 − α)·v, v = act(…), and v is recorded for the backward pass.
+/// </summary>
 internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _da;
+    private readonly T _leak;
+    private readonly bool _leaky;
 
     public ElmanLayer(LayerSpec spec, int inputWidth, int parameterOffset, int stateOffset, int maxSteps)
-        : base(spec, inputWidth, parameterOffset, stateOffset, maxSteps, cacheWidth: 0) => _da = new T[spec.Size];
+        : base(spec, inputWidth, parameterOffset, stateOffset, maxSteps, cacheWidth: spec.Leak != 0f ? spec.Size : 0)
+    {
+        _da = new T[spec.Size];
+        _leaky = spec.Leak != 0f;
+        _leak = T.CreateChecked(spec.Leak);
+    }
 
     protected override void StepForward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> h, Span<T> next, Span<T> cache)
     {
-        // a = W_ih·x + b_ih + W_hh·h + b_hh ;  h' = act(a)
-        Span<T> a = next;
+        // a = W_ih·x + b_ih + W_hh·h + b_hh ;  v = act(a) ;  h' = v, or α·h + (1 − α)·v for leaky units
+        Span<T> a = _leaky ? cache : next;
         BiasIh(p).CopyTo(a);
         LinearAlgebra<T>.Add(BiasHh(p), a);
         LinearAlgebra<T>.MultiplyAdd(WeightIh(p), H, I, x, a);
         LinearAlgebra<T>.MultiplyAdd(WeightHh(p), H, H, h, a);
-        for (int j = 0; j < H; j++) next[j] = LinearAlgebra<T>.Activate(Spec.Activation, a[j]);
+        for (int j = 0; j < H; j++) a[j] = LinearAlgebra<T>.Activate(Spec.Activation, a[j]);
+        if (_leaky)
+            for (int j = 0; j < H; j++) next[j] = _leak * h[j] + (T.One - _leak) * a[j];
     }
 
     protected override void StepBackward(ReadOnlySpan<T> p, Span<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> h,
         ReadOnlySpan<T> next, ReadOnlySpan<T> cache, Span<T> dState, Span<T> dx)
     {
-        // da = dh' ⊙ act'(h')
+        // da = dh' ⊙ act'(v)  (v = h' for ordinary units; leaky units scale it by 1 − α)
         Span<T> da = _da;
-        for (int j = 0; j < H; j++) da[j] = dState[j] * LinearAlgebra<T>.Derivative(Spec.Activation, next[j]);
+        ReadOnlySpan<T> v = _leaky ? cache : next;
+        T scale = _leaky ? T.One - _leak : T.One;
+        for (int j = 0; j < H; j++) da[j] = dState[j] * scale * LinearAlgebra<T>.Derivative(Spec.Activation, v[j]);
         // dW_ih += da·xᵀ, dW_hh += da·hᵀ, db_ih += da, db_hh += da, dx += W_ihᵀ·da, dh = W_hhᵀ·da
         LinearAlgebra<T>.OuterAdd(WeightIh(g), da, x);
         LinearAlgebra<T>.OuterAdd(WeightHh(g), da, h);
         LinearAlgebra<T>.Add(da, BiasIh(g));
         LinearAlgebra<T>.Add(da, BiasHh(g));
         LinearAlgebra<T>.TransposeMultiplyAdd(WeightIh(p), H, I, da, dx);
-        dState.Clear();
+        // dh = α·dh' (the leak's direct path) + W_hhᵀ·da
+        if (_leaky)
+            for (int j = 0; j < H; j++) dState[j] *= _leak;
+        else
+            dState.Clear();
         LinearAlgebra<T>.TransposeMultiplyAdd(WeightHh(p), H, H, da, dState);
     }
 }

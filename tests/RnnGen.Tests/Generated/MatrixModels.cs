@@ -219,6 +219,23 @@ public partial class TokenStack;
 [Dense(4, Activation.Tanh)]
 public partial class Forecast64;
 
+[RnnModel(InputSize = 3, MaxSteps = 9)]
+[Rnn(13, Leak = 0.8f)]
+[Dense(2)]
+public partial class LeakyTanh13;
+
+[RnnModel(InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum)]
+[Rnn(8, Activation = Activation.Relu, Bidirectional = true, Leak = 0.5f)]
+[Dense(3, Activation.Tanh)]
+public partial class LeakyReluBi8;
+
+[RnnModel(InputSize = 8, MaxSteps = 10, Output = OutputMode.LastStep, Loss = LossKind.BinaryCrossEntropy)]
+[Rnn(33, Leak = 0.95f)]
+[Lstm(8)]
+[Rnn(5, Leak = 0.25f)]
+[Dense(1)]
+public partial class LeakyStack33Last;
+
 [RnnModel(MaxSteps = 12, Loss = LossKind.CrossEntropy, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
 [Embedding(13, 5)]
 [Lstm(13)]
@@ -349,6 +366,9 @@ public static class MatrixModels
         ("TokenSentiment", () => new TokenSentiment()),
         ("TokenStack", () => new TokenStack()),
         ("Forecast64", () => new Forecast64()),
+        ("LeakyTanh13", () => new LeakyTanh13()),
+        ("LeakyReluBi8", () => new LeakyReluBi8()),
+        ("LeakyStack33Last", () => new LeakyStack33Last()),
     ];
 
     /// <summary>Generated twins of the PyTorch fixtures: fixture name → model.</summary>

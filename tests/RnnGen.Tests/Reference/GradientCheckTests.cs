@@ -28,6 +28,8 @@ public sealed class GradientCheckTests
             Add("Rnn relu" + d, 3, [Relu(4, bi), LayerSpec.Dense(2)]);
             Add("Lstm" + d, 3, [LayerSpec.Lstm(4, bi), LayerSpec.Dense(2)]);
             Add("Gru" + d, 3, [LayerSpec.Gru(4, bi), LayerSpec.Dense(2)]);
+            Add("Rnn tanh leaky" + d, 3, [LayerSpec.Rnn(4, Activation.Tanh, bi, leak: 0.7f), LayerSpec.Dense(2)]);
+            Add("Rnn relu leaky" + d, 3, [LayerSpec.Rnn(4, Activation.Relu, bi, leak: 0.3f), LayerSpec.Dense(2)]);
         }
         // every Dense activation
         foreach (Activation a in Enum.GetValues<Activation>())
