@@ -54,6 +54,9 @@ models.append(("Forecast64", "InputSize = 4, MaxSteps = 12", ["[Lstm(64)]", "[Gr
 models.append(("LeakyTanh13", "InputSize = 3, MaxSteps = 9", ["[Rnn(13, Leak = 0.8f)]", "[Dense(2)]"]))
 models.append(("LeakyReluBi8", "InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum", ["[Rnn(8, Activation = Activation.Relu, Bidirectional = true, Leak = 0.5f)]", "[Dense(3, Activation.Tanh)]"]))
 models.append(("LeakyStack33Last", "InputSize = 8, MaxSteps = 10, Output = OutputMode.LastStep, Loss = LossKind.BinaryCrossEntropy", ["[Rnn(33, Leak = 0.95f)]", "[Lstm(8)]", "[Rnn(5, Leak = 0.25f)]", "[Dense(1)]"]))
+# Echo state networks (issue 6): a fixed reservoir with a readout, leaky, and inside a stack.
+models.append(("Reservoir33", "InputSize = 1, MaxSteps = 9", ["[Reservoir(33, SpectralRadius = 0.95f, Density = 0.2f)]", "[Dense(1)]"]))
+models.append(("ReservoirLeakyStack", "InputSize = 3, MaxSteps = 8, Output = OutputMode.LastStep", ["[Dense(5, Activation.Tanh)]", "[Reservoir(64, Leak = 0.7f, InputScaling = 0.5f)]", "[Gru(8)]", "[Dense(2)]"]))
 
 # Twins of the PyTorch fixtures (tests/RnnGen.Tests/Fixtures/*.json), so generated code is checked against PyTorch too.
 import json

@@ -69,5 +69,9 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor LeakOutOfRange = Error("RNNG014",
         "Leak must be in [0, 1)",
-        "[Rnn] Leak = {0}, but the leak α must be in [0, 1): h(t) = α·h(t−1) + (1 − α)·act(…), so 0 is an ordinary Elman layer and 1 would never update the state; use for example Leak = 0.9f");
+        "{0} Leak = {1}, but the leak α must be in [0, 1): h(t) = α·h(t−1) + (1 − α)·act(…), so 0 updates the state fully and 1 would never update it; use for example Leak = 0.9f");
+
+    public static readonly DiagnosticDescriptor ReservoirArgument = Error("RNNG015",
+        "Reservoir argument out of range",
+        "[Reservoir] {0} = {1}, but it must be {2}; use for example SpectralRadius = 0.9f, Density = 0.1f, InputScaling = 1f");
 }

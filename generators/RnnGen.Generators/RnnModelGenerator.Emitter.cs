@@ -39,6 +39,7 @@ public sealed partial class RnnModelGenerator
             {
                 LayerKind.Embedding => $"Embedding({Layer.Vocabulary} ids → {Layer.Size})",
                 LayerKind.Dense => $"Dense({In} → {Layer.Size}, {Layer.Activation})",
+                LayerKind.Rnn when Layer.Reservoir => $"Reservoir({In} → {H}, tanh, ρ = {Float(Layer.SpectralRadius)}, density {Float(Layer.Density)}, input scaling {Float(Layer.InputScaling)}{(Layer.IsLeaky ? ", leaky α = " + Float(Layer.Leak) : "")}; fixed weights)",
                 LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? ", leaky α = " + Float(Layer.Leak) : "")}{(Directions == 2 ? ", bidirectional" : "")})",
                 _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Directions == 2 ? ", bidirectional" : "")})",
             };
@@ -178,6 +179,7 @@ public sealed partial class RnnModelGenerator
                 {
                     LayerKind.Embedding => $"global::RnnGen.LayerSpec.Embedding({F(l.Vocabulary)}, {F(l.Size)})",
                     LayerKind.Dense => $"global::RnnGen.LayerSpec.Dense({F(l.Size)}, global::RnnGen.Activation.{l.Activation})",
+                    LayerKind.Rnn when l.Reservoir => $"global::RnnGen.LayerSpec.Reservoir({F(l.Size)}, {Float(l.SpectralRadius)}, {Float(l.Density)}, {Float(l.InputScaling)}, {Float(l.Leak)})",
                     LayerKind.Rnn => $"global::RnnGen.LayerSpec.Rnn({F(l.Size)}, global::RnnGen.Activation.{l.Activation}, {(l.Bidirectional ? "true" : "false")}{(l.IsLeaky ? ", " + Float(l.Leak) : "")})",
                     _ => $"global::RnnGen.LayerSpec.{l.Kind}({F(l.Size)}, {(l.Bidirectional ? "true" : "false")})",
                 };
@@ -813,6 +815,11 @@ public sealed partial class RnnModelGenerator
                         }
                         w.WriteLine($"dState.Slice(0, {F(sw)}).CopyTo(new {Span}(_initialStateGradients, {F(p.StateOffset + d * sw)}, {F(sw)}));   // slot 0 (single-sequence API)");
                         string x = d == 0 ? $"0, {F(p.In)}" : $"(steps - 1) * {F(p.In)}, -{F(p.In)}";
+                        if (p.Layer.Reservoir)
+                        {
+                            w.WriteLine("// a reservoir's weights are fixed: no weight gradients (its Gradients stay zero); dx and dh above still flow");
+                            continue;
+                        }
                         w.WriteLine($"// dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz{(gru ? "_h" : "")}(t)");
                         w.WriteLine("// (every sequence of the batch at once, slot after slot: each gradient row is read and written once)");
                         w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Wih)}, {F(gh * p.In)}), dz, 0, {F(record)}, input, {x}, steps, {F(gh)}, {F(p.In)}, batch, {sd}, {F(si)});");

@@ -28,6 +28,7 @@ public sealed partial class RnnModelGenerator
         {
             ["RnnGen.EmbeddingAttribute"] = LayerKind.Embedding,
             ["RnnGen.RnnAttribute"] = LayerKind.Rnn,
+            ["RnnGen.ReservoirAttribute"] = LayerKind.Rnn,
             ["RnnGen.LstmAttribute"] = LayerKind.Lstm,
             ["RnnGen.GruAttribute"] = LayerKind.Gru,
             ["RnnGen.DenseAttribute"] = LayerKind.Dense,
@@ -119,7 +120,9 @@ public sealed partial class RnnModelGenerator
             {
                 var (data, kind, syntax) = layerAttributes[i];
                 LocationInfo? location = LocationInfo.From(syntax) ?? modelLocation;
-                LayerModel? layer = ParseLayer(data, kind, i, layerAttributes.Count, location, diagnostics);
+                LayerModel? layer = data.AttributeClass?.ToDisplayString() == "RnnGen.ReservoirAttribute"
+                    ? ParseReservoir(data, location, diagnostics)
+                    : ParseLayer(data, kind, i, layerAttributes.Count, location, diagnostics);
                 if (layer is null) return null; // malformed arguments: the compiler reports those
                 layers.Add(layer);
             }
@@ -193,7 +196,7 @@ public sealed partial class RnnModelGenerator
                 else if (named.Key == "Leak" && named.Value.Value is float l) leak = l;
             }
             if (kind == LayerKind.Rnn && !(leak >= 0f && leak < 1f))
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LeakOutOfRange, location, leak.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LeakOutOfRange, location, label, Text(leak)));
 
             string sizeName = kind switch { LayerKind.Embedding => label + " width", LayerKind.Dense => label + " units", _ => label + " hidden size" };
             if (size is < 1 or > MaxWidth)
@@ -207,6 +210,39 @@ public sealed partial class RnnModelGenerator
             }
             return new LayerModel(kind, size, activation, bidirectional, vocabulary, kind == LayerKind.Rnn ? leak : 0f);
         }
+
+        /// <summary>[Reservoir(size, SpectralRadius, Density, InputScaling, Leak)]: a fixed, tanh, one-direction Elman layer.</summary>
+        private static LayerModel? ParseReservoir(AttributeData data, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        {
+            ImmutableArray<TypedConstant> args = data.ConstructorArguments;
+            if (args.Length != 1 || args[0].Kind == TypedConstantKind.Error || args[0].Value is not int size) return null;
+            float radius = 0.9f, density = 0.1f, scaling = 1f, leak = 0f;
+            foreach (KeyValuePair<string, TypedConstant> named in data.NamedArguments)
+            {
+                if (named.Value.Kind == TypedConstantKind.Error) return null;
+                if (named.Value.Value is not float value) continue;
+                switch (named.Key)
+                {
+                    case "SpectralRadius": radius = value; break;
+                    case "Density": density = value; break;
+                    case "InputScaling": scaling = value; break;
+                    case "Leak": leak = value; break;
+                }
+            }
+            if (size is < 1 or > MaxWidth)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeOutOfRange, location, "[Reservoir] size", size, 1, MaxWidth));
+            if (!(radius > 0f && !float.IsInfinity(radius)))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservoirArgument, location, "SpectralRadius", Text(radius), "a finite number > 0 (typically just below 1)"));
+            if (!(density > 0f && density <= 1f))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservoirArgument, location, "Density", Text(density), "in (0, 1] (the fraction of non-zero recurrent weights)"));
+            if (!(scaling > 0f && !float.IsInfinity(scaling)))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReservoirArgument, location, "InputScaling", Text(scaling), "a finite number > 0"));
+            if (!(leak >= 0f && leak < 1f))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LeakOutOfRange, location, "[Reservoir]", Text(leak)));
+            return new LayerModel(LayerKind.Rnn, size, Activation.Tanh, false, 0, leak, Reservoir: true, radius, density, scaling);
+        }
+
+        private static string Text(float value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
         private static bool CheckEnum<TEnum>(TEnum value, string field, LocationInfo? location, List<DiagnosticInfo> diagnostics) where TEnum : struct, Enum
         {

@@ -22,6 +22,23 @@ public sealed record LayerSpec
     /// <summary>Rnn only: leaky integration α ∈ [0, 1), h' = α·h + (1 − α)·act(…); 0 is the ordinary Elman layer.</summary>
     public float Leak { get; init; }
 
+    /// <summary>
+    /// Rnn only: an echo-state reservoir. Its weights are drawn once by <see cref="ParameterInitializer"/> (sparse
+    /// W_hh rescaled to <see cref="SpectralRadius"/>, W_ih and b_ih uniform in ±<see cref="InputScaling"/>, b_hh = 0)
+    /// and never learned: <c>Backward</c> leaves its gradients at zero, and the readout after it is fitted in closed
+    /// form by <c>RnnGen.Training.EchoState.FitReadout</c>.
+    /// </summary>
+    public bool IsReservoir { get; init; }
+
+    /// <summary>Reservoir only: the spectral radius ρ W_hh is rescaled to (ρ &lt; 1 keeps the echo-state property for tanh units).</summary>
+    public float SpectralRadius { get; init; }
+
+    /// <summary>Reservoir only: the fraction of W_hh's entries that are non-zero, in (0, 1].</summary>
+    public float Density { get; init; }
+
+    /// <summary>Reservoir only: W_ih and b_ih are uniform in ±InputScaling.</summary>
+    public float InputScaling { get; init; }
+
     /// <summary>Embedding only: the number of distinct token ids.</summary>
     public int Vocabulary { get; init; }
 
@@ -40,6 +57,17 @@ public sealed record LayerSpec
     /// <summary>An LSTM layer with <paramref name="hidden"/> units per direction.</summary>
     public static LayerSpec Lstm(int hidden, bool bidirectional = false) =>
         new() { Kind = LayerKind.Lstm, Size = hidden, Activation = Activation.Tanh, Bidirectional = bidirectional };
+
+    /// <summary>
+    /// An echo-state reservoir of <paramref name="size"/> tanh units: h' = α·h + (1 − α)·tanh(W_ih·x + b_ih + W_hh·h),
+    /// α = <paramref name="leak"/>, with fixed random weights (see <see cref="IsReservoir"/>).
+    /// </summary>
+    public static LayerSpec Reservoir(int size, float spectralRadius = 0.9f, float density = 0.1f, float inputScaling = 1f, float leak = 0f) =>
+        new()
+        {
+            Kind = LayerKind.Rnn, Size = size, Activation = Activation.Tanh, Leak = leak, IsReservoir = true,
+            SpectralRadius = spectralRadius, Density = density, InputScaling = inputScaling,
+        };
 
     /// <summary>A GRU layer with <paramref name="hidden"/> units per direction.</summary>
     public static LayerSpec Gru(int hidden, bool bidirectional = false) =>

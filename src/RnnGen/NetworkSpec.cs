@@ -120,6 +120,19 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
                 throw new ArgumentException($"{field}.Leak = {layer.Leak}, but only an Rnn layer has leaky units; it must be 0.", field + ".Leak");
             if (layer.Kind == LayerKind.Rnn && !(layer.Leak >= 0f && layer.Leak < 1f))
                 throw new ArgumentException($"{field}.Leak = {layer.Leak}, but α must be in [0, 1): 0 is an ordinary Elman layer, 1 would never update the state.", field + ".Leak");
+            if (layer.IsReservoir)
+            {
+                if (layer.Kind != LayerKind.Rnn || layer.Activation != Activation.Tanh || layer.Bidirectional)
+                    throw new ArgumentException($"{field} is a reservoir, which must be a one-direction Rnn layer of Tanh units (LayerSpec.Reservoir builds one).", field + ".IsReservoir");
+                if (!(layer.SpectralRadius > 0f && float.IsFinite(layer.SpectralRadius)))
+                    throw new ArgumentException($"{field}.SpectralRadius = {layer.SpectralRadius}, but it must be a finite number > 0 (typically just below 1).", field + ".SpectralRadius");
+                if (!(layer.Density > 0f && layer.Density <= 1f))
+                    throw new ArgumentException($"{field}.Density = {layer.Density}, but the fraction of non-zero recurrent weights must be in (0, 1].", field + ".Density");
+                if (!(layer.InputScaling > 0f && float.IsFinite(layer.InputScaling)))
+                    throw new ArgumentException($"{field}.InputScaling = {layer.InputScaling}, but it must be a finite number > 0.", field + ".InputScaling");
+            }
+            else if (layer.SpectralRadius != 0f || layer.Density != 0f || layer.InputScaling != 0f)
+                throw new ArgumentException($"{field} sets SpectralRadius, Density or InputScaling, which only a reservoir has (IsReservoir = true); they must be 0.", field + ".IsReservoir");
             if (layer.Kind != LayerKind.Embedding && layer.Vocabulary != 0)
                 throw new ArgumentException($"{field}.Vocabulary = {layer.Vocabulary}, but only an Embedding layer has a vocabulary; it must be 0.", field + ".Vocabulary");
             switch (layer.Kind)
@@ -219,6 +232,7 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
         {
             LayerKind.Embedding => $"Embedding({l.Vocabulary}, {l.Size})",
             LayerKind.Dense => $"Dense({l.Size}, {l.Activation})",
+            LayerKind.Rnn when l.IsReservoir => $"Reservoir({l.Size}, ρ {l.SpectralRadius}, density {l.Density}, input scaling {l.InputScaling}{(l.Leak != 0f ? $", leak {l.Leak}" : "")})",
             LayerKind.Rnn => $"Rnn({l.Size}, {l.Activation}{(l.Bidirectional ? ", bi" : "")}{(l.Leak != 0f ? $", leak {l.Leak}" : "")})",
             _ => $"{l.Kind}({l.Size}{(l.Bidirectional ? ", bi" : "")})",
         }));

@@ -1,6 +1,6 @@
 namespace RnnGen.Generators.Tests;
 
-/// <summary>The generated source of four representative models, compared with committed snapshots so that any
+/// <summary>The generated source of representative models, compared with committed snapshots so that any
 /// change to what users see in their generated code is deliberate.</summary>
 public sealed class SnapshotTests
 {
@@ -10,6 +10,7 @@ public sealed class SnapshotTests
         { "CharLanguageModel", "namespace Demo.Text; [RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy)] [Embedding(65, 32)] [Lstm(128)] [Dense(65, Activation.Softmax)] internal partial class CharLanguageModel;" },
         { "Sentiment", "[RnnModel(InputSize = 3, MaxSteps = 20, Loss = LossKind.BinaryCrossEntropy, Reduction = Reduction.Sum, Output = OutputMode.LastStep)] [Dense(8, Activation.Relu)] [Rnn(13, Activation = Activation.Relu, Bidirectional = true)] [Dense(1)] public partial class Sentiment;" },
         { "TinyElman", "namespace Demo; [RnnModel(InputSize = 1, MaxSteps = 8, Loss = LossKind.None)] [Rnn(3)] public partial class TinyElman;" },
+        { "EchoStateNetwork", "namespace Demo; [RnnModel(InputSize = 1, MaxSteps = 16)] [Reservoir(40, SpectralRadius = 0.95f, Density = 0.1f, InputScaling = 0.5f, Leak = 0.3f)] [Dense(1)] public partial class EchoStateNetwork;" },
     };
 
     [Theory, MemberData(nameof(Models))]

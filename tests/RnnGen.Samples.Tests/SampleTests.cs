@@ -15,6 +15,7 @@ public class SampleTests
         { "CharLanguageModel", "learned" },
         { "Sentiment", "learned" },
         { "Forecasting", "learned" },
+        { "EchoStateNetwork", "learned" },
     };
 
     [Theory, MemberData(nameof(Samples))]

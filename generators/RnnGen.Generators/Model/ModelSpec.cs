@@ -10,7 +10,8 @@ internal enum OutputMode { EveryStep = 0, LastStep = 1 }
 internal enum LayerKind { Embedding = 0, Rnn = 1, Lstm = 2, Gru = 3, Dense = 4 }
 
 /// <summary>One declared layer, as plain values.</summary>
-internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activation, bool Bidirectional, int Vocabulary, float Leak = 0f)
+internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activation, bool Bidirectional, int Vocabulary, float Leak = 0f,
+    bool Reservoir = false, float SpectralRadius = 0f, float Density = 0f, float InputScaling = 0f)
 {
     /// <summary>Rnn with leaky units: h' = α·h + (1 − α)·act(…), α = <see cref="Leak"/>.</summary>
     public bool IsLeaky => Kind == LayerKind.Rnn && Leak != 0f;

@@ -17,6 +17,7 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly Layer<T>[] _layers;
     private readonly T[] _parameters;
     private readonly T[] _gradients;
+    private readonly T[] _reservoirScratch;   // gradients of reservoir layers, discarded
     private readonly T[] _state;
     private readonly T[] _initialStateGradients;
     private readonly T[] _inputs;          // [MaxSteps × InputSize] copy of the recorded inputs
@@ -53,6 +54,7 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         _parameters = new T[spec.ParameterCount];
         _gradients = new T[spec.ParameterCount];
+        _reservoirScratch = new T[_layers.Where(l => l.Spec.IsReservoir).Select(l => l.ParameterCount).DefaultIfEmpty(0).Max()];
         _state = new T[spec.StateSize];
         _initialStateGradients = new T[spec.StateSize];
         _inputs = new T[maxSteps * spec.InputSize];
@@ -274,9 +276,14 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
             Layer<T> layer = _layers[i];
             ReadOnlySpan<T> input = i == 0 ? _inputs : _layers[i - 1].Output;
             Span<T> dIn = _inputGradients[i];
+            // A reservoir is never learned: its gradients go to scratch, and Gradients keeps zeros there.
+            Span<T> gradients = layer.Spec.IsReservoir
+                ? _reservoirScratch.AsSpan(0, layer.ParameterCount)
+                : _gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount);
+            if (layer.Spec.IsReservoir) gradients.Clear();
             layer.Backward(input, _tokens, steps,
                 _parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount),
-                _gradients.AsSpan(layer.ParameterOffset, layer.ParameterCount),
+                gradients,
                 dOut, dIn, _initialStateGradients.AsSpan(layer.StateOffset, layer.Spec.StateWidth));
             dOut = dIn[..(steps * layer.InputWidth)];
         }

@@ -236,6 +236,18 @@ public partial class LeakyReluBi8;
 [Dense(1)]
 public partial class LeakyStack33Last;
 
+[RnnModel(InputSize = 1, MaxSteps = 9)]
+[Reservoir(33, SpectralRadius = 0.95f, Density = 0.2f)]
+[Dense(1)]
+public partial class Reservoir33;
+
+[RnnModel(InputSize = 3, MaxSteps = 8, Output = OutputMode.LastStep)]
+[Dense(5, Activation.Tanh)]
+[Reservoir(64, Leak = 0.7f, InputScaling = 0.5f)]
+[Gru(8)]
+[Dense(2)]
+public partial class ReservoirLeakyStack;
+
 [RnnModel(MaxSteps = 12, Loss = LossKind.CrossEntropy, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
 [Embedding(13, 5)]
 [Lstm(13)]
@@ -369,6 +381,8 @@ public static class MatrixModels
         ("LeakyTanh13", () => new LeakyTanh13()),
         ("LeakyReluBi8", () => new LeakyReluBi8()),
         ("LeakyStack33Last", () => new LeakyStack33Last()),
+        ("Reservoir33", () => new Reservoir33()),
+        ("ReservoirLeakyStack", () => new ReservoirLeakyStack()),
     ];
 
     /// <summary>Generated twins of the PyTorch fixtures: fixture name → model.</summary>

@@ -53,6 +53,9 @@ public sealed class GradientCheckTests
         Add("embedding many-to-one", 0, [LayerSpec.Embedding(5, 2), LayerSpec.Gru(3, true), Relu(3), LayerSpec.Dense(1, Activation.Sigmoid)],
             OutputMode.LastStep, LossKind.BinaryCrossEntropy);
         Add("larger", 5, [LayerSpec.Lstm(13), LayerSpec.Dense(3)]);
+        // echo state networks: fixed reservoirs (plain and leaky) still pass gradients to inputs, state and earlier layers
+        Add("reservoir readout", 2, [LayerSpec.Reservoir(6, 0.9f, 0.5f, 0.5f), LayerSpec.Dense(2)]);
+        Add("leaky reservoir in a stack", 2, [LayerSpec.Dense(3, Activation.Tanh), LayerSpec.Reservoir(5, 0.8f, 1f, 1f, leak: 0.6f), LayerSpec.Gru(3), LayerSpec.Dense(1)]);
         return data;
     }
 
@@ -107,7 +110,13 @@ public sealed class GradientCheckTests
             return (plus - minus) / (2 * Epsilon);
         }
 
-        int[] sample = Sample(net.ParameterCount, 300);
+        // A reservoir's weights are fixed: Backward must leave their gradients exactly zero; every other parameter
+        // is checked against finite differences.
+        bool[] fixedWeights = new bool[net.ParameterCount];
+        foreach (ParameterTensor t in spec.ParameterLayout)
+            if (spec.Layers[t.Layer].IsReservoir) Array.Fill(fixedWeights, true, t.Offset, t.Length);
+        Assert.All(Enumerable.Range(0, net.ParameterCount).Where(i => fixedWeights[i]), i => Assert.Equal(0.0, gradients[i]));
+        int[] sample = Sample(net.ParameterCount, 300).Where(i => !fixedWeights[i]).ToArray();
         var numeric = sample.Select(i => Numeric(net.Parameters, i)).ToArray();
         Numerics.AssertClose<double, double>(numeric, sample.Select(i => gradients[i]).ToArray(), "dLoss/dθ", rel: 1e-5, abs: 1e-7);
         if (!spec.UsesTokens)
