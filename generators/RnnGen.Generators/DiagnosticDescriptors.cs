@@ -74,4 +74,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ReservoirArgument = Error("RNNG015",
         "Reservoir argument out of range",
         "[Reservoir] {0} = {1}, but it must be {2}; use for example SpectralRadius = 0.9f, Density = 0.1f, InputScaling = 1f");
+
+    public static readonly DiagnosticDescriptor SkipDelayOutOfRange = Error("RNNG016",
+        "SkipDelay must be 0 or 2…1024",
+        "[Rnn] SkipDelay = {0}, but a skip connection through time reads h(t − d) with d = 0 (none) or 2…1024 (d = 1 is W_hh itself); use for example SkipDelay = 4");
 }

@@ -40,7 +40,7 @@ public sealed partial class RnnModelGenerator
                 LayerKind.Embedding => $"Embedding({Layer.Vocabulary} ids → {Layer.Size})",
                 LayerKind.Dense => $"Dense({In} → {Layer.Size}, {Layer.Activation})",
                 LayerKind.Rnn when Layer.Reservoir => $"Reservoir({In} → {H}, tanh, ρ = {Float(Layer.SpectralRadius)}, density {Float(Layer.Density)}, input scaling {Float(Layer.InputScaling)}{(Layer.IsLeaky ? ", leaky α = " + Float(Layer.Leak) : "")}; fixed weights)",
-                LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? ", leaky α = " + Float(Layer.Leak) : "")}{(Directions == 2 ? ", bidirectional" : "")})",
+                LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? ", leaky α = " + Float(Layer.Leak) : "")}{(Layer.HasSkip ? ", skip d = " + Layer.SkipDelay : "")}{(Directions == 2 ? ", bidirectional" : "")})",
                 _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Directions == 2 ? ", bidirectional" : "")})",
             };
             // Offsets inside one direction's parameters: W_ih [G·H × I], W_hh [G·H × H], b_ih [G·H], b_hh [G·H].
@@ -54,6 +54,10 @@ public sealed partial class RnnModelGenerator
             public int PackIh => 0;
             public int PackHh => In * GH;
             public int PackBias => (In + H) * GH;
+            // Skip connection through time (Rnn): W_skip [H × H] after the four PyTorch tensors; packed after the bias.
+            public int Skip => Layer.HasSkip ? Layer.SkipDelay : 0;
+            public int Wskip => GH * (In + H + 2);
+            public int PackSkip => (In + H + 1) * GH;
         }
 
         private static string F(int value) => value.ToString(CultureInfo.InvariantCulture);
@@ -79,7 +83,7 @@ public sealed partial class RnnModelGenerator
                         p.ScratchWidth = l.Size;
                         break;
                     default:
-                        p.DirectionParams = l.GateCount * l.Size * (width + l.Size + 2);
+                        p.DirectionParams = l.GateCount * l.Size * (width + l.Size + 2) + (l.HasSkip ? l.Size * l.Size : 0);
                         p.StateWidth = l.StateWidthPerDirection;
                         p.CacheWidth = l.Kind switch { LayerKind.Lstm => 5 * l.Size, LayerKind.Gru => 6 * l.Size, _ => l.Size };
                         p.ScratchWidth = l.Kind switch { LayerKind.Lstm => 4 * l.Size, LayerKind.Gru => 6 * l.Size, _ => l.Size };
@@ -91,7 +95,7 @@ public sealed partial class RnnModelGenerator
                     LayerKind.Embedding => 0,
                     LayerKind.Dense => l.Size * width + l.Size,
                     LayerKind.Gru => l.GateCount * l.Size * (width + l.Size + 2),
-                    _ => l.GateCount * l.Size * (width + l.Size + 1),
+                    _ => l.GateCount * l.Size * (width + l.Size + 1) + (l.HasSkip ? l.Size * l.Size : 0),
                 };
                 packed += p.PackedPerDirection * p.Directions;
                 parameters += p.DirectionParams * p.Directions;
@@ -180,7 +184,7 @@ public sealed partial class RnnModelGenerator
                     LayerKind.Embedding => $"global::RnnGen.LayerSpec.Embedding({F(l.Vocabulary)}, {F(l.Size)})",
                     LayerKind.Dense => $"global::RnnGen.LayerSpec.Dense({F(l.Size)}, global::RnnGen.Activation.{l.Activation})",
                     LayerKind.Rnn when l.Reservoir => $"global::RnnGen.LayerSpec.Reservoir({F(l.Size)}, {Float(l.SpectralRadius)}, {Float(l.Density)}, {Float(l.InputScaling)}, {Float(l.Leak)})",
-                    LayerKind.Rnn => $"global::RnnGen.LayerSpec.Rnn({F(l.Size)}, global::RnnGen.Activation.{l.Activation}, {(l.Bidirectional ? "true" : "false")}{(l.IsLeaky ? ", " + Float(l.Leak) : "")})",
+                    LayerKind.Rnn => $"global::RnnGen.LayerSpec.Rnn({F(l.Size)}, global::RnnGen.Activation.{l.Activation}, {(l.Bidirectional ? "true" : "false")}{(l.IsLeaky || l.HasSkip ? ", " + Float(l.Leak) : "")}{(l.HasSkip ? ", " + F(l.SkipDelay) : "")})",
                     _ => $"global::RnnGen.LayerSpec.{l.Kind}({F(l.Size)}, {(l.Bidirectional ? "true" : "false")})",
                 };
                 w.WriteLine($"        {text},");
@@ -730,10 +734,14 @@ public sealed partial class RnnModelGenerator
                                     w.WriteLine($"weights.Slice({F(p.PackBias)}, {F(gh)}).CopyTo(cache.Slice(b * {sc} + s * {F(cw)}, {F(gh)}));   // b_ih + b_hh");
                                 w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackIh)}, {F(gh * p.In)}), input, t * {F(p.In)}, {F(si)}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
                                 w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackHh)}, {F(gh * p.H)}), states, s * {F(sw)}, {ss}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {F(gh)}]");
+                                if (p.Skip > 0)
+                                    w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackSkip)}, {F(p.H * p.H)}), states, s * {F(sw)} + {F((p.Skip - 1) * p.H)}, {ss}, cache, s * {F(cw)}, {sc}, batch, {F(p.H)}, {F(p.H)});   // W_skipᵀ·h(t−{F(p.Skip)})");
                             }
                             using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                             {
                                 w.WriteLine($"{p.Name}Pointwise(states.Slice(b * {ss} + s * {F(sw)}, {F(sw)}), states.Slice(b * {ss} + (s + 1) * {F(sw)}, {F(sw)}), cache.Slice(b * {sc} + s * {F(cw)}, {F(cw)}));");
+                                if (p.Skip > 0)
+                                    w.WriteLine($"states.Slice(b * {ss} + s * {F(sw)}, {F((p.Skip - 1) * p.H)}).CopyTo(states.Slice(b * {ss} + (s + 1) * {F(sw)} + {F(p.H)}, {F((p.Skip - 1) * p.H)}));   // the delay line moves on");
                                 w.WriteLine($"states.Slice(b * {ss} + (s + 1) * {F(sw)}, {F(p.H)}).CopyTo(output.Slice(b * {so} + t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}));");
                             }
                         }
@@ -808,10 +816,21 @@ public sealed partial class RnnModelGenerator
                                 w.WriteLine($"{K}.Add(dOut.Slice(b * {so} + t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}), dState.Slice(b * {F(sw)}, {F(p.H)}));");
                                 w.WriteLine($"{p.Name}PointwiseBackward(states.Slice(b * {ss} + k * {F(sw)}, {F(sw)}), states.Slice(b * {ss} + (k + 1) * {F(sw)}, {F(sw)}), cache.Slice(b * {sc} + k * {F(cw)}, {F(cw)}), dState.Slice(b * {F(sw)}, {F(sw)}), dz.Slice(b * {sd} + k * {F(record)}, {F(record)}));");
                                 if (!gru && !p.Layer.IsLeaky) w.WriteLine($"dState.Slice(b * {F(sw)}, {F(p.H)}).Clear();");
+                                if (p.Skip > 0)
+                                {
+                                    int lag = (p.Skip - 1) * p.H;
+                                    w.WriteLine("// the delay line back one step: block k of dState is dL/dh(t−k); it moves one block towards the present");
+                                    w.WriteLine($"{K}.Add(dState.Slice(b * {F(sw)} + {F(p.H)}, {F(p.H)}), dState.Slice(b * {F(sw)}, {F(p.H)}));");
+                                    if (p.Skip > 2)
+                                        w.WriteLine($"dState.Slice(b * {F(sw)} + {F(2 * p.H)}, {F(lag - p.H)}).CopyTo(dState.Slice(b * {F(sw)} + {F(p.H)}, {F(lag - p.H)}));");
+                                    w.WriteLine($"dState.Slice(b * {F(sw)} + {F(lag)}, {F(p.H)}).Clear();");
+                                }
                             }
                             w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch)");
                             w.WriteLine($"{K}.PackedMatMatAdd(weightsT.Slice({F(p.Wih)}, {F(gh * p.In)}), dz, k * {F(record)}, {sd}, dIn, t * {F(p.In)}, {F(si)}, batch, {F(p.In)}, {F(gh)});");
                             w.WriteLine($"{K}.PackedMatMatAdd(weightsT.Slice({F(p.Whh)}, {F(gh * p.H)}), dz, k * {F(record)} + {F(hh)}, {sd}, dState, 0, {F(sw)}, batch, {F(p.H)}, {F(gh)});");
+                            if (p.Skip > 0)
+                                w.WriteLine($"{K}.PackedMatMatAdd(weightsT.Slice({F(p.Wskip)}, {F(p.H * p.H)}), dz, k * {F(record)}, {sd}, dState, {F((p.Skip - 1) * p.H)}, {F(sw)}, batch, {F(p.H)}, {F(p.H)});   // dh(t−{F(p.Skip)}) += W_skipᵀ·dz");
                         }
                         w.WriteLine($"dState.Slice(0, {F(sw)}).CopyTo(new {Span}(_initialStateGradients, {F(p.StateOffset + d * sw)}, {F(sw)}));   // slot 0 (single-sequence API)");
                         string x = d == 0 ? $"0, {F(p.In)}" : $"(steps - 1) * {F(p.In)}, -{F(p.In)}";
@@ -826,6 +845,8 @@ public sealed partial class RnnModelGenerator
                         w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Whh)}, {F(gh * p.H)}), dz, {F(hh)}, {F(record)}, states, 0, {F(sw)}, steps, {F(gh)}, {F(p.H)}, batch, {sd}, {ss});");
                         w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bih)}, {F(gh)}), dz, 0, {F(record)}, steps, batch, {sd});");
                         w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bhh)}, {F(gh)}), dz, {F(hh)}, {F(record)}, steps, batch, {sd});");
+                        if (p.Skip > 0)
+                            w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Wskip)}, {F(p.H * p.H)}), dz, 0, {F(record)}, states, {F((p.Skip - 1) * p.H)}, {F(sw)}, steps, {F(p.H)}, {F(p.H)}, batch, {sd}, {ss});   // dW_skip += Σ dz(t)·h(t−{F(p.Skip)})ᵀ");
                     }
                 }
             }
@@ -863,6 +884,14 @@ public sealed partial class RnnModelGenerator
                 {
                     w.WriteLine($"// z = W·[x; h] + b   ({(p.Layer.Kind == LayerKind.Lstm ? "4·" : "")}{F(p.H)} rows{(p.Layer.Kind == LayerKind.Lstm ? ", gates i,f,g,o" : "")})");
                     w.WriteLine($"{K}.PackedMatVec2Add(k.Slice({F(p.PackBias)}, {F(gh)}), k.Slice({F(p.PackIh)}, {F(gh * p.In)}), x, k.Slice({F(p.PackHh)}, {F(gh * p.H)}), h, cache.Slice(0, {F(gh)}), {F(gh)}, {F(p.In)}, {F(p.H)});   // b_ih + b_hh, W_ih [{F(gh)} × {F(p.In)}], W_hh [{F(gh)} × {F(p.H)}], one pass");
+                }
+                if (p.Skip > 0)
+                {
+                    int lag = (p.Skip - 1) * p.H;
+                    w.WriteLine($"// a += W_skip·h(t−{F(p.Skip)})   (previous = [h(t−1), …, h(t−{F(p.Skip)})])");
+                    w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({F(p.PackSkip)}, {F(p.H * p.H)}), previous.Slice({F(lag)}, {F(p.H)}), cache.Slice(0, {F(p.H)}), {F(p.H)}, {F(p.H)});   // W_skipᵀ [{F(p.H)} × {F(p.H)}]");
+                    w.WriteLine($"// the delay line moves on before h' is written (previous and next may be the same span): next[H…] = previous[…(d−1)·H]");
+                    w.WriteLine($"previous.Slice(0, {F(lag)}).CopyTo(next.Slice({F(p.H)}, {F(lag)}));");
                 }
                 w.WriteLine($"{p.Name}Pointwise(previous, next, cache);");
             }
@@ -1177,6 +1206,11 @@ public sealed partial class RnnModelGenerator
                             w.WriteLine($"{K}.Transpose(p.Slice({F(po + p.Whh)}, {F(gh * p.H)}), k.Slice({F(ko + p.PackHh)}, {F(gh * p.H)}), {F(gh)}, {F(p.H)});");
                             w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Wih)}, {F(gh * p.In)}), new {Span}(_packedBack, {F(po + p.Wih)}, {F(gh * p.In)}), {F(gh)}, {F(p.In)});   // backward: dx = W_ihᵀ·dz");
                             w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Whh)}, {F(gh * p.H)}), new {Span}(_packedBack, {F(po + p.Whh)}, {F(gh * p.H)}), {F(gh)}, {F(p.H)});   // backward: dh = W_hhᵀ·dz");
+                            if (p.Skip > 0)
+                            {
+                                w.WriteLine($"{K}.Transpose(p.Slice({F(po + p.Wskip)}, {F(p.H * p.H)}), k.Slice({F(ko + p.PackSkip)}, {F(p.H * p.H)}), {F(p.H)}, {F(p.H)});   // W_skipᵀ");
+                                w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Wskip)}, {F(p.H * p.H)}), new {Span}(_packedBack, {F(po + p.Wskip)}, {F(p.H * p.H)}), {F(p.H)}, {F(p.H)});   // backward: dh(t−d) = W_skipᵀ·dz");
+                            }
                             w.WriteLine($"p.Slice({F(po + p.Bih)}, {F(gh)}).CopyTo(k.Slice({F(ko + p.PackBias)}, {F(gh)}));");
                             if (gru)
                                 w.WriteLine($"p.Slice({F(po + p.Bhh)}, {F(gh)}).CopyTo(k.Slice({F(ko + p.PackBias + gh)}, {F(gh)}));");

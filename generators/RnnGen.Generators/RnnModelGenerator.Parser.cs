@@ -23,6 +23,7 @@ public sealed partial class RnnModelGenerator
         public const int MaxLayers = 16;
         public const int MaxSequenceLength = 1 << 20;
         public const long MaxParameterCount = int.MaxValue / 2;
+        public const int MaxSkipDelay = 1024;
 
         private static readonly Dictionary<string, LayerKind> LayerAttributes = new()
         {
@@ -147,7 +148,7 @@ public sealed partial class RnnModelGenerator
             long parameters = CountParameters(inputSize, layers);
             if (parameters > MaxParameterCount)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeOutOfRange, modelLocation, "the parameter count", parameters, 0, MaxParameterCount));
-            long cache = (long)maxSteps * layers.Sum(l => (long)l.OutputWidth * 8);
+            long cache = (long)maxSteps * layers.Sum(l => (long)l.OutputWidth * 8 + (long)l.StateWidthPerDirection * l.Directions);
             if (maxSteps >= 1 && cache > int.MaxValue)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeOutOfRange, modelLocation, "MaxSteps × the layer widths (BPTT cache floats)", cache, 1, int.MaxValue));
 
@@ -166,6 +167,7 @@ public sealed partial class RnnModelGenerator
             var activation = kind == LayerKind.Dense ? Activation.Identity : kind == LayerKind.Embedding ? Activation.Identity : Activation.Tanh;
             bool bidirectional = false;
             float leak = 0f;
+            int skipDelay = 0;
             string label = AttributeLabel(kind);
             switch (kind)
             {
@@ -194,7 +196,10 @@ public sealed partial class RnnModelGenerator
                 if (named.Key == "Bidirectional" && named.Value.Value is bool b) bidirectional = b;
                 else if (named.Key == "Activation" && named.Value.Value is int a) activation = (Activation)a;
                 else if (named.Key == "Leak" && named.Value.Value is float l) leak = l;
+                else if (named.Key == "SkipDelay" && named.Value.Value is int d) skipDelay = d;
             }
+            if (kind == LayerKind.Rnn && skipDelay is 1 or < 0 or > MaxSkipDelay)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SkipDelayOutOfRange, location, skipDelay));
             if (kind == LayerKind.Rnn && !(leak >= 0f && leak < 1f))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LeakOutOfRange, location, label, Text(leak)));
 
@@ -208,7 +213,8 @@ public sealed partial class RnnModelGenerator
                 if (kind == LayerKind.Dense && activation == Activation.Softmax && index != count - 1)
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotFinal, location, index, count));
             }
-            return new LayerModel(kind, size, activation, bidirectional, vocabulary, kind == LayerKind.Rnn ? leak : 0f);
+            return new LayerModel(kind, size, activation, bidirectional, vocabulary, kind == LayerKind.Rnn ? leak : 0f,
+                SkipDelay: kind == LayerKind.Rnn ? skipDelay : 0);
         }
 
         /// <summary>[Reservoir(size, SpectralRadius, Density, InputScaling, Leak)]: a fixed, tanh, one-direction Elman layer.</summary>
@@ -265,7 +271,7 @@ public sealed partial class RnnModelGenerator
                 {
                     LayerKind.Embedding => (long)l.Vocabulary * l.Size,
                     LayerKind.Dense => (long)l.Size * width + l.Size,
-                    _ => l.Directions * (long)l.GateCount * l.Size * (width + l.Size + 2),
+                    _ => l.Directions * ((long)l.GateCount * l.Size * (width + l.Size + 2) + (l.HasSkip ? (long)l.Size * l.Size : 0)),
                 };
                 width = l.OutputWidth;
             }

@@ -44,6 +44,12 @@ public sealed class RnnAttribute(int hidden) : Attribute
     /// decays over about 1/(1 − α) steps, and the gradient through time is carried by α as well as by W_hh.
     /// </summary>
     public float Leak { get; set; }
+    /// <summary>
+    /// Skip connection through time: with d = SkipDelay ≥ 2 the layer also reads h(t − d) through its own weights
+    /// W_skip [H × H] (tensor <c>weight_skip_l0</c>): a = W_ih·x + b_ih + W_hh·h(t−1) + b_hh + W_skip·h(t−d), so a
+    /// gradient crosses τ steps in about τ/d products instead of τ. 0 (default): none.
+    /// </summary>
+    public int SkipDelay { get; set; }
 }
 
 /// <summary>

@@ -23,6 +23,14 @@ public sealed record LayerSpec
     public float Leak { get; init; }
 
     /// <summary>
+    /// Rnn only: a skip connection through time with this delay d ≥ 2 (0: none). The layer also reads h(t − d) through
+    /// its own weights W_skip [H × H] (tensor <c>weight_skip_l0</c>, after PyTorch's four): a = W_ih·x + b_ih + W_hh·h(t−1)
+    /// + b_hh + W_skip·h(t−d), so a gradient crosses τ steps in about τ/d multiplications instead of τ. The state per
+    /// direction is the last d hidden states [h(t−1), …, h(t−d)].
+    /// </summary>
+    public int SkipDelay { get; init; }
+
+    /// <summary>
     /// Rnn only: an echo-state reservoir. Its weights are drawn once by <see cref="ParameterInitializer"/> (sparse
     /// W_hh rescaled to <see cref="SpectralRadius"/>, W_ih and b_ih uniform in ±<see cref="InputScaling"/>, b_hh = 0)
     /// and never learned: <c>Backward</c> leaves its gradients at zero, and the readout after it is fitted in closed
@@ -50,9 +58,10 @@ public sealed record LayerSpec
     public static LayerSpec Rnn(int hidden, Activation activation = Activation.Tanh, bool bidirectional = false) =>
         new() { Kind = LayerKind.Rnn, Size = hidden, Activation = activation, Bidirectional = bidirectional };
 
-    /// <summary>An Elman layer of leaky units: h' = α·h + (1 − α)·act(W_ih·x + b_ih + W_hh·h + b_hh), α = <paramref name="leak"/> ∈ [0, 1).</summary>
-    public static LayerSpec Rnn(int hidden, Activation activation, bool bidirectional, float leak) =>
-        new() { Kind = LayerKind.Rnn, Size = hidden, Activation = activation, Bidirectional = bidirectional, Leak = leak };
+    /// <summary>An Elman layer of leaky units: h' = α·h + (1 − α)·act(W_ih·x + b_ih + W_hh·h + b_hh), α = <paramref name="leak"/> ∈ [0, 1),
+    /// optionally with a skip connection through time of delay <paramref name="skipDelay"/> (see <see cref="SkipDelay"/>).</summary>
+    public static LayerSpec Rnn(int hidden, Activation activation, bool bidirectional, float leak, int skipDelay = 0) =>
+        new() { Kind = LayerKind.Rnn, Size = hidden, Activation = activation, Bidirectional = bidirectional, Leak = leak, SkipDelay = skipDelay };
 
     /// <summary>An LSTM layer with <paramref name="hidden"/> units per direction.</summary>
     public static LayerSpec Lstm(int hidden, bool bidirectional = false) =>
@@ -90,7 +99,13 @@ public sealed record LayerSpec
     public int GateCount => Kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, LayerKind.Rnn => 1, _ => 0 };
 
     /// <summary>Recurrent state floats per direction: h, plus c for LSTM.</summary>
-    public int StateWidthPerDirection => Kind switch { LayerKind.Lstm => 2 * Size, LayerKind.Gru or LayerKind.Rnn => Size, _ => 0 };
+    public int StateWidthPerDirection => Kind switch { LayerKind.Lstm => 2 * Size, LayerKind.Gru => Size, LayerKind.Rnn => Size * Math.Max(1, SkipDelay), _ => 0 };
+
+    /// <summary>Parameters of one direction: W_ih, W_hh, b_ih, b_hh (G·H·(I + H + 2)), plus W_skip [H × H] with a skip connection.</summary>
+    public long ParametersPerDirection(int inputWidth) => (long)GateCount * Size * (inputWidth + Size + 2) + (SkipDelay > 0 ? (long)Size * Size : 0);
+
+    /// <summary>The largest <see cref="SkipDelay"/>.</summary>
+    public const int MaxSkipDelay = 1024;
 
     /// <summary>Recurrent state floats of the whole layer.</summary>
     public int StateWidth => StateWidthPerDirection * Directions;

@@ -73,6 +73,7 @@ public sealed class ParameterLayout : IReadOnlyList<ParameterTensor>
                         Add(prefix + "weight_hh" + suffix, i, gh, l.Size);
                         Add(prefix + "bias_ih" + suffix, i, gh, 0);
                         Add(prefix + "bias_hh" + suffix, i, gh, 0);
+                        if (l.SkipDelay > 0) Add(prefix + "weight_skip" + suffix, i, l.Size, l.Size);
                     }
                     break;
             }
@@ -96,7 +97,7 @@ public sealed class ParameterLayout : IReadOnlyList<ParameterTensor>
             {
                 LayerKind.Embedding => (long)l.Vocabulary * l.Size,
                 LayerKind.Dense => (long)l.Size * inWidth + l.Size,
-                _ => l.Directions * (long)l.GateCount * l.Size * (inWidth + l.Size + 2),
+                _ => l.Directions * l.ParametersPerDirection((int)inWidth),
             };
         }
         return total;

@@ -153,14 +153,14 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
 
     protected RecurrentLayer(LayerSpec spec, int inputWidth, int parameterOffset, int stateOffset, int maxSteps, int cacheWidth)
         : base(spec, inputWidth, parameterOffset,
-            spec.Directions * spec.GateCount * spec.Size * (inputWidth + spec.Size + 2), stateOffset, maxSteps)
+            checked(spec.Directions * (int)spec.ParametersPerDirection(inputWidth)), stateOffset, maxSteps)
     {
         H = spec.Size;
         G = spec.GateCount;
         I = inputWidth;
         _stateWidth = spec.StateWidthPerDirection;
         _cacheWidth = cacheWidth;
-        _directionParameters = G * H * (I + H + 2);
+        _directionParameters = (int)spec.ParametersPerDirection(inputWidth);
         _states = new T[spec.Directions][];
         _caches = new T[spec.Directions][];
         for (int d = 0; d < spec.Directions; d++)
@@ -179,6 +179,8 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
     protected Span<T> WeightHh(Span<T> g) => g.Slice(G * H * I, G * H * H);
     protected Span<T> BiasIh(Span<T> g) => g.Slice(G * H * (I + H), G * H);
     protected Span<T> BiasHh(Span<T> g) => g.Slice(G * H * (I + H + 1), G * H);
+    protected ReadOnlySpan<T> WeightSkip(ReadOnlySpan<T> p) => p.Slice(G * H * (I + H + 2), H * H);
+    protected Span<T> WeightSkip(Span<T> g) => g.Slice(G * H * (I + H + 2), H * H);
 
     /// <summary>One step: from <paramref name="previous"/> state and input <paramref name="x"/>, writes
     /// <paramref name="next"/> state (h first) and whatever backward needs into <paramref name="cache"/>.</summary>
@@ -243,6 +245,7 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
     private readonly T[] _da;
     private readonly T _leak;
     private readonly bool _leaky;
+    private readonly int _skip;   // delay d of the skip connection, 0 without
 
     public ElmanLayer(LayerSpec spec, int inputWidth, int parameterOffset, int stateOffset, int maxSteps)
         : base(spec, inputWidth, parameterOffset, stateOffset, maxSteps, cacheWidth: spec.Leak != 0f ? spec.Size : 0)
@@ -250,27 +253,34 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
         _da = new T[spec.Size];
         _leaky = spec.Leak != 0f;
         _leak = T.CreateChecked(spec.Leak);
+        _skip = spec.SkipDelay;
     }
 
-    protected override void StepForward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> h, Span<T> next, Span<T> cache)
+    protected override void StepForward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> previous, Span<T> next, Span<T> cache)
     {
-        // a = W_ih·x + b_ih + W_hh·h + b_hh ;  v = act(a) ;  h' = v, or α·h + (1 − α)·v for leaky units
-        Span<T> a = _leaky ? cache : next;
+        // previous = [h(t−1), …, h(t−d)] with a skip connection of delay d, else h(t−1)
+        ReadOnlySpan<T> h = previous[..H];
+        // a = W_ih·x + b_ih + W_hh·h(t−1) + b_hh (+ W_skip·h(t−d)) ;  v = act(a) ;  h' = v, or α·h + (1 − α)·v for leaky units
+        Span<T> a = _leaky ? cache : next[..H];
         BiasIh(p).CopyTo(a);
         LinearAlgebra<T>.Add(BiasHh(p), a);
         LinearAlgebra<T>.MultiplyAdd(WeightIh(p), H, I, x, a);
         LinearAlgebra<T>.MultiplyAdd(WeightHh(p), H, H, h, a);
+        if (_skip > 0) LinearAlgebra<T>.MultiplyAdd(WeightSkip(p), H, H, previous.Slice((_skip - 1) * H, H), a);
         for (int j = 0; j < H; j++) a[j] = LinearAlgebra<T>.Activate(Spec.Activation, a[j]);
         if (_leaky)
             for (int j = 0; j < H; j++) next[j] = _leak * h[j] + (T.One - _leak) * a[j];
+        // the delay line moves on: next = [h(t), h(t−1), …, h(t−d+1)]
+        if (_skip > 0) previous[..((_skip - 1) * H)].CopyTo(next[H..]);
     }
 
-    protected override void StepBackward(ReadOnlySpan<T> p, Span<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> h,
+    protected override void StepBackward(ReadOnlySpan<T> p, Span<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> previous,
         ReadOnlySpan<T> next, ReadOnlySpan<T> cache, Span<T> dState, Span<T> dx)
     {
+        ReadOnlySpan<T> h = previous[..H];
         // da = dh' ⊙ act'(v)  (v = h' for ordinary units; leaky units scale it by 1 − α)
         Span<T> da = _da;
-        ReadOnlySpan<T> v = _leaky ? cache : next;
+        ReadOnlySpan<T> v = _leaky ? cache : next[..H];
         T scale = _leaky ? T.One - _leak : T.One;
         for (int j = 0; j < H; j++) da[j] = dState[j] * scale * LinearAlgebra<T>.Derivative(Spec.Activation, v[j]);
         // dW_ih += da·xᵀ, dW_hh += da·hᵀ, db_ih += da, db_hh += da, dx += W_ihᵀ·da, dh = W_hhᵀ·da
@@ -279,12 +289,23 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
         LinearAlgebra<T>.Add(da, BiasIh(g));
         LinearAlgebra<T>.Add(da, BiasHh(g));
         LinearAlgebra<T>.TransposeMultiplyAdd(WeightIh(p), H, I, da, dx);
-        // dh = α·dh' (the leak's direct path) + W_hhᵀ·da
+        // dh(t−1) = α·dh' (the leak's direct path) + W_hhᵀ·da
         if (_leaky)
             for (int j = 0; j < H; j++) dState[j] *= _leak;
         else
-            dState.Clear();
-        LinearAlgebra<T>.TransposeMultiplyAdd(WeightHh(p), H, H, da, dState);
+            dState[..H].Clear();
+        if (_skip > 0)
+        {
+            // the delay line: d/dh(t−k) of next = [h(t), h(t−1), …, h(t−d+1)] is block k of dState; shift it one block,
+            // then dh(t−d) = W_skipᵀ·da, and dW_skip += da·h(t−d)ᵀ
+            ReadOnlySpan<T> hd = previous.Slice((_skip - 1) * H, H);
+            LinearAlgebra<T>.Add(dState.Slice(H, H), dState[..H]);
+            dState.Slice(2 * H).CopyTo(dState.Slice(H));
+            dState.Slice((_skip - 1) * H, H).Clear();
+            LinearAlgebra<T>.OuterAdd(WeightSkip(g), da, hd);
+            LinearAlgebra<T>.TransposeMultiplyAdd(WeightSkip(p), H, H, da, dState.Slice((_skip - 1) * H, H));
+        }
+        LinearAlgebra<T>.TransposeMultiplyAdd(WeightHh(p), H, H, da, dState[..H]);
     }
 }
 

@@ -248,6 +248,22 @@ public partial class Reservoir33;
 [Dense(2)]
 public partial class ReservoirLeakyStack;
 
+[RnnModel(InputSize = 3, MaxSteps = 9)]
+[Rnn(8, SkipDelay = 2)]
+[Dense(2)]
+public partial class Skip2Tanh8;
+
+[RnnModel(InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum)]
+[Rnn(13, Activation = Activation.Relu, Bidirectional = true, Leak = 0.5f, SkipDelay = 3)]
+[Dense(3, Activation.Tanh)]
+public partial class Skip3LeakyReluBi13;
+
+[RnnModel(InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep)]
+[Gru(8)]
+[Rnn(33, SkipDelay = 12)]
+[Dense(1)]
+public partial class Skip12Stack33Last;
+
 [RnnModel(MaxSteps = 12, Loss = LossKind.CrossEntropy, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
 [Embedding(13, 5)]
 [Lstm(13)]
@@ -383,6 +399,9 @@ public static class MatrixModels
         ("LeakyStack33Last", () => new LeakyStack33Last()),
         ("Reservoir33", () => new Reservoir33()),
         ("ReservoirLeakyStack", () => new ReservoirLeakyStack()),
+        ("Skip2Tanh8", () => new Skip2Tanh8()),
+        ("Skip3LeakyReluBi13", () => new Skip3LeakyReluBi13()),
+        ("Skip12Stack33Last", () => new Skip12Stack33Last()),
     ];
 
     /// <summary>Generated twins of the PyTorch fixtures: fixture name → model.</summary>

@@ -30,6 +30,8 @@ public sealed class GradientCheckTests
             Add("Gru" + d, 3, [LayerSpec.Gru(4, bi), LayerSpec.Dense(2)]);
             Add("Rnn tanh leaky" + d, 3, [LayerSpec.Rnn(4, Activation.Tanh, bi, leak: 0.7f), LayerSpec.Dense(2)]);
             Add("Rnn relu leaky" + d, 3, [LayerSpec.Rnn(4, Activation.Relu, bi, leak: 0.3f), LayerSpec.Dense(2)]);
+            Add("Rnn skip 2" + d, 3, [LayerSpec.Rnn(4, Activation.Tanh, bi, leak: 0f, skipDelay: 2), LayerSpec.Dense(2)]);
+            Add("Rnn relu leaky skip 3" + d, 2, [LayerSpec.Rnn(3, Activation.Relu, bi, leak: 0.4f, skipDelay: 3), LayerSpec.Dense(2)]);
         }
         // every Dense activation
         foreach (Activation a in Enum.GetValues<Activation>())
@@ -53,6 +55,7 @@ public sealed class GradientCheckTests
         Add("embedding many-to-one", 0, [LayerSpec.Embedding(5, 2), LayerSpec.Gru(3, true), Relu(3), LayerSpec.Dense(1, Activation.Sigmoid)],
             OutputMode.LastStep, LossKind.BinaryCrossEntropy);
         Add("larger", 5, [LayerSpec.Lstm(13), LayerSpec.Dense(3)]);
+        Add("skip longer than the sequence, in a stack", 2, [LayerSpec.Lstm(3), LayerSpec.Rnn(4, Activation.Tanh, false, 0f, skipDelay: 6), LayerSpec.Dense(1)], OutputMode.LastStep);
         // echo state networks: fixed reservoirs (plain and leaky) still pass gradients to inputs, state and earlier layers
         Add("reservoir readout", 2, [LayerSpec.Reservoir(6, 0.9f, 0.5f, 0.5f), LayerSpec.Dense(2)]);
         Add("leaky reservoir in a stack", 2, [LayerSpec.Dense(3, Activation.Tanh), LayerSpec.Reservoir(5, 0.8f, 1f, 1f, leak: 0.6f), LayerSpec.Gru(3), LayerSpec.Dense(1)]);
