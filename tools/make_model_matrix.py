@@ -61,6 +61,8 @@ models.append(("ReservoirLeakyStack", "InputSize = 3, MaxSteps = 8, Output = Out
 models.append(("Skip2Tanh8", "InputSize = 3, MaxSteps = 9", ["[Rnn(8, SkipDelay = 2)]", "[Dense(2)]"]))
 models.append(("Skip3LeakyReluBi13", "InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum", ["[Rnn(13, Activation = Activation.Relu, Bidirectional = true, Leak = 0.5f, SkipDelay = 3)]", "[Dense(3, Activation.Tanh)]"]))
 models.append(("Skip12Stack33Last", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep", ["[Gru(8)]", "[Rnn(33, SkipDelay = 12)]", "[Dense(1)]"]))
+# Output recurrence (Jordan, issue 6): no hidden recurrence; the input is [x(t); y(t - 1)] (teacher-forced in training).
+models.append(("JordanTanh16", "InputSize = 3, MaxSteps = 9", ["[Dense(16, Activation.Tanh)]", "[Dense(2)]"]))
 
 # Twins of the PyTorch fixtures (tests/RnnGen.Tests/Fixtures/*.json), so generated code is checked against PyTorch too.
 import json

@@ -10,6 +10,9 @@ public sealed class SnapshotTests
         { "CharLanguageModel", "namespace Demo.Text; [RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy)] [Embedding(65, 32)] [Lstm(128)] [Dense(65, Activation.Softmax)] internal partial class CharLanguageModel;" },
         { "Sentiment", "[RnnModel(InputSize = 3, MaxSteps = 20, Loss = LossKind.BinaryCrossEntropy, Reduction = Reduction.Sum, Output = OutputMode.LastStep)] [Dense(8, Activation.Relu)] [Rnn(13, Activation = Activation.Relu, Bidirectional = true)] [Dense(1)] public partial class Sentiment;" },
         { "TinyElman", "namespace Demo; [RnnModel(InputSize = 1, MaxSteps = 8, Loss = LossKind.None)] [Rnn(3)] public partial class TinyElman;" },
+        // a sequence-to-sequence pair (wired by RnnGen.Training.EncoderDecoder): the encoder's last output is the context
+        { "Seq2SeqEncoder", "namespace Demo; [RnnModel(MaxSteps = 8, Loss = LossKind.None, Output = OutputMode.LastStep)] [Embedding(12, 16)] [Gru(64)] public partial class Seq2SeqEncoder;" },
+        { "Seq2SeqDecoder", "namespace Demo; [RnnModel(MaxSteps = 9, Loss = LossKind.CrossEntropy)] [Embedding(12, 16)] [Gru(64)] [Dense(12, Activation.Softmax)] public partial class Seq2SeqDecoder;" },
         { "EchoStateNetwork", "namespace Demo; [RnnModel(InputSize = 1, MaxSteps = 16)] [Reservoir(40, SpectralRadius = 0.95f, Density = 0.1f, InputScaling = 0.5f, Leak = 0.3f)] [Dense(1)] public partial class EchoStateNetwork;" },
     };
 

@@ -16,6 +16,7 @@ public class SampleTests
         { "Sentiment", "learned" },
         { "Forecasting", "learned" },
         { "EchoStateNetwork", "learned" },
+        { "SequenceToSequence", "learned" },
     };
 
     [Theory, MemberData(nameof(Samples))]

@@ -264,6 +264,11 @@ public partial class Skip3LeakyReluBi13;
 [Dense(1)]
 public partial class Skip12Stack33Last;
 
+[RnnModel(InputSize = 3, MaxSteps = 9)]
+[Dense(16, Activation.Tanh)]
+[Dense(2)]
+public partial class JordanTanh16;
+
 [RnnModel(MaxSteps = 12, Loss = LossKind.CrossEntropy, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
 [Embedding(13, 5)]
 [Lstm(13)]
@@ -402,6 +407,7 @@ public static class MatrixModels
         ("Skip2Tanh8", () => new Skip2Tanh8()),
         ("Skip3LeakyReluBi13", () => new Skip3LeakyReluBi13()),
         ("Skip12Stack33Last", () => new Skip12Stack33Last()),
+        ("JordanTanh16", () => new JordanTanh16()),
     ];
 
     /// <summary>Generated twins of the PyTorch fixtures: fixture name → model.</summary>
