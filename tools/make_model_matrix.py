@@ -57,6 +57,9 @@ models.append(("LeakyStack33Last", "InputSize = 8, MaxSteps = 10, Output = Outpu
 # Echo state networks (issue 6): a fixed reservoir with a readout, leaky, and inside a stack.
 models.append(("Reservoir33", "InputSize = 1, MaxSteps = 9", ["[Reservoir(33, SpectralRadius = 0.95f, Density = 0.2f)]", "[Dense(1)]"]))
 models.append(("ReservoirLeakyStack", "InputSize = 3, MaxSteps = 8, Output = OutputMode.LastStep", ["[Dense(5, Activation.Tanh)]", "[Reservoir(64, Leak = 0.7f, InputScaling = 0.5f)]", "[Gru(8)]", "[Dense(2)]"]))
+models.append(("LearnedLeakTanh8", "InputSize = 3, MaxSteps = 9", ["[Rnn(8, Leak = 0.6f, LearnLeak = true)]", "[Dense(2)]"]))
+models.append(("LearnedLeakReluBiSkip13", "InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum", ["[Rnn(13, Activation = Activation.Relu, Bidirectional = true, Leak = 0.3f, LearnLeak = true, SkipDelay = 2)]", "[Dense(3)]"]))
+
 # Skip connections through time (issue 6): delays 2, 3 and longer than the sequence, leaky, bidirectional, stacked.
 models.append(("Skip2Tanh8", "InputSize = 3, MaxSteps = 9", ["[Rnn(8, SkipDelay = 2)]", "[Dense(2)]"]))
 models.append(("Skip3LeakyReluBi13", "InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum", ["[Rnn(13, Activation = Activation.Relu, Bidirectional = true, Leak = 0.5f, SkipDelay = 3)]", "[Dense(3, Activation.Tanh)]"]))

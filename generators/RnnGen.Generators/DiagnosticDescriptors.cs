@@ -78,4 +78,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor SkipDelayOutOfRange = Error("RNNG016",
         "SkipDelay must be 0 or 2…1024",
         "[Rnn] SkipDelay = {0}, but a skip connection through time reads h(t − d) with d = 0 (none) or 2…1024 (d = 1 is W_hh itself); use for example SkipDelay = 4");
+
+    public static readonly DiagnosticDescriptor LearnLeakNeedsStart = Error("RNNG017",
+        "LearnLeak needs a starting Leak in (0, 1)",
+        "[Rnn] LearnLeak = true learns α = σ(λ) per unit starting from Leak, which must then be in (0, 1), but it is {0}; add for example Leak = 0.5f");
 }

@@ -40,7 +40,7 @@ public sealed partial class RnnModelGenerator
                 LayerKind.Embedding => $"Embedding({Layer.Vocabulary} ids → {Layer.Size})",
                 LayerKind.Dense => $"Dense({In} → {Layer.Size}, {Layer.Activation})",
                 LayerKind.Rnn when Layer.Reservoir => $"Reservoir({In} → {H}, tanh, ρ = {Float(Layer.SpectralRadius)}, density {Float(Layer.Density)}, input scaling {Float(Layer.InputScaling)}{(Layer.IsLeaky ? ", leaky α = " + Float(Layer.Leak) : "")}; fixed weights)",
-                LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? ", leaky α = " + Float(Layer.Leak) : "")}{(Layer.HasSkip ? ", skip d = " + Layer.SkipDelay : "")}{(Directions == 2 ? ", bidirectional" : "")})",
+                LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? (Layer.HasLearnedLeak ? ", leak learned per unit from α = " : ", leaky α = ") + Float(Layer.Leak) : "")}{(Layer.HasSkip ? ", skip d = " + Layer.SkipDelay : "")}{(Directions == 2 ? ", bidirectional" : "")})",
                 _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Directions == 2 ? ", bidirectional" : "")})",
             };
             // Offsets inside one direction's parameters: W_ih [G·H × I], W_hh [G·H × H], b_ih [G·H], b_hh [G·H].
@@ -58,6 +58,10 @@ public sealed partial class RnnModelGenerator
             public int Skip => Layer.HasSkip ? Layer.SkipDelay : 0;
             public int Wskip => GH * (In + H + 2);
             public int PackSkip => (In + H + 1) * GH;
+            // Learned leak (Rnn): λ [H] after W_skip; α = σ(λ) is packed after W_skipᵀ (and kept in _packedBack at λ's offset).
+            public bool LearnedLeak => Layer.HasLearnedLeak;
+            public int LeakParam => GH * (In + H + 2) + (Skip > 0 ? H * H : 0);
+            public int PackLeak => PackSkip + (Skip > 0 ? H * H : 0);
         }
 
         private static string F(int value) => value.ToString(CultureInfo.InvariantCulture);
@@ -83,10 +87,10 @@ public sealed partial class RnnModelGenerator
                         p.ScratchWidth = l.Size;
                         break;
                     default:
-                        p.DirectionParams = l.GateCount * l.Size * (width + l.Size + 2) + (l.HasSkip ? l.Size * l.Size : 0);
+                        p.DirectionParams = l.GateCount * l.Size * (width + l.Size + 2) + (l.HasSkip ? l.Size * l.Size : 0) + (l.HasLearnedLeak ? l.Size : 0);
                         p.StateWidth = l.StateWidthPerDirection;
                         p.CacheWidth = l.Kind switch { LayerKind.Lstm => 5 * l.Size, LayerKind.Gru => 6 * l.Size, _ => l.Size };
-                        p.ScratchWidth = l.Kind switch { LayerKind.Lstm => 4 * l.Size, LayerKind.Gru => 6 * l.Size, _ => l.Size };
+                        p.ScratchWidth = l.Kind switch { LayerKind.Lstm => 4 * l.Size, LayerKind.Gru => 6 * l.Size, _ => l.HasLearnedLeak ? 2 * l.Size : l.Size };   // + dλ records
                         break;
                 }
                 p.PackedOffset = packed;
@@ -95,7 +99,7 @@ public sealed partial class RnnModelGenerator
                     LayerKind.Embedding => 0,
                     LayerKind.Dense => l.Size * width + l.Size,
                     LayerKind.Gru => l.GateCount * l.Size * (width + l.Size + 2),
-                    _ => l.GateCount * l.Size * (width + l.Size + 1) + (l.HasSkip ? l.Size * l.Size : 0),
+                    _ => l.GateCount * l.Size * (width + l.Size + 1) + (l.HasSkip ? l.Size * l.Size : 0) + (l.HasLearnedLeak ? l.Size : 0),
                 };
                 packed += p.PackedPerDirection * p.Directions;
                 parameters += p.DirectionParams * p.Directions;
@@ -184,7 +188,7 @@ public sealed partial class RnnModelGenerator
                     LayerKind.Embedding => $"global::RnnGen.LayerSpec.Embedding({F(l.Vocabulary)}, {F(l.Size)})",
                     LayerKind.Dense => $"global::RnnGen.LayerSpec.Dense({F(l.Size)}, global::RnnGen.Activation.{l.Activation})",
                     LayerKind.Rnn when l.Reservoir => $"global::RnnGen.LayerSpec.Reservoir({F(l.Size)}, {Float(l.SpectralRadius)}, {Float(l.Density)}, {Float(l.InputScaling)}, {Float(l.Leak)})",
-                    LayerKind.Rnn => $"global::RnnGen.LayerSpec.Rnn({F(l.Size)}, global::RnnGen.Activation.{l.Activation}, {(l.Bidirectional ? "true" : "false")}{(l.IsLeaky || l.HasSkip ? ", " + Float(l.Leak) : "")}{(l.HasSkip ? ", " + F(l.SkipDelay) : "")})",
+                    LayerKind.Rnn => $"global::RnnGen.LayerSpec.Rnn({F(l.Size)}, global::RnnGen.Activation.{l.Activation}, {(l.Bidirectional ? "true" : "false")}{(l.IsLeaky || l.HasSkip ? ", " + Float(l.Leak) : "")}{(l.HasSkip || l.HasLearnedLeak ? ", " + F(l.SkipDelay) : "")}{(l.HasLearnedLeak ? ", true" : "")})",
                     _ => $"global::RnnGen.LayerSpec.{l.Kind}({F(l.Size)}, {(l.Bidirectional ? "true" : "false")})",
                 };
                 w.WriteLine($"        {text},");
@@ -739,7 +743,7 @@ public sealed partial class RnnModelGenerator
                             }
                             using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                             {
-                                w.WriteLine($"{p.Name}Pointwise(states.Slice(b * {ss} + s * {F(sw)}, {F(sw)}), states.Slice(b * {ss} + (s + 1) * {F(sw)}, {F(sw)}), cache.Slice(b * {sc} + s * {F(cw)}, {F(cw)}));");
+                                w.WriteLine($"{p.Name}Pointwise(states.Slice(b * {ss} + s * {F(sw)}, {F(sw)}), states.Slice(b * {ss} + (s + 1) * {F(sw)}, {F(sw)}), cache.Slice(b * {sc} + s * {F(cw)}, {F(cw)}){(p.LearnedLeak ? $", weights.Slice({F(p.PackLeak)}, {F(p.H)})" : "")});");
                                 if (p.Skip > 0)
                                     w.WriteLine($"states.Slice(b * {ss} + s * {F(sw)}, {F((p.Skip - 1) * p.H)}).CopyTo(states.Slice(b * {ss} + (s + 1) * {F(sw)} + {F(p.H)}, {F((p.Skip - 1) * p.H)}));   // the delay line moves on");
                                 w.WriteLine($"states.Slice(b * {ss} + (s + 1) * {F(sw)}, {F(p.H)}).CopyTo(output.Slice(b * {so} + t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}));");
@@ -814,7 +818,7 @@ public sealed partial class RnnModelGenerator
                             {
                                 w.WriteLine("// dh(t) += dy(t)");
                                 w.WriteLine($"{K}.Add(dOut.Slice(b * {so} + t * {F(p.Out)}{(d == 1 ? " + " + F(p.H) : "")}, {F(p.H)}), dState.Slice(b * {F(sw)}, {F(p.H)}));");
-                                w.WriteLine($"{p.Name}PointwiseBackward(states.Slice(b * {ss} + k * {F(sw)}, {F(sw)}), states.Slice(b * {ss} + (k + 1) * {F(sw)}, {F(sw)}), cache.Slice(b * {sc} + k * {F(cw)}, {F(cw)}), dState.Slice(b * {F(sw)}, {F(sw)}), dz.Slice(b * {sd} + k * {F(record)}, {F(record)}));");
+                                w.WriteLine($"{p.Name}PointwiseBackward(states.Slice(b * {ss} + k * {F(sw)}, {F(sw)}), states.Slice(b * {ss} + (k + 1) * {F(sw)}, {F(sw)}), cache.Slice(b * {sc} + k * {F(cw)}, {F(cw)}), dState.Slice(b * {F(sw)}, {F(sw)}), dz.Slice(b * {sd} + k * {F(record)}, {F(record)}){(p.LearnedLeak ? $", weightsT.Slice({F(p.LeakParam)}, {F(p.H)})" : "")});");
                                 if (!gru && !p.Layer.IsLeaky) w.WriteLine($"dState.Slice(b * {F(sw)}, {F(p.H)}).Clear();");
                                 if (p.Skip > 0)
                                 {
@@ -845,6 +849,8 @@ public sealed partial class RnnModelGenerator
                         w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Whh)}, {F(gh * p.H)}), dz, {F(hh)}, {F(record)}, states, 0, {F(sw)}, steps, {F(gh)}, {F(p.H)}, batch, {sd}, {ss});");
                         w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bih)}, {F(gh)}), dz, 0, {F(record)}, steps, batch, {sd});");
                         w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.Bhh)}, {F(gh)}), dz, {F(hh)}, {F(record)}, steps, batch, {sd});");
+                        if (p.LearnedLeak)
+                            w.WriteLine($"{K}.AddStridedSum(g.Slice({F(offset + p.LeakParam)}, {F(p.H)}), dz, {F(p.H)}, {F(record)}, steps, batch, {sd});   // dλ += Σ dh' ⊙ (h − v) ⊙ α(1 − α)");
                         if (p.Skip > 0)
                             w.WriteLine($"{K}.AddOuterProducts(g.Slice({F(offset + p.Wskip)}, {F(p.H * p.H)}), dz, 0, {F(record)}, states, {F((p.Skip - 1) * p.H)}, {F(sw)}, steps, {F(p.H)}, {F(p.H)}, batch, {sd}, {ss});   // dW_skip += Σ dz(t)·h(t−{F(p.Skip)})ᵀ");
                     }
@@ -893,7 +899,7 @@ public sealed partial class RnnModelGenerator
                     w.WriteLine($"// the delay line moves on before h' is written (previous and next may be the same span): next[H…] = previous[…(d−1)·H]");
                     w.WriteLine($"previous.Slice(0, {F(lag)}).CopyTo(next.Slice({F(p.H)}, {F(lag)}));");
                 }
-                w.WriteLine($"{p.Name}Pointwise(previous, next, cache);");
+                w.WriteLine($"{p.Name}Pointwise(previous, next, cache{(p.LearnedLeak ? $", k.Slice({F(p.PackLeak)}, {F(p.H)})" : "")});");
             }
             w.WriteLine();
         }
@@ -915,10 +921,10 @@ public sealed partial class RnnModelGenerator
         }
 
         private static string PointwiseSignature(Plan p) =>
-            $"private static void {p.Name}Pointwise({ReadOnlySpan} previous, {Span} next, {Span} cache)";
+            $"private static void {p.Name}Pointwise({ReadOnlySpan} previous, {Span} next, {Span} cache{(p.LearnedLeak ? $", {ReadOnlySpan} alpha" : "")})";
 
         private static string PointwiseBackwardSignature(Plan p) =>
-            $"private static void {p.Name}PointwiseBackward({ReadOnlySpan} previous, {ReadOnlySpan} next, {ReadOnlySpan} cache, {Span} dState, {Span} dz)";
+            $"private static void {p.Name}PointwiseBackward({ReadOnlySpan} previous, {ReadOnlySpan} next, {ReadOnlySpan} cache, {Span} dState, {Span} dz{(p.LearnedLeak ? $", {ReadOnlySpan} alpha" : "")})";
 
         private static void WriteElman(IndentedTextWriter w, Plan p)
         {
@@ -952,9 +958,54 @@ public sealed partial class RnnModelGenerator
             w.WriteLine();
         }
 
+        /// <summary>Leaky Elman units with α learned per unit (α = σ(λ), passed in as <c>alpha</c>).</summary>
+        private static void WriteLearnedLeakElman(IndentedTextWriter w, Plan p, bool relu)
+        {
+            string h = F(p.H);
+            w.WriteLine($"/// <summary>{p.Name}: the leaky Elman step after its products, α per unit (learned); cache holds a and becomes v = act(a).</summary>");
+            w.WriteLine(MethodImpl);
+            using (w.WriteBlock(PointwiseSignature(p)))
+            {
+                w.WriteLine(relu ? "// v = max(0, a)" : "// v = tanh(a)");
+                w.WriteLine(relu ? $"{Act}.Relu(cache.Slice(0, {h}), cache.Slice(0, {h}));" : $"{Act}.Tanh(cache.Slice(0, {h}), cache.Slice(0, {h}));");
+                w.WriteLine("// h' = α ⊙ h + (1 − α) ⊙ v,  α = σ(λ) per unit");
+                WriteVectorLoop(w, p.H,
+                    ["var a = Load(alpha, j);", "(a * Load(previous, j) + (one - a) * Load(cache, j)).CopyTo(next.Slice(j));"],
+                    ["float a = alpha[j];", "next[j] = a * previous[j] + (1f - a) * cache[j];"]);
+            }
+            w.WriteLine();
+            w.WriteLine($"/// <summary>{p.Name}: one leaky Elman step back (α learned): dz = [dL/da | dL/dλ contribution]; dState becomes α ⊙ dL/dh' (the caller adds W_hhᵀ·dz).</summary>");
+            w.WriteLine(MethodImpl);
+            using (w.WriteBlock(PointwiseBackwardSignature(p)))
+            {
+                w.WriteLine(relu ? "// dz = dh' ⊙ (1 − α) ⊙ [v > 0];  dλ = dh' ⊙ (h − v) ⊙ α(1 − α);  dh = α ⊙ dh'" : "// dz = dh' ⊙ (1 − α) ⊙ (1 − v²);  dλ = dh' ⊙ (h − v) ⊙ α(1 − α);  dh = α ⊙ dh'");
+                WriteVectorLoop(w, p.H,
+                    [
+                        "var dh = Load(dState, j); var v = Load(cache, j); var a = Load(alpha, j);",
+                        relu
+                            ? $"global::System.Numerics.Vector.ConditionalSelect(global::System.Numerics.Vector.GreaterThan(v, {Vec}.Zero), dh * (one - a), {Vec}.Zero).CopyTo(dz.Slice(j));"
+                            : "(dh * (one - a) * (one - v * v)).CopyTo(dz.Slice(j));",
+                        $"(dh * (Load(previous, j) - v) * a * (one - a)).CopyTo(dz.Slice({h} + j));",
+                        "(dh * a).CopyTo(dState.Slice(j));",
+                    ],
+                    [
+                        "float dh = dState[j], v = cache[j], a = alpha[j];",
+                        relu ? "dz[j] = v > 0f ? dh * (1f - a) : 0f;" : "dz[j] = dh * (1f - a) * (1f - v * v);",
+                        $"dz[{h} + j] = dh * (previous[j] - v) * a * (1f - a);",
+                        "dState[j] = dh * a;",
+                    ]);
+            }
+            w.WriteLine();
+        }
+
         /// <summary>Leaky Elman units: v = act(a) is kept in the cache; h' = α·h + (1 − α)·v.</summary>
         private static void WriteLeakyElman(IndentedTextWriter w, Plan p, bool relu)
         {
+            if (p.LearnedLeak)
+            {
+                WriteLearnedLeakElman(w, p, relu);
+                return;
+            }
             string h = F(p.H), alpha = Float(p.Layer.Leak);
             w.WriteLine($"/// <summary>{p.Name}: the leaky Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh and becomes v = act(a).</summary>");
             w.WriteLine(MethodImpl);
@@ -1206,6 +1257,16 @@ public sealed partial class RnnModelGenerator
                             w.WriteLine($"{K}.Transpose(p.Slice({F(po + p.Whh)}, {F(gh * p.H)}), k.Slice({F(ko + p.PackHh)}, {F(gh * p.H)}), {F(gh)}, {F(p.H)});");
                             w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Wih)}, {F(gh * p.In)}), new {Span}(_packedBack, {F(po + p.Wih)}, {F(gh * p.In)}), {F(gh)}, {F(p.In)});   // backward: dx = W_ihᵀ·dz");
                             w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Whh)}, {F(gh * p.H)}), new {Span}(_packedBack, {F(po + p.Whh)}, {F(gh * p.H)}), {F(gh)}, {F(p.H)});   // backward: dh = W_hhᵀ·dz");
+                            if (p.LearnedLeak)
+                            {
+                                w.WriteLine($"// α = σ(λ) per unit, for the forward (packed) and backward (at λ's offset) passes");
+                                using (w.WriteBlock($"for (int j = 0; j < {F(p.H)}; j++)"))
+                                {
+                                    w.WriteLine($"float a = 1f / (1f + global::System.MathF.Exp(-p[{F(po + p.LeakParam)} + j]));");
+                                    w.WriteLine($"k[{F(ko + p.PackLeak)} + j] = a;");
+                                    w.WriteLine($"_packedBack[{F(po + p.LeakParam)} + j] = a;");
+                                }
+                            }
                             if (p.Skip > 0)
                             {
                                 w.WriteLine($"{K}.Transpose(p.Slice({F(po + p.Wskip)}, {F(p.H * p.H)}), k.Slice({F(ko + p.PackSkip)}, {F(p.H * p.H)}), {F(p.H)}, {F(p.H)});   // W_skipᵀ");

@@ -168,6 +168,7 @@ public sealed partial class RnnModelGenerator
             bool bidirectional = false;
             float leak = 0f;
             int skipDelay = 0;
+            bool learnLeak = false;
             string label = AttributeLabel(kind);
             switch (kind)
             {
@@ -197,7 +198,10 @@ public sealed partial class RnnModelGenerator
                 else if (named.Key == "Activation" && named.Value.Value is int a) activation = (Activation)a;
                 else if (named.Key == "Leak" && named.Value.Value is float l) leak = l;
                 else if (named.Key == "SkipDelay" && named.Value.Value is int d) skipDelay = d;
+                else if (named.Key == "LearnLeak" && named.Value.Value is bool learn) learnLeak = learn;
             }
+            if (kind == LayerKind.Rnn && learnLeak && leak == 0f)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LearnLeakNeedsStart, location, Text(leak)));
             if (kind == LayerKind.Rnn && skipDelay is 1 or < 0 or > MaxSkipDelay)
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SkipDelayOutOfRange, location, skipDelay));
             if (kind == LayerKind.Rnn && !(leak >= 0f && leak < 1f))
@@ -214,7 +218,7 @@ public sealed partial class RnnModelGenerator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotFinal, location, index, count));
             }
             return new LayerModel(kind, size, activation, bidirectional, vocabulary, kind == LayerKind.Rnn ? leak : 0f,
-                SkipDelay: kind == LayerKind.Rnn ? skipDelay : 0);
+                SkipDelay: kind == LayerKind.Rnn ? skipDelay : 0, LearnLeak: kind == LayerKind.Rnn && learnLeak);
         }
 
         /// <summary>[Reservoir(size, SpectralRadius, Density, InputScaling, Leak)]: a fixed, tanh, one-direction Elman layer.</summary>
@@ -271,7 +275,7 @@ public sealed partial class RnnModelGenerator
                 {
                     LayerKind.Embedding => (long)l.Vocabulary * l.Size,
                     LayerKind.Dense => (long)l.Size * width + l.Size,
-                    _ => l.Directions * ((long)l.GateCount * l.Size * (width + l.Size + 2) + (l.HasSkip ? (long)l.Size * l.Size : 0)),
+                    _ => l.Directions * ((long)l.GateCount * l.Size * (width + l.Size + 2) + (l.HasSkip ? (long)l.Size * l.Size : 0) + (l.HasLearnedLeak ? l.Size : 0)),
                 };
                 width = l.OutputWidth;
             }

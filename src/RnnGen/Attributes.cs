@@ -50,6 +50,11 @@ public sealed class RnnAttribute(int hidden) : Attribute
     /// gradient crosses τ steps in about τ/d products instead of τ. 0 (default): none.
     /// </summary>
     public int SkipDelay { get; set; }
+    /// <summary>
+    /// Learn the leak per unit: α_j = σ(λ_j), λ a parameter vector (tensor <c>leak_l0</c>) starting at logit(Leak), so
+    /// <see cref="Leak"/> must be in (0, 1) and every unit starts there; α stays in (0, 1) as λ learns.
+    /// </summary>
+    public bool LearnLeak { get; set; }
 }
 
 /// <summary>

@@ -23,6 +23,12 @@ public sealed record LayerSpec
     public float Leak { get; init; }
 
     /// <summary>
+    /// Rnn only: learn a leak per unit. α_j = σ(λ_j) with λ (tensor <c>leak_l0</c> [H], after the weights) starting at
+    /// logit(<see cref="Leak"/>), which must then be in (0, 1); α stays in (0, 1) whatever λ becomes.
+    /// </summary>
+    public bool LearnLeak { get; init; }
+
+    /// <summary>
     /// Rnn only: a skip connection through time with this delay d ≥ 2 (0: none). The layer also reads h(t − d) through
     /// its own weights W_skip [H × H] (tensor <c>weight_skip_l0</c>, after PyTorch's four): a = W_ih·x + b_ih + W_hh·h(t−1)
     /// + b_hh + W_skip·h(t−d), so a gradient crosses τ steps in about τ/d multiplications instead of τ. The state per
@@ -59,9 +65,10 @@ public sealed record LayerSpec
         new() { Kind = LayerKind.Rnn, Size = hidden, Activation = activation, Bidirectional = bidirectional };
 
     /// <summary>An Elman layer of leaky units: h' = α·h + (1 − α)·act(W_ih·x + b_ih + W_hh·h + b_hh), α = <paramref name="leak"/> ∈ [0, 1),
-    /// optionally with a skip connection through time of delay <paramref name="skipDelay"/> (see <see cref="SkipDelay"/>).</summary>
-    public static LayerSpec Rnn(int hidden, Activation activation, bool bidirectional, float leak, int skipDelay = 0) =>
-        new() { Kind = LayerKind.Rnn, Size = hidden, Activation = activation, Bidirectional = bidirectional, Leak = leak, SkipDelay = skipDelay };
+    /// optionally with a skip connection through time of delay <paramref name="skipDelay"/> (see <see cref="SkipDelay"/>)
+    /// and a leak learned per unit, starting at <paramref name="leak"/> (see <see cref="LearnLeak"/>).</summary>
+    public static LayerSpec Rnn(int hidden, Activation activation, bool bidirectional, float leak, int skipDelay = 0, bool learnLeak = false) =>
+        new() { Kind = LayerKind.Rnn, Size = hidden, Activation = activation, Bidirectional = bidirectional, Leak = leak, SkipDelay = skipDelay, LearnLeak = learnLeak };
 
     /// <summary>An LSTM layer with <paramref name="hidden"/> units per direction.</summary>
     public static LayerSpec Lstm(int hidden, bool bidirectional = false) =>
@@ -102,7 +109,8 @@ public sealed record LayerSpec
     public int StateWidthPerDirection => Kind switch { LayerKind.Lstm => 2 * Size, LayerKind.Gru => Size, LayerKind.Rnn => Size * Math.Max(1, SkipDelay), _ => 0 };
 
     /// <summary>Parameters of one direction: W_ih, W_hh, b_ih, b_hh (G·H·(I + H + 2)), plus W_skip [H × H] with a skip connection.</summary>
-    public long ParametersPerDirection(int inputWidth) => (long)GateCount * Size * (inputWidth + Size + 2) + (SkipDelay > 0 ? (long)Size * Size : 0);
+    public long ParametersPerDirection(int inputWidth) =>
+        (long)GateCount * Size * (inputWidth + Size + 2) + (SkipDelay > 0 ? (long)Size * Size : 0) + (LearnLeak ? Size : 0);
 
     /// <summary>The largest <see cref="SkipDelay"/>.</summary>
     public const int MaxSkipDelay = 1024;

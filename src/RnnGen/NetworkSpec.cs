@@ -120,6 +120,10 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
                 throw new ArgumentException($"{field}.Leak = {layer.Leak}, but only an Rnn layer has leaky units; it must be 0.", field + ".Leak");
             if (layer.Kind == LayerKind.Rnn && !(layer.Leak >= 0f && layer.Leak < 1f))
                 throw new ArgumentException($"{field}.Leak = {layer.Leak}, but α must be in [0, 1): 0 is an ordinary Elman layer, 1 would never update the state.", field + ".Leak");
+            if (layer.LearnLeak && (layer.Kind != LayerKind.Rnn || layer.IsReservoir))
+                throw new ArgumentException($"{field}.LearnLeak = true, but only a (non-reservoir) Rnn layer learns its leak.", field + ".LearnLeak");
+            if (layer.LearnLeak && !(layer.Leak > 0f && layer.Leak < 1f))
+                throw new ArgumentException($"{field}.LearnLeak = true needs Leak in (0, 1), the starting α of every unit (λ = logit(α)); it is {layer.Leak}.", field + ".Leak");
             if (layer.SkipDelay != 0 && layer.Kind != LayerKind.Rnn)
                 throw new ArgumentException($"{field}.SkipDelay = {layer.SkipDelay}, but only an Rnn layer has skip connections through time; it must be 0.", field + ".SkipDelay");
             if (layer.SkipDelay is 1 or < 0 or > LayerSpec.MaxSkipDelay)
@@ -239,7 +243,7 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
             LayerKind.Embedding => $"Embedding({l.Vocabulary}, {l.Size})",
             LayerKind.Dense => $"Dense({l.Size}, {l.Activation})",
             LayerKind.Rnn when l.IsReservoir => $"Reservoir({l.Size}, ρ {l.SpectralRadius}, density {l.Density}, input scaling {l.InputScaling}{(l.Leak != 0f ? $", leak {l.Leak}" : "")})",
-            LayerKind.Rnn => $"Rnn({l.Size}, {l.Activation}{(l.Bidirectional ? ", bi" : "")}{(l.Leak != 0f ? $", leak {l.Leak}" : "")}{(l.SkipDelay > 0 ? $", skip {l.SkipDelay}" : "")})",
+            LayerKind.Rnn => $"Rnn({l.Size}, {l.Activation}{(l.Bidirectional ? ", bi" : "")}{(l.Leak != 0f ? $", leak {l.Leak}{(l.LearnLeak ? " learned" : "")}" : "")}{(l.SkipDelay > 0 ? $", skip {l.SkipDelay}" : "")})",
             _ => $"{l.Kind}({l.Size}{(l.Bidirectional ? ", bi" : "")})",
         }));
         string input = UsesTokens ? "tokens" : $"in {InputSize}";

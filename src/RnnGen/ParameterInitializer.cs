@@ -31,6 +31,9 @@ public static class ParameterInitializer
                 case LayerKind.Dense:
                     Uniform(span, 1.0 / Math.Sqrt(spec.LayerInputWidth(t.Layer)), ref random);
                     break;
+                case LayerKind.Rnn when t.Name.Contains(".leak", StringComparison.Ordinal):
+                    span.Fill((float)Math.Log(layer.Leak / (1.0 - layer.Leak)));   // λ = logit(α): every unit starts at Leak
+                    break;
                 case LayerKind.Rnn when layer.IsReservoir:
                     if (t.Name.Contains("weight_hh", StringComparison.Ordinal)) SparseReservoir(span, layer, ref random);
                     else if (t.Name.Contains("bias_hh", StringComparison.Ordinal)) span.Clear();

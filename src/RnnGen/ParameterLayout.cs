@@ -74,6 +74,7 @@ public sealed class ParameterLayout : IReadOnlyList<ParameterTensor>
                         Add(prefix + "bias_ih" + suffix, i, gh, 0);
                         Add(prefix + "bias_hh" + suffix, i, gh, 0);
                         if (l.SkipDelay > 0) Add(prefix + "weight_skip" + suffix, i, l.Size, l.Size);
+                        if (l.LearnLeak) Add(prefix + "leak" + suffix, i, l.Size, 0);
                     }
                     break;
             }

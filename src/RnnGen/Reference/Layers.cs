@@ -181,6 +181,9 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
     protected Span<T> BiasHh(Span<T> g) => g.Slice(G * H * (I + H + 1), G * H);
     protected ReadOnlySpan<T> WeightSkip(ReadOnlySpan<T> p) => p.Slice(G * H * (I + H + 2), H * H);
     protected Span<T> WeightSkip(Span<T> g) => g.Slice(G * H * (I + H + 2), H * H);
+    private int LeakOffset => G * H * (I + H + 2) + (Spec.SkipDelay > 0 ? H * H : 0);
+    protected ReadOnlySpan<T> LeakLogits(ReadOnlySpan<T> p) => p.Slice(LeakOffset, H);
+    protected Span<T> LeakLogits(Span<T> g) => g.Slice(LeakOffset, H);
 
     /// <summary>One step: from <paramref name="previous"/> state and input <paramref name="x"/>, writes
     /// <paramref name="next"/> state (h first) and whatever backward needs into <paramref name="cache"/>.</summary>
@@ -246,11 +249,13 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
     private readonly T _leak;
     private readonly bool _leaky;
     private readonly int _skip;   // delay d of the skip connection, 0 without
+    private readonly T[] _alpha;   // α per unit for this step: Leak, or σ(λ) when learned
 
     public ElmanLayer(LayerSpec spec, int inputWidth, int parameterOffset, int stateOffset, int maxSteps)
         : base(spec, inputWidth, parameterOffset, stateOffset, maxSteps, cacheWidth: spec.Leak != 0f ? spec.Size : 0)
     {
         _da = new T[spec.Size];
+        _alpha = new T[spec.Size];
         _leaky = spec.Leak != 0f;
         _leak = T.CreateChecked(spec.Leak);
         _skip = spec.SkipDelay;
@@ -269,9 +274,25 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
         if (_skip > 0) LinearAlgebra<T>.MultiplyAdd(WeightSkip(p), H, H, previous.Slice((_skip - 1) * H, H), a);
         for (int j = 0; j < H; j++) a[j] = LinearAlgebra<T>.Activate(Spec.Activation, a[j]);
         if (_leaky)
-            for (int j = 0; j < H; j++) next[j] = _leak * h[j] + (T.One - _leak) * a[j];
+        {
+            ReadOnlySpan<T> alpha = Alpha(p);
+            for (int j = 0; j < H; j++) next[j] = alpha[j] * h[j] + (T.One - alpha[j]) * a[j];
+        }
         // the delay line moves on: next = [h(t), h(t−1), …, h(t−d+1)]
         if (_skip > 0) previous[..((_skip - 1) * H)].CopyTo(next[H..]);
+    }
+
+    /// <summary>α per unit: the fixed Leak, or σ(λ) from the parameters when learned.</summary>
+    private ReadOnlySpan<T> Alpha(ReadOnlySpan<T> p)
+    {
+        if (!Spec.LearnLeak)
+        {
+            _alpha.AsSpan().Fill(_leak);
+            return _alpha;
+        }
+        ReadOnlySpan<T> lambda = LeakLogits(p);
+        for (int j = 0; j < H; j++) _alpha[j] = LinearAlgebra<T>.Sigmoid(lambda[j]);
+        return _alpha;
     }
 
     protected override void StepBackward(ReadOnlySpan<T> p, Span<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> previous,
@@ -281,8 +302,15 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
         // da = dh' ⊙ act'(v)  (v = h' for ordinary units; leaky units scale it by 1 − α)
         Span<T> da = _da;
         ReadOnlySpan<T> v = _leaky ? cache : next[..H];
-        T scale = _leaky ? T.One - _leak : T.One;
-        for (int j = 0; j < H; j++) da[j] = dState[j] * scale * LinearAlgebra<T>.Derivative(Spec.Activation, v[j]);
+        ReadOnlySpan<T> alpha = _leaky ? Alpha(p) : default;
+        for (int j = 0; j < H; j++)
+            da[j] = dState[j] * (_leaky ? T.One - alpha[j] : T.One) * LinearAlgebra<T>.Derivative(Spec.Activation, v[j]);
+        if (Spec.LearnLeak)
+        {
+            // α = σ(λ): dλ = dh' ⊙ (h − v) ⊙ α(1 − α)
+            Span<T> dLambda = LeakLogits(g);
+            for (int j = 0; j < H; j++) dLambda[j] += dState[j] * (h[j] - v[j]) * alpha[j] * (T.One - alpha[j]);
+        }
         // dW_ih += da·xᵀ, dW_hh += da·hᵀ, db_ih += da, db_hh += da, dx += W_ihᵀ·da, dh = W_hhᵀ·da
         LinearAlgebra<T>.OuterAdd(WeightIh(g), da, x);
         LinearAlgebra<T>.OuterAdd(WeightHh(g), da, h);
@@ -291,7 +319,7 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
         LinearAlgebra<T>.TransposeMultiplyAdd(WeightIh(p), H, I, da, dx);
         // dh(t−1) = α·dh' (the leak's direct path) + W_hhᵀ·da
         if (_leaky)
-            for (int j = 0; j < H; j++) dState[j] *= _leak;
+            for (int j = 0; j < H; j++) dState[j] *= alpha[j];
         else
             dState[..H].Clear();
         if (_skip > 0)

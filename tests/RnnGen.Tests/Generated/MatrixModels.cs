@@ -249,6 +249,16 @@ public partial class Reservoir33;
 public partial class ReservoirLeakyStack;
 
 [RnnModel(InputSize = 3, MaxSteps = 9)]
+[Rnn(8, Leak = 0.6f, LearnLeak = true)]
+[Dense(2)]
+public partial class LearnedLeakTanh8;
+
+[RnnModel(InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum)]
+[Rnn(13, Activation = Activation.Relu, Bidirectional = true, Leak = 0.3f, LearnLeak = true, SkipDelay = 2)]
+[Dense(3)]
+public partial class LearnedLeakReluBiSkip13;
+
+[RnnModel(InputSize = 3, MaxSteps = 9)]
 [Rnn(8, SkipDelay = 2)]
 [Dense(2)]
 public partial class Skip2Tanh8;
@@ -404,6 +414,8 @@ public static class MatrixModels
         ("LeakyStack33Last", () => new LeakyStack33Last()),
         ("Reservoir33", () => new Reservoir33()),
         ("ReservoirLeakyStack", () => new ReservoirLeakyStack()),
+        ("LearnedLeakTanh8", () => new LearnedLeakTanh8()),
+        ("LearnedLeakReluBiSkip13", () => new LearnedLeakReluBiSkip13()),
         ("Skip2Tanh8", () => new Skip2Tanh8()),
         ("Skip3LeakyReluBi13", () => new Skip3LeakyReluBi13()),
         ("Skip12Stack33Last", () => new Skip12Stack33Last()),

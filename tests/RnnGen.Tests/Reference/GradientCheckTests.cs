@@ -32,6 +32,8 @@ public sealed class GradientCheckTests
             Add("Rnn relu leaky" + d, 3, [LayerSpec.Rnn(4, Activation.Relu, bi, leak: 0.3f), LayerSpec.Dense(2)]);
             Add("Rnn skip 2" + d, 3, [LayerSpec.Rnn(4, Activation.Tanh, bi, leak: 0f, skipDelay: 2), LayerSpec.Dense(2)]);
             Add("Rnn relu leaky skip 3" + d, 2, [LayerSpec.Rnn(3, Activation.Relu, bi, leak: 0.4f, skipDelay: 3), LayerSpec.Dense(2)]);
+            Add("Rnn learned leak" + d, 3, [LayerSpec.Rnn(4, Activation.Tanh, bi, leak: 0.6f, learnLeak: true), LayerSpec.Dense(2)]);
+            Add("Rnn relu learned leak skip 2" + d, 2, [LayerSpec.Rnn(3, Activation.Relu, bi, leak: 0.3f, skipDelay: 2, learnLeak: true), LayerSpec.Dense(2)]);
         }
         // every Dense activation
         foreach (Activation a in Enum.GetValues<Activation>())

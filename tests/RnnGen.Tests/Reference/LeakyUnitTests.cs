@@ -76,6 +76,25 @@ public sealed class LeakyUnitTests
         Assert.Contains("[0, 1)", e.Message);
     }
 
+    /// <summary>A learned leak starts every unit at Leak (λ = logit(α)), learns per unit, and lives in leak_l0.</summary>
+    [Fact]
+    public void Learned_leak_starts_at_Leak_and_moves_per_unit_with_training()
+    {
+        var net = new RnnGen.Tests.Generated.Matrix.LearnedLeakTanh8();
+        net.InitializeParameters(seed: 1);
+        ParameterTensor lambda = RnnGen.Tests.Generated.Matrix.LearnedLeakTanh8.Spec.ParameterLayout["layers.0.leak_l0"];
+        Assert.Equal([8], lambda.Shape);
+        Assert.All(net.Parameters.Slice(lambda.Offset, 8).ToArray(), l => Assert.Equal(0.6, 1 / (1 + Math.Exp(-l)), 6));
+        float[] x = Numerics.Random<float>(9 * 3, 4), targets = Numerics.Random<float>(9 * 2, 5);
+        net.ZeroGradients();
+        net.Forward(x, 9, new float[18]);
+        net.Backward(targets);
+        float[] dLambda = net.Gradients.Slice(lambda.Offset, 8).ToArray();
+        Assert.Equal(8, dLambda.Distinct().Count());   // every unit gets its own gradient
+        Assert.Contains("LearnLeak = true needs Leak in (0, 1)", Assert.Throws<ArgumentException>(() =>
+            new NetworkSpec(1, [LayerSpec.Rnn(3, Activation.Tanh, false, 0f, learnLeak: true)], 4)).Message);
+    }
+
     [Fact]
     public void Leak_on_a_layer_without_leaky_units_is_rejected()
     {
