@@ -79,6 +79,9 @@ public sealed class SafetensorsFile
     {
         var tensors = new Dictionary<string, SafetensorsTensorInfo>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        // JSON strings are only transcoded when read, so invalid UTF-8 would surface later as an InvalidOperationException.
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+            throw Bad(path, "the header is not valid UTF-8 text.");
         JsonDocument document;
         try
         {
