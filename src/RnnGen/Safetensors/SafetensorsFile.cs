@@ -315,6 +315,7 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";
         string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        RemoveOrphans(directory, Path.GetFileName(full));
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -329,5 +330,32 @@ public static class AtomicFile
             try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
+    }
+
+    /// <summary>Deletes temporary files of <paramref name="name"/> left by writers that died mid-write (killed, power
+    /// loss): <c>.name.&lt;pid&gt;.&lt;guid&gt;.tmp</c> whose process no longer runs. Another live writer's file is left alone.</summary>
+    private static void RemoveOrphans(string directory, string name)
+    {
+        string[] candidates;
+        try { candidates = Directory.GetFiles(directory, $".{name}.*.tmp"); }
+        catch (IOException) { return; }
+        catch (UnauthorizedAccessException) { return; }
+        foreach (string candidate in candidates)
+        {
+            string[] parts = Path.GetFileName(candidate)[(name.Length + 2)..].Split('.');
+            if (parts.Length != 3 || !int.TryParse(parts[0], out int pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            try { File.Delete(candidate); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 }
