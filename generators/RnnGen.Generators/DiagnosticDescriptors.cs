@@ -82,4 +82,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LearnLeakNeedsStart = Error("RNNG017",
         "LearnLeak needs a starting Leak in (0, 1)",
         "[Rnn] LearnLeak = true learns α = σ(λ) per unit starting from Leak, which must then be in (0, 1), but it is {0}; add for example Leak = 0.5f");
+
+    public static readonly DiagnosticDescriptor WeightsFileNotGiven = Error("RNNG018",
+        "Weights file not found",
+        "Weights = \"{0}\", but there is no file at {1}; a relative path starts at the project directory");
+
+    public static readonly DiagnosticDescriptor WeightsMismatch = Error("RNNG019",
+        "Weights file does not fit the model",
+        "Weights file {0}: {1}; save the weights from this model (SaveSafetensors) or fix the declaration");
 }

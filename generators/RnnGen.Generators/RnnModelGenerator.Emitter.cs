@@ -66,6 +66,11 @@ public sealed partial class RnnModelGenerator
 
         private static string F(int value) => value.ToString(CultureInfo.InvariantCulture);
 
+        /// <summary>Any float as a C# expression that gives back exactly its bits.</summary>
+        private static string FloatLiteral(float value) =>
+            float.IsNaN(value) ? "float.NaN" : float.IsPositiveInfinity(value) ? "float.PositiveInfinity" : float.IsNegativeInfinity(value) ? "float.NegativeInfinity"
+            : value == 0 && 1 / value < 0 ? "-0f" : Float(value);
+
         /// <summary>A float as a C# literal that round-trips (e.g. <c>0.9f</c>).</summary>
         private static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
 
@@ -110,7 +115,42 @@ public sealed partial class RnnModelGenerator
             return plans;
         }
 
-        public static string Emit(ModelSpec model)
+        /// <summary>The tensors of the model's parameter layout (names, shapes, offsets), as RnnGen.ParameterLayout lists them.</summary>
+        public static (List<BakedWeights.Expected> Tensors, int ParameterCount) ExpectedTensors(ModelSpec model)
+        {
+            List<Plan> plans = MakePlans(model);
+            var tensors = new List<BakedWeights.Expected>();
+            foreach (Plan p in plans)
+            {
+                string prefix = $"layers.{p.Index}.";
+                switch (p.Layer.Kind)
+                {
+                    case LayerKind.Embedding:
+                        tensors.Add(new(prefix + "weight", [p.Layer.Vocabulary, p.H], p.ParamOffset));
+                        break;
+                    case LayerKind.Dense:
+                        tensors.Add(new(prefix + "weight", [p.H, p.In], p.ParamOffset));
+                        tensors.Add(new(prefix + "bias", [p.H], p.ParamOffset + p.H * p.In));
+                        break;
+                    default:
+                        for (int d = 0; d < p.Directions; d++)
+                        {
+                            string suffix = d == 0 ? "_l0" : "_l0_reverse";
+                            int o = p.ParamOffset + d * p.DirectionParams;
+                            tensors.Add(new(prefix + "weight_ih" + suffix, [p.GH, p.In], o + p.Wih));
+                            tensors.Add(new(prefix + "weight_hh" + suffix, [p.GH, p.H], o + p.Whh));
+                            tensors.Add(new(prefix + "bias_ih" + suffix, [p.GH], o + p.Bih));
+                            tensors.Add(new(prefix + "bias_hh" + suffix, [p.GH], o + p.Bhh));
+                            if (p.Skip > 0) tensors.Add(new(prefix + "weight_skip" + suffix, [p.H, p.H], o + p.Wskip));
+                            if (p.LearnedLeak) tensors.Add(new(prefix + "leak" + suffix, [p.H], o + p.LeakParam));
+                        }
+                        break;
+                }
+            }
+            return (tensors, plans.Sum(p => p.DirectionParams * p.Directions));
+        }
+
+        public static string Emit(ModelSpec model, float[]? baked = null)
         {
             List<Plan> plans = MakePlans(model);
             Plan last = plans[plans.Count - 1];
@@ -133,7 +173,7 @@ public sealed partial class RnnModelGenerator
             {
                 WriteConstants(w, model, plans, parameterCount, stateSize);
                 WriteStateStruct(w, plans, stateSize);
-                WriteFields(w, model, plans, parameterCount, stateSize, stackScratch, maxWidth, maxCache);
+                WriteFields(w, model, plans, parameterCount, stateSize, stackScratch, maxWidth, maxCache, baked);
                 WriteBasics(w, model);
                 WriteStreaming(w, model, plans, stackScratch, maxWidth, maxCache);
                 WriteSequences(w, model, plans);
@@ -240,10 +280,28 @@ public sealed partial class RnnModelGenerator
         private static int CacheStride(ModelSpec model, Plan p) => model.MaxSteps * p.CacheWidth;
         private static int DzStride(ModelSpec model, Plan p) => model.MaxSteps * p.ScratchWidth;
 
-        private static void WriteFields(IndentedTextWriter w, ModelSpec model, List<Plan> plans, int parameterCount, int stateSize, bool stackScratch, int maxWidth, int maxCache)
+        private static void WriteFields(IndentedTextWriter w, ModelSpec model, List<Plan> plans, int parameterCount, int stateSize, bool stackScratch, int maxWidth, int maxCache, float[]? baked)
         {
             int tile = Tile(model, plans);
-            w.WriteLine($"private readonly float[] _parameters = new float[{F(parameterCount)}];");
+            if (baked is null)
+                w.WriteLine($"private readonly float[] _parameters = new float[{F(parameterCount)}];");
+            else
+            {
+                w.WriteLine($"private readonly float[] _parameters = BakedParameters.ToArray();   // from {model.Weights}, baked in at compile time");
+                w.WriteLine();
+                w.WriteLine($"/// <summary>The parameters of {model.Weights}, in this model's layout: constant data in the assembly (no file I/O at start-up).</summary>");
+                w.WriteLine($"private static {ReadOnlySpan} BakedParameters => new float[]");
+                w.WriteLine("{");
+                for (int i = 0; i < baked.Length; i += 8)
+                {
+                    var line = new System.Text.StringBuilder("    ");
+                    for (int j = i; j < Math.Min(i + 8, baked.Length); j++)
+                        line.Append(FloatLiteral(baked[j])).Append(", ");
+                    w.WriteLine(line.ToString().TrimEnd());
+                }
+                w.WriteLine("};");
+                w.WriteLine();
+            }
             w.WriteLine($"private readonly float[] _gradients = new float[{F(parameterCount)}];");
             int packedCount = Math.Max(1, plans.Sum(p => p.PackedPerDirection * p.Directions));
             w.WriteLine($"private readonly float[] _packed = new float[{F(packedCount)}];   // forward weights, transposed (see EnsurePacked)");

@@ -74,9 +74,11 @@ public sealed partial class RnnModelGenerator
             LossKind loss = LossKind.MeanSquaredError;
             Reduction reduction = Reduction.Mean;
             OutputMode output = OutputMode.EveryStep;
+            string? weights = null;
             foreach (KeyValuePair<string, TypedConstant> argument in modelAttribute.NamedArguments)
             {
                 object? value = argument.Value.Kind == TypedConstantKind.Error ? null : argument.Value.Value;
+                if (argument.Key == "Weights" && value is string w) weights = w;
                 if (value is not int number) continue; // the compiler reports malformed arguments itself
                 switch (argument.Key)
                 {
@@ -155,7 +157,8 @@ public sealed partial class RnnModelGenerator
             if (diagnostics.Count > 0) return null;
             string? ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
             string accessibility = symbol.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
-            return new ModelSpec(ns, symbol.Name, accessibility, inputSize, maxSteps, loss, reduction, output, layers.ToEquatableArray());
+            return new ModelSpec(ns, symbol.Name, accessibility, inputSize, maxSteps, loss, reduction, output, layers.ToEquatableArray(),
+                string.IsNullOrWhiteSpace(weights) ? null : weights, modelLocation);
         }
 
         private static LayerModel? ParseLayer(AttributeData data, LayerKind kind, int index, int count, LocationInfo? location, List<DiagnosticInfo> diagnostics)

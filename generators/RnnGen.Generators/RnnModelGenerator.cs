@@ -35,12 +35,36 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
             .Where(static result => result.Model is not null)
             .Select(static (result, _) => result.Model!)
             .WithTrackingName(TrackingNames.Models);
-        context.RegisterSourceOutput(models, static (context, model) =>
+        // [RnnModel(Weights = …)]: the file, relative to the project directory (build_property.ProjectDir) unless rooted,
+        // with its length and write time as the cache key, so that a changed file re-runs the models that use it.
+        // (The compiler refuses binary AdditionalFiles — CS2015 — so the generator reads the file itself.)
+        IncrementalValueProvider<string?> projectDirectory = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.ProjectDir", out string? directory) ? directory : null)
+            .WithTrackingName(TrackingNames.WeightFiles);
+
+        IncrementalValuesProvider<(ModelSpec Model, WeightsFileInfo? File)> withWeights = models
+            .Combine(projectDirectory)
+            .Select(static (pair, _) => (pair.Left, pair.Left.Weights is null ? null : Locate(pair.Right, pair.Left.Weights)))
+            .WithTrackingName(TrackingNames.ModelsWithWeights);
+
+        context.RegisterSourceOutput(withWeights, static (context, item) =>
         {
+            var (model, file) = item;
+            float[]? baked = null;
+            if (model.Weights is not null)
+            {
+                if (file is null || !file.Exists)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WeightsFileNotGiven, model.Location?.ToLocation(), model.Weights, file?.Path ?? model.Weights));
+                    return;
+                }
+                baked = ReadWeights(context, model, file);
+                if (baked is null) return;
+            }
             string source;
             try
             {
-                source = Emitter.Emit(model);
+                source = Emitter.Emit(model, baked);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -50,4 +74,51 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
             context.AddSource(model.HintName, source);
         });
     }
+
+    /// <summary>The weights file's full path, whether it exists, and its length and write time (the cache key).</summary>
+    private static WeightsFileInfo? Locate(string? projectDirectory, string weights)
+    {
+        try
+        {
+            string path = System.IO.Path.IsPathRooted(weights) || string.IsNullOrEmpty(projectDirectory)
+                ? weights
+                : System.IO.Path.Combine(projectDirectory, weights);
+            path = System.IO.Path.GetFullPath(path);
+#pragma warning disable RS1035 // File IO: the weights are a binary file the compiler cannot pass in (see Initialize).
+            var info = new System.IO.FileInfo(path);
+            return info.Exists ? new WeightsFileInfo(path, true, info.Length, info.LastWriteTimeUtc.Ticks) : new WeightsFileInfo(path, false, 0, 0);
+#pragma warning restore RS1035
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or System.IO.IOException or UnauthorizedAccessException or System.Security.SecurityException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads the weights file's bytes (the compiler has no way to hand a binary file to a generator).</summary>
+    private static float[]? ReadWeights(SourceProductionContext context, ModelSpec model, WeightsFileInfo file)
+    {
+        Location? location = model.Location?.ToLocation();
+        byte[] bytes;
+        try
+        {
+#pragma warning disable RS1035 // File IO: AdditionalText has no binary API; see the summary.
+            bytes = System.IO.File.ReadAllBytes(file.Path);
+#pragma warning restore RS1035
+        }
+        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WeightsMismatch, location, file.Path, "cannot be read: " + e.Message));
+            return null;
+        }
+        var (tensors, parameterCount) = Emitter.ExpectedTensors(model);
+        var problems = new System.Collections.Generic.List<string>();
+        float[]? parameters = BakedWeights.Read(bytes, tensors, parameterCount, problems);
+        foreach (string problem in problems)
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WeightsMismatch, location, System.IO.Path.GetFileName(file.Path), problem));
+        return parameters;
+    }
 }
+
+/// <summary>A weights file: its full path, whether it exists, and its length and write time (the cache key).</summary>
+internal sealed record WeightsFileInfo(string Path, bool Exists, long Length, long WriteTicks);

@@ -9,4 +9,8 @@ public static class TrackingNames
     public const string Diagnostics = nameof(Diagnostics);
     /// <summary>ParseResult → valid ModelSpec.</summary>
     public const string Models = nameof(Models);
+    /// <summary>The project directory, where relative weights paths start.</summary>
+    public const string WeightFiles = nameof(WeightFiles);
+    /// <summary>ModelSpec + the weights file it names (if any).</summary>
+    public const string ModelsWithWeights = nameof(ModelsWithWeights);
 }

@@ -16,6 +16,14 @@ public sealed class RnnModelAttribute : Attribute
     public Reduction Reduction { get; set; } = Reduction.Mean;
     /// <summary>Every step produces an output, or only the last.</summary>
     public OutputMode Output { get; set; } = OutputMode.EveryStep;
+    /// <summary>
+    /// A safetensors file (with RnnGen's tensor names, as <c>SaveSafetensors</c> writes them; a relative path starts at
+    /// the project directory) whose parameters the generator bakes into the assembly as constant data: every new instance
+    /// starts with them, with no file I/O at run time. A missing file is RNNG018; a missing tensor, a wrong shape or a bad
+    /// file is RNNG019 naming the tensor. (The file is read by the generator, not passed as an AdditionalFile: the compiler
+    /// refuses binary AdditionalFiles, CS2015.)
+    /// </summary>
+    public string? Weights { get; set; }
 }
 
 /// <summary>Token id → learned vector of <paramref name="width"/> floats. Must be the first layer.</summary>

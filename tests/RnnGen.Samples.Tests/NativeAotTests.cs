@@ -9,6 +9,7 @@ namespace RnnGen.Samples.Tests;
 /// (IlcInstructionSet=native) so that both use the same vector paths (AVX2 + FMA here); for the portable default
 /// (x86-64-v2) the native binary matches the JIT with AVX2 switched off instead.
 /// </summary>
+[Collection(nameof(RepositoryBuilds))]
 public sealed class NativeAotTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("rnngen-aot-").FullName;

@@ -9,6 +9,7 @@ namespace RnnGen.Samples.Tests;
 /// package cache), build it — the generator must run from the package's analyzers/dotnet/cs — and run a generated model
 /// in it, checked against the package's reference runtime.
 /// </summary>
+[Collection(nameof(RepositoryBuilds))]
 public sealed class PackageConsumerTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("rnngen-package-").FullName;

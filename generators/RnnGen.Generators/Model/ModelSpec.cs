@@ -36,7 +36,9 @@ internal sealed record ModelSpec(
     LossKind Loss,
     Reduction Reduction,
     OutputMode Output,
-    EquatableArray<LayerModel> Layers)
+    EquatableArray<LayerModel> Layers,
+    string? Weights = null,
+    LocationInfo? Location = null)
 {
     public string HintName => (Namespace is null ? "" : Namespace + ".") + ClassName + ".g.cs";
     public bool UsesTokens => Layers[0].Kind == LayerKind.Embedding;

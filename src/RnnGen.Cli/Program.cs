@@ -1,0 +1,171 @@
+// rnngen: tools for RnnGen models and checkpoints.
+//   rnngen import model.safetensors [--class Name] [--namespace NS] [--max-steps N]
+//   rnngen check model.safetensors MyModel [--assembly path/to/app.dll]
+//   rnngen check model.safetensors spec.json
+using System.Reflection;
+using System.Runtime.Loader;
+using RnnGen;
+using RnnGen.Safetensors;
+
+const string usage = """
+    rnngen — RnnGen's command-line tool
+
+      rnngen import <checkpoint.safetensors> [--class Name] [--namespace NS] [--max-steps N]
+          prints the [RnnModel] partial-class declaration whose layers load the checkpoint (PyTorch nn.LSTM/GRU/RNN,
+          nn.Linear, nn.Embedding state_dicts, any num_layers, bidirectional), and the name map that loads it
+
+      rnngen check <checkpoint.safetensors> <model> [--assembly app.dll]
+          reports which tensors the model needs are present, missing or mis-shaped, and which file tensors are unused;
+          <model> is a generated class name (found in --assembly, else in bin/**/*.dll under the current directory)
+          or a NetworkSpec JSON file (NetworkSpec.ToJson()); exit code 0 when everything fits, 1 when not
+
+    exit codes: 0 ok, 1 the checkpoint does not fit, 2 bad arguments or unreadable files
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(usage);
+    return args.Length == 0 ? 2 : 0;
+}
+try
+{
+    return args[0] switch
+    {
+        "import" => Import(args[1..]),
+        "check" => Check(args[1..]),
+        "--version" => Version(),
+        _ => throw new UsageException($"unknown command '{args[0]}'; expected import or check."),
+    };
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"rnngen: {e.Message}\n\n{usage}");
+    return 2;
+}
+catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
+{
+    Console.Error.WriteLine($"rnngen: {e.Message}");
+    return 2;
+}
+
+static int Version()
+{
+    Console.WriteLine($"rnngen {typeof(NetworkSpec).Assembly.GetName().Version}");
+    return 0;
+}
+
+static int Import(string[] args)
+{
+    var (positional, options) = Parse(args, "class", "namespace", "max-steps");
+    if (positional.Count != 1) throw new UsageException("import takes one checkpoint file.");
+    string path = positional[0];
+    string className = options.GetValueOrDefault("class") ?? ClassName(path);
+    int maxSteps = options.TryGetValue("max-steps", out string? m)
+        ? int.TryParse(m, out int n) && n >= 1 ? n : throw new UsageException($"--max-steps {m}: expected an integer ≥ 1.")
+        : 64;
+    ImportedModel model = CheckpointImport.Infer(SafetensorsFile.Open(path));
+    Console.Write(CheckpointImport.Declaration(model, className, options.GetValueOrDefault("namespace"), maxSteps));
+    Console.WriteLine();
+    Console.Write(CheckpointImport.NameMapCode(model, className, Path.GetFileName(path)));
+    return 0;
+}
+
+static int Check(string[] args)
+{
+    var (positional, options) = Parse(args, "assembly");
+    if (positional.Count != 2) throw new UsageException("check takes a checkpoint file and a model (class name or spec JSON file).");
+    SafetensorsFile file = SafetensorsFile.Open(positional[0]);
+    NetworkSpec spec = ResolveSpec(positional[1], options.GetValueOrDefault("assembly"));
+    CheckReport report = CheckpointImport.Check(file, spec);
+    Console.WriteLine($"{positional[0]} against {spec} ({report.Naming}):");
+    int width = report.Tensors.Max(t => t.Name.Length);
+    foreach (TensorCheck t in report.Tensors)
+    {
+        string where = t.FileName == t.Name ? "" : $"  (file: {t.FileName})";
+        Console.WriteLine(t.Status switch
+        {
+            "ok" => $"  ok          {t.Name.PadRight(width)}  {t.Expected}{where}",
+            "missing" => $"  MISSING     {t.Name.PadRight(width)}  {t.Expected}{where}",
+            _ => $"  {t.Status.ToUpperInvariant(),-11} {t.Name.PadRight(width)}  expected {t.Expected}, file has {t.Actual}{where}",
+        });
+    }
+    foreach (string extra in report.Extra) Console.WriteLine($"  unused      {extra}");
+    int ok = report.Tensors.Count(t => t.Status == "ok");
+    Console.WriteLine(report.Fits
+        ? $"fits: all {ok} tensors present with the right shapes{(report.Extra.Count > 0 ? $"; {report.Extra.Count} file tensors unused" : "")}"
+        : $"does not fit: {ok} of {report.Tensors.Count} tensors ok, {report.Tensors.Count(t => t.Status == "missing")} missing, {report.Tensors.Count(t => t.Status is "mis-shaped" or "not float")} mis-shaped or not float");
+    return report.Fits ? 0 : 1;
+}
+
+static NetworkSpec ResolveSpec(string model, string? assembly)
+{
+    if (model.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && File.Exists(model))
+        return NetworkSpec.FromJson(File.ReadAllText(model));
+    IEnumerable<string> candidates = assembly is not null
+        ? [assembly]
+        : Directory.Exists("bin")
+            ? Directory.EnumerateFiles("bin", "*.dll", SearchOption.AllDirectories).OrderByDescending(File.GetLastWriteTimeUtc)
+            : [];
+    var searched = new List<string>();
+    foreach (string dll in candidates)
+    {
+        if (!File.Exists(dll)) throw new UsageException($"--assembly {dll}: no such file.");
+        searched.Add(dll);
+        NetworkSpec? spec = FindSpec(Path.GetFullPath(dll), model);
+        if (spec is not null) return spec;
+    }
+    throw new UsageException(searched.Count == 0
+        ? $"'{model}' is not a spec JSON file, and there is no bin/ folder here to search for a generated class named {model}; build your project or pass --assembly."
+        : $"no generated class named '{model}' (with a static NetworkSpec Spec) in {string.Join(", ", searched.Take(5))}{(searched.Count > 5 ? ", …" : "")}.");
+}
+
+// Loads the assembly in its own context (RnnGen itself is shared with this tool) and reads the class's static Spec.
+static NetworkSpec? FindSpec(string dll, string model)
+{
+    var context = new AssemblyLoadContext("rnngen-check", isCollectible: true);
+    try
+    {
+        Assembly assembly;
+        try { assembly = context.LoadFromAssemblyPath(dll); }
+        catch (BadImageFormatException) { return null; }
+        Type[] types;
+        try { types = assembly.GetTypes(); }
+        catch (ReflectionTypeLoadException e) { types = e.Types.Where(t => t is not null).ToArray()!; }
+        foreach (Type type in types)
+        {
+            if (type.Name != model && type.FullName != model) continue;
+            if (type.GetProperty("Spec", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) is NetworkSpec spec) return spec;
+        }
+        return null;
+    }
+    catch (FileLoadException) { return null; }
+    finally
+    {
+        context.Unload();
+    }
+}
+
+static (List<string> Positional, Dictionary<string, string> Options) Parse(string[] args, params string[] known)
+{
+    var positional = new List<string>();
+    var options = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (int i = 0; i < args.Length; i++)
+    {
+        if (!args[i].StartsWith("--", StringComparison.Ordinal)) { positional.Add(args[i]); continue; }
+        string name = args[i][2..];
+        if (!known.Contains(name)) throw new UsageException($"unknown option --{name}; this command takes {string.Join(", ", known.Select(k => "--" + k))}.");
+        if (i + 1 >= args.Length) throw new UsageException($"--{name} needs a value.");
+        options[name] = args[++i];
+    }
+    return (positional, options);
+}
+
+static string ClassName(string path)
+{
+    string stem = Path.GetFileNameWithoutExtension(path);
+    var name = new string(stem.Where(char.IsLetterOrDigit).ToArray());
+    if (name.Length == 0 || char.IsDigit(name[0])) name = "Imported" + name;
+    return char.ToUpperInvariant(name[0]) + name[1..];
+}
+
+internal sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,237 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace RnnGen.Safetensors;
+
+/// <summary>A network inferred from a checkpoint's tensor names and shapes (see <see cref="CheckpointImport.Infer"/>).</summary>
+/// <param name="InputSize">Floats per step (0 when the first layer is an Embedding).</param>
+/// <param name="Layers">The layers in data-flow order.</param>
+/// <param name="NameMap">RnnGen tensor name → the checkpoint's name, for <c>LoadSafetensors(path, nameMap)</c>.</param>
+/// <param name="Notes">What the checkpoint cannot say (activations, loss) and any ambiguity met while ordering modules.</param>
+public sealed record ImportedModel(int InputSize, IReadOnlyList<LayerSpec> Layers, IReadOnlyDictionary<string, string> NameMap, IReadOnlyList<string> Notes);
+
+/// <summary>One expected tensor in a <see cref="CheckReport"/>.</summary>
+/// <param name="Name">RnnGen's name.</param>
+/// <param name="FileName">The name looked up in the file.</param>
+/// <param name="Expected">The shape the network needs.</param>
+/// <param name="Actual">The file's shape, or null when the tensor is missing.</param>
+/// <param name="Status">"ok", "missing", "mis-shaped" or "not float".</param>
+public sealed record TensorCheck(string Name, string FileName, string Expected, string? Actual, string Status);
+
+/// <summary>How a checkpoint fits a network: each tensor's status, and file tensors nothing uses.</summary>
+public sealed record CheckReport(IReadOnlyList<TensorCheck> Tensors, IReadOnlyList<string> Extra, string Naming)
+{
+    /// <summary>True when every tensor is present with the right shape and a float dtype.</summary>
+    public bool Fits => Tensors.All(t => t.Status == "ok");
+}
+
+/// <summary>
+/// Reads a PyTorch (or RnnGen) checkpoint's tensor names and shapes and infers the RnnGen declaration that loads it:
+/// <c>nn.LSTM</c>/<c>nn.GRU</c>/<c>nn.RNN</c> modules (any <c>num_layers</c>, bidirectional) become
+/// <c>[Lstm]</c>/<c>[Gru]</c>/<c>[Rnn]</c> layers, <c>nn.Linear</c> becomes <c>[Dense]</c>, <c>nn.Embedding</c> becomes
+/// <c>[Embedding]</c>, chained by matching widths; and checks a checkpoint against a network.
+/// </summary>
+public static class CheckpointImport
+{
+    private static readonly Regex Recurrent = new(@"^(?<prefix>.*?)(?<tensor>weight_ih|weight_hh|bias_ih|bias_hh)_l(?<layer>\d+)(?<reverse>_reverse)?$", RegexOptions.CultureInvariant);
+
+    private sealed class Module(string prefix)
+    {
+        public string Prefix = prefix;
+        public string Kind = "";
+        public int In, Out, Hidden, Layers, Directions = 1, Gates;
+        public bool HasBias;
+    }
+
+    /// <summary>Infers the network stored in <paramref name="file"/>.</summary>
+    /// <exception cref="InvalidDataException">The tensors do not form a chain of supported modules; the message says which.</exception>
+    public static ImportedModel Infer(SafetensorsFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var modules = new Dictionary<string, Module>(StringComparer.Ordinal);
+        var notes = new List<string>();
+        var recurrent = new HashSet<string>(StringComparer.Ordinal);
+        foreach (SafetensorsTensorInfo t in file.Tensors.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
+        {
+            Match m = Recurrent.Match(t.Name);
+            if (!m.Success) continue;
+            recurrent.Add(t.Name);
+            string prefix = m.Groups["prefix"].Value;
+            if (!modules.TryGetValue(prefix, out Module? module)) modules[prefix] = module = new Module(prefix) { Kind = "recurrent" };
+            int layer = int.Parse(m.Groups["layer"].Value, CultureInfo.InvariantCulture);
+            module.Layers = Math.Max(module.Layers, layer + 1);
+            if (m.Groups["reverse"].Success) module.Directions = 2;
+            if (m.Groups["tensor"].Value == "weight_hh" && t.Shape.Count == 2)
+            {
+                module.Hidden = (int)t.Shape[1];
+                module.Gates = t.Shape[1] == 0 ? 0 : (int)(t.Shape[0] / t.Shape[1]);
+            }
+            if (m.Groups["tensor"].Value == "weight_ih" && layer == 0 && t.Shape.Count == 2) module.In = (int)t.Shape[1];
+        }
+        foreach (Module module in modules.Values)
+        {
+            if (module.Gates is not (1 or 3 or 4))
+                throw new InvalidDataException($"{module.Prefix}weight_hh_l0: {module.Gates} gate blocks of {module.Hidden} rows; expected 1 (RNN), 3 (GRU) or 4 (LSTM).");
+            module.Out = module.Hidden * module.Directions;
+        }
+        foreach (SafetensorsTensorInfo t in file.Tensors.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
+        {
+            if (recurrent.Contains(t.Name) || !t.Name.EndsWith("weight", StringComparison.Ordinal) || t.Shape.Count != 2) continue;
+            string prefix = t.Name[..^"weight".Length];
+            bool bias = file.Tensors.TryGetValue(prefix + "bias", out SafetensorsTensorInfo? b) && b.Shape.Count == 1 && b.Shape[0] == t.Shape[0];
+            modules[prefix] = bias
+                ? new Module(prefix) { Kind = "dense", In = (int)t.Shape[1], Out = (int)t.Shape[0], HasBias = true }
+                : new Module(prefix) { Kind = "embedding", In = (int)t.Shape[0], Out = (int)t.Shape[1] };
+        }
+        if (modules.Count == 0)
+            throw new InvalidDataException("no recurrent (weight_ih_l0, …), linear (weight + bias) or embedding (weight) tensors found.");
+
+        // Chain the modules by width: an embedding first, else the module whose input no other module produces.
+        var left = modules.Values.OrderBy(m => m.Prefix, StringComparer.Ordinal).ToList();
+        Module first = left.FirstOrDefault(m => m.Kind == "embedding")
+            ?? left.FirstOrDefault(m => !left.Any(o => o != m && o.Out == m.In))
+            ?? left[0];
+        var chain = new List<Module> { first };
+        left.Remove(first);
+        while (left.Count > 0)
+        {
+            int width = chain[^1].Out;
+            var next = left.Where(m => m.Kind != "embedding" && m.In == width).ToList();
+            if (next.Count == 0)
+                throw new InvalidDataException($"after {Describe(chain[^1])} (width {width}), none of {string.Join(", ", left.Select(Describe))} takes {width} inputs.");
+            if (next.Count > 1) notes.Add($"{string.Join(" and ", next.Select(Describe))} all take {width} inputs; placed {Describe(next[0])} first (by name): check the order.");
+            chain.Add(next[0]);
+            left.Remove(next[0]);
+        }
+
+        var layers = new List<LayerSpec>();
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (Module m in chain)
+        {
+            switch (m.Kind)
+            {
+                case "embedding":
+                    if (layers.Count != 0) throw new InvalidDataException($"{m.Prefix}weight looks like an embedding but is not first.");
+                    map[$"layers.{layers.Count}.weight"] = m.Prefix + "weight";
+                    layers.Add(LayerSpec.Embedding(m.In, m.Out));
+                    break;
+                case "dense":
+                    map[$"layers.{layers.Count}.weight"] = m.Prefix + "weight";
+                    map[$"layers.{layers.Count}.bias"] = m.Prefix + "bias";
+                    layers.Add(LayerSpec.Dense(m.Out));
+                    break;
+                default:
+                    for (int k = 0; k < m.Layers; k++)
+                    {
+                        foreach (string tensor in new[] { "weight_ih", "weight_hh", "bias_ih", "bias_hh" })
+                            for (int d = 0; d < m.Directions; d++)
+                            {
+                                string suffix = d == 0 ? "" : "_reverse";
+                                map[$"layers.{layers.Count}.{tensor}_l0{suffix}"] = $"{m.Prefix}{tensor}_l{k}{suffix}";
+                            }
+                        layers.Add(m.Gates switch
+                        {
+                            4 => LayerSpec.Lstm(m.Hidden, m.Directions == 2),
+                            3 => LayerSpec.Gru(m.Hidden, m.Directions == 2),
+                            _ => LayerSpec.Rnn(m.Hidden, Activation.Tanh, m.Directions == 2),
+                        });
+                        if (m.Gates == 1) notes.Add($"{m.Prefix.TrimEnd('.')}: nn.RNN's nonlinearity is not stored in a checkpoint; Tanh assumed (use Activation = Activation.Relu for nonlinearity='relu').");
+                    }
+                    break;
+            }
+        }
+        if (layers.Any(l => l.Kind == LayerKind.Dense))
+            notes.Add("Linear layers become Dense(units) with Identity activation: a checkpoint does not store activations or the loss; add them as your model has them.");
+        int inputSize = layers[0].Kind == LayerKind.Embedding ? 0 : chain[0].In;
+        return new ImportedModel(inputSize, layers, map, notes);
+    }
+
+    private static string Describe(Module m) => $"{m.Prefix.TrimEnd('.')} ({m.Kind} {m.In} → {m.Out})";
+
+    /// <summary>The C# declaration for <paramref name="model"/>: an attributed partial class, with the notes as comments.</summary>
+    public static string Declaration(ImportedModel model, string className, string? ns = null, int maxSteps = 64)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var s = new StringBuilder();
+        s.AppendLine("using RnnGen;");
+        s.AppendLine();
+        if (ns is not null) s.AppendLine($"namespace {ns};").AppendLine();
+        foreach (string note in model.Notes) s.AppendLine($"// note: {note}");
+        s.AppendLine(model.InputSize > 0
+            ? $"[RnnModel(InputSize = {model.InputSize}, MaxSteps = {maxSteps})]   // MaxSteps: the longest sequence you will run"
+            : $"[RnnModel(MaxSteps = {maxSteps})]   // MaxSteps: the longest sequence you will run");
+        foreach (LayerSpec l in model.Layers)
+        {
+            string bi = l.Bidirectional ? ", Bidirectional = true" : "";
+            s.AppendLine(l.Kind switch
+            {
+                LayerKind.Embedding => $"[Embedding({l.Vocabulary}, {l.Size})]",
+                LayerKind.Dense => $"[Dense({l.Size})]",
+                LayerKind.Rnn => $"[Rnn({l.Size}{bi})]",
+                _ => $"[{l.Kind}({l.Size}{bi})]",
+            });
+        }
+        s.AppendLine($"public partial class {className};");
+        return s.ToString();
+    }
+
+    /// <summary>C# for the name map that loads the checkpoint into the declared model.</summary>
+    public static string NameMapCode(ImportedModel model, string className, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var s = new StringBuilder();
+        s.AppendLine("// Load the PyTorch names into RnnGen's (layers.i.*):");
+        s.AppendLine("var nameMap = new Dictionary<string, string>");
+        s.AppendLine("{");
+        foreach (var (ours, theirs) in model.NameMap) s.AppendLine($"    [\"{ours}\"] = \"{theirs}\",");
+        s.AppendLine("};");
+        s.AppendLine($"var model = new {className}();");
+        s.AppendLine($"model.LoadSafetensors(\"{fileName}\", nameMap);");
+        return s.ToString();
+    }
+
+    /// <summary>
+    /// Checks <paramref name="file"/> against <paramref name="spec"/>: every tensor the network needs, looked up by
+    /// RnnGen's own names or, when those are absent, through the names <see cref="Infer"/> finds (a PyTorch
+    /// state_dict), or through <paramref name="nameMap"/> when given.
+    /// </summary>
+    public static CheckReport Check(SafetensorsFile file, NetworkSpec spec, IReadOnlyDictionary<string, string>? nameMap = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(spec);
+        string naming = "given name map";
+        if (nameMap is null)
+        {
+            nameMap = new Dictionary<string, string>();
+            naming = "RnnGen names";
+            if (!spec.ParameterLayout.Any(t => file.Tensors.ContainsKey(t.Name)))
+            {
+                try
+                {
+                    nameMap = Infer(file).NameMap;
+                    naming = "PyTorch names, matched by module order";
+                }
+                catch (InvalidDataException) { }
+            }
+        }
+        var checks = new List<TensorCheck>();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ParameterTensor t in spec.ParameterLayout)
+        {
+            string fileName = nameMap.TryGetValue(t.Name, out string? mapped) ? mapped : t.Name;
+            if (!file.Tensors.TryGetValue(fileName, out SafetensorsTensorInfo? info))
+            {
+                checks.Add(new TensorCheck(t.Name, fileName, t.ShapeText, null, "missing"));
+                continue;
+            }
+            used.Add(fileName);
+            string actual = "[" + string.Join(", ", info.Shape) + "]";
+            string status = !info.Shape.SequenceEqual(t.Shape.Select(d => (long)d)) ? "mis-shaped"
+                : info.DType is "F32" or "F64" or "F16" or "BF16" ? "ok" : "not float";
+            checks.Add(new TensorCheck(t.Name, fileName, t.ShapeText, actual + (status == "not float" ? " " + info.DType : ""), status));
+        }
+        var extra = file.Tensors.Keys.Where(k => !used.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        return new CheckReport(checks, extra, naming);
+    }
+}

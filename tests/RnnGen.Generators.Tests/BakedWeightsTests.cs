@@ -1,0 +1,102 @@
+using System.Reflection;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis;
+
+namespace RnnGen.Generators.Tests;
+
+/// <summary>
+/// Weights baked in at compile time (issue 7, item 3): <c>[RnnModel(Weights = "…")]</c> embeds a safetensors file's
+/// parameters in the assembly; a mismatched, missing or corrupt file is a compile-time error naming the tensor.
+/// </summary>
+public sealed class BakedWeightsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("rnngen-baked-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Declaration => $"namespace Demo; [RnnModel(InputSize = 3, MaxSteps = 8, Weights = @\"{Path.Combine(_dir, "model.safetensors")}\")] [Lstm(5, Bidirectional = true)] [Rnn(4, Leak = 0.5f, LearnLeak = true, SkipDelay = 2)] [Dense(2)] public partial class Baked;";
+
+    private static readonly NetworkSpec Spec = new(3, [LayerSpec.Lstm(5, true), LayerSpec.Rnn(4, Activation.Tanh, false, 0.5f, 2, learnLeak: true), LayerSpec.Dense(2)], 8);
+
+    private string Save(NetworkSpec spec, string name = "model.safetensors", int seed = 3)
+    {
+        var net = new ReferenceNetwork(spec);
+        net.InitializeParameters(seed);
+        string path = Path.Combine(_dir, name);
+        net.SaveSafetensors(path);
+        return path;
+    }
+
+    [Fact]
+    public void The_file_s_parameters_are_compiled_into_the_model_bit_for_bit()
+    {
+        string path = Save(Spec);
+        GeneratorHarness.Run run = GeneratorHarness.RunGenerator(GeneratorHarness.Usings + Declaration);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompileErrors);
+        string source = run.Source("Baked.g.cs");
+        Assert.Contains("private readonly float[] _parameters = BakedParameters.ToArray();", source);
+        Assert.DoesNotContain("LoadSafetensors(\"", source);   // no file I/O: the data is in the assembly
+
+        var expected = new ReferenceNetwork(Spec);
+        expected.LoadSafetensors(path);
+        using var stream = new MemoryStream();
+        Assert.True(run.Output.Emit(stream).Success);
+        var context = new AssemblyLoadContext("baked", isCollectible: true);
+        try
+        {
+            var model = (IRecurrentNetwork)Activator.CreateInstance(context.LoadFromStream(new MemoryStream(stream.ToArray())).GetType("Demo.Baked")!)!;
+            Assert.Equal(expected.Parameters.ToArray(), model.Parameters.ToArray());
+            var a = new float[2];
+            var b = new float[2];
+            model.Step([0.5f, -1f, 2f], a);
+            expected.Step([0.5f, -1f, 2f], b);
+            Assert.Equal(b[0], a[0], 5);
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    [Fact]
+    public void A_missing_file_is_RNNG018_on_the_model_attribute()
+    {
+        GeneratorHarness.Run run = GeneratorHarness.RunGenerator(GeneratorHarness.Usings + Declaration);
+        Diagnostic d = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RNNG018", d.Id);
+        Assert.Contains($"there is no file at {Path.Combine(_dir, "model.safetensors")}", d.GetMessage());
+        Assert.StartsWith("RnnModel(", run.Output.SyntaxTrees.First().GetText().ToString(d.Location.SourceSpan));
+    }
+
+    [Fact]
+    public void A_mismatched_file_is_RNNG019_naming_each_tensor()
+    {
+        // hidden 6 instead of 5, no skip connection: shapes differ and weight_skip / leak are missing
+        string path = Save(new NetworkSpec(3, [LayerSpec.Lstm(6, true), LayerSpec.Rnn(4), LayerSpec.Dense(2)], 8));
+        GeneratorHarness.Run run = GeneratorHarness.RunGenerator(GeneratorHarness.Usings + Declaration);
+        string[] messages = run.GeneratorDiagnostics.Where(d => d.Id == "RNNG019").Select(d => d.GetMessage()).ToArray();
+        Assert.Contains(messages, m => m.Contains("tensor 'layers.0.weight_ih_l0' is [24, 3] in the file; the model needs [20, 3]"));
+        Assert.Contains(messages, m => m.Contains("tensor 'layers.1.weight_ih_l0' is [4, 12] in the file; the model needs [4, 10]"));
+        Assert.Contains(messages, m => m.Contains("tensor 'layers.1.weight_skip_l0' [4, 4] is missing"));
+        Assert.Contains(messages, m => m.Contains("tensor 'layers.1.leak_l0' [4] is missing"));
+        Assert.All(run.GeneratorDiagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
+        Assert.Empty(run.Result.Results.Single().GeneratedSources);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(40)]
+    [InlineData(-1)]
+    public void A_corrupt_or_truncated_file_is_RNNG019_and_never_crashes_the_generator(int cut)
+    {
+        string path = Save(Spec);
+        byte[] bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, cut >= 0 ? bytes[..cut] : [.. bytes[..20], .. "garbage"u8.ToArray(), .. bytes[27..]]);
+        GeneratorHarness.Run run = GeneratorHarness.RunGenerator(GeneratorHarness.Usings + Declaration);
+        Assert.Null(run.Result.Results.Single().Exception);
+        Diagnostic d = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("RNNG019", d.Id);
+    }
+}

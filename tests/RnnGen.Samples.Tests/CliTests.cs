@@ -1,0 +1,99 @@
+using System.Diagnostics;
+
+namespace RnnGen.Samples.Tests;
+
+/// <summary>The <c>rnngen</c> tool (issue 7, item 6), run as a user runs it.</summary>
+[Collection(nameof(RepositoryBuilds))]
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("rnngen-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Remap => Path.Combine(Root, "tests", "RnnGen.Tests", "Fixtures", "remap.safetensors");
+
+    [Fact]
+    public void Import_prints_the_declaration_and_name_map_of_a_pytorch_checkpoint()
+    {
+        var (code, output) = Rnngen("import", Remap, "--class", "Encoder", "--namespace", "Demo", "--max-steps", "100");
+        Assert.True(code == 0, output);
+        Assert.Contains("namespace Demo;", output);
+        Assert.Contains("[RnnModel(InputSize = 3, MaxSteps = 100)]", output);
+        Assert.Contains("[Lstm(5)]\n[Lstm(5)]\n[Dense(2)]\npublic partial class Encoder;", output.Replace("\r\n", "\n"));
+        Assert.Contains("[\"layers.1.weight_ih_l0\"] = \"encoder.weight_ih_l1\",", output);
+        Assert.Contains("model.LoadSafetensors(\"remap.safetensors\", nameMap);", output);
+    }
+
+    [Fact]
+    public void Check_reports_fit_and_mismatch_with_exit_codes()
+    {
+        string good = Path.Combine(_dir, "good.json"), bad = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(good, new NetworkSpec(3, [LayerSpec.Lstm(5), LayerSpec.Lstm(5), LayerSpec.Dense(2)], 8).ToJson());
+        File.WriteAllText(bad, new NetworkSpec(3, [LayerSpec.Lstm(6), LayerSpec.Lstm(6), LayerSpec.Dense(2)], 8).ToJson());
+
+        var (code, output) = Rnngen("check", Remap, good);
+        Assert.True(code == 0, output);
+        Assert.Contains("fits: all 10 tensors present with the right shapes", output);
+
+        (code, output) = Rnngen("check", Remap, bad);
+        Assert.Equal(1, code);
+        Assert.Contains("MIS-SHAPED  layers.0.weight_hh_l0", output);
+        Assert.Contains("expected [24, 6], file has [20, 5]", output);
+        Assert.Contains("does not fit", output);
+    }
+
+    [Fact]
+    public void Check_finds_a_generated_class_in_a_built_assembly()
+    {
+        // samples/Forecasting declares Forecaster (LSTM(32) → Dense(1)); remap.safetensors is not its checkpoint.
+        string dll = Path.Combine(Root, "samples", "Forecasting", "bin", Configuration, "net10.0", "Forecasting.dll");
+        var (code, output) = Rnngen("check", Remap, "Forecaster", "--assembly", dll);
+        Assert.Equal(1, code);
+        Assert.Contains("against in 1 → Lstm(32) → Dense(1", output);
+        Assert.Contains("does not fit", output);
+    }
+
+    [Fact]
+    public void Bad_arguments_and_files_exit_2_with_a_reason()
+    {
+        var (code, output) = Rnngen("import");
+        Assert.Equal(2, code);
+        Assert.Contains("import takes one checkpoint file", output);
+        (code, output) = Rnngen("check", Remap, "NoSuchModel", "--assembly", Path.Combine(_dir, "missing.dll"));
+        Assert.Equal(2, code);
+        Assert.Contains("no such file", output);
+        string junk = Path.Combine(_dir, "junk.safetensors");
+        File.WriteAllBytes(junk, [1, 2, 3]);
+        (code, output) = Rnngen("import", junk);
+        Assert.Equal(2, code);
+        Assert.Contains("8-byte header length", output);
+        (code, output) = Rnngen("frobnicate");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown command 'frobnicate'", output);
+    }
+
+    private (int Code, string Output) Rnngen(params string[] arguments)
+    {
+        string dll = Path.Combine(Root, "src", "RnnGen.Cli", "bin", Configuration, "net10.0", "RnnGen.Cli.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first.");
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        foreach (string a in arguments) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "rnngen did not finish");
+        return (process.ExitCode, output + error.Result);
+    }
+
+    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
+    private static string Root { get; } = FindRoot();
+
+    private static string FindRoot()
+    {
+        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "RnnGen.sln"))) return d.FullName;
+        throw new DirectoryNotFoundException($"No RnnGen.sln above {AppContext.BaseDirectory}.");
+    }
+}

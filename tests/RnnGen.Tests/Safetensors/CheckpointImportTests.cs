@@ -1,0 +1,86 @@
+using RnnGen.Safetensors;
+using RnnGen.Tests.Helpers;
+
+namespace RnnGen.Tests.Safetensors;
+
+/// <summary>`rnngen import` and `rnngen check` (issue 7, item 6): inferring the declaration of a PyTorch checkpoint and
+/// checking a checkpoint against a network.</summary>
+public sealed class CheckpointImportTests
+{
+    private static string Fixture(string name) => Path.Combine(PyTorchFixture.Directory, name);
+
+    /// <summary>A PyTorch model with its own module names (nn.LSTM(3, 5, num_layers=2) 'encoder', nn.Linear(5, 2) 'head')
+    /// is one paste away: the inferred declaration and name map load it and reproduce PyTorch's outputs.</summary>
+    [Fact]
+    public void A_pytorch_state_dict_becomes_a_declaration_and_name_map_that_reproduce_its_outputs()
+    {
+        ImportedModel model = CheckpointImport.Infer(SafetensorsFile.Open(Fixture("remap.safetensors")));
+        Assert.Equal(3, model.InputSize);
+        Assert.Equal([LayerSpec.Lstm(5), LayerSpec.Lstm(5), LayerSpec.Dense(2)], model.Layers);
+        Assert.Equal("encoder.weight_hh_l1", model.NameMap["layers.1.weight_hh_l0"]);
+        string declaration = CheckpointImport.Declaration(model, "Remapped");
+        Assert.Contains("[RnnModel(InputSize = 3, MaxSteps = 64)]", declaration);
+        Assert.Contains("[Lstm(5)]\n[Lstm(5)]\n[Dense(2)]\npublic partial class Remapped;", declaration.Replace("\r\n", "\n"));
+
+        var net = new ReferenceNetwork(new NetworkSpec(model.InputSize, [.. model.Layers], maxSteps: 6));
+        net.LoadSafetensors(Fixture("remap.safetensors"), model.NameMap);
+        var expected = SafetensorsFile.Open(Fixture("remap.expected.safetensors"));
+        var outputs = new float[6 * 2];
+        net.Forward(expected.ReadFloat32("inputs"), 6, outputs);
+        Numerics.AssertClose<float, float>(expected.ReadFloat32("outputs"), outputs, "imported model vs PyTorch");
+    }
+
+    /// <summary>Every PyTorch fixture (embeddings, GRU/RNN/LSTM, bidirectional, stacks, Dense between) is inferred back
+    /// to its own layer kinds and sizes.</summary>
+    [Theory]
+    [InlineData("lstm_bidirectional")]
+    [InlineData("charlm_embedding_lstm_ce")]
+    [InlineData("embedding_gru_bidirectional_ce_sum")]
+    [InlineData("rnn_relu_bidirectional_bce_last")]
+    [InlineData("lstm33_dense_lstm_last")]
+    [InlineData("gru_sigmoid_rnn_final_recurrent")]
+    public void Fixtures_are_inferred_back_to_their_layers(string name)
+    {
+        var fixture = PyTorchFixture.Load(name);
+        ImportedModel model = CheckpointImport.Infer(SafetensorsFile.Open(Fixture(name + ".safetensors")));
+        Assert.Equal(fixture.Spec.InputSize, model.InputSize);
+        Assert.Equal(fixture.Spec.Layers.Select(l => (l.Kind, l.Size, l.Bidirectional, l.Vocabulary)), model.Layers.Select(l => (l.Kind, l.Size, l.Bidirectional, l.Vocabulary)));
+        Assert.True(CheckpointImport.Check(SafetensorsFile.Open(Fixture(name + ".safetensors")), fixture.Spec).Fits);
+    }
+
+    [Fact]
+    public void Check_reports_missing_misshaped_and_unused_tensors()
+    {
+        var file = SafetensorsFile.Open(Fixture("remap.safetensors"));
+        var fits = CheckpointImport.Check(file, new NetworkSpec(3, [LayerSpec.Lstm(5), LayerSpec.Lstm(5), LayerSpec.Dense(2)], 4));
+        Assert.True(fits.Fits);
+        Assert.Equal("PyTorch names, matched by module order", fits.Naming);
+        Assert.Empty(fits.Extra);
+
+        var wrong = CheckpointImport.Check(file, new NetworkSpec(3, [LayerSpec.Lstm(6), LayerSpec.Dense(2)], 4));
+        Assert.False(wrong.Fits);
+        TensorCheck hh = wrong.Tensors.Single(t => t.Name == "layers.0.weight_hh_l0");
+        Assert.Equal(("mis-shaped", "[24, 6]", "[20, 5]"), (hh.Status, hh.Expected, hh.Actual));
+        Assert.Contains("encoder.weight_ih_l1", wrong.Extra);
+
+        var missing = CheckpointImport.Check(file, new NetworkSpec(3, [LayerSpec.Gru(5)], 4), new Dictionary<string, string>());
+        Assert.All(missing.Tensors, t => Assert.Equal("missing", t.Status));
+        Assert.Equal(10, missing.Extra.Count);
+    }
+
+    [Fact]
+    public void Tensors_that_form_no_chain_are_refused_with_the_reason()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rnngen-import-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            SafetensorsFile.WriteFloat32(path, new (string, int[], ReadOnlyMemory<float>)[] { ("a.weight", [4, 3], new float[12]), ("a.bias", [4], new float[4]), ("b.weight", [2, 7], new float[14]), ("b.bias", [2], new float[2]) });
+            var e = Assert.Throws<InvalidDataException>(() => CheckpointImport.Infer(SafetensorsFile.Open(path)));
+            Assert.Contains("takes 4 inputs", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
