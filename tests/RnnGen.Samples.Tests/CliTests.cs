@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace RnnGen.Samples.Tests;
 
 /// <summary>The <c>rnngen</c> tool (issue 7, item 6), run as a user runs it.</summary>
@@ -10,7 +8,7 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Remap => Path.Combine(Root, "tests", "RnnGen.Tests", "Fixtures", "remap.safetensors");
+    private static string Remap => Path.Combine(Repository.Root, "tests", "RnnGen.Tests", "Fixtures", "remap.safetensors");
 
     [Fact]
     public void Import_prints_the_declaration_and_name_map_of_a_pytorch_checkpoint()
@@ -46,7 +44,7 @@ public sealed class CliTests : IDisposable
     public void Check_finds_a_generated_class_in_a_built_assembly()
     {
         // samples/Forecasting declares Forecaster (LSTM(32) → Dense(1)); remap.safetensors is not its checkpoint.
-        string dll = Path.Combine(Root, "samples", "Forecasting", "bin", Configuration, "net10.0", "Forecasting.dll");
+        string dll = Repository.Built(Path.Combine("samples", "Forecasting"), "Forecasting");
         var (code, output) = Rnngen("check", Remap, "Forecaster", "--assembly", dll);
         Assert.Equal(1, code);
         Assert.Contains("against in 1 → Lstm(32) → Dense(1", output);
@@ -74,26 +72,10 @@ public sealed class CliTests : IDisposable
 
     private (int Code, string Output) Rnngen(params string[] arguments)
     {
-        string dll = Path.Combine(Root, "src", "RnnGen.Cli", "bin", Configuration, "net10.0", "RnnGen.Cli.dll");
+        string dll = Repository.Built(Path.Combine("src", "RnnGen.Cli"), "RnnGen.Cli");
         Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first.");
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        foreach (string a in arguments) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "rnngen did not finish");
-        return (process.ExitCode, output + error.Result);
-    }
-
-    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-
-    private static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "RnnGen.sln"))) return d.FullName;
-        throw new DirectoryNotFoundException($"No RnnGen.sln above {AppContext.BaseDirectory}.");
+        var result = Repository.Run("dotnet", _dir, null, TimeSpan.FromMinutes(1), [dll, .. arguments]);
+        Assert.True(result.Code != -1, "rnngen " + result.Output);
+        return result;
     }
 }

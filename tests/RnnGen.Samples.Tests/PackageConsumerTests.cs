@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 
 namespace RnnGen.Samples.Tests;
@@ -21,7 +20,7 @@ public sealed class PackageConsumerTests : IDisposable
     {
         string feed = Path.Combine(_dir, "feed"), consumer = Path.Combine(_dir, "consumer"), cache = Path.Combine(_dir, "packages");
         Directory.CreateDirectory(consumer);
-        var (code, output) = Dotnet(Root, "pack", Path.Combine(Root, "src", "RnnGen", "RnnGen.csproj"), "-c", Configuration, "--no-build", "-o", feed);
+        var (code, output) = Dotnet(Repository.Root, "pack", Path.Combine(Repository.Root, "src", "RnnGen", "RnnGen.csproj"), "-c", Repository.Configuration, "--no-build", "-o", feed);
         Assert.True(code == 0, $"dotnet pack failed:\n{output}");
 
         string package = Path.Combine(feed, "RnnGen.0.1.0.nupkg");
@@ -102,37 +101,12 @@ public sealed class PackageConsumerTests : IDisposable
         Assert.Contains("consumer ok", output);
     }
 
-    private static (int Code, string Output) Dotnet(string directory, params string[] arguments) => Dotnet(directory, new Dictionary<string, string>(), arguments);
+    private static (int Code, string Output) Dotnet(string directory, params string[] arguments) =>
+        Repository.Run("dotnet", directory, null, TimeSpan.FromMinutes(4), arguments);
 
-    private static (int Code, string Output) Dotnet(string directory, Dictionary<string, string> environment, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in arguments) start.ArgumentList.Add(a);
-        foreach (var (key, value) in environment) start.Environment[key] = value;
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(4)))
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, "timed out\n" + output);
-        }
-        return (process.ExitCode, output + error.Result);
-    }
+    private static (int Code, string Output) Dotnet(string directory, Dictionary<string, string> environment, params string[] arguments) =>
+        Repository.Run("dotnet", directory, environment, TimeSpan.FromMinutes(4), arguments);
 
     private static string GlobalPackages =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-
-    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-
-    private static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "RnnGen.sln"))) return d.FullName;
-        throw new DirectoryNotFoundException($"No RnnGen.sln above {AppContext.BaseDirectory}.");
-    }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace RnnGen.Samples.Tests;
 
 /// <summary>
@@ -52,31 +50,11 @@ public class SampleTests
 
     private static (int ExitCode, string Output, string Folder) Run(string sample, params string[] arguments)
     {
-        string dll = Path.Combine(Root, "samples", sample, "bin", Configuration, "net10.0", sample + ".dll");
+        string dll = Repository.Built(Path.Combine("samples", sample), sample);
         Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first.");
         string folder = Directory.CreateTempSubdirectory("rnngen-sample").FullName;
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        foreach (string a in arguments) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(4)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{sample} did not finish within 4 minutes:\n{output}");
-        }
-        return (process.ExitCode, output + error.Result, folder);
-    }
-
-    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;   // bin/<Configuration>/net10.0/
-
-    private static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "RnnGen.sln"))) return d.FullName;
-        throw new DirectoryNotFoundException($"No RnnGen.sln above {AppContext.BaseDirectory}.");
+        var (code, output) = Repository.Run("dotnet", folder, null, TimeSpan.FromMinutes(4), [dll, .. arguments]);
+        Assert.True(code != -1, $"{sample} {output}");
+        return (code, output, folder);
     }
 }

@@ -8,7 +8,7 @@ namespace RnnGen.Training;
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
-    private readonly Barrier? _barrier;
+    private readonly PhaseBarrier? _barrier;
     private readonly Thread[] _threads;
     private Action<int>? _job;
     private volatile bool _stopping;
@@ -19,7 +19,7 @@ internal sealed class WorkerPool : IDisposable
         Count = count;
         _threads = new Thread[count - 1];
         if (count == 1) return;
-        _barrier = new Barrier(count);
+        _barrier = new PhaseBarrier(count);
         for (int i = 1; i < count; i++)
         {
             int index = i;
@@ -76,6 +76,46 @@ internal sealed class WorkerPool : IDisposable
         _stopping = true;
         _barrier.SignalAndWait();
         foreach (Thread t in _threads) t.Join();
-        _barrier.Dispose();
+    }
+
+    /// <summary>
+    /// A reusable barrier that never allocates: spin briefly, then wait on a monitor. (System.Threading.Barrier's events
+    /// allocate their lock object the first time a thread really blocks, which under load can be any update, so an
+    /// update was not reliably allocation-free.)
+    /// </summary>
+    private sealed class PhaseBarrier(int count)
+    {
+        private readonly object _gate = new();
+        private readonly int _count = count;
+        private int _remaining = count;
+        private long _phase;
+
+        public void SignalAndWait()
+        {
+            long phase = Volatile.Read(ref _phase);
+            if (Interlocked.Decrement(ref _remaining) == 0)
+            {
+                _remaining = _count;   // before the phase moves: nobody decrements again until they see it move
+                lock (_gate)
+                {
+                    Volatile.Write(ref _phase, phase + 1);
+                    Monitor.PulseAll(_gate);
+                }
+                return;
+            }
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _phase) == phase)
+            {
+                if (spin.Count < 64)
+                {
+                    spin.SpinOnce(sleep1Threshold: -1);
+                    continue;
+                }
+                lock (_gate)
+                {
+                    while (Volatile.Read(ref _phase) == phase) Monitor.Wait(_gate);
+                }
+            }
+        }
     }
 }

@@ -71,22 +71,11 @@ public sealed class CheckpointKillTests : IDisposable
 
     private static Process Start(string path)
     {
-        string dll = Path.Combine(Root, "tests", "RnnGen.CheckpointWriter", "bin", Configuration, "net10.0", "RnnGen.CheckpointWriter.dll");
+        string dll = Repository.Built(Path.Combine("tests", "RnnGen.CheckpointWriter"), "RnnGen.CheckpointWriter");
         Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first.");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add(path);
         return Process.Start(start)!;
-    }
-
-    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-
-    private static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (DirectoryInfo? d = new(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "RnnGen.sln"))) return d.FullName;
-        throw new DirectoryNotFoundException($"No RnnGen.sln above {AppContext.BaseDirectory}.");
     }
 }
