@@ -259,6 +259,7 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
         _leaky = spec.Leak != 0f;
         _leak = T.CreateChecked(spec.Leak);
         _skip = spec.SkipDelay;
+        if (!spec.LearnLeak) _alpha.AsSpan().Fill(_leak);
     }
 
     protected override void StepForward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> previous, Span<T> next, Span<T> cache)
@@ -285,11 +286,7 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
     /// <summary>α per unit: the fixed Leak, or σ(λ) from the parameters when learned.</summary>
     private ReadOnlySpan<T> Alpha(ReadOnlySpan<T> p)
     {
-        if (!Spec.LearnLeak)
-        {
-            _alpha.AsSpan().Fill(_leak);
-            return _alpha;
-        }
+        if (!Spec.LearnLeak) return _alpha;   // filled once in the constructor
         ReadOnlySpan<T> lambda = LeakLogits(p);
         for (int j = 0; j < H; j++) _alpha[j] = LinearAlgebra<T>.Sigmoid(lambda[j]);
         return _alpha;
