@@ -36,6 +36,49 @@ public sealed class VectorKernelTests
         }
     }
 
+    /// <summary>Packing moves whole vectors (8 × 8 register transposes, panel columns copied as vectors): every
+    /// element must land where the element-by-element definition of the layout puts it, for every row and column
+    /// remainder, from both source orientations.</summary>
+    [Fact]
+    public void Packing_puts_every_element_where_the_layout_says()
+    {
+        int[] sizes = [.. Enumerable.Range(1, 26), 31, 32, 33, 40, 63, 64, 65, 128, 130];
+        foreach (int rows in sizes)
+        foreach (int cols in sizes)
+        {
+            float[] w = Numerics.Random<float>(rows * cols, rows * 131 + cols);
+            float[] packed = new float[rows * cols], expected = new float[rows * cols];
+            VectorKernels.Transpose(w, packed, rows, cols);
+            ExpectedPack(w, expected, rows, cols, transposedSource: false);
+            Assert.True(expected.AsSpan().SequenceEqual(packed), $"Transpose {rows} × {cols}");
+            VectorKernels.PackTransposed(w, packed, rows, cols);
+            ExpectedPack(w, expected, cols, rows, transposedSource: true);
+            Assert.True(expected.AsSpan().SequenceEqual(packed), $"PackTransposed {rows} × {cols}");
+        }
+
+        // The layout, one element at a time: M [mr × mc], M(i, j) = w[i·mc + j] (or w[j·mr + i] when w holds Mᵀ);
+        // 8-row panels [mc × 8] then the last mr % 8 rows as [mc × t] where the Vector256 kernels read panels, else Mᵀ.
+        static void ExpectedPack(float[] w, float[] packed, int mr, int mc, bool transposedSource)
+        {
+            float M(int i, int j) => transposedSource ? w[j * mr + i] : w[i * mc + j];
+            if (VectorKernels.Panels(mr))
+            {
+                int full = mr & ~7, t = mr - full;
+                for (int i = 0; i < full; i += 8)
+                    for (int j = 0; j < mc; j++)
+                        for (int l = 0; l < 8; l++)
+                            packed[i * mc + j * 8 + l] = M(i + l, j);
+                for (int j = 0; j < mc; j++)
+                    for (int l = 0; l < t; l++)
+                        packed[full * mc + j * t + l] = M(full + l, j);
+                return;
+            }
+            for (int i = 0; i < mr; i++)
+                for (int j = 0; j < mc; j++)
+                    packed[j * mr + i] = M(i, j);
+        }
+    }
+
     /// <summary>The packed (transposed) product for every row count 1…130 (all row remainders of both widths).</summary>
     [Theory, MemberData(nameof(Lengths))]
     public void Packed_product_matches_scalar_for_every_row_count(int rows)
