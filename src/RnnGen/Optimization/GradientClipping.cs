@@ -1,3 +1,7 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 namespace RnnGen.Optimization;
 
 /// <summary>Gradient clipping by global L2 norm, as <c>torch.nn.utils.clip_grad_norm_</c>.</summary>
@@ -13,16 +17,38 @@ public static class GradientClipping
         float norm = GlobalNorm(gradients);
         if (!float.IsFinite(norm)) return norm;
         float coefficient = maxNorm / (norm + 1e-6f);
-        if (coefficient < 1f)
-            for (int i = 0; i < gradients.Length; i++) gradients[i] *= coefficient;
+        if (coefficient < 1f) TensorPrimitives.Multiply(gradients, coefficient, gradients);   // one IEEE product each, as a loop would
         return norm;
     }
 
     /// <summary>‖g‖₂, accumulated in double.</summary>
     public static float GlobalNorm(ReadOnlySpan<float> gradients)
     {
+        // Four independent double accumulators of four lanes: a single running sum waits on the add latency for every
+        // element (88 µs for 93,000 gradients here, most of a small model's update). Each g² is exact in double, so
+        // only the order of the additions differs from a plain loop: a few ulp of double, far below float's.
+        ref float g0 = ref MemoryMarshal.GetReference(gradients);
+        int n = gradients.Length, i = 0;
         double sum = 0;
-        foreach (float g in gradients) sum += (double)g * g;
+        if (Vector256.IsHardwareAccelerated && n >= 16)
+        {
+            Vector256<double> s0 = Vector256<double>.Zero, s1 = s0, s2 = s0, s3 = s0;
+            for (; i <= n - 16; i += 16)
+            {
+                (Vector256<double> a, Vector256<double> b) = Vector256.Widen(Vector256.LoadUnsafe(ref g0, (nuint)i));
+                s0 += a * a;
+                s1 += b * b;
+                (a, b) = Vector256.Widen(Vector256.LoadUnsafe(ref g0, (nuint)(i + 8)));
+                s2 += a * a;
+                s3 += b * b;
+            }
+            sum = Vector256.Sum((s0 + s1) + (s2 + s3));
+        }
+        for (; i < n; i++)
+        {
+            double g = Unsafe.Add(ref g0, i);
+            sum += g * g;
+        }
         return (float)Math.Sqrt(sum);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics.Tensors;
 using RnnGen.Kernels;
 using RnnGen.Optimization;
 
@@ -514,8 +515,7 @@ public sealed class Trainer : IDisposable
         Span<float> g = _model.Gradients;
         _shardGradients[0].CopyTo(g);
         for (int s = 1; s < _shards; s++) VectorKernels.Add(_shardGradients[s], g);
-        float scale = 1f / count;
-        for (int i = 0; i < g.Length; i++) g[i] *= scale;
+        TensorPrimitives.Multiply(g, 1f / count, g);   // one IEEE product each, as a loop would
         double loss = 0;
         items = 0;
         for (int s = 0; s < _shards; s++) { loss += _shardLoss[s]; items += _shardCount[s]; }
