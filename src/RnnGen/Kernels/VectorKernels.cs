@@ -857,6 +857,74 @@ public static class VectorKernels
         }
     }
 
+    /// <summary>Rows r … r + 5 of g [· × cols] += Σₛ a(s)[r …]·b(s)ᵀ over one group's steps (cols a multiple of 8): 16 columns
+    /// at a time in 12 accumulators, then a last 8. Each element's chain is the one-row kernel's (g, then s in order).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OuterProducts6(ref float g0, ref float a0, int aStride, ref float b0, int bStride, int r, int cols, int count, int aFirst, int bFirst)
+    {
+        ref float ar = ref Unsafe.Add(ref a0, r);
+        nuint c1 = (nuint)cols, c2 = 2 * c1, c3 = 3 * c1, c4 = 4 * c1, c5 = 5 * c1;
+        int c = 0;
+        for (; c <= cols - 16; c += 16)
+        {
+            ref float g00 = ref Unsafe.Add(ref g0, (nint)r * cols + c);
+            Vector256<float> s00 = Vector256.LoadUnsafe(ref g00), s01 = Vector256.LoadUnsafe(ref g00, 8);
+            Vector256<float> s10 = Vector256.LoadUnsafe(ref g00, c1), s11 = Vector256.LoadUnsafe(ref g00, c1 + 8);
+            Vector256<float> s20 = Vector256.LoadUnsafe(ref g00, c2), s21 = Vector256.LoadUnsafe(ref g00, c2 + 8);
+            Vector256<float> s30 = Vector256.LoadUnsafe(ref g00, c3), s31 = Vector256.LoadUnsafe(ref g00, c3 + 8);
+            Vector256<float> s40 = Vector256.LoadUnsafe(ref g00, c4), s41 = Vector256.LoadUnsafe(ref g00, c4 + 8);
+            Vector256<float> s50 = Vector256.LoadUnsafe(ref g00, c5), s51 = Vector256.LoadUnsafe(ref g00, c5 + 8);
+            ref float weights = ref Unsafe.Add(ref ar, (nint)aFirst);
+            ref float bs = ref Unsafe.Add(ref b0, (nint)bFirst + c);
+            for (int s = 0; s < count; s++)
+            {
+                Vector256<float> b0v = Vector256.LoadUnsafe(ref bs), b1v = Vector256.LoadUnsafe(ref bs, 8);
+                Vector256<float> w = Vector256.Create(weights);
+                s00 = Fma(b0v, w, s00); s01 = Fma(b1v, w, s01);
+                w = Vector256.Create(Unsafe.Add(ref weights, 1));
+                s10 = Fma(b0v, w, s10); s11 = Fma(b1v, w, s11);
+                w = Vector256.Create(Unsafe.Add(ref weights, 2));
+                s20 = Fma(b0v, w, s20); s21 = Fma(b1v, w, s21);
+                w = Vector256.Create(Unsafe.Add(ref weights, 3));
+                s30 = Fma(b0v, w, s30); s31 = Fma(b1v, w, s31);
+                w = Vector256.Create(Unsafe.Add(ref weights, 4));
+                s40 = Fma(b0v, w, s40); s41 = Fma(b1v, w, s41);
+                w = Vector256.Create(Unsafe.Add(ref weights, 5));
+                s50 = Fma(b0v, w, s50); s51 = Fma(b1v, w, s51);
+                weights = ref Unsafe.Add(ref weights, (nint)aStride);
+                bs = ref Unsafe.Add(ref bs, (nint)bStride);
+            }
+            s00.StoreUnsafe(ref g00); s01.StoreUnsafe(ref g00, 8);
+            s10.StoreUnsafe(ref g00, c1); s11.StoreUnsafe(ref g00, c1 + 8);
+            s20.StoreUnsafe(ref g00, c2); s21.StoreUnsafe(ref g00, c2 + 8);
+            s30.StoreUnsafe(ref g00, c3); s31.StoreUnsafe(ref g00, c3 + 8);
+            s40.StoreUnsafe(ref g00, c4); s41.StoreUnsafe(ref g00, c4 + 8);
+            s50.StoreUnsafe(ref g00, c5); s51.StoreUnsafe(ref g00, c5 + 8);
+        }
+        if (c < cols)
+        {
+            ref float g00 = ref Unsafe.Add(ref g0, (nint)r * cols + c);
+            Vector256<float> s0 = Vector256.LoadUnsafe(ref g00), s1 = Vector256.LoadUnsafe(ref g00, c1), s2 = Vector256.LoadUnsafe(ref g00, c2);
+            Vector256<float> s3 = Vector256.LoadUnsafe(ref g00, c3), s4 = Vector256.LoadUnsafe(ref g00, c4), s5 = Vector256.LoadUnsafe(ref g00, c5);
+            ref float weights = ref Unsafe.Add(ref ar, (nint)aFirst);
+            ref float bs = ref Unsafe.Add(ref b0, (nint)bFirst + c);
+            for (int s = 0; s < count; s++)
+            {
+                Vector256<float> bv = Vector256.LoadUnsafe(ref bs);
+                s0 = Fma(bv, Vector256.Create(weights), s0);
+                s1 = Fma(bv, Vector256.Create(Unsafe.Add(ref weights, 1)), s1);
+                s2 = Fma(bv, Vector256.Create(Unsafe.Add(ref weights, 2)), s2);
+                s3 = Fma(bv, Vector256.Create(Unsafe.Add(ref weights, 3)), s3);
+                s4 = Fma(bv, Vector256.Create(Unsafe.Add(ref weights, 4)), s4);
+                s5 = Fma(bv, Vector256.Create(Unsafe.Add(ref weights, 5)), s5);
+                weights = ref Unsafe.Add(ref weights, (nint)aStride);
+                bs = ref Unsafe.Add(ref bs, (nint)bStride);
+            }
+            s0.StoreUnsafe(ref g00); s1.StoreUnsafe(ref g00, c1); s2.StoreUnsafe(ref g00, c2);
+            s3.StoreUnsafe(ref g00, c3); s4.StoreUnsafe(ref g00, c4); s5.StoreUnsafe(ref g00, c5);
+        }
+    }
+
     /// <summary>dst[8·k + l] = src[l·stride + k] for k, l &lt; 8: eight rows of eight floats become eight columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose8x8(ref float src, int stride, ref float dst)
@@ -952,9 +1020,14 @@ public static class VectorKernels
             // Groups (the sequences of a batch) are the outer loop, so one group's a and b (one sequence's records)
             // stay in L2 while every block of the gradient passes over them; each element's chain keeps its order
             // (groups in order, s in order), continued exactly through the stored partial sum.
-            int blocked = rows & ~3;
+            // 6 rows × 16 columns first (12 accumulators: each pair of b loads feeds 12 FMAs, against 8 with 4 rows),
+            // then 4-row blocks for what is left over; either way per element the same chain.
+            int blocked6 = rows - rows % 6, blocked = blocked6 + ((rows - blocked6) & ~3);
             for (int grp = 0; grp < groups; grp++)
-            for (r = 0; r < blocked; r += 4)
+            {
+            for (r = 0; r < blocked6; r += 6)
+                OuterProducts6(ref g0, ref a0, aStride, ref b0, bStride, r, cols, count, grp * aGroupStride, grp * bGroupStride);
+            for (r = blocked6; r < blocked; r += 4)
             {
                 ref float ar = ref Unsafe.Add(ref a0, r);
                 for (int c = 0; c < cols; c += 16)
@@ -982,6 +1055,7 @@ public static class VectorKernels
                         s21.StoreUnsafe(ref g00, (nuint)(2 * cols + 8)); s31.StoreUnsafe(ref g00, (nuint)(3 * cols + 8));
                     }
                 }
+            }
             }
             r = blocked;
         }

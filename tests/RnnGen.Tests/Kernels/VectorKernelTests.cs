@@ -176,9 +176,9 @@ public sealed class VectorKernelTests
     [Theory, MemberData(nameof(Lengths))]
     public void Sequence_outer_products_match_scalar_for_every_column_count(int cols)
     {
-        // rows 1..9 cover the 4-row blocks and their remainders; both stride signs, offsets and padding around b.
+        // rows 1..16 cover the 6- and 4-row blocks and every mix of them with single rows; both stride signs, offsets and padding around b.
         var random = new Random(cols);
-        foreach (int rows in new[] { 1, 3, 4, 5, 8, 9 })
+        foreach (int rows in new[] { 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16 })
         foreach (int count in new[] { 1, 2, 7 })
         foreach (bool reverse in new[] { false, true })
         {
@@ -198,6 +198,40 @@ public sealed class VectorKernelTests
             VectorKernels.AddOuterProducts(g.AsSpan(0, rows * cols), a, 2, aStride, b, bOffset, step, count, rows, cols);
             for (int i = 0; i < g.Length; i++)
                 Assert.True(Math.Abs(g[i] - expected[i]) <= 1e-5f, $"rows {rows} cols {cols} count {count} reverse {reverse}: g[{i}] = {g[i]}, expected {expected[i]}");
+        }
+    }
+
+    /// <summary>The register-blocked outer products (6 × 16, 6 × 8, 4 × 16 blocks, groups of sequences) give each element
+    /// exactly the one-row chain: g, then one fused multiply-add per step, groups in order, steps in order. That is
+    /// what keeps batched training bit-identical to one sequence at a time.</summary>
+    [Fact]
+    public void Blocked_outer_products_are_the_one_row_chain_bit_for_bit()
+    {
+        var random = new Random(77);
+        foreach (int rows in Enumerable.Range(1, 16).Append(30).Append(512))
+        foreach (int cols in new[] { 8, 16, 24, 40, 128 })
+        foreach (int groups in new[] { 1, 3 })
+        {
+            const int count = 5;
+            int aStride = rows + 1, bStride = cols + 3, aGroup = count * aStride, bGroup = count * bStride;
+            float[] a = Enumerable.Range(0, groups * aGroup).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+            float[] b = Enumerable.Range(0, groups * bGroup).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+            float[] g = Enumerable.Range(0, rows * cols).Select(_ => (float)random.NextDouble()).ToArray();
+            float[] expected = (float[])g.Clone();
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                {
+                    float sum = expected[r * cols + c];
+                    for (int grp = 0; grp < groups; grp++)
+                        for (int s = 0; s < count; s++)
+                        {
+                            float bv = b[grp * bGroup + s * bStride + c], av = a[grp * aGroup + s * aStride + r];
+                            sum = System.Runtime.Intrinsics.X86.Fma.IsSupported ? MathF.FusedMultiplyAdd(bv, av, sum) : bv * av + sum;
+                        }
+                    expected[r * cols + c] = sum;
+                }
+            VectorKernels.AddOuterProducts(g, a, 0, aStride, b, 0, bStride, count, rows, cols, groups, aGroup, bGroup);
+            Assert.True(expected.AsSpan().SequenceEqual(g), $"rows {rows} cols {cols} groups {groups}");
         }
     }
 
