@@ -778,23 +778,41 @@ public sealed partial class RnnModelGenerator
                         w.WriteLine($"{ReadOnlySpan} weights = k.Slice({F(p.PackedOffset + d * p.PackedPerDirection)}, {F(p.PackedPerDirection)});");
                         using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                             w.WriteLine($"batchStates.Slice(b * StateSize + {F(stateAt)}, {F(sw)}).CopyTo(states.Slice(b * {ss}, {F(sw)}));");
+                        // One sequence: its input side does not depend on the recurrence, so W_ih·x(t) + b for every step is one
+                        // matrix-matrix product before the walk (W_ih read once, not once per step). Per element the chain is
+                        // unchanged (bias, then x's columns, then h's), so it is bit-identical to forming it step by step, which
+                        // batches keep doing: there the whole batch's pre-activations would leave L2 before the walk reads them.
+                        int biases = gru ? 2 * gh : gh;
+                        string firstX = d == 0 ? "0" : $"(steps - 1) * {F(p.In)}", strideX = d == 0 ? F(p.In) : "-" + F(p.In);
+                        using (w.WriteBlock("if (batch == 1)"))
+                        {
+                            w.WriteLine($"// one sequence: {(gru ? "gi(t) = W_ih·x(t) + b_ih (and b_hh beside it)" : "W_ih·x(t) + b")} for every step at once");
+                            w.WriteLine($"for (int s = 0; s < steps; s++) weights.Slice({F(p.PackBias)}, {F(biases)}).CopyTo(cache.Slice(s * {F(cw)}, {F(biases)}));");
+                            w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackIh)}, {F(gh * p.In)}), input, {firstX}, {strideX}, cache, 0, {F(cw)}, steps, {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]{(d == 1 ? ", x read from the last step back" : "")}");
+                        }
                         using (w.WriteBlock("for (int s = 0; s < steps; s++)"))
                         {
                             w.WriteLine(d == 0 ? "int t = s;" : "int t = steps - 1 - s;");
                             if (gru)
                             {
                                 w.WriteLine($"// gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·{F(p.H)} rows each, every sequence of the batch per weight block)");
-                                using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                                    w.WriteLine($"weights.Slice({F(p.PackBias)}, {F(2 * gh)}).CopyTo(cache.Slice(b * {sc} + s * {F(cw)}, {F(2 * gh)}));   // b_ih, b_hh");
-                                w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackIh)}, {F(gh * p.In)}), input, t * {F(p.In)}, {F(si)}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
+                                using (w.WriteBlock("if (batch > 1)"))
+                                {
+                                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                                        w.WriteLine($"weights.Slice({F(p.PackBias)}, {F(2 * gh)}).CopyTo(cache.Slice(b * {sc} + s * {F(cw)}, {F(2 * gh)}));   // b_ih, b_hh");
+                                    w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackIh)}, {F(gh * p.In)}), input, t * {F(p.In)}, {F(si)}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
+                                }
                                 w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackHh)}, {F(gh * p.H)}), states, s * {F(sw)}, {ss}, cache, s * {F(cw)} + {F(gh)}, {sc}, batch, {F(gh)}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {F(gh)}]");
                             }
                             else
                             {
                                 w.WriteLine($"// z = W·[x; h] + b   ({(p.Layer.Kind == LayerKind.Lstm ? "4·" : "")}{F(p.H)} rows{(p.Layer.Kind == LayerKind.Lstm ? ", gates i,f,g,o" : "")}; every sequence of the batch per weight block)");
-                                using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                                    w.WriteLine($"weights.Slice({F(p.PackBias)}, {F(gh)}).CopyTo(cache.Slice(b * {sc} + s * {F(cw)}, {F(gh)}));   // b_ih + b_hh");
-                                w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackIh)}, {F(gh * p.In)}), input, t * {F(p.In)}, {F(si)}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
+                                using (w.WriteBlock("if (batch > 1)"))
+                                {
+                                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                                        w.WriteLine($"weights.Slice({F(p.PackBias)}, {F(gh)}).CopyTo(cache.Slice(b * {sc} + s * {F(cw)}, {F(gh)}));   // b_ih + b_hh");
+                                    w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackIh)}, {F(gh * p.In)}), input, t * {F(p.In)}, {F(si)}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
+                                }
                                 w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackHh)}, {F(gh * p.H)}), states, s * {F(sw)}, {ss}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {F(gh)}]");
                                 if (p.Skip > 0)
                                     w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackSkip)}, {F(p.H * p.H)}), states, s * {F(sw)} + {F((p.Skip - 1) * p.H)}, {ss}, cache, s * {F(cw)}, {sc}, batch, {F(p.H)}, {F(p.H)});   // W_skipᵀ·h(t−{F(p.Skip)})");
@@ -888,12 +906,15 @@ public sealed partial class RnnModelGenerator
                                     w.WriteLine($"dState.Slice(b * {F(sw)} + {F(lag)}, {F(p.H)}).Clear();");
                                 }
                             }
-                            w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch)");
-                            w.WriteLine($"{K}.PackedMatMatAdd(weightsT.Slice({F(p.Wih)}, {F(gh * p.In)}), dz, k * {F(record)}, {sd}, dIn, t * {F(p.In)}, {F(si)}, batch, {F(p.In)}, {F(gh)});");
+                            w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)");
+                            w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd(weightsT.Slice({F(p.Wih)}, {F(gh * p.In)}), dz, k * {F(record)}, {sd}, dIn, t * {F(p.In)}, {F(si)}, batch, {F(p.In)}, {F(gh)});");
                             w.WriteLine($"{K}.PackedMatMatAdd(weightsT.Slice({F(p.Whh)}, {F(gh * p.H)}), dz, k * {F(record)} + {F(hh)}, {sd}, dState, 0, {F(sw)}, batch, {F(p.H)}, {F(gh)});");
                             if (p.Skip > 0)
                                 w.WriteLine($"{K}.PackedMatMatAdd(weightsT.Slice({F(p.Wskip)}, {F(p.H * p.H)}), dz, k * {F(record)}, {sd}, dState, {F((p.Skip - 1) * p.H)}, {F(sw)}, batch, {F(p.H)}, {F(p.H)});   // dh(t−{F(p.Skip)}) += W_skipᵀ·dz");
                         }
+                        string firstDx = d == 0 ? "0" : $"(steps - 1) * {F(p.In)}", strideDx = d == 0 ? F(p.In) : "-" + F(p.In);
+                        w.WriteLine("// one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)");
+                        w.WriteLine($"if (batch == 1) {K}.PackedMatMatAdd(weightsT.Slice({F(p.Wih)}, {F(gh * p.In)}), dz, 0, {F(record)}, dIn, {firstDx}, {strideDx}, steps, {F(p.In)}, {F(gh)});");
                         w.WriteLine($"dState.Slice(0, {F(sw)}).CopyTo(new {Span}(_initialStateGradients, {F(p.StateOffset + d * sw)}, {F(sw)}));   // slot 0 (single-sequence API)");
                         string x = d == 0 ? $"0, {F(p.In)}" : $"(steps - 1) * {F(p.In)}, -{F(p.In)}";
                         if (p.Layer.Reservoir)

@@ -335,15 +335,24 @@ namespace Demo.Text
                 {
                     batchStates.Slice(b * StateSize + 0, 256).CopyTo(states.Slice(b * 16640, 256));
                 }
+                if (batch == 1)
+                {
+                    // one sequence: W_ih·x(t) + b for every step at once
+                    for (int s = 0; s < steps; s++) weights.Slice(81920, 512).CopyTo(cache.Slice(s * 640, 512));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 16384), input, 0, 32, cache, 0, 640, steps, 512, 32);   // W_ihᵀ [32 × 512]
+                }
                 for (int s = 0; s < steps; s++)
                 {
                     int t = s;
                     // z = W·[x; h] + b   (4·128 rows, gates i,f,g,o; every sequence of the batch per weight block)
-                    for (int b = 0; b < batch; b++)
+                    if (batch > 1)
                     {
-                        weights.Slice(81920, 512).CopyTo(cache.Slice(b * 40960 + s * 640, 512));   // b_ih + b_hh
+                        for (int b = 0; b < batch; b++)
+                        {
+                            weights.Slice(81920, 512).CopyTo(cache.Slice(b * 40960 + s * 640, 512));   // b_ih + b_hh
+                        }
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 16384), input, t * 32, 2048, cache, s * 640, 40960, batch, 512, 32);   // W_ihᵀ [32 × 512]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 16384), input, t * 32, 2048, cache, s * 640, 40960, batch, 512, 32);   // W_ihᵀ [32 × 512]
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(16384, 65536), states, s * 256, 16640, cache, s * 640, 40960, batch, 512, 128);   // W_hhᵀ [128 × 512]
                     for (int b = 0; b < batch; b++)
                     {
@@ -418,10 +427,12 @@ namespace Demo.Text
                         Layer1PointwiseBackward(states.Slice(b * 16640 + k * 256, 256), states.Slice(b * 16640 + (k + 1) * 256, 256), cache.Slice(b * 40960 + k * 640, 640), dState.Slice(b * 256, 256), dz.Slice(b * 32768 + k * 512, 512));
                         dState.Slice(b * 256, 128).Clear();
                     }
-                    // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 16384), dz, k * 512, 32768, dIn, t * 32, 2048, batch, 32, 512);
+                    // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 16384), dz, k * 512, 32768, dIn, t * 32, 2048, batch, 32, 512);
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(16384, 65536), dz, k * 512 + 0, 32768, dState, 0, 256, batch, 128, 512);
                 }
+                // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 16384), dz, 0, 512, dIn, 0, 32, steps, 32, 512);
                 dState.Slice(0, 256).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 256));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)

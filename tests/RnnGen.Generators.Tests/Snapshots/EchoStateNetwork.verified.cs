@@ -304,15 +304,24 @@ namespace Demo
                 {
                     batchStates.Slice(b * StateSize + 0, 40).CopyTo(states.Slice(b * 680, 40));
                 }
+                if (batch == 1)
+                {
+                    // one sequence: W_ih·x(t) + b for every step at once
+                    for (int s = 0; s < steps; s++) weights.Slice(1640, 40).CopyTo(cache.Slice(s * 40, 40));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 40), input, 0, 1, cache, 0, 40, steps, 40, 1);   // W_ihᵀ [1 × 40]
+                }
                 for (int s = 0; s < steps; s++)
                 {
                     int t = s;
                     // z = W·[x; h] + b   (40 rows; every sequence of the batch per weight block)
-                    for (int b = 0; b < batch; b++)
+                    if (batch > 1)
                     {
-                        weights.Slice(1640, 40).CopyTo(cache.Slice(b * 640 + s * 40, 40));   // b_ih + b_hh
+                        for (int b = 0; b < batch; b++)
+                        {
+                            weights.Slice(1640, 40).CopyTo(cache.Slice(b * 640 + s * 40, 40));   // b_ih + b_hh
+                        }
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 40), input, t * 1, 16, cache, s * 40, 640, batch, 40, 1);   // W_ihᵀ [1 × 40]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 40), input, t * 1, 16, cache, s * 40, 640, batch, 40, 1);   // W_ihᵀ [1 × 40]
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(40, 1600), states, s * 40, 680, cache, s * 40, 640, batch, 40, 40);   // W_hhᵀ [40 × 40]
                     for (int b = 0; b < batch; b++)
                     {
@@ -372,10 +381,12 @@ namespace Demo
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 640 + t * 40, 40), dState.Slice(b * 40, 40));
                         Layer0PointwiseBackward(states.Slice(b * 680 + k * 40, 40), states.Slice(b * 680 + (k + 1) * 40, 40), cache.Slice(b * 640 + k * 40, 40), dState.Slice(b * 40, 40), dz.Slice(b * 640 + k * 40, 40));
                     }
-                    // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 40), dz, k * 40, 640, dIn, t * 1, 16, batch, 1, 40);
+                    // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 40), dz, k * 40, 640, dIn, t * 1, 16, batch, 1, 40);
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(40, 1600), dz, k * 40 + 0, 640, dState, 0, 40, batch, 40, 40);
                 }
+                // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 40), dz, 0, 40, dIn, 0, 1, steps, 1, 40);
                 dState.Slice(0, 40).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 40));   // slot 0 (single-sequence API)
                 // a reservoir's weights are fixed: no weight gradients (its Gradients stay zero); dx and dh above still flow
             }

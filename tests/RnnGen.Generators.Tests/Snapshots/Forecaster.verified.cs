@@ -325,15 +325,24 @@ namespace Demo
                 {
                     batchStates.Slice(b * StateSize + 0, 64).CopyTo(states.Slice(b * 4160, 64));
                 }
+                if (batch == 1)
+                {
+                    // one sequence: W_ih·x(t) + b for every step at once
+                    for (int s = 0; s < steps; s++) weights.Slice(4608, 128).CopyTo(cache.Slice(s * 160, 128));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 512), input, 0, 4, cache, 0, 160, steps, 128, 4);   // W_ihᵀ [4 × 128]
+                }
                 for (int s = 0; s < steps; s++)
                 {
                     int t = s;
                     // z = W·[x; h] + b   (4·32 rows, gates i,f,g,o; every sequence of the batch per weight block)
-                    for (int b = 0; b < batch; b++)
+                    if (batch > 1)
                     {
-                        weights.Slice(4608, 128).CopyTo(cache.Slice(b * 10240 + s * 160, 128));   // b_ih + b_hh
+                        for (int b = 0; b < batch; b++)
+                        {
+                            weights.Slice(4608, 128).CopyTo(cache.Slice(b * 10240 + s * 160, 128));   // b_ih + b_hh
+                        }
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 512), input, t * 4, 256, cache, s * 160, 10240, batch, 128, 4);   // W_ihᵀ [4 × 128]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 512), input, t * 4, 256, cache, s * 160, 10240, batch, 128, 4);   // W_ihᵀ [4 × 128]
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(512, 4096), states, s * 64, 4160, cache, s * 160, 10240, batch, 128, 32);   // W_hhᵀ [32 × 128]
                     for (int b = 0; b < batch; b++)
                     {
@@ -364,15 +373,24 @@ namespace Demo
                 {
                     batchStates.Slice(b * StateSize + 64, 16).CopyTo(states.Slice(b * 1040, 16));
                 }
+                if (batch == 1)
+                {
+                    // one sequence: gi(t) = W_ih·x(t) + b_ih (and b_hh beside it) for every step at once
+                    for (int s = 0; s < steps; s++) weights.Slice(2304, 96).CopyTo(cache.Slice(s * 96, 96));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 1536), input, 0, 32, cache, 0, 96, steps, 48, 32);   // W_ihᵀ [32 × 48]
+                }
                 for (int s = 0; s < steps; s++)
                 {
                     int t = s;
                     // gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·16 rows each, every sequence of the batch per weight block)
-                    for (int b = 0; b < batch; b++)
+                    if (batch > 1)
                     {
-                        weights.Slice(2304, 96).CopyTo(cache.Slice(b * 6144 + s * 96, 96));   // b_ih, b_hh
+                        for (int b = 0; b < batch; b++)
+                        {
+                            weights.Slice(2304, 96).CopyTo(cache.Slice(b * 6144 + s * 96, 96));   // b_ih, b_hh
+                        }
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 1536), input, t * 32, 2048, cache, s * 96, 6144, batch, 48, 32);   // W_ihᵀ [32 × 48]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 1536), input, t * 32, 2048, cache, s * 96, 6144, batch, 48, 32);   // W_ihᵀ [32 × 48]
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(1536, 768), states, s * 16, 1040, cache, s * 96 + 48, 6144, batch, 48, 16);   // W_hhᵀ [16 × 48]
                     for (int b = 0; b < batch; b++)
                     {
@@ -394,15 +412,24 @@ namespace Demo
                 {
                     batchStates.Slice(b * StateSize + 80, 16).CopyTo(states.Slice(b * 1040, 16));
                 }
+                if (batch == 1)
+                {
+                    // one sequence: gi(t) = W_ih·x(t) + b_ih (and b_hh beside it) for every step at once
+                    for (int s = 0; s < steps; s++) weights.Slice(2304, 96).CopyTo(cache.Slice(s * 96, 96));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 1536), input, (steps - 1) * 32, -32, cache, 0, 96, steps, 48, 32);   // W_ihᵀ [32 × 48], x read from the last step back
+                }
                 for (int s = 0; s < steps; s++)
                 {
                     int t = steps - 1 - s;
                     // gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·16 rows each, every sequence of the batch per weight block)
-                    for (int b = 0; b < batch; b++)
+                    if (batch > 1)
                     {
-                        weights.Slice(2304, 96).CopyTo(cache.Slice(b * 6144 + s * 96, 96));   // b_ih, b_hh
+                        for (int b = 0; b < batch; b++)
+                        {
+                            weights.Slice(2304, 96).CopyTo(cache.Slice(b * 6144 + s * 96, 96));   // b_ih, b_hh
+                        }
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 1536), input, t * 32, 2048, cache, s * 96, 6144, batch, 48, 32);   // W_ihᵀ [32 × 48]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 1536), input, t * 32, 2048, cache, s * 96, 6144, batch, 48, 32);   // W_ihᵀ [32 × 48]
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(1536, 768), states, s * 16, 1040, cache, s * 96 + 48, 6144, batch, 48, 16);   // W_hhᵀ [16 × 48]
                     for (int b = 0; b < batch; b++)
                     {
@@ -463,10 +490,12 @@ namespace Demo
                         Layer0PointwiseBackward(states.Slice(b * 4160 + k * 64, 64), states.Slice(b * 4160 + (k + 1) * 64, 64), cache.Slice(b * 10240 + k * 160, 160), dState.Slice(b * 64, 64), dz.Slice(b * 8192 + k * 128, 128));
                         dState.Slice(b * 64, 32).Clear();
                     }
-                    // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 512), dz, k * 128, 8192, dIn, t * 4, 256, batch, 4, 128);
+                    // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 512), dz, k * 128, 8192, dIn, t * 4, 256, batch, 4, 128);
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(512, 4096), dz, k * 128 + 0, 8192, dState, 0, 64, batch, 32, 128);
                 }
+                // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 512), dz, 0, 128, dIn, 0, 4, steps, 4, 128);
                 dState.Slice(0, 64).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 64));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
@@ -506,10 +535,12 @@ namespace Demo
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 2048 + t * 32, 16), dState.Slice(b * 16, 16));
                         Layer1PointwiseBackward(states.Slice(b * 1040 + k * 16, 16), states.Slice(b * 1040 + (k + 1) * 16, 16), cache.Slice(b * 6144 + k * 96, 96), dState.Slice(b * 16, 16), dz.Slice(b * 6144 + k * 96, 96));
                     }
-                    // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch)
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 32, 48);
+                    // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 32, 48);
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(1536, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 16, 48);
                 }
+                // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 1536), dz, 0, 96, dIn, 0, 32, steps, 32, 48);
                 dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, 64, 16));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
@@ -534,10 +565,12 @@ namespace Demo
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 2048 + t * 32 + 16, 16), dState.Slice(b * 16, 16));
                         Layer1PointwiseBackward(states.Slice(b * 1040 + k * 16, 16), states.Slice(b * 1040 + (k + 1) * 16, 16), cache.Slice(b * 6144 + k * 96, 96), dState.Slice(b * 16, 16), dz.Slice(b * 6144 + k * 96, 96));
                     }
-                    // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch)
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 32, 48);
+                    // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 32, 48);
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(1536, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 16, 48);
                 }
+                // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 1536), dz, 0, 96, dIn, (steps - 1) * 32, -32, steps, 32, 48);
                 dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, 80, 16));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)

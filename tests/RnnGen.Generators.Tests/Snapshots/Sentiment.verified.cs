@@ -336,15 +336,24 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             {
                 batchStates.Slice(b * StateSize + 0, 13).CopyTo(states.Slice(b * 273, 13));
             }
+            if (batch == 1)
+            {
+                // one sequence: W_ih·x(t) + b for every step at once
+                for (int s = 0; s < steps; s++) weights.Slice(273, 13).CopyTo(cache.Slice(s * 13, 13));
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 104), input, 0, 8, cache, 0, 13, steps, 13, 8);   // W_ihᵀ [8 × 13]
+            }
             for (int s = 0; s < steps; s++)
             {
                 int t = s;
                 // z = W·[x; h] + b   (13 rows; every sequence of the batch per weight block)
-                for (int b = 0; b < batch; b++)
+                if (batch > 1)
                 {
-                    weights.Slice(273, 13).CopyTo(cache.Slice(b * 260 + s * 13, 13));   // b_ih + b_hh
+                    for (int b = 0; b < batch; b++)
+                    {
+                        weights.Slice(273, 13).CopyTo(cache.Slice(b * 260 + s * 13, 13));   // b_ih + b_hh
+                    }
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 104), input, t * 8, 160, cache, s * 13, 260, batch, 13, 8);   // W_ihᵀ [8 × 13]
                 }
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 104), input, t * 8, 160, cache, s * 13, 260, batch, 13, 8);   // W_ihᵀ [8 × 13]
                 global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(104, 169), states, s * 13, 273, cache, s * 13, 260, batch, 13, 13);   // W_hhᵀ [13 × 13]
                 for (int b = 0; b < batch; b++)
                 {
@@ -366,15 +375,24 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             {
                 batchStates.Slice(b * StateSize + 13, 13).CopyTo(states.Slice(b * 273, 13));
             }
+            if (batch == 1)
+            {
+                // one sequence: W_ih·x(t) + b for every step at once
+                for (int s = 0; s < steps; s++) weights.Slice(273, 13).CopyTo(cache.Slice(s * 13, 13));
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 104), input, (steps - 1) * 8, -8, cache, 0, 13, steps, 13, 8);   // W_ihᵀ [8 × 13], x read from the last step back
+            }
             for (int s = 0; s < steps; s++)
             {
                 int t = steps - 1 - s;
                 // z = W·[x; h] + b   (13 rows; every sequence of the batch per weight block)
-                for (int b = 0; b < batch; b++)
+                if (batch > 1)
                 {
-                    weights.Slice(273, 13).CopyTo(cache.Slice(b * 260 + s * 13, 13));   // b_ih + b_hh
+                    for (int b = 0; b < batch; b++)
+                    {
+                        weights.Slice(273, 13).CopyTo(cache.Slice(b * 260 + s * 13, 13));   // b_ih + b_hh
+                    }
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 104), input, t * 8, 160, cache, s * 13, 260, batch, 13, 8);   // W_ihᵀ [8 × 13]
                 }
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 104), input, t * 8, 160, cache, s * 13, 260, batch, 13, 8);   // W_ihᵀ [8 × 13]
                 global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(104, 169), states, s * 13, 273, cache, s * 13, 260, batch, 13, 13);   // W_hhᵀ [13 × 13]
                 for (int b = 0; b < batch; b++)
                 {
@@ -464,10 +482,12 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
                     Layer1PointwiseBackward(states.Slice(b * 273 + k * 13, 13), states.Slice(b * 273 + (k + 1) * 13, 13), cache.Slice(b * 260 + k * 13, 13), dState.Slice(b * 13, 13), dz.Slice(b * 260 + k * 13, 13));
                     dState.Slice(b * 13, 13).Clear();
                 }
-                // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 8, 13);
+                // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
+                if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 8, 13);
                 global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(104, 169), dz, k * 13 + 0, 260, dState, 0, 13, batch, 13, 13);
             }
+            // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
+            if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 104), dz, 0, 13, dIn, 0, 8, steps, 8, 13);
             dState.Slice(0, 13).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 13));   // slot 0 (single-sequence API)
             // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
             // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
@@ -493,10 +513,12 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
                     Layer1PointwiseBackward(states.Slice(b * 273 + k * 13, 13), states.Slice(b * 273 + (k + 1) * 13, 13), cache.Slice(b * 260 + k * 13, 13), dState.Slice(b * 13, 13), dz.Slice(b * 260 + k * 13, 13));
                     dState.Slice(b * 13, 13).Clear();
                 }
-                // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 8, 13);
+                // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
+                if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 8, 13);
                 global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(104, 169), dz, k * 13 + 0, 260, dState, 0, 13, batch, 13, 13);
             }
+            // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
+            if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 104), dz, 0, 13, dIn, (steps - 1) * 8, -8, steps, 8, 13);
             dState.Slice(0, 13).CopyTo(new global::System.Span<float>(_initialStateGradients, 13, 13));   // slot 0 (single-sequence API)
             // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
             // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)

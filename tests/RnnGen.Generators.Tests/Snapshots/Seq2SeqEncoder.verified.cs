@@ -325,15 +325,24 @@ namespace Demo
                 {
                     batchStates.Slice(b * StateSize + 0, 64).CopyTo(states.Slice(b * 576, 64));
                 }
+                if (batch == 1)
+                {
+                    // one sequence: gi(t) = W_ih·x(t) + b_ih (and b_hh beside it) for every step at once
+                    for (int s = 0; s < steps; s++) weights.Slice(15360, 384).CopyTo(cache.Slice(s * 384, 384));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 3072), input, 0, 16, cache, 0, 384, steps, 192, 16);   // W_ihᵀ [16 × 192]
+                }
                 for (int s = 0; s < steps; s++)
                 {
                     int t = s;
                     // gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·64 rows each, every sequence of the batch per weight block)
-                    for (int b = 0; b < batch; b++)
+                    if (batch > 1)
                     {
-                        weights.Slice(15360, 384).CopyTo(cache.Slice(b * 3072 + s * 384, 384));   // b_ih, b_hh
+                        for (int b = 0; b < batch; b++)
+                        {
+                            weights.Slice(15360, 384).CopyTo(cache.Slice(b * 3072 + s * 384, 384));   // b_ih, b_hh
+                        }
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 3072), input, t * 16, 128, cache, s * 384, 3072, batch, 192, 16);   // W_ihᵀ [16 × 192]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 3072), input, t * 16, 128, cache, s * 384, 3072, batch, 192, 16);   // W_ihᵀ [16 × 192]
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(3072, 12288), states, s * 64, 576, cache, s * 384 + 192, 3072, batch, 192, 64);   // W_hhᵀ [64 × 192]
                     for (int b = 0; b < batch; b++)
                     {
@@ -391,10 +400,12 @@ namespace Demo
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 512 + t * 64, 64), dState.Slice(b * 64, 64));
                         Layer1PointwiseBackward(states.Slice(b * 576 + k * 64, 64), states.Slice(b * 576 + (k + 1) * 64, 64), cache.Slice(b * 3072 + k * 384, 384), dState.Slice(b * 64, 64), dz.Slice(b * 3072 + k * 384, 384));
                     }
-                    // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch)
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 3072), dz, k * 384, 3072, dIn, t * 16, 128, batch, 16, 192);
+                    // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 3072), dz, k * 384, 3072, dIn, t * 16, 128, batch, 16, 192);
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(3072, 12288), dz, k * 384 + 192, 3072, dState, 0, 64, batch, 64, 192);
                 }
+                // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 3072), dz, 0, 384, dIn, 0, 16, steps, 16, 192);
                 dState.Slice(0, 64).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 64));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)

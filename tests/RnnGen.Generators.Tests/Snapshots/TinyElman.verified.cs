@@ -294,15 +294,24 @@ namespace Demo
                 {
                     batchStates.Slice(b * StateSize + 0, 3).CopyTo(states.Slice(b * 27, 3));
                 }
+                if (batch == 1)
+                {
+                    // one sequence: W_ih·x(t) + b for every step at once
+                    for (int s = 0; s < steps; s++) weights.Slice(12, 3).CopyTo(cache.Slice(s * 3, 3));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 3), input, 0, 1, cache, 0, 3, steps, 3, 1);   // W_ihᵀ [1 × 3]
+                }
                 for (int s = 0; s < steps; s++)
                 {
                     int t = s;
                     // z = W·[x; h] + b   (3 rows; every sequence of the batch per weight block)
-                    for (int b = 0; b < batch; b++)
+                    if (batch > 1)
                     {
-                        weights.Slice(12, 3).CopyTo(cache.Slice(b * 24 + s * 3, 3));   // b_ih + b_hh
+                        for (int b = 0; b < batch; b++)
+                        {
+                            weights.Slice(12, 3).CopyTo(cache.Slice(b * 24 + s * 3, 3));   // b_ih + b_hh
+                        }
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 3), input, t * 1, 8, cache, s * 3, 24, batch, 3, 1);   // W_ihᵀ [1 × 3]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 3), input, t * 1, 8, cache, s * 3, 24, batch, 3, 1);   // W_ihᵀ [1 × 3]
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(3, 9), states, s * 3, 27, cache, s * 3, 24, batch, 3, 3);   // W_hhᵀ [3 × 3]
                     for (int b = 0; b < batch; b++)
                     {
@@ -347,10 +356,12 @@ namespace Demo
                         Layer0PointwiseBackward(states.Slice(b * 27 + k * 3, 3), states.Slice(b * 27 + (k + 1) * 3, 3), cache.Slice(b * 24 + k * 3, 3), dState.Slice(b * 3, 3), dz.Slice(b * 24 + k * 3, 3));
                         dState.Slice(b * 3, 3).Clear();
                     }
-                    // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch)
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 3), dz, k * 3, 24, dIn, t * 1, 8, batch, 1, 3);
+                    // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 3), dz, k * 3, 24, dIn, t * 1, 8, batch, 1, 3);
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(3, 9), dz, k * 3 + 0, 24, dState, 0, 3, batch, 3, 3);
                 }
+                // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 3), dz, 0, 3, dIn, 0, 1, steps, 1, 3);
                 dState.Slice(0, 3).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 3));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
