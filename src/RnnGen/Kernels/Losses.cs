@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Numerics;
+using System.Numerics.Tensors;
 using RnnGen.Reference;
 
 namespace RnnGen.Kernels;
@@ -69,10 +70,16 @@ public static class Losses<T> where T : unmanaged, IFloatingPointIeee754<T>
             Span<T> d = dz.Slice(s * classes, classes);
             if (c == IgnoreIndex) { d.Clear(); continue; }
             ReadOnlySpan<T> z = logits.Slice(s * classes, classes);
-            sum += LinearAlgebra<T>.LogSumExp(z) - z[c];
-            LinearAlgebra<T>.Softmax(z, d);
+            // e = exp(z − max z) once, vectorised (as the Softmax activation computes it): log Σ e + max − z_c is the loss,
+            // e / Σ e the softmax. One scalar exp per class, twice over, was half of a small model's training step.
+            T max = TensorPrimitives.Max(z);
+            TensorPrimitives.Subtract(z, max, d);
+            TensorPrimitives.Exp(d, d);
+            T total = TensorPrimitives.Sum<T>(d);
+            sum += max + T.Log(total) - z[c];
+            TensorPrimitives.Divide(d, total, d);
             d[c] -= T.One;
-            for (int k = 0; k < classes; k++) d[k] *= scale;
+            TensorPrimitives.Multiply(d, scale, d);
         }
         return sum * scale;
     }
