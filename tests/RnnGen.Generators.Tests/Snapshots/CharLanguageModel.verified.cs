@@ -356,7 +356,7 @@ namespace Demo.Text
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(16384, 65536), states, s * 256, 16640, cache, s * 640, 40960, batch, 512, 128);   // W_hhᵀ [128 × 512]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer1Pointwise(states.Slice(b * 16640 + s * 256, 256), states.Slice(b * 16640 + (s + 1) * 256, 256), cache.Slice(b * 40960 + s * 640, 640));
+                        Layer1PointwiseOutOfLine(states.Slice(b * 16640 + s * 256, 256), states.Slice(b * 16640 + (s + 1) * 256, 256), cache.Slice(b * 40960 + s * 640, 640));
                         states.Slice(b * 16640 + (s + 1) * 256, 128).CopyTo(output.Slice(b * 8192 + t * 128, 128));
                     }
                 }
@@ -507,6 +507,10 @@ namespace Demo.Text
                 cNext[j] = cn; tanhC[j] = tc; hNext[j] = o * tc;
             }
         }
+
+        /// <summary>Layer1Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Layer1PointwiseOutOfLine(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache) => Layer1Pointwise(previous, next, cache);
 
         /// <summary>Layer1: one LSTM step back, pointwise part. dState holds [dL/dh', dL/dc'] on entry and [·, dL/dc] on return.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]

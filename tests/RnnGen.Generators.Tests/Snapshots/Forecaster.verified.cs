@@ -346,7 +346,7 @@ namespace Demo
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(512, 4096), states, s * 64, 4160, cache, s * 160, 10240, batch, 128, 32);   // W_hhᵀ [32 × 128]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer0Pointwise(states.Slice(b * 4160 + s * 64, 64), states.Slice(b * 4160 + (s + 1) * 64, 64), cache.Slice(b * 10240 + s * 160, 160));
+                        Layer0PointwiseOutOfLine(states.Slice(b * 4160 + s * 64, 64), states.Slice(b * 4160 + (s + 1) * 64, 64), cache.Slice(b * 10240 + s * 160, 160));
                         states.Slice(b * 4160 + (s + 1) * 64, 32).CopyTo(output.Slice(b * 2048 + t * 32, 32));
                     }
                 }
@@ -394,7 +394,7 @@ namespace Demo
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(1536, 768), states, s * 16, 1040, cache, s * 96 + 48, 6144, batch, 48, 16);   // W_hhᵀ [16 × 48]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer1Pointwise(states.Slice(b * 1040 + s * 16, 16), states.Slice(b * 1040 + (s + 1) * 16, 16), cache.Slice(b * 6144 + s * 96, 96));
+                        Layer1PointwiseOutOfLine(states.Slice(b * 1040 + s * 16, 16), states.Slice(b * 1040 + (s + 1) * 16, 16), cache.Slice(b * 6144 + s * 96, 96));
                         states.Slice(b * 1040 + (s + 1) * 16, 16).CopyTo(output.Slice(b * 2048 + t * 32, 16));
                     }
                 }
@@ -433,7 +433,7 @@ namespace Demo
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(1536, 768), states, s * 16, 1040, cache, s * 96 + 48, 6144, batch, 48, 16);   // W_hhᵀ [16 × 48]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer1Pointwise(states.Slice(b * 1040 + s * 16, 16), states.Slice(b * 1040 + (s + 1) * 16, 16), cache.Slice(b * 6144 + s * 96, 96));
+                        Layer1PointwiseOutOfLine(states.Slice(b * 1040 + s * 16, 16), states.Slice(b * 1040 + (s + 1) * 16, 16), cache.Slice(b * 6144 + s * 96, 96));
                         states.Slice(b * 1040 + (s + 1) * 16, 16).CopyTo(output.Slice(b * 2048 + t * 32 + 16, 16));
                     }
                 }
@@ -646,6 +646,10 @@ namespace Demo
             }
         }
 
+        /// <summary>Layer0Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Layer0PointwiseOutOfLine(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache) => Layer0Pointwise(previous, next, cache);
+
         /// <summary>Layer0: one LSTM step back, pointwise part. dState holds [dL/dh', dL/dc'] on entry and [·, dL/dc] on return.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
@@ -714,6 +718,10 @@ namespace Demo
                 next[j] = (1f - z) * n + z * h[j];
             }
         }
+
+        /// <summary>Layer1Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Layer1PointwiseOutOfLine(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache) => Layer1Pointwise(previous, next, cache);
 
         /// <summary>Layer1: one GRU step back, pointwise part: dz = [dgi | dgh]; dState becomes the direct path dL/dh' ⊙ z (the caller adds W_hhᵀ·dgh).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]

@@ -346,7 +346,7 @@ namespace Demo
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(3072, 12288), states, s * 64, 576, cache, s * 384 + 192, 3072, batch, 192, 64);   // W_hhᵀ [64 × 192]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer1Pointwise(states.Slice(b * 576 + s * 64, 64), states.Slice(b * 576 + (s + 1) * 64, 64), cache.Slice(b * 3072 + s * 384, 384));
+                        Layer1PointwiseOutOfLine(states.Slice(b * 576 + s * 64, 64), states.Slice(b * 576 + (s + 1) * 64, 64), cache.Slice(b * 3072 + s * 384, 384));
                         states.Slice(b * 576 + (s + 1) * 64, 64).CopyTo(output.Slice(b * 512 + t * 64, 64));
                     }
                 }
@@ -451,6 +451,10 @@ namespace Demo
                 next[j] = (1f - z) * n + z * h[j];
             }
         }
+
+        /// <summary>Layer1Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void Layer1PointwiseOutOfLine(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache) => Layer1Pointwise(previous, next, cache);
 
         /// <summary>Layer1: one GRU step back, pointwise part: dz = [dgi | dgh]; dState becomes the direct path dL/dh' ⊙ z (the caller adds W_hhᵀ·dgh).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
