@@ -76,14 +76,4 @@ internal static class LinearAlgebra<T> where T : unmanaged, IFloatingPointIeee75
         for (int i = 0; i < z.Length; i++) { y[i] = T.Exp(z[i] - max); sum += y[i]; }
         for (int i = 0; i < z.Length; i++) y[i] /= sum;
     }
-
-    /// <summary>log Σ exp(z), computed stably.</summary>
-    public static T LogSumExp(ReadOnlySpan<T> z)
-    {
-        T max = z[0];
-        for (int i = 1; i < z.Length; i++) if (z[i] > max) max = z[i];
-        T sum = T.Zero;
-        for (int i = 0; i < z.Length; i++) sum += T.Exp(z[i] - max);
-        return max + T.Log(sum);
-    }
 }
