@@ -794,30 +794,19 @@ public sealed partial class RnnModelGenerator
                         using (w.WriteBlock("for (int s = 0; s < steps; s++)"))
                         {
                             w.WriteLine(d == 0 ? "int t = s;" : "int t = steps - 1 - s;");
-                            if (gru)
+                            w.WriteLine(gru
+                                ? $"// gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·{F(p.H)} rows each, every sequence of the batch per weight block)"
+                                : $"// z = W·[x; h] + b   ({(p.Layer.Kind == LayerKind.Lstm ? "4·" : "")}{F(p.H)} rows{(p.Layer.Kind == LayerKind.Lstm ? ", gates i,f,g,o" : "")}; every sequence of the batch per weight block)");
+                            using (w.WriteBlock("if (batch > 1)"))   // one sequence's input side was formed above for all steps
                             {
-                                w.WriteLine($"// gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·{F(p.H)} rows each, every sequence of the batch per weight block)");
-                                using (w.WriteBlock("if (batch > 1)"))
-                                {
-                                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                                        w.WriteLine($"weights.Slice({F(p.PackBias)}, {F(2 * gh)}).CopyTo(cache.Slice(b * {sc} + s * {F(cw)}, {F(2 * gh)}));   // b_ih, b_hh");
-                                    w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackIh)}, {F(gh * p.In)}), input, t * {F(p.In)}, {F(si)}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
-                                }
-                                w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackHh)}, {F(gh * p.H)}), states, s * {F(sw)}, {ss}, cache, s * {F(cw)} + {F(gh)}, {sc}, batch, {F(gh)}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {F(gh)}]");
+                                using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                                    w.WriteLine($"weights.Slice({F(p.PackBias)}, {F(biases)}).CopyTo(cache.Slice(b * {sc} + s * {F(cw)}, {F(biases)}));   // {(gru ? "b_ih, b_hh" : "b_ih + b_hh")}");
+                                w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackIh)}, {F(gh * p.In)}), input, t * {F(p.In)}, {F(si)}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
                             }
-                            else
-                            {
-                                w.WriteLine($"// z = W·[x; h] + b   ({(p.Layer.Kind == LayerKind.Lstm ? "4·" : "")}{F(p.H)} rows{(p.Layer.Kind == LayerKind.Lstm ? ", gates i,f,g,o" : "")}; every sequence of the batch per weight block)");
-                                using (w.WriteBlock("if (batch > 1)"))
-                                {
-                                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                                        w.WriteLine($"weights.Slice({F(p.PackBias)}, {F(gh)}).CopyTo(cache.Slice(b * {sc} + s * {F(cw)}, {F(gh)}));   // b_ih + b_hh");
-                                    w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackIh)}, {F(gh * p.In)}), input, t * {F(p.In)}, {F(si)}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.In)});   // W_ihᵀ [{F(p.In)} × {F(gh)}]");
-                                }
-                                w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackHh)}, {F(gh * p.H)}), states, s * {F(sw)}, {ss}, cache, s * {F(cw)}, {sc}, batch, {F(gh)}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {F(gh)}]");
-                                if (p.Skip > 0)
-                                    w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackSkip)}, {F(p.H * p.H)}), states, s * {F(sw)} + {F((p.Skip - 1) * p.H)}, {ss}, cache, s * {F(cw)}, {sc}, batch, {F(p.H)}, {F(p.H)});   // W_skipᵀ·h(t−{F(p.Skip)})");
-                            }
+                            // GRU keeps W_hh·h apart (gh, after gi); the others add it onto the same pre-activations
+                            w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackHh)}, {F(gh * p.H)}), states, s * {F(sw)}, {ss}, cache, s * {F(cw)}{(gru ? " + " + F(gh) : "")}, {sc}, batch, {F(gh)}, {F(p.H)});   // W_hhᵀ [{F(p.H)} × {F(gh)}]");
+                            if (!gru && p.Skip > 0)
+                                w.WriteLine($"{K}.PackedMatMatAdd(weights.Slice({F(p.PackSkip)}, {F(p.H * p.H)}), states, s * {F(sw)} + {F((p.Skip - 1) * p.H)}, {ss}, cache, s * {F(cw)}, {sc}, batch, {F(p.H)}, {F(p.H)});   // W_skipᵀ·h(t−{F(p.Skip)})");
                             using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                             {
                                 w.WriteLine($"{p.Name}Pointwise{(OutOfLinePointwise(p) ? "OutOfLine" : "")}(states.Slice(b * {ss} + s * {F(sw)}, {F(sw)}), states.Slice(b * {ss} + (s + 1) * {F(sw)}, {F(sw)}), cache.Slice(b * {sc} + s * {F(cw)}, {F(cw)}){(p.LearnedLeak ? $", weights.Slice({F(p.PackLeak)}, {F(p.H)})" : "")});");
