@@ -1147,14 +1147,14 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine("// i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o);  c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c')   (one pass, gates in registers)");
                 WriteVectorLoop(w, H,
                     [
-                        $"var i = {FM}.Sigmoid(Load(z, j)); var f = {FM}.Sigmoid(Load(z, {h} + j)); var g = {FM}.Tanh(Load(z, {F(2 * H)} + j)); var o = {FM}.Sigmoid(Load(z, {F(3 * H)} + j));",
+                        $"var i = {FM}.GateSigmoid(Load(z, j)); var f = {FM}.GateSigmoid(Load(z, {h} + j)); var g = {FM}.Tanh(Load(z, {F(2 * H)} + j)); var o = {FM}.GateSigmoid(Load(z, {F(3 * H)} + j));",
                         "var cn = f * Load(c, j) + i * g;",
                         $"var tc = {FM}.Tanh(cn);",
                         $"i.CopyTo(z.Slice(j)); f.CopyTo(z.Slice({h} + j)); g.CopyTo(z.Slice({F(2 * H)} + j)); o.CopyTo(z.Slice({F(3 * H)} + j));",
                         "cn.CopyTo(cNext.Slice(j)); tc.CopyTo(tanhC.Slice(j)); (o * tc).CopyTo(hNext.Slice(j));",
                     ],
                     [
-                        $"float i = {FM}.Sigmoid(z[j]), f = {FM}.Sigmoid(z[{h} + j]), g = {FM}.Tanh(z[{F(2 * H)} + j]), o = {FM}.Sigmoid(z[{F(3 * H)} + j]);",
+                        $"float i = {FM}.GateSigmoid(z[j]), f = {FM}.GateSigmoid(z[{h} + j]), g = {FM}.Tanh(z[{F(2 * H)} + j]), o = {FM}.GateSigmoid(z[{F(3 * H)} + j]);",
                         "float cn = f * c[j] + i * g;",
                         $"float tc = {FM}.Tanh(cn);",
                         $"z[j] = i; z[{h} + j] = f; z[{F(2 * H)} + j] = g; z[{F(3 * H)} + j] = o;",
@@ -1209,13 +1209,13 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine("// r, z = σ(gi + gh);  n = tanh(gi_n + r ⊙ gh_n);  h' = (1 − z) ⊙ n + z ⊙ h   (one pass, gates in registers)");
                 WriteVectorLoop(w, H,
                     [
-                        $"var r = {FM}.Sigmoid(Load(gi, j) + Load(gh, j)); var z = {FM}.Sigmoid(Load(gi, {h} + j) + Load(gh, {h} + j));",
+                        $"var r = {FM}.GateSigmoid(Load(gi, j) + Load(gh, j)); var z = {FM}.GateSigmoid(Load(gi, {h} + j) + Load(gh, {h} + j));",
                         $"var n = {FM}.Tanh(Load(gi, {h2} + j) + r * Load(gh, {h2} + j));",
                         $"r.CopyTo(gi.Slice(j)); z.CopyTo(gi.Slice({h} + j)); n.CopyTo(gi.Slice({h2} + j));",
                         "((one - z) * n + z * Load(h, j)).CopyTo(next.Slice(j));",
                     ],
                     [
-                        $"float r = {FM}.Sigmoid(gi[j] + gh[j]), z = {FM}.Sigmoid(gi[{h} + j] + gh[{h} + j]);",
+                        $"float r = {FM}.GateSigmoid(gi[j] + gh[j]), z = {FM}.GateSigmoid(gi[{h} + j] + gh[{h} + j]);",
                         $"float n = {FM}.Tanh(gi[{h2} + j] + r * gh[{h2} + j]);",
                         $"gi[j] = r; gi[{h} + j] = z; gi[{h2} + j] = n;",
                         "next[j] = (1f - z) * n + z * h[j];",

@@ -492,7 +492,7 @@ namespace Demo.Text
             for (; j <= 128 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
             {
                 global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var i = global::RnnGen.Kernels.FastMath.Sigmoid(Load(z, j)); var f = global::RnnGen.Kernels.FastMath.Sigmoid(Load(z, 128 + j)); var g = global::RnnGen.Kernels.FastMath.Tanh(Load(z, 256 + j)); var o = global::RnnGen.Kernels.FastMath.Sigmoid(Load(z, 384 + j));
+                var i = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(z, j)); var f = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(z, 128 + j)); var g = global::RnnGen.Kernels.FastMath.Tanh(Load(z, 256 + j)); var o = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(z, 384 + j));
                 var cn = f * Load(c, j) + i * g;
                 var tc = global::RnnGen.Kernels.FastMath.Tanh(cn);
                 i.CopyTo(z.Slice(j)); f.CopyTo(z.Slice(128 + j)); g.CopyTo(z.Slice(256 + j)); o.CopyTo(z.Slice(384 + j));
@@ -500,7 +500,7 @@ namespace Demo.Text
             }
             for (; j < 128; j++)
             {
-                float i = global::RnnGen.Kernels.FastMath.Sigmoid(z[j]), f = global::RnnGen.Kernels.FastMath.Sigmoid(z[128 + j]), g = global::RnnGen.Kernels.FastMath.Tanh(z[256 + j]), o = global::RnnGen.Kernels.FastMath.Sigmoid(z[384 + j]);
+                float i = global::RnnGen.Kernels.FastMath.GateSigmoid(z[j]), f = global::RnnGen.Kernels.FastMath.GateSigmoid(z[128 + j]), g = global::RnnGen.Kernels.FastMath.Tanh(z[256 + j]), o = global::RnnGen.Kernels.FastMath.GateSigmoid(z[384 + j]);
                 float cn = f * c[j] + i * g;
                 float tc = global::RnnGen.Kernels.FastMath.Tanh(cn);
                 z[j] = i; z[128 + j] = f; z[256 + j] = g; z[384 + j] = o;

@@ -630,7 +630,7 @@ namespace Demo
             for (; j <= 32 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
             {
                 global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var i = global::RnnGen.Kernels.FastMath.Sigmoid(Load(z, j)); var f = global::RnnGen.Kernels.FastMath.Sigmoid(Load(z, 32 + j)); var g = global::RnnGen.Kernels.FastMath.Tanh(Load(z, 64 + j)); var o = global::RnnGen.Kernels.FastMath.Sigmoid(Load(z, 96 + j));
+                var i = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(z, j)); var f = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(z, 32 + j)); var g = global::RnnGen.Kernels.FastMath.Tanh(Load(z, 64 + j)); var o = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(z, 96 + j));
                 var cn = f * Load(c, j) + i * g;
                 var tc = global::RnnGen.Kernels.FastMath.Tanh(cn);
                 i.CopyTo(z.Slice(j)); f.CopyTo(z.Slice(32 + j)); g.CopyTo(z.Slice(64 + j)); o.CopyTo(z.Slice(96 + j));
@@ -638,7 +638,7 @@ namespace Demo
             }
             for (; j < 32; j++)
             {
-                float i = global::RnnGen.Kernels.FastMath.Sigmoid(z[j]), f = global::RnnGen.Kernels.FastMath.Sigmoid(z[32 + j]), g = global::RnnGen.Kernels.FastMath.Tanh(z[64 + j]), o = global::RnnGen.Kernels.FastMath.Sigmoid(z[96 + j]);
+                float i = global::RnnGen.Kernels.FastMath.GateSigmoid(z[j]), f = global::RnnGen.Kernels.FastMath.GateSigmoid(z[32 + j]), g = global::RnnGen.Kernels.FastMath.Tanh(z[64 + j]), o = global::RnnGen.Kernels.FastMath.GateSigmoid(z[96 + j]);
                 float cn = f * c[j] + i * g;
                 float tc = global::RnnGen.Kernels.FastMath.Tanh(cn);
                 z[j] = i; z[32 + j] = f; z[64 + j] = g; z[96 + j] = o;
@@ -705,14 +705,14 @@ namespace Demo
             for (; j <= 16 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
             {
                 global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var r = global::RnnGen.Kernels.FastMath.Sigmoid(Load(gi, j) + Load(gh, j)); var z = global::RnnGen.Kernels.FastMath.Sigmoid(Load(gi, 16 + j) + Load(gh, 16 + j));
+                var r = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(gi, j) + Load(gh, j)); var z = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(gi, 16 + j) + Load(gh, 16 + j));
                 var n = global::RnnGen.Kernels.FastMath.Tanh(Load(gi, 32 + j) + r * Load(gh, 32 + j));
                 r.CopyTo(gi.Slice(j)); z.CopyTo(gi.Slice(16 + j)); n.CopyTo(gi.Slice(32 + j));
                 ((one - z) * n + z * Load(h, j)).CopyTo(next.Slice(j));
             }
             for (; j < 16; j++)
             {
-                float r = global::RnnGen.Kernels.FastMath.Sigmoid(gi[j] + gh[j]), z = global::RnnGen.Kernels.FastMath.Sigmoid(gi[16 + j] + gh[16 + j]);
+                float r = global::RnnGen.Kernels.FastMath.GateSigmoid(gi[j] + gh[j]), z = global::RnnGen.Kernels.FastMath.GateSigmoid(gi[16 + j] + gh[16 + j]);
                 float n = global::RnnGen.Kernels.FastMath.Tanh(gi[32 + j] + r * gh[32 + j]);
                 gi[j] = r; gi[16 + j] = z; gi[32 + j] = n;
                 next[j] = (1f - z) * n + z * h[j];

@@ -493,14 +493,14 @@ namespace Demo
             for (; j <= 64 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
             {
                 global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var r = global::RnnGen.Kernels.FastMath.Sigmoid(Load(gi, j) + Load(gh, j)); var z = global::RnnGen.Kernels.FastMath.Sigmoid(Load(gi, 64 + j) + Load(gh, 64 + j));
+                var r = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(gi, j) + Load(gh, j)); var z = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(gi, 64 + j) + Load(gh, 64 + j));
                 var n = global::RnnGen.Kernels.FastMath.Tanh(Load(gi, 128 + j) + r * Load(gh, 128 + j));
                 r.CopyTo(gi.Slice(j)); z.CopyTo(gi.Slice(64 + j)); n.CopyTo(gi.Slice(128 + j));
                 ((one - z) * n + z * Load(h, j)).CopyTo(next.Slice(j));
             }
             for (; j < 64; j++)
             {
-                float r = global::RnnGen.Kernels.FastMath.Sigmoid(gi[j] + gh[j]), z = global::RnnGen.Kernels.FastMath.Sigmoid(gi[64 + j] + gh[64 + j]);
+                float r = global::RnnGen.Kernels.FastMath.GateSigmoid(gi[j] + gh[j]), z = global::RnnGen.Kernels.FastMath.GateSigmoid(gi[64 + j] + gh[64 + j]);
                 float n = global::RnnGen.Kernels.FastMath.Tanh(gi[128 + j] + r * gh[128 + j]);
                 gi[j] = r; gi[64 + j] = z; gi[128 + j] = n;
                 next[j] = (1f - z) * n + z * h[j];

@@ -26,6 +26,11 @@ public sealed class FastMathTests
         return values.ToArray();
     }
 
+    /// <summary>The bounds hold with fused multiply-adds; without them (the ISA matrix's AVX2-off child: no FMA either)
+    /// every multiply-add rounds twice and the errors grow a little.</summary>
+    private static readonly bool s_fma = System.Runtime.Intrinsics.X86.Fma.IsSupported;
+    private static readonly double s_tanhBound = s_fma ? 3.5e-7 : 4e-7, s_gateBound = s_fma ? 2e-7 : 2.5e-7;
+
     private static double ExactSigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 
     [Fact]
@@ -44,7 +49,7 @@ public sealed class FastMathTests
     }
 
     [Fact]
-    public void Tanh_is_within_2e_7_absolute_and_1e_6_relative_everywhere()
+    public void Tanh_is_within_3_5e_7_absolute_and_1e_6_relative_everywhere()
     {
         double worstAbs = 0, worstRel = 0;
         foreach (float x in Sweep())
@@ -54,10 +59,47 @@ public sealed class FastMathTests
             worstAbs = Math.Max(worstAbs, abs);
             if (Math.Abs(exact) > 1.2e-38) worstRel = Math.Max(worstRel, abs / Math.Abs(exact));
         }
-        Assert.True(worstAbs <= 2e-7, $"largest absolute error {worstAbs:E2}");
+        Assert.True(worstAbs <= s_tanhBound, $"largest absolute error {worstAbs:E2}");
         Assert.True(worstRel <= 1e-6, $"largest relative error {worstRel:E2}");
         Assert.Equal(0f, FastMath.Tanh(0f));
         Assert.True(float.IsNegative(FastMath.Tanh(-0f)));
+    }
+
+    /// <summary>Every float in [1/16, 8], where the rational tanh's error peaks (3.35e-7 at 7.48; the whole float range was
+    /// checked once, offline: tanh 3.35e-7 absolute, 3.4e-7 relative; gate σ 1.97e-7 absolute); tanh is exactly odd.</summary>
+    [Fact]
+    public void Tanh_and_gate_sigmoid_hold_their_bounds_at_every_float_where_the_error_peaks()
+    {
+        double tanhAbs = 0, sigmoidAbs = 0;
+        for (float x = 0.0625f; x <= 8f; x = MathF.BitIncrement(x))
+        {
+            float t = FastMath.Tanh(x);
+            tanhAbs = Math.Max(tanhAbs, Math.Abs(t - Math.Tanh(x)));
+            if (FastMath.Tanh(-x) != -t) Assert.Fail($"tanh(−{x:R}) ≠ −tanh({x:R})");
+            sigmoidAbs = Math.Max(sigmoidAbs, Math.Abs(FastMath.GateSigmoid(2 * x) - ExactSigmoid(2 * x)));
+            sigmoidAbs = Math.Max(sigmoidAbs, Math.Abs(FastMath.GateSigmoid(-2 * x) - ExactSigmoid(-2 * x)));
+        }
+        Assert.True(tanhAbs <= s_tanhBound, $"largest tanh error {tanhAbs:E2}");
+        Assert.True(sigmoidAbs <= s_gateBound, $"largest gate σ error {sigmoidAbs:E2}");
+    }
+
+    /// <summary>The gates' σ (from the rational tanh): absolute accuracy everywhere, relative where σ ≥ 0.1, exact
+    /// 0, ½ and 1 where σ rounds to them.</summary>
+    [Fact]
+    public void Gate_sigmoid_is_within_2e_7_absolute_everywhere()
+    {
+        double worstAbs = 0, worstRel = 0;
+        foreach (float x in Sweep())
+        {
+            double exact = ExactSigmoid(x), actual = FastMath.GateSigmoid(x);
+            double abs = Math.Abs(actual - exact);
+            worstAbs = Math.Max(worstAbs, abs);
+            if (exact >= 0.1) worstRel = Math.Max(worstRel, abs / exact);
+        }
+        Assert.True(worstAbs <= s_gateBound, $"largest absolute error {worstAbs:E2}");
+        Assert.True(worstRel <= 1e-6, $"largest relative error where σ ≥ 0.1: {worstRel:E2}");
+        Assert.Equal(0.5f, FastMath.GateSigmoid(0f));
+        Assert.Equal(0.5f, FastMath.GateSigmoid(-0f));
     }
 
     [Fact]
@@ -82,6 +124,11 @@ public sealed class FastMathTests
         Assert.Equal(1f, FastMath.Tanh(float.PositiveInfinity));
         Assert.Equal(-1f, FastMath.Tanh(float.NegativeInfinity));
         Assert.Equal(1f, FastMath.Tanh(1e30f));
+        Assert.Equal(-1f, FastMath.Tanh(-9f));
+        Assert.Equal(1f, FastMath.GateSigmoid(float.PositiveInfinity));
+        Assert.Equal(0f, FastMath.GateSigmoid(float.NegativeInfinity));
+        Assert.Equal(0f, FastMath.GateSigmoid(-40f));
+        Assert.True(float.IsNaN(FastMath.GateSigmoid(float.NaN)));
         Assert.True(float.IsNaN(FastMath.Exp(float.NaN)));
         Assert.True(float.IsNaN(FastMath.Sigmoid(float.NaN)));
         Assert.True(float.IsNaN(FastMath.Tanh(float.NaN)));
@@ -107,10 +154,13 @@ public sealed class FastMathTests
             Check(FastMath.Exp(v512), FastMath.Exp(v256), FastMath.Exp, "exp");
             Check(FastMath.Sigmoid(v512), FastMath.Sigmoid(v256), FastMath.Sigmoid, "sigmoid");
             Check(FastMath.Tanh(v512), FastMath.Tanh(v256), FastMath.Tanh, "tanh");
+            Check(FastMath.GateSigmoid(v512), FastMath.GateSigmoid(v256), FastMath.GateSigmoid, "gate sigmoid");
             FastMath.Sigmoid(vec).CopyTo(lanes);
             for (int l = 0; l < System.Numerics.Vector<float>.Count; l++) AssertSame(FastMath.Sigmoid(xs[i + l]), lanes[l], xs[i + l], "Vector<float> sigmoid");
             FastMath.Tanh(vec).CopyTo(lanes);
             for (int l = 0; l < System.Numerics.Vector<float>.Count; l++) AssertSame(FastMath.Tanh(xs[i + l]), lanes[l], xs[i + l], "Vector<float> tanh");
+            FastMath.GateSigmoid(vec).CopyTo(lanes);
+            for (int l = 0; l < System.Numerics.Vector<float>.Count; l++) AssertSame(FastMath.GateSigmoid(xs[i + l]), lanes[l], xs[i + l], "Vector<float> gate sigmoid");
 
             void Check(Vector512<float> wide, Vector256<float> narrow, Func<float, float> scalar, string name)
             {
