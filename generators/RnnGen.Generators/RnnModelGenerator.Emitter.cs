@@ -437,21 +437,33 @@ public sealed partial class RnnModelGenerator
                 else
                     w.WriteLine($"if (input.Length != {F(model.InputSize)}) ThrowLength(nameof(input), input.Length, {F(model.InputSize)}, \"InputSize\");");
                 w.WriteLine($"if (output.Length != {F(model.OutputSize)}) ThrowLength(nameof(output), output.Length, {F(model.OutputSize)}, \"OutputSize\");");
-                w.WriteLine("EnsurePacked();");
+                w.WriteLine("if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line");
                 w.WriteLine($"{ReadOnlySpan} p = _parameters, k = _packed;");
                 w.WriteLine($"{Span} s = Values(ref state);");
+                // A layer writes its output to buffer0 or buffer1 (alternating) when it is an embedding, a Dense layer
+                // other than the last (the last writes straight into output), or a bidirectional layer (h of both
+                // directions side by side); only the buffers some layer writes are declared (stackalloc zeroes them).
+                bool WritesBuffer(int i) => plans[i].Layer.Kind switch
+                {
+                    LayerKind.Embedding => true,
+                    LayerKind.Dense => i != plans.Count - 1,
+                    _ => plans[i].Directions == 2,
+                };
+                bool[] used = new bool[2];
+                for (int i = 0; i < plans.Count; i++)
+                    if (WritesBuffer(i)) used[i % 2] = true;
                 if (stackScratch)
                 {
                     w.WriteLine($"{Span} gates = stackalloc float[{F(maxCache)}];");
-                    w.WriteLine($"{Span} buffer0 = stackalloc float[{F(maxWidth)}];");
-                    w.WriteLine($"{Span} buffer1 = stackalloc float[{F(maxWidth)}];");
+                    for (int b = 0; b < 2; b++)
+                        if (used[b]) w.WriteLine($"{Span} buffer{b} = stackalloc float[{F(maxWidth)}];");
                 }
                 else
                 {
                     w.WriteLine($"float[] scratch = t_stepScratch ??= new float[{F(maxCache + 2 * maxWidth)}];");
                     w.WriteLine($"{Span} gates = scratch.AsSpan(0, {F(maxCache)});");
-                    w.WriteLine($"{Span} buffer0 = scratch.AsSpan({F(maxCache)}, {F(maxWidth)});");
-                    w.WriteLine($"{Span} buffer1 = scratch.AsSpan({F(maxCache + maxWidth)}, {F(maxWidth)});");
+                    for (int b = 0; b < 2; b++)
+                        if (used[b]) w.WriteLine($"{Span} buffer{b} = scratch.AsSpan({F(maxCache + b * maxWidth)}, {F(maxWidth)});");
                 }
                 string x = tokens ? "" : "input";
                 for (int i = 0; i < plans.Count; i++)
@@ -468,8 +480,9 @@ public sealed partial class RnnModelGenerator
                             x = buffer + ".Slice(0, " + F(p.Out) + ")";
                             break;
                         case LayerKind.Dense:
-                            w.WriteLine($"{p.Name}Dense(k.Slice({F(p.PackedOffset)}, {F(p.PackedPerDirection)}), {x}, gates.Slice(0, {F(p.H)}), {buffer}.Slice(0, {F(p.H)}));");
-                            x = buffer + ".Slice(0, " + F(p.Out) + ")";
+                            string y = WritesBuffer(i) ? $"{buffer}.Slice(0, {F(p.H)})" : "output";
+                            w.WriteLine($"{p.Name}Dense(k.Slice({F(p.PackedOffset)}, {F(p.PackedPerDirection)}), {x}, gates.Slice(0, {F(p.H)}), {y});");
+                            x = WritesBuffer(i) ? buffer + ".Slice(0, " + F(p.Out) + ")" : "output";
                             break;
                         default:
                             for (int d = 0; d < p.Directions; d++)
@@ -489,7 +502,7 @@ public sealed partial class RnnModelGenerator
                             break;
                     }
                 }
-                w.WriteLine($"{x}.CopyTo(output);");
+                if (x != "output") w.WriteLine($"{x}.CopyTo(output);");
             }
             w.WriteLine();
             w.WriteLine("/// <summary>Advances <see cref=\"CurrentState\"/> by one step and writes that step's output.</summary>");

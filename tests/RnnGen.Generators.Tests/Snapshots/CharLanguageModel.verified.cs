@@ -151,12 +151,11 @@ namespace Demo.Text
         {
             if ((uint)token >= 65u) ThrowToken(token, 0);
             if (output.Length != 65) ThrowLength(nameof(output), output.Length, 65, "OutputSize");
-            EnsurePacked();
+            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
             global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[640];
             global::System.Span<float> buffer0 = stackalloc float[128];
-            global::System.Span<float> buffer1 = stackalloc float[128];
 
             // Layer0: Embedding(65 ids → 32)
             // y = W[token]
@@ -166,8 +165,7 @@ namespace Demo.Text
             Layer1Cell(k.Slice(0, 82432), buffer0.Slice(0, 32), s.Slice(0, 256), s.Slice(0, 256), gates.Slice(0, 640));
 
             // Layer2: Dense(128 → 65, Softmax)
-            Layer2Dense(k.Slice(82432, 8385), s.Slice(0, 128), gates.Slice(0, 65), buffer0.Slice(0, 65));
-            buffer0.Slice(0, 65).CopyTo(output);
+            Layer2Dense(k.Slice(82432, 8385), s.Slice(0, 128), gates.Slice(0, 65), output);
         }
 
         /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output.</summary>

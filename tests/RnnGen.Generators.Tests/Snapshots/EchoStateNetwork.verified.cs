@@ -148,19 +148,16 @@ namespace Demo
         {
             if (input.Length != 1) ThrowLength(nameof(input), input.Length, 1, "InputSize");
             if (output.Length != 1) ThrowLength(nameof(output), output.Length, 1, "OutputSize");
-            EnsurePacked();
+            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
             global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[40];
-            global::System.Span<float> buffer0 = stackalloc float[40];
-            global::System.Span<float> buffer1 = stackalloc float[40];
 
             // Layer0: Reservoir(1 → 40, tanh, ρ = 0.95f, density 0.1f, input scaling 0.5f, leaky α = 0.3f; fixed weights)
             Layer0Cell(k.Slice(0, 1680), input, s.Slice(0, 40), s.Slice(0, 40), gates.Slice(0, 40));
 
             // Layer1: Dense(40 → 1, Identity)
-            Layer1Dense(k.Slice(1680, 41), s.Slice(0, 40), gates.Slice(0, 1), buffer1.Slice(0, 1));
-            buffer1.Slice(0, 1).CopyTo(output);
+            Layer1Dense(k.Slice(1680, 41), s.Slice(0, 40), gates.Slice(0, 1), output);
         }
 
         /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output.</summary>

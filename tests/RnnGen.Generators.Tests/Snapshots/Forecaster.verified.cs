@@ -161,11 +161,10 @@ namespace Demo
         {
             if (input.Length != 4) ThrowLength(nameof(input), input.Length, 4, "InputSize");
             if (output.Length != 4) ThrowLength(nameof(output), output.Length, 4, "OutputSize");
-            EnsurePacked();
+            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
             global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[160];
-            global::System.Span<float> buffer0 = stackalloc float[32];
             global::System.Span<float> buffer1 = stackalloc float[32];
 
             // Layer0: LSTM(4 → 32)
@@ -178,8 +177,7 @@ namespace Demo
             s.Slice(80, 16).CopyTo(buffer1.Slice(16));
 
             // Layer2: Dense(32 → 4, Tanh)
-            Layer2Dense(k.Slice(9536, 132), buffer1.Slice(0, 32), gates.Slice(0, 4), buffer0.Slice(0, 4));
-            buffer0.Slice(0, 4).CopyTo(output);
+            Layer2Dense(k.Slice(9536, 132), buffer1.Slice(0, 32), gates.Slice(0, 4), output);
         }
 
         /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output.</summary>

@@ -156,7 +156,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     {
         if (input.Length != 3) ThrowLength(nameof(input), input.Length, 3, "InputSize");
         if (output.Length != 1) ThrowLength(nameof(output), output.Length, 1, "OutputSize");
-        EnsurePacked();
+        if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
         global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
         global::System.Span<float> s = Values(ref state);
         global::System.Span<float> gates = stackalloc float[13];
@@ -173,8 +173,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         s.Slice(13, 13).CopyTo(buffer1.Slice(13));
 
         // Layer2: Dense(26 → 1, Identity)
-        Layer2Dense(k.Slice(604, 27), buffer1.Slice(0, 26), gates.Slice(0, 1), buffer0.Slice(0, 1));
-        buffer0.Slice(0, 1).CopyTo(output);
+        Layer2Dense(k.Slice(604, 27), buffer1.Slice(0, 26), gates.Slice(0, 1), output);
     }
 
     /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output.</summary>

@@ -151,12 +151,11 @@ namespace Demo
         {
             if ((uint)token >= 12u) ThrowToken(token, 0);
             if (output.Length != 12) ThrowLength(nameof(output), output.Length, 12, "OutputSize");
-            EnsurePacked();
+            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
             global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[384];
             global::System.Span<float> buffer0 = stackalloc float[64];
-            global::System.Span<float> buffer1 = stackalloc float[64];
 
             // Layer0: Embedding(12 ids → 16)
             // y = W[token]
@@ -166,8 +165,7 @@ namespace Demo
             Layer1Cell(k.Slice(0, 15744), buffer0.Slice(0, 16), s.Slice(0, 64), s.Slice(0, 64), gates.Slice(0, 384));
 
             // Layer2: Dense(64 → 12, Softmax)
-            Layer2Dense(k.Slice(15744, 780), s.Slice(0, 64), gates.Slice(0, 12), buffer0.Slice(0, 12));
-            buffer0.Slice(0, 12).CopyTo(output);
+            Layer2Dense(k.Slice(15744, 780), s.Slice(0, 64), gates.Slice(0, 12), output);
         }
 
         /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output.</summary>

@@ -145,12 +145,11 @@ namespace Demo
         {
             if ((uint)token >= 12u) ThrowToken(token, 0);
             if (output.Length != 64) ThrowLength(nameof(output), output.Length, 64, "OutputSize");
-            EnsurePacked();
+            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
             global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[384];
             global::System.Span<float> buffer0 = stackalloc float[64];
-            global::System.Span<float> buffer1 = stackalloc float[64];
 
             // Layer0: Embedding(12 ids → 16)
             // y = W[token]

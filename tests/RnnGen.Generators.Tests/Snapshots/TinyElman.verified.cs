@@ -142,12 +142,10 @@ namespace Demo
         {
             if (input.Length != 1) ThrowLength(nameof(input), input.Length, 1, "InputSize");
             if (output.Length != 3) ThrowLength(nameof(output), output.Length, 3, "OutputSize");
-            EnsurePacked();
+            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
             global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[3];
-            global::System.Span<float> buffer0 = stackalloc float[3];
-            global::System.Span<float> buffer1 = stackalloc float[3];
 
             // Layer0: Elman RNN(1 → 3, Tanh)
             Layer0Cell(k.Slice(0, 15), input, s.Slice(0, 3), s.Slice(0, 3), gates.Slice(0, 3));
