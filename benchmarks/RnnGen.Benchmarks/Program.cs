@@ -1,5 +1,6 @@
 // RnnGen benchmarks. Examples:
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- --filter '*GeneratedVsReference*'
+//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- --filter '*TrainingStep*'   (char-LM training update under BenchmarkDotNet)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- peak      (this machine's peak FMA rate)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- --list flat
 using BenchmarkDotNet.Configs;

@@ -102,7 +102,7 @@ public static class TrainingBenchmark
         }
     }
 
-    private static Sequence[] Windows(int count)
+    internal static Sequence[] Windows(int count)
     {
         var random = new DeterministicRandom(5);
         var windows = new Sequence[count];
@@ -115,7 +115,7 @@ public static class TrainingBenchmark
         return windows;
     }
 
-    private sealed class Callback(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    internal sealed class Callback(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);
     }
