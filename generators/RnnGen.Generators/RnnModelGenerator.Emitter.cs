@@ -957,7 +957,9 @@ public sealed partial class RnnModelGenerator
         {
             int gh = p.GH;
             bool gru = p.Layer.Kind == LayerKind.Gru;
-            w.WriteLine($"/// <summary>{p.Name}: one step of one direction for streaming. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.</summary>");
+            w.WriteLine($"/// <summary>{p.Name}: one step of one direction for streaming. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.");
+            w.WriteLine("/// Inlined into <c>Step</c>, where its spans are slices of constant size (measured 3–15 % per step at H = 8…32).</summary>");
+            w.WriteLine(MethodImpl);
             using (w.WriteBlock($"private static void {p.Name}Cell({ReadOnlySpan} k, {ReadOnlySpan} x, {ReadOnlySpan} previous, {Span} next, {Span} cache)"))
             {
                 w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {F(p.H)});");
@@ -1273,7 +1275,8 @@ public sealed partial class RnnModelGenerator
             int U = p.H;
             string u = F(U), inw = F(p.In);
             Activation a = p.Layer.Activation;
-            w.WriteLine($"/// <summary>{p.Name}: y = {(a == Activation.Identity ? "" : a.ToString().ToLowerInvariant())}(W·x + b), {inw} → {u} (one step, for streaming).</summary>");
+            w.WriteLine($"/// <summary>{p.Name}: y = {(a == Activation.Identity ? "" : a.ToString().ToLowerInvariant())}(W·x + b), {inw} → {u} (one step, for streaming; inlined into <c>Step</c>).</summary>");
+            w.WriteLine(MethodImpl);
             using (w.WriteBlock($"private static void {p.Name}Dense({ReadOnlySpan} k, {ReadOnlySpan} x, {Span} pre, {Span} y)"))
             {
                 w.WriteLine($"// z = W·x + b   ({u} rows)");
