@@ -305,8 +305,8 @@ public sealed partial class RnnModelGenerator
             }
             w.WriteLine($"private readonly float[] _gradients = new float[{F(parameterCount)}];");
             int packedCount = Math.Max(1, plans.Sum(p => p.PackedPerDirection * p.Directions));
-            w.WriteLine($"private readonly float[] _packed = new float[{F(packedCount)}];   // forward weights, transposed (see EnsurePacked)");
-            w.WriteLine($"private readonly float[] _packedBack = new float[{F(parameterCount)}];   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)");
+            w.WriteLine($"private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new({F(packedCount)});   // forward weights, transposed (see EnsurePacked); 64-byte aligned");
+            w.WriteLine($"private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new({F(parameterCount)});   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)");
             w.WriteLine("private readonly object _packLock = new();");
             w.WriteLine("private volatile bool _packedValid;");
             w.WriteLine($"private readonly float[] _initialStateGradients = new float[{F(stateSize)}];");
@@ -438,7 +438,7 @@ public sealed partial class RnnModelGenerator
                     w.WriteLine($"if (input.Length != {F(model.InputSize)}) ThrowLength(nameof(input), input.Length, {F(model.InputSize)}, \"InputSize\");");
                 w.WriteLine($"if (output.Length != {F(model.OutputSize)}) ThrowLength(nameof(output), output.Length, {F(model.OutputSize)}, \"OutputSize\");");
                 w.WriteLine("if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line");
-                w.WriteLine($"{ReadOnlySpan} p = _parameters, k = _packed;");
+                w.WriteLine($"{ReadOnlySpan} p = _parameters, k = _packed.Span;");
                 w.WriteLine($"{Span} s = Values(ref state);");
                 // A layer writes its output to buffer0 or buffer1 (alternating) when it is an embedding, a Dense layer
                 // other than the last (the last writes straight into output), or a bidirectional layer (h of both
@@ -760,7 +760,7 @@ public sealed partial class RnnModelGenerator
                     return;
                 }
                 var (inputField, si) = InputOf(model, plans, p);
-                w.WriteLine($"{ReadOnlySpan} k = _packed;");
+                w.WriteLine($"{ReadOnlySpan} k = _packed.Span;");
                 w.WriteLine($"{ReadOnlySpan} input = {inputField};");
                 w.WriteLine($"{Span} output = _{name}Out;");
                 if (p.Layer.Kind == LayerKind.Dense)
@@ -854,7 +854,7 @@ public sealed partial class RnnModelGenerator
                     return;
                 }
                 var (inputField, si) = InputOf(model, plans, p);
-                w.WriteLine($"{ReadOnlySpan} kb = _packedBack;");
+                w.WriteLine($"{ReadOnlySpan} kb = _packedBack.Span;");
                 w.WriteLine($"{ReadOnlySpan} input = {inputField};");
                 w.WriteLine($"{Span} dIn = {InputGradientOf(model, plans, p)};");
                 using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
@@ -1340,7 +1340,7 @@ public sealed partial class RnnModelGenerator
                 {
                     w.WriteLine("if (_packedValid) return;");
                     w.WriteLine($"{ReadOnlySpan} p = _parameters;");
-                    w.WriteLine($"{Span} k = _packed;");
+                    w.WriteLine($"{Span} k = _packed.Span, kb = _packedBack.Span;");
                     foreach (Plan p in plans)
                     {
                         if (p.Layer.Kind == LayerKind.Embedding) continue;
@@ -1348,7 +1348,7 @@ public sealed partial class RnnModelGenerator
                         {
                             w.WriteLine($"// {p.Name}: Wᵀ, b");
                             w.WriteLine($"{K}.Transpose(p.Slice({F(p.ParamOffset)}, {F(p.H * p.In)}), k.Slice({F(p.PackedOffset)}, {F(p.H * p.In)}), {F(p.H)}, {F(p.In)});");
-                            w.WriteLine($"{K}.PackTransposed(p.Slice({F(p.ParamOffset)}, {F(p.H * p.In)}), new {Span}(_packedBack, {F(p.ParamOffset)}, {F(p.H * p.In)}), {F(p.H)}, {F(p.In)});   // backward: W packed for dx = Wᵀ·dz");
+                            w.WriteLine($"{K}.PackTransposed(p.Slice({F(p.ParamOffset)}, {F(p.H * p.In)}), kb.Slice({F(p.ParamOffset)}, {F(p.H * p.In)}), {F(p.H)}, {F(p.In)});   // backward: W packed for dx = Wᵀ·dz");
                             w.WriteLine($"p.Slice({F(p.ParamOffset + p.H * p.In)}, {F(p.H)}).CopyTo(k.Slice({F(p.PackedOffset + p.H * p.In)}, {F(p.H)}));");
                             continue;
                         }
@@ -1359,8 +1359,8 @@ public sealed partial class RnnModelGenerator
                             w.WriteLine($"// {p.Name} {(d == 0 ? "forward" : "reverse")}: W_ihᵀ, W_hhᵀ, {(gru ? "b_ih, b_hh" : "b_ih + b_hh")}");
                             w.WriteLine($"{K}.Transpose(p.Slice({F(po + p.Wih)}, {F(gh * p.In)}), k.Slice({F(ko + p.PackIh)}, {F(gh * p.In)}), {F(gh)}, {F(p.In)});");
                             w.WriteLine($"{K}.Transpose(p.Slice({F(po + p.Whh)}, {F(gh * p.H)}), k.Slice({F(ko + p.PackHh)}, {F(gh * p.H)}), {F(gh)}, {F(p.H)});");
-                            w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Wih)}, {F(gh * p.In)}), new {Span}(_packedBack, {F(po + p.Wih)}, {F(gh * p.In)}), {F(gh)}, {F(p.In)});   // backward: dx = W_ihᵀ·dz");
-                            w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Whh)}, {F(gh * p.H)}), new {Span}(_packedBack, {F(po + p.Whh)}, {F(gh * p.H)}), {F(gh)}, {F(p.H)});   // backward: dh = W_hhᵀ·dz");
+                            w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Wih)}, {F(gh * p.In)}), kb.Slice({F(po + p.Wih)}, {F(gh * p.In)}), {F(gh)}, {F(p.In)});   // backward: dx = W_ihᵀ·dz");
+                            w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Whh)}, {F(gh * p.H)}), kb.Slice({F(po + p.Whh)}, {F(gh * p.H)}), {F(gh)}, {F(p.H)});   // backward: dh = W_hhᵀ·dz");
                             if (p.LearnedLeak)
                             {
                                 w.WriteLine($"// α = σ(λ) per unit, for the forward (packed) and backward (at λ's offset) passes");
@@ -1368,13 +1368,13 @@ public sealed partial class RnnModelGenerator
                                 {
                                     w.WriteLine($"float a = 1f / (1f + global::System.MathF.Exp(-p[{F(po + p.LeakParam)} + j]));");
                                     w.WriteLine($"k[{F(ko + p.PackLeak)} + j] = a;");
-                                    w.WriteLine($"_packedBack[{F(po + p.LeakParam)} + j] = a;");
+                                    w.WriteLine($"kb[{F(po + p.LeakParam)} + j] = a;");
                                 }
                             }
                             if (p.Skip > 0)
                             {
                                 w.WriteLine($"{K}.Transpose(p.Slice({F(po + p.Wskip)}, {F(p.H * p.H)}), k.Slice({F(ko + p.PackSkip)}, {F(p.H * p.H)}), {F(p.H)}, {F(p.H)});   // W_skipᵀ");
-                                w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Wskip)}, {F(p.H * p.H)}), new {Span}(_packedBack, {F(po + p.Wskip)}, {F(p.H * p.H)}), {F(p.H)}, {F(p.H)});   // backward: dh(t−d) = W_skipᵀ·dz");
+                                w.WriteLine($"{K}.PackTransposed(p.Slice({F(po + p.Wskip)}, {F(p.H * p.H)}), kb.Slice({F(po + p.Wskip)}, {F(p.H * p.H)}), {F(p.H)}, {F(p.H)});   // backward: dh(t−d) = W_skipᵀ·dz");
                             }
                             w.WriteLine($"p.Slice({F(po + p.Bih)}, {F(gh)}).CopyTo(k.Slice({F(ko + p.PackBias)}, {F(gh)}));");
                             if (gru)

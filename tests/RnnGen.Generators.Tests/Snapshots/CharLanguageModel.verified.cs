@@ -54,8 +54,8 @@ namespace Demo.Text
 
         private readonly float[] _parameters = new float[93409];
         private readonly float[] _gradients = new float[93409];
-        private readonly float[] _packed = new float[90817];   // forward weights, transposed (see EnsurePacked)
-        private readonly float[] _packedBack = new float[93409];   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
+        private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(90817);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
+        private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(93409);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
         private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[256];
@@ -152,7 +152,7 @@ namespace Demo.Text
             if ((uint)token >= 65u) ThrowToken(token, 0);
             if (output.Length != 65) ThrowLength(nameof(output), output.Length, 65, "OutputSize");
             if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-            global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
+            global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[640];
             global::System.Span<float> buffer0 = stackalloc float[128];
@@ -320,7 +320,7 @@ namespace Demo.Text
         /// <summary>Layer1 over whole sequences, slots 0 … batch − 1 in lockstep: LSTM(32 → 128).</summary>
         private void Layer1Forward(int batch, int steps)
         {
-            global::System.ReadOnlySpan<float> k = _packed;
+            global::System.ReadOnlySpan<float> k = _packed.Span;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> output = _layer1Out;
             global::System.Span<float> batchStates = _batchStates;
@@ -368,7 +368,7 @@ namespace Demo.Text
         /// <summary>Layer2 over whole sequences, slots 0 … batch − 1 in lockstep: Dense(128 → 65, Softmax).</summary>
         private void Layer2Forward(int batch, int steps)
         {
-            global::System.ReadOnlySpan<float> k = _packed;
+            global::System.ReadOnlySpan<float> k = _packed.Span;
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> output = _layer2Out;
             global::System.Span<float> pre = _layer2Pre;
@@ -400,7 +400,7 @@ namespace Demo.Text
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
-            global::System.ReadOnlySpan<float> kb = _packedBack;
+            global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> dIn = _layer0OutGradient;
             for (int b = 0; b < batch; b++)
@@ -446,7 +446,7 @@ namespace Demo.Text
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer2OutGradient;
-            global::System.ReadOnlySpan<float> kb = _packedBack;
+            global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> dIn = _layer1OutGradient;
             for (int b = 0; b < batch; b++)
@@ -578,17 +578,17 @@ namespace Demo.Text
             {
                 if (_packedValid) return;
                 global::System.ReadOnlySpan<float> p = _parameters;
-                global::System.Span<float> k = _packed;
+                global::System.Span<float> k = _packed.Span, kb = _packedBack.Span;
                 // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(2080, 16384), k.Slice(0, 16384), 512, 32);
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(18464, 65536), k.Slice(16384, 65536), 512, 128);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(2080, 16384), new global::System.Span<float>(_packedBack, 2080, 16384), 512, 32);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(18464, 65536), new global::System.Span<float>(_packedBack, 18464, 65536), 512, 128);   // backward: dh = W_hhᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(2080, 16384), kb.Slice(2080, 16384), 512, 32);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(18464, 65536), kb.Slice(18464, 65536), 512, 128);   // backward: dh = W_hhᵀ·dz
                 p.Slice(84000, 512).CopyTo(k.Slice(81920, 512));
                 global::RnnGen.Kernels.VectorKernels.Add(p.Slice(84512, 512), k.Slice(81920, 512));
                 // Layer2: Wᵀ, b
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(85024, 8320), k.Slice(82432, 8320), 65, 128);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(85024, 8320), new global::System.Span<float>(_packedBack, 85024, 8320), 65, 128);   // backward: W packed for dx = Wᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(85024, 8320), kb.Slice(85024, 8320), 65, 128);   // backward: W packed for dx = Wᵀ·dz
                 p.Slice(93344, 65).CopyTo(k.Slice(90752, 65));
                 _packedValid = true;
             }

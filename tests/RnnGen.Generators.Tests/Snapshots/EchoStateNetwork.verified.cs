@@ -53,8 +53,8 @@ namespace Demo
 
         private readonly float[] _parameters = new float[1761];
         private readonly float[] _gradients = new float[1761];
-        private readonly float[] _packed = new float[1721];   // forward weights, transposed (see EnsurePacked)
-        private readonly float[] _packedBack = new float[1761];   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
+        private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(1721);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
+        private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(1761);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
         private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[40];
@@ -149,7 +149,7 @@ namespace Demo
             if (input.Length != 1) ThrowLength(nameof(input), input.Length, 1, "InputSize");
             if (output.Length != 1) ThrowLength(nameof(output), output.Length, 1, "OutputSize");
             if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-            global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
+            global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[40];
 
@@ -288,7 +288,7 @@ namespace Demo
         /// <summary>Layer0 over whole sequences, slots 0 … batch − 1 in lockstep: Reservoir(1 → 40, tanh, ρ = 0.95f, density 0.1f, input scaling 0.5f, leaky α = 0.3f; fixed weights).</summary>
         private void Layer0Forward(int batch, int steps)
         {
-            global::System.ReadOnlySpan<float> k = _packed;
+            global::System.ReadOnlySpan<float> k = _packed.Span;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> output = _layer0Out;
             global::System.Span<float> batchStates = _batchStates;
@@ -336,7 +336,7 @@ namespace Demo
         /// <summary>Layer1 over whole sequences, slots 0 … batch − 1 in lockstep: Dense(40 → 1, Identity).</summary>
         private void Layer1Forward(int batch, int steps)
         {
-            global::System.ReadOnlySpan<float> k = _packed;
+            global::System.ReadOnlySpan<float> k = _packed.Span;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> output = _layer1Out;
             global::System.Span<float> pre = _layer1Pre;
@@ -354,7 +354,7 @@ namespace Demo
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
-            global::System.ReadOnlySpan<float> kb = _packedBack;
+            global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> dIn = _inputGradients;
             for (int b = 0; b < batch; b++)
@@ -394,7 +394,7 @@ namespace Demo
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
-            global::System.ReadOnlySpan<float> kb = _packedBack;
+            global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> dIn = _layer0OutGradient;
             for (int b = 0; b < batch; b++)
@@ -506,17 +506,17 @@ namespace Demo
             {
                 if (_packedValid) return;
                 global::System.ReadOnlySpan<float> p = _parameters;
-                global::System.Span<float> k = _packed;
+                global::System.Span<float> k = _packed.Span, kb = _packedBack.Span;
                 // Layer0 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 40), k.Slice(0, 40), 40, 1);
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(40, 1600), k.Slice(40, 1600), 40, 40);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 40), new global::System.Span<float>(_packedBack, 0, 40), 40, 1);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(40, 1600), new global::System.Span<float>(_packedBack, 40, 1600), 40, 40);   // backward: dh = W_hhᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 40), kb.Slice(0, 40), 40, 1);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(40, 1600), kb.Slice(40, 1600), 40, 40);   // backward: dh = W_hhᵀ·dz
                 p.Slice(1640, 40).CopyTo(k.Slice(1640, 40));
                 global::RnnGen.Kernels.VectorKernels.Add(p.Slice(1680, 40), k.Slice(1640, 40));
                 // Layer1: Wᵀ, b
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(1720, 40), k.Slice(1680, 40), 1, 40);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(1720, 40), new global::System.Span<float>(_packedBack, 1720, 40), 1, 40);   // backward: W packed for dx = Wᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(1720, 40), kb.Slice(1720, 40), 1, 40);   // backward: W packed for dx = Wᵀ·dz
                 p.Slice(1760, 1).CopyTo(k.Slice(1720, 1));
                 _packedValid = true;
             }

@@ -56,8 +56,8 @@ namespace Demo
 
         private readonly float[] _parameters = new float[9796];
         private readonly float[] _gradients = new float[9796];
-        private readonly float[] _packed = new float[9668];   // forward weights, transposed (see EnsurePacked)
-        private readonly float[] _packedBack = new float[9796];   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
+        private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(9668);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
+        private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(9796);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
         private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[96];
@@ -162,7 +162,7 @@ namespace Demo
             if (input.Length != 4) ThrowLength(nameof(input), input.Length, 4, "InputSize");
             if (output.Length != 4) ThrowLength(nameof(output), output.Length, 4, "OutputSize");
             if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-            global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
+            global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[160];
             global::System.Span<float> buffer1 = stackalloc float[32];
@@ -310,7 +310,7 @@ namespace Demo
         /// <summary>Layer0 over whole sequences, slots 0 … batch − 1 in lockstep: LSTM(4 → 32).</summary>
         private void Layer0Forward(int batch, int steps)
         {
-            global::System.ReadOnlySpan<float> k = _packed;
+            global::System.ReadOnlySpan<float> k = _packed.Span;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> output = _layer0Out;
             global::System.Span<float> batchStates = _batchStates;
@@ -358,7 +358,7 @@ namespace Demo
         /// <summary>Layer1 over whole sequences, slots 0 … batch − 1 in lockstep: GRU(32 → 16, bidirectional).</summary>
         private void Layer1Forward(int batch, int steps)
         {
-            global::System.ReadOnlySpan<float> k = _packed;
+            global::System.ReadOnlySpan<float> k = _packed.Span;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> output = _layer1Out;
             global::System.Span<float> batchStates = _batchStates;
@@ -445,7 +445,7 @@ namespace Demo
         /// <summary>Layer2 over whole sequences, slots 0 … batch − 1 in lockstep: Dense(32 → 4, Tanh).</summary>
         private void Layer2Forward(int batch, int steps)
         {
-            global::System.ReadOnlySpan<float> k = _packed;
+            global::System.ReadOnlySpan<float> k = _packed.Span;
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> output = _layer2Out;
             global::System.Span<float> pre = _layer2Pre;
@@ -463,7 +463,7 @@ namespace Demo
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
-            global::System.ReadOnlySpan<float> kb = _packedBack;
+            global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> dIn = _inputGradients;
             for (int b = 0; b < batch; b++)
@@ -509,7 +509,7 @@ namespace Demo
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
-            global::System.ReadOnlySpan<float> kb = _packedBack;
+            global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> dIn = _layer0OutGradient;
             for (int b = 0; b < batch; b++)
@@ -584,7 +584,7 @@ namespace Demo
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer2OutGradient;
-            global::System.ReadOnlySpan<float> kb = _packedBack;
+            global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> dIn = _layer1OutGradient;
             for (int b = 0; b < batch; b++)
@@ -792,31 +792,31 @@ namespace Demo
             {
                 if (_packedValid) return;
                 global::System.ReadOnlySpan<float> p = _parameters;
-                global::System.Span<float> k = _packed;
+                global::System.Span<float> k = _packed.Span, kb = _packedBack.Span;
                 // Layer0 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 512), k.Slice(0, 512), 128, 4);
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(512, 4096), k.Slice(512, 4096), 128, 32);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 512), new global::System.Span<float>(_packedBack, 0, 512), 128, 4);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(512, 4096), new global::System.Span<float>(_packedBack, 512, 4096), 128, 32);   // backward: dh = W_hhᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 512), kb.Slice(0, 512), 128, 4);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(512, 4096), kb.Slice(512, 4096), 128, 32);   // backward: dh = W_hhᵀ·dz
                 p.Slice(4608, 128).CopyTo(k.Slice(4608, 128));
                 global::RnnGen.Kernels.VectorKernels.Add(p.Slice(4736, 128), k.Slice(4608, 128));
                 // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih, b_hh
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(4864, 1536), k.Slice(4736, 1536), 48, 32);
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(6400, 768), k.Slice(6272, 768), 48, 16);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(4864, 1536), new global::System.Span<float>(_packedBack, 4864, 1536), 48, 32);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(6400, 768), new global::System.Span<float>(_packedBack, 6400, 768), 48, 16);   // backward: dh = W_hhᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(4864, 1536), kb.Slice(4864, 1536), 48, 32);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(6400, 768), kb.Slice(6400, 768), 48, 16);   // backward: dh = W_hhᵀ·dz
                 p.Slice(7168, 48).CopyTo(k.Slice(7040, 48));
                 p.Slice(7216, 48).CopyTo(k.Slice(7088, 48));
                 // Layer1 reverse: W_ihᵀ, W_hhᵀ, b_ih, b_hh
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(7264, 1536), k.Slice(7136, 1536), 48, 32);
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(8800, 768), k.Slice(8672, 768), 48, 16);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(7264, 1536), new global::System.Span<float>(_packedBack, 7264, 1536), 48, 32);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(8800, 768), new global::System.Span<float>(_packedBack, 8800, 768), 48, 16);   // backward: dh = W_hhᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(7264, 1536), kb.Slice(7264, 1536), 48, 32);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(8800, 768), kb.Slice(8800, 768), 48, 16);   // backward: dh = W_hhᵀ·dz
                 p.Slice(9568, 48).CopyTo(k.Slice(9440, 48));
                 p.Slice(9616, 48).CopyTo(k.Slice(9488, 48));
                 // Layer2: Wᵀ, b
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(9664, 128), k.Slice(9536, 128), 4, 32);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(9664, 128), new global::System.Span<float>(_packedBack, 9664, 128), 4, 32);   // backward: W packed for dx = Wᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(9664, 128), kb.Slice(9664, 128), 4, 32);   // backward: W packed for dx = Wᵀ·dz
                 p.Slice(9792, 4).CopyTo(k.Slice(9664, 4));
                 _packedValid = true;
             }

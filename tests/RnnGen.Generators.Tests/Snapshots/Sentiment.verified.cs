@@ -53,8 +53,8 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
 
     private readonly float[] _parameters = new float[657];
     private readonly float[] _gradients = new float[657];
-    private readonly float[] _packed = new float[631];   // forward weights, transposed (see EnsurePacked)
-    private readonly float[] _packedBack = new float[657];   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
+    private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(631);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
+    private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(657);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
     private readonly object _packLock = new();
     private volatile bool _packedValid;
     private readonly float[] _initialStateGradients = new float[26];
@@ -157,7 +157,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         if (input.Length != 3) ThrowLength(nameof(input), input.Length, 3, "InputSize");
         if (output.Length != 1) ThrowLength(nameof(output), output.Length, 1, "OutputSize");
         if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-        global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
+        global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
         global::System.Span<float> s = Values(ref state);
         global::System.Span<float> gates = stackalloc float[13];
         global::System.Span<float> buffer0 = stackalloc float[26];
@@ -306,7 +306,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     /// <summary>Layer0 over whole sequences, slots 0 … batch − 1 in lockstep: Dense(3 → 8, Relu).</summary>
     private void Layer0Forward(int batch, int steps)
     {
-        global::System.ReadOnlySpan<float> k = _packed;
+        global::System.ReadOnlySpan<float> k = _packed.Span;
         global::System.ReadOnlySpan<float> input = _inputs;
         global::System.Span<float> output = _layer0Out;
         global::System.Span<float> pre = _layer0Pre;
@@ -322,7 +322,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     /// <summary>Layer1 over whole sequences, slots 0 … batch − 1 in lockstep: Elman RNN(8 → 13, Relu, bidirectional).</summary>
     private void Layer1Forward(int batch, int steps)
     {
-        global::System.ReadOnlySpan<float> k = _packed;
+        global::System.ReadOnlySpan<float> k = _packed.Span;
         global::System.ReadOnlySpan<float> input = _layer0Out;
         global::System.Span<float> output = _layer1Out;
         global::System.Span<float> batchStates = _batchStates;
@@ -409,7 +409,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     /// <summary>Layer2 over whole sequences, slots 0 … batch − 1 in lockstep: Dense(26 → 1, Identity).</summary>
     private void Layer2Forward(int batch, int steps)
     {
-        global::System.ReadOnlySpan<float> k = _packed;
+        global::System.ReadOnlySpan<float> k = _packed.Span;
         global::System.ReadOnlySpan<float> input = _layer1Out;
         global::System.Span<float> output = _layer2Out;
         global::System.Span<float> pre = _layer2Pre;
@@ -427,7 +427,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     {
         global::System.Span<float> g = _gradients;
         global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
-        global::System.ReadOnlySpan<float> kb = _packedBack;
+        global::System.ReadOnlySpan<float> kb = _packedBack.Span;
         global::System.ReadOnlySpan<float> input = _inputs;
         global::System.Span<float> dIn = _inputGradients;
         for (int b = 0; b < batch; b++)
@@ -456,7 +456,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     {
         global::System.Span<float> g = _gradients;
         global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
-        global::System.ReadOnlySpan<float> kb = _packedBack;
+        global::System.ReadOnlySpan<float> kb = _packedBack.Span;
         global::System.ReadOnlySpan<float> input = _layer0Out;
         global::System.Span<float> dIn = _layer0OutGradient;
         for (int b = 0; b < batch; b++)
@@ -533,7 +533,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     {
         global::System.Span<float> g = _gradients;
         global::System.ReadOnlySpan<float> dOut = _layer2OutGradient;
-        global::System.ReadOnlySpan<float> kb = _packedBack;
+        global::System.ReadOnlySpan<float> kb = _packedBack.Span;
         global::System.ReadOnlySpan<float> input = _layer1Out;
         global::System.Span<float> dIn = _layer1OutGradient;
         for (int b = 0; b < batch; b++)
@@ -651,28 +651,28 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         {
             if (_packedValid) return;
             global::System.ReadOnlySpan<float> p = _parameters;
-            global::System.Span<float> k = _packed;
+            global::System.Span<float> k = _packed.Span, kb = _packedBack.Span;
             // Layer0: Wᵀ, b
             global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 24), k.Slice(0, 24), 8, 3);
-            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 24), new global::System.Span<float>(_packedBack, 0, 24), 8, 3);   // backward: W packed for dx = Wᵀ·dz
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 24), kb.Slice(0, 24), 8, 3);   // backward: W packed for dx = Wᵀ·dz
             p.Slice(24, 8).CopyTo(k.Slice(24, 8));
             // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
             global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(32, 104), k.Slice(32, 104), 13, 8);
             global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(136, 169), k.Slice(136, 169), 13, 13);
-            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(32, 104), new global::System.Span<float>(_packedBack, 32, 104), 13, 8);   // backward: dx = W_ihᵀ·dz
-            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(136, 169), new global::System.Span<float>(_packedBack, 136, 169), 13, 13);   // backward: dh = W_hhᵀ·dz
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(32, 104), kb.Slice(32, 104), 13, 8);   // backward: dx = W_ihᵀ·dz
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(136, 169), kb.Slice(136, 169), 13, 13);   // backward: dh = W_hhᵀ·dz
             p.Slice(305, 13).CopyTo(k.Slice(305, 13));
             global::RnnGen.Kernels.VectorKernels.Add(p.Slice(318, 13), k.Slice(305, 13));
             // Layer1 reverse: W_ihᵀ, W_hhᵀ, b_ih + b_hh
             global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(331, 104), k.Slice(318, 104), 13, 8);
             global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(435, 169), k.Slice(422, 169), 13, 13);
-            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(331, 104), new global::System.Span<float>(_packedBack, 331, 104), 13, 8);   // backward: dx = W_ihᵀ·dz
-            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(435, 169), new global::System.Span<float>(_packedBack, 435, 169), 13, 13);   // backward: dh = W_hhᵀ·dz
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(331, 104), kb.Slice(331, 104), 13, 8);   // backward: dx = W_ihᵀ·dz
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(435, 169), kb.Slice(435, 169), 13, 13);   // backward: dh = W_hhᵀ·dz
             p.Slice(604, 13).CopyTo(k.Slice(591, 13));
             global::RnnGen.Kernels.VectorKernels.Add(p.Slice(617, 13), k.Slice(591, 13));
             // Layer2: Wᵀ, b
             global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(630, 26), k.Slice(604, 26), 1, 26);
-            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(630, 26), new global::System.Span<float>(_packedBack, 630, 26), 1, 26);   // backward: W packed for dx = Wᵀ·dz
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(630, 26), kb.Slice(630, 26), 1, 26);   // backward: W packed for dx = Wᵀ·dz
             p.Slice(656, 1).CopyTo(k.Slice(630, 1));
             _packedValid = true;
         }

@@ -53,8 +53,8 @@ namespace Demo
 
         private readonly float[] _parameters = new float[15936];
         private readonly float[] _gradients = new float[15936];
-        private readonly float[] _packed = new float[15744];   // forward weights, transposed (see EnsurePacked)
-        private readonly float[] _packedBack = new float[15936];   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
+        private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(15744);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
+        private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(15936);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
         private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[64];
@@ -146,7 +146,7 @@ namespace Demo
             if ((uint)token >= 12u) ThrowToken(token, 0);
             if (output.Length != 64) ThrowLength(nameof(output), output.Length, 64, "OutputSize");
             if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-            global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
+            global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[384];
             global::System.Span<float> buffer0 = stackalloc float[64];
@@ -311,7 +311,7 @@ namespace Demo
         /// <summary>Layer1 over whole sequences, slots 0 … batch − 1 in lockstep: GRU(16 → 64).</summary>
         private void Layer1Forward(int batch, int steps)
         {
-            global::System.ReadOnlySpan<float> k = _packed;
+            global::System.ReadOnlySpan<float> k = _packed.Span;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> output = _layer1Out;
             global::System.Span<float> batchStates = _batchStates;
@@ -375,7 +375,7 @@ namespace Demo
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
-            global::System.ReadOnlySpan<float> kb = _packedBack;
+            global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> dIn = _layer0OutGradient;
             for (int b = 0; b < batch; b++)
@@ -499,12 +499,12 @@ namespace Demo
             {
                 if (_packedValid) return;
                 global::System.ReadOnlySpan<float> p = _parameters;
-                global::System.Span<float> k = _packed;
+                global::System.Span<float> k = _packed.Span, kb = _packedBack.Span;
                 // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih, b_hh
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(192, 3072), k.Slice(0, 3072), 192, 16);
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(3264, 12288), k.Slice(3072, 12288), 192, 64);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(192, 3072), new global::System.Span<float>(_packedBack, 192, 3072), 192, 16);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(3264, 12288), new global::System.Span<float>(_packedBack, 3264, 12288), 192, 64);   // backward: dh = W_hhᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(192, 3072), kb.Slice(192, 3072), 192, 16);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(3264, 12288), kb.Slice(3264, 12288), 192, 64);   // backward: dh = W_hhᵀ·dz
                 p.Slice(15552, 192).CopyTo(k.Slice(15360, 192));
                 p.Slice(15744, 192).CopyTo(k.Slice(15552, 192));
                 _packedValid = true;

@@ -52,8 +52,8 @@ namespace Demo
 
         private readonly float[] _parameters = new float[18];
         private readonly float[] _gradients = new float[18];
-        private readonly float[] _packed = new float[15];   // forward weights, transposed (see EnsurePacked)
-        private readonly float[] _packedBack = new float[18];   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
+        private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(15);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
+        private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(18);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
         private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[3];
@@ -143,7 +143,7 @@ namespace Demo
             if (input.Length != 1) ThrowLength(nameof(input), input.Length, 1, "InputSize");
             if (output.Length != 3) ThrowLength(nameof(output), output.Length, 3, "OutputSize");
             if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-            global::System.ReadOnlySpan<float> p = _parameters, k = _packed;
+            global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[3];
 
@@ -279,7 +279,7 @@ namespace Demo
         /// <summary>Layer0 over whole sequences, slots 0 … batch − 1 in lockstep: Elman RNN(1 → 3, Tanh).</summary>
         private void Layer0Forward(int batch, int steps)
         {
-            global::System.ReadOnlySpan<float> k = _packed;
+            global::System.ReadOnlySpan<float> k = _packed.Span;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> output = _layer0Out;
             global::System.Span<float> batchStates = _batchStates;
@@ -329,7 +329,7 @@ namespace Demo
         {
             global::System.Span<float> g = _gradients;
             global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
-            global::System.ReadOnlySpan<float> kb = _packedBack;
+            global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> dIn = _inputGradients;
             for (int b = 0; b < batch; b++)
@@ -416,12 +416,12 @@ namespace Demo
             {
                 if (_packedValid) return;
                 global::System.ReadOnlySpan<float> p = _parameters;
-                global::System.Span<float> k = _packed;
+                global::System.Span<float> k = _packed.Span, kb = _packedBack.Span;
                 // Layer0 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 3), k.Slice(0, 3), 3, 1);
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(3, 9), k.Slice(3, 9), 3, 3);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 3), new global::System.Span<float>(_packedBack, 0, 3), 3, 1);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(3, 9), new global::System.Span<float>(_packedBack, 3, 9), 3, 3);   // backward: dh = W_hhᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 3), kb.Slice(0, 3), 3, 1);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(3, 9), kb.Slice(3, 9), 3, 3);   // backward: dh = W_hhᵀ·dz
                 p.Slice(12, 3).CopyTo(k.Slice(12, 3));
                 global::RnnGen.Kernels.VectorKernels.Add(p.Slice(15, 3), k.Slice(12, 3));
                 _packedValid = true;
