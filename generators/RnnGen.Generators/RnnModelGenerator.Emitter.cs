@@ -303,7 +303,7 @@ public sealed partial class RnnModelGenerator
                 w.WriteLine("};");
                 w.WriteLine();
             }
-            w.WriteLine($"private readonly float[] _gradients = new float[{F(parameterCount)}];");
+            w.WriteLine($"private readonly global::RnnGen.Kernels.AlignedBuffer _gradients = new({F(parameterCount)});   // 64-byte aligned: the weight-gradient products stream its rows");
             int packedCount = Math.Max(1, plans.Sum(p => p.PackedPerDirection * p.Directions));
             w.WriteLine($"private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new({F(packedCount)});   // forward weights, transposed (see EnsurePacked); 64-byte aligned");
             w.WriteLine($"private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new({F(parameterCount)});   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)");
@@ -376,7 +376,7 @@ public sealed partial class RnnModelGenerator
                 }
 
                 /// <summary>dLoss/dParameters, accumulated by <c>Backward</c> until <see cref="ZeroGradients"/>.</summary>
-                public {{Span}} Gradients => _gradients;
+                public {{Span}} Gradients => _gradients.Span;
 
                 /// <summary>The state the instance <c>Step</c>, <c>Forward</c> and <c>ForwardContinue</c> carry.</summary>
                 public {{Span}} CurrentState => Values(ref _state);
@@ -395,7 +395,7 @@ public sealed partial class RnnModelGenerator
                 }
 
                 /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
-                public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
+                public void ZeroGradients() => _gradients.Span.Clear();
 
                 /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
                 public void ResetState() => _state = default;
@@ -843,7 +843,7 @@ public sealed partial class RnnModelGenerator
             w.WriteLine($"/// <summary>BPTT through {p.Name} ({p.Title}) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>");
             using (w.WriteBlock($"private void {p.Name}Backward(int batch, int steps)"))
             {
-                w.WriteLine($"{Span} g = _gradients;");
+                w.WriteLine($"{Span} g = _gradients.Span;");
                 w.WriteLine($"{ReadOnlySpan} dOut = _{name}OutGradient;");
                 if (p.Layer.Kind == LayerKind.Embedding)
                 {

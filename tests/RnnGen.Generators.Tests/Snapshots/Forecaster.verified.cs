@@ -55,7 +55,7 @@ namespace Demo
         }
 
         private readonly float[] _parameters = new float[9796];
-        private readonly float[] _gradients = new float[9796];
+        private readonly global::RnnGen.Kernels.AlignedBuffer _gradients = new(9796);   // 64-byte aligned: the weight-gradient products stream its rows
         private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(9668);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
         private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(9796);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
@@ -111,7 +111,7 @@ namespace Demo
         }
 
         /// <summary>dLoss/dParameters, accumulated by <c>Backward</c> until <see cref="ZeroGradients"/>.</summary>
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => _gradients.Span;
 
         /// <summary>The state the instance <c>Step</c>, <c>Forward</c> and <c>ForwardContinue</c> carry.</summary>
         public global::System.Span<float> CurrentState => Values(ref _state);
@@ -130,7 +130,7 @@ namespace Demo
         }
 
         /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
+        public void ZeroGradients() => _gradients.Span.Clear();
 
         /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
         public void ResetState() => _state = default;
@@ -461,7 +461,7 @@ namespace Demo
         /// <summary>BPTT through Layer0 (LSTM(4 → 32)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
         private void Layer0Backward(int batch, int steps)
         {
-            global::System.Span<float> g = _gradients;
+            global::System.Span<float> g = _gradients.Span;
             global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
             global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _inputs;
@@ -507,7 +507,7 @@ namespace Demo
         /// <summary>BPTT through Layer1 (GRU(32 → 16, bidirectional)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
         private void Layer1Backward(int batch, int steps)
         {
-            global::System.Span<float> g = _gradients;
+            global::System.Span<float> g = _gradients.Span;
             global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
             global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _layer0Out;
@@ -582,7 +582,7 @@ namespace Demo
         /// <summary>BPTT through Layer2 (Dense(32 → 4, Tanh)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
         private void Layer2Backward(int batch, int steps)
         {
-            global::System.Span<float> g = _gradients;
+            global::System.Span<float> g = _gradients.Span;
             global::System.ReadOnlySpan<float> dOut = _layer2OutGradient;
             global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _layer1Out;

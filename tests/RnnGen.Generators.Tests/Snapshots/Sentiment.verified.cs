@@ -52,7 +52,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     }
 
     private readonly float[] _parameters = new float[657];
-    private readonly float[] _gradients = new float[657];
+    private readonly global::RnnGen.Kernels.AlignedBuffer _gradients = new(657);   // 64-byte aligned: the weight-gradient products stream its rows
     private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(631);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
     private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(657);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
     private readonly object _packLock = new();
@@ -106,7 +106,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     }
 
     /// <summary>dLoss/dParameters, accumulated by <c>Backward</c> until <see cref="ZeroGradients"/>.</summary>
-    public global::System.Span<float> Gradients => _gradients;
+    public global::System.Span<float> Gradients => _gradients.Span;
 
     /// <summary>The state the instance <c>Step</c>, <c>Forward</c> and <c>ForwardContinue</c> carry.</summary>
     public global::System.Span<float> CurrentState => Values(ref _state);
@@ -125,7 +125,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     }
 
     /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
-    public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
+    public void ZeroGradients() => _gradients.Span.Clear();
 
     /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
     public void ResetState() => _state = default;
@@ -425,7 +425,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     /// <summary>BPTT through Layer0 (Dense(3 → 8, Relu)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
     private void Layer0Backward(int batch, int steps)
     {
-        global::System.Span<float> g = _gradients;
+        global::System.Span<float> g = _gradients.Span;
         global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
         global::System.ReadOnlySpan<float> kb = _packedBack.Span;
         global::System.ReadOnlySpan<float> input = _inputs;
@@ -454,7 +454,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     /// <summary>BPTT through Layer1 (Elman RNN(8 → 13, Relu, bidirectional)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
     private void Layer1Backward(int batch, int steps)
     {
-        global::System.Span<float> g = _gradients;
+        global::System.Span<float> g = _gradients.Span;
         global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
         global::System.ReadOnlySpan<float> kb = _packedBack.Span;
         global::System.ReadOnlySpan<float> input = _layer0Out;
@@ -531,7 +531,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     /// <summary>BPTT through Layer2 (Dense(26 → 1, Identity)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
     private void Layer2Backward(int batch, int steps)
     {
-        global::System.Span<float> g = _gradients;
+        global::System.Span<float> g = _gradients.Span;
         global::System.ReadOnlySpan<float> dOut = _layer2OutGradient;
         global::System.ReadOnlySpan<float> kb = _packedBack.Span;
         global::System.ReadOnlySpan<float> input = _layer1Out;

@@ -52,7 +52,7 @@ namespace Demo
         }
 
         private readonly float[] _parameters = new float[15936];
-        private readonly float[] _gradients = new float[15936];
+        private readonly global::RnnGen.Kernels.AlignedBuffer _gradients = new(15936);   // 64-byte aligned: the weight-gradient products stream its rows
         private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(15744);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
         private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(15936);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
@@ -95,7 +95,7 @@ namespace Demo
         }
 
         /// <summary>dLoss/dParameters, accumulated by <c>Backward</c> until <see cref="ZeroGradients"/>.</summary>
-        public global::System.Span<float> Gradients => _gradients;
+        public global::System.Span<float> Gradients => _gradients.Span;
 
         /// <summary>The state the instance <c>Step</c>, <c>Forward</c> and <c>ForwardContinue</c> carry.</summary>
         public global::System.Span<float> CurrentState => Values(ref _state);
@@ -114,7 +114,7 @@ namespace Demo
         }
 
         /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
-        public void ZeroGradients() => global::System.Array.Clear(_gradients, 0, _gradients.Length);
+        public void ZeroGradients() => _gradients.Span.Clear();
 
         /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
         public void ResetState() => _state = default;
@@ -359,7 +359,7 @@ namespace Demo
         /// <summary>BPTT through Layer0 (Embedding(12 ids → 16)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
         private void Layer0Backward(int batch, int steps)
         {
-            global::System.Span<float> g = _gradients;
+            global::System.Span<float> g = _gradients.Span;
             global::System.ReadOnlySpan<float> dOut = _layer0OutGradient;
             // dW[token(t)] += dy(t)
             for (int b = 0; b < batch; b++)
@@ -373,7 +373,7 @@ namespace Demo
         /// <summary>BPTT through Layer1 (GRU(16 → 64)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
         private void Layer1Backward(int batch, int steps)
         {
-            global::System.Span<float> g = _gradients;
+            global::System.Span<float> g = _gradients.Span;
             global::System.ReadOnlySpan<float> dOut = _layer1OutGradient;
             global::System.ReadOnlySpan<float> kb = _packedBack.Span;
             global::System.ReadOnlySpan<float> input = _layer0Out;
