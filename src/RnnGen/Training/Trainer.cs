@@ -563,6 +563,14 @@ public sealed class Trainer : IDisposable
         return false;
     }
 
+    /// <summary>The time <paramref name="updatesLeft"/> updates take at <paramref name="secondsPerUpdate"/>; <see cref="TimeSpan.MaxValue"/>
+    /// beyond its range (Epochs = int.MaxValue, "until cancelled", plans 10¹² updates and more).</summary>
+    internal static TimeSpan Remaining(long updatesLeft, double secondsPerUpdate)
+    {
+        double seconds = Math.Max(0, updatesLeft) * secondsPerUpdate;
+        return seconds < TimeSpan.MaxValue.TotalSeconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.MaxValue;
+    }
+
     private void Report(long planned, double loss, long sequences, TimeSpan elapsed, long startUpdate)
     {
         if (Progress is null) return;
@@ -570,7 +578,7 @@ public sealed class Trainer : IDisposable
         if (_position.Update % _options.ProgressEvery != 0 && !last) return;
         long done = _position.Update - startUpdate;
         double perUpdate = done > 0 ? elapsed.TotalSeconds / done : 0;
-        var remaining = TimeSpan.FromSeconds(Math.Max(0, planned - _position.Update) * perUpdate);
+        TimeSpan remaining = Remaining(planned - _position.Update, perUpdate);
         Progress.Report(new TrainingProgress(
             _position.Epoch + 1, _options.Epochs, _position.Update, planned, loss, _position.SmoothedLoss, _position.LastValidation,
             _position.LastRate, _position.LastNorm, elapsed.TotalSeconds > 0 ? sequences / elapsed.TotalSeconds : 0, elapsed, remaining));

@@ -12,7 +12,7 @@ namespace RnnGen.Training;
 /// <param name="GradientNorm">‖g‖₂ of the batch gradient before clipping.</param>
 /// <param name="SequencesPerSecond">Training throughput of this run so far (sequences, or stream chunks).</param>
 /// <param name="Elapsed">Wall time of this run so far.</param>
-/// <param name="Remaining">Estimated time to the planned end.</param>
+/// <param name="Remaining">Estimated time to the planned end (<see cref="TimeSpan.MaxValue"/> when that is beyond its range).</param>
 public readonly record struct TrainingProgress(
     int Epoch, int Epochs, long Update, long TotalUpdates, double Loss, double SmoothedLoss, double ValidationLoss,
     float LearningRate, float GradientNorm, double SequencesPerSecond, TimeSpan Elapsed, TimeSpan Remaining);

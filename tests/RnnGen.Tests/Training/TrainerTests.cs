@@ -286,6 +286,17 @@ public class TrainerTests
         Assert.Equal(TimeSpan.Zero, reports[^1].Remaining);
     }
 
+    /// <summary>Epochs = int.MaxValue trains until cancelled: its remaining-time estimate (10¹² updates and more, the
+    /// first ones slowed by the JIT) must saturate, not throw — the BenchmarkDotNet training suite hit it.</summary>
+    [Fact]
+    public void The_remaining_time_saturates_instead_of_overflowing()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(3), Trainer.Remaining(30, 0.1));
+        Assert.Equal(TimeSpan.Zero, Trainer.Remaining(-5, 0.1));
+        Assert.Equal(TimeSpan.MaxValue, Trainer.Remaining((long)int.MaxValue * 4096, 0.5));
+        Assert.Equal(TimeSpan.MaxValue, Trainer.Remaining(long.MaxValue, 1e-3));
+    }
+
     [Fact]
     public void Schedules_follow_their_formulas()
     {
