@@ -35,6 +35,7 @@ public sealed partial class RnnModelGenerator
             public int CacheWidth;                       // recorded floats per step and direction
             public int ScratchWidth;                     // backward scratch floats
             public int PackedOffset, PackedPerDirection; // forward weights in the packed (transposed) layout
+            public bool InlineCell;                      // Step calls this layer's only cell once: inline it there
             public string Name => $"Layer{Index}";
             public string Title => Layer.Kind switch
             {
@@ -113,6 +114,10 @@ public sealed partial class RnnModelGenerator
                 width = l.OutputWidth;
                 plans.Add(p);
             }
+            // One cell call in Step (one recurrent layer, one direction): inlined there it ran level to 10 % faster at
+            // H ≤ 32; two inlined cells (the two-layer LSTM 16→32→32→4) ran level to 16 % slower than two calls.
+            var cells = plans.Where(x => x.Layer.Kind is not (LayerKind.Embedding or LayerKind.Dense)).ToList();
+            if (cells.Count == 1 && cells[0].Directions == 1) cells[0].InlineCell = true;
             return plans;
         }
 
@@ -958,8 +963,16 @@ public sealed partial class RnnModelGenerator
             int gh = p.GH;
             bool gru = p.Layer.Kind == LayerKind.Gru;
             w.WriteLine($"/// <summary>{p.Name}: one step of one direction for streaming. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.");
-            w.WriteLine("/// Inlined into <c>Step</c>, where its spans are slices of constant size (measured 3–15 % per step at H = 8…32).</summary>");
-            w.WriteLine(MethodImpl);
+            if (p.InlineCell)
+            {
+                w.WriteLine("/// Inlined into <c>Step</c>, its only caller (the model's one cell).</summary>");
+                w.WriteLine(MethodImpl);
+            }
+            else
+            {
+                w.WriteLine("/// Called, not inlined: <c>Step</c> calls several cells, and inlining them all costs registers.</summary>");
+                w.WriteLine(NoInlining);
+            }
             using (w.WriteBlock($"private static void {p.Name}Cell({ReadOnlySpan} k, {ReadOnlySpan} x, {ReadOnlySpan} previous, {Span} next, {Span} cache)"))
             {
                 w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {F(p.H)});");
