@@ -1025,37 +1025,37 @@ public static class VectorKernels
             int blocked6 = rows - rows % 6, blocked = blocked6 + ((rows - blocked6) & ~3);
             for (int grp = 0; grp < groups; grp++)
             {
-            for (r = 0; r < blocked6; r += 6)
-                OuterProducts6(ref g0, ref a0, aStride, ref b0, bStride, r, cols, count, grp * aGroupStride, grp * bGroupStride);
-            for (r = blocked6; r < blocked; r += 4)
-            {
-                ref float ar = ref Unsafe.Add(ref a0, r);
-                for (int c = 0; c < cols; c += 16)
+                for (r = 0; r < blocked6; r += 6)
+                    OuterProducts6(ref g0, ref a0, aStride, ref b0, bStride, r, cols, count, grp * aGroupStride, grp * bGroupStride);
+                for (r = blocked6; r < blocked; r += 4)
                 {
-                    bool two = c + 16 <= cols;
-                    ref float g00 = ref Unsafe.Add(ref g0, r * cols + c);
-                    Vector256<float> s00 = Vector256.LoadUnsafe(ref g00), s10 = Vector256.LoadUnsafe(ref g00, (nuint)cols);
-                    Vector256<float> s20 = Vector256.LoadUnsafe(ref g00, (nuint)(2 * cols)), s30 = Vector256.LoadUnsafe(ref g00, (nuint)(3 * cols));
-                    Vector256<float> s01 = two ? Vector256.LoadUnsafe(ref g00, 8) : default, s11 = two ? Vector256.LoadUnsafe(ref g00, (nuint)(cols + 8)) : default;
-                    Vector256<float> s21 = two ? Vector256.LoadUnsafe(ref g00, (nuint)(2 * cols + 8)) : default, s31 = two ? Vector256.LoadUnsafe(ref g00, (nuint)(3 * cols + 8)) : default;
-                    for (int s = 0, sa = grp * aGroupStride, sb = grp * bGroupStride; s < count; s++, sa += aStride, sb += bStride)
+                    ref float ar = ref Unsafe.Add(ref a0, r);
+                    for (int c = 0; c < cols; c += 16)
                     {
-                        ref float weights = ref Unsafe.Add(ref ar, (nint)sa);
-                        ref float bs = ref Unsafe.Add(ref b0, (nint)sb + c);
-                        Vector256<float> b0v = Vector256.LoadUnsafe(ref bs), b1v = two ? Vector256.LoadUnsafe(ref bs, 8) : default;
-                        Vector256<float> w0 = Vector256.Create(weights), w1 = Vector256.Create(Unsafe.Add(ref weights, 1));
-                        Vector256<float> w2 = Vector256.Create(Unsafe.Add(ref weights, 2)), w3 = Vector256.Create(Unsafe.Add(ref weights, 3));
-                        s00 = Fma(b0v, w0, s00); s10 = Fma(b0v, w1, s10); s20 = Fma(b0v, w2, s20); s30 = Fma(b0v, w3, s30);
-                        s01 = Fma(b1v, w0, s01); s11 = Fma(b1v, w1, s11); s21 = Fma(b1v, w2, s21); s31 = Fma(b1v, w3, s31);
-                    }
-                    s00.StoreUnsafe(ref g00); s10.StoreUnsafe(ref g00, (nuint)cols); s20.StoreUnsafe(ref g00, (nuint)(2 * cols)); s30.StoreUnsafe(ref g00, (nuint)(3 * cols));
-                    if (two)
-                    {
-                        s01.StoreUnsafe(ref g00, 8); s11.StoreUnsafe(ref g00, (nuint)(cols + 8));
-                        s21.StoreUnsafe(ref g00, (nuint)(2 * cols + 8)); s31.StoreUnsafe(ref g00, (nuint)(3 * cols + 8));
+                        bool two = c + 16 <= cols;
+                        ref float g00 = ref Unsafe.Add(ref g0, r * cols + c);
+                        Vector256<float> s00 = Vector256.LoadUnsafe(ref g00), s10 = Vector256.LoadUnsafe(ref g00, (nuint)cols);
+                        Vector256<float> s20 = Vector256.LoadUnsafe(ref g00, (nuint)(2 * cols)), s30 = Vector256.LoadUnsafe(ref g00, (nuint)(3 * cols));
+                        Vector256<float> s01 = two ? Vector256.LoadUnsafe(ref g00, 8) : default, s11 = two ? Vector256.LoadUnsafe(ref g00, (nuint)(cols + 8)) : default;
+                        Vector256<float> s21 = two ? Vector256.LoadUnsafe(ref g00, (nuint)(2 * cols + 8)) : default, s31 = two ? Vector256.LoadUnsafe(ref g00, (nuint)(3 * cols + 8)) : default;
+                        for (int s = 0, sa = grp * aGroupStride, sb = grp * bGroupStride; s < count; s++, sa += aStride, sb += bStride)
+                        {
+                            ref float weights = ref Unsafe.Add(ref ar, (nint)sa);
+                            ref float bs = ref Unsafe.Add(ref b0, (nint)sb + c);
+                            Vector256<float> b0v = Vector256.LoadUnsafe(ref bs), b1v = two ? Vector256.LoadUnsafe(ref bs, 8) : default;
+                            Vector256<float> w0 = Vector256.Create(weights), w1 = Vector256.Create(Unsafe.Add(ref weights, 1));
+                            Vector256<float> w2 = Vector256.Create(Unsafe.Add(ref weights, 2)), w3 = Vector256.Create(Unsafe.Add(ref weights, 3));
+                            s00 = Fma(b0v, w0, s00); s10 = Fma(b0v, w1, s10); s20 = Fma(b0v, w2, s20); s30 = Fma(b0v, w3, s30);
+                            s01 = Fma(b1v, w0, s01); s11 = Fma(b1v, w1, s11); s21 = Fma(b1v, w2, s21); s31 = Fma(b1v, w3, s31);
+                        }
+                        s00.StoreUnsafe(ref g00); s10.StoreUnsafe(ref g00, (nuint)cols); s20.StoreUnsafe(ref g00, (nuint)(2 * cols)); s30.StoreUnsafe(ref g00, (nuint)(3 * cols));
+                        if (two)
+                        {
+                            s01.StoreUnsafe(ref g00, 8); s11.StoreUnsafe(ref g00, (nuint)(cols + 8));
+                            s21.StoreUnsafe(ref g00, (nuint)(2 * cols + 8)); s31.StoreUnsafe(ref g00, (nuint)(3 * cols + 8));
+                        }
                     }
                 }
-            }
             }
             r = blocked;
         }
