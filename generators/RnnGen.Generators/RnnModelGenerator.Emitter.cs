@@ -36,6 +36,7 @@ public sealed partial class RnnModelGenerator
             public int ScratchWidth;                     // backward scratch floats
             public int PackedOffset, PackedPerDirection; // forward weights in the packed (transposed) layout
             public bool InlineCell;                      // Step calls this layer's only cell once: inline it there
+            public bool Streaming;                       // the model has a streaming Step (no bidirectional layer)
             public string Name => $"Layer{Index}";
             public string Title => Layer.Kind switch
             {
@@ -118,6 +119,9 @@ public sealed partial class RnnModelGenerator
             // H ≤ 32; two inlined cells (the two-layer LSTM 16→32→32→4) ran level to 16 % slower than two calls.
             var cells = plans.Where(x => x.Layer.Kind is not (LayerKind.Embedding or LayerKind.Dense)).ToList();
             if (cells.Count == 1 && cells[0].Directions == 1) cells[0].InlineCell = true;
+            // A bidirectional layer's output at step t depends on later inputs: such a model cannot be stepped.
+            bool streaming = plans.All(x => x.Directions == 1);
+            foreach (Plan x in plans) x.Streaming = streaming;
             return plans;
         }
 
@@ -347,7 +351,7 @@ public sealed partial class RnnModelGenerator
                     w.WriteLine($"private readonly float[] _{Lower(p.Name)}StateGradient = new float[{F(tile * p.StateWidth)}];   // [BatchTile × {F(p.StateWidth)}]");
                 }
             }
-            if (!stackScratch)
+            if (!stackScratch && plans[0].Streaming)
             {
                 w.WriteLine("// Streaming scratch is too large for the stack: one set per thread, allocated on that thread's first step.");
                 w.WriteLine("[global::System.ThreadStatic] private static float[]? t_stepScratch;");
@@ -406,12 +410,12 @@ public sealed partial class RnnModelGenerator
                 public void ResetState() => _state = default;
 
                 /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
-                public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false);
+                public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false, false);
 
                 /// <summary>Loads parameters, reading for each of our names the file tensor <paramref name="nameMap"/> gives.</summary>
-                public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+                public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false, bool ignoreSpecMismatch = false)
                 {
-                    global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, _parameters);
+                    global::RnnGen.Safetensors.ParameterIO.Load(path, Spec, nameMap, ignoreUnusedTensors, ignoreSpecMismatch, _parameters);
                     _packedValid = false;
                 }
 
@@ -433,6 +437,19 @@ public sealed partial class RnnModelGenerator
             bool tokens = model.UsesTokens;
             string inputParameter = tokens ? "int token" : ReadOnlySpan + " input";
             string inputArgument = tokens ? "token" : "input";
+            if (!plans[0].Streaming)
+            {
+                Plan both = plans.First(x => x.Directions == 2);
+                string reason = $"This model has a bidirectional layer (layer {both.Index + 1}, {both.Layer.Declaration}): its output at each step depends on the steps after it, " +
+                    "so it cannot be stepped one input at a time. Run whole sequences with Forward (or ForwardBatch).";
+                w.WriteLine("// No streaming Step: a bidirectional layer's output at step t depends on the inputs after t.");
+                w.WriteLine($"void global::RnnGen.IRecurrentNetwork.Step({ReadOnlySpan} input, {Span} output) => throw {(tokens ? "FloatInputs()" : "NotStreaming()")};");
+                w.WriteLine($"void global::RnnGen.IRecurrentNetwork.Step(int token, {Span} output) => throw {(tokens ? "NotStreaming()" : "TokenInputs()")};");
+                w.WriteLine();
+                w.WriteLine($"private static global::System.NotSupportedException NotStreaming() => new(\"{reason}\");");
+                w.WriteLine();
+                return;
+            }
             w.WriteLine("/// <summary>Advances <paramref name=\"state\"/> by one step and writes that step's output (OutputSize floats).");
             w.WriteLine("/// Reads only the parameters, so any number of states may be stepped concurrently. Records nothing for <c>Backward</c>.</summary>");
             using (w.WriteBlock($"public void Step(ref State state, {inputParameter}, {Span} output)"))
@@ -510,8 +527,13 @@ public sealed partial class RnnModelGenerator
                 if (x != "output") w.WriteLine($"{x}.CopyTo(output);");
             }
             w.WriteLine();
-            w.WriteLine("/// <summary>Advances <see cref=\"CurrentState\"/> by one step and writes that step's output.</summary>");
-            w.WriteLine($"public void Step({inputParameter}, {Span} output) => Step(ref _state, {inputArgument}, output);");
+            w.WriteLine("/// <summary>Advances <see cref=\"CurrentState\"/> by one step and writes that step's output. Records nothing for <c>Backward</c>:");
+            w.WriteLine("/// after it, <c>Backward</c> throws until the next <c>Forward</c>, <c>ForwardContinue</c> or <c>ForwardBatch</c>.</summary>");
+            using (w.WriteBlock($"public void Step({inputParameter}, {Span} output)"))
+            {
+                w.WriteLine($"Step(ref _state, {inputArgument}, output);");
+                w.WriteLine("_recordedBatch = 0;   // what the last forward pass recorded no longer matches CurrentState");
+            }
             w.WriteLine();
             if (tokens)
             {
@@ -626,6 +648,35 @@ public sealed partial class RnnModelGenerator
             w.WriteLine();
         }
 
+        private static void WritePublicBackward(IndentedTextWriter w, string parameter, string summary, string check, string loss)
+        {
+            w.WriteLine($"/// <summary>{summary}</summary>");
+            using (w.WriteBlock($"public float Backward({parameter})"))
+            {
+                w.WriteLine("int steps = RequireRecorded(single: true);");
+                w.WriteLine(check);
+                w.WriteLine($"float loss = {loss};");
+                w.WriteLine("BackPropagate(1, steps);");
+                w.WriteLine("return loss;");
+            }
+            w.WriteLine();
+        }
+
+        private static void WritePublicBatchBackward(IndentedTextWriter w, string parameter, string summary, string check, string loss)
+        {
+            w.WriteLine($"/// <summary>{summary}</summary>");
+            using (w.WriteBlock($"public float BackwardBatch({parameter})"))
+            {
+                w.WriteLine("int steps = RequireRecorded(single: false), batch = _recordedBatch;");
+                w.WriteLine(check);
+                w.WriteLine("float loss = 0f;");
+                w.WriteLine($"for (int b = 0; b < batch; b++) loss += {loss};");
+                w.WriteLine("BackPropagate(batch, steps);");
+                w.WriteLine("return loss;");
+            }
+            w.WriteLine();
+        }
+
         private static void WriteBackward(IndentedTextWriter w, ModelSpec model, List<Plan> plans, bool fusedLogits)
         {
             Plan last = plans[plans.Count - 1];
@@ -636,72 +687,34 @@ public sealed partial class RnnModelGenerator
             string so = F(OutStride(model, last));
             bool classes = model.Loss == LossKind.CrossEntropy;
 
-            w.WriteLine("/// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref=\"Gradients\"/>.");
-            w.WriteLine(model.Loss == LossKind.None
-                ? "/// With LossKind.None, <paramref name=\"targets\"/> is dLoss/dOutputs itself and the result is 0.</summary>"
-                : "/// <paramref name=\"targets\"/> has the outputs' shape.</summary>");
-            using (w.WriteBlock($"public float Backward({ReadOnlySpan} targets)"))
+            // Only the overloads that fit the loss are public; the others implement the interfaces explicitly and throw.
+            string targetsDoc = model.Loss == LossKind.None
+                ? "With LossKind.None, <paramref name=\"targets\"/> is dLoss/dOutputs itself and the result is 0."
+                : "<paramref name=\"targets\"/> has the outputs' shape.";
+            if (classes)
             {
-                if (classes)
-                    w.WriteLine("throw new global::System.InvalidOperationException(\"Loss = CrossEntropy takes class ids: call Backward(ReadOnlySpan<int>).\");");
-                else
-                {
-                    w.WriteLine("int steps = RequireRecorded(single: true);");
-                    w.WriteLine($"if (targets.Length != {outSteps} * {o}) ThrowLength(nameof(targets), targets.Length, {outSteps} * {o}, \"output steps × OutputSize\");");
-                    w.WriteLine("float loss = SlotLoss(0, steps, targets);");
-                    w.WriteLine("BackPropagate(1, steps);");
-                    w.WriteLine("return loss;");
-                }
+                w.WriteLine($"float global::RnnGen.IRecurrentNetwork.Backward({ReadOnlySpan} targets) => throw new global::System.InvalidOperationException(\"Loss = CrossEntropy takes class ids: call Backward(ReadOnlySpan<int>).\");");
+                w.WriteLine($"float global::RnnGen.IBatchedNetwork.BackwardBatch({ReadOnlySpan} targets) => throw new global::System.InvalidOperationException(\"Loss = CrossEntropy takes class ids: call BackwardBatch(ReadOnlySpan<int>).\");");
+                w.WriteLine();
+                WritePublicBackward(w, $"{ReadOnlySpanInt} classIds", "BPTT for cross-entropy: one class id per output step.",
+                    $"if (classIds.Length != {outSteps}) ThrowLength(nameof(classIds), classIds.Length, {outSteps}, \"one class id per output step\");", "SlotLoss(0, steps, classIds)");
+                WritePublicBatchBackward(w, $"{ReadOnlySpanInt} classIds", "BPTT through the last <c>ForwardBatch</c> for cross-entropy: class ids [batch × output steps]; returns the sum of the losses.",
+                    $"if (classIds.Length != batch * {outSteps}) ThrowLength(nameof(classIds), classIds.Length, batch * {outSteps}, \"batch × output steps\");",
+                    $"SlotLoss(b, steps, classIds.Slice(b * {outSteps}, {outSteps}))");
             }
-            w.WriteLine();
-            w.WriteLine("/// <summary>BPTT for cross-entropy: one class id per output step.</summary>");
-            using (w.WriteBlock($"public float Backward({ReadOnlySpanInt} classIds)"))
+            else
             {
-                if (!classes)
-                    w.WriteLine($"throw new global::System.InvalidOperationException(\"Class ids are targets for Loss = CrossEntropy; this model's loss is {model.Loss}: call Backward(ReadOnlySpan<float>).\");");
-                else
-                {
-                    w.WriteLine("int steps = RequireRecorded(single: true);");
-                    w.WriteLine($"if (classIds.Length != {outSteps}) ThrowLength(nameof(classIds), classIds.Length, {outSteps}, \"one class id per output step\");");
-                    w.WriteLine("float loss = SlotLoss(0, steps, classIds);");
-                    w.WriteLine("BackPropagate(1, steps);");
-                    w.WriteLine("return loss;");
-                }
+                string wrongKind = $"Class ids are targets for Loss = CrossEntropy; this model's loss is {model.Loss}";
+                w.WriteLine($"float global::RnnGen.IRecurrentNetwork.Backward({ReadOnlySpanInt} classIds) => throw new global::System.InvalidOperationException(\"{wrongKind}: call Backward(ReadOnlySpan<float>).\");");
+                w.WriteLine($"float global::RnnGen.IBatchedNetwork.BackwardBatch({ReadOnlySpanInt} classIds) => throw new global::System.InvalidOperationException(\"{wrongKind}: call BackwardBatch(ReadOnlySpan<float>).\");");
+                w.WriteLine();
+                WritePublicBackward(w, $"{ReadOnlySpan} targets", "BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref=\"Gradients\"/>. " + targetsDoc,
+                    $"if (targets.Length != {outSteps} * {o}) ThrowLength(nameof(targets), targets.Length, {outSteps} * {o}, \"output steps × OutputSize\");", "SlotLoss(0, steps, targets)");
+                WritePublicBatchBackward(w, $"{ReadOnlySpan} targets", "BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the " +
+                    "sequences' losses and accumulates their gradients into <see cref=\"Gradients\"/> (bit-identical to one sequence at a time, in order).",
+                    $"if (targets.Length != batch * {outSteps} * {o}) ThrowLength(nameof(targets), targets.Length, batch * {outSteps} * {o}, \"batch × output steps × OutputSize\");",
+                    $"SlotLoss(b, steps, targets.Slice(b * {outSteps} * {o}, {outSteps} * {o}))");
             }
-            w.WriteLine();
-            w.WriteLine("/// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the");
-            w.WriteLine("/// sequences' losses and accumulates their gradients into <see cref=\"Gradients\"/> (bit-identical to one sequence at a time, in order).</summary>");
-            using (w.WriteBlock($"public float BackwardBatch({ReadOnlySpan} targets)"))
-            {
-                if (classes)
-                    w.WriteLine("throw new global::System.InvalidOperationException(\"Loss = CrossEntropy takes class ids: call BackwardBatch(ReadOnlySpan<int>).\");");
-                else
-                {
-                    w.WriteLine("int steps = RequireRecorded(single: false), batch = _recordedBatch;");
-                    w.WriteLine($"if (targets.Length != batch * {outSteps} * {o}) ThrowLength(nameof(targets), targets.Length, batch * {outSteps} * {o}, \"batch × output steps × OutputSize\");");
-                    w.WriteLine("float loss = 0f;");
-                    w.WriteLine($"for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * {outSteps} * {o}, {outSteps} * {o}));");
-                    w.WriteLine("BackPropagate(batch, steps);");
-                    w.WriteLine("return loss;");
-                }
-            }
-            w.WriteLine();
-            w.WriteLine("/// <summary>BPTT through the last <c>ForwardBatch</c> for cross-entropy: class ids [batch × output steps]; returns the sum of the losses.</summary>");
-            using (w.WriteBlock($"public float BackwardBatch({ReadOnlySpanInt} classIds)"))
-            {
-                if (!classes)
-                    w.WriteLine($"throw new global::System.InvalidOperationException(\"Class ids are targets for Loss = CrossEntropy; this model's loss is {model.Loss}: call BackwardBatch(ReadOnlySpan<float>).\");");
-                else
-                {
-                    w.WriteLine("int steps = RequireRecorded(single: false), batch = _recordedBatch;");
-                    w.WriteLine($"if (classIds.Length != batch * {outSteps}) ThrowLength(nameof(classIds), classIds.Length, batch * {outSteps}, \"batch × output steps\");");
-                    w.WriteLine("float loss = 0f;");
-                    w.WriteLine($"for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, classIds.Slice(b * {outSteps}, {outSteps}));");
-                    w.WriteLine("BackPropagate(batch, steps);");
-                    w.WriteLine("return loss;");
-                }
-            }
-            w.WriteLine();
             w.WriteLine("/// <summary>The loss of slot <paramref name=\"slot\"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>");
             using (w.WriteBlock($"private float SlotLoss(int slot, int steps, {(classes ? ReadOnlySpanInt + " classIds" : ReadOnlySpan + " targets")})"))
             {
@@ -960,6 +973,7 @@ public sealed partial class RnnModelGenerator
         /// <summary>The streaming cell: target = (b_ih + b_hh) + W_ih·x + W_hh·h from the packed weights, then the pointwise part.</summary>
         private static void WriteStreamingCell(IndentedTextWriter w, Plan p)
         {
+            if (!p.Streaming) return;   // no Step to call it
             int gh = p.GH;
             bool gru = p.Layer.Kind == LayerKind.Gru;
             w.WriteLine($"/// <summary>{p.Name}: one step of one direction for streaming. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.");
@@ -1288,16 +1302,19 @@ public sealed partial class RnnModelGenerator
             int U = p.H;
             string u = F(U), inw = F(p.In);
             Activation a = p.Layer.Activation;
-            w.WriteLine($"/// <summary>{p.Name}: y = {(a == Activation.Identity ? "" : a.ToString().ToLowerInvariant())}(W·x + b), {inw} → {u} (one step, for streaming; inlined into <c>Step</c>).</summary>");
-            w.WriteLine(MethodImpl);
-            using (w.WriteBlock($"private static void {p.Name}Dense({ReadOnlySpan} k, {ReadOnlySpan} x, {Span} pre, {Span} y)"))
+            if (p.Streaming)
             {
-                w.WriteLine($"// z = W·x + b   ({u} rows)");
-                w.WriteLine($"k.Slice({F(U * p.In)}, {u}).CopyTo(pre);");
-                w.WriteLine($"{K}.PackedMatVecAdd(k.Slice(0, {F(U * p.In)}), x, pre, {u}, {inw});   // Wᵀ [{inw} × {u}]");
-                w.WriteLine($"{p.Name}Activation(pre, y);");
+                w.WriteLine($"/// <summary>{p.Name}: y = {(a == Activation.Identity ? "" : a.ToString().ToLowerInvariant())}(W·x + b), {inw} → {u} (one step, for streaming; inlined into <c>Step</c>).</summary>");
+                w.WriteLine(MethodImpl);
+                using (w.WriteBlock($"private static void {p.Name}Dense({ReadOnlySpan} k, {ReadOnlySpan} x, {Span} pre, {Span} y)"))
+                {
+                    w.WriteLine($"// z = W·x + b   ({u} rows)");
+                    w.WriteLine($"k.Slice({F(U * p.In)}, {u}).CopyTo(pre);");
+                    w.WriteLine($"{K}.PackedMatVecAdd(k.Slice(0, {F(U * p.In)}), x, pre, {u}, {inw});   // Wᵀ [{inw} × {u}]");
+                    w.WriteLine($"{p.Name}Activation(pre, y);");
+                }
+                w.WriteLine();
             }
-            w.WriteLine();
             w.WriteLine($"/// <summary>{p.Name}: y = {(a == Activation.Identity ? "z" : a.ToString().ToLowerInvariant() + "(z)")} for one step.</summary>");
             w.WriteLine(MethodImpl);
             using (w.WriteBlock($"private static void {p.Name}Activation({ReadOnlySpan} pre, {Span} y)"))
@@ -1408,8 +1425,8 @@ public sealed partial class RnnModelGenerator
             w.WriteLines($$"""
                 private int RequireRecorded(bool single)
                 {
-                    if (_recordedSteps == 0)
-                        throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first.");
+                    if (_recordedSteps == 0 || _recordedBatch == 0)
+                        throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first (Step records nothing for Backward).");
                     if (single && _recordedBatch != 1)
                         throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
                     return _recordedSteps;

@@ -54,12 +54,21 @@ public interface IRecurrentNetwork
     /// <summary>PyTorch's default initialisation from <paramref name="seed"/>.</summary>
     void InitializeParameters(int seed);
 
-    /// <summary>Loads parameters saved with PyTorch's names (see <see cref="NetworkSpec.ParameterLayout"/>).</summary>
+    /// <summary>Loads parameters saved with PyTorch's names (see <see cref="NetworkSpec.ParameterLayout"/>): a file from
+    /// <see cref="SaveSafetensors"/>, a trainer checkpoint (its optimizer and trainer tensors are skipped) or a PyTorch
+    /// <c>state_dict</c> with the same names. All-or-nothing: on any error the parameters are unchanged.</summary>
+    /// <exception cref="InvalidDataException">A tensor is missing, extra or mis-shaped, the file is corrupt, or it records
+    /// that it was saved from a network with other activations, loss or output mode (the message names the field).</exception>
     void LoadSafetensors(string path);
 
     /// <summary>Loads parameters, reading the tensor that <paramref name="nameMap"/> gives for each of our names
     /// (names not in the map are looked up as they are).</summary>
-    void LoadSafetensors(string path, IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false);
+    /// <param name="path">The safetensors file.</param>
+    /// <param name="nameMap">Our name (e.g. <c>layers.0.weight_ih_l0</c>) → the file's name (e.g. <c>encoder.lstm.weight_ih_l0</c>).</param>
+    /// <param name="ignoreUnusedTensors">Accept file tensors that no parameter reads (otherwise an error names them).</param>
+    /// <param name="ignoreSpecMismatch">Load the tensors even when the file says it was saved from a network that
+    /// computes something else (other activations, loss, reduction or output mode).</param>
+    void LoadSafetensors(string path, IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false, bool ignoreSpecMismatch = false);
 
     /// <summary>Saves parameters with PyTorch's names (written to a temporary file, then renamed).</summary>
     void SaveSafetensors(string path);
@@ -67,10 +76,14 @@ public interface IRecurrentNetwork
     /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
     void ResetState();
 
-    /// <summary>Advances <see cref="CurrentState"/> by one input step and writes that step's output.</summary>
+    /// <summary>Advances <see cref="CurrentState"/> by one input step and writes that step's output. Records nothing
+    /// for <c>Backward</c>: after a <c>Step</c>, <c>Backward</c> throws until the next <c>Forward</c> or <c>ForwardContinue</c>.</summary>
+    /// <exception cref="NotSupportedException">The network has a bidirectional layer, whose output at a step depends on
+    /// the steps after it: run whole sequences with <c>Forward</c>.</exception>
     void Step(ReadOnlySpan<float> input, Span<float> output);
 
-    /// <summary>Advances <see cref="CurrentState"/> by one token (Embedding models).</summary>
+    /// <summary>Advances <see cref="CurrentState"/> by one token (Embedding models); records nothing for <c>Backward</c>.</summary>
+    /// <exception cref="NotSupportedException">The network has a bidirectional layer (see the other overload).</exception>
     void Step(int token, Span<float> output);
 
     /// <summary>Runs a new sequence from the zero state and records what <c>Backward</c> needs.</summary>
@@ -85,7 +98,9 @@ public interface IRecurrentNetwork
     /// <summary>Runs a token chunk from the current <see cref="CurrentState"/> (truncated BPTT, Embedding models).</summary>
     void ForwardContinue(ReadOnlySpan<int> tokens, int steps, Span<float> outputs);
 
-    /// <summary>BPTT through the last forward pass: returns the loss and accumulates into <see cref="Gradients"/>.</summary>
+    /// <summary>BPTT through the last <c>Forward</c> or <c>ForwardContinue</c>: returns the loss and accumulates into
+    /// <see cref="Gradients"/>.</summary>
+    /// <exception cref="InvalidOperationException">Nothing is recorded: no forward pass yet, or a <c>Step</c> since the last one.</exception>
     float Backward(ReadOnlySpan<float> targets);
 
     /// <summary>BPTT for cross-entropy over class ids, one per output step.</summary>

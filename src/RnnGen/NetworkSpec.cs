@@ -170,9 +170,9 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
 
         LayerSpec last = _layers[^1];
         if (Loss == LossKind.CrossEntropy && (last.Kind != LayerKind.Dense || last.Activation is not (Activation.Identity or Activation.Softmax)))
-            throw new ArgumentException($"Loss = CrossEntropy needs a final Dense layer with Activation Identity (logits) or Softmax; the final layer is {Describe(last)}.", nameof(Loss));
+            throw new ArgumentException($"Loss = CrossEntropy needs a final Dense layer with Activation Identity (logits) or Softmax; the final layer is {DescribeShort(last)}.", nameof(Loss));
         if (Loss == LossKind.BinaryCrossEntropy && (last.Kind != LayerKind.Dense || last.Activation is not (Activation.Identity or Activation.Sigmoid)))
-            throw new ArgumentException($"Loss = BinaryCrossEntropy needs a final Dense layer with Activation Identity (logits) or Sigmoid; the final layer is {Describe(last)}.", nameof(Loss));
+            throw new ArgumentException($"Loss = BinaryCrossEntropy needs a final Dense layer with Activation Identity (logits) or Sigmoid; the final layer is {DescribeShort(last)}.", nameof(Loss));
 
         long count = ParameterLayout.CountParameters(this);
         if (count > MaxParameterCount)
@@ -182,7 +182,21 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
             throw new ArgumentException($"MaxSteps = {MaxSteps} with these layer widths needs {cache} floats of BPTT cache; the limit is {int.MaxValue}. Lower MaxSteps.", nameof(MaxSteps));
     }
 
-    private static string Describe(LayerSpec l) => l.Kind == LayerKind.Dense ? $"Dense({l.Size}, {l.Activation})" : $"{l.Kind}({l.Size})";
+    /// <summary>The layer as it is declared on a model class, e.g. <c>[Lstm(8)]</c>, <c>[Dense(2, Activation.Softmax)]</c>.</summary>
+    internal static string Describe(LayerSpec l)
+    {
+        string arguments = l.Kind switch
+        {
+            LayerKind.Embedding => $"{l.Vocabulary}, {l.Size}",
+            LayerKind.Dense => l.Activation == Activation.Identity ? $"{l.Size}" : $"{l.Size}, Activation.{l.Activation}",
+            LayerKind.Rnn when l.Activation != Activation.Tanh => $"{l.Size}, Activation = Activation.{l.Activation}",
+            _ => $"{l.Size}",
+        };
+        if (l.Bidirectional) arguments += ", Bidirectional = true";
+        return l.IsReservoir ? $"[Reservoir({l.Size})]" : $"[{l.Kind}({arguments})]";
+    }
+
+    private static string DescribeShort(LayerSpec l) => l.Kind == LayerKind.Dense ? $"Dense({l.Size}, {l.Activation})" : $"{l.Kind}({l.Size})";
 
     private static void RequireActivation(LayerSpec layer, string field, params Activation[] allowed)
     {

@@ -49,8 +49,8 @@ public sealed class BakedWeightsTests : IDisposable
             Assert.Equal(expected.Parameters.ToArray(), model.Parameters.ToArray());
             var a = new float[2];
             var b = new float[2];
-            model.Step([0.5f, -1f, 2f], a);
-            expected.Step([0.5f, -1f, 2f], b);
+            model.Forward([0.5f, -1f, 2f], 1, a);   // bidirectional: no Step
+            expected.Forward([0.5f, -1f, 2f], 1, b);
             Assert.Equal(b[0], a[0], 5);
         }
         finally

@@ -24,6 +24,24 @@ internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activatio
     public int OutputWidth => Size * Directions;
     public int GateCount => Kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, LayerKind.Rnn => 1, _ => 0 };
     public int StateWidthPerDirection => Kind == LayerKind.Lstm ? 2 * Size : HasSkip ? SkipDelay * Size : IsRecurrent ? Size : 0;
+
+    /// <summary>The layer as declared, e.g. <c>[Lstm(8)]</c>, <c>[Dense(2, Activation.Softmax)]</c>, <c>[Gru(6, Bidirectional = true)]</c>.</summary>
+    public string Declaration
+    {
+        get
+        {
+            if (Reservoir) return $"[Reservoir({Size})]";
+            string arguments = Kind switch
+            {
+                LayerKind.Embedding => $"{Vocabulary}, {Size}",
+                LayerKind.Dense => Activation == Activation.Identity ? $"{Size}" : $"{Size}, Activation.{Activation}",
+                LayerKind.Rnn when Activation != Activation.Tanh => $"{Size}, Activation = Activation.{Activation}",
+                _ => $"{Size}",
+            };
+            if (Bidirectional) arguments += ", Bidirectional = true";
+            return $"[{Kind}({arguments})]";
+        }
+    }
 }
 
 /// <summary>Everything the emitter needs about one [RnnModel] class; no symbols, syntax or compilation.</summary>

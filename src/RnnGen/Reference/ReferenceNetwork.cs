@@ -26,6 +26,8 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly T[][] _inputGradients; // per layer: [MaxSteps × InputWidth]
     private readonly DenseLayer<T>? _logitsLayer; // final Dense whose pre-activation the CE/BCE losses read
     private int _recordedSteps;
+    private bool _recording;               // the buffers hold the last Forward/ForwardContinue (a Step clears it)
+    private readonly int _bidirectionalLayer; // the first bidirectional layer (no streaming Step), or -1
 
     /// <summary>Builds the network described by <paramref name="spec"/> with zero parameters.</summary>
     public ReferenceNetwork(NetworkSpec spec)
@@ -52,6 +54,7 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
             stateOffset += l.StateWidth;
             _inputGradients[i] = new T[maxSteps * inWidth];
         }
+        _bidirectionalLayer = spec.Layers.ToList().FindIndex(l => l.Directions == 2);
         _parameters = new T[spec.ParameterCount];
         _gradients = new T[spec.ParameterCount];
         _reservoirScratch = new T[_layers.Where(l => l.Spec.IsReservoir).Select(l => l.ParameterCount).DefaultIfEmpty(0).Max()];
@@ -133,11 +136,41 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void ResetState() => Array.Clear(_state);
 
     /// <summary>Advances <see cref="CurrentState"/> by one input step; writes that step's output (OutputSize floats).
-    /// The step is also recorded, so <c>Backward</c> can follow it.</summary>
-    public void Step(ReadOnlySpan<T> input, Span<T> output) => ForwardContinue(input, 1, output);
+    /// Records nothing for <c>Backward</c>: after a step, <c>Backward</c> throws until the next <c>Forward</c> or
+    /// <c>ForwardContinue</c>, as on a generated model.</summary>
+    /// <exception cref="NotSupportedException">The network has a bidirectional layer.</exception>
+    public void Step(ReadOnlySpan<T> input, Span<T> output)
+    {
+        RequireStreaming();
+        int recorded = _recordedSteps;
+        ForwardContinue(input, 1, output);
+        EndStep(recorded);
+    }
 
-    /// <summary>Advances <see cref="CurrentState"/> by one token (Embedding models).</summary>
-    public void Step(int token, Span<T> output) => ForwardContinue([token], 1, output);
+    /// <summary>Advances <see cref="CurrentState"/> by one token (Embedding models); records nothing for <c>Backward</c>.</summary>
+    /// <exception cref="NotSupportedException">The network has a bidirectional layer.</exception>
+    public void Step(int token, Span<T> output)
+    {
+        RequireStreaming();
+        int recorded = _recordedSteps;
+        ForwardContinue([token], 1, output);
+        EndStep(recorded);
+    }
+
+    private void RequireStreaming()
+    {
+        int both = _bidirectionalLayer;
+        if (both >= 0)
+            throw new NotSupportedException($"This network has a bidirectional layer (layer {both + 1}, {NetworkSpec.Describe(Spec.Layers[both])}): its output at each step " +
+                "depends on the steps after it, so it cannot be stepped one input at a time. Run whole sequences with Forward.");
+    }
+
+    /// <summary>A step ran through the recording buffers: what they held no longer belongs to a forward pass.</summary>
+    private void EndStep(int recorded)
+    {
+        _recordedSteps = recorded;   // InputGradients of the last Backward keep their length
+        _recording = false;
+    }
 
     /// <summary>Runs a new sequence from the zero state: inputs [steps × InputSize] → outputs [steps × OutputSize]
     /// ([1 × OutputSize] in LastStep mode), recording what <c>Backward</c> needs.</summary>
@@ -211,6 +244,7 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         int first = Spec.Output == OutputMode.LastStep ? steps - 1 : 0;
         _layers[^1].Output.AsSpan(first * OutputSize, outputs.Length).CopyTo(outputs);
         _recordedSteps = steps;
+        _recording = true;
     }
 
     /// <summary>
@@ -264,9 +298,9 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         return T.Zero;
     }
 
-    private int RequireRecorded() => _recordedSteps > 0
+    private int RequireRecorded() => _recording
         ? _recordedSteps
-        : throw new InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or Step first.");
+        : throw new InvalidOperationException("Backward needs a recorded sequence: call Forward or ForwardContinue first (Step records nothing for Backward).");
 
     private void BackPropagate(int steps)
     {
@@ -291,17 +325,19 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Loads parameters saved with PyTorch's names. All-or-nothing: on any error the parameters are unchanged.</summary>
     /// <exception cref="InvalidDataException">The file is corrupt, or a tensor is missing, extra, mis-shaped or of an unsupported dtype.</exception>
-    public void LoadSafetensors(string path) => LoadSafetensors(path, EmptyMap, ignoreUnusedTensors: false);
+    public void LoadSafetensors(string path) => LoadSafetensors(path, EmptyMap);
 
     /// <summary>Loads parameters, reading for each of our tensor names the file tensor that
     /// <paramref name="nameMap"/> gives (names not in the map are looked up unchanged).</summary>
     /// <param name="path">The safetensors file.</param>
     /// <param name="nameMap">Our name (e.g. <c>layers.0.weight_ih_l0</c>) → the file's name (e.g. <c>encoder.lstm.weight_ih_l0</c>).</param>
     /// <param name="ignoreUnusedTensors">Accept file tensors that no parameter reads (otherwise an error names them).</param>
-    public void LoadSafetensors(string path, IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+    /// <param name="ignoreSpecMismatch">Load the tensors even when the file records that it was saved from a network with
+    /// other activations, loss, reduction or output mode.</param>
+    public void LoadSafetensors(string path, IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false, bool ignoreSpecMismatch = false)
     {
         var values = new float[_parameters.Length];
-        ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, values);
+        ParameterIO.Load(path, Spec, nameMap, ignoreUnusedTensors, ignoreSpecMismatch, values);
         for (int i = 0; i < values.Length; i++) _parameters[i] = T.CreateChecked(values[i]);
     }
 

@@ -18,6 +18,77 @@ public static class ParameterIO
         SafetensorsFile.WriteFloat32(path, tensors, metadata);
     }
 
+    /// <summary>Metadata key of a trainer checkpoint's position (JSON); a file that has it also holds the trainer's
+    /// own tensors (<c>optimizer.*</c>, <c>trainer.*</c>), which loading parameters skips.</summary>
+    internal const string TrainerMetadataKey = "rnngen.trainer";
+
+    /// <summary>
+    /// Loads the parameters of <paramref name="spec"/> from <paramref name="path"/> into <paramref name="destination"/>,
+    /// as <c>LoadSafetensors</c> does: besides the checks of
+    /// <see cref="Load(string, ParameterLayout, IReadOnlyDictionary{string, string}, bool, Span{float})"/>, a file that
+    /// records the network it was saved from (<see cref="SpecMetadataKey"/>) must describe the same function: the same
+    /// layers with the same activations, loss, reduction and output mode (MaxSteps may differ). A trainer
+    /// checkpoint's optimizer and trainer tensors are recognised and skipped.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file does not fit (see the other overload), or it was saved from a
+    /// network that computes something else; the message names the differing field and <paramref name="ignoreSpecMismatch"/>.</exception>
+    public static void Load(string path, NetworkSpec spec, IReadOnlyDictionary<string, string> nameMap,
+        bool ignoreUnusedTensors, bool ignoreSpecMismatch, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(nameMap);
+        Guard.Length(destination.Length, spec.ParameterCount, nameof(destination));
+        SafetensorsFile file = SafetensorsFile.Open(path);
+        if (!ignoreSpecMismatch && file.Metadata.TryGetValue(SpecMetadataKey, out string? json))
+        {
+            NetworkSpec saved;
+            try { saved = NetworkSpec.FromJson(json); }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"{path}: the network spec stored in the file ('{SpecMetadataKey}') is invalid: {e.Message} " +
+                    "Pass ignoreSpecMismatch: true to load the tensors anyway.", e);
+            }
+            string? difference = FunctionDifference(saved, spec);
+            if (difference is not null)
+                throw new InvalidDataException($"{path} was saved from a network that computes something else: {difference}. " +
+                    "Load it into a model declared like the saved one, or pass ignoreSpecMismatch: true to load the weights anyway.");
+        }
+        Load(file, path, spec.ParameterLayout, nameMap, ignoreUnusedTensors, destination);
+    }
+
+    /// <summary>The first field in which two networks of the same architecture (the same layers, sizes and directions)
+    /// compute different functions: an activation, a leak, a reservoir setting, the loss, reduction or output mode
+    /// (MaxSteps aside). Null when they agree, or when the architectures differ: then the tensors' names and shapes
+    /// tell (or a name map was given on purpose).</summary>
+    internal static string? FunctionDifference(NetworkSpec saved, NetworkSpec current)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        ArgumentNullException.ThrowIfNull(current);
+        if (saved.InputSize != current.InputSize || saved.Layers.Count != current.Layers.Count) return null;
+        for (int i = 0; i < saved.Layers.Count; i++)
+        {
+            LayerSpec a = saved.Layers[i], b = current.Layers[i];
+            if (a.Kind != b.Kind || a.Size != b.Size || a.Bidirectional != b.Bidirectional || a.Vocabulary != b.Vocabulary) return null;
+        }
+        static string Field<TValue>(string name, TValue file, TValue model) => $"{name} is {file} in the file and {model} in this model";
+        for (int i = 0; i < saved.Layers.Count; i++)
+        {
+            LayerSpec a = saved.Layers[i], b = current.Layers[i];
+            if (a == b) continue;
+            string layer = $"layer {i + 1}, {NetworkSpec.Describe(b)}:";
+            if (a.Activation != b.Activation) return $"{layer} {Field("Activation", a.Activation, b.Activation)}";
+            if (a.Leak != b.Leak) return $"{layer} {Field("Leak", a.Leak, b.Leak)}";
+            if (a.LearnLeak != b.LearnLeak) return $"{layer} {Field("LearnLeak", a.LearnLeak, b.LearnLeak)}";
+            if (a.SkipDelay != b.SkipDelay) return $"{layer} {Field("SkipDelay", a.SkipDelay, b.SkipDelay)}";
+            if (a.IsReservoir != b.IsReservoir) return $"{layer} {Field("IsReservoir", a.IsReservoir, b.IsReservoir)}";
+            return $"{layer} the reservoir settings differ ({a} in the file, {b} in this model)";
+        }
+        if (saved.Loss != current.Loss) return Field("Loss", saved.Loss, current.Loss);
+        if (saved.Reduction != current.Reduction) return Field("Reduction", saved.Reduction, current.Reduction);
+        if (saved.Output != current.Output) return Field("Output", saved.Output, current.Output);
+        return null;
+    }
+
     /// <summary>
     /// Loads every tensor of <paramref name="layout"/> from <paramref name="path"/> into <paramref name="destination"/>.
     /// All problems are collected and reported together; <paramref name="destination"/> is written only when the
@@ -31,7 +102,14 @@ public static class ParameterIO
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(nameMap);
         Guard.Length(destination.Length, layout.ParameterCount, nameof(destination));
-        SafetensorsFile file = SafetensorsFile.Open(path);
+        Load(SafetensorsFile.Open(path), path, layout, nameMap, ignoreUnusedTensors, destination);
+    }
+
+    private static void Load(SafetensorsFile file, string path, ParameterLayout layout, IReadOnlyDictionary<string, string> nameMap,
+        bool ignoreUnusedTensors, Span<float> destination)
+    {
+        // A trainer checkpoint also holds the optimizer's state and the trainer's own tensors: not parameters.
+        bool checkpoint = file.Metadata.ContainsKey(TrainerMetadataKey);
         var problems = new List<string>();
         var used = new HashSet<string>(StringComparer.Ordinal);
         foreach (ParameterTensor t in layout)
@@ -49,14 +127,29 @@ public static class ParameterIO
             else if (info.DType is not ("F32" or "F64" or "F16" or "BF16"))
                 problems.Add($"tensor {label}: dtype {info.DType} is not a floating-point type");
         }
+        int missing = problems.Count(p => p.StartsWith("missing", StringComparison.Ordinal)), extras = 0;
         if (!ignoreUnusedTensors)
         {
-            foreach (SafetensorsTensorInfo extra in file.Tensors.Values.Where(i => !used.Contains(i.Name)).OrderBy(i => i.Name, StringComparer.Ordinal))
+            foreach (SafetensorsTensorInfo extra in file.Tensors.Values
+                .Where(i => !used.Contains(i.Name) && !(checkpoint && IsTrainerTensor(i.Name)))
+                .OrderBy(i => i.Name, StringComparer.Ordinal))
+            {
                 problems.Add($"extra tensor {extra.Name} {extra.ShapeText} matches no parameter of this network");
+                extras++;
+            }
         }
         if (problems.Count > 0)
+        {
+            var advice = new List<string>();
+            if (missing > 0)
+                advice.Add("If the file names its tensors differently (e.g. encoder.lstm.weight_ih_l0), pass a nameMap from our names to the file's: " +
+                    "LoadSafetensors(path, new Dictionary<string, string> { [\"layers.0.weight_ih_l0\"] = \"encoder.lstm.weight_ih_l0\" }); " +
+                    "`rnngen check` and `rnngen import` list the names.");
+            if (extras > 0)
+                advice.Add("To load it anyway, skipping the extra tensors, call LoadSafetensors(path, nameMap, ignoreUnusedTensors: true).");
             throw new InvalidDataException($"{path} does not fit this network ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):\n  "
-                + string.Join("\n  ", problems));
+                + string.Join("\n  ", problems) + (advice.Count > 0 ? "\n" + string.Join("\n", advice) : ""));
+        }
 
         float[] staged = new float[layout.ParameterCount];
         foreach (ParameterTensor t in layout)
@@ -66,4 +159,8 @@ public static class ParameterIO
         }
         staged.CopyTo(destination);
     }
+
+    /// <summary>Tensors a trainer checkpoint holds besides the parameters.</summary>
+    internal static bool IsTrainerTensor(string name) =>
+        name.StartsWith("optimizer.", StringComparison.Ordinal) || name.StartsWith("trainer.", StringComparison.Ordinal);
 }

@@ -325,11 +325,28 @@ public static class AtomicFile
             }
             File.Move(temporary, full, overwrite: true);
         }
-        catch
+        catch (Exception e)
         {
             try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            // The temporary name is ours, not the caller's: report the path they gave.
+            if (e is IOException or UnauthorizedAccessException) throw Named(e, path, temporary);
             throw;
         }
+    }
+
+    /// <summary>The same kind of exception as <paramref name="e"/>, its message about <paramref name="path"/> instead of
+    /// the temporary file (which stays in the inner exception).</summary>
+    private static Exception Named(Exception e, string path, string temporary)
+    {
+        string reason = e.Message.Replace(temporary, path, StringComparison.Ordinal).Replace(Path.GetFileName(temporary), Path.GetFileName(path), StringComparison.Ordinal);
+        string message = $"Could not write {path}: {reason}";
+        return e switch
+        {
+            DirectoryNotFoundException => new DirectoryNotFoundException(message, e),
+            UnauthorizedAccessException => new UnauthorizedAccessException(message, e),
+            PathTooLongException => new PathTooLongException(message, e),
+            _ => new IOException(message, e),
+        };
     }
 
     /// <summary>Deletes temporary files of <paramref name="name"/> left by writers that died mid-write (killed, power

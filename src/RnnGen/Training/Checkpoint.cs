@@ -15,7 +15,7 @@ namespace RnnGen.Training;
 public static class Checkpoint
 {
     /// <summary>Metadata key of the trainer's position (JSON).</summary>
-    public const string TrainerMetadataKey = "rnngen.trainer";
+    public const string TrainerMetadataKey = ParameterIO.TrainerMetadataKey;
 
     internal static void Save(string path, IRecurrentNetwork model, IOptimizer optimizer, TrainerCheckpoint state,
         float[]? bestParameters, float[][]? streamStates)
@@ -25,6 +25,16 @@ public static class Checkpoint
         {
             if (!float.IsFinite(parameters[i]))
                 throw new TrainingDivergedException($"Not writing checkpoint {path}: parameter {i} is {parameters[i]} after update {state.Update}; the previous checkpoint is intact.", state.Update);
+        }
+        // Like Keras' ModelCheckpoint, a folder that does not exist yet is created.
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(folder))
+        {
+            try { Directory.CreateDirectory(folder); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new IOException($"Could not write checkpoint {path}: its folder {folder} cannot be created ({e.Message}).", e);
+            }
         }
         ParameterLayout layout = model.Spec.ParameterLayout;
         var tensors = new List<(string, int[], ReadOnlyMemory<float>)>();
@@ -121,6 +131,7 @@ internal sealed class TrainerCheckpoint
     public int Seed { get; set; }
     public int BatchSize { get; set; }
     public int Shards { get; set; }
+    public long UpdatesBefore { get; set; }
     public long Update { get; set; }
     public int Epoch { get; set; }
     public int BatchInEpoch { get; set; }

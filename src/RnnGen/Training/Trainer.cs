@@ -20,9 +20,10 @@ namespace RnnGen.Training;
 /// <para><b>Batched kernels.</b> With a generated model (an <see cref="IBatchedNetwork"/>), sequences of equal length
 /// within a shard run in lockstep, up to BatchTile at a time, so each weight block is loaded once per step for all of
 /// them; the weights are bit-identical to running them one by one (<see cref="TrainerOptions.UseBatchedKernels"/>).</para>
-/// <para><b>Position.</b> A trainer remembers where it is: a second <c>Fit</c> continues a run that stopped early
-/// (cancellation, <see cref="TrainerOptions.MaxUpdates"/>) or was loaded from a checkpoint, and returns at once after
-/// a run that completed; make a new trainer (with <see cref="Model"/>'s weights loaded) to train again.</para>
+/// <para><b>Runs.</b> Like Keras' <c>fit</c>, every <c>Fit</c> or <c>FitStream</c> call is a run of its own: it trains
+/// <see cref="TrainerOptions.Epochs"/> epochs (or until a stop criterion) from the current weights and optimizer state,
+/// with its own schedule, history and early stopping, whatever earlier calls did. The one exception is a run loaded with
+/// <see cref="LoadCheckpoint"/> that had not finished: the next call continues it exactly where it stopped.</para>
 /// <para><b>Threads.</b> A trainer is used from one thread at a time; <see cref="Model"/> must not be used while
 /// <see cref="Fit"/> or <see cref="FitStream"/> runs.</para>
 /// </remarks>
@@ -102,8 +103,8 @@ public sealed class Trainer : IDisposable
     /// (e.g. when a task-specific accuracy is reached). <see cref="Model"/> may be evaluated inside it.</summary>
     public Func<EpochSummary, bool>? StopAfterEpoch { get; set; }
 
-    /// <summary>Updates done so far (including those before a resume).</summary>
-    public long UpdateCount => _position.Update;
+    /// <summary>Updates done so far by this trainer, over all its runs (including those before a resume).</summary>
+    public long UpdateCount => _position.UpdatesBefore + _position.Update;
 
     /// <summary>
     /// Trains on <paramref name="training"/> (sequences of any lengths up to MaxSteps; nothing is padded).
@@ -123,7 +124,7 @@ public sealed class Trainer : IDisposable
         int count = training.Count;
         int batchesPerEpoch = (count + _options.BatchSize - 1) / _options.BatchSize;
         long planned = Planned(batchesPerEpoch);
-        CheckResume("sequences", count);
+        BeginRun("sequences", count);
         EnsureWorkers();
         if (_order.Length != count) _order = new int[count];
 
@@ -181,7 +182,7 @@ public sealed class Trainer : IDisposable
             throw new ArgumentException($"training has {training.Length} steps; expected at least {streams} (one per stream, BatchSize {streams}).", nameof(training));
         int updatesPerEpoch = (length + k1 - 1) / k1;
         long planned = Planned(updatesPerEpoch);
-        CheckResume("stream", training.Length);
+        BeginRun("stream", training.Length);
         EnsureWorkers();
         EnsureStreamStates(streams);
 
@@ -698,6 +699,7 @@ public sealed class Trainer : IDisposable
             Seed = _options.Seed,
             BatchSize = _options.BatchSize,
             Shards = _options.Shards,
+            UpdatesBefore = _position.UpdatesBefore,
             Update = _position.Update,
             Epoch = _position.Epoch,
             BatchInEpoch = _position.BatchInEpoch,
@@ -729,6 +731,7 @@ public sealed class Trainer : IDisposable
             throw new InvalidDataException($"{path}: written with base learning rate {state.BaseLearningRate}; this trainer's optimizer starts at {_baseRate}.");
         _position = new Position
         {
+            UpdatesBefore = state.UpdatesBefore,
             Update = state.Update,
             Epoch = state.Epoch,
             BatchInEpoch = state.BatchInEpoch,
@@ -747,9 +750,15 @@ public sealed class Trainer : IDisposable
         if (streams is not null) _streamStates = streams;
     }
 
-    private void CheckResume(string mode, long dataLength)
+    /// <summary>Continues the unfinished run of a loaded checkpoint (same data required), or starts a new run: a fresh
+    /// position (epoch, schedule, history, early stopping) from the current weights and optimizer state.</summary>
+    private void BeginRun(string mode, long dataLength)
     {
-        if (_position.ResumeMode is null) return;
+        if (_position.ResumeMode is null || _position.Epoch >= _options.Epochs)
+        {
+            _position = new Position { UpdatesBefore = _position.UpdatesBefore + _position.Update };
+            return;
+        }
         if (_position.ResumeMode != mode || _position.ResumeDataLength != dataLength)
             throw new InvalidOperationException($"The loaded checkpoint was written by {(_position.ResumeMode == "stream" ? "FitStream" : "Fit")} over {_position.ResumeDataLength} " +
                 $"{(_position.ResumeMode == "stream" ? "steps" : "sequences")}; this call is {(mode == "stream" ? "FitStream" : "Fit")} over {dataLength}. Resume with the same data.");
@@ -761,7 +770,8 @@ public sealed class Trainer : IDisposable
 
     private sealed class Position
     {
-        public long Update;
+        public long UpdatesBefore;   // updates of earlier runs
+        public long Update;          // updates of this run
         public int Epoch;
         public int BatchInEpoch;
         public double SmoothedLoss = double.NaN;

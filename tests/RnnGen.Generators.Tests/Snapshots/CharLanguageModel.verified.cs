@@ -126,12 +126,12 @@ namespace Demo.Text
         public void ResetState() => _state = default;
 
         /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
-        public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false);
+        public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false, false);
 
         /// <summary>Loads parameters, reading for each of our names the file tensor <paramref name="nameMap"/> gives.</summary>
-        public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+        public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false, bool ignoreSpecMismatch = false)
         {
-            global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, _parameters);
+            global::RnnGen.Safetensors.ParameterIO.Load(path, Spec, nameMap, ignoreUnusedTensors, ignoreSpecMismatch, _parameters);
             _packedValid = false;
         }
 
@@ -168,8 +168,13 @@ namespace Demo.Text
             Layer2Dense(k.Slice(82432, 8385), s.Slice(0, 128), gates.Slice(0, 65), output);
         }
 
-        /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output.</summary>
-        public void Step(int token, global::System.Span<float> output) => Step(ref _state, token, output);
+        /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output. Records nothing for <c>Backward</c>:
+        /// after it, <c>Backward</c> throws until the next <c>Forward</c>, <c>ForwardContinue</c> or <c>ForwardBatch</c>.</summary>
+        public void Step(int token, global::System.Span<float> output)
+        {
+            Step(ref _state, token, output);
+            _recordedBatch = 0;   // what the last forward pass recorded no longer matches CurrentState
+        }
 
         void global::RnnGen.IRecurrentNetwork.Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw FloatInputs();
 
@@ -248,12 +253,8 @@ namespace Demo.Text
             new global::System.ReadOnlySpan<float>(_layer2Out, slot * 4160, steps * 65).CopyTo(outputs);
         }
 
-        /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>.
-        /// <paramref name="targets"/> has the outputs' shape.</summary>
-        public float Backward(global::System.ReadOnlySpan<float> targets)
-        {
-            throw new global::System.InvalidOperationException("Loss = CrossEntropy takes class ids: call Backward(ReadOnlySpan<int>).");
-        }
+        float global::RnnGen.IRecurrentNetwork.Backward(global::System.ReadOnlySpan<float> targets) => throw new global::System.InvalidOperationException("Loss = CrossEntropy takes class ids: call Backward(ReadOnlySpan<int>).");
+        float global::RnnGen.IBatchedNetwork.BackwardBatch(global::System.ReadOnlySpan<float> targets) => throw new global::System.InvalidOperationException("Loss = CrossEntropy takes class ids: call BackwardBatch(ReadOnlySpan<int>).");
 
         /// <summary>BPTT for cross-entropy: one class id per output step.</summary>
         public float Backward(global::System.ReadOnlySpan<int> classIds)
@@ -263,13 +264,6 @@ namespace Demo.Text
             float loss = SlotLoss(0, steps, classIds);
             BackPropagate(1, steps);
             return loss;
-        }
-
-        /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the
-        /// sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
-        public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
-        {
-            throw new global::System.InvalidOperationException("Loss = CrossEntropy takes class ids: call BackwardBatch(ReadOnlySpan<int>).");
         }
 
         /// <summary>BPTT through the last <c>ForwardBatch</c> for cross-entropy: class ids [batch × output steps]; returns the sum of the losses.</summary>
@@ -596,8 +590,8 @@ namespace Demo.Text
 
         private int RequireRecorded(bool single)
         {
-            if (_recordedSteps == 0)
-                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first.");
+            if (_recordedSteps == 0 || _recordedBatch == 0)
+                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first (Step records nothing for Backward).");
             if (single && _recordedBatch != 1)
                 throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
             return _recordedSteps;

@@ -123,12 +123,12 @@ namespace Demo
         public void ResetState() => _state = default;
 
         /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
-        public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false);
+        public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false, false);
 
         /// <summary>Loads parameters, reading for each of our names the file tensor <paramref name="nameMap"/> gives.</summary>
-        public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+        public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false, bool ignoreSpecMismatch = false)
         {
-            global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, _parameters);
+            global::RnnGen.Safetensors.ParameterIO.Load(path, Spec, nameMap, ignoreUnusedTensors, ignoreSpecMismatch, _parameters);
             _packedValid = false;
         }
 
@@ -160,8 +160,13 @@ namespace Demo
             Layer1Dense(k.Slice(1680, 41), s.Slice(0, 40), gates.Slice(0, 1), output);
         }
 
-        /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output.</summary>
-        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(ref _state, input, output);
+        /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output. Records nothing for <c>Backward</c>:
+        /// after it, <c>Backward</c> throws until the next <c>Forward</c>, <c>ForwardContinue</c> or <c>ForwardBatch</c>.</summary>
+        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
+        {
+            Step(ref _state, input, output);
+            _recordedBatch = 0;   // what the last forward pass recorded no longer matches CurrentState
+        }
 
         void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw TokenInputs();
 
@@ -231,8 +236,10 @@ namespace Demo
             new global::System.ReadOnlySpan<float>(_layer1Out, slot * 16, steps * 1).CopyTo(outputs);
         }
 
-        /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>.
-        /// <paramref name="targets"/> has the outputs' shape.</summary>
+        float global::RnnGen.IRecurrentNetwork.Backward(global::System.ReadOnlySpan<int> classIds) => throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is MeanSquaredError: call Backward(ReadOnlySpan<float>).");
+        float global::RnnGen.IBatchedNetwork.BackwardBatch(global::System.ReadOnlySpan<int> classIds) => throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is MeanSquaredError: call BackwardBatch(ReadOnlySpan<float>).");
+
+        /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>. <paramref name="targets"/> has the outputs' shape.</summary>
         public float Backward(global::System.ReadOnlySpan<float> targets)
         {
             int steps = RequireRecorded(single: true);
@@ -242,14 +249,7 @@ namespace Demo
             return loss;
         }
 
-        /// <summary>BPTT for cross-entropy: one class id per output step.</summary>
-        public float Backward(global::System.ReadOnlySpan<int> classIds)
-        {
-            throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is MeanSquaredError: call Backward(ReadOnlySpan<float>).");
-        }
-
-        /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the
-        /// sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
+        /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
         public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
         {
             int steps = RequireRecorded(single: false), batch = _recordedBatch;
@@ -258,12 +258,6 @@ namespace Demo
             for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * steps * 1, steps * 1));
             BackPropagate(batch, steps);
             return loss;
-        }
-
-        /// <summary>BPTT through the last <c>ForwardBatch</c> for cross-entropy: class ids [batch × output steps]; returns the sum of the losses.</summary>
-        public float BackwardBatch(global::System.ReadOnlySpan<int> classIds)
-        {
-            throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is MeanSquaredError: call BackwardBatch(ReadOnlySpan<float>).");
         }
 
         /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
@@ -524,8 +518,8 @@ namespace Demo
 
         private int RequireRecorded(bool single)
         {
-            if (_recordedSteps == 0)
-                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first.");
+            if (_recordedSteps == 0 || _recordedBatch == 0)
+                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first (Step records nothing for Backward).");
             if (single && _recordedBatch != 1)
                 throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
             return _recordedSteps;

@@ -136,12 +136,12 @@ namespace Demo
         public void ResetState() => _state = default;
 
         /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
-        public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false);
+        public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false, false);
 
         /// <summary>Loads parameters, reading for each of our names the file tensor <paramref name="nameMap"/> gives.</summary>
-        public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+        public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false, bool ignoreSpecMismatch = false)
         {
-            global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, _parameters);
+            global::RnnGen.Safetensors.ParameterIO.Load(path, Spec, nameMap, ignoreUnusedTensors, ignoreSpecMismatch, _parameters);
             _packedValid = false;
         }
 
@@ -155,35 +155,11 @@ namespace Demo
         public static global::System.Span<float> Values(ref State state) =>
             global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref state), StateSize);
 
-        /// <summary>Advances <paramref name="state"/> by one step and writes that step's output (OutputSize floats).
-        /// Reads only the parameters, so any number of states may be stepped concurrently. Records nothing for <c>Backward</c>.</summary>
-        public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
-        {
-            if (input.Length != 4) ThrowLength(nameof(input), input.Length, 4, "InputSize");
-            if (output.Length != 4) ThrowLength(nameof(output), output.Length, 4, "OutputSize");
-            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-            global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
-            global::System.Span<float> s = Values(ref state);
-            global::System.Span<float> gates = stackalloc float[160];
-            global::System.Span<float> buffer1 = stackalloc float[32];
-
-            // Layer0: LSTM(4 → 32)
-            Layer0Cell(k.Slice(0, 4736), input, s.Slice(0, 64), s.Slice(0, 64), gates.Slice(0, 160));
-
-            // Layer1: GRU(32 → 16, bidirectional)
-            Layer1Cell(k.Slice(4736, 2400), s.Slice(0, 32), s.Slice(64, 16), s.Slice(64, 16), gates.Slice(0, 96));   // forward
-            Layer1Cell(k.Slice(7136, 2400), s.Slice(0, 32), s.Slice(80, 16), s.Slice(80, 16), gates.Slice(0, 96));   // reverse: carries its own state forward in time
-            s.Slice(64, 16).CopyTo(buffer1);
-            s.Slice(80, 16).CopyTo(buffer1.Slice(16));
-
-            // Layer2: Dense(32 → 4, Tanh)
-            Layer2Dense(k.Slice(9536, 132), buffer1.Slice(0, 32), gates.Slice(0, 4), output);
-        }
-
-        /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output.</summary>
-        public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(ref _state, input, output);
-
+        // No streaming Step: a bidirectional layer's output at step t depends on the inputs after t.
+        void global::RnnGen.IRecurrentNetwork.Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw NotStreaming();
         void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw TokenInputs();
+
+        private static global::System.NotSupportedException NotStreaming() => new("This model has a bidirectional layer (layer 2, [Gru(16, Bidirectional = true)]): its output at each step depends on the steps after it, so it cannot be stepped one input at a time. Run whole sequences with Forward (or ForwardBatch).");
 
         /// <summary>Runs a new sequence from the zero state: inputs [steps × InputSize] → outputs [steps × OutputSize]; records what <c>Backward</c> needs.</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
@@ -252,8 +228,10 @@ namespace Demo
             new global::System.ReadOnlySpan<float>(_layer2Out, slot * 256, steps * 4).CopyTo(outputs);
         }
 
-        /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>.
-        /// <paramref name="targets"/> has the outputs' shape.</summary>
+        float global::RnnGen.IRecurrentNetwork.Backward(global::System.ReadOnlySpan<int> classIds) => throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is MeanSquaredError: call Backward(ReadOnlySpan<float>).");
+        float global::RnnGen.IBatchedNetwork.BackwardBatch(global::System.ReadOnlySpan<int> classIds) => throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is MeanSquaredError: call BackwardBatch(ReadOnlySpan<float>).");
+
+        /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>. <paramref name="targets"/> has the outputs' shape.</summary>
         public float Backward(global::System.ReadOnlySpan<float> targets)
         {
             int steps = RequireRecorded(single: true);
@@ -263,14 +241,7 @@ namespace Demo
             return loss;
         }
 
-        /// <summary>BPTT for cross-entropy: one class id per output step.</summary>
-        public float Backward(global::System.ReadOnlySpan<int> classIds)
-        {
-            throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is MeanSquaredError: call Backward(ReadOnlySpan<float>).");
-        }
-
-        /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the
-        /// sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
+        /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
         public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
         {
             int steps = RequireRecorded(single: false), batch = _recordedBatch;
@@ -279,12 +250,6 @@ namespace Demo
             for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * steps * 4, steps * 4));
             BackPropagate(batch, steps);
             return loss;
-        }
-
-        /// <summary>BPTT through the last <c>ForwardBatch</c> for cross-entropy: class ids [batch × output steps]; returns the sum of the losses.</summary>
-        public float BackwardBatch(global::System.ReadOnlySpan<int> classIds)
-        {
-            throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is MeanSquaredError: call BackwardBatch(ReadOnlySpan<float>).");
         }
 
         /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
@@ -608,17 +573,6 @@ namespace Demo
                 global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(9664, 128), dz, b * 256, 4, dIn, b * 2048, 32, steps, 32, 4);   // Wᵀ packed
             }
         }
-        /// <summary>Layer0: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.
-        /// Called, not inlined: <c>Step</c> calls several cells, and inlining them all costs registers.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static void Layer0Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
-        {
-            global::System.ReadOnlySpan<float> h = previous.Slice(0, 32);
-            // z = W·[x; h] + b   (4·32 rows, gates i,f,g,o)
-            global::RnnGen.Kernels.VectorKernels.PackedMatVec2Add(k.Slice(4608, 128), k.Slice(0, 512), x, k.Slice(512, 4096), h, cache.Slice(0, 128), 128, 4, 32);   // b_ih + b_hh, W_ih [128 × 4], W_hh [128 × 32], one pass
-            Layer0Pointwise(previous, next, cache);
-        }
-
         /// <summary>Layer0: the LSTM step after its products; cache ← [i, f, g, o, tanh(c')] from z = W·[x; h] + b.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
@@ -683,19 +637,6 @@ namespace Demo
             }
         }
 
-        /// <summary>Layer1: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.
-        /// Called, not inlined: <c>Step</c> calls several cells, and inlining them all costs registers.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-        private static void Layer1Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
-        {
-            global::System.ReadOnlySpan<float> h = previous.Slice(0, 16);
-            // gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·16 rows each, gates r,z,n)
-            k.Slice(2304, 96).CopyTo(cache);   // b_ih, b_hh
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 1536), x, cache.Slice(0, 48), 48, 32);   // W_ihᵀ [32 × 48]
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(1536, 768), h, cache.Slice(48, 48), 48, 16);   // W_hhᵀ [16 × 48]
-            Layer1Pointwise(previous, next, cache);
-        }
-
         /// <summary>Layer1: the GRU step after its products; cache holds [gi | gh] = [W_ih·x + b_ih | W_hh·h + b_hh] and becomes [r, z, n | gh].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
@@ -758,16 +699,6 @@ namespace Demo
             }
         }
 
-        /// <summary>Layer2: y = tanh(W·x + b), 32 → 4 (one step, for streaming; inlined into <c>Step</c>).</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer2Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
-        {
-            // z = W·x + b   (4 rows)
-            k.Slice(128, 4).CopyTo(pre);
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 128), x, pre, 4, 32);   // Wᵀ [32 × 4]
-            Layer2Activation(pre, y);
-        }
-
         /// <summary>Layer2: y = tanh(z) for one step.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer2Activation(global::System.ReadOnlySpan<float> pre, global::System.Span<float> y)
@@ -824,8 +755,8 @@ namespace Demo
 
         private int RequireRecorded(bool single)
         {
-            if (_recordedSteps == 0)
-                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first.");
+            if (_recordedSteps == 0 || _recordedBatch == 0)
+                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first (Step records nothing for Backward).");
             if (single && _recordedBatch != 1)
                 throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
             return _recordedSteps;

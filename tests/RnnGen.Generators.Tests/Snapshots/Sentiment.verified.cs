@@ -131,12 +131,12 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     public void ResetState() => _state = default;
 
     /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
-    public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false);
+    public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false, false);
 
     /// <summary>Loads parameters, reading for each of our names the file tensor <paramref name="nameMap"/> gives.</summary>
-    public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+    public void LoadSafetensors(string path, global::System.Collections.Generic.IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false, bool ignoreSpecMismatch = false)
     {
-        global::RnnGen.Safetensors.ParameterIO.Load(path, Spec.ParameterLayout, nameMap, ignoreUnusedTensors, _parameters);
+        global::RnnGen.Safetensors.ParameterIO.Load(path, Spec, nameMap, ignoreUnusedTensors, ignoreSpecMismatch, _parameters);
         _packedValid = false;
     }
 
@@ -150,36 +150,11 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     public static global::System.Span<float> Values(ref State state) =>
         global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref state), StateSize);
 
-    /// <summary>Advances <paramref name="state"/> by one step and writes that step's output (OutputSize floats).
-    /// Reads only the parameters, so any number of states may be stepped concurrently. Records nothing for <c>Backward</c>.</summary>
-    public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
-    {
-        if (input.Length != 3) ThrowLength(nameof(input), input.Length, 3, "InputSize");
-        if (output.Length != 1) ThrowLength(nameof(output), output.Length, 1, "OutputSize");
-        if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-        global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
-        global::System.Span<float> s = Values(ref state);
-        global::System.Span<float> gates = stackalloc float[13];
-        global::System.Span<float> buffer0 = stackalloc float[26];
-        global::System.Span<float> buffer1 = stackalloc float[26];
-
-        // Layer0: Dense(3 → 8, Relu)
-        Layer0Dense(k.Slice(0, 32), input, gates.Slice(0, 8), buffer0.Slice(0, 8));
-
-        // Layer1: Elman RNN(8 → 13, Relu, bidirectional)
-        Layer1Cell(k.Slice(32, 286), buffer0.Slice(0, 8), s.Slice(0, 13), s.Slice(0, 13), gates.Slice(0, 13));   // forward
-        Layer1Cell(k.Slice(318, 286), buffer0.Slice(0, 8), s.Slice(13, 13), s.Slice(13, 13), gates.Slice(0, 13));   // reverse: carries its own state forward in time
-        s.Slice(0, 13).CopyTo(buffer1);
-        s.Slice(13, 13).CopyTo(buffer1.Slice(13));
-
-        // Layer2: Dense(26 → 1, Identity)
-        Layer2Dense(k.Slice(604, 27), buffer1.Slice(0, 26), gates.Slice(0, 1), output);
-    }
-
-    /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output.</summary>
-    public void Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => Step(ref _state, input, output);
-
+    // No streaming Step: a bidirectional layer's output at step t depends on the inputs after t.
+    void global::RnnGen.IRecurrentNetwork.Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw NotStreaming();
     void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw TokenInputs();
+
+    private static global::System.NotSupportedException NotStreaming() => new("This model has a bidirectional layer (layer 2, [Rnn(13, Activation = Activation.Relu, Bidirectional = true)]): its output at each step depends on the steps after it, so it cannot be stepped one input at a time. Run whole sequences with Forward (or ForwardBatch).");
 
     /// <summary>Runs a new sequence from the zero state: inputs [steps × InputSize] → outputs [1 × OutputSize] (last step only); records what <c>Backward</c> needs.</summary>
     public void Forward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
@@ -248,8 +223,10 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         new global::System.ReadOnlySpan<float>(_layer2Out, slot * 20 + (steps - 1) * 1, 1).CopyTo(outputs);
     }
 
-    /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>.
-    /// <paramref name="targets"/> has the outputs' shape.</summary>
+    float global::RnnGen.IRecurrentNetwork.Backward(global::System.ReadOnlySpan<int> classIds) => throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is BinaryCrossEntropy: call Backward(ReadOnlySpan<float>).");
+    float global::RnnGen.IBatchedNetwork.BackwardBatch(global::System.ReadOnlySpan<int> classIds) => throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is BinaryCrossEntropy: call BackwardBatch(ReadOnlySpan<float>).");
+
+    /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>. <paramref name="targets"/> has the outputs' shape.</summary>
     public float Backward(global::System.ReadOnlySpan<float> targets)
     {
         int steps = RequireRecorded(single: true);
@@ -259,14 +236,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         return loss;
     }
 
-    /// <summary>BPTT for cross-entropy: one class id per output step.</summary>
-    public float Backward(global::System.ReadOnlySpan<int> classIds)
-    {
-        throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is BinaryCrossEntropy: call Backward(ReadOnlySpan<float>).");
-    }
-
-    /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the
-    /// sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
+    /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
     public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
     {
         int steps = RequireRecorded(single: false), batch = _recordedBatch;
@@ -275,12 +245,6 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * 1 * 1, 1 * 1));
         BackPropagate(batch, steps);
         return loss;
-    }
-
-    /// <summary>BPTT through the last <c>ForwardBatch</c> for cross-entropy: class ids [batch × output steps]; returns the sum of the losses.</summary>
-    public float BackwardBatch(global::System.ReadOnlySpan<int> classIds)
-    {
-        throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is BinaryCrossEntropy: call BackwardBatch(ReadOnlySpan<float>).");
     }
 
     /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
@@ -557,16 +521,6 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(630, 26), dz, b * 20, 1, dIn, b * 520, 26, steps, 26, 1);   // Wᵀ packed
         }
     }
-    /// <summary>Layer0: y = relu(W·x + b), 3 → 8 (one step, for streaming; inlined into <c>Step</c>).</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void Layer0Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
-    {
-        // z = W·x + b   (8 rows)
-        k.Slice(24, 8).CopyTo(pre);
-        global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 24), x, pre, 8, 3);   // Wᵀ [3 × 8]
-        Layer0Activation(pre, y);
-    }
-
     /// <summary>Layer0: y = relu(z) for one step.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void Layer0Activation(global::System.ReadOnlySpan<float> pre, global::System.Span<float> y)
@@ -580,17 +534,6 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     {
         // dz = dy ⊙ relu'(z)
         for (int j = 0; j < 8; j++) dz[j] = y[j] > 0f ? dy[j] : 0f;
-    }
-
-    /// <summary>Layer1: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.
-    /// Called, not inlined: <c>Step</c> calls several cells, and inlining them all costs registers.</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static void Layer1Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
-    {
-        global::System.ReadOnlySpan<float> h = previous.Slice(0, 13);
-        // z = W·[x; h] + b   (13 rows)
-        global::RnnGen.Kernels.VectorKernels.PackedMatVec2Add(k.Slice(273, 13), k.Slice(0, 104), x, k.Slice(104, 169), h, cache.Slice(0, 13), 13, 8, 13);   // b_ih + b_hh, W_ih [13 × 8], W_hh [13 × 13], one pass
-        Layer1Pointwise(previous, next, cache);
     }
 
     /// <summary>Layer1: the Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh.</summary>
@@ -616,16 +559,6 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         {
             dz[j] = next[j] > 0f ? dState[j] : 0f;
         }
-    }
-
-    /// <summary>Layer2: y = (W·x + b), 26 → 1 (one step, for streaming; inlined into <c>Step</c>).</summary>
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static void Layer2Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
-    {
-        // z = W·x + b   (1 rows)
-        k.Slice(26, 1).CopyTo(pre);
-        global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 26), x, pre, 1, 26);   // Wᵀ [26 × 1]
-        Layer2Activation(pre, y);
     }
 
     /// <summary>Layer2: y = z for one step.</summary>
@@ -680,8 +613,8 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
 
     private int RequireRecorded(bool single)
     {
-        if (_recordedSteps == 0)
-            throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first.");
+        if (_recordedSteps == 0 || _recordedBatch == 0)
+            throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first (Step records nothing for Backward).");
         if (single && _recordedBatch != 1)
             throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
         return _recordedSteps;

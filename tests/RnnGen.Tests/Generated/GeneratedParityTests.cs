@@ -14,6 +14,9 @@ public sealed class GeneratedParityTests
 
     private static IRecurrentNetwork Create(string name) => MatrixModels.All.Single(m => m.Name == name).Create();
 
+    /// <summary>Whether the model can be stepped: a bidirectional layer's output at step t depends on later inputs.</summary>
+    internal static bool Streams(NetworkSpec spec) => spec.Layers.All(l => l.Directions == 1);
+
     internal sealed record Inputs(float[] Floats, int[] Tokens, float[] Targets, int[] ClassIds, float[] InitialState, int OutputSteps);
 
     internal static Inputs MakeInputs(NetworkSpec spec, int steps, int seed)
@@ -89,6 +92,21 @@ public sealed class GeneratedParityTests
         Inputs inputs = MakeInputs(spec, 6, 99);
         var expected = new float[spec.OutputSize];
         var actual = new float[spec.OutputSize];
+        if (!Streams(spec))
+        {
+            // No streaming step on either side: both refuse, saying why and pointing to Forward.
+            foreach (IRecurrentNetwork net in new IRecurrentNetwork[] { reference, generated })
+            {
+                float[] before = net.CurrentState.ToArray();
+                var e = spec.UsesTokens
+                    ? Assert.Throws<NotSupportedException>(() => net.Step(inputs.Tokens[0], actual))
+                    : Assert.Throws<NotSupportedException>(() => net.Step(inputs.Floats.AsSpan(0, spec.InputSize), actual));
+                Assert.Contains("bidirectional layer (layer ", e.Message);
+                Assert.Contains("Forward", e.Message);
+                Assert.Equal(before, net.CurrentState.ToArray());
+            }
+            return;
+        }
         for (int t = 0; t < 6; t++)
         {
             if (spec.UsesTokens)
@@ -122,9 +140,12 @@ public sealed class GeneratedParityTests
             // an optimizer-like update through Parameters (shrinking, so ReLU networks stay well-conditioned), then a step and a whole sequence
             Span<float> g = generated.Parameters, r = reference.Parameters;
             for (int i = round; i < g.Length; i += 7) { g[i] *= 0.9f; r[i] *= 0.9f; }
-            if (spec.UsesTokens) { reference.Step(inputs.Tokens[0], expected); generated.Step(inputs.Tokens[0], actual); }
-            else { reference.Step(inputs.Floats.AsSpan(0, spec.InputSize), expected); generated.Step(inputs.Floats.AsSpan(0, spec.InputSize), actual); }
-            Numerics.AssertClose<float, float>(expected, actual, $"{name} round {round} step");
+            if (Streams(spec))   // a bidirectional model has no Step: its sequences alone
+            {
+                if (spec.UsesTokens) { reference.Step(inputs.Tokens[0], expected); generated.Step(inputs.Tokens[0], actual); }
+                else { reference.Step(inputs.Floats.AsSpan(0, spec.InputSize), expected); generated.Step(inputs.Floats.AsSpan(0, spec.InputSize), actual); }
+                Numerics.AssertClose<float, float>(expected, actual, $"{name} round {round} step");
+            }
             AssertSameSequence(generated, reference, inputs, spec.MaxSteps, $"{name} round {round}");
         }
     }

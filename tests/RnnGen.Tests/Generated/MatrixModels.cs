@@ -187,6 +187,13 @@ public partial class StackLstmGru;
 [Dense(3)]
 public partial class StackThreeBi;
 
+[RnnModel(InputSize = 5, MaxSteps = 7, Loss = LossKind.BinaryCrossEntropy)]
+[Rnn(5)]
+[Lstm(13)]
+[Gru(3)]
+[Dense(3)]
+public partial class StackThree;
+
 [RnnModel(InputSize = 8, MaxSteps = 10, Output = OutputMode.LastStep)]
 [Gru(33)]
 [Rnn(8, Activation = Activation.Relu)]
@@ -404,6 +411,7 @@ public static class MatrixModels
         ("SingleRnn", () => new SingleRnn()),
         ("StackLstmGru", () => new StackLstmGru()),
         ("StackThreeBi", () => new StackThreeBi()),
+        ("StackThree", () => new StackThree()),
         ("StackThreeLast", () => new StackThreeLast()),
         ("CharLm", () => new CharLm()),
         ("TokenSentiment", () => new TokenSentiment()),

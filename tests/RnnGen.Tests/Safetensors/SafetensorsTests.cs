@@ -52,6 +52,51 @@ public sealed class SafetensorsTests : IDisposable
         Assert.Equal(before, target.Parameters.ToArray()); // all-or-nothing
     }
 
+    public static TheoryData<string, NetworkSpec, string> OtherFunctions() => new()
+    {
+        { "activation", new NetworkSpec(3, [LayerSpec.Gru(4), LayerSpec.Dense(2, Activation.Tanh)], 6), "layer 2, [Dense(2, Activation.Tanh)]: Activation is Sigmoid in the file and Tanh in this model" },
+        { "Elman", new NetworkSpec(3, [LayerSpec.Rnn(4, Activation.Tanh), LayerSpec.Dense(2, Activation.Sigmoid)], 6), null! },
+        { "loss", new NetworkSpec(3, [LayerSpec.Gru(4), LayerSpec.Dense(2, Activation.Sigmoid)], 6, loss: LossKind.None), "Loss is MeanSquaredError in the file and None in this model" },
+        { "output", new NetworkSpec(3, [LayerSpec.Gru(4), LayerSpec.Dense(2, Activation.Sigmoid)], 6, output: OutputMode.LastStep), "Output is EveryStep in the file and LastStep in this model" },
+        { "reduction", new NetworkSpec(3, [LayerSpec.Gru(4), LayerSpec.Dense(2, Activation.Sigmoid)], 6, reduction: Reduction.Sum), "Reduction is Mean in the file and Sum in this model" },
+    };
+
+    [Theory, MemberData(nameof(OtherFunctions))]
+    public void A_file_saved_from_a_network_that_computes_something_else_is_refused_naming_the_field(string what, NetworkSpec target, string expected)
+    {
+        var saved = new ReferenceNetwork(new NetworkSpec(3, [LayerSpec.Gru(4), LayerSpec.Dense(2, Activation.Sigmoid)], 6));
+        saved.InitializeParameters(3);
+        string path = PathOf(what + ".safetensors");
+        saved.SaveSafetensors(path);
+        var model = new ReferenceNetwork(target);
+        if (expected is null)
+        {
+            // Another architecture (Rnn, not Gru): the tensors' shapes speak, not the spec.
+            Assert.Contains("expected shape", Assert.Throws<InvalidDataException>(() => model.LoadSafetensors(path)).Message);
+            return;
+        }
+        float[] before = model.Parameters.ToArray();
+        var e = Assert.Throws<InvalidDataException>(() => model.LoadSafetensors(path));
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("ignoreSpecMismatch: true", e.Message);
+        Assert.Contains(path, e.Message);
+        Assert.Equal(before, model.Parameters.ToArray());
+        model.LoadSafetensors(path, new Dictionary<string, string>(), ignoreSpecMismatch: true);
+        Assert.Equal(saved.Parameters.ToArray(), model.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void Another_MaxSteps_is_the_same_function_and_loads()
+    {
+        var saved = new ReferenceNetwork(Spec);
+        saved.InitializeParameters(8);
+        string path = PathOf("longer.safetensors");
+        saved.SaveSafetensors(path);
+        var model = new ReferenceNetwork(new NetworkSpec(3, [LayerSpec.Lstm(5, bidirectional: true), LayerSpec.Dense(2)], 100));
+        model.LoadSafetensors(path);
+        Assert.Equal(saved.Parameters.ToArray(), model.Parameters.ToArray());
+    }
+
     [Fact]
     public void Unused_tensors_can_be_ignored_with_a_name_map()
     {

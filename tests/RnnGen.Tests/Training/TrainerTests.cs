@@ -173,9 +173,19 @@ public class TrainerTests
             Assert.Contains("optimizer Adam", Assert.Throws<InvalidDataException>(() => otherOptimizer.LoadCheckpoint(path)).Message);
             using var otherNetwork = new Trainer(() => new AddingLstm(), new Adam(0.01f), Options(1));
             Assert.Contains("written for", Assert.Throws<InvalidDataException>(() => otherNetwork.LoadCheckpoint(path)).Message);
-            using var resumed = new Trainer(() => new TrainerLstm(), new Adam(0.01f), Options(1) with { Epochs = 1 });
-            resumed.LoadCheckpoint(path);
+            // An unfinished run continues only on its own data.
+            string unfinished = Path.Combine(folder, "unfinished.safetensors");
+            using var cancel = new CancellationTokenSource();
+            using (var t = new Trainer(() => new TrainerLstm(), new Adam(0.01f), Options(1) with
+                { CheckpointPath = unfinished, Progress = new InlineProgress(p => { if (p.Update == 1) cancel.Cancel(); }) }))
+                Assert.Equal("cancelled", t.Fit(RandomSequences(20, 4), cancellation: cancel.Token).StopReason);
+            using var resumed = new Trainer(() => new TrainerLstm(), new Adam(0.01f), Options(1));
+            resumed.LoadCheckpoint(unfinished);
             Assert.Contains("Resume with the same data", Assert.Throws<InvalidOperationException>(() => resumed.Fit(RandomSequences(21, 4))).Message);
+            // A finished run's checkpoint starts a new run from its weights and optimizer state, on any data.
+            using var next = new Trainer(() => new TrainerLstm(), new Adam(0.01f), Options(1) with { Epochs = 1 });
+            next.LoadCheckpoint(path);
+            Assert.Equal(2, next.Fit(RandomSequences(21, 4)).Updates);
         }
         finally
         {
