@@ -29,15 +29,15 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor SoftmaxNotFinal = Error("RNNG004",
         "Softmax is only allowed on the final layer",
-        "Activation.Softmax is only allowed on the final layer, but this is layer {0} of {1}; use Identity, Tanh, Sigmoid or Relu here, or make this Dense the last layer");
+        "Activation.Softmax is only allowed on the final layer, but this is {0}; use Identity, Tanh, Sigmoid or Relu here, or make this Dense the last layer");
 
     public static readonly DiagnosticDescriptor LossNeedsFinalDense = Error("RNNG005",
         "The loss needs a final Dense layer",
-        "Loss = {0} needs a final [Dense] layer with Activation {1}, but the final layer is {2}; add for example [Dense(n)] as the last layer");
+        "Loss = {0} needs a final [Dense] layer with Activation {1}, but the final layer, {2}, is not; add for example [Dense(n)] as the last layer");
 
     public static readonly DiagnosticDescriptor EmbeddingNotFirst = Error("RNNG006",
         "Embedding must be the first layer",
-        "[Embedding] reads token ids, so it must be the first layer, but it is layer {0}; move it above the other layer attributes");
+        "[Embedding] reads token ids, so it must be the first layer, but it is {0}; move it above the other layer attributes");
 
     public static readonly DiagnosticDescriptor LayersOnSeveralDeclarations = Error("RNNG007",
         "Layer attributes are spread over several partial declarations",
@@ -90,4 +90,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor WeightsMismatch = Error("RNNG019",
         "Weights file does not fit the model",
         "Weights file {0}: {1}; save the weights from this model (SaveSafetensors) or fix the declaration");
+
+    public static readonly DiagnosticDescriptor LayerWithoutModel = Error("RNNG020",
+        "A layer attribute needs [RnnModel] on its class",
+        "{0} on '{1}' does nothing: '{1}' has no [RnnModel]; add [RnnModel(InputSize = …, MaxSteps = …)] to the partial class, or remove the layer attributes");
 }

@@ -35,6 +35,25 @@ public sealed partial class RnnModelGenerator
             ["RnnGen.DenseAttribute"] = LayerKind.Dense,
         };
 
+        /// <summary>The layer attributes' metadata names.</summary>
+        public static readonly string[] LayerAttributeNames = LayerAttributes.Keys.ToArray();
+
+        /// <summary>RNNG020 for each layer attribute on a type that has no [RnnModel] (on any of its declarations).</summary>
+        public static EquatableArray<DiagnosticInfo> StrayLayers(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == RnnModelAttributeName))
+                return EquatableArray<DiagnosticInfo>.Empty;
+            var diagnostics = new List<DiagnosticInfo>();
+            foreach (AttributeData attribute in context.Attributes)
+            {
+                string name = attribute.AttributeClass?.Name ?? "the layer attribute";
+                if (name.EndsWith("Attribute", StringComparison.Ordinal)) name = name.Substring(0, name.Length - "Attribute".Length);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayerWithoutModel,
+                    LocationOf(attribute, cancellationToken) ?? LocationInfo.From(context.TargetNode), "[" + name + "]", context.TargetSymbol.Name));
+            }
+            return diagnostics.ToEquatableArray();
+        }
+
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
             var diagnostics = new List<DiagnosticInfo>();
@@ -56,8 +75,15 @@ public sealed partial class RnnModelGenerator
         private static ModelSpec? ParseCore(GeneratorAttributeSyntaxContext context, AttributeData modelAttribute, LocationInfo? modelLocation,
             List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
         {
-            var classSyntax = (ClassDeclarationSyntax)context.TargetNode;
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
+            if (context.TargetNode is not ClassDeclarationSyntax classSyntax)
+            {
+                string what = context.TargetNode is RecordDeclarationSyntax record
+                    ? (record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "a record struct" : "a record")
+                    : context.TargetNode is StructDeclarationSyntax ? "a struct" : "not a class";
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, modelLocation, symbol.Name, what));
+                return null;
+            }
 
             // The class itself.
             if (!classSyntax.Modifiers.Any(SyntaxKind.PartialKeyword))
@@ -125,7 +151,7 @@ public sealed partial class RnnModelGenerator
                 LocationInfo? location = LocationInfo.From(syntax) ?? modelLocation;
                 LayerModel? layer = data.AttributeClass?.ToDisplayString() == "RnnGen.ReservoirAttribute"
                     ? ParseReservoir(data, location, diagnostics)
-                    : ParseLayer(data, kind, i, layerAttributes.Count, location, diagnostics);
+                    : ParseLayer(data, kind, i, layerAttributes.Count, $"layer {i + 1} of {layerAttributes.Count}, [{syntax}]", location, diagnostics);
                 if (layer is null) return null; // malformed arguments: the compiler reports those
                 layers.Add(layer);
             }
@@ -143,9 +169,9 @@ public sealed partial class RnnModelGenerator
 
             LayerModel last = layers[layers.Count - 1];
             if (loss == LossKind.CrossEntropy && (last.Kind != LayerKind.Dense || last.Activation is not (Activation.Identity or Activation.Softmax)))
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossNeedsFinalDense, modelLocation, "CrossEntropy", "Identity (logits) or Softmax", Describe(last)));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossNeedsFinalDense, modelLocation, "CrossEntropy", "Identity (logits) or Softmax", $"layer {layers.Count}, {last.Declaration}"));
             if (loss == LossKind.BinaryCrossEntropy && (last.Kind != LayerKind.Dense || last.Activation is not (Activation.Identity or Activation.Sigmoid)))
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossNeedsFinalDense, modelLocation, "BinaryCrossEntropy", "Identity (logits) or Sigmoid", Describe(last)));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossNeedsFinalDense, modelLocation, "BinaryCrossEntropy", "Identity (logits) or Sigmoid", $"layer {layers.Count}, {last.Declaration}"));
 
             long parameters = CountParameters(inputSize, layers);
             if (parameters > MaxParameterCount)
@@ -161,7 +187,7 @@ public sealed partial class RnnModelGenerator
                 string.IsNullOrWhiteSpace(weights) ? null : weights, modelLocation);
         }
 
-        private static LayerModel? ParseLayer(AttributeData data, LayerKind kind, int index, int count, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        private static LayerModel? ParseLayer(AttributeData data, LayerKind kind, int index, int count, string position, LocationInfo? location, List<DiagnosticInfo> diagnostics)
         {
             ImmutableArray<TypedConstant> args = data.ConstructorArguments;
             if (args.Any(a => a.Kind == TypedConstantKind.Error || a.Value is null)) return null;
@@ -182,7 +208,7 @@ public sealed partial class RnnModelGenerator
                     if (vocabulary is < 1 or > MaxVocabulary)
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizeOutOfRange, location, label + " vocabulary", vocabulary, 1, MaxVocabulary));
                     if (index != 0)
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingNotFirst, location, index));
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmbeddingNotFirst, location, position));
                     break;
                 case LayerKind.Dense:
                     if (args.Length is < 1 or > 2) return null;
@@ -218,7 +244,7 @@ public sealed partial class RnnModelGenerator
                 if (kind == LayerKind.Rnn && activation is not (Activation.Tanh or Activation.Relu))
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RnnActivation, location, activation));
                 if (kind == LayerKind.Dense && activation == Activation.Softmax && index != count - 1)
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotFinal, location, index, count));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotFinal, location, position));
             }
             return new LayerModel(kind, size, activation, bidirectional, vocabulary, kind == LayerKind.Rnn ? leak : 0f,
                 SkipDelay: kind == LayerKind.Rnn ? skipDelay : 0, LearnLeak: kind == LayerKind.Rnn && learnLeak);
@@ -266,8 +292,6 @@ public sealed partial class RnnModelGenerator
         }
 
         private static string AttributeLabel(LayerKind kind) => "[" + kind + "]";
-
-        private static string Describe(LayerModel l) => l.Kind == LayerKind.Dense ? $"[Dense({l.Size}, Activation.{l.Activation})]" : $"[{l.Kind}({l.Size})]";
 
         private static long CountParameters(int inputSize, List<LayerModel> layers)
         {

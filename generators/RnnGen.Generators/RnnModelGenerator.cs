@@ -22,7 +22,7 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
         IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 RnnModelAttributeName,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                predicate: static (node, _) => node is TypeDeclarationSyntax,   // records and structs get RNNG002
                 transform: static (context, cancellationToken) => Parser.Parse(context, cancellationToken))
             .WithTrackingName(TrackingNames.Parse);
 
@@ -30,6 +30,19 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
             .SelectMany(static (result, _) => result.Diagnostics)
             .WithTrackingName(TrackingNames.Diagnostics);
         context.RegisterSourceOutput(diagnostics, static (context, diagnostic) => context.ReportDiagnostic(diagnostic.ToDiagnostic()));
+
+        // Layer attributes on a type without [RnnModel] would do nothing: RNNG020 on each of them.
+        foreach (string layerAttribute in Parser.LayerAttributeNames)
+        {
+            IncrementalValuesProvider<DiagnosticInfo> stray = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    layerAttribute,
+                    predicate: static (node, _) => node is TypeDeclarationSyntax,
+                    transform: static (context, cancellationToken) => Parser.StrayLayers(context, cancellationToken))
+                .SelectMany(static (diagnostics, _) => diagnostics)
+                .WithTrackingName(TrackingNames.StrayLayers);
+            context.RegisterSourceOutput(stray, static (context, diagnostic) => context.ReportDiagnostic(diagnostic.ToDiagnostic()));
+        }
 
         IncrementalValuesProvider<ModelSpec> models = results
             .Where(static result => result.Model is not null)

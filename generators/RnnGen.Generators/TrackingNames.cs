@@ -7,6 +7,8 @@ public static class TrackingNames
     public const string Parse = nameof(Parse);
     /// <summary>ParseResult → diagnostics.</summary>
     public const string Diagnostics = nameof(Diagnostics);
+    /// <summary>A layer attribute → RNNG020 when its type has no [RnnModel].</summary>
+    public const string StrayLayers = nameof(StrayLayers);
     /// <summary>ParseResult → valid ModelSpec.</summary>
     public const string Models = nameof(Models);
     /// <summary>The project directory, where relative weights paths start.</summary>

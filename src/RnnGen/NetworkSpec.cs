@@ -163,7 +163,7 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
                     break;
                 case LayerKind.Dense:
                     if (layer.Activation == Activation.Softmax && i != _layers.Length - 1)
-                        throw new ArgumentException($"{field}.Activation = Softmax, but Softmax is only allowed on the final layer (layer {_layers.Length - 1}).", field + ".Activation");
+                        throw new ArgumentException($"{field}.Activation = Softmax, but Softmax is only allowed on the final layer (Layers[{_layers.Length - 1}]).", field + ".Activation");
                     break;
             }
         }

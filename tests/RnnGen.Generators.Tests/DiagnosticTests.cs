@@ -18,10 +18,11 @@ public sealed class DiagnosticTests
         { "RNNG003", "[RnnModel(MaxSteps = 4)] [Embedding(0, 3)] [Gru(3)] public partial class M;", "Embedding(0, 3)", "[Embedding] vocabulary = 0" },
         { "RNNG003", "[RnnModel(InputSize = 1, MaxSteps = 2000000)] [Rnn(3)] public partial class M;", "RnnModel(", "MaxSteps = 2000000" },
         { "RNNG003", "[RnnModel(InputSize = 9000, MaxSteps = 4)] [Rnn(3)] public partial class M;", "RnnModel(", "InputSize = 9000" },
-        { "RNNG004", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Dense(3, Activation.Softmax)] [Lstm(3)] public partial class M;", "Dense(3, Activation.Softmax)", "only allowed on the final layer" },
-        { "RNNG005", "[RnnModel(InputSize = 1, MaxSteps = 4, Loss = LossKind.CrossEntropy)] [Lstm(3)] public partial class M;", "RnnModel(", "needs a final [Dense] layer" },
+        { "RNNG002", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] public partial record Rec;", "RnnModel(", "because it is a record" },
+        { "RNNG004", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Dense(3, Activation.Softmax)] [Lstm(3)] public partial class M;", "Dense(3, Activation.Softmax)", "this is layer 1 of 2, [Dense(3, Activation.Softmax)]" },
+        { "RNNG005", "[RnnModel(InputSize = 1, MaxSteps = 4, Loss = LossKind.CrossEntropy)] [Lstm(3)] public partial class M;", "RnnModel(", "the final layer, layer 1, [Lstm(3)], is not" },
         { "RNNG005", "[RnnModel(InputSize = 1, MaxSteps = 4, Loss = LossKind.BinaryCrossEntropy)] [Lstm(3)] [Dense(2, Activation.Tanh)] public partial class M;", "RnnModel(", "Identity (logits) or Sigmoid" },
-        { "RNNG006", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] [Embedding(5, 2)] public partial class M;", "Embedding(5, 2)", "must be the first layer" },
+        { "RNNG006", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] [Embedding(5, 2)] public partial class M;", "Embedding(5, 2)", "must be the first layer, but it is layer 2 of 2, [Embedding(5, 2)]" },
         { "RNNG007", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] public partial class M; [Dense(1)] public partial class M;", "Dense(1)", "more than one partial declaration" },
         { "RNNG008", "[RnnModel(InputSize = 1)] [Lstm(3)] public partial class M;", "RnnModel(", "add for example MaxSteps = 64" },
         { "RNNG009", "[RnnModel(InputSize = 1, MaxSteps = 4, Loss = (LossKind)42)] [Lstm(3)] public partial class M;", "RnnModel(", "Loss = 42 is not a defined LossKind" },
@@ -34,6 +35,8 @@ public sealed class DiagnosticTests
         { "RNNG014", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, Leak = -0.5f)] [Dense(1)] public partial class M;", "Rnn(3, Leak = -0.5f)", "must be in [0, 1)" },
         { "RNNG014", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, Leak = float.NaN)] public partial class M;", "Rnn(3, Leak = float.NaN)", "Leak = NaN" },
         { "RNNG014", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Reservoir(30, Leak = 2f)] [Dense(1)] public partial class M;", "Reservoir(30, Leak = 2f)", "[Reservoir] Leak = 2" },
+        { "RNNG020", "[Lstm(3)] public partial class Forgotten;", "Lstm(3)", "[Lstm] on 'Forgotten' does nothing: 'Forgotten' has no [RnnModel]" },
+        { "RNNG020", "[Gru(3)] public partial record ForgottenRecord;", "Gru(3)", "add [RnnModel(InputSize = …, MaxSteps = …)]" },
         { "RNNG018", "[RnnModel(InputSize = 1, MaxSteps = 4, Weights = \"no-such-dir/trained.safetensors\")] [Gru(3)] public partial class M;", "RnnModel(InputSize = 1, MaxSteps = 4, Weights = \"no-such-dir/trained.safetensors\")", "a relative path starts at the project directory" },
         { "RNNG017", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, LearnLeak = true)] public partial class M;", "Rnn(3, LearnLeak = true)", "add for example Leak = 0.5f" },
         { "RNNG016", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, SkipDelay = 1)] public partial class M;", "Rnn(3, SkipDelay = 1)", "d = 1 is W_hh itself" },
@@ -60,13 +63,27 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void Each_layer_attribute_of_a_class_without_RnnModel_is_reported_and_a_model_class_is_not()
+    {
+        GeneratorHarness.Run run = GeneratorHarness.RunGenerator(GeneratorHarness.Usings +
+            "namespace Demo; [Embedding(5, 2)] [Lstm(3)] [Dense(2)] [Dense(1)] public partial class Forgotten; " +
+            "[RnnModel(MaxSteps = 4)] [Embedding(5, 2)] [Gru(3)] public partial class Fine;");
+        Assert.Null(run.Result.Results.Single().Exception);
+        var stray = run.GeneratorDiagnostics.Where(d => d.Id == "RNNG020").Select(d => d.GetMessage()).ToList();
+        Assert.Equal(4, stray.Count);
+        Assert.All(stray, m => Assert.Contains("'Forgotten' has no [RnnModel]", m));
+        Assert.Equal(2, stray.Count(m => m.StartsWith("[Dense]", StringComparison.Ordinal)));
+        Assert.Single(run.Result.Results.Single().GeneratedSources);   // Fine
+    }
+
+    [Fact]
     public void Every_descriptor_is_tracked_in_the_release_files_and_tested()
     {
         string root = Path.Combine(RepositoryPaths.Root, "generators", "RnnGen.Generators");
         string tracked = File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Shipped.md")) + File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Unshipped.md"));
         var ids = typeof(RnnModelGenerator).Assembly.GetType("RnnGen.Generators.DiagnosticDescriptors")!
             .GetFields().Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToList();
-        Assert.Equal(20, ids.Count);
+        Assert.Equal(21, ids.Count);
         Assert.All(ids, id => Assert.Contains(id + " ", tracked));
         var tested = Cases().Select(row => (string)row[0]).ToHashSet();
         // RNNG019 needs a weights file on disk: BakedWeightsTests covers it (mismatched, truncated and corrupt files).

@@ -12,7 +12,7 @@ public sealed class IncrementalTests
     private const string Model = GeneratorHarness.Usings +
         "namespace Demo; [RnnModel(InputSize = 4, MaxSteps = 64)] [Lstm(32)] [Dense(4)] public partial class Forecaster;";
     private const string Bad = GeneratorHarness.Usings +
-        "namespace Demo; [RnnModel(InputSize = 4, MaxSteps = 64)] [Lstm(0)] public partial class Broken;";
+        "namespace Demo; [RnnModel(InputSize = 4, MaxSteps = 64)] [Lstm(0)] public partial class Broken; [Gru(3)] public partial class Stray;";
 
     [Fact]
     public void Unrelated_edits_leave_every_step_cached_or_unchanged()
@@ -30,7 +30,7 @@ public sealed class IncrementalTests
         GeneratorRunResult second = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
         Assert.Equal(first.GeneratedSources.Select(s => s.SourceText.ToString()), second.GeneratedSources.Select(s => s.SourceText.ToString()));
-        foreach (string step in new[] { TrackingNames.Parse, TrackingNames.Diagnostics, TrackingNames.Models })
+        foreach (string step in new[] { TrackingNames.Parse, TrackingNames.Diagnostics, TrackingNames.Models, TrackingNames.StrayLayers })
         {
             Assert.True(second.TrackedSteps.TryGetValue(step, out var runs), $"step {step} was not tracked");
             foreach (IncrementalGeneratorRunStep run in runs)
@@ -46,7 +46,7 @@ public sealed class IncrementalTests
     {
         CSharpCompilation compilation = GeneratorHarness.Compile(Model, Bad);
         GeneratorRunResult result = GeneratorHarness.Driver().RunGenerators(compilation).GetRunResult().Results.Single();
-        foreach (string step in new[] { TrackingNames.Parse, TrackingNames.Diagnostics, TrackingNames.Models })
+        foreach (string step in new[] { TrackingNames.Parse, TrackingNames.Diagnostics, TrackingNames.Models, TrackingNames.StrayLayers })
             foreach (IncrementalGeneratorRunStep run in result.TrackedSteps[step])
                 foreach (var (value, _) in run.Outputs)
                     AssertNoRoslynObjects(value, step, new HashSet<object>(ReferenceEqualityComparer.Instance));
