@@ -59,7 +59,7 @@ static int Import(string[] args)
     var (positional, options) = Parse(args, "class", "namespace", "max-steps");
     if (positional.Count != 1) throw new UsageException("import takes one checkpoint file.");
     string path = positional[0];
-    string className = options.GetValueOrDefault("class") ?? ClassName(path);
+    string className = options.GetValueOrDefault("class") ?? CheckpointImport.ClassName(path);
     int maxSteps = options.TryGetValue("max-steps", out string? m)
         ? int.TryParse(m, out int n) && n >= 1 ? n : throw new UsageException($"--max-steps {m}: expected an integer ≥ 1.")
         : 64;
@@ -158,14 +158,6 @@ static (List<string> Positional, Dictionary<string, string> Options) Parse(strin
         options[name] = args[++i];
     }
     return (positional, options);
-}
-
-static string ClassName(string path)
-{
-    string stem = Path.GetFileNameWithoutExtension(path);
-    var name = new string(stem.Where(char.IsLetterOrDigit).ToArray());
-    if (name.Length == 0 || char.IsDigit(name[0])) name = "Imported" + name;
-    return char.ToUpperInvariant(name[0]) + name[1..];
 }
 
 internal sealed class UsageException(string message) : Exception(message);

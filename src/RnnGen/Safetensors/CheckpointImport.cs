@@ -147,6 +147,16 @@ public static class CheckpointImport
         return new ImportedModel(inputSize, layers, map, notes);
     }
 
+    /// <summary>The class name <c>rnngen import</c> gives the model of the checkpoint at <paramref name="path"/>.</summary>
+    public static string ClassName(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string stem = Path.GetFileNameWithoutExtension(path);
+        var name = new string(stem.Where(char.IsLetterOrDigit).ToArray());
+        if (name.Length == 0 || char.IsDigit(name[0])) name = "Imported" + name;
+        return char.ToUpperInvariant(name[0]) + name[1..];
+    }
+
     private static string Describe(Module m) => $"{m.Prefix.TrimEnd('.')} ({m.Kind} {m.In} → {m.Out})";
 
     /// <summary>The C# declaration for <paramref name="model"/>: an attributed partial class, with the notes as comments.</summary>
