@@ -147,14 +147,31 @@ public static class CheckpointImport
         return new ImportedModel(inputSize, layers, map, notes);
     }
 
-    /// <summary>The class name <c>rnngen import</c> gives the model of the checkpoint at <paramref name="path"/>.</summary>
+    /// <summary>
+    /// The class name <c>rnngen import</c> gives the model of the checkpoint at <paramref name="path"/>: the file name
+    /// without its extension, split into words at every character that is not a letter or digit and after digits, each
+    /// word capitalised (<c>lstm_bidirectional.safetensors</c> → <c>LstmBidirectional</c>, <c>my-model.v2.safetensors</c>
+    /// → <c>MyModelV2</c>); prefixed with <c>Model</c> when it would start with a digit, and never <c>Program</c> (the
+    /// class of a console app's top-level statements).
+    /// </summary>
     public static string ClassName(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string stem = Path.GetFileNameWithoutExtension(path);
-        var name = new string(stem.Where(char.IsLetterOrDigit).ToArray());
-        if (name.Length == 0 || char.IsDigit(name[0])) name = "Imported" + name;
-        return char.ToUpperInvariant(name[0]) + name[1..];
+        var name = new StringBuilder();
+        bool wordStart = true;
+        foreach (char c in Path.GetFileNameWithoutExtension(path))
+        {
+            if (!char.IsLetterOrDigit(c))
+            {
+                wordStart = true;
+                continue;
+            }
+            name.Append(wordStart ? char.ToUpperInvariant(c) : c);
+            wordStart = char.IsDigit(c);   // a letter after digits starts a word: 2layer → 2Layer
+        }
+        if (name.Length == 0) return "ImportedModel";
+        if (char.IsDigit(name[0])) name.Insert(0, "Model");
+        return name.ToString() is "Program" ? "ProgramModel" : name.ToString();
     }
 
     private static string Describe(Module m) => $"{m.Prefix.TrimEnd('.')} ({m.Kind} {m.In} → {m.Out})";
