@@ -63,7 +63,10 @@ static int Import(string[] args)
     int maxSteps = options.TryGetValue("max-steps", out string? m)
         ? int.TryParse(m, out int n) && n >= 1 ? n : throw new UsageException($"--max-steps {m}: expected an integer ≥ 1.")
         : 64;
-    ImportedModel model = CheckpointImport.Infer(SafetensorsFile.Open(path));
+    SafetensorsFile file = SafetensorsFile.Open(path);
+    ImportedModel model;
+    try { model = CheckpointImport.Infer(file); }
+    catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     Console.Write(CheckpointImport.Declaration(model, className, options.GetValueOrDefault("namespace"), maxSteps));
     Console.WriteLine();
     Console.Write(CheckpointImport.NameMapCode(model, className, Path.GetFileName(path)));

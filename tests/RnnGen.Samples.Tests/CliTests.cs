@@ -1,3 +1,5 @@
+using RnnGen.Safetensors;
+
 namespace RnnGen.Samples.Tests;
 
 /// <summary>The <c>rnngen</c> tool (issue 7, item 6), run as a user runs it.</summary>
@@ -68,6 +70,37 @@ public sealed class CliTests : IDisposable
         (code, output) = Rnngen("frobnicate");
         Assert.Equal(2, code);
         Assert.Contains("unknown command 'frobnicate'", output);
+    }
+
+    [Fact]
+    public void Import_names_the_pytorch_features_it_cannot_map_yet()
+    {
+        // nn.LSTM(3, 5, bias=False): no bias_ih_l0 / bias_hh_l0.
+        string noBias = Write("lstm_no_bias.safetensors", ("lstm.weight_ih_l0", [20, 3]), ("lstm.weight_hh_l0", [20, 5]), ("head.weight", [2, 5]), ("head.bias", [2]));
+        var (code, output) = Rnngen("import", noBias);
+        Assert.Equal(2, code);
+        Assert.Contains($"{noBias}: lstm.weight_ih_l0 has no lstm.bias_ih_l0/lstm.bias_hh_l0: nn.LSTM(bias=False) is not supported yet", output);
+
+        // nn.GRU(3, 4, num_layers=2, bias=False): the message names the first layer without biases.
+        string gru = Write("gru_no_bias.safetensors", ("weight_ih_l0", [12, 3]), ("weight_hh_l0", [12, 4]), ("bias_ih_l0", [12]), ("bias_hh_l0", [12]), ("weight_ih_l1", [12, 4]), ("weight_hh_l1", [12, 4]));
+        (code, output) = Rnngen("import", gru);
+        Assert.Equal(2, code);
+        Assert.Contains("weight_ih_l1 has no bias_ih_l1/bias_hh_l1: nn.GRU(bias=False) is not supported yet", output);
+
+        // nn.LSTM(3, 5, proj_size=2): weight_hh_l0 is [4·5, 2] and weight_hr_l0 [2, 5] projects h.
+        string projected = Write("lstm_proj.safetensors", ("lstm.weight_ih_l0", [20, 3]), ("lstm.weight_hh_l0", [20, 2]), ("lstm.bias_ih_l0", [20]), ("lstm.bias_hh_l0", [20]), ("lstm.weight_hr_l0", [2, 5]));
+        (code, output) = Rnngen("import", projected);
+        Assert.Equal(2, code);
+        Assert.Contains($"{projected}: lstm.weight_hr_l0 [2, 5] is PyTorch's proj_size (LSTM projections), which RnnGen cannot import yet", output);
+        Assert.DoesNotContain("gate blocks", output);
+    }
+
+    /// <summary>Writes a safetensors file of zero-filled float tensors with these names and shapes into the test folder.</summary>
+    private string Write(string name, params (string Name, int[] Shape)[] tensors)
+    {
+        string path = Path.Combine(_dir, name);
+        SafetensorsFile.WriteFloat32(path, tensors.Select(t => (t.Name, t.Shape, (ReadOnlyMemory<float>)new float[t.Shape.Aggregate(1, (a, b) => a * b)])));
+        return path;
     }
 
     private (int Code, string Output) Rnngen(params string[] arguments)

@@ -34,7 +34,7 @@ public sealed record CheckReport(IReadOnlyList<TensorCheck> Tensors, IReadOnlyLi
 /// </summary>
 public static class CheckpointImport
 {
-    private static readonly Regex Recurrent = new(@"^(?<prefix>.*?)(?<tensor>weight_ih|weight_hh|bias_ih|bias_hh)_l(?<layer>\d+)(?<reverse>_reverse)?$", RegexOptions.CultureInvariant);
+    private static readonly Regex Recurrent = new(@"^(?<prefix>.*?)(?<tensor>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(?<layer>\d+)(?<reverse>_reverse)?$", RegexOptions.CultureInvariant);
 
     private sealed class Module(string prefix)
     {
@@ -42,10 +42,12 @@ public static class CheckpointImport
         public string Kind = "";
         public int In, Out, Hidden, Layers, Directions = 1, Gates;
         public bool HasBias;
+        public SafetensorsTensorInfo? Projection;
     }
 
     /// <summary>Infers the network stored in <paramref name="file"/>.</summary>
-    /// <exception cref="InvalidDataException">The tensors do not form a chain of supported modules; the message says which.</exception>
+    /// <exception cref="InvalidDataException">The tensors do not form a chain of supported modules, or use a PyTorch
+    /// feature RnnGen has no layer for (LSTM <c>proj_size</c>, <c>bias=False</c>); the message names the tensor.</exception>
     public static ImportedModel Infer(SafetensorsFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -62,6 +64,7 @@ public static class CheckpointImport
             int layer = int.Parse(m.Groups["layer"].Value, CultureInfo.InvariantCulture);
             module.Layers = Math.Max(module.Layers, layer + 1);
             if (m.Groups["reverse"].Success) module.Directions = 2;
+            if (m.Groups["tensor"].Value == "weight_hr") module.Projection ??= t;
             if (m.Groups["tensor"].Value == "weight_hh" && t.Shape.Count == 2)
             {
                 module.Hidden = (int)t.Shape[1];
@@ -69,10 +72,9 @@ public static class CheckpointImport
             }
             if (m.Groups["tensor"].Value == "weight_ih" && layer == 0 && t.Shape.Count == 2) module.In = (int)t.Shape[1];
         }
-        foreach (Module module in modules.Values)
+        foreach (Module module in modules.Values.OrderBy(m => m.Prefix, StringComparer.Ordinal))
         {
-            if (module.Gates is not (1 or 3 or 4))
-                throw new InvalidDataException($"{module.Prefix}weight_hh_l0: {module.Gates} gate blocks of {module.Hidden} rows; expected 1 (RNN), 3 (GRU) or 4 (LSTM).");
+            CheckSupported(file, module);
             module.Out = module.Hidden * module.Directions;
         }
         foreach (SafetensorsTensorInfo t in file.Tensors.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
@@ -145,6 +147,40 @@ public static class CheckpointImport
             notes.Add("Linear layers become Dense(units) with Identity activation: a checkpoint does not store activations or the loss; add them as your model has them.");
         int inputSize = layers[0].Kind == LayerKind.Embedding ? 0 : chain[0].In;
         return new ImportedModel(inputSize, layers, map, notes);
+    }
+
+    /// <summary>
+    /// Refuses, naming the feature, the PyTorch recurrent modules RnnGen has no layer for: LSTM projections
+    /// (<c>proj_size</c>, a <c>weight_hr_l*</c> tensor) and layers without biases (<c>bias=False</c>); and names any
+    /// missing tensor of a layer.
+    /// </summary>
+    private static void CheckSupported(SafetensorsFile file, Module module)
+    {
+        string p = module.Prefix;
+        if (module.Projection is { } hr)
+            throw new InvalidDataException($"{hr.Name} {hr.ShapeText} is PyTorch's proj_size (LSTM projections), which RnnGen cannot import yet.");
+        for (int k = 0; k < module.Layers; k++)
+            for (int d = 0; d < module.Directions; d++)
+            {
+                string suffix = $"_l{k}{(d == 0 ? "" : "_reverse")}";
+                foreach (string weight in new[] { "weight_ih", "weight_hh" })
+                    if (!file.Tensors.ContainsKey(p + weight + suffix))
+                        throw new InvalidDataException($"{p}{weight}{suffix} is missing: a PyTorch recurrent module has weight_ih, weight_hh, bias_ih and bias_hh for every layer and direction.");
+            }
+        if (module.Gates is not (1 or 3 or 4))
+            throw new InvalidDataException($"{p}weight_hh_l0: {module.Gates} gate blocks of {module.Hidden} rows; expected 1 (RNN), 3 (GRU) or 4 (LSTM).");
+        string kind = module.Gates switch { 4 => "nn.LSTM", 3 => "nn.GRU", _ => "nn.RNN" };
+        for (int k = 0; k < module.Layers; k++)
+            for (int d = 0; d < module.Directions; d++)
+            {
+                string suffix = $"_l{k}{(d == 0 ? "" : "_reverse")}";
+                bool ih = file.Tensors.ContainsKey(p + "bias_ih" + suffix), hh = file.Tensors.ContainsKey(p + "bias_hh" + suffix);
+                if (!ih && !hh)
+                    throw new InvalidDataException($"{p}weight_ih{suffix} has no {p}bias_ih{suffix}/{p}bias_hh{suffix}: {kind}(bias=False) is not supported yet. "
+                        + "To import it anyway, add zero-filled bias_ih and bias_hh tensors to the state_dict: the network is the same.");
+                if (!ih || !hh)
+                    throw new InvalidDataException($"{p}{(ih ? "bias_hh" : "bias_ih")}{suffix} is missing, but {p}{(ih ? "bias_ih" : "bias_hh")}{suffix} is present: a {kind} layer has both biases or neither.");
+            }
     }
 
     /// <summary>
