@@ -1,5 +1,7 @@
 // rnngen: tools for RnnGen models and checkpoints.
 //   rnngen import model.safetensors [--class Name] [--namespace NS] [--max-steps N]
+//       prints a whole Program.cs: top-level statements that load the checkpoint, then the [RnnModel] declaration
+//       (in a block-scoped namespace NS { … } with --namespace: C# allows no file-scoped namespace beside statements)
 //   rnngen check model.safetensors MyModel [--assembly path/to/app.dll]
 //   rnngen check model.safetensors spec.json
 using System.Reflection;
@@ -11,8 +13,11 @@ const string usage = """
     rnngen — RnnGen's command-line tool
 
       rnngen import <checkpoint.safetensors> [--class Name] [--namespace NS] [--max-steps N]
-          prints the [RnnModel] partial-class declaration whose layers load the checkpoint (PyTorch nn.LSTM/GRU/RNN,
-          nn.Linear, nn.Embedding state_dicts, any num_layers, bidirectional), and the name map that loads it
+          prints a Program.cs for a console project that references RnnGen: the statements that load the checkpoint
+          (with the name map from the file's names to RnnGen's), then the [RnnModel] partial-class declaration whose
+          layers fit it (PyTorch nn.LSTM/GRU/RNN, nn.Linear, nn.Embedding state_dicts, any num_layers, bidirectional);
+          the class is named after the file (my_model.safetensors → MyModel) unless --class is given, and declared
+          in namespace NS { … } with --namespace
 
       rnngen check <checkpoint.safetensors> <model> [--assembly app.dll]
           reports which tensors the model needs are present, missing or mis-shaped, and which file tensors are unused;
@@ -60,6 +65,9 @@ static int Import(string[] args)
     if (positional.Count != 1) throw new UsageException("import takes one checkpoint file.");
     string path = positional[0];
     string className = options.GetValueOrDefault("class") ?? CheckpointImport.ClassName(path);
+    if (!IsIdentifier(className)) throw new UsageException($"--class {className}: not a C# identifier (letters, digits and _, not starting with a digit).");
+    string? ns = options.GetValueOrDefault("namespace");
+    if (ns is not null && !ns.Split('.').All(IsIdentifier)) throw new UsageException($"--namespace {ns}: not a C# namespace (identifiers separated by dots).");
     int maxSteps = options.TryGetValue("max-steps", out string? m)
         ? int.TryParse(m, out int n) && n >= 1 ? n : throw new UsageException($"--max-steps {m}: expected an integer ≥ 1.")
         : 64;
@@ -67,9 +75,7 @@ static int Import(string[] args)
     ImportedModel model;
     try { model = CheckpointImport.Infer(file); }
     catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
-    Console.Write(CheckpointImport.Declaration(model, className, options.GetValueOrDefault("namespace"), maxSteps));
-    Console.WriteLine();
-    Console.Write(CheckpointImport.NameMapCode(model, className, Path.GetFileName(path)));
+    Console.Write(CheckpointImport.ProgramCode(model, className, Path.GetFileName(path), ns, maxSteps));
     return 0;
 }
 
@@ -162,5 +168,8 @@ static (List<string> Positional, Dictionary<string, string> Options) Parse(strin
     }
     return (positional, options);
 }
+
+static bool IsIdentifier(string name) =>
+    name.Length > 0 && (char.IsLetter(name[0]) || name[0] == '_') && name.All(c => char.IsLetterOrDigit(c) || c == '_');
 
 internal sealed class UsageException(string message) : Exception(message);

@@ -13,15 +13,43 @@ public sealed class CliTests : IDisposable
     private static string Remap => Path.Combine(Repository.Root, "tests", "RnnGen.Tests", "Fixtures", "remap.safetensors");
 
     [Fact]
-    public void Import_prints_the_declaration_and_name_map_of_a_pytorch_checkpoint()
+    public void Import_prints_the_name_map_then_the_declaration_of_a_pytorch_checkpoint()
     {
         var (code, output) = Rnngen("import", Remap, "--class", "Encoder", "--namespace", "Demo", "--max-steps", "100");
         Assert.True(code == 0, output);
-        Assert.Contains("namespace Demo;", output);
-        Assert.Contains("[RnnModel(InputSize = 3, MaxSteps = 100)]", output);
-        Assert.Contains("[Lstm(5)]\n[Lstm(5)]\n[Dense(2)]\npublic partial class Encoder;", output.Replace("\r\n", "\n"));
+        output = output.Replace("\r\n", "\n");
         Assert.Contains("[\"layers.1.weight_ih_l0\"] = \"encoder.weight_ih_l1\",", output);
-        Assert.Contains("model.LoadSafetensors(\"remap.safetensors\", nameMap);", output);
+        Assert.Contains("var model = new Demo.Encoder();\nmodel.LoadSafetensors(\"remap.safetensors\", nameMap);\n\nnamespace Demo\n{\n", output);
+        Assert.Contains("    [RnnModel(InputSize = 3, MaxSteps = 100)]", output);
+        Assert.Contains("    [Lstm(5)]\n    [Lstm(5)]\n    [Dense(2)]\n    public partial class Encoder;\n}\n", output);
+        Assert.DoesNotContain("namespace Demo;", output);
+    }
+
+    /// <summary>What import prints is a whole Program.cs: pasted into a new console project (top-level statements,
+    /// with or without implicit usings) it compiles with no warning, and declares the model it inferred.</summary>
+    [Theory]
+    [InlineData("remap", null)]                                  // nn.LSTM(num_layers=2) + nn.Linear, PyTorch module names
+    [InlineData("remap", "Demo.Models")]
+    [InlineData("lstm_bidirectional", null)]                     // bidirectional LSTM + Dense
+    [InlineData("lstm_bidirectional", "Demo")]
+    [InlineData("stack3_bidirectional_bce", null)]               // bidirectional RNN → bidirectional LSTM → GRU → Dense
+    [InlineData("stack3_bidirectional_bce", "Stack3BidirectionalBce")]
+    [InlineData("charlm_embedding_lstm_ce", "Demo")]             // Embedding first: no InputSize
+    public void Import_prints_a_program_that_compiles_in_a_console_project(string fixture, string? ns)
+    {
+        string path = Path.Combine(Repository.Root, "tests", "RnnGen.Tests", "Fixtures", fixture + ".safetensors");
+        var (code, output) = ns is null ? Rnngen("import", path) : Rnngen("import", path, "--namespace", ns);
+        Assert.True(code == 0, output);
+        ImportedModel inferred = CheckpointImport.Infer(SafetensorsFile.Open(path));
+        string type = (ns is null ? "" : ns + ".") + CheckpointImport.ClassName(path);
+        foreach (bool implicitUsings in new[] { true, false })
+        {
+            var compiled = ConsoleAppCompiler.Compile(output, implicitUsings);
+            Assert.True(compiled.Problems.Count == 0, $"implicit usings {implicitUsings}:\n{compiled.Report}\n\n{output}");
+            NetworkSpec spec = compiled.Spec(type);
+            Assert.Equal(inferred.InputSize, spec.InputSize);
+            Assert.Equal(inferred.Layers, spec.Layers);
+        }
     }
 
     [Fact]
@@ -67,6 +95,12 @@ public sealed class CliTests : IDisposable
         (code, output) = Rnngen("import", junk);
         Assert.Equal(2, code);
         Assert.Contains("8-byte header length", output);
+        (code, output) = Rnngen("import", Remap, "--class", "My Model");
+        Assert.Equal(2, code);
+        Assert.Contains("--class My Model: not a C# identifier", output);
+        (code, output) = Rnngen("import", Remap, "--namespace", "Demo..Models");
+        Assert.Equal(2, code);
+        Assert.Contains("--namespace Demo..Models: not a C# namespace", output);
         (code, output) = Rnngen("frobnicate");
         Assert.Equal(2, code);
         Assert.Contains("unknown command 'frobnicate'", output);

@@ -212,22 +212,98 @@ public static class CheckpointImport
 
     private static string Describe(Module m) => $"{m.Prefix.TrimEnd('.')} ({m.Kind} {m.In} → {m.Out})";
 
-    /// <summary>The C# declaration for <paramref name="model"/>: an attributed partial class, with the notes as comments.</summary>
+    /// <summary>
+    /// A whole <c>Program.cs</c> for a console project that references RnnGen: the top-level statements that load the
+    /// checkpoint (with the name map, when its names are not RnnGen's), then the declaration of the model, inside a
+    /// block-scoped <c>namespace <paramref name="ns"/> { … }</c> when <paramref name="ns"/> is given (C# puts top-level
+    /// statements before any type or namespace, and allows no file-scoped namespace beside them).
+    /// </summary>
+    public static string ProgramCode(ImportedModel model, string className, string fileName, string? ns = null, int maxSteps = 64)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(className);
+        ArgumentNullException.ThrowIfNull(fileName);
+        var s = new StringBuilder();
+        s.AppendLine($"// Program.cs of a console project that references RnnGen: loads {fileName} into {className}, declared below.");
+        if (NeedsNameMap(model)) s.AppendLine("using System.Collections.Generic;");
+        s.AppendLine("using RnnGen;");
+        s.AppendLine();
+        AppendLoad(s, model, ns is null ? className : $"{ns}.{className}", fileName);
+        s.AppendLine();
+        if (ns is null)
+        {
+            AppendDeclaration(s, model, className, maxSteps, "");
+        }
+        else
+        {
+            s.AppendLine($"namespace {ns}").AppendLine("{");
+            AppendDeclaration(s, model, className, maxSteps, "    ");
+            s.AppendLine("}");
+        }
+        return s.ToString();
+    }
+
+    /// <summary>
+    /// The C# declaration for <paramref name="model"/> as a file of its own: an attributed partial class, with the
+    /// notes as comments, in a file-scoped namespace when <paramref name="ns"/> is given.
+    /// </summary>
     public static string Declaration(ImportedModel model, string className, string? ns = null, int maxSteps = 64)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(className);
         var s = new StringBuilder();
         s.AppendLine("using RnnGen;");
         s.AppendLine();
         if (ns is not null) s.AppendLine($"namespace {ns};").AppendLine();
-        foreach (string note in model.Notes) s.AppendLine($"// note: {note}");
-        s.AppendLine(model.InputSize > 0
+        AppendDeclaration(s, model, className, maxSteps, "");
+        return s.ToString();
+    }
+
+    /// <summary>C# statements that create the declared model and load the checkpoint into it (through a name map when
+    /// the file's names are not RnnGen's).</summary>
+    public static string NameMapCode(ImportedModel model, string className, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(className);
+        ArgumentNullException.ThrowIfNull(fileName);
+        var s = new StringBuilder();
+        AppendLoad(s, model, className, fileName);
+        return s.ToString();
+    }
+
+    private static bool NeedsNameMap(ImportedModel model) => model.NameMap.Any(p => p.Key != p.Value);
+
+    private static void AppendLoad(StringBuilder s, ImportedModel model, string typeName, string fileName)
+    {
+        if (NeedsNameMap(model))
+        {
+            s.AppendLine("// Load the file's names into RnnGen's (layers.i.*):");
+            s.AppendLine("var nameMap = new Dictionary<string, string>");
+            s.AppendLine("{");
+            foreach (var (ours, theirs) in model.NameMap)
+                if (ours != theirs) s.AppendLine($"    [{Literal(ours)}] = {Literal(theirs)},");
+            s.AppendLine("};");
+            s.AppendLine($"var model = new {typeName}();");
+            s.AppendLine($"model.LoadSafetensors({Literal(fileName)}, nameMap);");
+        }
+        else
+        {
+            s.AppendLine("// The file already uses RnnGen's tensor names (layers.i.*):");
+            s.AppendLine($"var model = new {typeName}();");
+            s.AppendLine($"model.LoadSafetensors({Literal(fileName)});");
+        }
+    }
+
+    private static void AppendDeclaration(StringBuilder s, ImportedModel model, string className, int maxSteps, string indent)
+    {
+        foreach (string note in model.Notes) s.Append(indent).AppendLine($"// note: {note}");
+        s.Append(indent).AppendLine(model.InputSize > 0
             ? $"[RnnModel(InputSize = {model.InputSize}, MaxSteps = {maxSteps})]   // MaxSteps: the longest sequence you will run"
             : $"[RnnModel(MaxSteps = {maxSteps})]   // MaxSteps: the longest sequence you will run");
         foreach (LayerSpec l in model.Layers)
         {
             string bi = l.Bidirectional ? ", Bidirectional = true" : "";
-            s.AppendLine(l.Kind switch
+            s.Append(indent).AppendLine(l.Kind switch
             {
                 LayerKind.Embedding => $"[Embedding({l.Vocabulary}, {l.Size})]",
                 LayerKind.Dense => $"[Dense({l.Size})]",
@@ -235,23 +311,27 @@ public static class CheckpointImport
                 _ => $"[{l.Kind}({l.Size}{bi})]",
             });
         }
-        s.AppendLine($"public partial class {className};");
-        return s.ToString();
+        s.Append(indent).AppendLine($"public partial class {className};");
     }
 
-    /// <summary>C# for the name map that loads the checkpoint into the declared model.</summary>
-    public static string NameMapCode(ImportedModel model, string className, string fileName)
+    /// <summary>A C# string literal of <paramref name="text"/>.</summary>
+    private static string Literal(string text)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        var s = new StringBuilder();
-        s.AppendLine("// Load the PyTorch names into RnnGen's (layers.i.*):");
-        s.AppendLine("var nameMap = new Dictionary<string, string>");
-        s.AppendLine("{");
-        foreach (var (ours, theirs) in model.NameMap) s.AppendLine($"    [\"{ours}\"] = \"{theirs}\",");
-        s.AppendLine("};");
-        s.AppendLine($"var model = new {className}();");
-        s.AppendLine($"model.LoadSafetensors(\"{fileName}\", nameMap);");
-        return s.ToString();
+        var s = new StringBuilder("\"");
+        foreach (char c in text)
+        {
+            s.Append(c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ when char.IsControl(c) || c is '\u2028' or '\u2029' => $"\\u{(int)c:x4}",
+                _ => c.ToString(),
+            });
+        }
+        return s.Append('"').ToString();
     }
 
     /// <summary>
