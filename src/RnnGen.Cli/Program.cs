@@ -1,7 +1,8 @@
 // rnngen: tools for RnnGen models and checkpoints.
 //   rnngen import model.safetensors [--class Name] [--namespace NS] [--max-steps N]
 //       prints a whole Program.cs: top-level statements that load the checkpoint, then the [RnnModel] declaration
-//       (in a block-scoped namespace NS { … } with --namespace: C# allows no file-scoped namespace beside statements)
+//       (in a block-scoped namespace NS { … } with --namespace: C# allows no file-scoped namespace beside statements);
+//       a file with RnnGen's 'rnngen.spec' metadata is declared from that spec, a PyTorch state_dict from its shapes
 //   rnngen check model.safetensors MyModel [--assembly path/to/app.dll]
 //   rnngen check model.safetensors spec.json
 using System.Reflection;
@@ -16,6 +17,8 @@ const string usage = """
           prints a Program.cs for a console project that references RnnGen: the statements that load the checkpoint
           (with the name map from the file's names to RnnGen's), then the [RnnModel] partial-class declaration whose
           layers fit it (PyTorch nn.LSTM/GRU/RNN, nn.Linear, nn.Embedding state_dicts, any num_layers, bidirectional);
+          a file RnnGen wrote (SaveSafetensors, trainer checkpoints) is declared from the spec saved in it, with its
+          activations, loss, output mode and MaxSteps; --max-steps overrides MaxSteps (default: the saved one, or 64);
           the class is named after the file (my_model.safetensors → MyModel) unless --class is given, and declared
           in namespace NS { … } with --namespace
 
@@ -68,9 +71,9 @@ static int Import(string[] args)
     if (!IsIdentifier(className)) throw new UsageException($"--class {className}: not a C# identifier (letters, digits and _, not starting with a digit).");
     string? ns = options.GetValueOrDefault("namespace");
     if (ns is not null && !ns.Split('.').All(IsIdentifier)) throw new UsageException($"--namespace {ns}: not a C# namespace (identifiers separated by dots).");
-    int maxSteps = options.TryGetValue("max-steps", out string? m)
+    int? maxSteps = options.TryGetValue("max-steps", out string? m)
         ? int.TryParse(m, out int n) && n >= 1 ? n : throw new UsageException($"--max-steps {m}: expected an integer ≥ 1.")
-        : 64;
+        : null;
     SafetensorsFile file = SafetensorsFile.Open(path);
     ImportedModel model;
     try { model = CheckpointImport.Infer(file); }

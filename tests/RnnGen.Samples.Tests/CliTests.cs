@@ -52,6 +52,82 @@ public sealed class CliTests : IDisposable
         }
     }
 
+    /// <summary>A file RnnGen saved carries its spec (rnngen.spec metadata): import declares exactly that network,
+    /// activations, leaks, reservoirs, loss, reduction, output mode and MaxSteps included, and the compiled class's
+    /// Spec equals the saved one.</summary>
+    [Fact]
+    public void Import_declares_the_spec_saved_in_an_rnngen_file()
+    {
+        NetworkSpec[] specs =
+        [
+            new(4, [LayerSpec.Rnn(6, Activation.Relu, bidirectional: true, leak: 0.25f, skipDelay: 3), LayerSpec.Lstm(5, bidirectional: true),
+                    LayerSpec.Dense(7, Activation.Tanh), LayerSpec.Dense(3, Activation.Sigmoid)],
+                maxSteps: 37, OutputMode.LastStep, LossKind.BinaryCrossEntropy, Reduction.Sum),
+            new(0, [LayerSpec.Embedding(11, 4), LayerSpec.Reservoir(8, spectralRadius: 0.85f, density: 0.3f, inputScaling: 0.5f, leak: 0.1f),
+                    LayerSpec.Rnn(5, Activation.Tanh, bidirectional: false, leak: 0.6f, learnLeak: true), LayerSpec.Gru(3), LayerSpec.Dense(11, Activation.Softmax)],
+                maxSteps: 9, OutputMode.EveryStep, LossKind.CrossEntropy),
+            new(2, [LayerSpec.Gru(3), LayerSpec.Dense(1, Activation.Relu)], maxSteps: 500, loss: LossKind.None),
+        ];
+        for (int i = 0; i < specs.Length; i++)
+        {
+            var net = new ReferenceNetwork(specs[i]);
+            net.InitializeParameters(seed: i);
+            string path = Path.Combine(_dir, $"saved_{i}.safetensors");
+            net.SaveSafetensors(path);
+            foreach (string? ns in new[] { null, "Demo" })
+            {
+                var (code, output) = ns is null ? Rnngen("import", path) : Rnngen("import", path, "--namespace", ns);
+                Assert.True(code == 0, output);
+                Assert.DoesNotContain("nameMap", output);
+                var compiled = ConsoleAppCompiler.Compile(output, implicitUsings: true);
+                Assert.True(compiled.Problems.Count == 0, $"{compiled.Report}\n\n{output}");
+                Assert.Equal(specs[i], compiled.Spec((ns is null ? "" : ns + ".") + $"Saved{i}"));
+            }
+        }
+
+        // --max-steps still overrides the saved MaxSteps.
+        var (_, longer) = Rnngen("import", Path.Combine(_dir, "saved_0.safetensors"), "--max-steps", "200");
+        var spec = ConsoleAppCompiler.Compile(longer, implicitUsings: false).Spec("Saved0");
+        Assert.Equal(new NetworkSpec(specs[0].InputSize, specs[0].Layers, 200, specs[0].Output, specs[0].Loss, specs[0].Reduction), spec);
+
+        // A saved spec that does not fit the tensors, or is not a spec, is refused rather than guessed around.
+        string stale = Path.Combine(_dir, "stale.safetensors");
+        var lstm = new NetworkSpec(3, [LayerSpec.Lstm(5), LayerSpec.Dense(2)], 8);
+        SafetensorsFile.WriteFloat32(stale, lstm.ParameterLayout.Select(t => (t.Name, t.Shape, (ReadOnlyMemory<float>)new float[t.Length])),
+            new Dictionary<string, string> { [ParameterIO.SpecMetadataKey] = new NetworkSpec(3, [LayerSpec.Gru(5), LayerSpec.Dense(2)], 8).ToJson() });
+        var (code2, error) = Rnngen("import", stale);
+        Assert.Equal(2, code2);
+        Assert.Contains($"{stale}: the 'rnngen.spec' metadata describes in 3 → Gru(5) → Dense(2, Identity)", error);
+        Assert.Contains("layers.0.weight_ih_l0 is [20, 3], expected [15, 3]", error);
+        string junk = Path.Combine(_dir, "junk-spec.safetensors");
+        SafetensorsFile.WriteFloat32(junk, lstm.ParameterLayout.Select(t => (t.Name, t.Shape, (ReadOnlyMemory<float>)new float[t.Length])),
+            new Dictionary<string, string> { [ParameterIO.SpecMetadataKey] = "{\"inputSize\": 3}" });
+        (code2, error) = Rnngen("import", junk);
+        Assert.Equal(2, code2);
+        Assert.Contains($"{junk}: the 'rnngen.spec' metadata is not a valid network spec", error);
+    }
+
+    /// <summary>A trainer checkpoint also holds the optimizer state: import declares the saved spec and loads the
+    /// parameters, ignoring the other tensors.</summary>
+    [Fact]
+    public void Import_of_a_trainer_checkpoint_loads_the_parameters_and_ignores_the_optimizer_state()
+    {
+        var saved = new NetworkSpec(3, [LayerSpec.Lstm(4), LayerSpec.Dense(2, Activation.Tanh)], maxSteps: 12, OutputMode.LastStep);
+        int n = saved.ParameterCount;
+        string path = Path.Combine(_dir, "trainer-checkpoint.safetensors");
+        SafetensorsFile.WriteFloat32(path,
+            saved.ParameterLayout.Select(t => (t.Name, t.Shape, (ReadOnlyMemory<float>)new float[t.Length]))
+                .Append(("optimizer.exp_avg", [n], new float[n])).Append(("optimizer.exp_avg_sq", [n], new float[n])),
+            new Dictionary<string, string> { ["format"] = "pt", [ParameterIO.SpecMetadataKey] = saved.ToJson(), ["rnngen.trainer"] = "{}" });
+        var (code, output) = Rnngen("import", path);
+        Assert.True(code == 0, output);
+        Assert.Contains("model.LoadSafetensors(\"trainer-checkpoint.safetensors\", new Dictionary<string, string>(), ignoreUnusedTensors: true);", output);
+        Assert.Contains("(optimizer.exp_avg, optimizer.exp_avg_sq: a trainer checkpoint's state)", output);
+        var compiled = ConsoleAppCompiler.Compile(output, implicitUsings: false);
+        Assert.True(compiled.Problems.Count == 0, $"{compiled.Report}\n\n{output}");
+        Assert.Equal(saved, compiled.Spec("TrainerCheckpoint"));
+    }
+
     [Fact]
     public void Check_reports_fit_and_mismatch_with_exit_codes()
     {

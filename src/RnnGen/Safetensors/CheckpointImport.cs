@@ -4,12 +4,27 @@ using System.Text.RegularExpressions;
 
 namespace RnnGen.Safetensors;
 
-/// <summary>A network inferred from a checkpoint's tensor names and shapes (see <see cref="CheckpointImport.Infer"/>).</summary>
+/// <summary>
+/// The network of a checkpoint (see <see cref="CheckpointImport.Infer"/>): the spec RnnGen saved in the file, or one
+/// inferred from the tensor names and shapes of a PyTorch state_dict.
+/// </summary>
 /// <param name="InputSize">Floats per step (0 when the first layer is an Embedding).</param>
 /// <param name="Layers">The layers in data-flow order.</param>
 /// <param name="NameMap">RnnGen tensor name → the checkpoint's name, for <c>LoadSafetensors(path, nameMap)</c>.</param>
 /// <param name="Notes">What the checkpoint cannot say (activations, loss) and any ambiguity met while ordering modules.</param>
-public sealed record ImportedModel(int InputSize, IReadOnlyList<LayerSpec> Layers, IReadOnlyDictionary<string, string> NameMap, IReadOnlyList<string> Notes);
+public sealed record ImportedModel(int InputSize, IReadOnlyList<LayerSpec> Layers, IReadOnlyDictionary<string, string> NameMap, IReadOnlyList<string> Notes)
+{
+    /// <summary>
+    /// The network spec RnnGen stored in the file (<see cref="ParameterIO.SpecMetadataKey"/> metadata, written by
+    /// <c>SaveSafetensors</c> and by trainer checkpoints), or null for a file without it. When present, the layers,
+    /// activations, loss, reduction, output mode and MaxSteps are the saved ones rather than inferred.
+    /// </summary>
+    public NetworkSpec? Spec { get; init; }
+
+    /// <summary>File tensors that are not parameters of the network (a trainer checkpoint's optimizer state, …), which
+    /// loading must ignore (<c>ignoreUnusedTensors: true</c>).</summary>
+    public IReadOnlyList<string> UnusedTensors { get; init; } = [];
+}
 
 /// <summary>One expected tensor in a <see cref="CheckReport"/>.</summary>
 /// <param name="Name">RnnGen's name.</param>
@@ -30,7 +45,8 @@ public sealed record CheckReport(IReadOnlyList<TensorCheck> Tensors, IReadOnlyLi
 /// Reads a PyTorch (or RnnGen) checkpoint's tensor names and shapes and infers the RnnGen declaration that loads it:
 /// <c>nn.LSTM</c>/<c>nn.GRU</c>/<c>nn.RNN</c> modules (any <c>num_layers</c>, bidirectional) become
 /// <c>[Lstm]</c>/<c>[Gru]</c>/<c>[Rnn]</c> layers, <c>nn.Linear</c> becomes <c>[Dense]</c>, <c>nn.Embedding</c> becomes
-/// <c>[Embedding]</c>, chained by matching widths; and checks a checkpoint against a network.
+/// <c>[Embedding]</c>, chained by matching widths (a file RnnGen wrote is declared from the spec saved in its
+/// metadata instead); prints the declaration as a console program; and checks a checkpoint against a network.
 /// </summary>
 public static class CheckpointImport
 {
@@ -45,12 +61,17 @@ public static class CheckpointImport
         public SafetensorsTensorInfo? Projection;
     }
 
-    /// <summary>Infers the network stored in <paramref name="file"/>.</summary>
-    /// <exception cref="InvalidDataException">The tensors do not form a chain of supported modules, or use a PyTorch
+    /// <summary>
+    /// The network stored in <paramref name="file"/>: the spec in its <see cref="ParameterIO.SpecMetadataKey"/>
+    /// metadata when RnnGen wrote one (checked against the tensors), else inferred from the tensor names and shapes.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The saved spec is invalid or does not fit the tensors; or the tensors do
+    /// not form a chain of supported modules, or use a PyTorch
     /// feature RnnGen has no layer for (LSTM <c>proj_size</c>, <c>bias=False</c>); the message names the tensor.</exception>
     public static ImportedModel Infer(SafetensorsFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
+        if (file.Metadata.TryGetValue(ParameterIO.SpecMetadataKey, out string? json)) return FromSavedSpec(file, json);
         var modules = new Dictionary<string, Module>(StringComparer.Ordinal);
         var notes = new List<string>();
         var recurrent = new HashSet<string>(StringComparer.Ordinal);
@@ -144,9 +165,28 @@ public static class CheckpointImport
             }
         }
         if (layers.Any(l => l.Kind == LayerKind.Dense))
-            notes.Add("Linear layers become Dense(units) with Identity activation: a checkpoint does not store activations or the loss; add them as your model has them.");
+            notes.Add("Linear layers become Dense(units) with Identity activation: a PyTorch checkpoint does not store activations or the loss; add them as your model has them.");
         int inputSize = layers[0].Kind == LayerKind.Embedding ? 0 : chain[0].In;
         return new ImportedModel(inputSize, layers, map, notes);
+    }
+
+    private static ImportedModel FromSavedSpec(SafetensorsFile file, string json)
+    {
+        const string key = ParameterIO.SpecMetadataKey;
+        NetworkSpec spec;
+        try { spec = NetworkSpec.FromJson(json); }
+        catch (ArgumentException e) { throw new InvalidDataException($"the '{key}' metadata is not a valid network spec: {e.Message}", e); }
+        CheckReport report = Check(file, spec, new Dictionary<string, string>());
+        if (!report.Fits)
+        {
+            var problems = report.Tensors.Where(t => t.Status != "ok")
+                .Select(t => t.Actual is null ? $"{t.Name} {t.Expected} is missing" : $"{t.Name} is {t.Actual}, expected {t.Expected}").ToList();
+            throw new InvalidDataException($"the '{key}' metadata describes {spec}, but the tensors do not fit it: "
+                + string.Join("; ", problems.Take(5)) + (problems.Count > 5 ? $"; and {problems.Count - 5} more" : "") + ".");
+        }
+        var notes = new List<string> { $"declared as saved in the file's '{key}' metadata (layers, activations, loss, output mode, MaxSteps)." };
+        var map = spec.ParameterLayout.ToDictionary(t => t.Name, t => t.Name, StringComparer.Ordinal);
+        return new ImportedModel(spec.InputSize, spec.Layers, map, notes) { Spec = spec, UnusedTensors = report.Extra };
     }
 
     /// <summary>
@@ -218,14 +258,14 @@ public static class CheckpointImport
     /// block-scoped <c>namespace <paramref name="ns"/> { … }</c> when <paramref name="ns"/> is given (C# puts top-level
     /// statements before any type or namespace, and allows no file-scoped namespace beside them).
     /// </summary>
-    public static string ProgramCode(ImportedModel model, string className, string fileName, string? ns = null, int maxSteps = 64)
+    public static string ProgramCode(ImportedModel model, string className, string fileName, string? ns = null, int? maxSteps = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(className);
         ArgumentNullException.ThrowIfNull(fileName);
         var s = new StringBuilder();
         s.AppendLine($"// Program.cs of a console project that references RnnGen: loads {fileName} into {className}, declared below.");
-        if (NeedsNameMap(model)) s.AppendLine("using System.Collections.Generic;");
+        if (NeedsNameMap(model) || model.UnusedTensors.Count > 0) s.AppendLine("using System.Collections.Generic;");
         s.AppendLine("using RnnGen;");
         s.AppendLine();
         AppendLoad(s, model, ns is null ? className : $"{ns}.{className}", fileName);
@@ -247,7 +287,11 @@ public static class CheckpointImport
     /// The C# declaration for <paramref name="model"/> as a file of its own: an attributed partial class, with the
     /// notes as comments, in a file-scoped namespace when <paramref name="ns"/> is given.
     /// </summary>
-    public static string Declaration(ImportedModel model, string className, string? ns = null, int maxSteps = 64)
+    /// <param name="model">The network.</param>
+    /// <param name="className">The class to declare.</param>
+    /// <param name="ns">Its namespace, or null for the global namespace.</param>
+    /// <param name="maxSteps">MaxSteps; null keeps the saved spec's, or 64 when the file has no spec.</param>
+    public static string Declaration(ImportedModel model, string className, string? ns = null, int? maxSteps = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(className);
@@ -275,6 +319,7 @@ public static class CheckpointImport
 
     private static void AppendLoad(StringBuilder s, ImportedModel model, string typeName, string fileName)
     {
+        string ignore = model.UnusedTensors.Count > 0 ? ", ignoreUnusedTensors: true" : "";
         if (NeedsNameMap(model))
         {
             s.AppendLine("// Load the file's names into RnnGen's (layers.i.*):");
@@ -284,35 +329,67 @@ public static class CheckpointImport
                 if (ours != theirs) s.AppendLine($"    [{Literal(ours)}] = {Literal(theirs)},");
             s.AppendLine("};");
             s.AppendLine($"var model = new {typeName}();");
-            s.AppendLine($"model.LoadSafetensors({Literal(fileName)}, nameMap);");
+            s.AppendLine($"model.LoadSafetensors({Literal(fileName)}, nameMap{ignore});");
+            return;
+        }
+        s.AppendLine("// The file already uses RnnGen's tensor names (layers.i.*):");
+        s.AppendLine($"var model = new {typeName}();");
+        if (model.UnusedTensors.Count > 0)
+        {
+            s.AppendLine($"// It also holds tensors that are not parameters ({string.Join(", ", model.UnusedTensors.Take(3))}{(model.UnusedTensors.Count > 3 ? ", …" : "")}: a trainer checkpoint's state); skip them:");
+            s.AppendLine($"model.LoadSafetensors({Literal(fileName)}, new Dictionary<string, string>(){ignore});");
         }
         else
         {
-            s.AppendLine("// The file already uses RnnGen's tensor names (layers.i.*):");
-            s.AppendLine($"var model = new {typeName}();");
             s.AppendLine($"model.LoadSafetensors({Literal(fileName)});");
         }
     }
 
-    private static void AppendDeclaration(StringBuilder s, ImportedModel model, string className, int maxSteps, string indent)
+    private static void AppendDeclaration(StringBuilder s, ImportedModel model, string className, int? maxSteps, string indent)
     {
+        NetworkSpec? spec = model.Spec;
+        var arguments = new List<string>();
+        if (model.InputSize > 0) arguments.Add($"InputSize = {model.InputSize}");
+        arguments.Add($"MaxSteps = {maxSteps ?? spec?.MaxSteps ?? 64}");
+        if (spec is { Loss: not LossKind.MeanSquaredError }) arguments.Add($"Loss = LossKind.{spec.Loss}");
+        if (spec is { Reduction: not Reduction.Mean }) arguments.Add($"Reduction = Reduction.{spec.Reduction}");
+        if (spec is { Output: not OutputMode.EveryStep }) arguments.Add($"Output = OutputMode.{spec.Output}");
         foreach (string note in model.Notes) s.Append(indent).AppendLine($"// note: {note}");
-        s.Append(indent).AppendLine(model.InputSize > 0
-            ? $"[RnnModel(InputSize = {model.InputSize}, MaxSteps = {maxSteps})]   // MaxSteps: the longest sequence you will run"
-            : $"[RnnModel(MaxSteps = {maxSteps})]   // MaxSteps: the longest sequence you will run");
-        foreach (LayerSpec l in model.Layers)
-        {
-            string bi = l.Bidirectional ? ", Bidirectional = true" : "";
-            s.Append(indent).AppendLine(l.Kind switch
-            {
-                LayerKind.Embedding => $"[Embedding({l.Vocabulary}, {l.Size})]",
-                LayerKind.Dense => $"[Dense({l.Size})]",
-                LayerKind.Rnn => $"[Rnn({l.Size}{bi})]",
-                _ => $"[{l.Kind}({l.Size}{bi})]",
-            });
-        }
+        s.Append(indent).AppendLine($"[RnnModel({string.Join(", ", arguments)})]   // MaxSteps: the longest sequence you will run");
+        foreach (LayerSpec l in model.Layers) s.Append(indent).AppendLine(Attribute(l));
         s.Append(indent).AppendLine($"public partial class {className};");
     }
+
+    /// <summary>The layer attribute that declares <paramref name="l"/>, with every setting that is not the default.</summary>
+    private static string Attribute(LayerSpec l)
+    {
+        var a = new List<string>();
+        switch (l.Kind)
+        {
+            case LayerKind.Embedding:
+                return $"[Embedding({l.Vocabulary}, {l.Size})]";
+            case LayerKind.Dense:
+                return l.Activation == Activation.Identity ? $"[Dense({l.Size})]" : $"[Dense({l.Size}, Activation.{l.Activation})]";
+            case LayerKind.Rnn when l.IsReservoir:
+                if (l.SpectralRadius != 0.9f) a.Add($"SpectralRadius = {Float(l.SpectralRadius)}");
+                if (l.Density != 0.1f) a.Add($"Density = {Float(l.Density)}");
+                if (l.InputScaling != 1f) a.Add($"InputScaling = {Float(l.InputScaling)}");
+                if (l.Leak != 0f) a.Add($"Leak = {Float(l.Leak)}");
+                return $"[Reservoir({string.Join(", ", a.Prepend(l.Size.ToString(CultureInfo.InvariantCulture)))})]";
+            case LayerKind.Rnn:
+                if (l.Activation != Activation.Tanh) a.Add($"Activation = Activation.{l.Activation}");
+                if (l.Bidirectional) a.Add("Bidirectional = true");
+                if (l.Leak != 0f) a.Add($"Leak = {Float(l.Leak)}");
+                if (l.SkipDelay != 0) a.Add($"SkipDelay = {l.SkipDelay}");
+                if (l.LearnLeak) a.Add("LearnLeak = true");
+                return $"[Rnn({string.Join(", ", a.Prepend(l.Size.ToString(CultureInfo.InvariantCulture)))})]";
+            default:
+                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")})]";
+        }
+    }
+
+    /// <summary>A C# float literal that reads back as exactly <paramref name="value"/>.</summary>
+    private static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
 
     /// <summary>A C# string literal of <paramref name="text"/>.</summary>
     private static string Literal(string text)
