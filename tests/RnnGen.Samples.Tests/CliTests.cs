@@ -2,7 +2,7 @@ using RnnGen.Safetensors;
 
 namespace RnnGen.Samples.Tests;
 
-/// <summary>The <c>rnngen</c> tool (issue 7, item 6), run as a user runs it.</summary>
+/// <summary>The <c>rnngen</c> tool, run as a user runs it.</summary>
 [Collection(nameof(RepositoryBuilds))]
 public sealed class CliTests : IDisposable
 {
@@ -33,7 +33,7 @@ public sealed class CliTests : IDisposable
     [InlineData("lstm_bidirectional", null)]                     // bidirectional LSTM + Dense
     [InlineData("lstm_bidirectional", "Demo")]
     [InlineData("stack3_bidirectional_bce", null)]               // bidirectional RNN → bidirectional LSTM → GRU → Dense
-    [InlineData("stack3_bidirectional_bce", "Stack3BidirectionalBce")]
+    [InlineData("stack3_bidirectional_bce", "Stack3BidirectionalBce")]    // a namespace named like its class
     [InlineData("charlm_embedding_lstm_ce", "Demo")]             // Embedding first: no InputSize
     public void Import_prints_a_program_that_compiles_in_a_console_project(string fixture, string? ns)
     {
