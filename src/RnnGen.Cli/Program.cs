@@ -1,5 +1,8 @@
 // rnngen: tools for RnnGen models and checkpoints.
 //   rnngen import model.safetensors [--class Name] [--namespace NS] [--max-steps N]
+//       prints a whole Program.cs: top-level statements that load the checkpoint, then the [RnnModel] declaration
+//       (in a block-scoped namespace NS { … } with --namespace: C# allows no file-scoped namespace beside statements);
+//       a file with RnnGen's 'rnngen.spec' metadata is declared from that spec, a PyTorch state_dict from its shapes
 //   rnngen check model.safetensors MyModel [--assembly path/to/app.dll]
 //   rnngen check model.safetensors spec.json
 using System.Reflection;
@@ -11,8 +14,13 @@ const string usage = """
     rnngen — RnnGen's command-line tool
 
       rnngen import <checkpoint.safetensors> [--class Name] [--namespace NS] [--max-steps N]
-          prints the [RnnModel] partial-class declaration whose layers load the checkpoint (PyTorch nn.LSTM/GRU/RNN,
-          nn.Linear, nn.Embedding state_dicts, any num_layers, bidirectional), and the name map that loads it
+          prints a Program.cs for a console project that references RnnGen: the statements that load the checkpoint
+          (with the name map from the file's names to RnnGen's), then the [RnnModel] partial-class declaration whose
+          layers fit it (PyTorch nn.LSTM/GRU/RNN, nn.Linear, nn.Embedding state_dicts, any num_layers, bidirectional);
+          a file RnnGen wrote (SaveSafetensors, trainer checkpoints) is declared from the spec saved in it, with its
+          activations, loss, output mode and MaxSteps; --max-steps overrides MaxSteps (default: the saved one, or 64);
+          the class is named after the file (my_model.safetensors → MyModel) unless --class is given, and declared
+          in namespace NS { … } with --namespace
 
       rnngen check <checkpoint.safetensors> <model> [--assembly app.dll]
           reports which tensors the model needs are present, missing or mis-shaped, and which file tensors are unused;
@@ -59,14 +67,18 @@ static int Import(string[] args)
     var (positional, options) = Parse(args, "class", "namespace", "max-steps");
     if (positional.Count != 1) throw new UsageException("import takes one checkpoint file.");
     string path = positional[0];
-    string className = options.GetValueOrDefault("class") ?? ClassName(path);
-    int maxSteps = options.TryGetValue("max-steps", out string? m)
+    string className = options.GetValueOrDefault("class") ?? CheckpointImport.ClassName(path);
+    if (!IsIdentifier(className)) throw new UsageException($"--class {className}: not a C# identifier (letters, digits and _, not starting with a digit).");
+    string? ns = options.GetValueOrDefault("namespace");
+    if (ns is not null && !ns.Split('.').All(IsIdentifier)) throw new UsageException($"--namespace {ns}: not a C# namespace (identifiers separated by dots).");
+    int? maxSteps = options.TryGetValue("max-steps", out string? m)
         ? int.TryParse(m, out int n) && n >= 1 ? n : throw new UsageException($"--max-steps {m}: expected an integer ≥ 1.")
-        : 64;
-    ImportedModel model = CheckpointImport.Infer(SafetensorsFile.Open(path));
-    Console.Write(CheckpointImport.Declaration(model, className, options.GetValueOrDefault("namespace"), maxSteps));
-    Console.WriteLine();
-    Console.Write(CheckpointImport.NameMapCode(model, className, Path.GetFileName(path)));
+        : null;
+    SafetensorsFile file = SafetensorsFile.Open(path);
+    ImportedModel model;
+    try { model = CheckpointImport.Infer(file); }
+    catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+    Console.Write(CheckpointImport.ProgramCode(model, className, Path.GetFileName(path), ns, maxSteps));
     return 0;
 }
 
@@ -160,12 +172,7 @@ static (List<string> Positional, Dictionary<string, string> Options) Parse(strin
     return (positional, options);
 }
 
-static string ClassName(string path)
-{
-    string stem = Path.GetFileNameWithoutExtension(path);
-    var name = new string(stem.Where(char.IsLetterOrDigit).ToArray());
-    if (name.Length == 0 || char.IsDigit(name[0])) name = "Imported" + name;
-    return char.ToUpperInvariant(name[0]) + name[1..];
-}
+static bool IsIdentifier(string name) =>
+    name.Length > 0 && (char.IsLetter(name[0]) || name[0] == '_') && name.All(c => char.IsLetterOrDigit(c) || c == '_');
 
 internal sealed class UsageException(string message) : Exception(message);

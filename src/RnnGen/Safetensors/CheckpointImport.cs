@@ -4,12 +4,27 @@ using System.Text.RegularExpressions;
 
 namespace RnnGen.Safetensors;
 
-/// <summary>A network inferred from a checkpoint's tensor names and shapes (see <see cref="CheckpointImport.Infer"/>).</summary>
+/// <summary>
+/// The network of a checkpoint (see <see cref="CheckpointImport.Infer"/>): the spec RnnGen saved in the file, or one
+/// inferred from the tensor names and shapes of a PyTorch state_dict.
+/// </summary>
 /// <param name="InputSize">Floats per step (0 when the first layer is an Embedding).</param>
 /// <param name="Layers">The layers in data-flow order.</param>
 /// <param name="NameMap">RnnGen tensor name → the checkpoint's name, for <c>LoadSafetensors(path, nameMap)</c>.</param>
 /// <param name="Notes">What the checkpoint cannot say (activations, loss) and any ambiguity met while ordering modules.</param>
-public sealed record ImportedModel(int InputSize, IReadOnlyList<LayerSpec> Layers, IReadOnlyDictionary<string, string> NameMap, IReadOnlyList<string> Notes);
+public sealed record ImportedModel(int InputSize, IReadOnlyList<LayerSpec> Layers, IReadOnlyDictionary<string, string> NameMap, IReadOnlyList<string> Notes)
+{
+    /// <summary>
+    /// The network spec RnnGen stored in the file (<see cref="ParameterIO.SpecMetadataKey"/> metadata, written by
+    /// <c>SaveSafetensors</c> and by trainer checkpoints), or null for a file without it. When present, the layers,
+    /// activations, loss, reduction, output mode and MaxSteps are the saved ones rather than inferred.
+    /// </summary>
+    public NetworkSpec? Spec { get; init; }
+
+    /// <summary>File tensors that are not parameters of the network (a trainer checkpoint's optimizer state, …), which
+    /// loading must ignore (<c>ignoreUnusedTensors: true</c>).</summary>
+    public IReadOnlyList<string> UnusedTensors { get; init; } = [];
+}
 
 /// <summary>One expected tensor in a <see cref="CheckReport"/>.</summary>
 /// <param name="Name">RnnGen's name.</param>
@@ -30,11 +45,12 @@ public sealed record CheckReport(IReadOnlyList<TensorCheck> Tensors, IReadOnlyLi
 /// Reads a PyTorch (or RnnGen) checkpoint's tensor names and shapes and infers the RnnGen declaration that loads it:
 /// <c>nn.LSTM</c>/<c>nn.GRU</c>/<c>nn.RNN</c> modules (any <c>num_layers</c>, bidirectional) become
 /// <c>[Lstm]</c>/<c>[Gru]</c>/<c>[Rnn]</c> layers, <c>nn.Linear</c> becomes <c>[Dense]</c>, <c>nn.Embedding</c> becomes
-/// <c>[Embedding]</c>, chained by matching widths; and checks a checkpoint against a network.
+/// <c>[Embedding]</c>, chained by matching widths (a file RnnGen wrote is declared from the spec saved in its
+/// metadata instead); prints the declaration as a console program; and checks a checkpoint against a network.
 /// </summary>
 public static class CheckpointImport
 {
-    private static readonly Regex Recurrent = new(@"^(?<prefix>.*?)(?<tensor>weight_ih|weight_hh|bias_ih|bias_hh)_l(?<layer>\d+)(?<reverse>_reverse)?$", RegexOptions.CultureInvariant);
+    private static readonly Regex Recurrent = new(@"^(?<prefix>.*?)(?<tensor>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(?<layer>\d+)(?<reverse>_reverse)?$", RegexOptions.CultureInvariant);
 
     private sealed class Module(string prefix)
     {
@@ -42,13 +58,20 @@ public static class CheckpointImport
         public string Kind = "";
         public int In, Out, Hidden, Layers, Directions = 1, Gates;
         public bool HasBias;
+        public SafetensorsTensorInfo? Projection;
     }
 
-    /// <summary>Infers the network stored in <paramref name="file"/>.</summary>
-    /// <exception cref="InvalidDataException">The tensors do not form a chain of supported modules; the message says which.</exception>
+    /// <summary>
+    /// The network stored in <paramref name="file"/>: the spec in its <see cref="ParameterIO.SpecMetadataKey"/>
+    /// metadata when RnnGen wrote one (checked against the tensors), else inferred from the tensor names and shapes.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The saved spec is invalid or does not fit the tensors; or the tensors do
+    /// not form a chain of supported modules, or use a PyTorch
+    /// feature RnnGen has no layer for (LSTM <c>proj_size</c>, <c>bias=False</c>); the message names the tensor.</exception>
     public static ImportedModel Infer(SafetensorsFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
+        if (file.Metadata.TryGetValue(ParameterIO.SpecMetadataKey, out string? json)) return FromSavedSpec(file, json);
         var modules = new Dictionary<string, Module>(StringComparer.Ordinal);
         var notes = new List<string>();
         var recurrent = new HashSet<string>(StringComparer.Ordinal);
@@ -62,6 +85,7 @@ public static class CheckpointImport
             int layer = int.Parse(m.Groups["layer"].Value, CultureInfo.InvariantCulture);
             module.Layers = Math.Max(module.Layers, layer + 1);
             if (m.Groups["reverse"].Success) module.Directions = 2;
+            if (m.Groups["tensor"].Value == "weight_hr") module.Projection ??= t;
             if (m.Groups["tensor"].Value == "weight_hh" && t.Shape.Count == 2)
             {
                 module.Hidden = (int)t.Shape[1];
@@ -69,10 +93,9 @@ public static class CheckpointImport
             }
             if (m.Groups["tensor"].Value == "weight_ih" && layer == 0 && t.Shape.Count == 2) module.In = (int)t.Shape[1];
         }
-        foreach (Module module in modules.Values)
+        foreach (Module module in modules.Values.OrderBy(m => m.Prefix, StringComparer.Ordinal))
         {
-            if (module.Gates is not (1 or 3 or 4))
-                throw new InvalidDataException($"{module.Prefix}weight_hh_l0: {module.Gates} gate blocks of {module.Hidden} rows; expected 1 (RNN), 3 (GRU) or 4 (LSTM).");
+            CheckSupported(file, module);
             module.Out = module.Hidden * module.Directions;
         }
         foreach (SafetensorsTensorInfo t in file.Tensors.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
@@ -142,53 +165,250 @@ public static class CheckpointImport
             }
         }
         if (layers.Any(l => l.Kind == LayerKind.Dense))
-            notes.Add("Linear layers become Dense(units) with Identity activation: a checkpoint does not store activations or the loss; add them as your model has them.");
+            notes.Add("Linear layers become Dense(units) with Identity activation: a PyTorch checkpoint does not store activations or the loss; add them as your model has them.");
         int inputSize = layers[0].Kind == LayerKind.Embedding ? 0 : chain[0].In;
         return new ImportedModel(inputSize, layers, map, notes);
     }
 
+    private static ImportedModel FromSavedSpec(SafetensorsFile file, string json)
+    {
+        const string key = ParameterIO.SpecMetadataKey;
+        NetworkSpec spec;
+        try { spec = NetworkSpec.FromJson(json); }
+        catch (ArgumentException e) { throw new InvalidDataException($"the '{key}' metadata is not a valid network spec: {e.Message}", e); }
+        CheckReport report = Check(file, spec, new Dictionary<string, string>());
+        if (!report.Fits)
+        {
+            var problems = report.Tensors.Where(t => t.Status != "ok")
+                .Select(t => t.Actual is null ? $"{t.Name} {t.Expected} is missing" : $"{t.Name} is {t.Actual}, expected {t.Expected}").ToList();
+            throw new InvalidDataException($"the '{key}' metadata describes {spec}, but the tensors do not fit it: "
+                + string.Join("; ", problems.Take(5)) + (problems.Count > 5 ? $"; and {problems.Count - 5} more" : "") + ".");
+        }
+        var notes = new List<string> { $"declared as saved in the file's '{key}' metadata (layers, activations, loss, output mode, MaxSteps)." };
+        var map = spec.ParameterLayout.ToDictionary(t => t.Name, t => t.Name, StringComparer.Ordinal);
+        return new ImportedModel(spec.InputSize, spec.Layers, map, notes) { Spec = spec, UnusedTensors = report.Extra };
+    }
+
+    /// <summary>
+    /// Refuses, naming the feature, the PyTorch recurrent modules RnnGen has no layer for: LSTM projections
+    /// (<c>proj_size</c>, a <c>weight_hr_l*</c> tensor) and layers without biases (<c>bias=False</c>); and names any
+    /// missing tensor of a layer.
+    /// </summary>
+    private static void CheckSupported(SafetensorsFile file, Module module)
+    {
+        string p = module.Prefix;
+        if (module.Projection is { } hr)
+            throw new InvalidDataException($"{hr.Name} {hr.ShapeText} is PyTorch's proj_size (LSTM projections), which RnnGen cannot import yet.");
+        for (int k = 0; k < module.Layers; k++)
+            for (int d = 0; d < module.Directions; d++)
+            {
+                string suffix = $"_l{k}{(d == 0 ? "" : "_reverse")}";
+                foreach (string weight in new[] { "weight_ih", "weight_hh" })
+                    if (!file.Tensors.ContainsKey(p + weight + suffix))
+                        throw new InvalidDataException($"{p}{weight}{suffix} is missing: a PyTorch recurrent module has weight_ih, weight_hh, bias_ih and bias_hh for every layer and direction.");
+            }
+        if (module.Gates is not (1 or 3 or 4))
+            throw new InvalidDataException($"{p}weight_hh_l0: {module.Gates} gate blocks of {module.Hidden} rows; expected 1 (RNN), 3 (GRU) or 4 (LSTM).");
+        string kind = module.Gates switch { 4 => "nn.LSTM", 3 => "nn.GRU", _ => "nn.RNN" };
+        for (int k = 0; k < module.Layers; k++)
+            for (int d = 0; d < module.Directions; d++)
+            {
+                string suffix = $"_l{k}{(d == 0 ? "" : "_reverse")}";
+                bool ih = file.Tensors.ContainsKey(p + "bias_ih" + suffix), hh = file.Tensors.ContainsKey(p + "bias_hh" + suffix);
+                if (!ih && !hh)
+                    throw new InvalidDataException($"{p}weight_ih{suffix} has no {p}bias_ih{suffix}/{p}bias_hh{suffix}: {kind}(bias=False) is not supported yet. "
+                        + "To import it anyway, add zero-filled bias_ih and bias_hh tensors to the state_dict: the network is the same.");
+                if (!ih || !hh)
+                    throw new InvalidDataException($"{p}{(ih ? "bias_hh" : "bias_ih")}{suffix} is missing, but {p}{(ih ? "bias_ih" : "bias_hh")}{suffix} is present: a {kind} layer has both biases or neither.");
+            }
+    }
+
+    /// <summary>
+    /// The class name <c>rnngen import</c> gives the model of the checkpoint at <paramref name="path"/>: the file name
+    /// without its extension, split into words at every character that is not a letter or digit and after digits, each
+    /// word capitalised (<c>lstm_bidirectional.safetensors</c> → <c>LstmBidirectional</c>, <c>my-model.v2.safetensors</c>
+    /// → <c>MyModelV2</c>); prefixed with <c>Model</c> when it would start with a digit, and never <c>Program</c> (the
+    /// class of a console app's top-level statements).
+    /// </summary>
+    public static string ClassName(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var name = new StringBuilder();
+        bool wordStart = true;
+        foreach (char c in Path.GetFileNameWithoutExtension(path))
+        {
+            if (!char.IsLetterOrDigit(c))
+            {
+                wordStart = true;
+                continue;
+            }
+            name.Append(wordStart ? char.ToUpperInvariant(c) : c);
+            wordStart = char.IsDigit(c);   // a letter after digits starts a word: 2layer → 2Layer
+        }
+        if (name.Length == 0) return "ImportedModel";
+        if (char.IsDigit(name[0])) name.Insert(0, "Model");
+        return name.ToString() is "Program" ? "ProgramModel" : name.ToString();
+    }
+
     private static string Describe(Module m) => $"{m.Prefix.TrimEnd('.')} ({m.Kind} {m.In} → {m.Out})";
 
-    /// <summary>The C# declaration for <paramref name="model"/>: an attributed partial class, with the notes as comments.</summary>
-    public static string Declaration(ImportedModel model, string className, string? ns = null, int maxSteps = 64)
+    /// <summary>
+    /// A whole <c>Program.cs</c> for a console project that references RnnGen: the top-level statements that load the
+    /// checkpoint (with the name map, when its names are not RnnGen's), then the declaration of the model, inside a
+    /// block-scoped <c>namespace <paramref name="ns"/> { … }</c> when <paramref name="ns"/> is given (C# puts top-level
+    /// statements before any type or namespace, and allows no file-scoped namespace beside them).
+    /// </summary>
+    public static string ProgramCode(ImportedModel model, string className, string fileName, string? ns = null, int? maxSteps = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(className);
+        ArgumentNullException.ThrowIfNull(fileName);
+        var s = new StringBuilder();
+        s.AppendLine($"// Program.cs of a console project that references RnnGen: loads {fileName} into {className}, declared below.");
+        if (NeedsNameMap(model) || model.UnusedTensors.Count > 0) s.AppendLine("using System.Collections.Generic;");
+        s.AppendLine("using RnnGen;");
+        s.AppendLine();
+        AppendLoad(s, model, ns is null ? className : $"{ns}.{className}", fileName);
+        s.AppendLine();
+        if (ns is null)
+        {
+            AppendDeclaration(s, model, className, maxSteps, "");
+        }
+        else
+        {
+            s.AppendLine($"namespace {ns}").AppendLine("{");
+            AppendDeclaration(s, model, className, maxSteps, "    ");
+            s.AppendLine("}");
+        }
+        return s.ToString();
+    }
+
+    /// <summary>
+    /// The C# declaration for <paramref name="model"/> as a file of its own: an attributed partial class, with the
+    /// notes as comments, in a file-scoped namespace when <paramref name="ns"/> is given.
+    /// </summary>
+    /// <param name="model">The network.</param>
+    /// <param name="className">The class to declare.</param>
+    /// <param name="ns">Its namespace, or null for the global namespace.</param>
+    /// <param name="maxSteps">MaxSteps; null keeps the saved spec's, or 64 when the file has no spec.</param>
+    public static string Declaration(ImportedModel model, string className, string? ns = null, int? maxSteps = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(className);
         var s = new StringBuilder();
         s.AppendLine("using RnnGen;");
         s.AppendLine();
         if (ns is not null) s.AppendLine($"namespace {ns};").AppendLine();
-        foreach (string note in model.Notes) s.AppendLine($"// note: {note}");
-        s.AppendLine(model.InputSize > 0
-            ? $"[RnnModel(InputSize = {model.InputSize}, MaxSteps = {maxSteps})]   // MaxSteps: the longest sequence you will run"
-            : $"[RnnModel(MaxSteps = {maxSteps})]   // MaxSteps: the longest sequence you will run");
-        foreach (LayerSpec l in model.Layers)
-        {
-            string bi = l.Bidirectional ? ", Bidirectional = true" : "";
-            s.AppendLine(l.Kind switch
-            {
-                LayerKind.Embedding => $"[Embedding({l.Vocabulary}, {l.Size})]",
-                LayerKind.Dense => $"[Dense({l.Size})]",
-                LayerKind.Rnn => $"[Rnn({l.Size}{bi})]",
-                _ => $"[{l.Kind}({l.Size}{bi})]",
-            });
-        }
-        s.AppendLine($"public partial class {className};");
+        AppendDeclaration(s, model, className, maxSteps, "");
         return s.ToString();
     }
 
-    /// <summary>C# for the name map that loads the checkpoint into the declared model.</summary>
+    /// <summary>C# statements that create the declared model and load the checkpoint into it (through a name map when
+    /// the file's names are not RnnGen's).</summary>
     public static string NameMapCode(ImportedModel model, string className, string fileName)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(className);
+        ArgumentNullException.ThrowIfNull(fileName);
         var s = new StringBuilder();
-        s.AppendLine("// Load the PyTorch names into RnnGen's (layers.i.*):");
-        s.AppendLine("var nameMap = new Dictionary<string, string>");
-        s.AppendLine("{");
-        foreach (var (ours, theirs) in model.NameMap) s.AppendLine($"    [\"{ours}\"] = \"{theirs}\",");
-        s.AppendLine("};");
-        s.AppendLine($"var model = new {className}();");
-        s.AppendLine($"model.LoadSafetensors(\"{fileName}\", nameMap);");
+        AppendLoad(s, model, className, fileName);
         return s.ToString();
+    }
+
+    private static bool NeedsNameMap(ImportedModel model) => model.NameMap.Any(p => p.Key != p.Value);
+
+    private static void AppendLoad(StringBuilder s, ImportedModel model, string typeName, string fileName)
+    {
+        string ignore = model.UnusedTensors.Count > 0 ? ", ignoreUnusedTensors: true" : "";
+        if (NeedsNameMap(model))
+        {
+            s.AppendLine("// Load the file's names into RnnGen's (layers.i.*):");
+            s.AppendLine("var nameMap = new Dictionary<string, string>");
+            s.AppendLine("{");
+            foreach (var (ours, theirs) in model.NameMap)
+                if (ours != theirs) s.AppendLine($"    [{Literal(ours)}] = {Literal(theirs)},");
+            s.AppendLine("};");
+            s.AppendLine($"var model = new {typeName}();");
+            s.AppendLine($"model.LoadSafetensors({Literal(fileName)}, nameMap{ignore});");
+            return;
+        }
+        s.AppendLine("// The file already uses RnnGen's tensor names (layers.i.*):");
+        s.AppendLine($"var model = new {typeName}();");
+        if (model.UnusedTensors.Count > 0)
+        {
+            s.AppendLine($"// It also holds tensors that are not parameters ({string.Join(", ", model.UnusedTensors.Take(3))}{(model.UnusedTensors.Count > 3 ? ", …" : "")}: a trainer checkpoint's state); skip them:");
+            s.AppendLine($"model.LoadSafetensors({Literal(fileName)}, new Dictionary<string, string>(){ignore});");
+        }
+        else
+        {
+            s.AppendLine($"model.LoadSafetensors({Literal(fileName)});");
+        }
+    }
+
+    private static void AppendDeclaration(StringBuilder s, ImportedModel model, string className, int? maxSteps, string indent)
+    {
+        NetworkSpec? spec = model.Spec;
+        var arguments = new List<string>();
+        if (model.InputSize > 0) arguments.Add($"InputSize = {model.InputSize}");
+        arguments.Add($"MaxSteps = {maxSteps ?? spec?.MaxSteps ?? 64}");
+        if (spec is { Loss: not LossKind.MeanSquaredError }) arguments.Add($"Loss = LossKind.{spec.Loss}");
+        if (spec is { Reduction: not Reduction.Mean }) arguments.Add($"Reduction = Reduction.{spec.Reduction}");
+        if (spec is { Output: not OutputMode.EveryStep }) arguments.Add($"Output = OutputMode.{spec.Output}");
+        foreach (string note in model.Notes) s.Append(indent).AppendLine($"// note: {note}");
+        s.Append(indent).AppendLine($"[RnnModel({string.Join(", ", arguments)})]   // MaxSteps: the longest sequence you will run");
+        foreach (LayerSpec l in model.Layers) s.Append(indent).AppendLine(Attribute(l));
+        s.Append(indent).AppendLine($"public partial class {className};");
+    }
+
+    /// <summary>The layer attribute that declares <paramref name="l"/>, with every setting that is not the default.</summary>
+    private static string Attribute(LayerSpec l)
+    {
+        var a = new List<string>();
+        switch (l.Kind)
+        {
+            case LayerKind.Embedding:
+                return $"[Embedding({l.Vocabulary}, {l.Size})]";
+            case LayerKind.Dense:
+                return l.Activation == Activation.Identity ? $"[Dense({l.Size})]" : $"[Dense({l.Size}, Activation.{l.Activation})]";
+            case LayerKind.Rnn when l.IsReservoir:
+                if (l.SpectralRadius != 0.9f) a.Add($"SpectralRadius = {Float(l.SpectralRadius)}");
+                if (l.Density != 0.1f) a.Add($"Density = {Float(l.Density)}");
+                if (l.InputScaling != 1f) a.Add($"InputScaling = {Float(l.InputScaling)}");
+                if (l.Leak != 0f) a.Add($"Leak = {Float(l.Leak)}");
+                return $"[Reservoir({string.Join(", ", a.Prepend(l.Size.ToString(CultureInfo.InvariantCulture)))})]";
+            case LayerKind.Rnn:
+                if (l.Activation != Activation.Tanh) a.Add($"Activation = Activation.{l.Activation}");
+                if (l.Bidirectional) a.Add("Bidirectional = true");
+                if (l.Leak != 0f) a.Add($"Leak = {Float(l.Leak)}");
+                if (l.SkipDelay != 0) a.Add($"SkipDelay = {l.SkipDelay}");
+                if (l.LearnLeak) a.Add("LearnLeak = true");
+                return $"[Rnn({string.Join(", ", a.Prepend(l.Size.ToString(CultureInfo.InvariantCulture)))})]";
+            default:
+                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")})]";
+        }
+    }
+
+    /// <summary>A C# float literal that reads back as exactly <paramref name="value"/>.</summary>
+    private static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
+
+    /// <summary>A C# string literal of <paramref name="text"/>.</summary>
+    private static string Literal(string text)
+    {
+        var s = new StringBuilder("\"");
+        foreach (char c in text)
+        {
+            s.Append(c switch
+            {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ when char.IsControl(c) || c is '\u2028' or '\u2029' => $"\\u{(int)c:x4}",
+                _ => c.ToString(),
+            });
+        }
+        return s.Append('"').ToString();
     }
 
     /// <summary>
