@@ -22,7 +22,8 @@ const string help = """
 Arguments? arguments = Arguments.Parse(args, help);
 if (arguments is null) return 2;
 int steps, budget, batch, seed, workers;
-float lr, clip, goal;
+float lr, clip;
+double goal;
 try
 {
     steps = arguments.Int("steps", 50, min: 2);
@@ -30,7 +31,7 @@ try
     batch = arguments.Int("batch", 32);
     lr = arguments.Float("lr", 1e-3f);
     clip = arguments.Float("clip", 1f);
-    goal = arguments.Float("goal", 0.01f);
+    goal = arguments.Double("goal", 0.01);
     seed = arguments.Int("seed", 1, min: 0);
     workers = arguments.Int("workers", Environment.ProcessorCount);
     arguments.RejectUnknown();
@@ -57,13 +58,13 @@ TrainerOptions options = new()
 };
 
 using var lstm = new Trainer(() => new AddingLstm(), new Adam(lr), options);
-TrainingResult lstmResult = SampleConsole.Train("LSTM ", p => { lstm.Progress = p; return lstm.Fit(training); });
+TrainingResult lstmResult = SampleConsole.Train("LSTM", p => { lstm.Progress = p; return lstm.Fit(training); }, lossGoal: goal, lossName: "MSE");
 bool solved = lstmResult.SmoothedLoss < goal;
 long used = lstmResult.Updates;
 
 // The same budget for the Elman RNN.
 using var elman = new Trainer(() => new AddingElman(), new Adam(lr), options with { MaxUpdates = used, StopWhenLossBelow = double.NegativeInfinity });
-TrainingResult elmanResult = SampleConsole.Train("Elman", p => { elman.Progress = p; return elman.Fit(training); });
+TrainingResult elmanResult = SampleConsole.Train("Elman", p => { elman.Progress = p; return elman.Fit(training); }, lossName: "MSE");
 
 double lstmMse = lstm.Evaluate(heldOut), elmanMse = elman.Evaluate(heldOut), meanMse = heldOut.MeanBaseline();
 var table = new Table().AddColumns("model", "updates", "training MSE (moving avg)", "held-out MSE (1,000 new sequences)", "time");

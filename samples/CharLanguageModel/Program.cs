@@ -81,8 +81,7 @@ using var trainer = new Trainer(() => new CharModel(), new Adam(lr), new Trainer
     BatchSize = batch, Epochs = epochs, MaxUpdates = updates, TbpttK1 = k1, ClipNorm = 5, Seed = seed, ProgressEvery = 2,
     Schedule = LearningRateSchedule.Cosine(lr / 10),
 });
-TrainingResult result = SampleConsole.Train("char LM", p => { trainer.Progress = p; return trainer.FitStream(train); });
-SampleConsole.Summary(result, "cross-entropy");
+TrainingResult result = SampleConsole.Train("char LM", p => { trainer.Progress = p; return trainer.FitStream(train); }, lossName: "cross-entropy");
 
 // Bits per character on the held-out tenth, against counting baselines fitted to the training part.
 double modelBits = trainer.EvaluateStream(heldOut) / Math.Log(2);

@@ -76,8 +76,7 @@ using var trainer = new Trainer(() => new Forecaster(), new Adam(lr), new Traine
     BatchSize = 32, Epochs = epochs, ClipNorm = 1, Seed = seed, ValidationFraction = 0.1, Patience = 5, ProgressEvery = 5,
     Schedule = LearningRateSchedule.Cosine(lr / 20),
 });
-TrainingResult result = SampleConsole.Train("LSTM", p => { trainer.Progress = p; return trainer.Fit(train); });
-SampleConsole.Summary(result, "MSE");
+TrainingResult result = SampleConsole.Train("LSTM", p => { trainer.Progress = p; return trainer.Fit(train); }, lossName: "MSE");
 
 // One-step-ahead errors in the series' own units.
 float[] predicted = new float[test.Length], naive = new float[test.Length], actual = new float[test.Length];

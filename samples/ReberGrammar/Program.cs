@@ -52,8 +52,7 @@ trainer.StopAfterEpoch = summary =>
     epochsUsed = summary.Epoch;
     return Reber.Score(trainer.Model, heldOut).Strings == heldOut.Length;
 };
-TrainingResult result = SampleConsole.Train("LSTM", p => { trainer.Progress = p; return trainer.Fit(training); });
-SampleConsole.Summary(result, "BCE");
+TrainingResult result = SampleConsole.Train("LSTM", p => { trainer.Progress = p; return trainer.Fit(training); }, lossName: "BCE");
 var trained = Reber.Score(trainer.Model, heldOut);
 
 var table = new Table().AddColumns("", "strings fully right", "penultimate symbol right (T/P across the string)");

@@ -77,8 +77,7 @@ using var trainer = new Trainer(() => new SentimentGru(), new Adam(lr), new Trai
 {
     BatchSize = batch, Epochs = epochs, ClipNorm = 1, Seed = seed, ValidationFraction = 0.1, Patience = 4, ProgressEvery = 5,
 });
-TrainingResult result = SampleConsole.Train("GRU", p => { trainer.Progress = p; return trainer.Fit(trainSet); });
-SampleConsole.Summary(result, "cross-entropy");
+TrainingResult result = SampleConsole.Train("GRU", p => { trainer.Progress = p; return trainer.Fit(trainSet); }, lossName: "cross-entropy");
 
 double accuracy = Accuracy(trainer.Model, testSet);
 int majority = trainSet.Count(s => s.ClassIds![0] == 0) >= trainSet.Length / 2.0 ? 0 : 1;

@@ -62,26 +62,39 @@ var adamEncoder = new Adam(lr);
 var adamDecoder = new Adam(lr);
 var random = new DeterministicRandom((ulong)seed + 1000);
 var clock = Stopwatch.StartNew();
-double running = 0;
-for (int update = 1; update <= updates; update++)
+// The encoder–decoder pair is trained by hand (the Trainer takes one network); it reports to the same progress
+// display as the other samples, every 10 updates.
+TrainingResult result = SampleConsole.Train("encoder-decoder", progress =>
 {
-    model.ZeroGradients();
-    double loss = 0;
-    for (int k = 0; k < batch; k++)
+    double running = double.NaN;
+    for (int update = 1; update <= updates; update++)
     {
-        int[] digits = Draw(ref random);
-        loss += model.Backward(digits, Answer(digits));
+        model.ZeroGradients();
+        double loss = 0;
+        for (int k = 0; k < batch; k++)
+        {
+            int[] digits = Draw(ref random);
+            loss += model.Backward(digits, Answer(digits));
+        }
+        loss /= batch;
+        for (int i = 0; i < encoder.Gradients.Length; i++) encoder.Gradients[i] /= batch;
+        for (int i = 0; i < decoder.Gradients.Length; i++) decoder.Gradients[i] /= batch;
+        float norm = model.ClipGradients(5f);
+        float rate = lr * (float)(0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * update / updates)));   // cosine to lr/10
+        adamEncoder.LearningRate = adamDecoder.LearningRate = rate;
+        adamEncoder.Step(encoder.Parameters, encoder.Gradients);
+        adamDecoder.Step(decoder.Parameters, decoder.Gradients);
+        running = double.IsNaN(running) ? loss : 0.98 * running + 0.02 * loss;
+        if (update % 10 == 0 || update == updates)
+        {
+            TimeSpan elapsed = clock.Elapsed;
+            double left = elapsed.TotalSeconds / update * (updates - update);
+            progress.Report(new TrainingProgress(1, 1, update, updates, loss, running, double.NaN, rate, norm,
+                update * batch / Math.Max(elapsed.TotalSeconds, 1e-9), elapsed, TimeSpan.FromSeconds(left)));
+        }
     }
-    for (int i = 0; i < encoder.Gradients.Length; i++) encoder.Gradients[i] /= batch;
-    for (int i = 0; i < decoder.Gradients.Length; i++) decoder.Gradients[i] /= batch;
-    model.ClipGradients(5f);
-    adamEncoder.LearningRate = adamDecoder.LearningRate = lr * (float)(0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * update / updates)));   // cosine to lr/10
-    adamEncoder.Step(encoder.Parameters, encoder.Gradients);
-    adamDecoder.Step(decoder.Parameters, decoder.Gradients);
-    running = update == 1 ? loss / batch : 0.98 * running + 0.02 * loss / batch;
-    if (update % (updates / 10) == 0)
-        AnsiConsole.MarkupLine($"update {update,6:N0}  loss {running:F4}  ({clock.Elapsed.TotalSeconds:F1} s)");
-}
+    return new TrainingResult(updates, 1, running, double.PositiveInfinity, $"completed all {updates:N0} updates", clock.Elapsed, []);
+}, lossName: "cross-entropy");
 
 // Test strings from another random stream (short ones, with few possible values, also occur in training):
 // free-running greedy decoding, exact match.
