@@ -5,8 +5,10 @@
 using System.Globalization;
 using RnnGen;
 using RnnGen.Optimization;
+using RnnGen.Samples;
 using RnnGen.Training;
 
+BuildCheck.WarnIfDebug();
 Console.WriteLine($"runtime: {(Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? "JIT, through the dotnet host" : "native executable")}");
 var random = new DeterministicRandom(3);
 var data = new Sequence[32];

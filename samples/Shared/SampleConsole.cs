@@ -10,13 +10,15 @@ internal static class SampleConsole
     private static bool _started;
 
     /// <summary>
-    /// Sets the console up, once (<see cref="Arguments.Parse"/> calls it first thing): when the output is redirected
-    /// (a file, a pipe, a CI log) writes plain text — no escape codes, no colours and no wrapping at a guessed width.
+    /// Sets the console up, once (<see cref="Arguments.Parse"/> calls it first thing): warns on a Debug build, and when
+    /// the output is redirected (a file, a pipe, a CI log) writes plain text — no escape codes, no colours and no
+    /// wrapping at a guessed width.
     /// </summary>
     public static void Start()
     {
         if (_started) return;
         _started = true;
+        BuildCheck.WarnIfDebug();
         if (!Console.IsOutputRedirected) return;
         AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
         {

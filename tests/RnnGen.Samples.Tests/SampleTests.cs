@@ -93,6 +93,8 @@ public class SampleTests(SampleRuns runs) : IClassFixture<SampleRuns>
         Assert.EndsWith(".", line);
         if (sample == "AddingProblem")
             Assert.Contains(run.Lines, l => l.EndsWith("goal: moving-average MSE < 0.01 (predicting the mean scores 0.167)", StringComparison.Ordinal));
+        // A Release build says nothing about its build; a Debug build warns.
+        Assert.Equal(Repository.Configuration != "Release", run.Output.Contains("warning: this is a Debug build", StringComparison.Ordinal));
     }
 
     [Theory, MemberData(nameof(Samples))]
