@@ -9,7 +9,8 @@ using RnnGen.Samples;
 using RnnGen.Training;
 
 BuildCheck.WarnIfDebug();
-Console.WriteLine($"runtime: {(Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? "JIT, through the dotnet host" : "native executable")}");
+// Asked of the runtime, not of the host's file name: dotnet run starts the apphost (bin/…/NativeAot), a JIT build all the same.
+Console.WriteLine($"runtime: {(BuildCheck.UnderJit ? "JIT" : "native executable")}");
 var random = new DeterministicRandom(3);
 var data = new Sequence[32];
 for (int i = 0; i < data.Length; i++)

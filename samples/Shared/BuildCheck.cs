@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime;
 using System.Runtime.CompilerServices;
 
 namespace RnnGen.Samples;
@@ -20,11 +21,18 @@ internal static class BuildCheck
         return $"warning: this is a Debug build ({string.Join(", ", unoptimised)} without JIT optimisation); training and timings run several times slower than documented. Run it with -c Release.";
     }
 
+    /// <summary>
+    /// Whether a JIT compiles this process's code (false for a NativeAOT executable). Not
+    /// <see cref="RuntimeFeature.IsDynamicCodeSupported"/> alone: a project with PublishAot=true sets that switch to
+    /// false in its JIT builds too (dotnet run, dotnet X.dll), so that they behave as the native executable will.
+    /// </summary>
+    public static bool UnderJit => RuntimeFeature.IsDynamicCodeSupported || JitInfo.GetCompiledMethodCount() > 0;
+
     /// <summary>Writes the warning to the error stream, at most once per process. Under NativeAOT there is no JIT to
     /// switch off, so nothing is checked.</summary>
     public static void WarnIfDebug()
     {
-        if (_warned || !RuntimeFeature.IsDynamicCodeSupported) return;
+        if (_warned || !UnderJit) return;
         _warned = true;
         if (Warning(Assembly.GetEntryAssembly(), typeof(RnnGen.Training.Trainer).Assembly) is { } warning) Console.Error.WriteLine(warning);
     }

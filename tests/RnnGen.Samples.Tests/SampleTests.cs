@@ -130,6 +130,18 @@ public class SampleTests(SampleRuns runs) : IClassFixture<SampleRuns>
     }
 
     [Fact]
+    public void NativeAot_says_JIT_when_its_apphost_runs_as_under_dotnet_run()
+    {
+        // `dotnet run` starts bin/<configuration>/net10.0/NativeAot, the apphost, not `dotnet NativeAot.dll`.
+        string apphost = Path.Combine(Path.GetDirectoryName(Repository.Built(Path.Combine("samples", "NativeAot"), "NativeAot"))!, OperatingSystem.IsWindows() ? "NativeAot.exe" : "NativeAot");
+        Assert.True(File.Exists(apphost), $"{apphost} is missing: build the solution first.");
+        SampleRun run = runs.RunFile(apphost);
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal("runtime: JIT", run.Lines[0]);
+        Assert.Contains("aot sample ok", run.Output);
+    }
+
+    [Fact]
     public void A_bad_option_is_refused_with_exit_code_2_and_a_reason()
     {
         SampleRun run = runs.Run("Forecasting", "--horizon", "zero");
