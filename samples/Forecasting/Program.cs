@@ -1,6 +1,7 @@
 // Forecasting: an LSTM reads the last 32 values of a series and predicts the value `horizon` steps after them
 // (many-to-one). Default series: a noisy sum of three sines with a slow drift, generated here; --csv FILE --column
-// NAME forecasts a column of your own. Reports the error against the naive last-value forecast and writes a plot.
+// NAME forecasts a column of your own. Reports the error against the naive last-value forecast and writes a plot into
+// an output folder (--out, ./forecasting-output by default).
 //   dotnet run --project samples/Forecasting -c Release
 //   dotnet run --project samples/Forecasting -c Release -- --csv temperatures.csv --column temp --horizon 3
 
@@ -17,14 +18,15 @@ using Spectre.Console;
 const string help = """
     Forecasting with a generated LSTM (window of 32 values → the value `horizon` steps ahead).
     options:  --csv FILE --column NAME (default: a built-in noisy multi-sine series)   --horizon H (1)
-              --epochs E (40)   --lr X (0.003)   --seed S (1)   --plot FILE.svg (forecast.svg)
+              --epochs E (40)   --lr X (0.003)   --seed S (1)
+              --out DIR (forecasting-output: the folder the plot forecast.svg is written to, created if missing)
     """;
 Arguments? arguments = Arguments.Parse(args, help);
 if (arguments is null) return 2;
 int horizon, epochs, seed;
 float lr;
 string? csv, column;
-string plotPath;
+string outputFolder;
 try
 {
     csv = arguments.String("csv");
@@ -33,7 +35,7 @@ try
     epochs = arguments.Int("epochs", 40);
     lr = arguments.Float("lr", 0.003f);
     seed = arguments.Int("seed", 1, min: 0);
-    plotPath = arguments.String("plot") ?? "forecast.svg";
+    outputFolder = Path.GetFullPath(arguments.String("out") ?? "forecasting-output");
     arguments.RejectUnknown();
     if (csv is not null && column is null) throw new ArgumentException("--csv needs --column NAME (the numeric column to forecast).");
 }
@@ -96,10 +98,12 @@ table.AddRow("LSTM (this model)", $"{lstmRmse:G4}", $"{Mae(predicted):G4}");
 table.AddRow("naive: the last value seen", $"{naiveRmse:G4}", $"{Mae(naive):G4}");
 AnsiConsole.Write(table);
 
+string plotPath = Path.Combine(outputFolder, "forecast.svg");
 try
 {
+    Directory.CreateDirectory(outputFolder);
     AtomicFile.Write(plotPath, stream => stream.Write(Encoding.UTF8.GetBytes(Plot(actual, predicted, naive, horizon))));
-    AnsiConsole.MarkupLine($"plot of the test part: {Markup.Escape(Path.GetFullPath(plotPath))}");
+    AnsiConsole.MarkupLine($"plot of the test part: {Markup.Escape(plotPath)}");
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 {
