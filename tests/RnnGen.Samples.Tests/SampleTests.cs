@@ -136,6 +136,15 @@ public class SampleTests(SampleRuns runs) : IClassFixture<SampleRuns>
     }
 
     [Fact]
+    public void EchoStateNetwork_says_what_it_times_before_the_timing()
+    {
+        string[] lines = runs.Get("EchoStateNetwork").Lines;
+        int announce = Array.FindIndex(lines, l => l.StartsWith("timing the streaming step, generated code against the reference runtime", StringComparison.Ordinal));
+        int result = Array.FindIndex(lines, l => l.StartsWith("streaming step (reservoir update + readout): generated", StringComparison.Ordinal));
+        Assert.True(announce >= 0 && result == announce + 1, string.Join('\n', lines));
+    }
+
+    [Fact]
     public void NativeAot_says_JIT_when_its_apphost_runs_as_under_dotnet_run()
     {
         // `dotnet run` starts bin/<configuration>/net10.0/NativeAot, the apphost, not `dotnet NativeAot.dll`.
