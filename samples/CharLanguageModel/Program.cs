@@ -17,9 +17,13 @@ const string help = """
     options:  --text FILE (default: RnnGen's README and source)   --updates N (600)   --lr X (0.003)
               --batch B (32 parallel streams)   --k1 STEPS (64)   --temperature T (0.7)   --length N (400 characters to sample)
               --prompt TEXT ("The ")   --seed S (1)   --save FILE.safetensors (save the trained weights)
+    data:     your own data: --text FILE, any text file (UTF-8 unless it starts with another byte-order mark); CRLF
+              counts as one newline, and characters other than newline and printable ASCII become spaces. The last
+              tenth is held out to score the model.
+    verdict:  learned when the held-out bits per character beat both counting baselines (character and bigram frequencies).
     """;
-Arguments? arguments = Arguments.Parse(args, help);
-if (arguments is null) return 2;
+Arguments? arguments = Arguments.Parse(args, help, out int exitCode);
+if (arguments is null) return exitCode;
 int updates, batch, k1, length, seed;
 float lr, temperature;
 string? textFile, savePath;
@@ -43,7 +47,7 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
-    return 2;
+    return Verdict.BadArgumentsExitCode;
 }
 
 string text;
@@ -54,7 +58,7 @@ try
 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 {
     Console.Error.WriteLine($"{textFile}: {e.Message}");
-    return 2;
+    return Verdict.BadArgumentsExitCode;
 }
 // 96 symbols: newline and the printable ASCII characters. Anything else becomes a space.
 var vocabulary = new CharVocabulary("\n" + string.Concat(Enumerable.Range(32, 95).Select(c => (char)c)));
@@ -64,7 +68,7 @@ int split = tokens.Length * 9 / 10;
 if (split < batch * 2 + 2 || tokens.Length - split < batch + 2)
 {
     Console.Error.WriteLine($"the text has {tokens.Length} characters; expected at least {(batch * 2 + 2) * 10 / 9 + batch + 2} for {batch} streams");
-    return 2;
+    return Verdict.BadArgumentsExitCode;
 }
 var train = SequenceStream.NextToken(tokens[..split]);
 var heldOut = SequenceStream.NextToken(tokens[split..]);
@@ -101,11 +105,10 @@ if (savePath is not null)
     trainer.Model.SaveSafetensors(savePath);
     AnsiConsole.MarkupLine($"saved the weights to {Markup.Escape(savePath)}");
 }
-bool learned = modelBits < unigramBits;
-AnsiConsole.MarkupLine(learned
-    ? $"[green]learned[/]: {modelBits:F2} bits/char against {unigramBits:F2} for character frequencies and {bigramBits:F2} for bigrams."
-    : "[yellow]not better than character frequencies yet[/]: try more --updates.");
-return learned ? 0 : 1;
+double bestBaseline = Verdict.Best(Better.Lower, unigramBits, bigramBits);
+return SampleConsole.Conclude(Verdict.Compare(modelBits, bestBaseline, Better.Lower),
+    $"{modelBits:F2} bits/char against {bigramBits:F2} for bigram counts and {unigramBits:F2} for character frequencies",
+    "try more --updates");
 
 static string BuiltInText()
 {

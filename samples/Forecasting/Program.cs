@@ -17,12 +17,16 @@ using Spectre.Console;
 
 const string help = """
     Forecasting with a generated LSTM (window of 32 values → the value `horizon` steps ahead).
-    options:  --csv FILE --column NAME (default: a built-in noisy multi-sine series)   --horizon H (1)
-              --epochs E (40)   --lr X (0.003)   --seed S (1)
+    options:  --csv FILE --column NAME (your own data, below; default: a built-in noisy multi-sine series)
+              --horizon H (1)   --epochs E (40)   --lr X (0.003)   --seed S (1)
               --out DIR (forecasting-output: the folder the plot forecast.svg is written to, created if missing)
+    data:     your own data: --csv FILE --column NAME, a comma-separated file whose first line names the columns; every
+              later line holds a number (invariant culture: 12.5, 1e-3) in column NAME, in time order; blank lines
+              are skipped. The last fifth of the series is held out as the test part.
+    verdict:  learned when the test RMSE beats the naive forecast (the last value seen).
     """;
-Arguments? arguments = Arguments.Parse(args, help);
-if (arguments is null) return 2;
+Arguments? arguments = Arguments.Parse(args, help, out int exitCode);
+if (arguments is null) return exitCode;
 int horizon, epochs, seed;
 float lr;
 string? csv, column;
@@ -42,7 +46,7 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
-    return 2;
+    return Verdict.BadArgumentsExitCode;
 }
 
 float[] series;
@@ -53,14 +57,14 @@ try
 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
 {
     Console.Error.WriteLine(e.Message);
-    return 2;
+    return Verdict.BadArgumentsExitCode;
 }
 const int window = Forecaster.MaxSteps;
 int split = series.Length * 4 / 5;
 if (split < window + horizon + 10 || series.Length - split < window + horizon + 10)
 {
     Console.Error.WriteLine($"the series has {series.Length} values; expected at least {5 * (window + horizon + 10)}");
-    return 2;
+    return Verdict.BadArgumentsExitCode;
 }
 // Standardise with the training part's mean and deviation.
 double mean = series[..split].Average(), deviation = Math.Sqrt(series[..split].Average(v => (v - mean) * (v - mean)));
@@ -109,11 +113,10 @@ catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 {
     Console.Error.WriteLine($"{plotPath}: {e.Message}");
 }
-bool learned = lstmRmse < naiveRmse;
-AnsiConsole.MarkupLine(learned
-    ? $"[green]learned[/]: RMSE {lstmRmse:G3} against {naiveRmse:G3} for the naive forecast ({naiveRmse / lstmRmse:F1}× lower)."
-    : "[yellow]not better than the naive forecast[/]: try more --epochs.");
-return learned ? 0 : 1;
+Outcome outcome = Verdict.Compare(lstmRmse, naiveRmse, Better.Lower);
+return SampleConsole.Conclude(outcome,
+    $"RMSE {lstmRmse:G3} against {naiveRmse:G3} for the naive forecast{(outcome == Outcome.Learned ? $" ({naiveRmse / lstmRmse:F1}× lower)" : "")}",
+    "try more --epochs");
 
 static float[] MultiSine(int length, int seed)
 {

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace RnnGen.Samples;
 
-/// <summary>What every sample shares: the console set-up and the training progress display.</summary>
+/// <summary>What every sample shares: the console set-up, the training progress display and the verdict line.</summary>
 internal static class SampleConsole
 {
     private static bool _started;
@@ -55,6 +55,15 @@ internal static class SampleConsole
         return result;
     }
 
+    /// <summary>Prints the verdict line (see <see cref="Verdict.Sentence"/>) and returns the exit code that goes with it.</summary>
+    public static int Conclude(Outcome outcome, string detail, string hint, string learned = "learned", string level = "level with the baseline", string notLearned = "not learned")
+    {
+        string word = Verdict.Word(outcome, learned, level, notLearned);
+        string rest = Verdict.Sentence(outcome, detail, hint, learned, level, notLearned)[word.Length..];
+        AnsiConsole.MarkupLine($"[{(outcome == Outcome.Learned ? "green" : "yellow")}]{Markup.Escape(word)}[/]{Markup.Escape(rest)}");
+        return Verdict.ExitCode(outcome);
+    }
+
     private static int TerminalWidth()
     {
         if (Console.IsOutputRedirected) return 80;
@@ -80,18 +89,28 @@ internal sealed class Arguments
 
     private Arguments() { }
 
-    /// <summary>Sets the console up (<see cref="SampleConsole.Start"/>) and parses <paramref name="args"/>; prints
-    /// <paramref name="help"/> and returns null for --help or a malformed line.</summary>
-    public static Arguments? Parse(string[] args, string help)
+    /// <summary>
+    /// Sets the console up (<see cref="SampleConsole.Start"/>) and parses <paramref name="args"/>. For --help prints
+    /// <paramref name="help"/> and the exit-code policy and returns null with <paramref name="exitCode"/> 0; for a
+    /// malformed line, the reason and the help on the error stream, null and 2.
+    /// </summary>
+    public static Arguments? Parse(string[] args, string help, out int exitCode)
     {
         SampleConsole.Start();
         var parsed = new Arguments();
+        exitCode = Verdict.BadArgumentsExitCode;
+        string text = help.TrimEnd() + "\n" + Verdict.ExitCodeHelp;
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] is "-h" or "--help") { Console.WriteLine(help); return null; }
+            if (args[i] is "-h" or "--help")
+            {
+                Console.WriteLine(text);
+                exitCode = 0;
+                return null;
+            }
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
             {
-                Console.Error.WriteLine($"{args[i]}: expected --name value pairs.\n{help}");
+                Console.Error.WriteLine($"{args[i]}: expected --name value pairs.\n{text}");
                 return null;
             }
             parsed._values[args[i][2..]] = args[++i];

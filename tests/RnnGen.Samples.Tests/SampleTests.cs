@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 using System.Text.RegularExpressions;
 
 namespace RnnGen.Samples.Tests;
@@ -60,6 +61,9 @@ public class SampleTests(SampleRuns runs) : IClassFixture<SampleRuns>
         { "EchoStateNetwork", "learned" },
         { "SequenceToSequence", "learned" },
     };
+
+    public static TheoryData<string> AllSamples() =>
+        ["AddingProblem", "ReberGrammar", "CharLanguageModel", "Sentiment", "Forecasting", "EchoStateNetwork", "SequenceToSequence", "NativeAot"];
 
     /// <summary>The closing line of the progress display, drawn from the TrainingResult.</summary>
     private static readonly Regex Stopped = new(@"^(?<title>[^:\n]+): stopped at update (?<updates>[\d,]+) \(", RegexOptions.Multiline);
@@ -144,6 +148,18 @@ public class SampleTests(SampleRuns runs) : IClassFixture<SampleRuns>
         Assert.True(announce >= 0 && result == announce + 1, string.Join('\n', lines));
     }
 
+    [Theory, MemberData(nameof(AllSamples))]
+    public void Help_says_how_to_use_your_own_data_and_what_the_exit_codes_mean(string sample)
+    {
+        SampleRun run = runs.Run(sample, "--help");
+        Assert.True(run.ExitCode == 0, $"{sample} --help exited with {run.ExitCode}:\n{run.Output}");
+        string data = Assert.Single(run.Lines, l => l.StartsWith("data:", StringComparison.Ordinal));
+        Assert.Contains("your own data", data);
+        Assert.Contains(run.Lines, l => l.StartsWith("exit code: 0 ", StringComparison.Ordinal));
+        Assert.DoesNotContain("stopped at update", run.Output);   // it printed the help and trained nothing
+        Assert.DoesNotContain("aot sample ok", run.Output);
+    }
+
     [Fact]
     public void NativeAot_says_JIT_when_its_apphost_runs_as_under_dotnet_run()
     {
@@ -154,6 +170,29 @@ public class SampleTests(SampleRuns runs) : IClassFixture<SampleRuns>
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Equal("runtime: JIT", run.Lines[0]);
         Assert.Contains("aot sample ok", run.Output);
+    }
+
+    [Fact]
+    public void Sentiment_on_your_own_data_calls_a_tie_with_the_baseline_level_and_exits_1()
+    {
+        // Every text carries one word that gives its label away: the bag of words gets every test row right, and
+        // so does the GRU — 100 % against 100 % is level, not learned.
+        string file = Path.Combine(runs.Root, "tie.csv");
+        string[] subjects = ["the film", "the plot", "the cast", "the music", "the ending", "the script", "the story", "the acting"];
+        var csv = new StringBuilder("text,label\n");
+        for (int i = 0; i < 240; i++)
+        {
+            bool good = i % 2 == 0;
+            csv.Append($"{subjects[i / 2 % subjects.Length]} was {(good ? "good" : "bad")},{(good ? "pos" : "neg")}\n");
+        }
+        File.WriteAllText(file, csv.ToString());
+        SampleRun run = runs.Run("Sentiment", "--csv", file);
+        Assert.Contains("│ bidirectional GRU (this model) │ 100.0 %", run.Output);
+        Assert.Contains("│ bag of words (naive Bayes)     │ 100.0 %", run.Output);
+        string verdict = Assert.Single(run.Lines, l => l.StartsWith("level with the baseline: ", StringComparison.Ordinal));
+        Assert.Contains("test accuracy 100.0 % against 100.0 % for the bag of words", verdict);
+        Assert.DoesNotContain(run.Lines, l => l.StartsWith("learned", StringComparison.Ordinal));
+        Assert.Equal(1, run.ExitCode);
     }
 
     [Fact]
