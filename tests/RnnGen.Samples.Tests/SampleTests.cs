@@ -173,6 +173,32 @@ public class SampleTests(SampleRuns runs) : IClassFixture<SampleRuns>
     }
 
     [Fact]
+    public void CharLanguageModel_keeps_the_unicode_characters_of_your_own_text()
+    {
+        const string line = "Café, naïve façade — Grüße aus München! 日本の夏は暑い。🙂 Ça va? Über alles. ";
+        string file = Path.Combine(runs.Root, "utf8.txt");
+        File.WriteAllText(file, string.Concat(Enumerable.Repeat(line + "\n", 30)), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+        HashSet<string> runes = line.EnumerateRunes().Append(new Rune('\n')).Select(r => r.ToString()).ToHashSet();
+
+        SampleRun run = runs.Run("CharLanguageModel", "--text", file, "--batch", "4", "--updates", "30", "--length", "300", "--prompt", "日本");
+        Assert.True(run.ExitCode is 0 or 1, $"exit code {run.ExitCode}:\n{run.Output}");
+        Assert.DoesNotContain('\uFFFD', run.Output);
+        // One symbol per code point: the emoji is one (not two UTF-16 halves), nothing became a space.
+        string vocabulary = Assert.Single(run.Lines, l => l.StartsWith("vocabulary: ", StringComparison.Ordinal));
+        Assert.StartsWith($"vocabulary: {runes.Count} distinct characters (Unicode code points), ", vocabulary);
+        foreach (string symbol in new[] { "é", "ï", "ç", "ü", "ß", "日", "本", "。", "🙂", "Ç", "Ü", "—" }) Assert.Contains(" " + symbol, vocabulary);
+        Assert.DoesNotContain("share one id", vocabulary);
+        // The sampled text is made of the text's own characters, non-ASCII ones among them.
+        int start = Array.FindIndex(run.Lines, l => l.StartsWith("sample (temperature", StringComparison.Ordinal));
+        int end = Array.FindLastIndex(run.Lines, l => l.StartsWith("learned: ", StringComparison.Ordinal) || l.StartsWith("not learned: ", StringComparison.Ordinal) || l.StartsWith("level with the baseline: ", StringComparison.Ordinal));
+        Assert.True(start >= 0 && end > start, run.Output);
+        string sampled = string.Join('\n', run.Lines[(start + 1)..end]);
+        Assert.StartsWith("日本", sampled);
+        Assert.All(sampled.EnumerateRunes(), r => Assert.Contains(r.ToString(), runes));
+        Assert.Contains(sampled[2..].EnumerateRunes(), r => r.Value > 0x7F);
+    }
+
+    [Fact]
     public void Sentiment_on_your_own_data_calls_a_tie_with_the_baseline_level_and_exits_1()
     {
         // Every text carries one word that gives its label away: the bag of words gets every test row right, and
