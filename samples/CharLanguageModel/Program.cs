@@ -1,12 +1,13 @@
-// A character-level language model: Embedding → LSTM(128) → Dense softmax over 96 printable ASCII characters,
-// trained with truncated BPTT on a stream of text (state carried between chunks) and then sampled with a temperature.
-// Default text: RnnGen's own README and source, built into the sample; --text FILE trains on any text file.
+// A character-level language model: Embedding → LSTM(128) → Dense softmax over the text's characters — Unicode code
+// points, so "é", "日" or an emoji is one symbol — trained with truncated BPTT on a stream of text (state carried between
+// chunks) and then sampled with a temperature. Default text: RnnGen's own README and source, built into the sample;
+// --text FILE trains on any UTF-8 text file.
 //   dotnet run --project samples/CharLanguageModel -c Release
 //   dotnet run --project samples/CharLanguageModel -c Release -- --text shakespeare.txt --updates 3000 --temperature 0.6
 
 using System.Reflection;
+using System.Text;
 using RnnGen;
-using RnnGen.Data;
 using RnnGen.Optimization;
 using RnnGen.Samples;
 using RnnGen.Training;
@@ -16,10 +17,15 @@ const string help = """
     Character-level language model (generated Embedding → LSTM(128) → Dense softmax), trained by truncated BPTT.
     options:  --text FILE (default: RnnGen's README and source)   --updates N (600)   --lr X (0.003)
               --batch B (32 parallel streams)   --k1 STEPS (64)   --temperature T (0.7)   --length N (400 characters to sample)
-              --prompt TEXT ("The ")   --seed S (1)   --save FILE.safetensors (save the trained weights)
+              --prompt TEXT ("The ")   --seed S (1)
+              --save FILE.safetensors (the trained weights, and the vocabulary beside them in FILE.safetensors.vocabulary.txt)
+    data:     your own data: --text FILE, any UTF-8 text (a byte-order mark is honoured; CRLF counts as one newline). Its
+              characters are Unicode code points; the 127 most frequent get an id each, rarer ones share one id (printed
+              as U+FFFD). The last tenth is held out to score the model.
+    verdict:  learned when the held-out bits per character beat both counting baselines (character and bigram frequencies).
     """;
-Arguments? arguments = Arguments.Parse(args, help);
-if (arguments is null) return 2;
+Arguments? arguments = Arguments.Parse(args, help, out int exitCode);
+if (arguments is null) return exitCode;
 int updates, batch, k1, length, seed;
 float lr, temperature;
 string? textFile, savePath;
@@ -43,28 +49,33 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
-    return 2;
+    return Verdict.BadArgumentsExitCode;
 }
 
 string text;
 try
 {
-    text = textFile is null ? BuiltInText() : File.ReadAllText(textFile);
+    // Strict UTF-8: a file in another encoding is refused rather than read as replacement characters.
+    text = textFile is null ? BuiltInText() : File.ReadAllText(textFile, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true));
+}
+catch (DecoderFallbackException)
+{
+    Console.Error.WriteLine($"{textFile}: not UTF-8 text; convert it to UTF-8 first (e.g. iconv -f latin1 -t utf-8).");
+    return Verdict.BadArgumentsExitCode;
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 {
     Console.Error.WriteLine($"{textFile}: {e.Message}");
-    return 2;
+    return Verdict.BadArgumentsExitCode;
 }
-// 96 symbols: newline and the printable ASCII characters. Anything else becomes a space.
-var vocabulary = new CharVocabulary("\n" + string.Concat(Enumerable.Range(32, 95).Select(c => (char)c)));
-string clean = new(text.Replace("\r\n", "\n").Select(c => vocabulary.Contains(c) ? c : ' ').ToArray());
-int[] tokens = vocabulary.Encode(clean);
+text = text.Replace("\r\n", "\n");
+var vocabulary = RuneVocabulary.FromText(text, CharModel.Symbols);
+int[] tokens = vocabulary.Encode(text);
 int split = tokens.Length * 9 / 10;
 if (split < batch * 2 + 2 || tokens.Length - split < batch + 2)
 {
     Console.Error.WriteLine($"the text has {tokens.Length} characters; expected at least {(batch * 2 + 2) * 10 / 9 + batch + 2} for {batch} streams");
-    return 2;
+    return Verdict.BadArgumentsExitCode;
 }
 var train = SequenceStream.NextToken(tokens[..split]);
 var heldOut = SequenceStream.NextToken(tokens[split..]);
@@ -74,6 +85,7 @@ int epochs = Math.Max(1, (int)Math.Ceiling(updates / Math.Ceiling(perStream / (d
 AnsiConsole.MarkupLine("[bold]RnnGen — character-level language model[/]");
 AnsiConsole.MarkupLine($"{Markup.Escape(CharModel.Spec.ToString())}, {CharModel.ParameterCount:N0} parameters (generated)");
 AnsiConsole.MarkupLine($"text: {Markup.Escape(textFile ?? "built-in (RnnGen's README and source)")}, {tokens.Length:N0} characters ({train.Length:N0} training, {heldOut.Length:N0} held out)");
+AnsiConsole.MarkupLine(Markup.Escape(VocabularyLine(vocabulary)));
 AnsiConsole.MarkupLine($"truncated BPTT: {batch} streams × chunks of {k1}, Adam lr {lr} with cosine decay, clip 5, {updates:N0} updates");
 
 using var trainer = new Trainer(() => new CharModel(), new Adam(lr), new TrainerOptions
@@ -81,8 +93,7 @@ using var trainer = new Trainer(() => new CharModel(), new Adam(lr), new Trainer
     BatchSize = batch, Epochs = epochs, MaxUpdates = updates, TbpttK1 = k1, ClipNorm = 5, Seed = seed, ProgressEvery = 2,
     Schedule = LearningRateSchedule.Cosine(lr / 10),
 });
-TrainingResult result = SampleConsole.Train("char LM", p => { trainer.Progress = p; return trainer.FitStream(train); });
-SampleConsole.Summary(result, "cross-entropy");
+TrainingResult result = SampleConsole.Train("char LM", p => { trainer.Progress = p; return trainer.FitStream(train); }, lossName: "cross-entropy");
 
 // Bits per character on the held-out tenth, against counting baselines fitted to the training part.
 double modelBits = trainer.EvaluateStream(heldOut) / Math.Log(2);
@@ -93,20 +104,50 @@ table.AddRow("bigram counts (add-one)", $"{bigramBits:F3}");
 table.AddRow("unigram counts (character frequencies)", $"{unigramBits:F3}");
 AnsiConsole.Write(table);
 
-int[] promptIds = vocabulary.Encode(new string(prompt.Select(c => vocabulary.Contains(c) ? c : ' ').ToArray()));
-int[] sampled = Generation.Tokens(trainer.Model, promptIds, length, temperature, seed);
+int[] promptIds = vocabulary.Encode(prompt);
+string[] unknown = prompt.EnumerateRunes().Where(r => vocabulary[r] == RuneVocabulary.Other).Select(r => r.ToString()).Distinct().ToArray();
+if (unknown.Length > 0) AnsiConsole.MarkupLine($"[yellow]the prompt's {Markup.Escape(string.Join(" ", unknown))} have no id of their own in this text's vocabulary[/]");
+int[] sampled = Sample(trainer.Model, vocabulary, promptIds, length, temperature, seed);
 AnsiConsole.MarkupLine($"[bold]sample[/] (temperature {temperature}):");
 AnsiConsole.WriteLine(prompt + vocabulary.Decode(sampled));
 if (savePath is not null)
 {
     trainer.Model.SaveSafetensors(savePath);
-    AnsiConsole.MarkupLine($"saved the weights to {Markup.Escape(savePath)}");
+    File.WriteAllText(savePath + ".vocabulary.txt", string.Concat(vocabulary.Symbols.Select(r => r.ToString())), new UTF8Encoding(false));
+    AnsiConsole.MarkupLine($"saved the weights to {Markup.Escape(savePath)} and the vocabulary (the code points of ids 1, 2, … in order) to {Markup.Escape(savePath)}.vocabulary.txt");
 }
-bool learned = modelBits < unigramBits;
-AnsiConsole.MarkupLine(learned
-    ? $"[green]learned[/]: {modelBits:F2} bits/char against {unigramBits:F2} for character frequencies and {bigramBits:F2} for bigrams."
-    : "[yellow]not better than character frequencies yet[/]: try more --updates.");
-return learned ? 0 : 1;
+double bestBaseline = Verdict.Best(Better.Lower, unigramBits, bigramBits);
+return SampleConsole.Conclude(Verdict.Compare(modelBits, bestBaseline, Better.Lower),
+    $"{modelBits:F2} bits/char against {bigramBits:F2} for bigram counts and {unigramBits:F2} for character frequencies",
+    "try more --updates");
+
+// Samples from the model's softmax restricted to the ids the text uses (a briefly trained model still gives the
+// unused ones some probability).
+static int[] Sample(IRecurrentNetwork model, RuneVocabulary vocabulary, int[] prompt, int count, float temperature, int seed)
+{
+    var random = new DeterministicRandom((ulong)(uint)seed);
+    float[] p = new float[model.OutputSize];
+    model.ResetState();
+    foreach (int id in prompt) model.Step(id, p);
+    int[] sampled = new int[count];
+    for (int i = 0; i < count; i++)
+    {
+        p.AsSpan(vocabulary.Count).Clear();
+        if (vocabulary.OtherCount == 0) p[RuneVocabulary.Other] = 0;
+        sampled[i] = Generation.Sample(p, temperature, ref random);
+        model.Step(sampled[i], p);
+    }
+    return sampled;
+}
+
+static string VocabularyLine(RuneVocabulary vocabulary)
+{
+    string[] beyond = vocabulary.Symbols.Where(r => r.Value > 0x7E).Select(r => r.ToString()).ToArray();
+    string line = $"vocabulary: {vocabulary.Distinct:N0} distinct characters (Unicode code points)";
+    if (beyond.Length > 0) line += $", {beyond.Length:N0} beyond ASCII: {string.Join(" ", beyond.Take(40))}{(beyond.Length > 40 ? " …" : "")}";
+    if (vocabulary.OtherCount > 0) line += $"; the {vocabulary.Distinct - (vocabulary.Count - 1):N0} rarest ({vocabulary.OtherCount:N0} characters of the text) share one id";
+    return line;
+}
 
 static string BuiltInText()
 {
@@ -134,7 +175,11 @@ static (double Unigram, double Bigram) CountingBaselines(int[] train, int[] test
 }
 
 [RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy, Output = OutputMode.EveryStep)]
-[Embedding(96, 32)]
+[Embedding(CharModel.Symbols, 32)]
 [Lstm(128)]
-[Dense(96, Activation.Softmax)]
-internal partial class CharModel;
+[Dense(CharModel.Symbols, Activation.Softmax)]
+internal partial class CharModel
+{
+    /// <summary>Ids the model has room for: the text's 127 most frequent code points and one for all the rarer ones.</summary>
+    public const int Symbols = 128;
+}

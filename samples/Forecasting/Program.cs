@@ -1,6 +1,7 @@
 // Forecasting: an LSTM reads the last 32 values of a series and predicts the value `horizon` steps after them
 // (many-to-one). Default series: a noisy sum of three sines with a slow drift, generated here; --csv FILE --column
-// NAME forecasts a column of your own. Reports the error against the naive last-value forecast and writes a plot.
+// NAME forecasts a column of your own. Reports the error against the naive last-value forecast and writes a plot into
+// an output folder (--out, ./forecasting-output by default).
 //   dotnet run --project samples/Forecasting -c Release
 //   dotnet run --project samples/Forecasting -c Release -- --csv temperatures.csv --column temp --horizon 3
 
@@ -16,15 +17,20 @@ using Spectre.Console;
 
 const string help = """
     Forecasting with a generated LSTM (window of 32 values → the value `horizon` steps ahead).
-    options:  --csv FILE --column NAME (default: a built-in noisy multi-sine series)   --horizon H (1)
-              --epochs E (40)   --lr X (0.003)   --seed S (1)   --plot FILE.svg (forecast.svg)
+    options:  --csv FILE --column NAME (your own data, below; default: a built-in noisy multi-sine series)
+              --horizon H (1)   --epochs E (40)   --lr X (0.003)   --seed S (1)
+              --out DIR (forecasting-output: the folder the plot forecast.svg is written to, created if missing)
+    data:     your own data: --csv FILE --column NAME, a comma-separated file whose first line names the columns; every
+              later line holds a number (invariant culture: 12.5, 1e-3) in column NAME, in time order; blank lines
+              are skipped. The last fifth of the series is held out as the test part.
+    verdict:  learned when the test RMSE beats the naive forecast (the last value seen).
     """;
-Arguments? arguments = Arguments.Parse(args, help);
-if (arguments is null) return 2;
+Arguments? arguments = Arguments.Parse(args, help, out int exitCode);
+if (arguments is null) return exitCode;
 int horizon, epochs, seed;
 float lr;
 string? csv, column;
-string plotPath;
+string outputFolder;
 try
 {
     csv = arguments.String("csv");
@@ -33,14 +39,14 @@ try
     epochs = arguments.Int("epochs", 40);
     lr = arguments.Float("lr", 0.003f);
     seed = arguments.Int("seed", 1, min: 0);
-    plotPath = arguments.String("plot") ?? "forecast.svg";
+    outputFolder = Path.GetFullPath(arguments.String("out") ?? "forecasting-output");
     arguments.RejectUnknown();
     if (csv is not null && column is null) throw new ArgumentException("--csv needs --column NAME (the numeric column to forecast).");
 }
 catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
-    return 2;
+    return Verdict.BadArgumentsExitCode;
 }
 
 float[] series;
@@ -51,14 +57,14 @@ try
 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
 {
     Console.Error.WriteLine(e.Message);
-    return 2;
+    return Verdict.BadArgumentsExitCode;
 }
 const int window = Forecaster.MaxSteps;
 int split = series.Length * 4 / 5;
 if (split < window + horizon + 10 || series.Length - split < window + horizon + 10)
 {
     Console.Error.WriteLine($"the series has {series.Length} values; expected at least {5 * (window + horizon + 10)}");
-    return 2;
+    return Verdict.BadArgumentsExitCode;
 }
 // Standardise with the training part's mean and deviation.
 double mean = series[..split].Average(), deviation = Math.Sqrt(series[..split].Average(v => (v - mean) * (v - mean)));
@@ -76,8 +82,7 @@ using var trainer = new Trainer(() => new Forecaster(), new Adam(lr), new Traine
     BatchSize = 32, Epochs = epochs, ClipNorm = 1, Seed = seed, ValidationFraction = 0.1, Patience = 5, ProgressEvery = 5,
     Schedule = LearningRateSchedule.Cosine(lr / 20),
 });
-TrainingResult result = SampleConsole.Train("LSTM", p => { trainer.Progress = p; return trainer.Fit(train); });
-SampleConsole.Summary(result, "MSE");
+TrainingResult result = SampleConsole.Train("LSTM", p => { trainer.Progress = p; return trainer.Fit(train); }, lossName: "MSE");
 
 // One-step-ahead errors in the series' own units.
 float[] predicted = new float[test.Length], naive = new float[test.Length], actual = new float[test.Length];
@@ -97,20 +102,21 @@ table.AddRow("LSTM (this model)", $"{lstmRmse:G4}", $"{Mae(predicted):G4}");
 table.AddRow("naive: the last value seen", $"{naiveRmse:G4}", $"{Mae(naive):G4}");
 AnsiConsole.Write(table);
 
+string plotPath = Path.Combine(outputFolder, "forecast.svg");
 try
 {
+    Directory.CreateDirectory(outputFolder);
     AtomicFile.Write(plotPath, stream => stream.Write(Encoding.UTF8.GetBytes(Plot(actual, predicted, naive, horizon))));
-    AnsiConsole.MarkupLine($"plot of the test part: {Markup.Escape(Path.GetFullPath(plotPath))}");
+    AnsiConsole.MarkupLine($"plot of the test part: {Markup.Escape(plotPath)}");
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
 {
     Console.Error.WriteLine($"{plotPath}: {e.Message}");
 }
-bool learned = lstmRmse < naiveRmse;
-AnsiConsole.MarkupLine(learned
-    ? $"[green]learned[/]: RMSE {lstmRmse:G3} against {naiveRmse:G3} for the naive forecast ({naiveRmse / lstmRmse:F1}× lower)."
-    : "[yellow]not better than the naive forecast[/]: try more --epochs.");
-return learned ? 0 : 1;
+Outcome outcome = Verdict.Compare(lstmRmse, naiveRmse, Better.Lower);
+return SampleConsole.Conclude(outcome,
+    $"RMSE {lstmRmse:G3} against {naiveRmse:G3} for the naive forecast{(outcome == Outcome.Learned ? $" ({naiveRmse / lstmRmse:F1}× lower)" : "")}",
+    "try more --epochs");
 
 static float[] MultiSine(int length, int seed)
 {

@@ -16,9 +16,13 @@ const string help = """
     Embedded Reber grammar: next-symbol prediction with a generated LSTM until every held-out string is right.
     options:  --strings N (training strings, 4000)   --epochs E (60)   --lr X (0.01)   --seed S (1)
               --test FILE (also score the strings of FILE, one per line)
+    data:     your own data: --test FILE scores your strings after training: a UTF-8 text file with one embedded
+              Reber string per line (e.g. BTBTXSETE, at most 65 symbols); lines that are not such strings are reported
+              and skipped. The training and held-out strings are always generated from the grammar (--seed).
+    verdict:  learned when every one of the 256 held-out strings is predicted right at every step.
     """;
-Arguments? arguments = Arguments.Parse(args, help);
-if (arguments is null) return 2;
+Arguments? arguments = Arguments.Parse(args, help, out int exitCode);
+if (arguments is null) return exitCode;
 int count, epochs, seed;
 float lr;
 string? testFile;
@@ -34,7 +38,19 @@ try
 catch (ArgumentException e)
 {
     Console.Error.WriteLine(e.Message);
-    return 2;
+    return Verdict.BadArgumentsExitCode;
+}
+
+// Your own strings are read first: a file that cannot be read stops the sample before it trains.
+string[] testLines = [];
+if (testFile is not null)
+{
+    try { testLines = File.ReadAllLines(testFile).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray(); }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"{testFile}: {e.Message}");
+        return Verdict.BadArgumentsExitCode;
+    }
 }
 
 var random = new DeterministicRandom((ulong)seed);
@@ -52,8 +68,7 @@ trainer.StopAfterEpoch = summary =>
     epochsUsed = summary.Epoch;
     return Reber.Score(trainer.Model, heldOut).Strings == heldOut.Length;
 };
-TrainingResult result = SampleConsole.Train("LSTM", p => { trainer.Progress = p; return trainer.Fit(training); });
-SampleConsole.Summary(result, "BCE");
+TrainingResult result = SampleConsole.Train("LSTM", p => { trainer.Progress = p; return trainer.Fit(training); }, lossName: "BCE");
 var trained = Reber.Score(trainer.Model, heldOut);
 
 var table = new Table().AddColumns("", "strings fully right", "penultimate symbol right (T/P across the string)");
@@ -61,21 +76,20 @@ table.AddRow("untrained", $"{untrained.Strings}/{heldOut.Length}", $"{untrained.
 table.AddRow($"after {epochsUsed} epochs ({result.Updates:N0} updates)", $"{trained.Strings}/{heldOut.Length}", $"{trained.Penultimate}/{heldOut.Length}");
 table.AddRow("no memory of the 2nd symbol (best possible)", $"0/{heldOut.Length}", $"≈ {heldOut.Length / 2}/{heldOut.Length} by guessing");
 AnsiConsole.Write(table);
-bool learned = trained.Strings == heldOut.Length;
-AnsiConsole.MarkupLine(learned ? "[green]learned[/]: every held-out string is predicted correctly." : "[yellow]not yet learned[/]: try more --epochs.");
+int exit = SampleConsole.Conclude(Verdict.Goal(trained.Strings == heldOut.Length),
+    $"{trained.Strings}/{heldOut.Length} held-out strings predicted right at every step (a model without memory of the second symbol gets 0)",
+    "try more --epochs");
 
 if (testFile is not null)
 {
-    string[] lines;
-    try { lines = File.ReadAllLines(testFile).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray(); }
-    catch (Exception e) when (e is IOException or UnauthorizedAccessException) { Console.Error.WriteLine($"{testFile}: {e.Message}"); return 2; }
-    string[] invalid = lines.Where(l => !Reber.IsEmbedded(l)).ToArray();
-    if (invalid.Length > 0) AnsiConsole.MarkupLine($"[yellow]{invalid.Length} line(s) of {Markup.Escape(testFile)} are not embedded Reber strings and are skipped, e.g. {Markup.Escape(invalid[0])}[/]");
-    string[] valid = lines.Where(Reber.IsEmbedded).ToArray();
+    bool Usable(string line) => Reber.IsEmbedded(line) && line.Length <= ReberLstm.MaxSteps + 1;
+    string[] invalid = testLines.Where(l => !Usable(l)).ToArray();
+    if (invalid.Length > 0) AnsiConsole.MarkupLine($"[yellow]{invalid.Length} line(s) of {Markup.Escape(testFile)} are not embedded Reber strings of at most {ReberLstm.MaxSteps + 1} symbols and are skipped, e.g. {Markup.Escape(invalid[0])}[/]");
+    string[] valid = testLines.Where(Usable).ToArray();
     var score = Reber.Score(trainer.Model, valid);
     AnsiConsole.MarkupLine($"{Markup.Escape(testFile)}: {score.Strings}/{valid.Length} strings predicted correctly");
 }
-return learned ? 0 : 1;
+return exit;
 
 [RnnModel(MaxSteps = 64, Loss = LossKind.BinaryCrossEntropy, Output = OutputMode.EveryStep)]
 [Embedding(7, 8)]

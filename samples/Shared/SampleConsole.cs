@@ -1,87 +1,82 @@
-using System.Diagnostics;
 using System.Globalization;
 using RnnGen.Training;
 using Spectre.Console;
 
 namespace RnnGen.Samples;
 
-/// <summary>What every sample shares: a live training progress bar, option parsing and small timing helpers.</summary>
+/// <summary>What every sample shares: the console set-up, the training progress display and the verdict line.</summary>
 internal static class SampleConsole
 {
+    private static bool _started;
+
     /// <summary>
-    /// Runs <paramref name="train"/> with a live progress bar (Spectre.Console) fed by the trainer's
-    /// <see cref="TrainingProgress"/> reports; when the output is not a terminal, prints a line every 10 %.
+    /// Sets the console up, once (<see cref="Arguments.Parse"/> calls it first thing): warns on a Debug build, and when
+    /// the output is redirected (a file, a pipe, a CI log) writes plain text — no escape codes, no colours and no
+    /// wrapping at a guessed width.
     /// </summary>
-    public static TrainingResult Train(string title, Func<IProgress<TrainingProgress>, TrainingResult> train)
+    public static void Start()
     {
-        if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
+        if (_started) return;
+        _started = true;
+        BuildCheck.WarnIfDebug();
+        if (!Console.IsOutputRedirected) return;
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            var lines = new LineProgress(title);
-            TrainingResult plain = train(lines);
-            lines.Finish();
-            return plain;
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(Console.Out),
+        });
+        AnsiConsole.Profile.Width = 4096;   // a line is as long as its text: files and logs wrap (or not) themselves
+    }
+
+    /// <summary>
+    /// Runs <paramref name="train"/> with the progress display fed by its <see cref="TrainingProgress"/> reports, and
+    /// closes the display with the real outcome from the returned <see cref="TrainingResult"/>.
+    /// </summary>
+    /// <param name="lossGoal">The run's target loss (TrainerOptions.StopWhenLossBelow), if it has one: percent done and
+    /// time left are then measured against it as well as against the planned updates.</param>
+    /// <param name="lossName">The loss's name for the closing line.</param>
+    public static TrainingResult Train(string title, Func<IProgress<TrainingProgress>, TrainingResult> train, double lossGoal = double.NegativeInfinity, string lossName = "loss")
+    {
+        Start();
+        var view = new ProgressView(title, Console.IsOutputRedirected, TerminalWidth(), lossGoal, lossName);
+        TrainingResult result;
+        try
+        {
+            result = train(new ConsoleProgress(view));
         }
-        TrainingResult? result = null;
-        AnsiConsole.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(context =>
-            {
-                ProgressTask task = context.AddTask(Markup.Escape(title), maxValue: 1);
-                var progress = new BarProgress(task, title);
-                result = train(progress);
-                task.Value = task.MaxValue;
-                task.StopTask();
-            });
-        return result!;
+        catch
+        {
+            Console.Out.Write(view.Abort());
+            throw;
+        }
+        Console.Out.Write(view.Finish(result));
+        return result;
     }
 
-    /// <summary>One line per epoch summary after training.</summary>
-    public static void Summary(TrainingResult result, string lossName = "loss")
+    /// <summary>Prints the verdict line (see <see cref="Verdict.Sentence"/>) and returns the exit code that goes with it.</summary>
+    public static int Conclude(Outcome outcome, string detail, string hint, string learned = "learned", string level = "level with the baseline", string notLearned = "not learned")
     {
-        AnsiConsole.MarkupLine($"[grey]stopped: {Markup.Escape(result.StopReason)} — {result.Updates:N0} updates in {result.Elapsed.TotalSeconds:F1} s, smoothed training {lossName} {result.SmoothedLoss:G4}[/]");
+        string word = Verdict.Word(outcome, learned, level, notLearned);
+        string rest = Verdict.Sentence(outcome, detail, hint, learned, level, notLearned)[word.Length..];
+        AnsiConsole.MarkupLine($"[{(outcome == Outcome.Learned ? "green" : "yellow")}]{Markup.Escape(word)}[/]{Markup.Escape(rest)}");
+        return Verdict.ExitCode(outcome);
     }
 
-    private sealed class BarProgress(ProgressTask task, string title) : IProgress<TrainingProgress>
+    private static int TerminalWidth()
     {
-        private long _lastTicks;
+        if (Console.IsOutputRedirected) return 80;
+        try { return Console.WindowWidth > 0 ? Console.WindowWidth : 80; }
+        catch (IOException) { return 80; }
+    }
 
+    private sealed class ConsoleProgress(ProgressView view) : IProgress<TrainingProgress>
+    {
         public void Report(TrainingProgress p)
         {
-            long now = Stopwatch.GetTimestamp();
-            if (p.Update < p.TotalUpdates && Stopwatch.GetElapsedTime(_lastTicks, now).TotalMilliseconds < 100) return;
-            _lastTicks = now;
-            task.MaxValue = p.TotalUpdates;
-            task.Value = p.Update;
-            string validation = double.IsNaN(p.ValidationLoss) ? "" : $"  val {p.ValidationLoss:F4}";
-            task.Description = Markup.Escape($"{title} {p.Update:N0}/{p.TotalUpdates:N0}  loss {p.SmoothedLoss:F4}{validation}");
-        }
-    }
-
-    private sealed class LineProgress(string title) : IProgress<TrainingProgress>
-    {
-        private int _lastDecile = -1;
-        private TrainingProgress _last;
-
-        public void Report(TrainingProgress p)
-        {
-            _last = p;
-            int decile = (int)(10 * p.Update / Math.Max(1, p.TotalUpdates));
-            if (decile == _lastDecile) return;
-            _lastDecile = decile;
-            Print(p);
-        }
-
-        public void Finish()
-        {
-            if (_last.Update > 0 && (int)(10 * _last.Update / Math.Max(1, _last.TotalUpdates)) != 10) Print(_last);
-        }
-
-        private void Print(TrainingProgress p)
-        {
-            string validation = double.IsNaN(p.ValidationLoss) ? "" : $"  val {p.ValidationLoss:F4}";
-            Console.WriteLine($"{title}: update {p.Update,6:N0}/{p.TotalUpdates:N0}  epoch {p.Epoch}/{p.Epochs}  loss {p.SmoothedLoss:F4}{validation}  {p.SequencesPerSecond:N0} seq/s  {p.Elapsed.TotalSeconds:F1} s");
+            string text = view.Report(p);
+            if (text.Length > 0) Console.Out.Write(text);
         }
     }
 }
@@ -94,16 +89,28 @@ internal sealed class Arguments
 
     private Arguments() { }
 
-    /// <summary>Parses <paramref name="args"/>; prints <paramref name="help"/> and returns null for --help or a malformed line.</summary>
-    public static Arguments? Parse(string[] args, string help)
+    /// <summary>
+    /// Sets the console up (<see cref="SampleConsole.Start"/>) and parses <paramref name="args"/>. For --help prints
+    /// <paramref name="help"/> and the exit-code policy and returns null with <paramref name="exitCode"/> 0; for a
+    /// malformed line, the reason and the help on the error stream, null and 2.
+    /// </summary>
+    public static Arguments? Parse(string[] args, string help, out int exitCode)
     {
+        SampleConsole.Start();
         var parsed = new Arguments();
+        exitCode = Verdict.BadArgumentsExitCode;
+        string text = help.TrimEnd() + "\n" + Verdict.ExitCodeHelp;
         for (int i = 0; i < args.Length; i++)
         {
-            if (args[i] is "-h" or "--help") { Console.WriteLine(help); return null; }
+            if (args[i] is "-h" or "--help")
+            {
+                Console.WriteLine(text);
+                exitCode = 0;
+                return null;
+            }
             if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
             {
-                Console.Error.WriteLine($"{args[i]}: expected --name value pairs.\n{help}");
+                Console.Error.WriteLine($"{args[i]}: expected --name value pairs.\n{text}");
                 return null;
             }
             parsed._values[args[i][2..]] = args[++i];
@@ -118,6 +125,9 @@ internal sealed class Arguments
 
     public float Float(string name, float fallback, float min = 0) =>
         Get(name, fallback, s => float.Parse(s, CultureInfo.InvariantCulture), v => v >= min && float.IsFinite(v), $"a number ≥ {min}");
+
+    public double Double(string name, double fallback, double min = 0) =>
+        Get(name, fallback, s => double.Parse(s, CultureInfo.InvariantCulture), v => v >= min && double.IsFinite(v), $"a number ≥ {min}");
 
     /// <summary>Throws for an option nobody read (a typo).</summary>
     public void RejectUnknown()
