@@ -24,7 +24,7 @@ public partial class CharLmLstm32;
 public partial class CharLmGru128;
 
 /// <summary>
-/// The char-LM training step of issue 4 (Embedding(65, 32) → LSTM/GRU → Linear(65), T = 64, Adam, clip 5): wall
+/// The char-LM training step (Embedding(65, 32) → LSTM/GRU → Linear(65), T = 64, Adam, clip 5): wall
 /// time per update through the <see cref="Trainer"/> (forward, BPTT, shard reduction, clipping, Adam), on one worker
 /// and on all cores, with achieved GFLOP/s.
 ///   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training

@@ -5,7 +5,7 @@ using RnnGen.Training;
 namespace RnnGen.Benchmarks;
 
 /// <summary>
-/// The char-LM training step of issue 4 (target 2) under BenchmarkDotNet, beside the hand-timed <c>-- training</c>:
+/// The char-LM training step under BenchmarkDotNet, beside the hand-timed <c>-- training</c>:
 /// each invocation runs 8 updates of one long-lived <see cref="Trainer"/> (forward, BPTT, shard reduction, clipping,
 /// Adam; the same path and options as <see cref="TrainingBenchmark"/>), stopping through its cancellation token after
 /// the eighth, so the time per operation is one update. MemoryDiagnoser's figure is the per-call <c>Fit</c>

@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis;
 namespace RnnGen.Generators.Tests;
 
 /// <summary>
-/// Weights baked in at compile time (issue 7, item 3): <c>[RnnModel(Weights = "…")]</c> embeds a safetensors file's
+/// Weights baked in at compile time: <c>[RnnModel(Weights = "…")]</c> embeds a safetensors file's
 /// parameters in the assembly; a mismatched, missing or corrupt file is a compile-time error naming the tensor.
 /// </summary>
 public sealed class BakedWeightsTests : IDisposable

@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis;
 namespace RnnGen.Generators.Tests;
 
 /// <summary>
-/// Hostile declarations (issue 7, item 7): random combinations of [RnnModel] and layer attributes — good and bad
+/// Hostile declarations: random combinations of [RnnModel] and layer attributes — good and bad
 /// sizes, undefined enum values, NaN and out-of-range leaks, skip delays, reservoirs, layers in any order, malformed
 /// arguments — from a fixed seed. The generator must never throw nor report its internal error (RNNG000); when it
 /// accepts a declaration, the generated code must compile cleanly and the model must construct and step (so the

@@ -1,7 +1,7 @@
 namespace RnnGen.Samples.Tests;
 
 /// <summary>
-/// NativeAOT (issue 7, item 2): samples/NativeAot (training a generated GRU, a checkpoint written and reloaded,
+/// NativeAOT: samples/NativeAot (training a generated GRU, a checkpoint written and reloaded,
 /// streaming steps) is published with PublishAot=true — with no trim or AOT warning at all — and the native executable
 /// prints exactly what the JIT build prints, number for number. The native code is compiled for this CPU
 /// (IlcInstructionSet=native) so that both use the same vector paths (AVX2 + FMA here); for the portable default

@@ -3,7 +3,7 @@ using System.IO.Compression;
 namespace RnnGen.Samples.Tests;
 
 /// <summary>
-/// The NuGet package as a user gets it (issue 7, item 1): <c>dotnet pack</c> the library into a local folder, then
+/// The NuGet package as a user gets it: <c>dotnet pack</c> the library into a local folder, then
 /// restore a separate consumer project from that folder only (its own nuget.config with &lt;clear/&gt;, its own empty
 /// package cache), build it — the generator must run from the package's analyzers/dotnet/cs — and run a generated model
 /// in it, checked against the package's reference runtime.

@@ -16,7 +16,7 @@ namespace RnnGen.Kernels;
 /// exp within 2 ulp where its result is normal; σ within 2e-7 absolute and 1e-6 relative where its result is normal;
 /// tanh within 3.5e-7 absolute and 1e-6 relative; the gate σ (<see cref="GateSigmoid(float)"/>, from tanh) within 2e-7
 /// absolute (4e-7 and 2.5e-7 where the CPU has no FMA and each multiply-add rounds twice). All inside the 1e-6
-/// absolute budget that parity with PyTorch allows (issue 4, target 6).
+/// absolute budget that parity with PyTorch allows.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static class FastMath

@@ -6,7 +6,7 @@ namespace RnnGen.Tests.Generated;
 [Dense(1)]
 public partial class BakedGru;
 
-/// <summary>Weights baked in at compile time (issue 7, item 3), end to end through MSBuild.</summary>
+/// <summary>Weights baked in at compile time, end to end through MSBuild.</summary>
 public sealed class BakedWeightsModelTests
 {
     [Fact]

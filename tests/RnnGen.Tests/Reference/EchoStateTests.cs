@@ -4,7 +4,7 @@ using RnnGen.Training;
 
 namespace RnnGen.Tests.Reference;
 
-/// <summary>Echo state networks (issue 6, item 6): the reservoir's initialisation and the closed-form readout.</summary>
+/// <summary>Echo state networks: the reservoir's initialisation and the closed-form readout.</summary>
 public sealed class EchoStateTests
 {
     [Fact]

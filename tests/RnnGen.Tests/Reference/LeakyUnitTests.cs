@@ -3,7 +3,7 @@ using RnnGen.Tests.Helpers;
 
 namespace RnnGen.Tests.Reference;
 
-/// <summary>Leaky Elman units (issue 6): h' = α·h + (1 − α)·act(W_ih·x + b_ih + W_hh·h + b_hh).</summary>
+/// <summary>Leaky Elman units: h' = α·h + (1 − α)·act(W_ih·x + b_ih + W_hh·h + b_hh).</summary>
 public sealed class LeakyUnitTests
 {
     /// <summary>One step computed by hand from the parameters, for the reference runtime and the generated model.</summary>

@@ -3,7 +3,7 @@ using RnnGen.Tests.Helpers;
 
 namespace RnnGen.Tests.Reference;
 
-/// <summary>Skip connections through time (issue 6, item 5): h(t) also reads h(t − d) through W_skip.</summary>
+/// <summary>Skip connections through time: h(t) also reads h(t − d) through W_skip.</summary>
 public sealed class SkipConnectionTests
 {
     /// <summary>One step by hand from a given delay line [h(t−1), h(t−2)], in both runtimes.</summary>

@@ -3,7 +3,7 @@ using RnnGen.Tests.Helpers;
 
 namespace RnnGen.Tests.Safetensors;
 
-/// <summary>`rnngen import` and `rnngen check` (issue 7, item 6): inferring the declaration of a PyTorch checkpoint and
+/// <summary>`rnngen import` and `rnngen check`: inferring the declaration of a PyTorch checkpoint and
 /// checking a checkpoint against a network.</summary>
 public sealed class CheckpointImportTests
 {

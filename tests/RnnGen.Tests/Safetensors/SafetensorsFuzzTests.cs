@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace RnnGen.Tests.Safetensors;
 
 /// <summary>
-/// Hostile input (issue 7, item 7): thousands of mutated and truncated safetensors files from a fixed seed. Every file
+/// Hostile input: thousands of mutated and truncated safetensors files from a fixed seed. Every file
 /// must either load or fail with the documented <see cref="InvalidDataException"/> naming the file — never another
 /// exception (an out-of-range read would surface as IndexOutOfRange/ArgumentOutOfRange), a crash or a hang.
 /// </summary>

@@ -5,7 +5,7 @@ using RnnGen.Training;
 namespace RnnGen.Tests.Training;
 
 /// <summary>
-/// Crash safety (issue 7, item 7): a separate process (tests/RnnGen.CheckpointWriter) trains with a ~9 MB checkpoint
+/// Crash safety: a separate process (tests/RnnGen.CheckpointWriter) trains with a ~9 MB checkpoint
 /// after every update; it is killed while a checkpoint is being written (its temporary file exists), until three kills
 /// have landed inside a write, each run resuming from the last checkpoint. Every time, the checkpoint at the real path must be the previous complete one
 /// (it loads, with its optimizer state, and its update count never goes back); the dead writer's half-written temporary

@@ -34,7 +34,7 @@ public partial class ReverseEncoder;
 [Dense(7, Activation.Softmax)]
 public partial class ReverseDecoder;
 
-/// <summary>Encoder–decoder sequence to sequence and one to many (issue 6, items 1 and 3).</summary>
+/// <summary>Encoder–decoder sequence to sequence and one to many.</summary>
 public sealed class EncoderDecoderTests
 {
     private const int Start = 5, End = 6;   // tokens 0…4 are symbols

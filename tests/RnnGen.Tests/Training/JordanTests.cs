@@ -11,7 +11,7 @@ namespace RnnGen.Tests.Training;
 [Dense(2)]
 public partial class RotationJordan;
 
-/// <summary>Recurrence through outputs (issue 6, item 2): teacher forcing in training, free running at inference.</summary>
+/// <summary>Recurrence through outputs: teacher forcing in training, free running at inference.</summary>
 public sealed class JordanTests
 {
     /// <summary>With teacher forcing every step's input is known in advance, so the steps are independent: any order,
