@@ -52,4 +52,26 @@ public sealed class ReadmeExampleTests
         Assert.True(File.Exists(Path.Combine(directory, "forecaster.safetensors")));
         Directory.Delete(directory, recursive: true);
     }
+
+    /// <summary>The docs speak to users: a reader of the repository has no tracker, so no issue numbers, and no
+    /// sentence about a past or future state of the project.</summary>
+    [Fact]
+    public void The_docs_cite_no_tracker_items_and_describe_no_past_state()
+    {
+        var files = new List<string> { Path.Combine(RepositoryPaths.Root, "README.md") };
+        foreach (string folder in new[] { "samples", "src", "generators", "benchmarks" })
+            files.AddRange(Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, folder), "*.md", SearchOption.AllDirectories)
+                .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}results{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}")
+                    && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !Path.GetFileName(f).StartsWith("AnalyzerReleases", StringComparison.Ordinal)));
+        var tracker = new Regex(@"\b(issue|issues|target)[ -]?#?\d+|#\d{1,4}\b(?![0-9a-fA-F])|\bsession\b|\buntil the NuGet", RegexOptions.IgnoreCase);
+        foreach (string file in files)
+        {
+            string[] lines = File.ReadAllLines(file);
+            for (int i = 0; i < lines.Length; i++)
+            {
+                Match m = tracker.Match(lines[i]);
+                Assert.False(m.Success, $"{Path.GetRelativePath(RepositoryPaths.Root, file)}:{i + 1}: '{m.Value}' in: {lines[i]}");
+            }
+        }
+    }
 }
