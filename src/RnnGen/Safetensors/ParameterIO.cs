@@ -112,6 +112,7 @@ public static class ParameterIO
         bool checkpoint = file.Metadata.ContainsKey(TrainerMetadataKey);
         var problems = new List<string>();
         var used = new HashSet<string>(StringComparer.Ordinal);
+        int missing = 0, extras = 0;
         foreach (ParameterTensor t in layout)
         {
             string fileName = nameMap.TryGetValue(t.Name, out string? mapped) ? mapped : t.Name;
@@ -119,6 +120,7 @@ public static class ParameterIO
             if (!file.Tensors.TryGetValue(fileName, out SafetensorsTensorInfo? info))
             {
                 problems.Add($"missing tensor {label}: expected shape {t.ShapeText}");
+                missing++;
                 continue;
             }
             used.Add(fileName);
@@ -127,7 +129,6 @@ public static class ParameterIO
             else if (info.DType is not ("F32" or "F64" or "F16" or "BF16"))
                 problems.Add($"tensor {label}: dtype {info.DType} is not a floating-point type");
         }
-        int missing = problems.Count(p => p.StartsWith("missing", StringComparison.Ordinal)), extras = 0;
         if (!ignoreUnusedTensors)
         {
             foreach (SafetensorsTensorInfo extra in file.Tensors.Values

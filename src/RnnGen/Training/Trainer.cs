@@ -109,7 +109,7 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// Trains on <paramref name="training"/> (sequences of any lengths up to MaxSteps; nothing is padded).
     /// Validation uses <paramref name="validation"/>, or holds out <see cref="TrainerOptions.ValidationFraction"/>.
-    /// Continues from a loaded checkpoint if <see cref="LoadCheckpoint"/> was called.
+    /// Each call is a run of its own (its epochs from the current weights), unless <see cref="LoadCheckpoint"/> loaded an unfinished run, which it continues.
     /// </summary>
     /// <exception cref="ArgumentException">An example does not fit the network (named, with expected and actual sizes).</exception>
     /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite.</exception>
