@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using static RnnGen.Kernels.FusedMath;
 
 namespace RnnGen.Kernels;
 
@@ -10,21 +11,40 @@ public static partial class VectorKernels
     /// <summary>y[i] += α·x[i] for i &lt; n.</summary>
     /// <remarks>Vector512 and Vector256 bodies with fused multiply-adds and an overlapping masked last vector; below
     /// 8 floats (or where neither is accelerated, as on Arm64) Vector128 blocks of the scalar loop's own unfused
-    /// y + α·x, then the scalar loop: those lengths give exactly the scalar loop's bits on every machine.</remarks>
+    /// y + α·x, then the scalar loop: those lengths give exactly the scalar loop's bits on every machine. The two wide
+    /// bodies are written out rather than instantiated from <see cref="IVectorWidth{TVector}"/>: Axpy is inlined into
+    /// every generated method that adds a gradient, and the extra inlining levels cost those large methods their
+    /// inlining budget.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Axpy(float alpha, ref float x, ref float y, int n)
     {
+        int i = 0;
         if (Width512.IsAccelerated && n >= 16)
         {
-            AxpyFused<Width512, Vector512<float>>(alpha, ref x, ref y, n);
+            Vector512<float> va = Vector512.Create(alpha);
+            for (; i <= n - 16; i += 16)
+                Fma(va, Vector512.LoadUnsafe(ref x, (nuint)i), Vector512.LoadUnsafe(ref y, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+            if (i < n)
+            {
+                nuint last = (nuint)(n - 16);
+                Vector512<float> add = (va * Vector512.LoadUnsafe(ref x, last)) & TailMask.Last512(n - i);
+                (Vector512.LoadUnsafe(ref y, last) + add).StoreUnsafe(ref y, last);
+            }
             return;
         }
-        if (Width256.IsAccelerated && n >= 8)
+        if (Vector256.IsHardwareAccelerated && n >= 8)
         {
-            AxpyFused<Width256, Vector256<float>>(alpha, ref x, ref y, n);
+            Vector256<float> va = Vector256.Create(alpha);
+            for (; i <= n - 8; i += 8)
+                Fma(va, Vector256.LoadUnsafe(ref x, (nuint)i), Vector256.LoadUnsafe(ref y, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
+            if (i < n)
+            {
+                nuint last = (nuint)(n - 8);
+                Vector256<float> add = (va * Vector256.LoadUnsafe(ref x, last)) & TailMask.Last256(n - i);
+                (Vector256.LoadUnsafe(ref y, last) + add).StoreUnsafe(ref y, last);
+            }
             return;
         }
-        int i = 0;
         if (Vector128.IsHardwareAccelerated && n >= 4)
         {
             Vector128<float> va = Vector128.Create(alpha);
@@ -32,24 +52,6 @@ public static partial class VectorKernels
                 (Vector128.LoadUnsafe(ref y, (nuint)i) + va * Vector128.LoadUnsafe(ref x, (nuint)i)).StoreUnsafe(ref y, (nuint)i);
         }
         for (; i < n; i++) Unsafe.Add(ref y, i) += alpha * Unsafe.Add(ref x, i);
-    }
-
-    /// <summary>Axpy's body for one width (n ≥ its count): fused y + α·x per full vector, then an overlapping last
-    /// vector whose already-done lanes add +0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AxpyFused<TWidth, TVector>(float alpha, ref float x, ref float y, int n)
-        where TWidth : struct, IVectorWidth<TVector> where TVector : struct
-    {
-        TVector va = TWidth.Broadcast(alpha);
-        int i = 0;
-        for (; i <= n - TWidth.Count; i += TWidth.Count)
-            TWidth.Store(TWidth.Fma(va, TWidth.Load(ref x, (nuint)i), TWidth.Load(ref y, (nuint)i)), ref y, (nuint)i);
-        if (i < n)
-        {
-            nuint last = (nuint)(n - TWidth.Count);
-            TVector add = TWidth.LastLanes(TWidth.Multiply(va, TWidth.Load(ref x, last)), n - i);
-            TWidth.Store(TWidth.Add(TWidth.Load(ref y, last), add), ref y, last);
-        }
     }
 
     /// <summary>y += x.</summary>
