@@ -63,6 +63,8 @@ public static partial class VectorKernels
                 OuterProductRow<Width256, Vector256<float>>(ref row, ref ar, ref b0, aStride, bStride, cols, count, groups, aGroupStride, bGroupStride);
                 continue;
             }
+            // No vector path (fewer than 8 columns, or no Vector256): one chain per element, fused even where the CPU
+            // has no FMA (MathF rounds once in software there), as this loop always has.
             for (int c = 0; c < cols; c++)
             {
                 float sum = Unsafe.Add(ref row, c);

@@ -4,8 +4,9 @@ namespace RnnGen.Kernels;
 
 /// <summary>
 /// The dense kernels generated models call with compile-time constant sizes. Each has a Vector512 path (where
-/// the CPU accelerates it), a Vector256 FMA path and a scalar path, widest first; a tail that does not fill a
-/// vector is handled by an overlapping last vector whose already-processed lanes are masked off.
+/// the CPU accelerates it), a Vector256 FMA path and a scalar path, widest first (the level-1 kernels also a
+/// Vector128 path before the scalar one); a tail that does not fill a vector is handled by an overlapping last
+/// vector whose already-processed lanes are masked off.
 /// Matrices are row-major (PyTorch's layout). Inlined aggressively so that constant sizes fold into the loops.
 /// </summary>
 /// <remarks>
