@@ -7,7 +7,7 @@ using System.Runtime.Intrinsics;
 namespace RnnGen.Kernels;
 
 /// <summary>Vectorised element-wise activations, in place or from a source span. σ and tanh are <see cref="FastMath"/>'s
-/// (Vector512, Vector256, then a scalar tail: the same value gives the same result on every path); the rest are
+/// (Vector512, Vector256, Vector128, then a scalar tail: the same value gives the same result on every path); the rest are
 /// System.Numerics.Tensors' TensorPrimitives.</summary>
 [EditorBrowsable(EditorBrowsableState.Advanced)]
 public static class Activations
@@ -20,29 +20,8 @@ public static class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => Apply<TanhOperator>(x, y);
 
-    /// <summary>An element-wise function on one float and on each vector width (the same result on every path).</summary>
-    private interface IUnaryOperator
-    {
-        static abstract float Invoke(float x);
-        static abstract Vector256<float> Invoke(Vector256<float> x);
-        static abstract Vector512<float> Invoke(Vector512<float> x);
-    }
-
-    private readonly struct SigmoidOperator : IUnaryOperator
-    {
-        public static float Invoke(float x) => FastMath.Sigmoid(x);
-        public static Vector256<float> Invoke(Vector256<float> x) => FastMath.Sigmoid(x);
-        public static Vector512<float> Invoke(Vector512<float> x) => FastMath.Sigmoid(x);
-    }
-
-    private readonly struct TanhOperator : IUnaryOperator
-    {
-        public static float Invoke(float x) => FastMath.Tanh(x);
-        public static Vector256<float> Invoke(Vector256<float> x) => FastMath.Tanh(x);
-        public static Vector512<float> Invoke(Vector512<float> x) => FastMath.Tanh(x);
-    }
-
-    /// <summary>y[i] = op(x[i]): Vector512 blocks where accelerated, then Vector256, then scalar (x and y may be the same span).</summary>
+    /// <summary>y[i] = op(x[i]): Vector512 blocks where accelerated, then Vector256, then Vector128 (Arm64 and x86
+    /// without AVX2 take only these), then scalar (x and y may be the same span).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Apply<TOperator>(ReadOnlySpan<float> x, Span<float> y) where TOperator : struct, IUnaryOperator
     {
@@ -54,6 +33,8 @@ public static class Activations
             for (; i <= n - 16; i += 16) TOperator.Invoke(Vector512.LoadUnsafe(ref x0, (nuint)i)).StoreUnsafe(ref y0, (nuint)i);
         if (Vector256.IsHardwareAccelerated)
             for (; i <= n - 8; i += 8) TOperator.Invoke(Vector256.LoadUnsafe(ref x0, (nuint)i)).StoreUnsafe(ref y0, (nuint)i);
+        if (Vector128.IsHardwareAccelerated)
+            for (; i <= n - 4; i += 4) TOperator.Invoke(Vector128.LoadUnsafe(ref x0, (nuint)i)).StoreUnsafe(ref y0, (nuint)i);
         for (; i < n; i++) Unsafe.Add(ref y0, i) = TOperator.Invoke(Unsafe.Add(ref x0, i));
     }
 
@@ -73,8 +54,4 @@ public static class Activations
         TensorPrimitives.Exp(y, y);
         TensorPrimitives.Divide(y, TensorPrimitives.Sum(y), y);
     }
-
-    /// <summary>z = x ⊙ y.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Multiply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> z) => TensorPrimitives.Multiply(x, y, z);
 }

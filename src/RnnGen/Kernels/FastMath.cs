@@ -3,12 +3,14 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using static RnnGen.Kernels.FusedMath;
 
 namespace RnnGen.Kernels;
 
 /// <summary>
-/// exp, σ and tanh on one float, a <see cref="Vector256{T}"/>, a <see cref="Vector512{T}"/> or a <see cref="Vector{T}"/>,
-/// so that generated cells apply their activations to gate values still in registers (no span pass per gate).
+/// exp, σ and tanh on one float, a <see cref="Vector128{T}"/>, a <see cref="Vector256{T}"/>, a <see cref="Vector512{T}"/>
+/// or a <see cref="Vector{T}"/>, so that generated cells apply their activations to gate values still in registers
+/// (no span pass per gate).
 /// Every width runs the same IEEE operations in the same order (fused multiply-adds wherever the CPU has FMA, on
 /// every width alike), so a value's result does not depend on which path computed it: vector bodies, scalar tails,
 /// the batched and the single-sequence kernels all agree bit for bit.
@@ -43,18 +45,6 @@ public static class FastMath
         TA13 = -5.6416761589012446e-14f;
     private const float TB2 = 0.4635583758354187f, TB4 = 0.024222763255238533f, TB6 = 0.000244866096181795f;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Fma(float a, float b, float c) => System.Runtime.Intrinsics.X86.Fma.IsSupported ? MathF.FusedMultiplyAdd(a, b, c) : a * b + c;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Fma(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
-        System.Runtime.Intrinsics.X86.Fma.IsSupported ? System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(a, b, c) : a * b + c;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Fma(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
-        Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(a, b, c)
-        : Vector512.Create(Fma(a.GetLower(), b.GetLower(), c.GetLower()), Fma(a.GetUpper(), b.GetUpper(), c.GetUpper()));
-
     /// <summary>e^x.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Exp(float x)
@@ -68,6 +58,26 @@ public static class FastMath
         float y = Fma(p, r * r, r + 1f);
         int bits = (BitConverter.SingleToInt32Bits(shifted) - BitConverter.SingleToInt32Bits(RoundMagic) + 127) << 23;
         return y * BitConverter.Int32BitsToSingle(bits);
+    }
+
+    /// <summary>e^x, lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Exp(Vector128<float> x)
+    {
+        Vector128<float> input = x;
+        x = Sse.IsSupported
+            ? Sse.Min(Vector128.Create(ExpHigh), Sse.Max(Vector128.Create(ExpLow), x))   // NaN passes through, as below
+            : Vector128.Min(Vector128.Max(x, Vector128.Create(ExpLow)), Vector128.Create(ExpHigh));
+        Vector128<float> shifted = Fma(x, Vector128.Create(Log2E), Vector128.Create(RoundMagic));
+        Vector128<float> n = shifted - Vector128.Create(RoundMagic);
+        Vector128<float> r = Fma(n, Vector128.Create(-Ln2Hi), x);
+        r = Fma(n, Vector128.Create(-Ln2Lo), r);
+        Vector128<float> p = Fma(Fma(Fma(Fma(Fma(Vector128.Create(P0), r, Vector128.Create(P1)), r, Vector128.Create(P2)), r,
+            Vector128.Create(P3)), r, Vector128.Create(P4)), r, Vector128.Create(P5));
+        Vector128<float> y = Fma(p, r * r, r + Vector128<float>.One);
+        Vector128<int> bits = Vector128.ShiftLeft(shifted.AsInt32() - Vector128.Create(BitConverter.SingleToInt32Bits(RoundMagic) - 127), 23);
+        // NaN stays NaN (the trainer's divergence guard relies on it): on x86 the clamps above pass it through.
+        return Sse.IsSupported ? y * bits.AsSingle() : Vector128.ConditionalSelect(Vector128.Equals(input, input), y * bits.AsSingle(), input);
     }
 
     /// <summary>e^x, lane by lane.</summary>
@@ -125,6 +135,10 @@ public static class FastMath
 
     /// <summary>σ(x), lane by lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sigmoid(Vector128<float> x) => Vector128<float>.One / (Vector128<float>.One + Exp(-x));
+
+    /// <summary>σ(x), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Exp(-x));
 
     /// <summary>σ(x), lane by lane.</summary>
@@ -139,6 +153,20 @@ public static class FastMath
         float x2 = x * x;
         float p = Fma(Fma(Fma(Fma(Fma(Fma(TA13, x2, TA11), x2, TA9), x2, TA7), x2, TA5), x2, TA3), x2, TA1);
         float q = Fma(Fma(Fma(TB6, x2, TB4), x2, TB2), x2, 1f);
+        return p * x / q;
+    }
+
+    /// <summary>tanh(x), lane by lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Tanh(Vector128<float> x)
+    {
+        x = Sse.IsSupported
+            ? Sse.Min(Vector128.Create(TanhClamp), Sse.Max(Vector128.Create(-TanhClamp), x))
+            : Vector128.Min(Vector128.Max(x, Vector128.Create(-TanhClamp)), Vector128.Create(TanhClamp));
+        Vector128<float> x2 = x * x;
+        Vector128<float> p = Fma(Fma(Fma(Fma(Fma(Fma(Vector128.Create(TA13), x2, Vector128.Create(TA11)), x2, Vector128.Create(TA9)), x2,
+            Vector128.Create(TA7)), x2, Vector128.Create(TA5)), x2, Vector128.Create(TA3)), x2, Vector128.Create(TA1));
+        Vector128<float> q = Fma(Fma(Fma(Vector128.Create(TB6), x2, Vector128.Create(TB4)), x2, Vector128.Create(TB2)), x2, Vector128<float>.One);
         return p * x / q;
     }
 
@@ -181,6 +209,10 @@ public static class FastMath
 
     /// <summary>σ for gates, lane by lane (see <see cref="GateSigmoid(float)"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> GateSigmoid(Vector128<float> x) => Fma(Tanh(x * Vector128.Create(0.5f)), Vector128.Create(0.5f), Vector128.Create(0.5f));
+
+    /// <summary>σ for gates, lane by lane (see <see cref="GateSigmoid(float)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> GateSigmoid(Vector256<float> x) => Fma(Tanh(x * Vector256.Create(0.5f)), Vector256.Create(0.5f), Vector256.Create(0.5f));
 
     /// <summary>σ for gates, lane by lane (see <see cref="GateSigmoid(float)"/>).</summary>
@@ -189,37 +221,35 @@ public static class FastMath
 
     /// <summary>σ(x) on a <see cref="Vector{T}"/> (the width the generated element-wise loops use).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> Sigmoid(Vector<float> x)
-    {
-        if (Vector<float>.Count == 8) return Sigmoid(x.AsVector256()).AsVector();
-        if (Vector<float>.Count == 16) return Sigmoid(x.AsVector512()).AsVector();
-        Span<float> lanes = stackalloc float[Vector<float>.Count];
-        x.CopyTo(lanes);
-        for (int i = 0; i < lanes.Length; i++) lanes[i] = Sigmoid(lanes[i]);
-        return new Vector<float>(lanes);
-    }
+    public static Vector<float> Sigmoid(Vector<float> x) => OnVector<SigmoidOperator>(x);
 
     /// <summary>tanh(x) on a <see cref="Vector{T}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> Tanh(Vector<float> x)
-    {
-        if (Vector<float>.Count == 8) return Tanh(x.AsVector256()).AsVector();
-        if (Vector<float>.Count == 16) return Tanh(x.AsVector512()).AsVector();
-        Span<float> lanes = stackalloc float[Vector<float>.Count];
-        x.CopyTo(lanes);
-        for (int i = 0; i < lanes.Length; i++) lanes[i] = Tanh(lanes[i]);
-        return new Vector<float>(lanes);
-    }
+    public static Vector<float> Tanh(Vector<float> x) => OnVector<TanhOperator>(x);
 
     /// <summary>σ for gates on a <see cref="Vector{T}"/> (see <see cref="GateSigmoid(float)"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> GateSigmoid(Vector<float> x)
+    public static Vector<float> GateSigmoid(Vector<float> x) => OnVector<GateSigmoidOperator>(x);
+
+    /// <summary>The operator on a <see cref="Vector{T}"/> through the fixed-width vector of its size (Vector128 on
+    /// Arm64 and where x86 has no AVX2, Vector256 on AVX2, Vector512 where .NET is told to prefer it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> OnVector<TOperator>(Vector<float> x) where TOperator : struct, IUnaryOperator
     {
-        if (Vector<float>.Count == 8) return GateSigmoid(x.AsVector256()).AsVector();
-        if (Vector<float>.Count == 16) return GateSigmoid(x.AsVector512()).AsVector();
+        if (Vector<float>.Count == 4) return TOperator.Invoke(x.AsVector128()).AsVector();
+        if (Vector<float>.Count == 8) return TOperator.Invoke(x.AsVector256()).AsVector();
+        if (Vector<float>.Count == 16) return TOperator.Invoke(x.AsVector512()).AsVector();
+        return LaneByLane<TOperator>(x);
+    }
+
+    /// <summary>Any other <see cref="Vector{T}"/> size: the scalar function on each lane (out of line, so that the
+    /// stack buffer does not keep <see cref="OnVector{TOperator}"/> from inlining).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector<float> LaneByLane<TOperator>(Vector<float> x) where TOperator : struct, IUnaryOperator
+    {
         Span<float> lanes = stackalloc float[Vector<float>.Count];
         x.CopyTo(lanes);
-        for (int i = 0; i < lanes.Length; i++) lanes[i] = GateSigmoid(lanes[i]);
+        for (int i = 0; i < lanes.Length; i++) lanes[i] = TOperator.Invoke(lanes[i]);
         return new Vector<float>(lanes);
     }
 }

@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Numerics;
 using System.Numerics.Tensors;
-using RnnGen.Reference;
 
 namespace RnnGen.Kernels;
 
@@ -42,7 +41,7 @@ public static class Losses<T> where T : unmanaged, IFloatingPointIeee754<T>
             T x = z[i], t = targets[i];
             if (T.IsNaN(t)) { dz[i] = T.Zero; continue; }
             sum += T.Max(x, T.Zero) - x * t + T.Log(T.One + T.Exp(-T.Abs(x)));
-            dz[i] = (LinearAlgebra<T>.Sigmoid(x) - t) * scale;
+            dz[i] = (Sigmoid(x) - t) * scale;
         }
         return sum * scale;
     }
@@ -83,6 +82,10 @@ public static class Losses<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         return sum * scale;
     }
+
+    /// <summary>σ(x) = 1 / (1 + e^−x) in <typeparamref name="T"/>'s own arithmetic (the reference runtime's definition,
+    /// not <see cref="FastMath"/>'s: the loss gradient is the same for generated and reference models).</summary>
+    private static T Sigmoid(T x) => T.One / (T.One + T.Exp(-x));
 
     private static int Scored(ReadOnlySpan<T> targets)
     {

@@ -6,7 +6,7 @@ namespace RnnGen.Tests.Kernels;
 /// <summary>
 /// The generated cells' σ and tanh (fast activations stay within 1e-6 absolute of the exact
 /// function over the whole float range): accuracy against double precision on a dense sweep of every magnitude,
-/// the edges (±0, tiny, huge, ±∞, NaN), and the same result from every path (scalar, Vector256, Vector512,
+/// the edges (±0, tiny, huge, ±∞, NaN), and the same result from every path (scalar, Vector128, Vector256, Vector512,
 /// Vector&lt;float&gt;, the span functions at every length), because the batched and single-sequence kernels rely on it.
 /// </summary>
 public sealed class FastMathTests
@@ -143,11 +143,12 @@ public sealed class FastMathTests
         {
             var v512 = Vector512.Create(xs.AsSpan(i, 16));
             var v256 = Vector256.Create(xs.AsSpan(i, 8));
+            var v128 = Vector128.Create(xs.AsSpan(i, 4));
             var vec = new System.Numerics.Vector<float>(xs.AsSpan(i, System.Numerics.Vector<float>.Count));
-            Check(FastMath.Exp(v512), FastMath.Exp(v256), FastMath.Exp, "exp");
-            Check(FastMath.Sigmoid(v512), FastMath.Sigmoid(v256), FastMath.Sigmoid, "sigmoid");
-            Check(FastMath.Tanh(v512), FastMath.Tanh(v256), FastMath.Tanh, "tanh");
-            Check(FastMath.GateSigmoid(v512), FastMath.GateSigmoid(v256), FastMath.GateSigmoid, "gate sigmoid");
+            Check(FastMath.Exp(v512), FastMath.Exp(v256), FastMath.Exp(v128), FastMath.Exp, "exp");
+            Check(FastMath.Sigmoid(v512), FastMath.Sigmoid(v256), FastMath.Sigmoid(v128), FastMath.Sigmoid, "sigmoid");
+            Check(FastMath.Tanh(v512), FastMath.Tanh(v256), FastMath.Tanh(v128), FastMath.Tanh, "tanh");
+            Check(FastMath.GateSigmoid(v512), FastMath.GateSigmoid(v256), FastMath.GateSigmoid(v128), FastMath.GateSigmoid, "gate sigmoid");
             FastMath.Sigmoid(vec).CopyTo(lanes);
             for (int l = 0; l < System.Numerics.Vector<float>.Count; l++) AssertSame(FastMath.Sigmoid(xs[i + l]), lanes[l], xs[i + l], "Vector<float> sigmoid");
             FastMath.Tanh(vec).CopyTo(lanes);
@@ -155,10 +156,11 @@ public sealed class FastMathTests
             FastMath.GateSigmoid(vec).CopyTo(lanes);
             for (int l = 0; l < System.Numerics.Vector<float>.Count; l++) AssertSame(FastMath.GateSigmoid(xs[i + l]), lanes[l], xs[i + l], "Vector<float> gate sigmoid");
 
-            void Check(Vector512<float> wide, Vector256<float> narrow, Func<float, float> scalar, string name)
+            void Check(Vector512<float> wide, Vector256<float> narrow, Vector128<float> narrowest, Func<float, float> scalar, string name)
             {
                 for (int l = 0; l < 16; l++) AssertSame(scalar(xs[i + l]), wide[l], xs[i + l], name + " Vector512");
                 for (int l = 0; l < 8; l++) AssertSame(scalar(xs[i + l]), narrow[l], xs[i + l], name + " Vector256");
+                for (int l = 0; l < 4; l++) AssertSame(scalar(xs[i + l]), narrowest[l], xs[i + l], name + " Vector128");
             }
         }
     }
@@ -169,7 +171,7 @@ public sealed class FastMathTests
             Assert.Fail($"{what}({x:R}) = {actual:R}, scalar {expected:R}");
     }
 
-    /// <summary>The span functions (every length 0…130: all remainders of the 16- and 8-wide bodies) equal the scalar function.</summary>
+    /// <summary>The span functions (every length 0…130: all remainders of the 16-, 8- and 4-wide bodies) equal the scalar function.</summary>
     [Fact]
     public void Span_functions_equal_the_scalar_function_at_every_length()
     {
