@@ -1,5 +1,3 @@
-using BenchmarkDotNet.Attributes;
-
 namespace RnnGen.Benchmarks;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using BenchmarkDotNet.Attributes;
 using RnnGen.Optimization;
 using RnnGen.Training;
 
