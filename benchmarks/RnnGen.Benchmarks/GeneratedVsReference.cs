@@ -1,5 +1,3 @@
-using BenchmarkDotNet.Attributes;
-
 namespace RnnGen.Benchmarks;
 
 /// <summary>
@@ -7,9 +5,7 @@ namespace RnnGen.Benchmarks;
 /// a streaming <c>Step</c>, a 64-step <c>Forward</c>, and <c>Forward</c> + <c>Backward</c> (MSE) over 64 steps.
 /// Sequence benchmarks report time per step (OperationsPerInvoke = 64).
 /// </summary>
-[MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 8)]
-[BenchmarkCategory("GeneratedVsReference")]
+[Suite("GeneratedVsReference", warmupCount: 3, iterationCount: 8)]
 public class GeneratedVsReference
 {
     private const int Steps = 64;

@@ -17,12 +17,12 @@ if (args is ["peak"])
 }
 if (args is ["latency"])
 {
-    Environment.ExitCode = RnnGen.Benchmarks.Latency.Run(Console.Out);
+    Environment.ExitCode = RnnGen.Benchmarks.StreamingStep.Latency(Console.Out);
     return;
 }
 if (args is ["step"])
 {
-    RnnGen.Benchmarks.StepLoop.Run(Console.Out);
+    RnnGen.Benchmarks.StreamingStep.Throughput(Console.Out);
     return;
 }
 if (args is ["sequence"])

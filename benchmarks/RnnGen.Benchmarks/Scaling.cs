@@ -22,7 +22,7 @@ public static class Scaling
         var rows = new List<(int Hidden, double Generated, double Reference, double? PyTorch, long WeightBytes)>();
         Dictionary<int, double> torch = ReadPyTorch(Path.Combine(resultsDirectory, "pytorch-scaling.csv"));
         output.WriteLine("hidden | weight bytes | generated ns/step | reference ns/step | PyTorch ns/step");
-        foreach (var (hidden, create) in ScalingModels.All)
+        foreach (var (hidden, create) in Models.Scaling)
         {
             IRecurrentNetwork generated = create();
             var reference = new ReferenceNetwork(generated.Spec);

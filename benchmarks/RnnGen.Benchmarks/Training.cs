@@ -5,24 +5,6 @@ using RnnGen.Training;
 
 namespace RnnGen.Benchmarks;
 
-[RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy, Output = OutputMode.EveryStep)]
-[Embedding(65, 32)]
-[Lstm(128)]
-[Dense(65, Activation.Softmax)]
-public partial class CharLmLstm128;
-
-[RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy, Output = OutputMode.EveryStep)]
-[Embedding(65, 32)]
-[Lstm(32)]
-[Dense(65, Activation.Softmax)]
-public partial class CharLmLstm32;
-
-[RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy, Output = OutputMode.EveryStep)]
-[Embedding(65, 32)]
-[Gru(128)]
-[Dense(65, Activation.Softmax)]
-public partial class CharLmGru128;
-
 /// <summary>
 /// The char-LM training step (Embedding(65, 32) → LSTM/GRU → Linear(65), T = 64, Adam, clip 5): wall
 /// time per update through the <see cref="Trainer"/> (forward, BPTT, shard reduction, clipping, Adam), on one worker
@@ -33,8 +15,7 @@ public static class TrainingBenchmark
 {
     public static void Run(TextWriter output, double peakGflops)
     {
-        output.WriteLine("| model | batch | workers | ms per training step | sequences/s | GFLOP/s | % of peak (cores used × one core's peak) |");
-        output.WriteLine("|---|---|---|---|---|---|---|");
+        Table.Header(output, "model", "batch", "workers", "ms per training step", "sequences/s", "GFLOP/s", "% of peak (cores used × one core's peak)");
         foreach (var (name, factory, hidden, gates, batch) in new (string, Func<IRecurrentNetwork>, int, int, int)[]
         {
             ("LSTM(128)", () => new CharLmLstm128(), 128, 4, 32),
@@ -81,8 +62,7 @@ public static class TrainingBenchmark
     /// <summary>Forward + BPTT of one 64-step sequence on one thread (best of 7 rounds of 100), per model.</summary>
     public static void SingleSequence(TextWriter output)
     {
-        output.WriteLine("| model | forward + backward, 64 steps | forward only |");
-        output.WriteLine("|---|---|---|");
+        Table.Header(output, "model", "forward + backward, 64 steps", "forward only");
         foreach (var (name, net) in new (string, IRecurrentNetwork)[] { ("LSTM(128)", new CharLmLstm128()), ("LSTM(32)", new CharLmLstm32()), ("GRU(128)", new CharLmGru128()) })
         {
             net.InitializeParameters(1);

@@ -1,4 +1,3 @@
-using BenchmarkDotNet.Attributes;
 using RnnGen.Optimization;
 using RnnGen.Training;
 
@@ -14,9 +13,7 @@ namespace RnnGen.Benchmarks;
 /// batch 32) so that the per-epoch history stays short.
 ///   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- --filter '*TrainingStep*'
 /// </summary>
-[MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 5, iterationCount: 10)]
-[BenchmarkCategory("Training")]
+[Suite("Training", warmupCount: 5, iterationCount: 10)]
 public class TrainingStep
 {
     private const int UpdatesPerInvoke = 8;
@@ -25,8 +22,8 @@ public class TrainingStep
     private CancellationTokenSource _stop = new();
     private int _updates;
 
-    /// <summary>Model (LSTM(128), LSTM(32), GRU(128)), batch (b) and workers (w), as in the table (batch-1 rows
-    /// use one worker: one sequence cannot be split).</summary>
+    /// <summary>Model (LSTM(128), LSTM(32), GRU(128)), batch (b) and workers (w), as in docs/performance.md's training
+    /// table (batch-1 rows use one worker: one sequence cannot be split).</summary>
     public static IEnumerable<string> Cases => ["LSTM128 b32 w1", "LSTM128 b32 w2", "LSTM128 b1", "LSTM32 b1", "GRU128 b32 w1", "GRU128 b32 w2"];
 
     [ParamsSource(nameof(Cases))]

@@ -6,10 +6,11 @@ namespace RnnGen.Generators;
 internal static class DiagnosticDescriptors
 {
     private const string Category = "RnnGen";
-    private const string HelpLink = "https://github.com/rnngen/rnngen#diagnostics";
+    // Each id has a heading of its own on this page; GitHub's anchor for the heading "RNNG001" is "#rnng001".
+    private const string HelpLink = "https://github.com/rnngen/rnngen/blob/main/docs/diagnostics.md#";
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink + "-" + id.ToLowerInvariant());
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink + id.ToLowerInvariant());
 
     public static readonly DiagnosticDescriptor InternalError = Error("RNNG000",
         "RnnGen could not generate this model",

@@ -1,21 +1,16 @@
 // A character-level language model: Embedding → LSTM(128) → Dense softmax over the text's characters — Unicode code
 // points, so "é", "日" or an emoji is one symbol — trained with truncated BPTT on a stream of text (state carried between
-// chunks) and then sampled with a temperature. Default text: RnnGen's own README and source, built into the sample;
-// --text FILE trains on any UTF-8 text file.
+// chunks) and then sampled with a temperature. Default text: RnnGen's own documentation and trainer source, built into
+// the sample; --text FILE trains on any UTF-8 text file.
 //   dotnet run --project samples/CharLanguageModel -c Release
 //   dotnet run --project samples/CharLanguageModel -c Release -- --text shakespeare.txt --updates 3000 --temperature 0.6
 
 using System.Reflection;
 using System.Text;
-using RnnGen;
-using RnnGen.Optimization;
-using RnnGen.Samples;
-using RnnGen.Training;
-using Spectre.Console;
 
 const string help = """
     Character-level language model (generated Embedding → LSTM(128) → Dense softmax), trained by truncated BPTT.
-    options:  --text FILE (default: RnnGen's README and source)   --updates N (600)   --lr X (0.003)
+    options:  --text FILE (default: RnnGen's docs and trainer source)   --updates N (600)   --lr X (0.003)
               --batch B (32 parallel streams)   --k1 STEPS (64)   --temperature T (0.7)   --length N (400 characters to sample)
               --prompt TEXT ("The ")   --seed S (1)
               --save FILE.safetensors (the trained weights, and the vocabulary beside them in FILE.safetensors.vocabulary.txt)
@@ -24,33 +19,20 @@ const string help = """
               as U+FFFD). The last tenth is held out to score the model.
     verdict:  learned when the held-out bits per character beat both counting baselines (character and bigram frequencies).
     """;
-Arguments? arguments = Arguments.Parse(args, help, out int exitCode);
-if (arguments is null) return exitCode;
-int updates, batch, k1, length, seed;
-float lr, temperature;
-string? textFile, savePath;
-string prompt;
-try
-{
-    textFile = arguments.String("text");
-    updates = arguments.Int("updates", 600);
-    lr = arguments.Float("lr", 0.003f);
-    batch = arguments.Int("batch", 32);
-    k1 = arguments.Int("k1", 64);
-    temperature = arguments.Float("temperature", 0.7f);
-    length = arguments.Int("length", 400);
-    prompt = arguments.String("prompt") ?? "The ";
-    seed = arguments.Int("seed", 1, min: 0);
-    savePath = arguments.String("save");
-    arguments.RejectUnknown();
-    if (k1 > CharModel.MaxSteps) throw new ArgumentException($"--k1 {k1}: expected at most {CharModel.MaxSteps} (MaxSteps).");
-    if (prompt.Length == 0) throw new ArgumentException("--prompt needs at least one character.");
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return Verdict.BadArgumentsExitCode;
-}
+if (Arguments.Parse(args, help, out int exitCode) is not { } arguments) return exitCode;
+string? textFile = arguments.String("text");
+int updates = arguments.Int("updates", 600);
+float lr = arguments.Float("lr", 0.003f);
+int batch = arguments.Int("batch", 32);
+int k1 = arguments.Int("k1", 64);
+float temperature = arguments.Float("temperature", 0.7f);
+int length = arguments.Int("length", 400);
+string prompt = arguments.String("prompt") ?? "The ";
+int seed = arguments.Int("seed", 1, min: 0);
+string? savePath = arguments.String("save");
+arguments.Require(k1 <= CharModel.MaxSteps, $"--k1 {k1}: expected at most {CharModel.MaxSteps} (MaxSteps).");
+arguments.Require(prompt.Length > 0, "--prompt needs at least one character.");
+if (!arguments.Finish(out exitCode)) return exitCode;
 
 string text;
 try
@@ -84,7 +66,7 @@ int epochs = Math.Max(1, (int)Math.Ceiling(updates / Math.Ceiling(perStream / (d
 
 AnsiConsole.MarkupLine("[bold]RnnGen — character-level language model[/]");
 AnsiConsole.MarkupLine($"{Markup.Escape(CharModel.Spec.ToString())}, {CharModel.ParameterCount:N0} parameters (generated)");
-AnsiConsole.MarkupLine($"text: {Markup.Escape(textFile ?? "built-in (RnnGen's README and source)")}, {tokens.Length:N0} characters ({train.Length:N0} training, {heldOut.Length:N0} held out)");
+AnsiConsole.MarkupLine($"text: {Markup.Escape(textFile ?? "built-in (RnnGen's docs and trainer source)")}, {tokens.Length:N0} characters ({train.Length:N0} training, {heldOut.Length:N0} held out)");
 AnsiConsole.MarkupLine(Markup.Escape(VocabularyLine(vocabulary)));
 AnsiConsole.MarkupLine($"truncated BPTT: {batch} streams × chunks of {k1}, Adam lr {lr} with cosine decay, clip 5, {updates:N0} updates");
 

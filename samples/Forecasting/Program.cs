@@ -7,13 +7,8 @@
 
 using System.Globalization;
 using System.Text;
-using RnnGen;
 using RnnGen.Data;
-using RnnGen.Optimization;
 using RnnGen.Safetensors;
-using RnnGen.Samples;
-using RnnGen.Training;
-using Spectre.Console;
 
 const string help = """
     Forecasting with a generated LSTM (window of 32 values → the value `horizon` steps ahead).
@@ -25,29 +20,16 @@ const string help = """
               are skipped. The last fifth of the series is held out as the test part.
     verdict:  learned when the test RMSE beats the naive forecast (the last value seen).
     """;
-Arguments? arguments = Arguments.Parse(args, help, out int exitCode);
-if (arguments is null) return exitCode;
-int horizon, epochs, seed;
-float lr;
-string? csv, column;
-string outputFolder;
-try
-{
-    csv = arguments.String("csv");
-    column = arguments.String("column");
-    horizon = arguments.Int("horizon", 1);
-    epochs = arguments.Int("epochs", 40);
-    lr = arguments.Float("lr", 0.003f);
-    seed = arguments.Int("seed", 1, min: 0);
-    outputFolder = Path.GetFullPath(arguments.String("out") ?? "forecasting-output");
-    arguments.RejectUnknown();
-    if (csv is not null && column is null) throw new ArgumentException("--csv needs --column NAME (the numeric column to forecast).");
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return Verdict.BadArgumentsExitCode;
-}
+if (Arguments.Parse(args, help, out int exitCode) is not { } arguments) return exitCode;
+string? csv = arguments.String("csv");
+string? column = arguments.String("column");
+int horizon = arguments.Int("horizon", 1);
+int epochs = arguments.Int("epochs", 40);
+float lr = arguments.Float("lr", 0.003f);
+int seed = arguments.Int("seed", 1, min: 0);
+string outputFolder = Path.GetFullPath(arguments.String("out") ?? "forecasting-output");
+arguments.Require(csv is null || column is not null, "--csv needs --column NAME (the numeric column to forecast).");
+if (!arguments.Finish(out exitCode)) return exitCode;
 
 float[] series;
 try

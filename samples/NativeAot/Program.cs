@@ -3,10 +3,6 @@
 // binary's output can be compared with the JIT build's line for line (tests/RnnGen.Samples.Tests does exactly that).
 //   dotnet publish samples/NativeAot -c Release -r linux-x64 -p:IlcInstructionSet=native && samples/NativeAot/bin/Release/net10.0/linux-x64/publish/NativeAot
 using System.Globalization;
-using RnnGen;
-using RnnGen.Optimization;
-using RnnGen.Samples;
-using RnnGen.Training;
 
 const string help = """
     NativeAOT demonstration: trains a generated GRU for 20 updates, checkpoints it, reloads it and streams 8 steps,

@@ -6,12 +6,6 @@
 //   dotnet run --project samples/ReberGrammar -c Release
 //   dotnet run --project samples/ReberGrammar -c Release -- --test my-strings.txt     (one string per line, e.g. BTBTXSETE)
 
-using RnnGen;
-using RnnGen.Optimization;
-using RnnGen.Samples;
-using RnnGen.Training;
-using Spectre.Console;
-
 const string help = """
     Embedded Reber grammar: next-symbol prediction with a generated LSTM until every held-out string is right.
     options:  --strings N (training strings, 4000)   --epochs E (60)   --lr X (0.01)   --seed S (1)
@@ -21,25 +15,13 @@ const string help = """
               and skipped. The training and held-out strings are always generated from the grammar (--seed).
     verdict:  learned when every one of the 256 held-out strings is predicted right at every step.
     """;
-Arguments? arguments = Arguments.Parse(args, help, out int exitCode);
-if (arguments is null) return exitCode;
-int count, epochs, seed;
-float lr;
-string? testFile;
-try
-{
-    count = arguments.Int("strings", 4000, min: 10);
-    epochs = arguments.Int("epochs", 60);
-    lr = arguments.Float("lr", 0.01f);
-    seed = arguments.Int("seed", 1, min: 0);
-    testFile = arguments.String("test");
-    arguments.RejectUnknown();
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return Verdict.BadArgumentsExitCode;
-}
+if (Arguments.Parse(args, help, out int exitCode) is not { } arguments) return exitCode;
+int count = arguments.Int("strings", 4000, min: 10);
+int epochs = arguments.Int("epochs", 60);
+float lr = arguments.Float("lr", 0.01f);
+int seed = arguments.Int("seed", 1, min: 0);
+string? testFile = arguments.String("test");
+if (!arguments.Finish(out exitCode)) return exitCode;
 
 // Your own strings are read first: a file that cannot be read stops the sample before it trains.
 string[] testLines = [];

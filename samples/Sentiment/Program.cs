@@ -5,12 +5,7 @@
 //   dotnet run --project samples/Sentiment -c Release
 //   dotnet run --project samples/Sentiment -c Release -- --csv reviews.csv
 
-using RnnGen;
 using RnnGen.Data;
-using RnnGen.Optimization;
-using RnnGen.Samples;
-using RnnGen.Training;
-using Spectre.Console;
 
 const string help = """
     Many-to-one sentiment classification with a generated bidirectional GRU.
@@ -21,25 +16,13 @@ const string help = """
               exactly two distinct labels. Texts are split into lower-cased words; a fifth of the rows is held out.
     verdict:  learned when the test accuracy beats both the bag of words (naive Bayes) and the majority label.
     """;
-Arguments? arguments = Arguments.Parse(args, help, out int exitCode);
-if (arguments is null) return exitCode;
-int epochs, batch, seed;
-float lr;
-string? csv;
-try
-{
-    csv = arguments.String("csv");
-    epochs = arguments.Int("epochs", 30);
-    lr = arguments.Float("lr", 0.005f);
-    batch = arguments.Int("batch", 32);
-    seed = arguments.Int("seed", 1, min: 0);
-    arguments.RejectUnknown();
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine(e.Message);
-    return Verdict.BadArgumentsExitCode;
-}
+if (Arguments.Parse(args, help, out int exitCode) is not { } arguments) return exitCode;
+string? csv = arguments.String("csv");
+int epochs = arguments.Int("epochs", 30);
+float lr = arguments.Float("lr", 0.005f);
+int batch = arguments.Int("batch", 32);
+int seed = arguments.Int("seed", 1, min: 0);
+if (!arguments.Finish(out exitCode)) return exitCode;
 
 List<(string Text, string Label)> rows;
 try

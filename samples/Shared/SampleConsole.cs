@@ -86,13 +86,14 @@ internal sealed class Arguments
 {
     private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    private string? _malformed, _broken;
 
     private Arguments() { }
 
     /// <summary>
-    /// Sets the console up (<see cref="SampleConsole.Start"/>) and parses <paramref name="args"/>. For --help prints
-    /// <paramref name="help"/> and the exit-code policy and returns null with <paramref name="exitCode"/> 0; for a
-    /// malformed line, the reason and the help on the error stream, null and 2.
+    /// Sets the console up (<see cref="SampleConsole.Start"/>) and parses <paramref name="args"/>; read the options, then
+    /// call <see cref="Finish"/>. For --help prints <paramref name="help"/> and the exit-code policy and returns null
+    /// with <paramref name="exitCode"/> 0; for a malformed line, the reason and the help on the error stream, null and 2.
     /// </summary>
     public static Arguments? Parse(string[] args, string help, out int exitCode)
     {
@@ -129,20 +130,41 @@ internal sealed class Arguments
     public double Double(string name, double fallback, double min = 0) =>
         Get(name, fallback, s => double.Parse(s, CultureInfo.InvariantCulture), v => v >= min && double.IsFinite(v), $"a number ≥ {min}");
 
-    /// <summary>Throws for an option nobody read (a typo).</summary>
-    public void RejectUnknown()
+    /// <summary>A rule across the options (a range that depends on the model, a pair that goes together): unless
+    /// <paramref name="holds"/>, <see cref="Finish"/> reports <paramref name="problem"/>.</summary>
+    public void Require(bool holds, string problem)
     {
-        foreach (string name in _values.Keys)
-            if (!_used.Contains(name)) throw new ArgumentException($"unknown option --{name} (see --help)");
+        if (!holds) _broken ??= problem;
     }
 
+    /// <summary>
+    /// Ends reading. When an option was malformed (the first one read), unknown (a typo), or broke a
+    /// <see cref="Require"/> rule, in that order, prints that one problem on the error stream and returns false with
+    /// <paramref name="exitCode"/> 2; otherwise returns true.
+    /// </summary>
+    public bool Finish(out int exitCode)
+    {
+        string? problem = _malformed ?? _values.Keys.Where(name => !_used.Contains(name)).Select(name => $"unknown option --{name} (see --help)").FirstOrDefault() ?? _broken;
+        exitCode = problem is null ? 0 : Verdict.BadArgumentsExitCode;
+        if (problem is not null) Console.Error.WriteLine(problem);
+        return problem is null;
+    }
+
+    /// <summary>The option's value, or <paramref name="fallback"/> when it is absent or malformed (and then remembered
+    /// for <see cref="Finish"/>).</summary>
     private T Get<T>(string name, T fallback, Func<string, T> parse, Func<T, bool> valid, string what)
     {
         _used.Add(name);
         if (!_values.TryGetValue(name, out string? text)) return fallback;
-        T value;
-        try { value = parse(text); }
-        catch (Exception e) when (e is FormatException or OverflowException) { throw new ArgumentException($"--{name} {text}: expected {what}"); }
-        return valid(value) ? value : throw new ArgumentException($"--{name} {text}: expected {what}");
+        try
+        {
+            T value = parse(text);
+            if (valid(value)) return value;
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+        }
+        _malformed ??= $"--{name} {text}: expected {what}";
+        return fallback;
     }
 }

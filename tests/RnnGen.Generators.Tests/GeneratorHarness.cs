@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using RnnGen.TestSupport;
 
 namespace RnnGen.Generators.Tests;
 
@@ -10,22 +11,10 @@ internal static class GeneratorHarness
 {
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12);
 
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
-    {
-        string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
-        var refs = tpa.Split(Path.PathSeparator)
-            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
-            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
-            .ToList();
-        refs.Add(MetadataReference.CreateFromFile(typeof(RnnModelAttribute).Assembly.Location));
-        refs.Add(MetadataReference.CreateFromFile(typeof(System.Numerics.Tensors.TensorPrimitives).Assembly.Location));
-        return [.. refs];
-    });
-
     public static CSharpCompilation Compile(params string[] sources) =>
         CSharpCompilation.Create("Consumer",
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Model{i}.cs")),
-            References.Value,
+            CompilerReferences.All,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
     public static GeneratorDriver Driver() =>

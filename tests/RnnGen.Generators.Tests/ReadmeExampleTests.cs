@@ -58,7 +58,9 @@ public sealed class ReadmeExampleTests
     [Fact]
     public void The_docs_cite_no_tracker_items_and_describe_no_past_state()
     {
-        var files = new List<string> { Path.Combine(RepositoryPaths.Root, "README.md") };
+        var files = new List<string> { Path.Combine(RepositoryPaths.Root, "README.md"), Path.Combine(RepositoryPaths.Root, "CHANGELOG.md") };
+        files.AddRange(Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, "docs"), "*.md"));
+        Assert.True(files.Count >= 8, "docs/ holds the user documentation");
         foreach (string folder in new[] { "samples", "src", "generators", "benchmarks" })
             files.AddRange(Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, folder), "*.md", SearchOption.AllDirectories)
                 .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}results{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}")

@@ -26,18 +26,6 @@ internal static class ConsoleAppCompiler
         global using global::System.Threading.Tasks;
         """;
 
-    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
-    {
-        string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
-        var refs = tpa.Split(Path.PathSeparator)
-            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) is "mscorlib.dll" or "netstandard.dll")
-            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
-            .ToList();
-        refs.Add(MetadataReference.CreateFromFile(typeof(NetworkSpec).Assembly.Location));
-        refs.Add(MetadataReference.CreateFromFile(typeof(System.Numerics.Tensors.TensorPrimitives).Assembly.Location));
-        return [.. refs];
-    });
-
     /// <summary>The compilation after the generator ran, and every warning and error (the generator's and the compiler's).</summary>
     public sealed record Result(Compilation Output, IReadOnlyList<Diagnostic> Problems)
     {
@@ -68,7 +56,7 @@ internal static class ConsoleAppCompiler
     {
         var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(program, ParseOptions, path: "Program.cs") };
         if (implicitUsings) trees.Add(CSharpSyntaxTree.ParseText(ImplicitUsings, ParseOptions, path: "GlobalUsings.g.cs"));
-        var compilation = CSharpCompilation.Create("ImportedApp", trees, References.Value,
+        var compilation = CSharpCompilation.Create("ImportedApp", trees, CompilerReferences.All,
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable));
         CSharpGeneratorDriver.Create([new RnnModelGenerator().AsSourceGenerator()], parseOptions: ParseOptions)
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);

@@ -4,36 +4,6 @@ using RnnGen.Training;
 
 namespace RnnGen.Tests.Training;
 
-/// <summary>The encoder of the tests' sequence-to-sequence pair: token ids → GRU(6); its last output is the context.</summary>
-[RnnModel(MaxSteps = 8, Loss = LossKind.None, Output = OutputMode.LastStep)]
-[Embedding(7, 4)]
-[Gru(6)]
-public partial class TinyEncoder;
-
-/// <summary>The decoder: starts from the context as its LSTM's h, predicts the next token.</summary>
-[RnnModel(MaxSteps = 9, Loss = LossKind.CrossEntropy)]
-[Embedding(7, 3)]
-[Lstm(6)]
-[Dense(7, Activation.Softmax)]
-public partial class TinyDecoder;
-
-/// <summary>One-to-many: one float vector → a Dense projection that becomes the decoder's initial state.</summary>
-[RnnModel(InputSize = 4, MaxSteps = 1, Loss = LossKind.None, Output = OutputMode.LastStep)]
-[Dense(6, Activation.Tanh)]
-public partial class TinyConditioner;
-
-/// <summary>A wider pair for the learning test.</summary>
-[RnnModel(MaxSteps = 8, Loss = LossKind.None, Output = OutputMode.LastStep)]
-[Embedding(7, 8)]
-[Gru(32)]
-public partial class ReverseEncoder;
-
-[RnnModel(MaxSteps = 9, Loss = LossKind.CrossEntropy)]
-[Embedding(7, 8)]
-[Gru(32)]
-[Dense(7, Activation.Softmax)]
-public partial class ReverseDecoder;
-
 /// <summary>Encoder–decoder sequence to sequence and one to many.</summary>
 public sealed class EncoderDecoderTests
 {

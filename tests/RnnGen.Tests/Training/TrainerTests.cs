@@ -3,28 +3,6 @@ using RnnGen.Training;
 
 namespace RnnGen.Tests.Training;
 
-[RnnModel(InputSize = 3, MaxSteps = 12, Loss = LossKind.MeanSquaredError, Output = OutputMode.EveryStep)]
-[Lstm(8)]
-[Dense(2)]
-public partial class TrainerLstm;
-
-[RnnModel(InputSize = 2, MaxSteps = 20, Loss = LossKind.MeanSquaredError, Output = OutputMode.LastStep)]
-[Lstm(16)]
-[Dense(1)]
-public partial class AddingLstm;
-
-[RnnModel(MaxSteps = 24, Loss = LossKind.CrossEntropy, Output = OutputMode.EveryStep)]
-[Embedding(7, 5)]
-[Gru(12)]
-[Dense(7, Activation.Softmax)]
-public partial class TinyCharModel;
-
-[RnnModel(MaxSteps = 16, Loss = LossKind.CrossEntropy, Output = OutputMode.LastStep)]
-[Embedding(9, 4)]
-[Gru(6, Bidirectional = true)]
-[Dense(2, Activation.Softmax)]
-public partial class TinyClassifier;
-
 public class TrainerTests
 {
     internal static Sequence[] RandomSequences(int count, int seed, int minSteps = 3, int maxSteps = 12)
