@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RnnGen.Generators.Emitting;
 using RnnGen.Generators.Model;
 
 namespace RnnGen.Generators;
