@@ -29,54 +29,34 @@ internal sealed class DenseEmitter(ModelPlan model, LayerPlan plan) : LayerEmitt
     /// <summary>The element range of step t of slot b in a buffer of per-step width <paramref name="width"/>.</summary>
     private static string At(int stride, int width) => $"{Times("b", stride)} + {Times("t", width)}, {F(width)}";
 
-    public override void WriteForward(IndentedTextWriter w)
+    protected override void WriteForwardBody(IndentedTextWriter w)
     {
-        string so = F(P.OutStride), sp = F(P.PreStride), u = F(U), inw = F(P.In);
-        w.WriteLine($"/// <summary>{P.Name} over whole sequences, slots 0 … batch − 1 in lockstep: {P.Title}.</summary>");
-        using (w.WriteBlock($"private void {P.Name}Forward(int batch, int steps)"))
+        string u = F(U), inw = F(P.In);
+        w.WriteLine($"{Span} pre = _{P.Field}Pre;");
+        w.WriteLine($"{ReadOnlySpan} weights = k.Slice({PackedWeight}, {F(WeightLength)}), bias = k.Slice({PackedBias}, {u});");
+        foreach (string line in BlockMatrix.Of(P)) w.WriteLine(line);
+        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
         {
-            w.WriteLine($"{ReadOnlySpan} k = _packed.Span;");
-            w.WriteLine($"{ReadOnlySpan} input = {P.InputField};");
-            w.WriteLine($"{Span} output = _{P.Field}Out;");
-            w.WriteLine($"{Span} pre = _{P.Field}Pre;");
-            w.WriteLine($"{ReadOnlySpan} weights = k.Slice({PackedWeight}, {F(WeightLength)}), bias = k.Slice({PackedBias}, {u});");
-            foreach (string line in BlockMatrix.Of(P)) w.WriteLine(line);
-            using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-            {
-                w.WriteLine("// z(t) = W·x(t) + b for every step of the sequence at once (each weight block loaded once)");
-                w.WriteLine($"for (int t = 0; t < steps; t++) bias.CopyTo(pre.Slice({At(P.PreStride, U)}));");
-                w.WriteLine($"{K}.PackedMatMatAdd(weights, input, {Times("b", P.InputStride)}, {inw}, pre, {Times("b", P.PreStride)}, {u}, steps, {u}, {inw});   // Wᵀ [{inw} × {u}]");
-                w.WriteLine($"for (int t = 0; t < steps; t++) {P.Name}Activation(pre.Slice({At(P.PreStride, U)}), output.Slice({At(P.OutStride, U)}));");
-            }
+            w.WriteLine("// z(t) = W·x(t) + b for every step of the sequence at once (each weight block loaded once)");
+            w.WriteLine($"for (int t = 0; t < steps; t++) bias.CopyTo(pre.Slice({At(P.PreStride, U)}));");
+            w.WriteLine($"{K}.PackedMatMatAdd(weights, input, {Times("b", P.InputStride)}, {inw}, pre, {Times("b", P.PreStride)}, {u}, steps, {u}, {inw});   // Wᵀ [{inw} × {u}]");
+            w.WriteLine($"for (int t = 0; t < steps; t++) {P.Name}Activation(pre.Slice({At(P.PreStride, U)}), output.Slice({At(P.OutStride, U)}));");
         }
-        w.WriteLine();
     }
 
-    public override void WriteBackward(IndentedTextWriter w)
+    protected override void WriteBackwardBody(IndentedTextWriter w)
     {
         string sp = F(P.PreStride), si = F(P.InputStride), u = F(U), inw = F(P.In);
-        w.WriteLine($"/// <summary>BPTT through {P.Name} ({P.Title}) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>");
-        using (w.WriteBlock($"private void {P.Name}Backward(int batch, int steps)"))
-        {
-            w.WriteLine($"{Span} g = _gradients.Span;");
-            w.WriteLine($"{ReadOnlySpan} dOut = _{P.Field}OutGradient;");
-            w.WriteLine($"{ReadOnlySpan} kb = _packedBack.Span;");
-            w.WriteLine($"{ReadOnlySpan} input = {P.InputField};");
-            w.WriteLine($"{Span} dIn = {P.InputGradientField};");
-            using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                w.WriteLine($"dIn.Slice({Times("b", P.InputStride)}, {Times("steps", P.In)}).Clear();");
-            w.WriteLine($"{Span} dz = _{P.Field}Dz;");
-            using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-            using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
-                w.WriteLine($"{P.Name}DenseDz(new {ReadOnlySpan}(_{P.Field}Out, {At(P.OutStride, U)}), dOut.Slice({At(P.OutStride, U)}), dz.Slice({At(P.PreStride, U)}));");
-            w.WriteLine("// dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)");
-            w.WriteLine($"{K}.AddOuterProducts(g.Slice({Weight}, {F(WeightLength)}), dz, 0, {u}, input, 0, {inw}, steps, {u}, {inw}, batch, {sp}, {si});");
-            w.WriteLine($"{K}.AddStridedSum(g.Slice({Bias}, {u}), dz, 0, {u}, steps, batch, {sp});");
-            w.WriteLine("// dx(t) = Wᵀ·dz(t), every step of a sequence at once");
-            using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Weight}, {F(WeightLength)}), dz, {Times("b", P.PreStride)}, {u}, dIn, {Times("b", P.InputStride)}, {inw}, steps, {inw}, {u});   // Wᵀ packed");
-        }
-        w.WriteLine();
+        w.WriteLine($"{Span} dz = _{P.Field}Dz;");
+        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+        using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
+            w.WriteLine($"{P.Name}DenseDz(new {ReadOnlySpan}(_{P.Field}Out, {At(P.OutStride, U)}), dOut.Slice({At(P.OutStride, U)}), dz.Slice({At(P.PreStride, U)}));");
+        w.WriteLine("// dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)");
+        w.WriteLine($"{K}.AddOuterProducts(g.Slice({Weight}, {F(WeightLength)}), dz, 0, {u}, input, 0, {inw}, steps, {u}, {inw}, batch, {sp}, {si});");
+        w.WriteLine($"{K}.AddStridedSum(g.Slice({Bias}, {u}), dz, 0, {u}, steps, batch, {sp});");
+        w.WriteLine("// dx(t) = Wᵀ·dz(t), every step of a sequence at once");
+        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+            w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Weight}, {F(WeightLength)}), dz, {Times("b", P.PreStride)}, {u}, dIn, {Times("b", P.InputStride)}, {inw}, steps, {inw}, {u});   // Wᵀ packed");
     }
 
     public override void WriteCells(IndentedTextWriter w)

@@ -99,66 +99,25 @@ internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentE
 
     protected override void WritePointwise(IndentedTextWriter w)
     {
-        string h = F(H), act = Relu ? "max(0, a)" : "tanh(a)", derivative = Relu ? "[v > 0]" : "(1 − v²)";
+        string h = F(H), act = Relu ? "max(0, a)" : "tanh(a)", derivative = Relu ? "[v > 0]" : "(1 − v²)", alpha = Float(P.Layer.Leak);
+        string activateInPlace = $"{Act}.{ActivationName}(cache.Slice(0, {h}), cache.Slice(0, {h}));";
         if (!P.Layer.IsLeaky)
-        {
-            w.WriteLine($"/// <summary>{P.Name}: the Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh.</summary>");
-            w.WriteLine(MethodImpl);
-            using (w.WriteBlock(PointwiseSignature))
-            {
-                w.WriteLine($"// h' = {act}");
-                w.WriteLine($"{Act}.{ActivationName}(cache.Slice(0, {h}), next.Slice(0, {h}));");
-            }
-            w.WriteLine();
-            w.WriteLine($"/// <summary>{P.Name}: one Elman step back, pointwise part: dz from dL/dh' (the caller then forms dh = W_hhᵀ·dz).</summary>");
-            w.WriteLine(MethodImpl);
-            using (w.WriteBlock(PointwiseBackwardSignature))
-            {
-                w.WriteLine(Relu ? "// dz = dh' ⊙ [h' > 0]" : "// dz = dh' ⊙ (1 − h'²)");
-                w.WriteLine($"{Cells}.ElmanCell.Backward(next, dState, dz, relu: {ReluArgument}, {h});");
-            }
-            w.WriteLine();
-            return;
-        }
-        bool learned = P.LearnedLeak;
-        string alpha = Float(P.Layer.Leak);
-        w.WriteLine(learned
-            ? $"/// <summary>{P.Name}: the leaky Elman step after its products, α per unit (learned); cache holds a and becomes v = act(a).</summary>"
-            : $"/// <summary>{P.Name}: the leaky Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh and becomes v = act(a).</summary>");
-        w.WriteLine(MethodImpl);
-        using (w.WriteBlock(PointwiseSignature))
-        {
-            w.WriteLine($"// v = {act}");
-            w.WriteLine($"{Act}.{ActivationName}(cache.Slice(0, {h}), cache.Slice(0, {h}));");
-            if (learned)
-            {
-                w.WriteLine("// h' = α ⊙ h + (1 − α) ⊙ v,  α = σ(λ) per unit");
-                w.WriteLine($"{Cells}.ElmanCell.LearnedLeakForward(previous, cache, alpha, next, {h});");
-            }
-            else
-            {
-                w.WriteLine($"// h' = α·h + (1 − α)·v,  α = {alpha}");
-                w.WriteLine($"{Cells}.ElmanCell.LeakyForward(previous, cache, next, alpha: {alpha}, {h});");
-            }
-        }
-        w.WriteLine();
-        w.WriteLine(learned
-            ? $"/// <summary>{P.Name}: one leaky Elman step back (α learned): dz = [dL/da | dL/dλ contribution]; dState becomes α ⊙ dL/dh' (the caller adds W_hhᵀ·dz).</summary>"
-            : $"/// <summary>{P.Name}: one leaky Elman step back, pointwise part: dz from dL/dh'; dState becomes the leak's direct path α·dL/dh' (the caller adds W_hhᵀ·dz).</summary>");
-        w.WriteLine(MethodImpl);
-        using (w.WriteBlock(PointwiseBackwardSignature))
-        {
-            if (learned)
-            {
-                w.WriteLine($"// dz = dh' ⊙ (1 − α) ⊙ {derivative};  dλ = dh' ⊙ (h − v) ⊙ α(1 − α);  dh = α ⊙ dh'");
-                w.WriteLine($"{Cells}.ElmanCell.LearnedLeakBackward(previous, cache, alpha, dState, dz, relu: {ReluArgument}, {h});");
-            }
-            else
-            {
-                w.WriteLine($"// dz = dh' ⊙ (1 − α) ⊙ {derivative};  dh = α·dh'");
-                w.WriteLine($"{Cells}.ElmanCell.LeakyBackward(cache, dState, dz, alpha: {alpha}, relu: {ReluArgument}, {h});");
-            }
-        }
-        w.WriteLine();
+            WritePointwiseMethods(w,
+                "the Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh.",
+                [$"// h' = {act}", $"{Act}.{ActivationName}(cache.Slice(0, {h}), next.Slice(0, {h}));"],
+                "one Elman step back, pointwise part: dz from dL/dh' (the caller then forms dh = W_hhᵀ·dz).",
+                [Relu ? "// dz = dh' ⊙ [h' > 0]" : "// dz = dh' ⊙ (1 − h'²)", $"{Cells}.ElmanCell.Backward(next, dState, dz, relu: {ReluArgument}, {h});"]);
+        else if (P.LearnedLeak)
+            WritePointwiseMethods(w,
+                "the leaky Elman step after its products, α per unit (learned); cache holds a and becomes v = act(a).",
+                [$"// v = {act}", activateInPlace, "// h' = α ⊙ h + (1 − α) ⊙ v,  α = σ(λ) per unit", $"{Cells}.ElmanCell.LearnedLeakForward(previous, cache, alpha, next, {h});"],
+                "one leaky Elman step back (α learned): dz = [dL/da | dL/dλ contribution]; dState becomes α ⊙ dL/dh' (the caller adds W_hhᵀ·dz).",
+                [$"// dz = dh' ⊙ (1 − α) ⊙ {derivative};  dλ = dh' ⊙ (h − v) ⊙ α(1 − α);  dh = α ⊙ dh'", $"{Cells}.ElmanCell.LearnedLeakBackward(previous, cache, alpha, dState, dz, relu: {ReluArgument}, {h});"]);
+        else
+            WritePointwiseMethods(w,
+                "the leaky Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh and becomes v = act(a).",
+                [$"// v = {act}", activateInPlace, $"// h' = α·h + (1 − α)·v,  α = {alpha}", $"{Cells}.ElmanCell.LeakyForward(previous, cache, next, alpha: {alpha}, {h});"],
+                "one leaky Elman step back, pointwise part: dz from dL/dh'; dState becomes the leak's direct path α·dL/dh' (the caller adds W_hhᵀ·dz).",
+                [$"// dz = dh' ⊙ (1 − α) ⊙ {derivative};  dh = α·dh'", $"{Cells}.ElmanCell.LeakyBackward(cache, dState, dz, alpha: {alpha}, relu: {ReluArgument}, {h});"]);
     }
 }

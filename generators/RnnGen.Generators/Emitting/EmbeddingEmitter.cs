@@ -9,6 +9,9 @@ internal sealed class EmbeddingEmitter(ModelPlan model, LayerPlan plan) : LayerE
 {
     private string Weight => P.Directions[0].Input.Constant;
 
+    /// <summary>The row of W for the token of step t of slot b.</summary>
+    private string TokenRow => $"{Weight} + {Times($"_tokens[{Times("b", Model.Model.MaxSteps)} + t]", P.H)}";
+
     public override bool WritesStepBuffer => true;
 
     public override string WriteStep(IndentedTextWriter w, string x, string buffer)
@@ -18,33 +21,19 @@ internal sealed class EmbeddingEmitter(ModelPlan model, LayerPlan plan) : LayerE
         return $"{buffer}.Slice(0, {F(P.Out)})";
     }
 
-    public override void WriteForward(IndentedTextWriter w)
+    protected override void WriteForwardBody(IndentedTextWriter w)
     {
-        w.WriteLine($"/// <summary>{P.Name} over whole sequences, slots 0 … batch − 1 in lockstep: {P.Title}.</summary>");
-        using (w.WriteBlock($"private void {P.Name}Forward(int batch, int steps)"))
-        {
-            w.WriteLine($"{ReadOnlySpan} p = _parameters;");
-            w.WriteLine($"{Span} output = _{P.Field}Out;");
-            w.WriteLine("// y(t) = W[token(t)]");
-            using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-            using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
-                w.WriteLine($"p.Slice({Weight} + {Times($"_tokens[{Times("b", Model.Model.MaxSteps)} + t]", P.H)}, {F(P.H)}).CopyTo(output.Slice({Times("b", P.OutStride)} + {Times("t", P.H)}, {F(P.H)}));");
-        }
-        w.WriteLine();
+        w.WriteLine("// y(t) = W[token(t)]");
+        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+        using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
+            w.WriteLine($"p.Slice({TokenRow}, {F(P.H)}).CopyTo(output.Slice({Times("b", P.OutStride)} + {Times("t", P.H)}, {F(P.H)}));");
     }
 
-    public override void WriteBackward(IndentedTextWriter w)
+    protected override void WriteBackwardBody(IndentedTextWriter w)
     {
-        w.WriteLine($"/// <summary>BPTT through {P.Name} ({P.Title}) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>");
-        using (w.WriteBlock($"private void {P.Name}Backward(int batch, int steps)"))
-        {
-            w.WriteLine($"{Span} g = _gradients.Span;");
-            w.WriteLine($"{ReadOnlySpan} dOut = _{P.Field}OutGradient;");
-            w.WriteLine("// dW[token(t)] += dy(t)");
-            using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-            using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
-                w.WriteLine($"{K}.Add(dOut.Slice({Times("b", P.OutStride)} + {Times("t", P.H)}, {F(P.H)}), g.Slice({Weight} + {Times($"_tokens[{Times("b", Model.Model.MaxSteps)} + t]", P.H)}, {F(P.H)}));");
-        }
-        w.WriteLine();
+        w.WriteLine("// dW[token(t)] += dy(t)");
+        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+        using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
+            w.WriteLine($"{K}.Add(dOut.Slice({Times("b", P.OutStride)} + {Times("t", P.H)}, {F(P.H)}), g.Slice({TokenRow}, {F(P.H)}));");
     }
 }

@@ -25,22 +25,16 @@ internal sealed class GruEmitter(ModelPlan model, LayerPlan plan) : RecurrentEmi
     protected override void WritePointwise(IndentedTextWriter w)
     {
         string h = F(H), h3 = F(3 * H);
-        w.WriteLine($"/// <summary>{P.Name}: the GRU step after its products; cache holds [gi | gh] = [W_ih·x + b_ih | W_hh·h + b_hh] and becomes [r, z, n | gh].</summary>");
-        w.WriteLine(MethodImpl);
-        using (w.WriteBlock(PointwiseSignature))
-        {
-            w.WriteLine("// r, z = σ(gi + gh);  n = tanh(gi_n + r ⊙ gh_n);  h' = (1 − z) ⊙ n + z ⊙ h   (one pass, gates in registers)");
-            w.WriteLine($"{Cells}.GruCell.Forward(previous.Slice(0, {h}), cache.Slice(0, {h3}), cache.Slice({h3}, {h3}), next, {h});   // h, gi, gh, h'");
-        }
-        w.WriteLine();
-        WriteOutOfLinePointwise(w);
-        w.WriteLine($"/// <summary>{P.Name}: one GRU step back, pointwise part: dz = [dgi | dgh]; dState becomes the direct path dL/dh' ⊙ z (the caller adds W_hhᵀ·dgh).</summary>");
-        w.WriteLine(MethodImpl);
-        using (w.WriteBlock(PointwiseBackwardSignature))
-        {
-            w.WriteLine("// dn = dh' ⊙ (1 − z) ⊙ (1 − n²);  dr = dn ⊙ gh_n ⊙ r(1 − r);  dz = dh' ⊙ (h − n) ⊙ z(1 − z);  dh = dh' ⊙ z + …");
-            w.WriteLine($"{Cells}.GruCell.Backward(previous.Slice(0, {h}), cache, dState, dz.Slice(0, {h3}), dz.Slice({h3}, {h3}), {h});   // h, [r, z, n | gh], dh', dgi, dgh");
-        }
-        w.WriteLine();
+        WritePointwiseMethods(w,
+            "the GRU step after its products; cache holds [gi | gh] = [W_ih·x + b_ih | W_hh·h + b_hh] and becomes [r, z, n | gh].",
+            [
+                "// r, z = σ(gi + gh);  n = tanh(gi_n + r ⊙ gh_n);  h' = (1 − z) ⊙ n + z ⊙ h   (one pass, gates in registers)",
+                $"{Cells}.GruCell.Forward(previous.Slice(0, {h}), cache.Slice(0, {h3}), cache.Slice({h3}, {h3}), next, {h});   // h, gi, gh, h'",
+            ],
+            "one GRU step back, pointwise part: dz = [dgi | dgh]; dState becomes the direct path dL/dh' ⊙ z (the caller adds W_hhᵀ·dgh).",
+            [
+                "// dn = dh' ⊙ (1 − z) ⊙ (1 − n²);  dr = dn ⊙ gh_n ⊙ r(1 − r);  dz = dh' ⊙ (h − n) ⊙ z(1 − z);  dh = dh' ⊙ z + …",
+                $"{Cells}.GruCell.Backward(previous.Slice(0, {h}), cache, dState, dz.Slice(0, {h3}), dz.Slice({h3}, {h3}), {h});   // h, [r, z, n | gh], dh', dgi, dgh",
+            ]);
     }
 }

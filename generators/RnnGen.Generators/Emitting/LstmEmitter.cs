@@ -18,23 +18,17 @@ internal sealed class LstmEmitter(ModelPlan model, LayerPlan plan) : RecurrentEm
     protected override void WritePointwise(IndentedTextWriter w)
     {
         string h = F(H), h4 = F(4 * H);
-        w.WriteLine($"/// <summary>{P.Name}: the LSTM step after its products; cache ← [i, f, g, o, tanh(c')] from z = W·[x; h] + b.</summary>");
-        w.WriteLine(MethodImpl);
-        using (w.WriteBlock(PointwiseSignature))
-        {
-            w.WriteLine("// i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o);  c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c')   (one pass, gates in registers)");
-            w.WriteLine($"{Cells}.LstmCell.Forward(cache.Slice(0, {h4}), previous.Slice({h}, {h}), next.Slice({h}, {h}), next.Slice(0, {h}), cache.Slice({h4}, {h}), {h});   // z, c, c', h', tanh(c')");
-        }
-        w.WriteLine();
-        WriteOutOfLinePointwise(w);
-        w.WriteLine($"/// <summary>{P.Name}: one LSTM step back, pointwise part. dState holds [dL/dh', dL/dc'] on entry and [·, dL/dc] on return.</summary>");
-        w.WriteLine(MethodImpl);
-        using (w.WriteBlock(PointwiseBackwardSignature))
-        {
-            w.WriteLine("// dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);  dz_f = dc ⊙ c ⊙ f(1 − f);");
-            w.WriteLine("// dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f");
-            w.WriteLine($"{Cells}.LstmCell.Backward(previous.Slice({h}, {h}), cache, dState, dz, {h});");
-        }
-        w.WriteLine();
+        WritePointwiseMethods(w,
+            "the LSTM step after its products; cache ← [i, f, g, o, tanh(c')] from z = W·[x; h] + b.",
+            [
+                "// i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o);  c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c')   (one pass, gates in registers)",
+                $"{Cells}.LstmCell.Forward(cache.Slice(0, {h4}), previous.Slice({h}, {h}), next.Slice({h}, {h}), next.Slice(0, {h}), cache.Slice({h4}, {h}), {h});   // z, c, c', h', tanh(c')",
+            ],
+            "one LSTM step back, pointwise part. dState holds [dL/dh', dL/dc'] on entry and [·, dL/dc] on return.",
+            [
+                "// dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);  dz_f = dc ⊙ c ⊙ f(1 − f);",
+                "// dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f",
+                $"{Cells}.LstmCell.Backward(previous.Slice({h}, {h}), cache, dState, dz, {h});",
+            ]);
     }
 }

@@ -69,129 +69,109 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
     /// <summary>The states of step <paramref name="step"/> of slot b.</summary>
     private string State(string step, int width) => $"states.Slice({Times("b", P.StatesStride)} + {Times(step, SW)}, {F(width)})";
 
-    public override void WriteForward(IndentedTextWriter w)
+    protected override void WriteForwardBody(IndentedTextWriter w)
     {
         string ss = F(P.StatesStride), sc = F(P.CacheStride), si = F(P.InputStride), inw = F(P.In), gh = F(GH);
-        w.WriteLine($"/// <summary>{P.Name} over whole sequences, slots 0 … batch − 1 in lockstep: {P.Title}.</summary>");
-        using (w.WriteBlock($"private void {P.Name}Forward(int batch, int steps)"))
+        w.WriteLine($"{Span} batchStates = _batchStates;");
+        foreach (string line in BlockMatrix.Of(P)) w.WriteLine(line);
+        foreach (DirectionPlan d in P.Directions)
         {
-            w.WriteLine($"{ReadOnlySpan} k = _packed.Span;");
-            w.WriteLine($"{ReadOnlySpan} input = {P.InputField};");
-            w.WriteLine($"{Span} output = _{P.Field}Out;");
-            w.WriteLine($"{Span} batchStates = _batchStates;");
-            foreach (string line in BlockMatrix.Of(P)) w.WriteLine(line);
-            foreach (DirectionPlan d in P.Directions)
+            bool reverse = d.Direction == 1;
+            string ih = $"k.Slice({d.PackedInput!.Constant}, {F(GH * P.In)})", bias = $"k.Slice({d.PackedBias!.Constant}, {F(BiasFloats)})";
+            w.WriteLine(reverse ? "// reverse direction: t = steps − 1 … 0; its output is the second half of each step" : "// forward direction: t = 0 … steps − 1");
+            using (w.WriteBlock())
             {
-                bool reverse = d.Direction == 1;
-                string ih = $"k.Slice({d.PackedInput!.Constant}, {F(GH * P.In)})", bias = $"k.Slice({d.PackedBias!.Constant}, {F(BiasFloats)})";
-                w.WriteLine(reverse ? "// reverse direction: t = steps − 1 … 0; its output is the second half of each step" : "// forward direction: t = 0 … steps − 1");
-                using (w.WriteBlock())
+                w.WriteLine($"{Span} states = _{P.Field}States{d.Direction};");
+                w.WriteLine($"{Span} cache = _{P.Field}Cache{d.Direction};");
+                using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                    w.WriteLine($"batchStates.Slice(b * StateSize + {d.StateConstant}, {F(SW)}).CopyTo(states.Slice({Times("b", P.StatesStride)}, {F(SW)}));");
+                // One sequence: its input side does not depend on the recurrence, so W_ih·x(t) + b for every step is one
+                // matrix-matrix product before the walk (W_ih read once, not once per step). Per element the chain is
+                // unchanged (bias, then x's columns, then h's), so it is bit-identical to forming it step by step, which
+                // batches keep doing: there the whole batch's pre-activations would leave L2 before the walk reads them.
+                string firstX = reverse ? Times("(steps - 1)", P.In) : "0", strideX = reverse ? "-" + inw : inw;
+                using (w.WriteBlock("if (batch == 1)"))
                 {
-                    w.WriteLine($"{Span} states = _{P.Field}States{d.Direction};");
-                    w.WriteLine($"{Span} cache = _{P.Field}Cache{d.Direction};");
-                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                        w.WriteLine($"batchStates.Slice(b * StateSize + {d.StateConstant}, {F(SW)}).CopyTo(states.Slice({Times("b", P.StatesStride)}, {F(SW)}));");
-                    // One sequence: its input side does not depend on the recurrence, so W_ih·x(t) + b for every step is one
-                    // matrix-matrix product before the walk (W_ih read once, not once per step). Per element the chain is
-                    // unchanged (bias, then x's columns, then h's), so it is bit-identical to forming it step by step, which
-                    // batches keep doing: there the whole batch's pre-activations would leave L2 before the walk reads them.
-                    string firstX = reverse ? Times("(steps - 1)", P.In) : "0", strideX = reverse ? "-" + inw : inw;
-                    using (w.WriteBlock("if (batch == 1)"))
-                    {
-                        w.WriteLine($"// one sequence: {InputProductComment} for every step at once");
-                        w.WriteLine($"for (int s = 0; s < steps; s++) {bias}.CopyTo(cache.Slice({Times("s", CW)}, {F(BiasFloats)}));");
-                        w.WriteLine($"{K}.PackedMatMatAdd({ih}, input, {firstX}, {strideX}, cache, 0, {F(CW)}, steps, {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]{(reverse ? ", x read from the last step back" : "")}");
-                    }
-                    using (w.WriteBlock("for (int s = 0; s < steps; s++)"))
-                    {
-                        w.WriteLine(reverse ? "int t = steps - 1 - s;" : "int t = s;");
-                        w.WriteLine(StepProductComment);
-                        using (w.WriteBlock("if (batch > 1)"))   // one sequence's input side was formed above for all steps
-                        {
-                            using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                                w.WriteLine($"{bias}.CopyTo(cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(BiasFloats)}));   // {(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
-                            w.WriteLine($"{K}.PackedMatMatAdd({ih}, input, {Times("t", P.In)}, {si}, cache, {Times("s", CW)}, {sc}, batch, {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
-                        }
-                        w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({d.PackedHidden!.Constant}, {F(GH * H)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]");
-                        WriteSkipProduct(w, d, ss, sc);
-                        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                        {
-                            w.WriteLine($"{P.Name}Pointwise{(OutOfLinePointwise ? "OutOfLine" : "")}({State("s", SW)}, {State("(s + 1)", SW)}, cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(CW)}){PointwiseArguments(d, backward: false)});");
-                            WriteDelayLineForward(w, ss);
-                            w.WriteLine($"{State("(s + 1)", H)}.CopyTo(output.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? H : 0)}, {F(H)}));");
-                        }
-                    }
-                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                        w.WriteLine($"{State("steps", SW)}.CopyTo(batchStates.Slice(b * StateSize + {d.StateConstant}, {F(SW)}));");
+                    w.WriteLine($"// one sequence: {InputProductComment} for every step at once");
+                    w.WriteLine($"for (int s = 0; s < steps; s++) {bias}.CopyTo(cache.Slice({Times("s", CW)}, {F(BiasFloats)}));");
+                    w.WriteLine($"{K}.PackedMatMatAdd({ih}, input, {firstX}, {strideX}, cache, 0, {F(CW)}, steps, {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]{(reverse ? ", x read from the last step back" : "")}");
                 }
+                using (w.WriteBlock("for (int s = 0; s < steps; s++)"))
+                {
+                    w.WriteLine(reverse ? "int t = steps - 1 - s;" : "int t = s;");
+                    w.WriteLine(StepProductComment);
+                    using (w.WriteBlock("if (batch > 1)"))   // one sequence's input side was formed above for all steps
+                    {
+                        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                            w.WriteLine($"{bias}.CopyTo(cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(BiasFloats)}));   // {(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
+                        w.WriteLine($"{K}.PackedMatMatAdd({ih}, input, {Times("t", P.In)}, {si}, cache, {Times("s", CW)}, {sc}, batch, {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
+                    }
+                    w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({d.PackedHidden!.Constant}, {F(GH * H)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]");
+                    WriteSkipProduct(w, d, ss, sc);
+                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                    {
+                        w.WriteLine($"{P.Name}Pointwise{(OutOfLinePointwise ? "OutOfLine" : "")}({State("s", SW)}, {State("(s + 1)", SW)}, cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(CW)}){PointwiseArguments(d, backward: false)});");
+                        WriteDelayLineForward(w, ss);
+                        w.WriteLine($"{State("(s + 1)", H)}.CopyTo(output.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? H : 0)}, {F(H)}));");
+                    }
+                }
+                using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                    w.WriteLine($"{State("steps", SW)}.CopyTo(batchStates.Slice(b * StateSize + {d.StateConstant}, {F(SW)}));");
             }
         }
-        w.WriteLine();
     }
 
-    public override void WriteBackward(IndentedTextWriter w)
+    protected override void WriteBackwardBody(IndentedTextWriter w)
     {
         string ss = F(P.StatesStride), sc = F(P.CacheStride), sd = F(P.DzStride), si = F(P.InputStride), inw = F(P.In), gh = F(GH), h = F(H), sw = F(SW), record = F(Record);
         bool gru = SeparateHidden;
-        w.WriteLine($"/// <summary>BPTT through {P.Name} ({P.Title}) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>");
-        using (w.WriteBlock($"private void {P.Name}Backward(int batch, int steps)"))
+        w.WriteLine($"{Span} dState = _{P.Field}StateGradient;   // [batch × {sw}]");
+        foreach (DirectionPlan d in P.Directions)
         {
-            w.WriteLine($"{Span} g = _gradients.Span;");
-            w.WriteLine($"{ReadOnlySpan} dOut = _{P.Field}OutGradient;");
-            w.WriteLine($"{ReadOnlySpan} kb = _packedBack.Span;");
-            w.WriteLine($"{ReadOnlySpan} input = {P.InputField};");
-            w.WriteLine($"{Span} dIn = {P.InputGradientField};");
-            using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                w.WriteLine($"dIn.Slice({Times("b", P.InputStride)}, {Times("steps", P.In)}).Clear();");
-            w.WriteLine($"{Span} dState = _{P.Field}StateGradient;   // [batch × {sw}]");
-            foreach (DirectionPlan d in P.Directions)
+            bool reverse = d.Direction == 1;
+            string ihT = $"kb.Slice({d.Input.Constant}, {F(GH * P.In)})";
+            w.WriteLine(reverse ? "// reverse direction, walked back from t = 0" : "// forward direction, walked back from the last step");
+            using (w.WriteBlock())
             {
-                bool reverse = d.Direction == 1;
-                string ihT = $"kb.Slice({d.Input.Constant}, {F(GH * P.In)})";
-                w.WriteLine(reverse ? "// reverse direction, walked back from t = 0" : "// forward direction, walked back from the last step");
-                using (w.WriteBlock())
+                w.WriteLine($"{ReadOnlySpan} states = _{P.Field}States{d.Direction};");
+                w.WriteLine($"{ReadOnlySpan} cache = _{P.Field}Cache{d.Direction};");
+                w.WriteLine($"{Span} dz = _{P.Field}Dz{d.Direction};");
+                w.WriteLine($"dState.Slice(0, {Times("batch", SW)}).Clear();");
+                using (w.WriteBlock("for (int k = steps - 1; k >= 0; k--)"))
                 {
-                    w.WriteLine($"{ReadOnlySpan} states = _{P.Field}States{d.Direction};");
-                    w.WriteLine($"{ReadOnlySpan} cache = _{P.Field}Cache{d.Direction};");
-                    w.WriteLine($"{Span} dz = _{P.Field}Dz{d.Direction};");
-                    w.WriteLine($"dState.Slice(0, {Times("batch", SW)}).Clear();");
-                    using (w.WriteBlock("for (int k = steps - 1; k >= 0; k--)"))
+                    w.WriteLine(reverse ? "int t = steps - 1 - k;" : "int t = k;");
+                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     {
-                        w.WriteLine(reverse ? "int t = steps - 1 - k;" : "int t = k;");
-                        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                        {
-                            w.WriteLine("// dh(t) += dy(t)");
-                            w.WriteLine($"{K}.Add(dOut.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? H : 0)}, {h}), dState.Slice({Times("b", SW)}, {h}));");
-                            w.WriteLine($"{P.Name}PointwiseBackward({State("k", SW)}, {State("(k + 1)", SW)}, cache.Slice({Times("b", P.CacheStride)} + {Times("k", CW)}, {F(CW)}), dState.Slice({Times("b", SW)}, {sw}), dz.Slice({Times("b", P.DzStride)} + {Times("k", Record)}, {record}){PointwiseArguments(d, backward: true)});");
-                            if (ClearsHiddenGradient) w.WriteLine($"dState.Slice({Times("b", SW)}, {h}).Clear();");
-                            WriteDelayLineBackward(w);
-                        }
-                        w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)");
-                        w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd({ihT}, dz, {Times("k", Record)}, {sd}, dIn, {Times("t", P.In)}, {si}, batch, {inw}, {gh});");
-                        w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({d.Hidden!.Constant}, {F(GH * H)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {h}, {gh});");
-                        WriteSkipGradientProduct(w, d, sd);
+                        w.WriteLine("// dh(t) += dy(t)");
+                        w.WriteLine($"{K}.Add(dOut.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? H : 0)}, {h}), dState.Slice({Times("b", SW)}, {h}));");
+                        w.WriteLine($"{P.Name}PointwiseBackward({State("k", SW)}, {State("(k + 1)", SW)}, cache.Slice({Times("b", P.CacheStride)} + {Times("k", CW)}, {F(CW)}), dState.Slice({Times("b", SW)}, {sw}), dz.Slice({Times("b", P.DzStride)} + {Times("k", Record)}, {record}){PointwiseArguments(d, backward: true)});");
+                        if (ClearsHiddenGradient) w.WriteLine($"dState.Slice({Times("b", SW)}, {h}).Clear();");
+                        WriteDelayLineBackward(w);
                     }
-                    string firstDx = reverse ? Times("(steps - 1)", P.In) : "0", strideDx = reverse ? "-" + inw : inw;
-                    w.WriteLine("// one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)");
-                    w.WriteLine($"if (batch == 1) {K}.PackedMatMatAdd({ihT}, dz, 0, {record}, dIn, {firstDx}, {strideDx}, steps, {inw}, {gh});");
-                    w.WriteLine($"dState.Slice(0, {sw}).CopyTo(new {Span}(_initialStateGradients, {d.StateConstant}, {sw}));   // slot 0 (single-sequence API)");
-                    if (P.Layer.Reservoir)
-                    {
-                        w.WriteLine("// a reservoir's weights are fixed: no weight gradients (its Gradients stay zero); dx and dh above still flow");
-                        continue;
-                    }
-                    string hh = F(HiddenAt);
-                    w.WriteLine($"// dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz{(gru ? "_h" : "")}(t)");
-                    w.WriteLine("// (every sequence of the batch at once, slot after slot: each gradient row is read and written once)");
-                    w.WriteLine($"{K}.AddOuterProducts(g.Slice({d.Input.Constant}, {F(GH * P.In)}), dz, 0, {record}, input, {firstDx}, {strideDx}, steps, {gh}, {inw}, batch, {sd}, {si});");
-                    w.WriteLine($"{K}.AddOuterProducts(g.Slice({d.Hidden.Constant}, {F(GH * H)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {h}, batch, {sd}, {ss});");
-                    w.WriteLine($"{K}.AddStridedSum(g.Slice({d.Bias!.Constant}, {gh}), dz, 0, {record}, steps, batch, {sd});");
-                    w.WriteLine($"{K}.AddStridedSum(g.Slice({d.HiddenBias!.Constant}, {gh}), dz, {hh}, {record}, steps, batch, {sd});");
-                    foreach (string line in ExtraWeightGradients(d, sd, ss)) w.WriteLine(line);
+                    w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)");
+                    w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd({ihT}, dz, {Times("k", Record)}, {sd}, dIn, {Times("t", P.In)}, {si}, batch, {inw}, {gh});");
+                    w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({d.Hidden!.Constant}, {F(GH * H)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {h}, {gh});");
+                    WriteSkipGradientProduct(w, d, sd);
                 }
+                string firstDx = reverse ? Times("(steps - 1)", P.In) : "0", strideDx = reverse ? "-" + inw : inw;
+                w.WriteLine("// one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)");
+                w.WriteLine($"if (batch == 1) {K}.PackedMatMatAdd({ihT}, dz, 0, {record}, dIn, {firstDx}, {strideDx}, steps, {inw}, {gh});");
+                w.WriteLine($"dState.Slice(0, {sw}).CopyTo(new {Span}(_initialStateGradients, {d.StateConstant}, {sw}));   // slot 0 (single-sequence API)");
+                if (P.Layer.Reservoir)
+                {
+                    w.WriteLine("// a reservoir's weights are fixed: no weight gradients (its Gradients stay zero); dx and dh above still flow");
+                    continue;
+                }
+                string hh = F(HiddenAt);
+                w.WriteLine($"// dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz{(gru ? "_h" : "")}(t)");
+                w.WriteLine("// (every sequence of the batch at once, slot after slot: each gradient row is read and written once)");
+                w.WriteLine($"{K}.AddOuterProducts(g.Slice({d.Input.Constant}, {F(GH * P.In)}), dz, 0, {record}, input, {firstDx}, {strideDx}, steps, {gh}, {inw}, batch, {sd}, {si});");
+                w.WriteLine($"{K}.AddOuterProducts(g.Slice({d.Hidden.Constant}, {F(GH * H)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {h}, batch, {sd}, {ss});");
+                w.WriteLine($"{K}.AddStridedSum(g.Slice({d.Bias!.Constant}, {gh}), dz, 0, {record}, steps, batch, {sd});");
+                w.WriteLine($"{K}.AddStridedSum(g.Slice({d.HiddenBias!.Constant}, {gh}), dz, {hh}, {record}, steps, batch, {sd});");
+                foreach (string line in ExtraWeightGradients(d, sd, ss)) w.WriteLine(line);
             }
         }
-        w.WriteLine();
     }
 
     public override void WriteCells(IndentedTextWriter w)
@@ -236,23 +216,41 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         w.WriteLine();
     }
 
-    protected string PointwiseSignature =>
+    private string PointwiseSignature =>
         $"private static void {P.Name}Pointwise({ReadOnlySpan} previous, {Span} next, {Span} cache{(P.LearnedLeak ? $", {ReadOnlySpan} alpha" : "")})";
 
-    protected string PointwiseBackwardSignature =>
+    private string PointwiseBackwardSignature =>
         $"private static void {P.Name}PointwiseBackward({ReadOnlySpan} previous, {ReadOnlySpan} next, {ReadOnlySpan} cache, {Span} dState, {Span} dz{(P.LearnedLeak ? $", {ReadOnlySpan} alpha" : "")})";
 
     /// <summary>
+    /// Writes <c>LayerNPointwise</c> (the step after its products), its NoInlining twin when the walks want one, and
+    /// <c>LayerNPointwiseBackward</c>; each body is a comment with the equations and the call into the cell's math.
+    /// </summary>
+    /// <remarks>
     /// The LSTM/GRU element-wise step keeps a dozen σ/tanh constants and the gates in vector registers. Inlined into a
     /// layer's walk over a sequence (a large method), the JIT spills and reloads them around every transcendental:
-    /// the LSTM(32) walk's element-wise part took 3× as long. The walks call this compiled-alone twin; the small
+    /// the LSTM(32) walk's element-wise part took 3× as long. The walks call the compiled-alone twin; the small
     /// streaming cell still inlines the step (there inlining measured ~6 % faster).
-    /// </summary>
-    protected void WriteOutOfLinePointwise(IndentedTextWriter w)
+    /// </remarks>
+    protected void WritePointwiseMethods(IndentedTextWriter w, string forwardSummary, string[] forward, string backwardSummary, string[] backward)
     {
-        w.WriteLine($"/// <summary>{P.Name}Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>");
-        w.WriteLine(NoInlining);
-        w.WriteLine($"private static void {P.Name}PointwiseOutOfLine({ReadOnlySpan} previous, {Span} next, {Span} cache) => {P.Name}Pointwise(previous, next, cache);");
+        WriteInlinedMethod(w, $"{P.Name}: {forwardSummary}", PointwiseSignature, forward);
+        if (OutOfLinePointwise)
+        {
+            w.WriteLine($"/// <summary>{P.Name}Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>");
+            w.WriteLine(NoInlining);
+            w.WriteLine($"private static void {P.Name}PointwiseOutOfLine({ReadOnlySpan} previous, {Span} next, {Span} cache) => {P.Name}Pointwise(previous, next, cache);");
+            w.WriteLine();
+        }
+        WriteInlinedMethod(w, $"{P.Name}: {backwardSummary}", PointwiseBackwardSignature, backward);
+    }
+
+    private static void WriteInlinedMethod(IndentedTextWriter w, string summary, string signature, string[] body)
+    {
+        w.WriteLine($"/// <summary>{summary}</summary>");
+        w.WriteLine(MethodImpl);
+        using (w.WriteBlock(signature))
+            foreach (string line in body) w.WriteLine(line);
         w.WriteLine();
     }
 
