@@ -3,6 +3,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using RnnGen.Generators.Model;
+using RnnGen.Generators.Parsing;
 
 namespace RnnGen.Generators;
 
@@ -14,14 +15,12 @@ namespace RnnGen.Generators;
 [Generator(LanguageNames.CSharp)]
 public sealed partial class RnnModelGenerator : IIncrementalGenerator
 {
-    internal const string RnnModelAttributeName = "RnnGen.RnnModelAttribute";
-
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                RnnModelAttributeName,
+                Parser.RnnModelAttributeName,
                 predicate: static (node, _) => node is TypeDeclarationSyntax,   // records and structs get RNNG002
                 transform: static (context, cancellationToken) => Parser.Parse(context, cancellationToken))
             .WithTrackingName(TrackingNames.Parse);
@@ -44,9 +43,9 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
             context.RegisterSourceOutput(stray, static (context, diagnostic) => context.ReportDiagnostic(diagnostic.ToDiagnostic()));
         }
 
-        IncrementalValuesProvider<ModelSpec> models = results
+        IncrementalValuesProvider<(ModelSpec Model, LocationInfo? Location)> models = results
             .Where(static result => result.Model is not null)
-            .Select(static (result, _) => result.Model!)
+            .Select(static (result, _) => (result.Model!, result.Location))
             .WithTrackingName(TrackingNames.Models);
         // [RnnModel(Weights = …)]: the file, relative to the project directory (build_property.ProjectDir) unless rooted,
         // with its length and write time as the cache key, so that a changed file re-runs the models that use it.
@@ -55,23 +54,23 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
             .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.ProjectDir", out string? directory) ? directory : null)
             .WithTrackingName(TrackingNames.WeightFiles);
 
-        IncrementalValuesProvider<(ModelSpec Model, WeightsFileInfo? File)> withWeights = models
+        IncrementalValuesProvider<((ModelSpec Model, LocationInfo? Location) Model, WeightsFileInfo? File)> withWeights = models
             .Combine(projectDirectory)
-            .Select(static (pair, _) => (pair.Left, pair.Left.Weights is null ? null : Locate(pair.Right, pair.Left.Weights)))
+            .Select(static (pair, _) => (pair.Left, pair.Left.Model.Weights is null ? null : Locate(pair.Right, pair.Left.Model.Weights)))
             .WithTrackingName(TrackingNames.ModelsWithWeights);
 
         context.RegisterSourceOutput(withWeights, static (context, item) =>
         {
-            var (model, file) = item;
+            var ((model, modelLocation), file) = item;
             float[]? baked = null;
             if (model.Weights is not null)
             {
                 if (file is null || !file.Exists)
                 {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WeightsFileNotGiven, model.Location?.ToLocation(), model.Weights, file?.Path ?? model.Weights));
+                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WeightsFileNotGiven, modelLocation?.ToLocation(), model.Weights, file?.Path ?? model.Weights));
                     return;
                 }
-                baked = ReadWeights(context, model, file);
+                baked = ReadWeights(context, model, modelLocation, file);
                 if (baked is null) return;
             }
             string source;
@@ -109,9 +108,9 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
     }
 
     /// <summary>Reads the weights file's bytes (the compiler has no way to hand a binary file to a generator).</summary>
-    private static float[]? ReadWeights(SourceProductionContext context, ModelSpec model, WeightsFileInfo file)
+    private static float[]? ReadWeights(SourceProductionContext context, ModelSpec model, LocationInfo? modelLocation, WeightsFileInfo file)
     {
-        Location? location = model.Location?.ToLocation();
+        Location? location = modelLocation?.ToLocation();
         byte[] bytes;
         try
         {
