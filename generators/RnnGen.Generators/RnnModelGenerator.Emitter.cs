@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using RnnGen.Generators.Helpers;
 using RnnGen.Generators.Model;
+using RnnGen.Generators.Weights;
 
 namespace RnnGen.Generators;
 
