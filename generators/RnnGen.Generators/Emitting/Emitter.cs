@@ -43,9 +43,6 @@ internal static class Emitter
         return w.ToString();
     }
 
-    /// <summary>The tensors of the model's parameter layout (names, shapes, offsets), as RnnGen.ParameterLayout lists them.</summary>
-    public static (List<BakedWeights.Expected> Tensors, int ParameterCount) ExpectedTensors(ModelSpec model) => Planner.ExpectedTensors(model);
-
     private static void WritePacking(IndentedTextWriter w, List<LayerEmitter> layers)
     {
         w.WriteLine("/// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is");

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using RnnGen.Generators.Helpers;
 using RnnGen.Generators.Model;
+using RnnGen.Geometry;
 
 namespace RnnGen.Generators.Planning;
 
@@ -24,18 +25,16 @@ internal static class Planner
         bool fusedLogits = model.Loss is LossKind.CrossEntropy or LossKind.BinaryCrossEntropy;
         int inputStride = model.MaxSteps * Math.Max(1, model.InputSize);
 
+        // Parameter offsets, tensor names and shapes, state offsets and widths come from the shared geometry (the
+        // runtime's ParameterLayout reads the same); the packed layout, the gate records and the strides are ours.
+        NetworkGeometry geometry = model.Geometry;
         var layers = new List<LayerPlan>();
-        int width = model.InputSize, parameters = 0, state = 0, packed = 0;
+        int packed = 0;
         for (int i = 0; i < model.Layers.Count; i++)
         {
             LayerModel l = model.Layers[i];
-            int h = l.Size, gh = l.GateCount * h;
-            int directionParameters = l.Kind switch
-            {
-                LayerKind.Embedding => l.Vocabulary * h,
-                LayerKind.Dense => h * width + h,
-                _ => gh * (width + h + 2) + (l.HasSkip ? h * h : 0) + (l.HasLearnedLeak ? h : 0),
-            };
+            LayerGeometry g = geometry.Layers[i];
+            int h = l.Size, width = g.InputWidth, gh = g.GateRows;
             int packedPerDirection = l.Kind switch
             {
                 LayerKind.Embedding => 0,
@@ -44,30 +43,30 @@ internal static class Planner
                 LayerKind.Gru => gh * (width + h + 2),
                 _ => gh * (width + h + 1) + (l.HasSkip ? h * h : 0) + (l.HasLearnedLeak ? h : 0),
             };
-            int stateWidth = l.StateWidthPerDirection;
+            int stateWidth = g.StateWidthPerDirection;
             int cacheWidth = l.Kind switch { LayerKind.Lstm => 5 * h, LayerKind.Gru => 6 * h, LayerKind.Rnn => h, _ => 0 };
             int scratchWidth = l.Kind switch { LayerKind.Lstm => 4 * h, LayerKind.Gru => 6 * h, LayerKind.Rnn => l.HasLearnedLeak ? 2 * h : h, LayerKind.Dense => h, _ => 0 };   // + dλ records
             var directions = new List<DirectionPlan>();
-            for (int d = 0; d < l.Directions; d++)
-                directions.Add(Direction(i, l, width, d, parameters + d * directionParameters, packed + d * packedPerDirection, state + d * stateWidth));
+            for (int d = 0; d < g.Directions; d++)
+                directions.Add(Direction(i, g, d, geometry.ParameterOffset(i) + g.DirectionOffset(d), packed + d * packedPerDirection, geometry.StateOffset(i) + d * stateWidth));
             LayerPlan previous = i == 0 ? null! : layers[i - 1];
             layers.Add(new LayerPlan
             {
                 Index = i,
                 Layer = l,
                 In = width,
-                Out = l.OutputWidth,
+                Out = g.OutputWidth,
                 H = h,
-                ParameterOffset = parameters,
-                DirectionParameters = directionParameters,
+                ParameterOffset = geometry.ParameterOffset(i),
+                DirectionParameters = checked((int)g.ParametersPerDirection),
                 PackedOffset = packed,
                 PackedPerDirection = packedPerDirection,
-                StateOffset = state,
+                StateOffset = geometry.StateOffset(i),
                 StateWidth = stateWidth,
                 CacheWidth = cacheWidth,
                 ScratchWidth = scratchWidth,
                 Directions = directions.ToEquatableArray(),
-                OutStride = model.MaxSteps * l.OutputWidth,
+                OutStride = model.MaxSteps * g.OutputWidth,
                 PreStride = model.MaxSteps * h,
                 StatesStride = (model.MaxSteps + 1) * stateWidth,
                 CacheStride = model.MaxSteps * cacheWidth,
@@ -79,10 +78,7 @@ internal static class Planner
                 Streaming = streaming,
                 GradientIsPreActivation = fusedLogits && i == model.Layers.Count - 1,
             });
-            packed += packedPerDirection * l.Directions;
-            parameters += directionParameters * l.Directions;
-            state += stateWidth * l.Directions;
-            width = l.OutputWidth;
+            packed += packedPerDirection * g.Directions;
         }
 
         int maxWidth = Math.Max(1, layers.Max(p => p.Out));
@@ -91,8 +87,8 @@ internal static class Planner
         {
             Model = model,
             Layers = layers.ToEquatableArray(),
-            ParameterCount = parameters,
-            StateSize = state,
+            ParameterCount = checked((int)geometry.ParameterCount),
+            StateSize = geometry.StateSize,
             PackedCount = Math.Max(1, packed),
             Tile = Tile(model, layers),
             InputStride = inputStride,
@@ -104,51 +100,46 @@ internal static class Planner
         };
     }
 
-    /// <summary>The tensors of the model's parameter layout (names, shapes, offsets), as RnnGen.ParameterLayout lists them.</summary>
-    public static (List<BakedWeights.Expected> Tensors, int ParameterCount) ExpectedTensors(ModelSpec model)
+    /// <summary>One direction's tensors, from the shared geometry (W_ih, W_hh, b_ih, b_hh, then W_skip and λ of an
+    /// Elman layer that has them; W and b of a Dense or Embedding layer), and its packed blocks (W_ihᵀ, W_hhᵀ, the
+    /// bias, W_skipᵀ, α).</summary>
+    private static DirectionPlan Direction(int index, LayerGeometry g, int d, int parameters, int packed, int state)
     {
-        ModelPlan plan = Plan(model);
-        var tensors = plan.Layers.SelectMany(p => p.Directions).SelectMany(d => d.Tensors)
-            .Select(t => new BakedWeights.Expected(t.Name, t.Shape.ToArray(), t.Offset)).ToList();
-        return (tensors, plan.ParameterCount);
-    }
-
-    /// <summary>One direction's tensors (PyTorch order: W_ih, W_hh, b_ih, b_hh, then W_skip and λ of an Elman layer
-    /// that has them) and its packed blocks (W_ihᵀ, W_hhᵀ, the bias, W_skipᵀ, α).</summary>
-    private static DirectionPlan Direction(int index, LayerModel l, int width, int d, int parameters, int packed, int state)
-    {
-        string prefix = $"layers.{index}.", constant = $"L{index}", suffix = d == 0 ? "_l0" : "_l0_reverse", reverse = d == 0 ? "" : "Reverse";
-        int h = l.Size, gh = l.GateCount * h;
-        TensorPlan Tensor(string name, string role, int offset, params int[] shape) =>
-            new(prefix + name, shape.ToEquatableArray(), offset, constant + role);
+        string constant = $"L{index}", reverse = d == 0 ? "" : "Reverse";
+        int h = g.Size, width = g.InputWidth, gh = g.GateRows;
+        TensorPlan? Tensor(TensorRole role)
+        {
+            if (!g.Has(role)) return null;
+            TensorGeometry t = g[role];
+            return new(g.TensorName(index, t, d), t.Shape.ToEquatableArray(), parameters + t.Offset, constant + role + reverse);
+        }
         PackedTensorPlan Packed(string role, int offset, int length, string description) =>
-            new(constant + "Packed" + role, offset, length, description);
-        switch (l.Kind)
+            new(constant + "Packed" + role + reverse, offset, length, description);
+        switch (g.Kind)
         {
             case LayerKind.Embedding:
-                return new DirectionPlan(d, state, "", Tensor("weight", "Weight", parameters, l.Vocabulary, h));
+                return new DirectionPlan(d, state, "", Tensor(TensorRole.Weight)!);
             case LayerKind.Dense:
                 return new DirectionPlan(d, state, "",
-                    Input: Tensor("weight", "Weight", parameters, h, width),
-                    Bias: Tensor("bias", "Bias", parameters + h * width, h),
+                    Input: Tensor(TensorRole.Weight)!,
+                    Bias: Tensor(TensorRole.Bias),
                     PackedInput: Packed("Weight", packed, h * width, $"Wᵀ [{width} × {h}]"),
                     PackedBias: Packed("Bias", packed + h * width, h, $"b [{h}]"));
         }
-        bool gru = l.Kind == LayerKind.Gru;
-        int skipAt = parameters + gh * (width + h + 2), packedSkipAt = packed + (width + h + 1) * gh;
-        int leakAt = skipAt + (l.HasSkip ? h * h : 0), packedLeakAt = packedSkipAt + (l.HasSkip ? h * h : 0);
+        bool gru = g.Kind == LayerKind.Gru, skip = g.Has(TensorRole.WeightSkip), leak = g.Has(TensorRole.Leak);
+        int packedSkipAt = packed + (width + h + 1) * gh, packedLeakAt = packedSkipAt + (skip ? h * h : 0);
         return new DirectionPlan(d, state, constant + "State" + reverse,
-            Input: Tensor("weight_ih" + suffix, "WeightIh" + reverse, parameters, gh, width),
-            Hidden: Tensor("weight_hh" + suffix, "WeightHh" + reverse, parameters + gh * width, gh, h),
-            Bias: Tensor("bias_ih" + suffix, "BiasIh" + reverse, parameters + gh * (width + h), gh),
-            HiddenBias: Tensor("bias_hh" + suffix, "BiasHh" + reverse, parameters + gh * (width + h) + gh, gh),
-            Skip: l.HasSkip ? Tensor("weight_skip" + suffix, "WeightSkip" + reverse, skipAt, h, h) : null,
-            Leak: l.HasLearnedLeak ? Tensor("leak" + suffix, "Leak" + reverse, leakAt, h) : null,
-            PackedInput: Packed("WeightIh" + reverse, packed, width * gh, $"W_ihᵀ [{width} × {gh}]"),
-            PackedHidden: Packed("WeightHh" + reverse, packed + width * gh, h * gh, $"W_hhᵀ [{h} × {gh}]"),
-            PackedBias: Packed("Bias" + reverse, packed + (width + h) * gh, gru ? 2 * gh : gh, gru ? $"b_ih [{gh}], then b_hh [{gh}]" : $"b_ih + b_hh [{gh}]"),
-            PackedSkip: l.HasSkip ? Packed("WeightSkip" + reverse, packedSkipAt, h * h, $"W_skipᵀ [{h} × {h}]") : null,
-            PackedAlpha: l.HasLearnedLeak ? Packed("Alpha" + reverse, packedLeakAt, h, $"α = σ(λ) [{h}]") : null);
+            Input: Tensor(TensorRole.WeightIh)!,
+            Hidden: Tensor(TensorRole.WeightHh),
+            Bias: Tensor(TensorRole.BiasIh),
+            HiddenBias: Tensor(TensorRole.BiasHh),
+            Skip: Tensor(TensorRole.WeightSkip),
+            Leak: Tensor(TensorRole.Leak),
+            PackedInput: Packed("WeightIh", packed, width * gh, $"W_ihᵀ [{width} × {gh}]"),
+            PackedHidden: Packed("WeightHh", packed + width * gh, h * gh, $"W_hhᵀ [{h} × {gh}]"),
+            PackedBias: Packed("Bias", packed + (width + h) * gh, gru ? 2 * gh : gh, gru ? $"b_ih [{gh}], then b_hh [{gh}]" : $"b_ih + b_hh [{gh}]"),
+            PackedSkip: skip ? Packed("WeightSkip", packedSkipAt, h * h, $"W_skipᵀ [{h} × {h}]") : null,
+            PackedAlpha: leak ? Packed("Alpha", packedLeakAt, h, $"α = σ(λ) [{h}]") : null);
     }
 
     /// <summary>Sequence slots: how many sequences the batched methods run in lockstep (each weight block is loaded
