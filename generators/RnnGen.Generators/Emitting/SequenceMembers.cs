@@ -67,7 +67,8 @@ internal static class SequenceMembers
             w.WriteLine($"{Support}.CheckBatch(batch, BatchTile);");
             w.WriteLine($"{Support}.CheckSteps(steps, MaxSteps);");
             w.WriteLine($"if ({input}.Length != {length}) {Support}.ThrowLength(nameof({input}), {input}.Length, {length}, \"batch × {(tokens ? "steps" : "steps × InputSize")}\");");
-            w.WriteLine($"if (outputs.Length != batch * {outSteps} * OutputSize) {Support}.ThrowLength(nameof(outputs), outputs.Length, batch * {outSteps} * OutputSize, \"batch × {outSteps} × OutputSize\");");
+            string outputsLength = Product("batch", outSteps, "OutputSize");
+            w.WriteLine($"if (outputs.Length != {outputsLength}) {Support}.ThrowLength(nameof(outputs), outputs.Length, {outputsLength}, \"batch × {outSteps} × OutputSize\");");
             w.WriteLine($"if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) {Support}.ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, \"batch × StateSize, or empty for zeros\");");
             w.WriteLine($"if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) {Support}.ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, \"batch × StateSize, or empty\");");
             if (tokens)
@@ -86,7 +87,7 @@ internal static class SequenceMembers
             w.WriteLine("Run(batch, steps);");
             w.WriteLine($"if (!finalStates.IsEmpty) new {ReadOnlySpan}(_batchStates, 0, batch * StateSize).CopyTo(finalStates);");
             using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-                w.WriteLine($"CopyOutputs(b, steps, outputs.Slice(b * {outSteps} * OutputSize, {outSteps} * OutputSize));");
+                w.WriteLine($"CopyOutputs(b, steps, outputs.Slice({Product("b", outSteps, "OutputSize")}, {Product(outSteps, "OutputSize")}));");
         }
         w.WriteLine();
         using (w.WriteBlock("private void Run(int batch, int steps)"))

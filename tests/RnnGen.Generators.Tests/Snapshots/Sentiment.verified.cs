@@ -221,7 +221,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         global::RnnGen.Generated.GeneratedModelSupport.CheckBatch(batch, BatchTile);
         global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
         if (inputs.Length != batch * steps * 3) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, batch * steps * 3, "batch × steps × InputSize");
-        if (outputs.Length != batch * 1 * OutputSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, batch * 1 * OutputSize, "batch × 1 × OutputSize");
+        if (outputs.Length != batch * OutputSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, batch * OutputSize, "batch × 1 × OutputSize");
         if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
         if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
         for (int b = 0; b < batch; b++)
@@ -233,7 +233,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         if (!finalStates.IsEmpty) new global::System.ReadOnlySpan<float>(_batchStates, 0, batch * StateSize).CopyTo(finalStates);
         for (int b = 0; b < batch; b++)
         {
-            CopyOutputs(b, steps, outputs.Slice(b * 1 * OutputSize, 1 * OutputSize));
+            CopyOutputs(b, steps, outputs.Slice(b * OutputSize, OutputSize));
         }
     }
 

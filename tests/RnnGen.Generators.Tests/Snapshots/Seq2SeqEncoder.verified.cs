@@ -221,7 +221,7 @@ namespace Demo
             global::RnnGen.Generated.GeneratedModelSupport.CheckBatch(batch, BatchTile);
             global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
             if (tokens.Length != batch * steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(tokens), tokens.Length, batch * steps, "batch × steps");
-            if (outputs.Length != batch * 1 * OutputSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, batch * 1 * OutputSize, "batch × 1 × OutputSize");
+            if (outputs.Length != batch * OutputSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, batch * OutputSize, "batch × 1 × OutputSize");
             if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
             if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
             global::RnnGen.Generated.GeneratedModelSupport.CheckTokens(tokens, 12);
@@ -234,7 +234,7 @@ namespace Demo
             if (!finalStates.IsEmpty) new global::System.ReadOnlySpan<float>(_batchStates, 0, batch * StateSize).CopyTo(finalStates);
             for (int b = 0; b < batch; b++)
             {
-                CopyOutputs(b, steps, outputs.Slice(b * 1 * OutputSize, 1 * OutputSize));
+                CopyOutputs(b, steps, outputs.Slice(b * OutputSize, OutputSize));
             }
         }
 
