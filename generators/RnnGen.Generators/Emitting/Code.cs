@@ -1,4 +1,5 @@
 using RnnGen.Generators.Helpers;
+using RnnGen.Generators.Planning;
 
 namespace RnnGen.Generators.Emitting;
 
@@ -34,4 +35,10 @@ internal static class Code
         string[] kept = System.Array.FindAll(factors, f => f != "1");
         return kept.Length == 0 ? "1" : string.Join(" * ", kept);
     }
+
+    /// <summary>A tensor's named offset and its length, as the arguments of <c>Slice</c>.</summary>
+    public static string Range(TensorPlan tensor) => $"{tensor.Constant}, {F(tensor.Length)}";
+
+    /// <summary>A packed block's named offset and its length, as the arguments of <c>Slice</c>.</summary>
+    public static string Range(PackedTensorPlan block) => $"{block.Constant}, {F(block.Length)}";
 }

@@ -9,12 +9,7 @@ namespace RnnGen.Generators.Emitting;
 internal sealed class DenseEmitter(ModelPlan model, LayerPlan plan) : LayerEmitter(model, plan)
 {
     private DirectionPlan D => P.Directions[0];
-    private string Weight => D.Input.Constant;
-    private string Bias => D.Bias!.Constant;
-    private string PackedWeight => D.PackedInput!.Constant;
-    private string PackedBias => D.PackedBias!.Constant;
     private int U => P.H;
-    private int WeightLength => P.H * P.In;
     private Activation A => P.Layer.Activation;
 
     public override bool WritesStepBuffer => !IsLast;
@@ -33,7 +28,7 @@ internal sealed class DenseEmitter(ModelPlan model, LayerPlan plan) : LayerEmitt
     {
         string u = F(U), inw = F(P.In);
         w.WriteLine($"{Span} pre = _{P.Field}Pre;");
-        w.WriteLine($"{ReadOnlySpan} weights = k.Slice({PackedWeight}, {F(WeightLength)}), bias = k.Slice({PackedBias}, {u});");
+        w.WriteLine($"{ReadOnlySpan} weights = k.Slice({Range(D.PackedInput!)}), bias = k.Slice({Range(D.PackedBias!)});");
         foreach (string line in BlockMatrix.Of(P)) w.WriteLine(line);
         using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
         {
@@ -52,11 +47,11 @@ internal sealed class DenseEmitter(ModelPlan model, LayerPlan plan) : LayerEmitt
         using (w.WriteBlock("for (int t = 0; t < steps; t++)"))
             w.WriteLine($"{P.Name}DenseDz(new {ReadOnlySpan}(_{P.Field}Out, {At(P.OutStride, U)}), dOut.Slice({At(P.OutStride, U)}), dz.Slice({At(P.PreStride, U)}));");
         w.WriteLine("// dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)");
-        w.WriteLine($"{K}.AddOuterProducts(g.Slice({Weight}, {F(WeightLength)}), dz, 0, {u}, input, 0, {inw}, steps, {u}, {inw}, batch, {sp}, {si});");
-        w.WriteLine($"{K}.AddStridedSum(g.Slice({Bias}, {u}), dz, 0, {u}, steps, batch, {sp});");
+        w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(D.Input)}), dz, 0, {u}, input, 0, {inw}, steps, {u}, {inw}, batch, {sp}, {si});");
+        w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(D.Bias!)}), dz, 0, {u}, steps, batch, {sp});");
         w.WriteLine("// dx(t) = Wᵀ·dz(t), every step of a sequence at once");
         using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
-            w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Weight}, {F(WeightLength)}), dz, {Times("b", P.PreStride)}, {u}, dIn, {Times("b", P.InputStride)}, {inw}, steps, {inw}, {u});   // Wᵀ packed");
+            w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(D.Input)}), dz, {Times("b", P.PreStride)}, {u}, dIn, {Times("b", P.InputStride)}, {inw}, steps, {inw}, {u});   // Wᵀ packed");
     }
 
     public override void WriteCells(IndentedTextWriter w)
@@ -69,8 +64,8 @@ internal sealed class DenseEmitter(ModelPlan model, LayerPlan plan) : LayerEmitt
             using (w.WriteBlock($"private static void {P.Name}Dense({ReadOnlySpan} k, {ReadOnlySpan} x, {Span} pre, {Span} y)"))
             {
                 foreach (string line in BlockMatrix.Of(P)) w.WriteLine(line);
-                w.WriteLine($"k.Slice({PackedBias}, {u}).CopyTo(pre);");
-                w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({PackedWeight}, {F(WeightLength)}), x, pre, {u}, {inw});   // Wᵀ [{inw} × {u}]");
+                w.WriteLine($"k.Slice({Range(D.PackedBias!)}).CopyTo(pre);");
+                w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({Range(D.PackedInput!)}), x, pre, {u}, {inw});   // Wᵀ [{inw} × {u}]");
                 w.WriteLine($"{P.Name}Activation(pre, y);");
             }
             w.WriteLine();
@@ -110,10 +105,10 @@ internal sealed class DenseEmitter(ModelPlan model, LayerPlan plan) : LayerEmitt
 
     public override void WritePacking(IndentedTextWriter w)
     {
-        string length = F(WeightLength), u = F(U), inw = F(P.In);
+        string u = F(U), inw = F(P.In);
         w.WriteLine($"// {P.Name}: Wᵀ, b");
-        w.WriteLine($"{K}.Transpose(p.Slice({Weight}, {length}), k.Slice({PackedWeight}, {length}), {u}, {inw});");
-        w.WriteLine($"{K}.PackTransposed(p.Slice({Weight}, {length}), kb.Slice({Weight}, {length}), {u}, {inw});   // backward: W packed for dx = Wᵀ·dz");
-        w.WriteLine($"p.Slice({Bias}, {u}).CopyTo(k.Slice({PackedBias}, {u}));");
+        w.WriteLine($"{K}.Transpose(p.Slice({Range(D.Input)}), k.Slice({Range(D.PackedInput!)}), {u}, {inw});");
+        w.WriteLine($"{K}.PackTransposed(p.Slice({Range(D.Input)}), kb.Slice({Range(D.Input)}), {u}, {inw});   // backward: W packed for dx = Wᵀ·dz");
+        w.WriteLine($"p.Slice({Range(D.Bias!)}).CopyTo(k.Slice({Range(D.PackedBias!)}));");
     }
 }

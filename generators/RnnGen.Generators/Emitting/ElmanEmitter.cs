@@ -27,12 +27,12 @@ internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentE
     protected override string StepProductComment => $"// z = W·[x; h] + b   ({F(H)} rows; every sequence of the batch per weight block)";
 
     protected override string PointwiseArguments(DirectionPlan d, bool backward) =>
-        !P.LearnedLeak ? "" : backward ? $", kb.Slice({d.Leak!.Constant}, {F(H)})" : $", k.Slice({d.PackedAlpha!.Constant}, {F(H)})";
+        !P.LearnedLeak ? "" : backward ? $", kb.Slice({Range(d.Leak!)})" : $", k.Slice({Range(d.PackedAlpha!)})";
 
     protected override void WriteSkipProduct(IndentedTextWriter w, DirectionPlan d, string ss, string sc)
     {
         if (P.Skip == 0) return;
-        w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({d.PackedSkip!.Constant}, {F(H * H)}), states, {Plus(Times("s", SW), P.Lag)}, {ss}, cache, {Times("s", CW)}, {sc}, batch, {F(H)}, {F(H)});   // W_skipᵀ·h(t−{F(P.Skip)})");
+        w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedSkip!)}), states, {Plus(Times("s", SW), P.Lag)}, {ss}, cache, {Times("s", CW)}, {sc}, batch, {F(H)}, {F(H)});   // W_skipᵀ·h(t−{F(P.Skip)})");
     }
 
     protected override void WriteDelayLineForward(IndentedTextWriter w, string ss)
@@ -56,15 +56,15 @@ internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentE
     protected override void WriteSkipGradientProduct(IndentedTextWriter w, DirectionPlan d, string sd)
     {
         if (P.Skip == 0) return;
-        w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({d.Skip!.Constant}, {F(H * H)}), dz, {Times("k", Record)}, {sd}, dState, {F(P.Lag)}, {F(SW)}, batch, {F(H)}, {F(H)});   // dh(t−{F(P.Skip)}) += W_skipᵀ·dz");
+        w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Skip!)}), dz, {Times("k", Record)}, {sd}, dState, {F(P.Lag)}, {F(SW)}, batch, {F(H)}, {F(H)});   // dh(t−{F(P.Skip)}) += W_skipᵀ·dz");
     }
 
     protected override IEnumerable<string> ExtraWeightGradients(DirectionPlan d, string sd, string ss)
     {
         if (P.LearnedLeak)
-            yield return $"{K}.AddStridedSum(g.Slice({d.Leak!.Constant}, {F(H)}), dz, {F(H)}, {F(Record)}, steps, batch, {sd});   // dλ += Σ dh' ⊙ (h − v) ⊙ α(1 − α)";
+            yield return $"{K}.AddStridedSum(g.Slice({Range(d.Leak!)}), dz, {F(H)}, {F(Record)}, steps, batch, {sd});   // dλ += Σ dh' ⊙ (h − v) ⊙ α(1 − α)";
         if (P.Skip > 0)
-            yield return $"{K}.AddOuterProducts(g.Slice({d.Skip!.Constant}, {F(H * H)}), dz, 0, {F(Record)}, states, {F(P.Lag)}, {F(SW)}, steps, {F(H)}, {F(H)}, batch, {sd}, {ss});   // dW_skip += Σ dz(t)·h(t−{F(P.Skip)})ᵀ";
+            yield return $"{K}.AddOuterProducts(g.Slice({Range(d.Skip!)}), dz, 0, {F(Record)}, states, {F(P.Lag)}, {F(SW)}, steps, {F(H)}, {F(H)}, batch, {sd}, {ss});   // dW_skip += Σ dz(t)·h(t−{F(P.Skip)})ᵀ";
     }
 
     protected override void WriteStreamingSkip(IndentedTextWriter w, DirectionPlan d)
@@ -72,14 +72,14 @@ internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentE
         if (P.Skip == 0) return;
         string h = F(H), lag = F(P.Lag);
         w.WriteLine($"// a += W_skip·h(t−{F(P.Skip)})   (previous = [h(t−1), …, h(t−{F(P.Skip)})])");
-        w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({d.PackedSkip!.Constant}, {F(H * H)}), previous.Slice({lag}, {h}), cache.Slice(0, {h}), {h}, {h});   // W_skipᵀ [{h} × {h}]");
+        w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({Range(d.PackedSkip!)}), previous.Slice({lag}, {h}), cache.Slice(0, {h}), {h}, {h});   // W_skipᵀ [{h} × {h}]");
         w.WriteLine("// the delay line moves on before h' is written (previous and next may be the same span): next[H…] = previous[…(d−1)·H]");
         w.WriteLine($"previous.Slice(0, {lag}).CopyTo(next.Slice({h}, {lag}));");
     }
 
     protected override void WriteExtraPacking(IndentedTextWriter w, DirectionPlan d)
     {
-        string h = F(H), hh = F(H * H);
+        string h = F(H);
         if (P.LearnedLeak)
         {
             w.WriteLine("// α = σ(λ) per unit, for the forward (packed) and backward (at λ's offset) passes");
@@ -92,8 +92,8 @@ internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentE
         }
         if (P.Skip > 0)
         {
-            w.WriteLine($"{K}.Transpose(p.Slice({d.Skip!.Constant}, {hh}), k.Slice({d.PackedSkip!.Constant}, {hh}), {h}, {h});   // W_skipᵀ");
-            w.WriteLine($"{K}.PackTransposed(p.Slice({d.Skip.Constant}, {hh}), kb.Slice({d.Skip.Constant}, {hh}), {h}, {h});   // backward: dh(t−d) = W_skipᵀ·dz");
+            w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Skip!)}), k.Slice({Range(d.PackedSkip!)}), {h}, {h});   // W_skipᵀ");
+            w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Skip!)}), kb.Slice({Range(d.Skip!)}), {h}, {h});   // backward: dh(t−d) = W_skipᵀ·dz");
         }
     }
 

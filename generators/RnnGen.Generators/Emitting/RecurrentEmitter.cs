@@ -77,7 +77,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         foreach (DirectionPlan d in P.Directions)
         {
             bool reverse = d.Direction == 1;
-            string ih = $"k.Slice({d.PackedInput!.Constant}, {F(GH * P.In)})", bias = $"k.Slice({d.PackedBias!.Constant}, {F(BiasFloats)})";
+            string ih = $"k.Slice({Range(d.PackedInput!)})", bias = $"k.Slice({Range(d.PackedBias!)})";
             w.WriteLine(reverse ? "// reverse direction: t = steps − 1 … 0; its output is the second half of each step" : "// forward direction: t = 0 … steps − 1");
             using (w.WriteBlock())
             {
@@ -106,7 +106,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                             w.WriteLine($"{bias}.CopyTo(cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(BiasFloats)}));   // {(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
                         w.WriteLine($"{K}.PackedMatMatAdd({ih}, input, {Times("t", P.In)}, {si}, cache, {Times("s", CW)}, {sc}, batch, {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
                     }
-                    w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({d.PackedHidden!.Constant}, {F(GH * H)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]");
+                    w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]");
                     WriteSkipProduct(w, d, ss, sc);
                     using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     {
@@ -129,7 +129,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         foreach (DirectionPlan d in P.Directions)
         {
             bool reverse = d.Direction == 1;
-            string ihT = $"kb.Slice({d.Input.Constant}, {F(GH * P.In)})";
+            string ihT = $"kb.Slice({Range(d.Input)})";
             w.WriteLine(reverse ? "// reverse direction, walked back from t = 0" : "// forward direction, walked back from the last step");
             using (w.WriteBlock())
             {
@@ -150,7 +150,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                     }
                     w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)");
                     w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd({ihT}, dz, {Times("k", Record)}, {sd}, dIn, {Times("t", P.In)}, {si}, batch, {inw}, {gh});");
-                    w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({d.Hidden!.Constant}, {F(GH * H)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {h}, {gh});");
+                    w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {h}, {gh});");
                     WriteSkipGradientProduct(w, d, sd);
                 }
                 string firstDx = reverse ? Times("(steps - 1)", P.In) : "0", strideDx = reverse ? "-" + inw : inw;
@@ -165,10 +165,10 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                 string hh = F(HiddenAt);
                 w.WriteLine($"// dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz{(gru ? "_h" : "")}(t)");
                 w.WriteLine("// (every sequence of the batch at once, slot after slot: each gradient row is read and written once)");
-                w.WriteLine($"{K}.AddOuterProducts(g.Slice({d.Input.Constant}, {F(GH * P.In)}), dz, 0, {record}, input, {firstDx}, {strideDx}, steps, {gh}, {inw}, batch, {sd}, {si});");
-                w.WriteLine($"{K}.AddOuterProducts(g.Slice({d.Hidden.Constant}, {F(GH * H)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {h}, batch, {sd}, {ss});");
-                w.WriteLine($"{K}.AddStridedSum(g.Slice({d.Bias!.Constant}, {gh}), dz, 0, {record}, steps, batch, {sd});");
-                w.WriteLine($"{K}.AddStridedSum(g.Slice({d.HiddenBias!.Constant}, {gh}), dz, {hh}, {record}, steps, batch, {sd});");
+                w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Input)}), dz, 0, {record}, input, {firstDx}, {strideDx}, steps, {gh}, {inw}, batch, {sd}, {si});");
+                w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {h}, batch, {sd}, {ss});");
+                w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(d.Bias!)}), dz, 0, {record}, steps, batch, {sd});");
+                w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(d.HiddenBias!)}), dz, {hh}, {record}, steps, batch, {sd});");
                 foreach (string line in ExtraWeightGradients(d, sd, ss)) w.WriteLine(line);
             }
         }
@@ -186,7 +186,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         if (!P.Streaming) return;   // no Step to call it
         DirectionPlan d = P.Directions[0];
         string gh = F(GH), inw = F(P.In), h = F(H);
-        string ih = $"k.Slice({d.PackedInput!.Constant}, {F(GH * P.In)})", hh = $"k.Slice({d.PackedHidden!.Constant}, {F(GH * H)})";
+        string ih = $"k.Slice({Range(d.PackedInput!)})", hh = $"k.Slice({Range(d.PackedHidden!)})";
         w.WriteLine($"/// <summary>{P.Name}: one step of one direction for streaming. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.");
         if (P.InlineCell)
         {
@@ -204,12 +204,12 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
             foreach (string line in BlockMatrix.Of(P)) w.WriteLine(line);
             if (SeparateHidden)
             {
-                w.WriteLine($"k.Slice({d.PackedBias!.Constant}, {F(2 * GH)}).CopyTo(cache);   // b_ih, b_hh");
+                w.WriteLine($"k.Slice({Range(d.PackedBias!)}).CopyTo(cache);   // b_ih, b_hh");
                 w.WriteLine($"{K}.PackedMatVecAdd({ih}, x, cache.Slice(0, {gh}), {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
                 w.WriteLine($"{K}.PackedMatVecAdd({hh}, h, cache.Slice({gh}, {gh}), {gh}, {h});   // W_hhᵀ [{h} × {gh}]");
             }
             else
-                w.WriteLine($"{K}.PackedMatVec2Add(k.Slice({d.PackedBias!.Constant}, {gh}), {ih}, x, {hh}, h, cache.Slice(0, {gh}), {gh}, {inw}, {h});   // b_ih + b_hh, W_ih [{gh} × {inw}], W_hh [{gh} × {h}], one pass");
+                w.WriteLine($"{K}.PackedMatVec2Add(k.Slice({Range(d.PackedBias!)}), {ih}, x, {hh}, h, cache.Slice(0, {gh}), {gh}, {inw}, {h});   // b_ih + b_hh, W_ih [{gh} × {inw}], W_hh [{gh} × {h}], one pass");
             WriteStreamingSkip(w, d);
             w.WriteLine($"{P.Name}Pointwise(previous, next, cache{PointwiseArguments(d, backward: false)});");
         }
@@ -258,18 +258,18 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
     {
         foreach (DirectionPlan d in P.Directions)
         {
-            string ih = F(GH * P.In), hh = F(GH * H), gh = F(GH), inw = F(P.In), h = F(H);
+            string gh = F(GH), inw = F(P.In), h = F(H);
             w.WriteLine($"// {P.Name} {d.Name}: W_ihᵀ, W_hhᵀ, {(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
-            w.WriteLine($"{K}.Transpose(p.Slice({d.Input.Constant}, {ih}), k.Slice({d.PackedInput!.Constant}, {ih}), {gh}, {inw});");
-            w.WriteLine($"{K}.Transpose(p.Slice({d.Hidden!.Constant}, {hh}), k.Slice({d.PackedHidden!.Constant}, {hh}), {gh}, {h});");
-            w.WriteLine($"{K}.PackTransposed(p.Slice({d.Input.Constant}, {ih}), kb.Slice({d.Input.Constant}, {ih}), {gh}, {inw});   // backward: dx = W_ihᵀ·dz");
-            w.WriteLine($"{K}.PackTransposed(p.Slice({d.Hidden.Constant}, {hh}), kb.Slice({d.Hidden.Constant}, {hh}), {gh}, {h});   // backward: dh = W_hhᵀ·dz");
+            w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Input)}), k.Slice({Range(d.PackedInput!)}), {gh}, {inw});");
+            w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Hidden!)}), k.Slice({Range(d.PackedHidden!)}), {gh}, {h});");
+            w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Input)}), kb.Slice({Range(d.Input)}), {gh}, {inw});   // backward: dx = W_ihᵀ·dz");
+            w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Hidden!)}), kb.Slice({Range(d.Hidden!)}), {gh}, {h});   // backward: dh = W_hhᵀ·dz");
             WriteExtraPacking(w, d);
-            w.WriteLine($"p.Slice({d.Bias!.Constant}, {gh}).CopyTo(k.Slice({d.PackedBias!.Constant}, {gh}));");
+            w.WriteLine($"p.Slice({Range(d.Bias!)}).CopyTo(k.Slice({d.PackedBias!.Constant}, {gh}));");
             if (SeparateHidden)
-                w.WriteLine($"p.Slice({d.HiddenBias!.Constant}, {gh}).CopyTo(k.Slice({d.PackedBias.Constant} + {gh}, {gh}));");
+                w.WriteLine($"p.Slice({Range(d.HiddenBias!)}).CopyTo(k.Slice({d.PackedBias.Constant} + {gh}, {gh}));");
             else
-                w.WriteLine($"{K}.Add(p.Slice({d.HiddenBias!.Constant}, {gh}), k.Slice({d.PackedBias.Constant}, {gh}));");
+                w.WriteLine($"{K}.Add(p.Slice({Range(d.HiddenBias!)}), k.Slice({d.PackedBias.Constant}, {gh}));");
         }
     }
 }

@@ -17,14 +17,6 @@ internal sealed record LayerPlan
     public int Out { get; init; }
     public int H { get; init; }
 
-    /// <summary>Parameters of one direction (recurrent) or of the layer; where the layer's parameters start.</summary>
-    public int ParameterOffset { get; init; }
-    public int DirectionParameters { get; init; }
-
-    /// <summary>Forward weights of one direction in the packed (transposed) layout, and where the layer's start.</summary>
-    public int PackedOffset { get; init; }
-    public int PackedPerDirection { get; init; }
-
     /// <summary>State floats per direction and where the layer's state starts in <c>State</c>.</summary>
     public int StateOffset { get; init; }
     public int StateWidth { get; init; }

@@ -32,9 +32,6 @@ internal sealed record ModelPlan
     /// <summary>No bidirectional layer: the model can be stepped one input at a time.</summary>
     public bool Streaming { get; init; }
 
-    /// <summary>The loss reads the last layer's logits (cross-entropy, binary cross-entropy).</summary>
-    public bool FusedLogits { get; init; }
-
     public LayerPlan Last => Layers[Layers.Count - 1];
 
     /// <summary>"1" for LastStep outputs, "steps" for every step: the output steps as a C# expression.</summary>

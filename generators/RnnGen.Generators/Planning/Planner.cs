@@ -57,10 +57,6 @@ internal static class Planner
                 In = width,
                 Out = g.OutputWidth,
                 H = h,
-                ParameterOffset = geometry.ParameterOffset(i),
-                DirectionParameters = checked((int)g.ParametersPerDirection),
-                PackedOffset = packed,
-                PackedPerDirection = packedPerDirection,
                 StateOffset = geometry.StateOffset(i),
                 StateWidth = stateWidth,
                 CacheWidth = cacheWidth,
@@ -96,7 +92,6 @@ internal static class Planner
             MaxCache = maxCache,
             StackScratch = 2 * maxWidth + maxCache <= MaxStackFloats,
             Streaming = streaming,
-            FusedLogits = fusedLogits,
         };
     }
 
