@@ -14,8 +14,6 @@ internal sealed class GruEmitter(ModelPlan model, LayerPlan plan) : RecurrentEmi
 {
     protected override bool SeparateHidden => true;
 
-    protected override bool OutOfLinePointwise => true;
-
     protected override bool ClearsHiddenGradient => false;   // dState keeps the direct path dh' ⊙ z
 
     protected override string StepProductComment => $"// gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·{F(H)} rows each, every sequence of the batch per weight block)";

@@ -11,8 +11,6 @@ namespace RnnGen.Generators.Emitting;
 /// <summary>LSTM: gates i, f, g, o from one product z = W·[x; h] + b; state [h, c]; cache [i, f, g, o, tanh(c')].</summary>
 internal sealed class LstmEmitter(ModelPlan model, LayerPlan plan) : RecurrentEmitter(model, plan)
 {
-    protected override bool OutOfLinePointwise => true;
-
     protected override string StepProductComment => $"// z = W·[x; h] + b   (4·{F(H)} rows, gates i,f,g,o; every sequence of the batch per weight block)";
 
     protected override void WritePointwise(IndentedTextWriter w)

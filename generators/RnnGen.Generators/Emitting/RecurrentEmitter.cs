@@ -29,9 +29,6 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
     /// <summary>Where the hidden product (and its dz) starts in a cache (dz) record.</summary>
     private int HiddenAt => SeparateHidden ? GH : 0;
 
-    /// <summary>The walks call the element-wise step through a NoInlining twin (see <see cref="WriteOutOfLinePointwise"/>).</summary>
-    protected virtual bool OutOfLinePointwise => false;
-
     /// <summary>The pointwise backward step leaves dL/dh to be rebuilt by W_hhᵀ·dz: clear it after the call.</summary>
     protected virtual bool ClearsHiddenGradient => true;
 
@@ -110,7 +107,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                     WriteSkipProduct(w, d, ss, sc);
                     using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     {
-                        w.WriteLine($"{P.Name}Pointwise{(OutOfLinePointwise ? "OutOfLine" : "")}({State("s", SW)}, {State("(s + 1)", SW)}, cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(CW)}){PointwiseArguments(d, backward: false)});");
+                        w.WriteLine($"{P.Name}Pointwise{(P.OutOfLinePointwise ? "OutOfLine" : "")}({State("s", SW)}, {State("(s + 1)", SW)}, cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(CW)}){PointwiseArguments(d, backward: false)});");
                         WriteDelayLineForward(w, ss);
                         w.WriteLine($"{State("(s + 1)", H)}.CopyTo(output.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? H : 0)}, {F(H)}));");
                     }
@@ -226,16 +223,11 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
     /// Writes <c>LayerNPointwise</c> (the step after its products), its NoInlining twin when the walks want one, and
     /// <c>LayerNPointwiseBackward</c>; each body is a comment with the equations and the call into the cell's math.
     /// </summary>
-    /// <remarks>
-    /// The LSTM/GRU element-wise step keeps a dozen σ/tanh constants and the gates in vector registers. Inlined into a
-    /// layer's walk over a sequence (a large method), the JIT spills and reloads them around every transcendental:
-    /// the LSTM(32) walk's element-wise part took 3× as long. The walks call the compiled-alone twin; the small
-    /// streaming cell still inlines the step (there inlining measured ~6 % faster).
-    /// </remarks>
+    /// <remarks>Why the twin: <see cref="LayerPlan.OutOfLinePointwise"/>.</remarks>
     protected void WritePointwiseMethods(IndentedTextWriter w, string forwardSummary, string[] forward, string backwardSummary, string[] backward)
     {
         WriteInlinedMethod(w, $"{P.Name}: {forwardSummary}", PointwiseSignature, forward);
-        if (OutOfLinePointwise)
+        if (P.OutOfLinePointwise)
         {
             w.WriteLine($"/// <summary>{P.Name}Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>");
             w.WriteLine(NoInlining);

@@ -44,6 +44,12 @@ internal sealed record LayerPlan
     /// <summary>Step calls this layer's cell once (the model's only cell): inline it there.</summary>
     public bool InlineCell { get; init; }
 
+    /// <summary>The walks over whole sequences call the element-wise step through a NoInlining twin (LSTM, GRU): the
+    /// step keeps a dozen σ/tanh constants and the gates in vector registers, and inlined into a walk (a large method)
+    /// the JIT spills and reloads them around every transcendental (the LSTM(32) walk's element-wise part took 3× as
+    /// long). The small streaming cell still inlines it (there inlining measured ~6 % faster).</summary>
+    public bool OutOfLinePointwise { get; init; }
+
     /// <summary>The model has a streaming Step (no bidirectional layer), so this layer needs a streaming cell.</summary>
     public bool Streaming { get; init; }
 

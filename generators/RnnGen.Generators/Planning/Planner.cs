@@ -71,6 +71,7 @@ internal static class Planner
                 InputStride = i == 0 ? (model.UsesTokens ? model.MaxSteps : inputStride) : previous.OutStride,
                 InputGradientField = i == 0 ? (model.UsesTokens ? "" : "_inputGradients") : $"_{previous.Field}OutGradient",
                 InlineCell = inlineOnlyCell && l.IsRecurrent,
+                OutOfLinePointwise = l.Kind is LayerKind.Lstm or LayerKind.Gru,
                 Streaming = streaming,
                 GradientIsPreActivation = fusedLogits && i == model.Layers.Count - 1,
             });
