@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using RnnGen.Generators.Helpers;
 using RnnGen.Generators.Model;
@@ -10,27 +9,12 @@ namespace RnnGen.Generators.Weights;
 /// stop it from being emitted, as diagnostics without a location (<see cref="ParseResult.Location"/> supplies it).
 /// Equal when the model and the file's content are, so the parameters are not compared float by float.
 /// </summary>
-internal sealed class BakedModel : IEquatable<BakedModel>
+/// <param name="Model">The model.</param>
+/// <param name="Parameters">The parameters in the model's layout; null when the model names no weights file, or it did not fit.</param>
+/// <param name="ContentHash">The weights file's content hash (stands for <paramref name="Parameters"/> in the equality).</param>
+/// <param name="Problems">RNNG018 / RNNG019 to report on the model's [RnnModel] attribute; the model is not emitted when there are any.</param>
+internal sealed record BakedModel(ModelSpec Model, float[]? Parameters, string? ContentHash, EquatableArray<DiagnosticInfo> Problems)
 {
-    private BakedModel(ModelSpec model, float[]? parameters, string? contentHash, EquatableArray<DiagnosticInfo> problems)
-    {
-        Model = model;
-        Parameters = parameters;
-        ContentHash = contentHash;
-        Problems = problems;
-    }
-
-    public ModelSpec Model { get; }
-
-    /// <summary>The parameters in the model's layout; null when the model names no weights file, or it did not fit.</summary>
-    public float[]? Parameters { get; }
-
-    /// <summary>The weights file's content hash (stands for <see cref="Parameters"/> in the equality).</summary>
-    public string? ContentHash { get; }
-
-    /// <summary>RNNG018 / RNNG019 to report on the model's [RnnModel] attribute; the model is not emitted when there are any.</summary>
-    public EquatableArray<DiagnosticInfo> Problems { get; }
-
     /// <summary>Reads <paramref name="file"/> (the one <paramref name="model"/> names, or null) into the model's layout.</summary>
     public static BakedModel Bake(ModelSpec model, WeightsFile? file)
     {
@@ -51,12 +35,9 @@ internal sealed class BakedModel : IEquatable<BakedModel>
     private static BakedModel Failed(ModelSpec model, WeightsFile? file, DiagnosticInfo problem) =>
         new(model, null, file?.Hash, new[] { problem }.ToEquatableArray());
 
-    /// <inheritdoc/>
+    /// <summary>Equal models with equal file content have equal parameters: the floats are not compared.</summary>
     public bool Equals(BakedModel? other) =>
         other is not null && Model.Equals(other.Model) && ContentHash == other.ContentHash && Problems.Equals(other.Problems);
-
-    /// <inheritdoc/>
-    public override bool Equals(object? obj) => Equals(obj as BakedModel);
 
     /// <inheritdoc/>
     public override int GetHashCode() => Model.GetHashCode() * 31 + (ContentHash?.GetHashCode() ?? 0);

@@ -142,12 +142,8 @@ internal static class SafetensorsJson
 
         private Node Object(int depth)
         {
-            if (depth > MaxDepth) throw Error($"the nesting is deeper than {MaxDepth}");
-            int start = _at++;
             var properties = new List<KeyValuePair<string, Node>>();
-            SkipSpace();
-            if (!AtEnd && _text[_at] == '}') { _at++; return new Node(Kind.Object, _text, start, _at, properties: properties); }
-            while (true)
+            int start = Elements(depth, '}', () =>
             {
                 SkipSpace();
                 if (AtEnd || _text[_at] != '"') throw Error("expected a property name");
@@ -155,29 +151,33 @@ internal static class SafetensorsJson
                 SkipSpace();
                 Expect(':');
                 properties.Add(new KeyValuePair<string, Node>(name, Value(depth)));
-                SkipSpace();
-                if (AtEnd) throw Error("unexpected end of the JSON text");
-                if (_text[_at] == ',') { _at++; continue; }
-                if (_text[_at] == '}') { _at++; return new Node(Kind.Object, _text, start, _at, properties: properties); }
-                throw Error("expected ',' or '}'");
-            }
+            });
+            return new Node(Kind.Object, _text, start, _at, properties: properties);
         }
 
         private Node Array(int depth)
         {
+            var items = new List<Node>();
+            int start = Elements(depth, ']', () => items.Add(Value(depth)));
+            return new Node(Kind.Array, _text, start, _at, items: items);
+        }
+
+        /// <summary>Reads the comma-separated elements of an object or array up to <paramref name="close"/>;
+        /// returns where the container starts (the reader stops after its end).</summary>
+        private int Elements(int depth, char close, Action element)
+        {
             if (depth > MaxDepth) throw Error($"the nesting is deeper than {MaxDepth}");
             int start = _at++;
-            var items = new List<Node>();
             SkipSpace();
-            if (!AtEnd && _text[_at] == ']') { _at++; return new Node(Kind.Array, _text, start, _at, items: items); }
+            if (!AtEnd && _text[_at] == close) { _at++; return start; }
             while (true)
             {
-                items.Add(Value(depth));
+                element();
                 SkipSpace();
                 if (AtEnd) throw Error("unexpected end of the JSON text");
                 if (_text[_at] == ',') { _at++; continue; }
-                if (_text[_at] == ']') { _at++; return new Node(Kind.Array, _text, start, _at, items: items); }
-                throw Error("expected ',' or ']'");
+                if (_text[_at] == close) { _at++; return start; }
+                throw Error($"expected ',' or '{close}'");
             }
         }
 
