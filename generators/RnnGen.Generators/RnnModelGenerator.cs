@@ -1,27 +1,32 @@
 using System;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using RnnGen.Generators.Emitting;
+using RnnGen.Generators.Helpers;
 using RnnGen.Generators.Model;
+using RnnGen.Generators.Parsing;
+using RnnGen.Generators.Weights;
 
 namespace RnnGen.Generators;
 
 /// <summary>
 /// Generates a fixed-size network for every <c>[RnnModel]</c> partial class: constants for every size, SIMD
 /// forward and BPTT code, a fixed-size <c>State</c> struct, and no allocation after construction.
-/// Pipeline: [RnnModel] class → <see cref="ParseResult"/> (Parser) → diagnostics, and → <see cref="ModelSpec"/> → source (Emitter).
+/// Pipeline: [RnnModel] class → <see cref="ParseResult"/> (Parsing) → diagnostics, and → <see cref="ModelSpec"/>
+/// → + its weights file (Weights) → <see cref="BakedModel"/> → source (Emitter). Each step's value holds no symbol,
+/// syntax or location, so an edit that does not change the model (a comment above the class) re-emits nothing.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed partial class RnnModelGenerator : IIncrementalGenerator
 {
-    internal const string RnnModelAttributeName = "RnnGen.RnnModelAttribute";
-
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         IncrementalValuesProvider<ParseResult> results = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                RnnModelAttributeName,
+                Parser.RnnModelAttributeName,
                 predicate: static (node, _) => node is TypeDeclarationSyntax,   // records and structs get RNNG002
                 transform: static (context, cancellationToken) => Parser.Parse(context, cancellationToken))
             .WithTrackingName(TrackingNames.Parse);
@@ -44,40 +49,45 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
             context.RegisterSourceOutput(stray, static (context, diagnostic) => context.ReportDiagnostic(diagnostic.ToDiagnostic()));
         }
 
+        // The model without its location: equal after edits elsewhere in the file.
         IncrementalValuesProvider<ModelSpec> models = results
             .Where(static result => result.Model is not null)
             .Select(static (result, _) => result.Model!)
             .WithTrackingName(TrackingNames.Models);
-        // [RnnModel(Weights = …)]: the file, relative to the project directory (build_property.ProjectDir) unless rooted,
-        // with its length and write time as the cache key, so that a changed file re-runs the models that use it.
-        // (The compiler refuses binary AdditionalFiles — CS2015 — so the generator reads the file itself.)
+
+        // [RnnModel(Weights = …)]: the file, relative to the project directory (build_property.ProjectDir) unless rooted.
+        // The compiler refuses binary AdditionalFiles (CS2015), so the generator reads the file itself; nothing tells
+        // the driver when it changes, so it is read again for every compilation (Build) and compared by content: a
+        // long-lived driver (IDE, compiler server) picks up a retrained file, and an unchanged one re-emits nothing.
         IncrementalValueProvider<string?> projectDirectory = context.AnalyzerConfigOptionsProvider
             .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.ProjectDir", out string? directory) ? directory : null)
             .WithTrackingName(TrackingNames.WeightFiles);
+        IncrementalValueProvider<BuildStamp> build = context.CompilationProvider
+            .Select(static (_, _) => new BuildStamp())
+            .WithTrackingName(TrackingNames.Build);
 
-        IncrementalValuesProvider<(ModelSpec Model, WeightsFileInfo? File)> withWeights = models
+        IncrementalValuesProvider<(ModelSpec Model, WeightsFile? File)> withWeights = models
             .Combine(projectDirectory)
-            .Select(static (pair, _) => (pair.Left, pair.Left.Weights is null ? null : Locate(pair.Right, pair.Left.Weights)))
+            .Combine(build)
+            .Select(static (item, _) =>
+            {
+                var ((model, directory), _) = item;
+                return (model, model.Weights is null ? null : WeightsFile.Read(directory, model.Weights));
+            })
             .WithTrackingName(TrackingNames.ModelsWithWeights);
 
-        context.RegisterSourceOutput(withWeights, static (context, item) =>
+        IncrementalValuesProvider<BakedModel> baked = withWeights
+            .Select(static (item, _) => BakedModel.Bake(item.Model, item.File))
+            .WithTrackingName(TrackingNames.Baked);
+
+        context.RegisterSourceOutput(baked, static (context, item) =>
         {
-            var (model, file) = item;
-            float[]? baked = null;
-            if (model.Weights is not null)
-            {
-                if (file is null || !file.Exists)
-                {
-                    context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WeightsFileNotGiven, model.Location?.ToLocation(), model.Weights, file?.Path ?? model.Weights));
-                    return;
-                }
-                baked = ReadWeights(context, model, file);
-                if (baked is null) return;
-            }
+            if (item.Problems.Count > 0) return;   // reported below, on the model's attribute
+            ModelSpec model = item.Model;
             string source;
             try
             {
-                source = Emitter.Emit(model, baked);
+                source = Emitter.Emit(model, item.Parameters);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -86,52 +96,28 @@ public sealed partial class RnnModelGenerator : IIncrementalGenerator
             }
             context.AddSource(model.HintName, source);
         });
+
+        // RNNG018 / RNNG019 on the [RnnModel] attribute: the location joins here, after the source is written.
+        IncrementalValueProvider<ImmutableArray<(string HintName, EquatableArray<DiagnosticInfo> Problems)>> weightProblems = baked
+            .Where(static item => item.Problems.Count > 0)
+            .Select(static (item, _) => (item.Model.HintName, item.Problems))
+            .Collect();
+        IncrementalValuesProvider<DiagnosticInfo> weightDiagnostics = results
+            .Where(static result => result.Model?.Weights is not null)
+            .Combine(weightProblems)
+            .SelectMany(static (pair, _) =>
+            {
+                var (result, problems) = pair;
+                return problems
+                    .Where(p => p.HintName == result.Model!.HintName)
+                    .SelectMany(p => p.Problems)
+                    .Select(d => d with { Location = result.Location })
+                    .ToImmutableArray();
+            })
+            .WithTrackingName(TrackingNames.WeightsDiagnostics);
+        context.RegisterSourceOutput(weightDiagnostics, static (context, diagnostic) => context.ReportDiagnostic(diagnostic.ToDiagnostic()));
     }
 
-    /// <summary>The weights file's full path, whether it exists, and its length and write time (the cache key).</summary>
-    private static WeightsFileInfo? Locate(string? projectDirectory, string weights)
-    {
-        try
-        {
-            string path = System.IO.Path.IsPathRooted(weights) || string.IsNullOrEmpty(projectDirectory)
-                ? weights
-                : System.IO.Path.Combine(projectDirectory, weights);
-            path = System.IO.Path.GetFullPath(path);
-#pragma warning disable RS1035 // File IO: the weights are a binary file the compiler cannot pass in (see Initialize).
-            var info = new System.IO.FileInfo(path);
-            return info.Exists ? new WeightsFileInfo(path, true, info.Length, info.LastWriteTimeUtc.Ticks) : new WeightsFileInfo(path, false, 0, 0);
-#pragma warning restore RS1035
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or System.IO.IOException or UnauthorizedAccessException or System.Security.SecurityException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Reads the weights file's bytes (the compiler has no way to hand a binary file to a generator).</summary>
-    private static float[]? ReadWeights(SourceProductionContext context, ModelSpec model, WeightsFileInfo file)
-    {
-        Location? location = model.Location?.ToLocation();
-        byte[] bytes;
-        try
-        {
-#pragma warning disable RS1035 // File IO: AdditionalText has no binary API; see the summary.
-            bytes = System.IO.File.ReadAllBytes(file.Path);
-#pragma warning restore RS1035
-        }
-        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WeightsMismatch, location, file.Path, "cannot be read: " + e.Message));
-            return null;
-        }
-        var (tensors, parameterCount) = Emitter.ExpectedTensors(model);
-        var problems = new System.Collections.Generic.List<string>();
-        float[]? parameters = BakedWeights.Read(bytes, tensors, parameterCount, problems);
-        foreach (string problem in problems)
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.WeightsMismatch, location, System.IO.Path.GetFileName(file.Path), problem));
-        return parameters;
-    }
+    /// <summary>A value new with every compilation (reference equality), so the steps that read the weights file re-run.</summary>
+    private sealed class BuildStamp;
 }
-
-/// <summary>A weights file: its full path, whether it exists, and its length and write time (the cache key).</summary>
-internal sealed record WeightsFileInfo(string Path, bool Exists, long Length, long WriteTicks);

@@ -13,6 +13,12 @@ public static class TrackingNames
     public const string Models = nameof(Models);
     /// <summary>The project directory, where relative weights paths start.</summary>
     public const string WeightFiles = nameof(WeightFiles);
-    /// <summary>ModelSpec + the weights file it names (if any).</summary>
+    /// <summary>ModelSpec + the weights file it names (if any), read again for every compilation and compared by content.</summary>
     public const string ModelsWithWeights = nameof(ModelsWithWeights);
+    /// <summary>A stamp new with every compilation: what makes <see cref="ModelsWithWeights"/> re-read the file.</summary>
+    public const string Build = nameof(Build);
+    /// <summary>ModelSpec + its baked parameters, or the weights file's problems.</summary>
+    public const string Baked = nameof(Baked);
+    /// <summary>The weights file's problems, located on [RnnModel].</summary>
+    public const string WeightsDiagnostics = nameof(WeightsDiagnostics);
 }

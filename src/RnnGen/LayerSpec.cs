@@ -1,3 +1,5 @@
+using RnnGen.Geometry;
+
 namespace RnnGen;
 
 /// <summary>
@@ -103,18 +105,22 @@ public sealed record LayerSpec
     public int OutputWidth => Size * Directions;
 
     /// <summary>Gate blocks stacked in the recurrent weight matrices: 1 (Rnn), 4 (LSTM: i,f,g,o), 3 (GRU: r,z,n).</summary>
-    public int GateCount => Kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, LayerKind.Rnn => 1, _ => 0 };
+    public int GateCount => LayerGeometry.GateCountOf(Kind);
 
     /// <summary>Recurrent state floats per direction: h, plus c for LSTM.</summary>
-    public int StateWidthPerDirection => Kind switch { LayerKind.Lstm => 2 * Size, LayerKind.Gru => Size, LayerKind.Rnn => Size * Math.Max(1, SkipDelay), _ => 0 };
+    public int StateWidthPerDirection => LayerGeometry.StateWidthOf(Kind, Size, SkipDelay);
 
-    /// <summary>Parameters of one direction: W_ih, W_hh, b_ih, b_hh (G·H·(I + H + 2)), plus W_skip [H × H] with a skip connection.</summary>
-    public long ParametersPerDirection(int inputWidth) =>
-        (long)GateCount * Size * (inputWidth + Size + 2) + (SkipDelay > 0 ? (long)Size * Size : 0) + (LearnLeak ? Size : 0);
+    /// <summary>Parameters of one direction: W_ih, W_hh, b_ih, b_hh (G·H·(I + H + 2)), plus W_skip [H × H] with a skip connection
+    /// (and λ [H] with a learned leak); 0 for a layer without directions (Embedding, Dense).</summary>
+    public long ParametersPerDirection(int inputWidth) => IsRecurrent ? LayerGeometry.Of(Description, inputWidth).ParametersPerDirection : 0;
 
     /// <summary>The largest <see cref="SkipDelay"/>.</summary>
-    public const int MaxSkipDelay = 1024;
+    public const int MaxSkipDelay = Limits.MaxSkipDelay;
 
     /// <summary>Recurrent state floats of the whole layer.</summary>
     public int StateWidth => StateWidthPerDirection * Directions;
+
+    /// <summary>The layer as plain values, for the shared geometry and rules.</summary>
+    internal LayerDescription Description =>
+        new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, IsReservoir, SpectralRadius, Density, InputScaling);
 }

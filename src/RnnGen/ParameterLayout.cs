@@ -1,4 +1,5 @@
 using System.Collections;
+using RnnGen.Geometry;
 
 namespace RnnGen;
 
@@ -41,67 +42,14 @@ public sealed class ParameterLayout : IReadOnlyList<ParameterTensor>
 
     internal ParameterLayout(NetworkSpec spec)
     {
+        NetworkGeometry geometry = spec.Geometry;
         var list = new List<ParameterTensor>();
-        int offset = 0;
-        void Add(string name, int layer, int rows, int columns)
-        {
-            var t = new ParameterTensor(name, layer, offset, rows, columns);
-            list.Add(t);
-            offset += t.Length;
-        }
-
-        for (int i = 0; i < spec.Layers.Count; i++)
-        {
-            LayerSpec l = spec.Layers[i];
-            int inWidth = spec.LayerInputWidth(i);
-            string prefix = $"layers.{i}.";
-            switch (l.Kind)
-            {
-                case LayerKind.Embedding:
-                    Add(prefix + "weight", i, l.Vocabulary, l.Size);
-                    break;
-                case LayerKind.Dense:
-                    Add(prefix + "weight", i, l.Size, inWidth);
-                    Add(prefix + "bias", i, l.Size, 0);
-                    break;
-                default:
-                    int gh = l.GateCount * l.Size;
-                    for (int d = 0; d < l.Directions; d++)
-                    {
-                        string suffix = d == 0 ? "_l0" : "_l0_reverse";
-                        Add(prefix + "weight_ih" + suffix, i, gh, inWidth);
-                        Add(prefix + "weight_hh" + suffix, i, gh, l.Size);
-                        Add(prefix + "bias_ih" + suffix, i, gh, 0);
-                        Add(prefix + "bias_hh" + suffix, i, gh, 0);
-                        if (l.SkipDelay > 0) Add(prefix + "weight_skip" + suffix, i, l.Size, l.Size);
-                        if (l.LearnLeak) Add(prefix + "leak" + suffix, i, l.Size, 0);
-                    }
-                    break;
-            }
-        }
-
+        foreach (PlacedTensor t in geometry.Tensors())
+            list.Add(new ParameterTensor(t.Name, t.Layer, t.Offset, t.Rows, t.Columns));
         _tensors = [.. list];
-        ParameterCount = offset;
+        ParameterCount = checked((int)geometry.ParameterCount);
         _byName = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < _tensors.Length; i++) _byName.Add(_tensors[i].Name, i);
-    }
-
-    /// <summary>Parameter count without building the layout (used while validating).</summary>
-    internal static long CountParameters(NetworkSpec spec)
-    {
-        long total = 0;
-        for (int i = 0; i < spec.Layers.Count; i++)
-        {
-            LayerSpec l = spec.Layers[i];
-            long inWidth = spec.LayerInputWidth(i);
-            total += l.Kind switch
-            {
-                LayerKind.Embedding => (long)l.Vocabulary * l.Size,
-                LayerKind.Dense => (long)l.Size * inWidth + l.Size,
-                _ => l.Directions * l.ParametersPerDirection((int)inWidth),
-            };
-        }
-        return total;
     }
 
     /// <summary>Total floats in the flat buffer.</summary>

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace RnnGen.Generators.Tests;
 
@@ -98,5 +99,52 @@ public sealed class BakedWeightsTests : IDisposable
         Assert.Null(run.Result.Results.Single().Exception);
         Diagnostic d = Assert.Single(run.GeneratorDiagnostics);
         Assert.Equal("RNNG019", d.Id);
+    }
+
+    [Fact]
+    public void A_long_lived_driver_picks_up_a_changed_weights_file()
+    {
+        string path = Save(Spec, seed: 3);
+        CSharpCompilation compilation = GeneratorHarness.Compile(GeneratorHarness.Usings + Declaration, "namespace Demo; public class Other { }");
+        GeneratorDriver driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        string first = Source(driver);
+
+        // The same file, a new compilation (an unrelated edit): read again, found equal, nothing re-emitted.
+        compilation = EditOther(compilation, 1);
+        driver = driver.RunGenerators(compilation);
+        Assert.Equal(first, Source(driver));
+        IncrementalTests.AssertCachedOrUnchanged(driver.GetRunResult().Results.Single(), TrackingNames.ModelsWithWeights, TrackingNames.Baked);
+        Assert.All(driver.GetRunResult().Results.Single().TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+
+        // Retrained: same shapes and length, other values. The next compilation bakes them in.
+        Save(Spec, seed: 4);
+        compilation = EditOther(compilation, 2);
+        driver = driver.RunGenerators(compilation);
+        string second = Source(driver);
+        Assert.NotEqual(first, second);
+        Assert.Equal(GeneratorHarness.RunGenerator(GeneratorHarness.Usings + Declaration).Source("Baked.g.cs"), second);
+
+        // Deleted: RNNG018 and no source; back again: the source returns.
+        File.Delete(path);
+        compilation = EditOther(compilation, 3);
+        driver = driver.RunGenerators(compilation);
+        Assert.Equal("RNNG018", Assert.Single(driver.GetRunResult().Diagnostics).Id);
+        Assert.Empty(driver.GetRunResult().Results.Single().GeneratedSources);
+        Save(Spec, seed: 4);
+        compilation = EditOther(compilation, 4);
+        driver = driver.RunGenerators(compilation);
+        Assert.Empty(driver.GetRunResult().Diagnostics);
+        Assert.Equal(second, Source(driver));
+    }
+
+    private static string Source(GeneratorDriver driver) =>
+        driver.GetRunResult().Results.Single().GeneratedSources.Single(s => s.HintName == "Demo.Baked.g.cs").SourceText.ToString();
+
+    private static CSharpCompilation EditOther(CSharpCompilation compilation, int version)
+    {
+        SyntaxTree other = compilation.SyntaxTrees.Last();
+        return compilation.ReplaceSyntaxTree(other,
+            CSharpSyntaxTree.ParseText($"namespace Demo; public class Other {{ public int X{version}; }}", GeneratorHarness.ParseOptions, other.FilePath));
     }
 }

@@ -30,15 +30,44 @@ public sealed class IncrementalTests
         GeneratorRunResult second = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
         Assert.Equal(first.GeneratedSources.Select(s => s.SourceText.ToString()), second.GeneratedSources.Select(s => s.SourceText.ToString()));
-        foreach (string step in new[] { TrackingNames.Parse, TrackingNames.Diagnostics, TrackingNames.Models, TrackingNames.StrayLayers })
+        AssertCachedOrUnchanged(second, TrackingNames.Parse, TrackingNames.Diagnostics, TrackingNames.Models, TrackingNames.StrayLayers,
+            TrackingNames.ModelsWithWeights, TrackingNames.Baked);
+        Assert.All(second.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void An_edit_above_the_class_in_the_same_file_re_emits_nothing()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compile(Model, Bad);
+        GeneratorDriver driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        GeneratorRunResult first = driver.GetRunResult().Results.Single();
+        Assert.NotEmpty(first.GeneratedSources);
+
+        // A comment and a using above the class: every span in the file moves, the model does not change.
+        SyntaxTree model = compilation.SyntaxTrees.First();
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(model,
+            CSharpSyntaxTree.ParseText("// Trained on the 2026 data.\nusing System;\n" + Model, GeneratorHarness.ParseOptions, model.FilePath));
+        GeneratorRunResult second = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        Assert.Equal(first.GeneratedSources.Select(s => s.SourceText.ToString()), second.GeneratedSources.Select(s => s.SourceText.ToString()));
+        // The parser did re-run on the edited file (its result holds the moved location)…
+        Assert.Contains(second.TrackedSteps[TrackingNames.Parse].SelectMany(r => r.Outputs), o => o.Reason == IncrementalStepRunReason.Modified);
+        // …but the model it produced is equal, so nothing after it runs again and no source is re-emitted.
+        AssertCachedOrUnchanged(second, TrackingNames.Models, TrackingNames.ModelsWithWeights, TrackingNames.Baked, TrackingNames.StrayLayers);
+        Assert.All(second.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
+            o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    internal static void AssertCachedOrUnchanged(GeneratorRunResult result, params string[] steps)
+    {
+        foreach (string step in steps)
         {
-            Assert.True(second.TrackedSteps.TryGetValue(step, out var runs), $"step {step} was not tracked");
+            Assert.True(result.TrackedSteps.TryGetValue(step, out var runs), $"step {step} was not tracked");
             foreach (IncrementalGeneratorRunStep run in runs)
                 foreach (var (_, reason) in run.Outputs)
                     Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {reason}");
         }
-        Assert.All(second.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
-            o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
     }
 
     [Fact]
@@ -46,7 +75,8 @@ public sealed class IncrementalTests
     {
         CSharpCompilation compilation = GeneratorHarness.Compile(Model, Bad);
         GeneratorRunResult result = GeneratorHarness.Driver().RunGenerators(compilation).GetRunResult().Results.Single();
-        foreach (string step in new[] { TrackingNames.Parse, TrackingNames.Diagnostics, TrackingNames.Models, TrackingNames.StrayLayers })
+        foreach (string step in new[] { TrackingNames.Parse, TrackingNames.Diagnostics, TrackingNames.Models, TrackingNames.StrayLayers,
+            TrackingNames.ModelsWithWeights, TrackingNames.Baked })
             foreach (IncrementalGeneratorRunStep run in result.TrackedSteps[step])
                 foreach (var (value, _) in run.Outputs)
                     AssertNoRoslynObjects(value, step, new HashSet<object>(ReferenceEqualityComparer.Instance));

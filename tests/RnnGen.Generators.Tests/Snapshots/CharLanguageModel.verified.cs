@@ -12,6 +12,7 @@ namespace Demo.Text
     /// but <c>Step(ref State, …)</c> only reads the parameters: many streams may step concurrently on one instance
     /// while nobody writes <c>Parameters</c>.
     /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generators", "1.0.0.0")]
     partial class CharLanguageModel : global::RnnGen.IBatchedNetwork
     {
         /// <summary>Floats per input step (0: this model reads one token id per step).</summary>
@@ -26,6 +27,23 @@ namespace Demo.Text
         public const int StateSize = 256;
         /// <summary>The most sequences <c>ForwardBatch</c> runs in lockstep (each weight block loaded once per step for all).</summary>
         public const int BatchTile = 8;
+
+        // Parameter layout: offsets into Parameters, Gradients and _packedBack (each matrix's backward packing sits at its own offset).
+        private const int L0Weight = 0;   // layers.0.weight [65, 32]
+        private const int L1WeightIh = 2080;   // layers.1.weight_ih_l0 [512, 32]
+        private const int L1WeightHh = 18464;   // layers.1.weight_hh_l0 [512, 128]
+        private const int L1BiasIh = 84000;   // layers.1.bias_ih_l0 [512]
+        private const int L1BiasHh = 84512;   // layers.1.bias_hh_l0 [512]
+        private const int L2Weight = 85024;   // layers.2.weight [65, 128]
+        private const int L2Bias = 93344;   // layers.2.bias [65]
+        // Packed forward weights: offsets into _packed (see EnsurePacked).
+        private const int L1PackedWeightIh = 0;   // layers.1 forward: W_ihᵀ [32 × 512]
+        private const int L1PackedWeightHh = 16384;   // layers.1 forward: W_hhᵀ [128 × 512]
+        private const int L1PackedBias = 81920;   // layers.1 forward: b_ih + b_hh [512]
+        private const int L2PackedWeight = 82432;   // layers.2: Wᵀ [128 × 65]
+        private const int L2PackedBias = 90752;   // layers.2: b [65]
+        // State layout: offsets into State.
+        private const int L1State = 0;   // layers.1 forward: h [128], c [128]
 
         /// <summary>The same network as a <see cref="global::RnnGen.NetworkSpec"/>: <c>new global::RnnGen.ReferenceNetwork(Spec)</c> is its twin, with the identical parameter layout.</summary>
         public static global::RnnGen.NetworkSpec Spec { get; } = new global::RnnGen.NetworkSpec(
@@ -149,8 +167,8 @@ namespace Demo.Text
         /// Reads only the parameters, so any number of states may be stepped concurrently. Records nothing for <c>Backward</c>.</summary>
         public void Step(ref State state, int token, global::System.Span<float> output)
         {
-            if ((uint)token >= 65u) ThrowToken(token, 0);
-            if (output.Length != 65) ThrowLength(nameof(output), output.Length, 65, "OutputSize");
+            if ((uint)token >= 65u) global::RnnGen.Generated.GeneratedModelSupport.ThrowToken(token, 0, 65);
+            if (output.Length != 65) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(output), output.Length, 65, "OutputSize");
             if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
             global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
@@ -159,13 +177,13 @@ namespace Demo.Text
 
             // Layer0: Embedding(65 ids → 32)
             // y = W[token]
-            p.Slice(0 + token * 32, 32).CopyTo(buffer0);
+            p.Slice(L0Weight + token * 32, 32).CopyTo(buffer0);
 
             // Layer1: LSTM(32 → 128)
-            Layer1Cell(k.Slice(0, 82432), buffer0.Slice(0, 32), s.Slice(0, 256), s.Slice(0, 256), gates.Slice(0, 640));
+            Layer1Cell(k, buffer0.Slice(0, 32), s.Slice(L1State, 256), s.Slice(L1State, 256), gates.Slice(0, 640));
 
             // Layer2: Dense(128 → 65, Softmax)
-            Layer2Dense(k.Slice(82432, 8385), s.Slice(0, 128), gates.Slice(0, 65), output);
+            Layer2Dense(k, s.Slice(L1State, 128), gates.Slice(0, 65), output);
         }
 
         /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output. Records nothing for <c>Backward</c>:
@@ -176,7 +194,7 @@ namespace Demo.Text
             _recordedBatch = 0;   // what the last forward pass recorded no longer matches CurrentState
         }
 
-        void global::RnnGen.IRecurrentNetwork.Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw FloatInputs();
+        void global::RnnGen.IRecurrentNetwork.Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw global::RnnGen.Generated.GeneratedModelSupport.FloatInputs();
 
         /// <summary>Runs a new token sequence from the zero state: tokens [steps] → outputs [steps × OutputSize]; records what <c>Backward</c> needs.</summary>
         public void Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
@@ -188,13 +206,10 @@ namespace Demo.Text
         /// <summary>Runs a chunk from <see cref="CurrentState"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>
         public void ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
         {
-            CheckSteps(steps);
-            if (tokens.Length != steps) ThrowLength(nameof(tokens), tokens.Length, steps, "one token id per step");
-            CheckOutputs(outputs.Length, steps);
-            for (int t = 0; t < steps; t++)
-            {
-                if ((uint)tokens[t] >= 65u) ThrowToken(tokens[t], t);
-            }
+            global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
+            if (tokens.Length != steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(tokens), tokens.Length, steps, "one token id per step");
+            if (outputs.Length != steps * 65) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, steps * 65, "steps × OutputSize");
+            global::RnnGen.Generated.GeneratedModelSupport.CheckTokens(tokens, 65);
             tokens.CopyTo(_tokens);
             Values(ref _state).CopyTo(_batchStates);   // slot 0
             Run(1, steps);
@@ -202,9 +217,9 @@ namespace Demo.Text
             CopyOutputs(0, steps, outputs);
         }
 
-        void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs) => throw FloatInputs();
-        void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs) => throw FloatInputs();
-        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<float> inputs, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw FloatInputs();
+        void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs) => throw global::RnnGen.Generated.GeneratedModelSupport.FloatInputs();
+        void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs) => throw global::RnnGen.Generated.GeneratedModelSupport.FloatInputs();
+        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<float> inputs, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw global::RnnGen.Generated.GeneratedModelSupport.FloatInputs();
 
         /// <summary>
         /// Runs <paramref name="batch"/> (1 … BatchTile = 8) sequences of <paramref name="steps"/> steps in lockstep, so that each weight
@@ -215,16 +230,13 @@ namespace Demo.Text
         /// </summary>
         public void ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates = default, global::System.Span<float> finalStates = default)
         {
-            if (batch < 1 || batch > BatchTile) throw new global::System.ArgumentOutOfRangeException(nameof(batch), batch, "batch = " + batch + "; expected 1..8 (BatchTile).");
-            CheckSteps(steps);
-            if (tokens.Length != batch * steps) ThrowLength(nameof(tokens), tokens.Length, batch * steps, "batch × steps");
-            if (outputs.Length != batch * steps * OutputSize) ThrowLength(nameof(outputs), outputs.Length, batch * steps * OutputSize, "batch × steps × OutputSize");
-            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
-            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
-            for (int i = 0; i < tokens.Length; i++)
-            {
-                if ((uint)tokens[i] >= 65u) ThrowToken(tokens[i], i);
-            }
+            global::RnnGen.Generated.GeneratedModelSupport.CheckBatch(batch, BatchTile);
+            global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
+            if (tokens.Length != batch * steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(tokens), tokens.Length, batch * steps, "batch × steps");
+            if (outputs.Length != batch * steps * OutputSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, batch * steps * OutputSize, "batch × steps × OutputSize");
+            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
+            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
+            global::RnnGen.Generated.GeneratedModelSupport.CheckTokens(tokens, 65);
             for (int b = 0; b < batch; b++)
             {
                 tokens.Slice(b * steps, steps).CopyTo(new global::System.Span<int>(_tokens, b * 64, steps));
@@ -259,8 +271,8 @@ namespace Demo.Text
         /// <summary>BPTT for cross-entropy: one class id per output step.</summary>
         public float Backward(global::System.ReadOnlySpan<int> classIds)
         {
-            int steps = RequireRecorded(single: true);
-            if (classIds.Length != steps) ThrowLength(nameof(classIds), classIds.Length, steps, "one class id per output step");
+            int steps = global::RnnGen.Generated.GeneratedModelSupport.RequireRecorded(_recordedSteps, _recordedBatch, single: true);
+            if (classIds.Length != steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(classIds), classIds.Length, steps, "one class id per output step");
             float loss = SlotLoss(0, steps, classIds);
             BackPropagate(1, steps);
             return loss;
@@ -269,8 +281,8 @@ namespace Demo.Text
         /// <summary>BPTT through the last <c>ForwardBatch</c> for cross-entropy: class ids [batch × output steps]; returns the sum of the losses.</summary>
         public float BackwardBatch(global::System.ReadOnlySpan<int> classIds)
         {
-            int steps = RequireRecorded(single: false), batch = _recordedBatch;
-            if (classIds.Length != batch * steps) ThrowLength(nameof(classIds), classIds.Length, batch * steps, "batch × output steps");
+            int steps = global::RnnGen.Generated.GeneratedModelSupport.RequireRecorded(_recordedSteps, _recordedBatch, single: false), batch = _recordedBatch;
+            if (classIds.Length != batch * steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(classIds), classIds.Length, batch * steps, "batch × output steps");
             float loss = 0f;
             for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, classIds.Slice(b * steps, steps));
             BackPropagate(batch, steps);
@@ -280,13 +292,11 @@ namespace Demo.Text
         /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
         private float SlotLoss(int slot, int steps, global::System.ReadOnlySpan<int> classIds)
         {
-            int outputSteps = steps;
             var dOut = new global::System.Span<float>(_layer2OutGradient, slot * 4160, steps * 65);
             dOut.Clear();
-            int scoredFrom = slot * 4160 + (steps - outputSteps) * 65;
-            var scored = dOut.Slice((steps - outputSteps) * 65, outputSteps * 65);
+            var scored = dOut;   // every step is scored
             // L = Σ log Σ e^z − z_class from the logits z;  dL/dz = softmax(z) − onehot(class)
-            return global::RnnGen.Kernels.Losses<float>.CrossEntropy(new global::System.ReadOnlySpan<float>(_layer2Pre, scoredFrom, outputSteps * 65), 65, classIds, scored, global::RnnGen.Reduction.Mean);
+            return global::RnnGen.Kernels.Losses<float>.CrossEntropy(new global::System.ReadOnlySpan<float>(_layer2Pre, slot * 4160, steps * 65), 65, classIds, scored, global::RnnGen.Reduction.Mean);
         }
 
         private void BackPropagate(int batch, int steps)
@@ -307,10 +317,11 @@ namespace Demo.Text
             {
                 for (int t = 0; t < steps; t++)
                 {
-                    p.Slice(0 + _tokens[b * 64 + t] * 32, 32).CopyTo(output.Slice(b * 2048 + t * 32, 32));
+                    p.Slice(L0Weight + _tokens[b * 64 + t] * 32, 32).CopyTo(output.Slice(b * 2048 + t * 32, 32));
                 }
             }
         }
+
         /// <summary>Layer1 over whole sequences, slots 0 … batch − 1 in lockstep: LSTM(32 → 128).</summary>
         private void Layer1Forward(int batch, int steps)
         {
@@ -318,20 +329,23 @@ namespace Demo.Text
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> output = _layer1Out;
             global::System.Span<float> batchStates = _batchStates;
+            // ┌ z_i ┐   ┌ W_ii  W_hi ┐           ┌ b_ii + b_hi ┐
+            // │ z_f │ = │ W_if  W_hf │ · ┌ x ┐ + │ b_if + b_hf │   W_ih [512 × 32], W_hh [512 × 128]; gates i, f, g, o of 128 rows each
+            // │ z_g │   │ W_ig  W_hg │   └ h ┘   │ b_ig + b_hg │
+            // └ z_o ┘   └ W_io  W_ho ┘           └ b_io + b_ho ┘
             // forward direction: t = 0 … steps − 1
             {
                 global::System.Span<float> states = _layer1States0;
                 global::System.Span<float> cache = _layer1Cache0;
-                global::System.ReadOnlySpan<float> weights = k.Slice(0, 82432);
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + 0, 256).CopyTo(states.Slice(b * 16640, 256));
+                    batchStates.Slice(b * StateSize + L1State, 256).CopyTo(states.Slice(b * 16640, 256));
                 }
                 if (batch == 1)
                 {
                     // one sequence: W_ih·x(t) + b for every step at once
-                    for (int s = 0; s < steps; s++) weights.Slice(81920, 512).CopyTo(cache.Slice(s * 640, 512));
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 16384), input, 0, 32, cache, 0, 640, steps, 512, 32);   // W_ihᵀ [32 × 512]
+                    for (int s = 0; s < steps; s++) k.Slice(L1PackedBias, 512).CopyTo(cache.Slice(s * 640, 512));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 16384), input, 0, 32, cache, 0, 640, steps, 512, 32);   // W_ihᵀ [32 × 512]
                 }
                 for (int s = 0; s < steps; s++)
                 {
@@ -341,11 +355,11 @@ namespace Demo.Text
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            weights.Slice(81920, 512).CopyTo(cache.Slice(b * 40960 + s * 640, 512));   // b_ih + b_hh
+                            k.Slice(L1PackedBias, 512).CopyTo(cache.Slice(b * 40960 + s * 640, 512));   // b_ih + b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 16384), input, t * 32, 2048, cache, s * 640, 40960, batch, 512, 32);   // W_ihᵀ [32 × 512]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 16384), input, t * 32, 2048, cache, s * 640, 40960, batch, 512, 32);   // W_ihᵀ [32 × 512]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(16384, 65536), states, s * 256, 16640, cache, s * 640, 40960, batch, 512, 128);   // W_hhᵀ [128 × 512]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 65536), states, s * 256, 16640, cache, s * 640, 40960, batch, 512, 128);   // W_hhᵀ [128 × 512]
                     for (int b = 0; b < batch; b++)
                     {
                         Layer1PointwiseOutOfLine(states.Slice(b * 16640 + s * 256, 256), states.Slice(b * 16640 + (s + 1) * 256, 256), cache.Slice(b * 40960 + s * 640, 640));
@@ -354,7 +368,7 @@ namespace Demo.Text
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 16640 + steps * 256, 256).CopyTo(batchStates.Slice(b * StateSize + 0, 256));
+                    states.Slice(b * 16640 + steps * 256, 256).CopyTo(batchStates.Slice(b * StateSize + L1State, 256));
                 }
             }
         }
@@ -366,7 +380,8 @@ namespace Demo.Text
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> output = _layer2Out;
             global::System.Span<float> pre = _layer2Pre;
-            global::System.ReadOnlySpan<float> weights = k.Slice(82432, 8320), bias = k.Slice(90752, 65);
+            global::System.ReadOnlySpan<float> weights = k.Slice(L2PackedWeight, 8320), bias = k.Slice(L2PackedBias, 65);
+            // z = W · x + b   (W [65 × 128])
             for (int b = 0; b < batch; b++)
             {
                 // z(t) = W·x(t) + b for every step of the sequence at once (each weight block loaded once)
@@ -375,6 +390,7 @@ namespace Demo.Text
                 for (int t = 0; t < steps; t++) Layer2Activation(pre.Slice(b * 4160 + t * 65, 65), output.Slice(b * 4160 + t * 65, 65));
             }
         }
+
         /// <summary>BPTT through Layer0 (Embedding(65 ids → 32)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
         private void Layer0Backward(int batch, int steps)
         {
@@ -385,10 +401,11 @@ namespace Demo.Text
             {
                 for (int t = 0; t < steps; t++)
                 {
-                    global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 2048 + t * 32, 32), g.Slice(0 + _tokens[b * 64 + t] * 32, 32));
+                    global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 2048 + t * 32, 32), g.Slice(L0Weight + _tokens[b * 64 + t] * 32, 32));
                 }
             }
         }
+
         /// <summary>BPTT through Layer1 (LSTM(32 → 128)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
         private void Layer1Backward(int batch, int steps)
         {
@@ -407,7 +424,6 @@ namespace Demo.Text
                 global::System.ReadOnlySpan<float> states = _layer1States0;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache0;
                 global::System.Span<float> dz = _layer1Dz0;
-                global::System.ReadOnlySpan<float> weightsT = kb.Slice(2080, 82944);   // W_ihᵀ, W_hhᵀ packed
                 dState.Slice(0, batch * 256).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
@@ -420,18 +436,18 @@ namespace Demo.Text
                         dState.Slice(b * 256, 128).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 16384), dz, k * 512, 32768, dIn, t * 32, 2048, batch, 32, 512);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(16384, 65536), dz, k * 512 + 0, 32768, dState, 0, 256, batch, 128, 512);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 16384), dz, k * 512, 32768, dIn, t * 32, 2048, batch, 32, 512);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHh, 65536), dz, k * 512, 32768, dState, 0, 256, batch, 128, 512);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
-                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 16384), dz, 0, 512, dIn, 0, 32, steps, 32, 512);
-                dState.Slice(0, 256).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 256));   // slot 0 (single-sequence API)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 16384), dz, 0, 512, dIn, 0, 32, steps, 32, 512);
+                dState.Slice(0, 256).CopyTo(new global::System.Span<float>(_initialStateGradients, L1State, 256));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(2080, 16384), dz, 0, 512, input, 0, 32, steps, 512, 32, batch, 32768, 2048);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(18464, 65536), dz, 0, 512, states, 0, 256, steps, 512, 128, batch, 32768, 16640);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(84000, 512), dz, 0, 512, steps, batch, 32768);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(84512, 512), dz, 0, 512, steps, batch, 32768);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 16384), dz, 0, 512, input, 0, 32, steps, 512, 32, batch, 32768, 2048);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 65536), dz, 0, 512, states, 0, 256, steps, 512, 128, batch, 32768, 16640);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 512), dz, 0, 512, steps, batch, 32768);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 512), dz, 0, 512, steps, batch, 32768);
             }
         }
 
@@ -456,22 +472,26 @@ namespace Demo.Text
                 }
             }
             // dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(85024, 8320), dz, 0, 65, input, 0, 128, steps, 65, 128, batch, 4160, 8192);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(93344, 65), dz, 0, 65, steps, batch, 4160);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L2Weight, 8320), dz, 0, 65, input, 0, 128, steps, 65, 128, batch, 4160, 8192);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L2Bias, 65), dz, 0, 65, steps, batch, 4160);
             // dx(t) = Wᵀ·dz(t), every step of a sequence at once
             for (int b = 0; b < batch; b++)
             {
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(85024, 8320), dz, b * 4160, 65, dIn, b * 8192, 128, steps, 128, 65);   // Wᵀ packed
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L2Weight, 8320), dz, b * 4160, 65, dIn, b * 8192, 128, steps, 128, 65);   // Wᵀ packed
             }
         }
+
         /// <summary>Layer1: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.
         /// Inlined into <c>Step</c>, its only caller (the model's one cell).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 128);
-            // z = W·[x; h] + b   (4·128 rows, gates i,f,g,o)
-            global::RnnGen.Kernels.VectorKernels.PackedMatVec2Add(k.Slice(81920, 512), k.Slice(0, 16384), x, k.Slice(16384, 65536), h, cache.Slice(0, 512), 512, 32, 128);   // b_ih + b_hh, W_ih [512 × 32], W_hh [512 × 128], one pass
+            // ┌ z_i ┐   ┌ W_ii  W_hi ┐           ┌ b_ii + b_hi ┐
+            // │ z_f │ = │ W_if  W_hf │ · ┌ x ┐ + │ b_if + b_hf │   W_ih [512 × 32], W_hh [512 × 128]; gates i, f, g, o of 128 rows each
+            // │ z_g │   │ W_ig  W_hg │   └ h ┘   │ b_ig + b_hg │
+            // └ z_o ┘   └ W_io  W_ho ┘           └ b_io + b_ho ┘
+            global::RnnGen.Kernels.VectorKernels.PackedMatVec2Add(k.Slice(L1PackedBias, 512), k.Slice(L1PackedWeightIh, 16384), x, k.Slice(L1PackedWeightHh, 65536), h, cache.Slice(0, 512), 512, 32, 128);   // b_ih + b_hh, W_ih [512 × 32], W_hh [512 × 128], one pass
             Layer1Pointwise(previous, next, cache);
         }
 
@@ -479,27 +499,8 @@ namespace Demo.Text
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
-            global::System.ReadOnlySpan<float> c = previous.Slice(128, 128);
-            global::System.Span<float> z = cache.Slice(0, 512), cNext = next.Slice(128, 128), hNext = next.Slice(0, 128), tanhC = cache.Slice(512, 128);
             // i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o);  c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c')   (one pass, gates in registers)
-            int j = 0;
-            for (; j <= 128 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var i = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(z, j)); var f = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(z, 128 + j)); var g = global::RnnGen.Kernels.FastMath.Tanh(Load(z, 256 + j)); var o = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(z, 384 + j));
-                var cn = f * Load(c, j) + i * g;
-                var tc = global::RnnGen.Kernels.FastMath.Tanh(cn);
-                i.CopyTo(z.Slice(j)); f.CopyTo(z.Slice(128 + j)); g.CopyTo(z.Slice(256 + j)); o.CopyTo(z.Slice(384 + j));
-                cn.CopyTo(cNext.Slice(j)); tc.CopyTo(tanhC.Slice(j)); (o * tc).CopyTo(hNext.Slice(j));
-            }
-            for (; j < 128; j++)
-            {
-                float i = global::RnnGen.Kernels.FastMath.GateSigmoid(z[j]), f = global::RnnGen.Kernels.FastMath.GateSigmoid(z[128 + j]), g = global::RnnGen.Kernels.FastMath.Tanh(z[256 + j]), o = global::RnnGen.Kernels.FastMath.GateSigmoid(z[384 + j]);
-                float cn = f * c[j] + i * g;
-                float tc = global::RnnGen.Kernels.FastMath.Tanh(cn);
-                z[j] = i; z[128 + j] = f; z[256 + j] = g; z[384 + j] = o;
-                cNext[j] = cn; tanhC[j] = tc; hNext[j] = o * tc;
-            }
+            global::RnnGen.Generated.LstmCell.Forward(cache.Slice(0, 512), previous.Slice(128, 128), next.Slice(128, 128), next.Slice(0, 128), cache.Slice(512, 128), 128);   // z, c, c', h', tanh(c')
         }
 
         /// <summary>Layer1Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>
@@ -510,42 +511,18 @@ namespace Demo.Text
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
         {
-            global::System.ReadOnlySpan<float> c = previous.Slice(128, 128);
             // dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);  dz_f = dc ⊙ c ⊙ f(1 − f);
             // dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f
-            int j = 0;
-            for (; j <= 128 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var i = Load(cache, j); var f = Load(cache, 128 + j); var gg = Load(cache, 256 + j); var o = Load(cache, 384 + j); var tc = Load(cache, 512 + j);
-                var dh = Load(dState, j);
-                var dc = Load(dState, 128 + j) + dh * o * (one - tc * tc);
-                (dc * gg * i * (one - i)).CopyTo(dz.Slice(j));
-                (dc * Load(c, j) * f * (one - f)).CopyTo(dz.Slice(128 + j));
-                (dc * i * (one - gg * gg)).CopyTo(dz.Slice(256 + j));
-                (dh * tc * o * (one - o)).CopyTo(dz.Slice(384 + j));
-                (dc * f).CopyTo(dState.Slice(128 + j));
-            }
-            for (; j < 128; j++)
-            {
-                float i = cache[j], f = cache[128 + j], gg = cache[256 + j], o = cache[384 + j], tc = cache[512 + j];
-                float dh = dState[j];
-                float dc = dState[128 + j] + dh * o * (1f - tc * tc);
-                dz[j] = dc * gg * i * (1f - i);
-                dz[128 + j] = dc * c[j] * f * (1f - f);
-                dz[256 + j] = dc * i * (1f - gg * gg);
-                dz[384 + j] = dh * tc * o * (1f - o);
-                dState[128 + j] = dc * f;
-            }
+            global::RnnGen.Generated.LstmCell.Backward(previous.Slice(128, 128), cache, dState, dz, 128);
         }
 
         /// <summary>Layer2: y = softmax(W·x + b), 128 → 65 (one step, for streaming; inlined into <c>Step</c>).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer2Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
         {
-            // z = W·x + b   (65 rows)
-            k.Slice(8320, 65).CopyTo(pre);
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 8320), x, pre, 65, 128);   // Wᵀ [128 × 65]
+            // z = W · x + b   (W [65 × 128])
+            k.Slice(L2PackedBias, 65).CopyTo(pre);
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(L2PackedWeight, 8320), x, pre, 65, 128);   // Wᵀ [128 × 65]
             Layer2Activation(pre, y);
         }
 
@@ -574,55 +551,18 @@ namespace Demo.Text
                 global::System.ReadOnlySpan<float> p = _parameters;
                 global::System.Span<float> k = _packed.Span, kb = _packedBack.Span;
                 // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(2080, 16384), k.Slice(0, 16384), 512, 32);
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(18464, 65536), k.Slice(16384, 65536), 512, 128);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(2080, 16384), kb.Slice(2080, 16384), 512, 32);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(18464, 65536), kb.Slice(18464, 65536), 512, 128);   // backward: dh = W_hhᵀ·dz
-                p.Slice(84000, 512).CopyTo(k.Slice(81920, 512));
-                global::RnnGen.Kernels.VectorKernels.Add(p.Slice(84512, 512), k.Slice(81920, 512));
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1WeightIh, 16384), k.Slice(L1PackedWeightIh, 16384), 512, 32);
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1WeightHh, 65536), k.Slice(L1PackedWeightHh, 65536), 512, 128);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightIh, 16384), kb.Slice(L1WeightIh, 16384), 512, 32);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightHh, 65536), kb.Slice(L1WeightHh, 65536), 512, 128);   // backward: dh = W_hhᵀ·dz
+                p.Slice(L1BiasIh, 512).CopyTo(k.Slice(L1PackedBias, 512));
+                global::RnnGen.Kernels.VectorKernels.Add(p.Slice(L1BiasHh, 512), k.Slice(L1PackedBias, 512));
                 // Layer2: Wᵀ, b
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(85024, 8320), k.Slice(82432, 8320), 65, 128);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(85024, 8320), kb.Slice(85024, 8320), 65, 128);   // backward: W packed for dx = Wᵀ·dz
-                p.Slice(93344, 65).CopyTo(k.Slice(90752, 65));
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L2Weight, 8320), k.Slice(L2PackedWeight, 8320), 65, 128);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L2Weight, 8320), kb.Slice(L2Weight, 8320), 65, 128);   // backward: W packed for dx = Wᵀ·dz
+                p.Slice(L2Bias, 65).CopyTo(k.Slice(L2PackedBias, 65));
                 _packedValid = true;
             }
         }
-
-        private int RequireRecorded(bool single)
-        {
-            if (_recordedSteps == 0 || _recordedBatch == 0)
-                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first (Step records nothing for Backward).");
-            if (single && _recordedBatch != 1)
-                throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
-            return _recordedSteps;
-        }
-
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Numerics.Vector<float> Load(global::System.ReadOnlySpan<float> values, int index) => new(values.Slice(index));
-
-        private static void CheckSteps(int steps)
-        {
-            if (steps < 1 || steps > 64)
-                throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, "steps = " + steps + "; expected 1..64 (MaxSteps).");
-        }
-
-        private static void CheckOutputs(int length, int steps)
-        {
-            if (length != steps * 65) ThrowLength("outputs", length, steps * 65, "steps × OutputSize");
-        }
-
-        [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        private static void ThrowLength(string name, int actual, int expected, string what) =>
-            throw new global::System.ArgumentException(name + " has " + actual + " elements; expected " + expected + " (" + what + ").", name);
-
-        [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        private static void ThrowToken(int token, int index) =>
-            throw new global::System.ArgumentOutOfRangeException("tokens", token, "tokens[" + index + "] = " + token + "; expected 0..64 (the Embedding's vocabulary).");
-
-        private static global::System.InvalidOperationException FloatInputs() =>
-            new("This model's first layer is an Embedding: pass token ids, not floats.");
-
-        private static global::System.InvalidOperationException TokenInputs() =>
-            new("This model reads float inputs; token ids need an [Embedding] as the first layer.");
     }
 }

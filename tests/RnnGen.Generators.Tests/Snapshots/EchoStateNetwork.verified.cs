@@ -12,6 +12,7 @@ namespace Demo
     /// but <c>Step(ref State, …)</c> only reads the parameters: many streams may step concurrently on one instance
     /// while nobody writes <c>Parameters</c>.
     /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generators", "1.0.0.0")]
     partial class EchoStateNetwork : global::RnnGen.IBatchedNetwork
     {
         /// <summary>Floats per input step.</summary>
@@ -26,6 +27,22 @@ namespace Demo
         public const int StateSize = 40;
         /// <summary>The most sequences <c>ForwardBatch</c> runs in lockstep (each weight block loaded once per step for all).</summary>
         public const int BatchTile = 8;
+
+        // Parameter layout: offsets into Parameters, Gradients and _packedBack (each matrix's backward packing sits at its own offset).
+        private const int L0WeightIh = 0;   // layers.0.weight_ih_l0 [40, 1]
+        private const int L0WeightHh = 40;   // layers.0.weight_hh_l0 [40, 40]
+        private const int L0BiasIh = 1640;   // layers.0.bias_ih_l0 [40]
+        private const int L0BiasHh = 1680;   // layers.0.bias_hh_l0 [40]
+        private const int L1Weight = 1720;   // layers.1.weight [1, 40]
+        private const int L1Bias = 1760;   // layers.1.bias [1]
+        // Packed forward weights: offsets into _packed (see EnsurePacked).
+        private const int L0PackedWeightIh = 0;   // layers.0 forward: W_ihᵀ [1 × 40]
+        private const int L0PackedWeightHh = 40;   // layers.0 forward: W_hhᵀ [40 × 40]
+        private const int L0PackedBias = 1640;   // layers.0 forward: b_ih + b_hh [40]
+        private const int L1PackedWeight = 1680;   // layers.1: Wᵀ [40 × 1]
+        private const int L1PackedBias = 1720;   // layers.1: b [1]
+        // State layout: offsets into State.
+        private const int L0State = 0;   // layers.0 forward: h [40]
 
         /// <summary>The same network as a <see cref="global::RnnGen.NetworkSpec"/>: <c>new global::RnnGen.ReferenceNetwork(Spec)</c> is its twin, with the identical parameter layout.</summary>
         public static global::RnnGen.NetworkSpec Spec { get; } = new global::RnnGen.NetworkSpec(
@@ -146,18 +163,18 @@ namespace Demo
         /// Reads only the parameters, so any number of states may be stepped concurrently. Records nothing for <c>Backward</c>.</summary>
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            if (input.Length != 1) ThrowLength(nameof(input), input.Length, 1, "InputSize");
-            if (output.Length != 1) ThrowLength(nameof(output), output.Length, 1, "OutputSize");
+            if (input.Length != 1) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(input), input.Length, 1, "InputSize");
+            if (output.Length != 1) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(output), output.Length, 1, "OutputSize");
             if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-            global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
+            global::System.ReadOnlySpan<float> k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[40];
 
             // Layer0: Reservoir(1 → 40, tanh, ρ = 0.95f, density 0.1f, input scaling 0.5f, leaky α = 0.3f; fixed weights)
-            Layer0Cell(k.Slice(0, 1680), input, s.Slice(0, 40), s.Slice(0, 40), gates.Slice(0, 40));
+            Layer0Cell(k, input, s.Slice(L0State, 40), s.Slice(L0State, 40), gates.Slice(0, 40));
 
             // Layer1: Dense(40 → 1, Identity)
-            Layer1Dense(k.Slice(1680, 41), s.Slice(0, 40), gates.Slice(0, 1), output);
+            Layer1Dense(k, s.Slice(L0State, 40), gates.Slice(0, 1), output);
         }
 
         /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output. Records nothing for <c>Backward</c>:
@@ -168,7 +185,7 @@ namespace Demo
             _recordedBatch = 0;   // what the last forward pass recorded no longer matches CurrentState
         }
 
-        void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw TokenInputs();
+        void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
 
         /// <summary>Runs a new sequence from the zero state: inputs [steps × InputSize] → outputs [steps × OutputSize]; records what <c>Backward</c> needs.</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
@@ -180,9 +197,9 @@ namespace Demo
         /// <summary>Runs a chunk from <see cref="CurrentState"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>
         public void ForwardContinue(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
         {
-            CheckSteps(steps);
-            if (inputs.Length != steps * 1) ThrowLength(nameof(inputs), inputs.Length, steps * 1, "steps × InputSize");
-            CheckOutputs(outputs.Length, steps);
+            global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
+            if (inputs.Length != steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, steps, "steps × InputSize");
+            if (outputs.Length != steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, steps, "steps × OutputSize");
             inputs.CopyTo(_inputs);
             Values(ref _state).CopyTo(_batchStates);   // slot 0
             Run(1, steps);
@@ -190,9 +207,9 @@ namespace Demo
             CopyOutputs(0, steps, outputs);
         }
 
-        void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
-        void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
-        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw TokenInputs();
+        void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
+        void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
+        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
 
         /// <summary>
         /// Runs <paramref name="batch"/> (1 … BatchTile = 8) sequences of <paramref name="steps"/> steps in lockstep, so that each weight
@@ -203,15 +220,15 @@ namespace Demo
         /// </summary>
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates = default, global::System.Span<float> finalStates = default)
         {
-            if (batch < 1 || batch > BatchTile) throw new global::System.ArgumentOutOfRangeException(nameof(batch), batch, "batch = " + batch + "; expected 1..8 (BatchTile).");
-            CheckSteps(steps);
-            if (inputs.Length != batch * steps * 1) ThrowLength(nameof(inputs), inputs.Length, batch * steps * 1, "batch × steps × InputSize");
-            if (outputs.Length != batch * steps * OutputSize) ThrowLength(nameof(outputs), outputs.Length, batch * steps * OutputSize, "batch × steps × OutputSize");
-            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
-            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
+            global::RnnGen.Generated.GeneratedModelSupport.CheckBatch(batch, BatchTile);
+            global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
+            if (inputs.Length != batch * steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, batch * steps, "batch × steps × InputSize");
+            if (outputs.Length != batch * steps * OutputSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, batch * steps * OutputSize, "batch × steps × OutputSize");
+            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
+            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
             for (int b = 0; b < batch; b++)
             {
-                inputs.Slice(b * steps * 1, steps * 1).CopyTo(new global::System.Span<float>(_inputs, b * 16, steps * 1));
+                inputs.Slice(b * steps, steps).CopyTo(new global::System.Span<float>(_inputs, b * 16, steps));
             }
             if (initialStates.IsEmpty) new global::System.Span<float>(_batchStates, 0, batch * StateSize).Clear(); else initialStates.CopyTo(_batchStates);
             Run(batch, steps);
@@ -233,7 +250,7 @@ namespace Demo
 
         private void CopyOutputs(int slot, int steps, global::System.Span<float> outputs)
         {
-            new global::System.ReadOnlySpan<float>(_layer1Out, slot * 16, steps * 1).CopyTo(outputs);
+            new global::System.ReadOnlySpan<float>(_layer1Out, slot * 16, steps).CopyTo(outputs);
         }
 
         float global::RnnGen.IRecurrentNetwork.Backward(global::System.ReadOnlySpan<int> classIds) => throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is MeanSquaredError: call Backward(ReadOnlySpan<float>).");
@@ -242,8 +259,8 @@ namespace Demo
         /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>. <paramref name="targets"/> has the outputs' shape.</summary>
         public float Backward(global::System.ReadOnlySpan<float> targets)
         {
-            int steps = RequireRecorded(single: true);
-            if (targets.Length != steps * 1) ThrowLength(nameof(targets), targets.Length, steps * 1, "output steps × OutputSize");
+            int steps = global::RnnGen.Generated.GeneratedModelSupport.RequireRecorded(_recordedSteps, _recordedBatch, single: true);
+            if (targets.Length != steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(targets), targets.Length, steps, "output steps × OutputSize");
             float loss = SlotLoss(0, steps, targets);
             BackPropagate(1, steps);
             return loss;
@@ -252,10 +269,10 @@ namespace Demo
         /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
         public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
         {
-            int steps = RequireRecorded(single: false), batch = _recordedBatch;
-            if (targets.Length != batch * steps * 1) ThrowLength(nameof(targets), targets.Length, batch * steps * 1, "batch × output steps × OutputSize");
+            int steps = global::RnnGen.Generated.GeneratedModelSupport.RequireRecorded(_recordedSteps, _recordedBatch, single: false), batch = _recordedBatch;
+            if (targets.Length != batch * steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(targets), targets.Length, batch * steps, "batch × output steps × OutputSize");
             float loss = 0f;
-            for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * steps * 1, steps * 1));
+            for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * steps, steps));
             BackPropagate(batch, steps);
             return loss;
         }
@@ -263,13 +280,11 @@ namespace Demo
         /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
         private float SlotLoss(int slot, int steps, global::System.ReadOnlySpan<float> targets)
         {
-            int outputSteps = steps;
-            var dOut = new global::System.Span<float>(_layer1OutGradient, slot * 16, steps * 1);
+            var dOut = new global::System.Span<float>(_layer1OutGradient, slot * 16, steps);
             dOut.Clear();
-            int scoredFrom = slot * 16 + (steps - outputSteps) * 1;
-            var scored = dOut.Slice((steps - outputSteps) * 1, outputSteps * 1);
+            var scored = dOut;   // every step is scored
             // L = Σ (y − t)² / N;  dL/dy = 2(y − t) / N
-            return global::RnnGen.Kernels.Losses<float>.MeanSquaredError(new global::System.ReadOnlySpan<float>(_layer1Out, scoredFrom, outputSteps * 1), targets, scored, global::RnnGen.Reduction.Mean);
+            return global::RnnGen.Kernels.Losses<float>.MeanSquaredError(new global::System.ReadOnlySpan<float>(_layer1Out, slot * 16, steps), targets, scored, global::RnnGen.Reduction.Mean);
         }
 
         private void BackPropagate(int batch, int steps)
@@ -286,20 +301,20 @@ namespace Demo
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> output = _layer0Out;
             global::System.Span<float> batchStates = _batchStates;
+            // a = [W_ih  W_hh] · [x; h] + (b_ih + b_hh)   (W_ih [40 × 1], W_hh [40 × 40])
             // forward direction: t = 0 … steps − 1
             {
                 global::System.Span<float> states = _layer0States0;
                 global::System.Span<float> cache = _layer0Cache0;
-                global::System.ReadOnlySpan<float> weights = k.Slice(0, 1680);
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + 0, 40).CopyTo(states.Slice(b * 680, 40));
+                    batchStates.Slice(b * StateSize + L0State, 40).CopyTo(states.Slice(b * 680, 40));
                 }
                 if (batch == 1)
                 {
                     // one sequence: W_ih·x(t) + b for every step at once
-                    for (int s = 0; s < steps; s++) weights.Slice(1640, 40).CopyTo(cache.Slice(s * 40, 40));
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 40), input, 0, 1, cache, 0, 40, steps, 40, 1);   // W_ihᵀ [1 × 40]
+                    for (int s = 0; s < steps; s++) k.Slice(L0PackedBias, 40).CopyTo(cache.Slice(s * 40, 40));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 40), input, 0, 1, cache, 0, 40, steps, 40, 1);   // W_ihᵀ [1 × 40]
                 }
                 for (int s = 0; s < steps; s++)
                 {
@@ -309,11 +324,11 @@ namespace Demo
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            weights.Slice(1640, 40).CopyTo(cache.Slice(b * 640 + s * 40, 40));   // b_ih + b_hh
+                            k.Slice(L0PackedBias, 40).CopyTo(cache.Slice(b * 640 + s * 40, 40));   // b_ih + b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 40), input, t * 1, 16, cache, s * 40, 640, batch, 40, 1);   // W_ihᵀ [1 × 40]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 40), input, t, 16, cache, s * 40, 640, batch, 40, 1);   // W_ihᵀ [1 × 40]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(40, 1600), states, s * 40, 680, cache, s * 40, 640, batch, 40, 40);   // W_hhᵀ [40 × 40]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 1600), states, s * 40, 680, cache, s * 40, 640, batch, 40, 40);   // W_hhᵀ [40 × 40]
                     for (int b = 0; b < batch; b++)
                     {
                         Layer0Pointwise(states.Slice(b * 680 + s * 40, 40), states.Slice(b * 680 + (s + 1) * 40, 40), cache.Slice(b * 640 + s * 40, 40));
@@ -322,7 +337,7 @@ namespace Demo
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 680 + steps * 40, 40).CopyTo(batchStates.Slice(b * StateSize + 0, 40));
+                    states.Slice(b * 680 + steps * 40, 40).CopyTo(batchStates.Slice(b * StateSize + L0State, 40));
                 }
             }
         }
@@ -334,15 +349,17 @@ namespace Demo
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> output = _layer1Out;
             global::System.Span<float> pre = _layer1Pre;
-            global::System.ReadOnlySpan<float> weights = k.Slice(1680, 40), bias = k.Slice(1720, 1);
+            global::System.ReadOnlySpan<float> weights = k.Slice(L1PackedWeight, 40), bias = k.Slice(L1PackedBias, 1);
+            // z = W · x + b   (W [1 × 40])
             for (int b = 0; b < batch; b++)
             {
                 // z(t) = W·x(t) + b for every step of the sequence at once (each weight block loaded once)
-                for (int t = 0; t < steps; t++) bias.CopyTo(pre.Slice(b * 16 + t * 1, 1));
+                for (int t = 0; t < steps; t++) bias.CopyTo(pre.Slice(b * 16 + t, 1));
                 global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights, input, b * 640, 40, pre, b * 16, 1, steps, 1, 40);   // Wᵀ [40 × 1]
-                for (int t = 0; t < steps; t++) Layer1Activation(pre.Slice(b * 16 + t * 1, 1), output.Slice(b * 16 + t * 1, 1));
+                for (int t = 0; t < steps; t++) Layer1Activation(pre.Slice(b * 16 + t, 1), output.Slice(b * 16 + t, 1));
             }
         }
+
         /// <summary>BPTT through Layer0 (Reservoir(1 → 40, tanh, ρ = 0.95f, density 0.1f, input scaling 0.5f, leaky α = 0.3f; fixed weights)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
         private void Layer0Backward(int batch, int steps)
         {
@@ -353,7 +370,7 @@ namespace Demo
             global::System.Span<float> dIn = _inputGradients;
             for (int b = 0; b < batch; b++)
             {
-                dIn.Slice(b * 16, steps * 1).Clear();
+                dIn.Slice(b * 16, steps).Clear();
             }
             global::System.Span<float> dState = _layer0StateGradient;   // [batch × 40]
             // forward direction, walked back from the last step
@@ -361,7 +378,6 @@ namespace Demo
                 global::System.ReadOnlySpan<float> states = _layer0States0;
                 global::System.ReadOnlySpan<float> cache = _layer0Cache0;
                 global::System.Span<float> dz = _layer0Dz0;
-                global::System.ReadOnlySpan<float> weightsT = kb.Slice(0, 1720);   // W_ihᵀ, W_hhᵀ packed
                 dState.Slice(0, batch * 40).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
@@ -373,12 +389,12 @@ namespace Demo
                         Layer0PointwiseBackward(states.Slice(b * 680 + k * 40, 40), states.Slice(b * 680 + (k + 1) * 40, 40), cache.Slice(b * 640 + k * 40, 40), dState.Slice(b * 40, 40), dz.Slice(b * 640 + k * 40, 40));
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 40), dz, k * 40, 640, dIn, t * 1, 16, batch, 1, 40);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(40, 1600), dz, k * 40 + 0, 640, dState, 0, 40, batch, 40, 40);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 40), dz, k * 40, 640, dIn, t, 16, batch, 1, 40);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh, 1600), dz, k * 40, 640, dState, 0, 40, batch, 40, 40);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
-                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 40), dz, 0, 40, dIn, 0, 1, steps, 1, 40);
-                dState.Slice(0, 40).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 40));   // slot 0 (single-sequence API)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 40), dz, 0, 40, dIn, 0, 1, steps, 1, 40);
+                dState.Slice(0, 40).CopyTo(new global::System.Span<float>(_initialStateGradients, L0State, 40));   // slot 0 (single-sequence API)
                 // a reservoir's weights are fixed: no weight gradients (its Gradients stay zero); dx and dh above still flow
             }
         }
@@ -400,26 +416,27 @@ namespace Demo
             {
                 for (int t = 0; t < steps; t++)
                 {
-                    Layer1DenseDz(new global::System.ReadOnlySpan<float>(_layer1Out, b * 16 + t * 1, 1), dOut.Slice(b * 16 + t * 1, 1), dz.Slice(b * 16 + t * 1, 1));
+                    Layer1DenseDz(new global::System.ReadOnlySpan<float>(_layer1Out, b * 16 + t, 1), dOut.Slice(b * 16 + t, 1), dz.Slice(b * 16 + t, 1));
                 }
             }
             // dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(1720, 40), dz, 0, 1, input, 0, 40, steps, 1, 40, batch, 16, 640);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(1760, 1), dz, 0, 1, steps, batch, 16);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1Weight, 40), dz, 0, 1, input, 0, 40, steps, 1, 40, batch, 16, 640);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1Bias, 1), dz, 0, 1, steps, batch, 16);
             // dx(t) = Wᵀ·dz(t), every step of a sequence at once
             for (int b = 0; b < batch; b++)
             {
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(1720, 40), dz, b * 16, 1, dIn, b * 640, 40, steps, 40, 1);   // Wᵀ packed
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1Weight, 40), dz, b * 16, 1, dIn, b * 640, 40, steps, 40, 1);   // Wᵀ packed
             }
         }
+
         /// <summary>Layer0: one step of one direction for streaming. <paramref name="previous"/> and <paramref name="next"/> may be the same state.
         /// Inlined into <c>Step</c>, its only caller (the model's one cell).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 40);
-            // z = W·[x; h] + b   (40 rows)
-            global::RnnGen.Kernels.VectorKernels.PackedMatVec2Add(k.Slice(1640, 40), k.Slice(0, 40), x, k.Slice(40, 1600), h, cache.Slice(0, 40), 40, 1, 40);   // b_ih + b_hh, W_ih [40 × 1], W_hh [40 × 40], one pass
+            // a = [W_ih  W_hh] · [x; h] + (b_ih + b_hh)   (W_ih [40 × 1], W_hh [40 × 40])
+            global::RnnGen.Kernels.VectorKernels.PackedMatVec2Add(k.Slice(L0PackedBias, 40), k.Slice(L0PackedWeightIh, 40), x, k.Slice(L0PackedWeightHh, 1600), h, cache.Slice(0, 40), 40, 1, 40);   // b_ih + b_hh, W_ih [40 × 1], W_hh [40 × 40], one pass
             Layer0Pointwise(previous, next, cache);
         }
 
@@ -430,50 +447,24 @@ namespace Demo
             // v = tanh(a)
             global::RnnGen.Kernels.Activations.Tanh(cache.Slice(0, 40), cache.Slice(0, 40));
             // h' = α·h + (1 − α)·v,  α = 0.3f
-            const float alpha = 0.3f;
-            float keep = 1f - alpha;
-            int j = 0;
-            for (; j <= 40 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                (new global::System.Numerics.Vector<float>(alpha) * Load(previous, j) + new global::System.Numerics.Vector<float>(keep) * Load(cache, j)).CopyTo(next.Slice(j));
-            }
-            for (; j < 40; j++)
-            {
-                next[j] = alpha * previous[j] + keep * cache[j];
-            }
+            global::RnnGen.Generated.ElmanCell.LeakyForward(previous, cache, next, alpha: 0.3f, 40);
         }
 
         /// <summary>Layer0: one leaky Elman step back, pointwise part: dz from dL/dh'; dState becomes the leak's direct path α·dL/dh' (the caller adds W_hhᵀ·dz).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
         {
-            const float alpha = 0.3f;
-            float keep = 1f - alpha;
             // dz = dh' ⊙ (1 − α) ⊙ (1 − v²);  dh = α·dh'
-            int j = 0;
-            for (; j <= 40 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var dh = Load(dState, j); var v = Load(cache, j);
-                (dh * new global::System.Numerics.Vector<float>(keep) * (one - v * v)).CopyTo(dz.Slice(j));
-                (dh * new global::System.Numerics.Vector<float>(alpha)).CopyTo(dState.Slice(j));
-            }
-            for (; j < 40; j++)
-            {
-                float dh = dState[j], v = cache[j];
-                dz[j] = dh * keep * (1f - v * v);
-                dState[j] = dh * alpha;
-            }
+            global::RnnGen.Generated.ElmanCell.LeakyBackward(cache, dState, dz, alpha: 0.3f, relu: false, 40);
         }
 
         /// <summary>Layer1: y = (W·x + b), 40 → 1 (one step, for streaming; inlined into <c>Step</c>).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Dense(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.Span<float> pre, global::System.Span<float> y)
         {
-            // z = W·x + b   (1 rows)
-            k.Slice(40, 1).CopyTo(pre);
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 40), x, pre, 1, 40);   // Wᵀ [40 × 1]
+            // z = W · x + b   (W [1 × 40])
+            k.Slice(L1PackedBias, 1).CopyTo(pre);
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(L1PackedWeight, 40), x, pre, 1, 40);   // Wᵀ [40 × 1]
             Layer1Activation(pre, y);
         }
 
@@ -502,55 +493,18 @@ namespace Demo
                 global::System.ReadOnlySpan<float> p = _parameters;
                 global::System.Span<float> k = _packed.Span, kb = _packedBack.Span;
                 // Layer0 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 40), k.Slice(0, 40), 40, 1);
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(40, 1600), k.Slice(40, 1600), 40, 40);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 40), kb.Slice(0, 40), 40, 1);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(40, 1600), kb.Slice(40, 1600), 40, 40);   // backward: dh = W_hhᵀ·dz
-                p.Slice(1640, 40).CopyTo(k.Slice(1640, 40));
-                global::RnnGen.Kernels.VectorKernels.Add(p.Slice(1680, 40), k.Slice(1640, 40));
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L0WeightIh, 40), k.Slice(L0PackedWeightIh, 40), 40, 1);
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L0WeightHh, 1600), k.Slice(L0PackedWeightHh, 1600), 40, 40);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L0WeightIh, 40), kb.Slice(L0WeightIh, 40), 40, 1);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L0WeightHh, 1600), kb.Slice(L0WeightHh, 1600), 40, 40);   // backward: dh = W_hhᵀ·dz
+                p.Slice(L0BiasIh, 40).CopyTo(k.Slice(L0PackedBias, 40));
+                global::RnnGen.Kernels.VectorKernels.Add(p.Slice(L0BiasHh, 40), k.Slice(L0PackedBias, 40));
                 // Layer1: Wᵀ, b
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(1720, 40), k.Slice(1680, 40), 1, 40);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(1720, 40), kb.Slice(1720, 40), 1, 40);   // backward: W packed for dx = Wᵀ·dz
-                p.Slice(1760, 1).CopyTo(k.Slice(1720, 1));
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1Weight, 40), k.Slice(L1PackedWeight, 40), 1, 40);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1Weight, 40), kb.Slice(L1Weight, 40), 1, 40);   // backward: W packed for dx = Wᵀ·dz
+                p.Slice(L1Bias, 1).CopyTo(k.Slice(L1PackedBias, 1));
                 _packedValid = true;
             }
         }
-
-        private int RequireRecorded(bool single)
-        {
-            if (_recordedSteps == 0 || _recordedBatch == 0)
-                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first (Step records nothing for Backward).");
-            if (single && _recordedBatch != 1)
-                throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
-            return _recordedSteps;
-        }
-
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Numerics.Vector<float> Load(global::System.ReadOnlySpan<float> values, int index) => new(values.Slice(index));
-
-        private static void CheckSteps(int steps)
-        {
-            if (steps < 1 || steps > 16)
-                throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, "steps = " + steps + "; expected 1..16 (MaxSteps).");
-        }
-
-        private static void CheckOutputs(int length, int steps)
-        {
-            if (length != steps * 1) ThrowLength("outputs", length, steps * 1, "steps × OutputSize");
-        }
-
-        [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        private static void ThrowLength(string name, int actual, int expected, string what) =>
-            throw new global::System.ArgumentException(name + " has " + actual + " elements; expected " + expected + " (" + what + ").", name);
-
-        [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        private static void ThrowToken(int token, int index) =>
-            throw new global::System.ArgumentOutOfRangeException("tokens", token, "tokens[" + index + "] = " + token + "; expected 0..0 (the Embedding's vocabulary).");
-
-        private static global::System.InvalidOperationException FloatInputs() =>
-            new("This model's first layer is an Embedding: pass token ids, not floats.");
-
-        private static global::System.InvalidOperationException TokenInputs() =>
-            new("This model reads float inputs; token ids need an [Embedding] as the first layer.");
     }
 }

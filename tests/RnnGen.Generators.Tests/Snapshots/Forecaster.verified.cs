@@ -12,6 +12,7 @@ namespace Demo
     /// but <c>Step(ref State, …)</c> only reads the parameters: many streams may step concurrently on one instance
     /// while nobody writes <c>Parameters</c>.
     /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generators", "1.0.0.0")]
     partial class Forecaster : global::RnnGen.IBatchedNetwork
     {
         /// <summary>Floats per input step.</summary>
@@ -26,6 +27,38 @@ namespace Demo
         public const int StateSize = 96;
         /// <summary>The most sequences <c>ForwardBatch</c> runs in lockstep (each weight block loaded once per step for all).</summary>
         public const int BatchTile = 8;
+
+        // Parameter layout: offsets into Parameters, Gradients and _packedBack (each matrix's backward packing sits at its own offset).
+        private const int L0WeightIh = 0;   // layers.0.weight_ih_l0 [128, 4]
+        private const int L0WeightHh = 512;   // layers.0.weight_hh_l0 [128, 32]
+        private const int L0BiasIh = 4608;   // layers.0.bias_ih_l0 [128]
+        private const int L0BiasHh = 4736;   // layers.0.bias_hh_l0 [128]
+        private const int L1WeightIh = 4864;   // layers.1.weight_ih_l0 [48, 32]
+        private const int L1WeightHh = 6400;   // layers.1.weight_hh_l0 [48, 16]
+        private const int L1BiasIh = 7168;   // layers.1.bias_ih_l0 [48]
+        private const int L1BiasHh = 7216;   // layers.1.bias_hh_l0 [48]
+        private const int L1WeightIhReverse = 7264;   // layers.1.weight_ih_l0_reverse [48, 32]
+        private const int L1WeightHhReverse = 8800;   // layers.1.weight_hh_l0_reverse [48, 16]
+        private const int L1BiasIhReverse = 9568;   // layers.1.bias_ih_l0_reverse [48]
+        private const int L1BiasHhReverse = 9616;   // layers.1.bias_hh_l0_reverse [48]
+        private const int L2Weight = 9664;   // layers.2.weight [4, 32]
+        private const int L2Bias = 9792;   // layers.2.bias [4]
+        // Packed forward weights: offsets into _packed (see EnsurePacked).
+        private const int L0PackedWeightIh = 0;   // layers.0 forward: W_ihᵀ [4 × 128]
+        private const int L0PackedWeightHh = 512;   // layers.0 forward: W_hhᵀ [32 × 128]
+        private const int L0PackedBias = 4608;   // layers.0 forward: b_ih + b_hh [128]
+        private const int L1PackedWeightIh = 4736;   // layers.1 forward: W_ihᵀ [32 × 48]
+        private const int L1PackedWeightHh = 6272;   // layers.1 forward: W_hhᵀ [16 × 48]
+        private const int L1PackedBias = 7040;   // layers.1 forward: b_ih [48], then b_hh [48]
+        private const int L1PackedWeightIhReverse = 7136;   // layers.1 reverse: W_ihᵀ [32 × 48]
+        private const int L1PackedWeightHhReverse = 8672;   // layers.1 reverse: W_hhᵀ [16 × 48]
+        private const int L1PackedBiasReverse = 9440;   // layers.1 reverse: b_ih [48], then b_hh [48]
+        private const int L2PackedWeight = 9536;   // layers.2: Wᵀ [32 × 4]
+        private const int L2PackedBias = 9664;   // layers.2: b [4]
+        // State layout: offsets into State.
+        private const int L0State = 0;   // layers.0 forward: h [32], c [32]
+        private const int L1State = 64;   // layers.1 forward: h [16]
+        private const int L1StateReverse = 80;   // layers.1 reverse: h [16]
 
         /// <summary>The same network as a <see cref="global::RnnGen.NetworkSpec"/>: <c>new global::RnnGen.ReferenceNetwork(Spec)</c> is its twin, with the identical parameter layout.</summary>
         public static global::RnnGen.NetworkSpec Spec { get; } = new global::RnnGen.NetworkSpec(
@@ -157,7 +190,7 @@ namespace Demo
 
         // No streaming Step: a bidirectional layer's output at step t depends on the inputs after t.
         void global::RnnGen.IRecurrentNetwork.Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw NotStreaming();
-        void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw TokenInputs();
+        void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
 
         private static global::System.NotSupportedException NotStreaming() => new("This model has a bidirectional layer (layer 2, [Gru(16, Bidirectional = true)]): its output at each step depends on the steps after it, so it cannot be stepped one input at a time. Run whole sequences with Forward (or ForwardBatch).");
 
@@ -171,9 +204,9 @@ namespace Demo
         /// <summary>Runs a chunk from <see cref="CurrentState"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>
         public void ForwardContinue(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
         {
-            CheckSteps(steps);
-            if (inputs.Length != steps * 4) ThrowLength(nameof(inputs), inputs.Length, steps * 4, "steps × InputSize");
-            CheckOutputs(outputs.Length, steps);
+            global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
+            if (inputs.Length != steps * 4) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, steps * 4, "steps × InputSize");
+            if (outputs.Length != steps * 4) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, steps * 4, "steps × OutputSize");
             inputs.CopyTo(_inputs);
             Values(ref _state).CopyTo(_batchStates);   // slot 0
             Run(1, steps);
@@ -181,9 +214,9 @@ namespace Demo
             CopyOutputs(0, steps, outputs);
         }
 
-        void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
-        void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
-        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw TokenInputs();
+        void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
+        void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
+        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
 
         /// <summary>
         /// Runs <paramref name="batch"/> (1 … BatchTile = 8) sequences of <paramref name="steps"/> steps in lockstep, so that each weight
@@ -194,12 +227,12 @@ namespace Demo
         /// </summary>
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates = default, global::System.Span<float> finalStates = default)
         {
-            if (batch < 1 || batch > BatchTile) throw new global::System.ArgumentOutOfRangeException(nameof(batch), batch, "batch = " + batch + "; expected 1..8 (BatchTile).");
-            CheckSteps(steps);
-            if (inputs.Length != batch * steps * 4) ThrowLength(nameof(inputs), inputs.Length, batch * steps * 4, "batch × steps × InputSize");
-            if (outputs.Length != batch * steps * OutputSize) ThrowLength(nameof(outputs), outputs.Length, batch * steps * OutputSize, "batch × steps × OutputSize");
-            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
-            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
+            global::RnnGen.Generated.GeneratedModelSupport.CheckBatch(batch, BatchTile);
+            global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
+            if (inputs.Length != batch * steps * 4) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, batch * steps * 4, "batch × steps × InputSize");
+            if (outputs.Length != batch * steps * OutputSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, batch * steps * OutputSize, "batch × steps × OutputSize");
+            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
+            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
             for (int b = 0; b < batch; b++)
             {
                 inputs.Slice(b * steps * 4, steps * 4).CopyTo(new global::System.Span<float>(_inputs, b * 256, steps * 4));
@@ -234,8 +267,8 @@ namespace Demo
         /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>. <paramref name="targets"/> has the outputs' shape.</summary>
         public float Backward(global::System.ReadOnlySpan<float> targets)
         {
-            int steps = RequireRecorded(single: true);
-            if (targets.Length != steps * 4) ThrowLength(nameof(targets), targets.Length, steps * 4, "output steps × OutputSize");
+            int steps = global::RnnGen.Generated.GeneratedModelSupport.RequireRecorded(_recordedSteps, _recordedBatch, single: true);
+            if (targets.Length != steps * 4) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(targets), targets.Length, steps * 4, "output steps × OutputSize");
             float loss = SlotLoss(0, steps, targets);
             BackPropagate(1, steps);
             return loss;
@@ -244,8 +277,8 @@ namespace Demo
         /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
         public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
         {
-            int steps = RequireRecorded(single: false), batch = _recordedBatch;
-            if (targets.Length != batch * steps * 4) ThrowLength(nameof(targets), targets.Length, batch * steps * 4, "batch × output steps × OutputSize");
+            int steps = global::RnnGen.Generated.GeneratedModelSupport.RequireRecorded(_recordedSteps, _recordedBatch, single: false), batch = _recordedBatch;
+            if (targets.Length != batch * steps * 4) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(targets), targets.Length, batch * steps * 4, "batch × output steps × OutputSize");
             float loss = 0f;
             for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * steps * 4, steps * 4));
             BackPropagate(batch, steps);
@@ -255,13 +288,11 @@ namespace Demo
         /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
         private float SlotLoss(int slot, int steps, global::System.ReadOnlySpan<float> targets)
         {
-            int outputSteps = steps;
             var dOut = new global::System.Span<float>(_layer2OutGradient, slot * 256, steps * 4);
             dOut.Clear();
-            int scoredFrom = slot * 256 + (steps - outputSteps) * 4;
-            var scored = dOut.Slice((steps - outputSteps) * 4, outputSteps * 4);
+            var scored = dOut;   // every step is scored
             // L = Σ (y − t)² / N;  dL/dy = 2(y − t) / N
-            return global::RnnGen.Kernels.Losses<float>.MeanSquaredError(new global::System.ReadOnlySpan<float>(_layer2Out, scoredFrom, outputSteps * 4), targets, scored, global::RnnGen.Reduction.Mean);
+            return global::RnnGen.Kernels.Losses<float>.MeanSquaredError(new global::System.ReadOnlySpan<float>(_layer2Out, slot * 256, steps * 4), targets, scored, global::RnnGen.Reduction.Mean);
         }
 
         private void BackPropagate(int batch, int steps)
@@ -279,20 +310,23 @@ namespace Demo
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> output = _layer0Out;
             global::System.Span<float> batchStates = _batchStates;
+            // ┌ z_i ┐   ┌ W_ii  W_hi ┐           ┌ b_ii + b_hi ┐
+            // │ z_f │ = │ W_if  W_hf │ · ┌ x ┐ + │ b_if + b_hf │   W_ih [128 × 4], W_hh [128 × 32]; gates i, f, g, o of 32 rows each
+            // │ z_g │   │ W_ig  W_hg │   └ h ┘   │ b_ig + b_hg │
+            // └ z_o ┘   └ W_io  W_ho ┘           └ b_io + b_ho ┘
             // forward direction: t = 0 … steps − 1
             {
                 global::System.Span<float> states = _layer0States0;
                 global::System.Span<float> cache = _layer0Cache0;
-                global::System.ReadOnlySpan<float> weights = k.Slice(0, 4736);
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + 0, 64).CopyTo(states.Slice(b * 4160, 64));
+                    batchStates.Slice(b * StateSize + L0State, 64).CopyTo(states.Slice(b * 4160, 64));
                 }
                 if (batch == 1)
                 {
                     // one sequence: W_ih·x(t) + b for every step at once
-                    for (int s = 0; s < steps; s++) weights.Slice(4608, 128).CopyTo(cache.Slice(s * 160, 128));
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 512), input, 0, 4, cache, 0, 160, steps, 128, 4);   // W_ihᵀ [4 × 128]
+                    for (int s = 0; s < steps; s++) k.Slice(L0PackedBias, 128).CopyTo(cache.Slice(s * 160, 128));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 512), input, 0, 4, cache, 0, 160, steps, 128, 4);   // W_ihᵀ [4 × 128]
                 }
                 for (int s = 0; s < steps; s++)
                 {
@@ -302,11 +336,11 @@ namespace Demo
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            weights.Slice(4608, 128).CopyTo(cache.Slice(b * 10240 + s * 160, 128));   // b_ih + b_hh
+                            k.Slice(L0PackedBias, 128).CopyTo(cache.Slice(b * 10240 + s * 160, 128));   // b_ih + b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 512), input, t * 4, 256, cache, s * 160, 10240, batch, 128, 4);   // W_ihᵀ [4 × 128]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 512), input, t * 4, 256, cache, s * 160, 10240, batch, 128, 4);   // W_ihᵀ [4 × 128]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(512, 4096), states, s * 64, 4160, cache, s * 160, 10240, batch, 128, 32);   // W_hhᵀ [32 × 128]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 4096), states, s * 64, 4160, cache, s * 160, 10240, batch, 128, 32);   // W_hhᵀ [32 × 128]
                     for (int b = 0; b < batch; b++)
                     {
                         Layer0PointwiseOutOfLine(states.Slice(b * 4160 + s * 64, 64), states.Slice(b * 4160 + (s + 1) * 64, 64), cache.Slice(b * 10240 + s * 160, 160));
@@ -315,7 +349,7 @@ namespace Demo
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 4160 + steps * 64, 64).CopyTo(batchStates.Slice(b * StateSize + 0, 64));
+                    states.Slice(b * 4160 + steps * 64, 64).CopyTo(batchStates.Slice(b * StateSize + L0State, 64));
                 }
             }
         }
@@ -327,20 +361,22 @@ namespace Demo
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> output = _layer1Out;
             global::System.Span<float> batchStates = _batchStates;
+            // ┌ gi_r ┐   ┌ W_ir ┐       ┌ b_ir ┐     ┌ gh_r ┐   ┌ W_hr ┐       ┌ b_hr ┐
+            // │ gi_z │ = │ W_iz │ · x + │ b_iz │ ,   │ gh_z │ = │ W_hz │ · h + │ b_hz │   W_ih [48 × 32], W_hh [48 × 16]; gates r, z, n of 16 rows each (gh apart: n = tanh(gi_n + r ⊙ gh_n))
+            // └ gi_n ┘   └ W_in ┘       └ b_in ┘     └ gh_n ┘   └ W_hn ┘       └ b_hn ┘
             // forward direction: t = 0 … steps − 1
             {
                 global::System.Span<float> states = _layer1States0;
                 global::System.Span<float> cache = _layer1Cache0;
-                global::System.ReadOnlySpan<float> weights = k.Slice(4736, 2400);
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + 64, 16).CopyTo(states.Slice(b * 1040, 16));
+                    batchStates.Slice(b * StateSize + L1State, 16).CopyTo(states.Slice(b * 1040, 16));
                 }
                 if (batch == 1)
                 {
                     // one sequence: gi(t) = W_ih·x(t) + b_ih (and b_hh beside it) for every step at once
-                    for (int s = 0; s < steps; s++) weights.Slice(2304, 96).CopyTo(cache.Slice(s * 96, 96));
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 1536), input, 0, 32, cache, 0, 96, steps, 48, 32);   // W_ihᵀ [32 × 48]
+                    for (int s = 0; s < steps; s++) k.Slice(L1PackedBias, 96).CopyTo(cache.Slice(s * 96, 96));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 1536), input, 0, 32, cache, 0, 96, steps, 48, 32);   // W_ihᵀ [32 × 48]
                 }
                 for (int s = 0; s < steps; s++)
                 {
@@ -350,11 +386,11 @@ namespace Demo
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            weights.Slice(2304, 96).CopyTo(cache.Slice(b * 6144 + s * 96, 96));   // b_ih, b_hh
+                            k.Slice(L1PackedBias, 96).CopyTo(cache.Slice(b * 6144 + s * 96, 96));   // b_ih, b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 1536), input, t * 32, 2048, cache, s * 96, 6144, batch, 48, 32);   // W_ihᵀ [32 × 48]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 1536), input, t * 32, 2048, cache, s * 96, 6144, batch, 48, 32);   // W_ihᵀ [32 × 48]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(1536, 768), states, s * 16, 1040, cache, s * 96 + 48, 6144, batch, 48, 16);   // W_hhᵀ [16 × 48]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 768), states, s * 16, 1040, cache, s * 96 + 48, 6144, batch, 48, 16);   // W_hhᵀ [16 × 48]
                     for (int b = 0; b < batch; b++)
                     {
                         Layer1PointwiseOutOfLine(states.Slice(b * 1040 + s * 16, 16), states.Slice(b * 1040 + (s + 1) * 16, 16), cache.Slice(b * 6144 + s * 96, 96));
@@ -363,23 +399,22 @@ namespace Demo
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 1040 + steps * 16, 16).CopyTo(batchStates.Slice(b * StateSize + 64, 16));
+                    states.Slice(b * 1040 + steps * 16, 16).CopyTo(batchStates.Slice(b * StateSize + L1State, 16));
                 }
             }
             // reverse direction: t = steps − 1 … 0; its output is the second half of each step
             {
                 global::System.Span<float> states = _layer1States1;
                 global::System.Span<float> cache = _layer1Cache1;
-                global::System.ReadOnlySpan<float> weights = k.Slice(7136, 2400);
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + 80, 16).CopyTo(states.Slice(b * 1040, 16));
+                    batchStates.Slice(b * StateSize + L1StateReverse, 16).CopyTo(states.Slice(b * 1040, 16));
                 }
                 if (batch == 1)
                 {
                     // one sequence: gi(t) = W_ih·x(t) + b_ih (and b_hh beside it) for every step at once
-                    for (int s = 0; s < steps; s++) weights.Slice(2304, 96).CopyTo(cache.Slice(s * 96, 96));
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 1536), input, (steps - 1) * 32, -32, cache, 0, 96, steps, 48, 32);   // W_ihᵀ [32 × 48], x read from the last step back
+                    for (int s = 0; s < steps; s++) k.Slice(L1PackedBiasReverse, 96).CopyTo(cache.Slice(s * 96, 96));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIhReverse, 1536), input, (steps - 1) * 32, -32, cache, 0, 96, steps, 48, 32);   // W_ihᵀ [32 × 48], x read from the last step back
                 }
                 for (int s = 0; s < steps; s++)
                 {
@@ -389,11 +424,11 @@ namespace Demo
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            weights.Slice(2304, 96).CopyTo(cache.Slice(b * 6144 + s * 96, 96));   // b_ih, b_hh
+                            k.Slice(L1PackedBiasReverse, 96).CopyTo(cache.Slice(b * 6144 + s * 96, 96));   // b_ih, b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 1536), input, t * 32, 2048, cache, s * 96, 6144, batch, 48, 32);   // W_ihᵀ [32 × 48]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIhReverse, 1536), input, t * 32, 2048, cache, s * 96, 6144, batch, 48, 32);   // W_ihᵀ [32 × 48]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(1536, 768), states, s * 16, 1040, cache, s * 96 + 48, 6144, batch, 48, 16);   // W_hhᵀ [16 × 48]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHhReverse, 768), states, s * 16, 1040, cache, s * 96 + 48, 6144, batch, 48, 16);   // W_hhᵀ [16 × 48]
                     for (int b = 0; b < batch; b++)
                     {
                         Layer1PointwiseOutOfLine(states.Slice(b * 1040 + s * 16, 16), states.Slice(b * 1040 + (s + 1) * 16, 16), cache.Slice(b * 6144 + s * 96, 96));
@@ -402,7 +437,7 @@ namespace Demo
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 1040 + steps * 16, 16).CopyTo(batchStates.Slice(b * StateSize + 80, 16));
+                    states.Slice(b * 1040 + steps * 16, 16).CopyTo(batchStates.Slice(b * StateSize + L1StateReverse, 16));
                 }
             }
         }
@@ -414,7 +449,8 @@ namespace Demo
             global::System.ReadOnlySpan<float> input = _layer1Out;
             global::System.Span<float> output = _layer2Out;
             global::System.Span<float> pre = _layer2Pre;
-            global::System.ReadOnlySpan<float> weights = k.Slice(9536, 128), bias = k.Slice(9664, 4);
+            global::System.ReadOnlySpan<float> weights = k.Slice(L2PackedWeight, 128), bias = k.Slice(L2PackedBias, 4);
+            // z = W · x + b   (W [4 × 32])
             for (int b = 0; b < batch; b++)
             {
                 // z(t) = W·x(t) + b for every step of the sequence at once (each weight block loaded once)
@@ -423,6 +459,7 @@ namespace Demo
                 for (int t = 0; t < steps; t++) Layer2Activation(pre.Slice(b * 256 + t * 4, 4), output.Slice(b * 256 + t * 4, 4));
             }
         }
+
         /// <summary>BPTT through Layer0 (LSTM(4 → 32)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
         private void Layer0Backward(int batch, int steps)
         {
@@ -441,7 +478,6 @@ namespace Demo
                 global::System.ReadOnlySpan<float> states = _layer0States0;
                 global::System.ReadOnlySpan<float> cache = _layer0Cache0;
                 global::System.Span<float> dz = _layer0Dz0;
-                global::System.ReadOnlySpan<float> weightsT = kb.Slice(0, 4864);   // W_ihᵀ, W_hhᵀ packed
                 dState.Slice(0, batch * 64).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
@@ -454,18 +490,18 @@ namespace Demo
                         dState.Slice(b * 64, 32).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 512), dz, k * 128, 8192, dIn, t * 4, 256, batch, 4, 128);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(512, 4096), dz, k * 128 + 0, 8192, dState, 0, 64, batch, 32, 128);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 512), dz, k * 128, 8192, dIn, t * 4, 256, batch, 4, 128);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh, 4096), dz, k * 128, 8192, dState, 0, 64, batch, 32, 128);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
-                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 512), dz, 0, 128, dIn, 0, 4, steps, 4, 128);
-                dState.Slice(0, 64).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 64));   // slot 0 (single-sequence API)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 512), dz, 0, 128, dIn, 0, 4, steps, 4, 128);
+                dState.Slice(0, 64).CopyTo(new global::System.Span<float>(_initialStateGradients, L0State, 64));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(0, 512), dz, 0, 128, input, 0, 4, steps, 128, 4, batch, 8192, 256);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(512, 4096), dz, 0, 128, states, 0, 64, steps, 128, 32, batch, 8192, 4160);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(4608, 128), dz, 0, 128, steps, batch, 8192);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(4736, 128), dz, 0, 128, steps, batch, 8192);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 512), dz, 0, 128, input, 0, 4, steps, 128, 4, batch, 8192, 256);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 4096), dz, 0, 128, states, 0, 64, steps, 128, 32, batch, 8192, 4160);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 128), dz, 0, 128, steps, batch, 8192);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 128), dz, 0, 128, steps, batch, 8192);
             }
         }
 
@@ -487,7 +523,6 @@ namespace Demo
                 global::System.ReadOnlySpan<float> states = _layer1States0;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache0;
                 global::System.Span<float> dz = _layer1Dz0;
-                global::System.ReadOnlySpan<float> weightsT = kb.Slice(4864, 2400);   // W_ihᵀ, W_hhᵀ packed
                 dState.Slice(0, batch * 16).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
@@ -499,25 +534,24 @@ namespace Demo
                         Layer1PointwiseBackward(states.Slice(b * 1040 + k * 16, 16), states.Slice(b * 1040 + (k + 1) * 16, 16), cache.Slice(b * 6144 + k * 96, 96), dState.Slice(b * 16, 16), dz.Slice(b * 6144 + k * 96, 96));
                     }
                     // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 32, 48);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(1536, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 16, 48);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 32, 48);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHh, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 16, 48);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
-                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 1536), dz, 0, 96, dIn, 0, 32, steps, 32, 48);
-                dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, 64, 16));   // slot 0 (single-sequence API)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 1536), dz, 0, 96, dIn, 0, 32, steps, 32, 48);
+                dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, L1State, 16));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(4864, 1536), dz, 0, 96, input, 0, 32, steps, 48, 32, batch, 6144, 2048);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(6400, 768), dz, 48, 96, states, 0, 16, steps, 48, 16, batch, 6144, 1040);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(7168, 48), dz, 0, 96, steps, batch, 6144);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(7216, 48), dz, 48, 96, steps, batch, 6144);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 1536), dz, 0, 96, input, 0, 32, steps, 48, 32, batch, 6144, 2048);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 768), dz, 48, 96, states, 0, 16, steps, 48, 16, batch, 6144, 1040);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 48), dz, 0, 96, steps, batch, 6144);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 48), dz, 48, 96, steps, batch, 6144);
             }
             // reverse direction, walked back from t = 0
             {
                 global::System.ReadOnlySpan<float> states = _layer1States1;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache1;
                 global::System.Span<float> dz = _layer1Dz1;
-                global::System.ReadOnlySpan<float> weightsT = kb.Slice(7264, 2400);   // W_ihᵀ, W_hhᵀ packed
                 dState.Slice(0, batch * 16).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
@@ -529,18 +563,18 @@ namespace Demo
                         Layer1PointwiseBackward(states.Slice(b * 1040 + k * 16, 16), states.Slice(b * 1040 + (k + 1) * 16, 16), cache.Slice(b * 6144 + k * 96, 96), dState.Slice(b * 16, 16), dz.Slice(b * 6144 + k * 96, 96));
                     }
                     // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 32, 48);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(1536, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 16, 48);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIhReverse, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 32, 48);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHhReverse, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 16, 48);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
-                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 1536), dz, 0, 96, dIn, (steps - 1) * 32, -32, steps, 32, 48);
-                dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, 80, 16));   // slot 0 (single-sequence API)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIhReverse, 1536), dz, 0, 96, dIn, (steps - 1) * 32, -32, steps, 32, 48);
+                dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, L1StateReverse, 16));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(7264, 1536), dz, 0, 96, input, (steps - 1) * 32, -32, steps, 48, 32, batch, 6144, 2048);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(8800, 768), dz, 48, 96, states, 0, 16, steps, 48, 16, batch, 6144, 1040);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(9568, 48), dz, 0, 96, steps, batch, 6144);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(9616, 48), dz, 48, 96, steps, batch, 6144);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIhReverse, 1536), dz, 0, 96, input, (steps - 1) * 32, -32, steps, 48, 32, batch, 6144, 2048);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHhReverse, 768), dz, 48, 96, states, 0, 16, steps, 48, 16, batch, 6144, 1040);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIhReverse, 48), dz, 0, 96, steps, batch, 6144);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHhReverse, 48), dz, 48, 96, steps, batch, 6144);
             }
         }
 
@@ -565,39 +599,21 @@ namespace Demo
                 }
             }
             // dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(9664, 128), dz, 0, 4, input, 0, 32, steps, 4, 32, batch, 256, 2048);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(9792, 4), dz, 0, 4, steps, batch, 256);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L2Weight, 128), dz, 0, 4, input, 0, 32, steps, 4, 32, batch, 256, 2048);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L2Bias, 4), dz, 0, 4, steps, batch, 256);
             // dx(t) = Wᵀ·dz(t), every step of a sequence at once
             for (int b = 0; b < batch; b++)
             {
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(9664, 128), dz, b * 256, 4, dIn, b * 2048, 32, steps, 32, 4);   // Wᵀ packed
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L2Weight, 128), dz, b * 256, 4, dIn, b * 2048, 32, steps, 32, 4);   // Wᵀ packed
             }
         }
+
         /// <summary>Layer0: the LSTM step after its products; cache ← [i, f, g, o, tanh(c')] from z = W·[x; h] + b.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
-            global::System.ReadOnlySpan<float> c = previous.Slice(32, 32);
-            global::System.Span<float> z = cache.Slice(0, 128), cNext = next.Slice(32, 32), hNext = next.Slice(0, 32), tanhC = cache.Slice(128, 32);
             // i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o);  c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c')   (one pass, gates in registers)
-            int j = 0;
-            for (; j <= 32 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var i = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(z, j)); var f = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(z, 32 + j)); var g = global::RnnGen.Kernels.FastMath.Tanh(Load(z, 64 + j)); var o = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(z, 96 + j));
-                var cn = f * Load(c, j) + i * g;
-                var tc = global::RnnGen.Kernels.FastMath.Tanh(cn);
-                i.CopyTo(z.Slice(j)); f.CopyTo(z.Slice(32 + j)); g.CopyTo(z.Slice(64 + j)); o.CopyTo(z.Slice(96 + j));
-                cn.CopyTo(cNext.Slice(j)); tc.CopyTo(tanhC.Slice(j)); (o * tc).CopyTo(hNext.Slice(j));
-            }
-            for (; j < 32; j++)
-            {
-                float i = global::RnnGen.Kernels.FastMath.GateSigmoid(z[j]), f = global::RnnGen.Kernels.FastMath.GateSigmoid(z[32 + j]), g = global::RnnGen.Kernels.FastMath.Tanh(z[64 + j]), o = global::RnnGen.Kernels.FastMath.GateSigmoid(z[96 + j]);
-                float cn = f * c[j] + i * g;
-                float tc = global::RnnGen.Kernels.FastMath.Tanh(cn);
-                z[j] = i; z[32 + j] = f; z[64 + j] = g; z[96 + j] = o;
-                cNext[j] = cn; tanhC[j] = tc; hNext[j] = o * tc;
-            }
+            global::RnnGen.Generated.LstmCell.Forward(cache.Slice(0, 128), previous.Slice(32, 32), next.Slice(32, 32), next.Slice(0, 32), cache.Slice(128, 32), 32);   // z, c, c', h', tanh(c')
         }
 
         /// <summary>Layer0Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>
@@ -608,58 +624,17 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
         {
-            global::System.ReadOnlySpan<float> c = previous.Slice(32, 32);
             // dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);  dz_f = dc ⊙ c ⊙ f(1 − f);
             // dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f
-            int j = 0;
-            for (; j <= 32 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var i = Load(cache, j); var f = Load(cache, 32 + j); var gg = Load(cache, 64 + j); var o = Load(cache, 96 + j); var tc = Load(cache, 128 + j);
-                var dh = Load(dState, j);
-                var dc = Load(dState, 32 + j) + dh * o * (one - tc * tc);
-                (dc * gg * i * (one - i)).CopyTo(dz.Slice(j));
-                (dc * Load(c, j) * f * (one - f)).CopyTo(dz.Slice(32 + j));
-                (dc * i * (one - gg * gg)).CopyTo(dz.Slice(64 + j));
-                (dh * tc * o * (one - o)).CopyTo(dz.Slice(96 + j));
-                (dc * f).CopyTo(dState.Slice(32 + j));
-            }
-            for (; j < 32; j++)
-            {
-                float i = cache[j], f = cache[32 + j], gg = cache[64 + j], o = cache[96 + j], tc = cache[128 + j];
-                float dh = dState[j];
-                float dc = dState[32 + j] + dh * o * (1f - tc * tc);
-                dz[j] = dc * gg * i * (1f - i);
-                dz[32 + j] = dc * c[j] * f * (1f - f);
-                dz[64 + j] = dc * i * (1f - gg * gg);
-                dz[96 + j] = dh * tc * o * (1f - o);
-                dState[32 + j] = dc * f;
-            }
+            global::RnnGen.Generated.LstmCell.Backward(previous.Slice(32, 32), cache, dState, dz, 32);
         }
 
         /// <summary>Layer1: the GRU step after its products; cache holds [gi | gh] = [W_ih·x + b_ih | W_hh·h + b_hh] and becomes [r, z, n | gh].</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
-            global::System.ReadOnlySpan<float> h = previous.Slice(0, 16);
-            global::System.Span<float> gi = cache.Slice(0, 48), gh = cache.Slice(48, 48);
             // r, z = σ(gi + gh);  n = tanh(gi_n + r ⊙ gh_n);  h' = (1 − z) ⊙ n + z ⊙ h   (one pass, gates in registers)
-            int j = 0;
-            for (; j <= 16 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var r = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(gi, j) + Load(gh, j)); var z = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(gi, 16 + j) + Load(gh, 16 + j));
-                var n = global::RnnGen.Kernels.FastMath.Tanh(Load(gi, 32 + j) + r * Load(gh, 32 + j));
-                r.CopyTo(gi.Slice(j)); z.CopyTo(gi.Slice(16 + j)); n.CopyTo(gi.Slice(32 + j));
-                ((one - z) * n + z * Load(h, j)).CopyTo(next.Slice(j));
-            }
-            for (; j < 16; j++)
-            {
-                float r = global::RnnGen.Kernels.FastMath.GateSigmoid(gi[j] + gh[j]), z = global::RnnGen.Kernels.FastMath.GateSigmoid(gi[16 + j] + gh[16 + j]);
-                float n = global::RnnGen.Kernels.FastMath.Tanh(gi[32 + j] + r * gh[32 + j]);
-                gi[j] = r; gi[16 + j] = z; gi[32 + j] = n;
-                next[j] = (1f - z) * n + z * h[j];
-            }
+            global::RnnGen.Generated.GruCell.Forward(previous.Slice(0, 16), cache.Slice(0, 48), cache.Slice(48, 48), next, 16);   // h, gi, gh, h'
         }
 
         /// <summary>Layer1Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>
@@ -670,33 +645,8 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
         {
-            global::System.ReadOnlySpan<float> h = previous.Slice(0, 16);
-            global::System.Span<float> dgi = dz.Slice(0, 48), dgh = dz.Slice(48, 48);
             // dn = dh' ⊙ (1 − z) ⊙ (1 − n²);  dr = dn ⊙ gh_n ⊙ r(1 − r);  dz = dh' ⊙ (h − n) ⊙ z(1 − z);  dh = dh' ⊙ z + …
-            int j = 0;
-            for (; j <= 16 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var r = Load(cache, j); var z = Load(cache, 16 + j); var n = Load(cache, 32 + j); var ghn = Load(cache, 80 + j);
-                var dh = Load(dState, j);
-                var dn = dh * (one - z) * (one - n * n);
-                var dr = dn * ghn * r * (one - r);
-                var dzj = dh * (Load(h, j) - n) * z * (one - z);
-                dr.CopyTo(dgi.Slice(j)); dzj.CopyTo(dgi.Slice(16 + j)); dn.CopyTo(dgi.Slice(32 + j));
-                dr.CopyTo(dgh.Slice(j)); dzj.CopyTo(dgh.Slice(16 + j)); (dn * r).CopyTo(dgh.Slice(32 + j));
-                (dh * z).CopyTo(dState.Slice(j));
-            }
-            for (; j < 16; j++)
-            {
-                float r = cache[j], z = cache[16 + j], n = cache[32 + j], ghn = cache[80 + j];
-                float dh = dState[j];
-                float dn = dh * (1f - z) * (1f - n * n);
-                float dr = dn * ghn * r * (1f - r);
-                float dzj = dh * (h[j] - n) * z * (1f - z);
-                dgi[j] = dr; dgi[16 + j] = dzj; dgi[32 + j] = dn;
-                dgh[j] = dr; dgh[16 + j] = dzj; dgh[32 + j] = dn * r;
-                dState[j] = dh * z;
-            }
+            global::RnnGen.Generated.GruCell.Backward(previous.Slice(0, 16), cache, dState, dz.Slice(0, 48), dz.Slice(48, 48), 16);   // h, [r, z, n | gh], dh', dgi, dgh
         }
 
         /// <summary>Layer2: y = tanh(z) for one step.</summary>
@@ -725,69 +675,32 @@ namespace Demo
                 global::System.ReadOnlySpan<float> p = _parameters;
                 global::System.Span<float> k = _packed.Span, kb = _packedBack.Span;
                 // Layer0 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 512), k.Slice(0, 512), 128, 4);
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(512, 4096), k.Slice(512, 4096), 128, 32);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 512), kb.Slice(0, 512), 128, 4);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(512, 4096), kb.Slice(512, 4096), 128, 32);   // backward: dh = W_hhᵀ·dz
-                p.Slice(4608, 128).CopyTo(k.Slice(4608, 128));
-                global::RnnGen.Kernels.VectorKernels.Add(p.Slice(4736, 128), k.Slice(4608, 128));
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L0WeightIh, 512), k.Slice(L0PackedWeightIh, 512), 128, 4);
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L0WeightHh, 4096), k.Slice(L0PackedWeightHh, 4096), 128, 32);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L0WeightIh, 512), kb.Slice(L0WeightIh, 512), 128, 4);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L0WeightHh, 4096), kb.Slice(L0WeightHh, 4096), 128, 32);   // backward: dh = W_hhᵀ·dz
+                p.Slice(L0BiasIh, 128).CopyTo(k.Slice(L0PackedBias, 128));
+                global::RnnGen.Kernels.VectorKernels.Add(p.Slice(L0BiasHh, 128), k.Slice(L0PackedBias, 128));
                 // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih, b_hh
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(4864, 1536), k.Slice(4736, 1536), 48, 32);
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(6400, 768), k.Slice(6272, 768), 48, 16);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(4864, 1536), kb.Slice(4864, 1536), 48, 32);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(6400, 768), kb.Slice(6400, 768), 48, 16);   // backward: dh = W_hhᵀ·dz
-                p.Slice(7168, 48).CopyTo(k.Slice(7040, 48));
-                p.Slice(7216, 48).CopyTo(k.Slice(7088, 48));
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1WeightIh, 1536), k.Slice(L1PackedWeightIh, 1536), 48, 32);
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1WeightHh, 768), k.Slice(L1PackedWeightHh, 768), 48, 16);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightIh, 1536), kb.Slice(L1WeightIh, 1536), 48, 32);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightHh, 768), kb.Slice(L1WeightHh, 768), 48, 16);   // backward: dh = W_hhᵀ·dz
+                p.Slice(L1BiasIh, 48).CopyTo(k.Slice(L1PackedBias, 48));
+                p.Slice(L1BiasHh, 48).CopyTo(k.Slice(L1PackedBias + 48, 48));
                 // Layer1 reverse: W_ihᵀ, W_hhᵀ, b_ih, b_hh
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(7264, 1536), k.Slice(7136, 1536), 48, 32);
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(8800, 768), k.Slice(8672, 768), 48, 16);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(7264, 1536), kb.Slice(7264, 1536), 48, 32);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(8800, 768), kb.Slice(8800, 768), 48, 16);   // backward: dh = W_hhᵀ·dz
-                p.Slice(9568, 48).CopyTo(k.Slice(9440, 48));
-                p.Slice(9616, 48).CopyTo(k.Slice(9488, 48));
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1WeightIhReverse, 1536), k.Slice(L1PackedWeightIhReverse, 1536), 48, 32);
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1WeightHhReverse, 768), k.Slice(L1PackedWeightHhReverse, 768), 48, 16);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightIhReverse, 1536), kb.Slice(L1WeightIhReverse, 1536), 48, 32);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightHhReverse, 768), kb.Slice(L1WeightHhReverse, 768), 48, 16);   // backward: dh = W_hhᵀ·dz
+                p.Slice(L1BiasIhReverse, 48).CopyTo(k.Slice(L1PackedBiasReverse, 48));
+                p.Slice(L1BiasHhReverse, 48).CopyTo(k.Slice(L1PackedBiasReverse + 48, 48));
                 // Layer2: Wᵀ, b
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(9664, 128), k.Slice(9536, 128), 4, 32);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(9664, 128), kb.Slice(9664, 128), 4, 32);   // backward: W packed for dx = Wᵀ·dz
-                p.Slice(9792, 4).CopyTo(k.Slice(9664, 4));
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L2Weight, 128), k.Slice(L2PackedWeight, 128), 4, 32);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L2Weight, 128), kb.Slice(L2Weight, 128), 4, 32);   // backward: W packed for dx = Wᵀ·dz
+                p.Slice(L2Bias, 4).CopyTo(k.Slice(L2PackedBias, 4));
                 _packedValid = true;
             }
         }
-
-        private int RequireRecorded(bool single)
-        {
-            if (_recordedSteps == 0 || _recordedBatch == 0)
-                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first (Step records nothing for Backward).");
-            if (single && _recordedBatch != 1)
-                throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
-            return _recordedSteps;
-        }
-
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Numerics.Vector<float> Load(global::System.ReadOnlySpan<float> values, int index) => new(values.Slice(index));
-
-        private static void CheckSteps(int steps)
-        {
-            if (steps < 1 || steps > 64)
-                throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, "steps = " + steps + "; expected 1..64 (MaxSteps).");
-        }
-
-        private static void CheckOutputs(int length, int steps)
-        {
-            if (length != steps * 4) ThrowLength("outputs", length, steps * 4, "steps × OutputSize");
-        }
-
-        [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        private static void ThrowLength(string name, int actual, int expected, string what) =>
-            throw new global::System.ArgumentException(name + " has " + actual + " elements; expected " + expected + " (" + what + ").", name);
-
-        [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        private static void ThrowToken(int token, int index) =>
-            throw new global::System.ArgumentOutOfRangeException("tokens", token, "tokens[" + index + "] = " + token + "; expected 0..0 (the Embedding's vocabulary).");
-
-        private static global::System.InvalidOperationException FloatInputs() =>
-            new("This model's first layer is an Embedding: pass token ids, not floats.");
-
-        private static global::System.InvalidOperationException TokenInputs() =>
-            new("This model reads float inputs; token ids need an [Embedding] as the first layer.");
     }
 }

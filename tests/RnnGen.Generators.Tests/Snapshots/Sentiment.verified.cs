@@ -10,6 +10,7 @@
 /// but <c>Step(ref State, …)</c> only reads the parameters: many streams may step concurrently on one instance
 /// while nobody writes <c>Parameters</c>.
 /// </summary>
+[global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generators", "1.0.0.0")]
 partial class Sentiment : global::RnnGen.IBatchedNetwork
 {
     /// <summary>Floats per input step.</summary>
@@ -24,6 +25,34 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     public const int StateSize = 26;
     /// <summary>The most sequences <c>ForwardBatch</c> runs in lockstep (each weight block loaded once per step for all).</summary>
     public const int BatchTile = 8;
+
+    // Parameter layout: offsets into Parameters, Gradients and _packedBack (each matrix's backward packing sits at its own offset).
+    private const int L0Weight = 0;   // layers.0.weight [8, 3]
+    private const int L0Bias = 24;   // layers.0.bias [8]
+    private const int L1WeightIh = 32;   // layers.1.weight_ih_l0 [13, 8]
+    private const int L1WeightHh = 136;   // layers.1.weight_hh_l0 [13, 13]
+    private const int L1BiasIh = 305;   // layers.1.bias_ih_l0 [13]
+    private const int L1BiasHh = 318;   // layers.1.bias_hh_l0 [13]
+    private const int L1WeightIhReverse = 331;   // layers.1.weight_ih_l0_reverse [13, 8]
+    private const int L1WeightHhReverse = 435;   // layers.1.weight_hh_l0_reverse [13, 13]
+    private const int L1BiasIhReverse = 604;   // layers.1.bias_ih_l0_reverse [13]
+    private const int L1BiasHhReverse = 617;   // layers.1.bias_hh_l0_reverse [13]
+    private const int L2Weight = 630;   // layers.2.weight [1, 26]
+    private const int L2Bias = 656;   // layers.2.bias [1]
+    // Packed forward weights: offsets into _packed (see EnsurePacked).
+    private const int L0PackedWeight = 0;   // layers.0: Wᵀ [3 × 8]
+    private const int L0PackedBias = 24;   // layers.0: b [8]
+    private const int L1PackedWeightIh = 32;   // layers.1 forward: W_ihᵀ [8 × 13]
+    private const int L1PackedWeightHh = 136;   // layers.1 forward: W_hhᵀ [13 × 13]
+    private const int L1PackedBias = 305;   // layers.1 forward: b_ih + b_hh [13]
+    private const int L1PackedWeightIhReverse = 318;   // layers.1 reverse: W_ihᵀ [8 × 13]
+    private const int L1PackedWeightHhReverse = 422;   // layers.1 reverse: W_hhᵀ [13 × 13]
+    private const int L1PackedBiasReverse = 591;   // layers.1 reverse: b_ih + b_hh [13]
+    private const int L2PackedWeight = 604;   // layers.2: Wᵀ [26 × 1]
+    private const int L2PackedBias = 630;   // layers.2: b [1]
+    // State layout: offsets into State.
+    private const int L1State = 0;   // layers.1 forward: h [13]
+    private const int L1StateReverse = 13;   // layers.1 reverse: h [13]
 
     /// <summary>The same network as a <see cref="global::RnnGen.NetworkSpec"/>: <c>new global::RnnGen.ReferenceNetwork(Spec)</c> is its twin, with the identical parameter layout.</summary>
     public static global::RnnGen.NetworkSpec Spec { get; } = new global::RnnGen.NetworkSpec(
@@ -152,7 +181,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
 
     // No streaming Step: a bidirectional layer's output at step t depends on the inputs after t.
     void global::RnnGen.IRecurrentNetwork.Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw NotStreaming();
-    void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw TokenInputs();
+    void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
 
     private static global::System.NotSupportedException NotStreaming() => new("This model has a bidirectional layer (layer 2, [Rnn(13, Activation = Activation.Relu, Bidirectional = true)]): its output at each step depends on the steps after it, so it cannot be stepped one input at a time. Run whole sequences with Forward (or ForwardBatch).");
 
@@ -166,9 +195,9 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     /// <summary>Runs a chunk from <see cref="CurrentState"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>
     public void ForwardContinue(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
     {
-        CheckSteps(steps);
-        if (inputs.Length != steps * 3) ThrowLength(nameof(inputs), inputs.Length, steps * 3, "steps × InputSize");
-        CheckOutputs(outputs.Length, steps);
+        global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
+        if (inputs.Length != steps * 3) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, steps * 3, "steps × InputSize");
+        if (outputs.Length != 1) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, 1, "LastStep mode: 1 × OutputSize");
         inputs.CopyTo(_inputs);
         Values(ref _state).CopyTo(_batchStates);   // slot 0
         Run(1, steps);
@@ -176,9 +205,9 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         CopyOutputs(0, steps, outputs);
     }
 
-    void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
-    void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
-    void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw TokenInputs();
+    void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
+    void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
+    void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
 
     /// <summary>
     /// Runs <paramref name="batch"/> (1 … BatchTile = 8) sequences of <paramref name="steps"/> steps in lockstep, so that each weight
@@ -189,12 +218,12 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     /// </summary>
     public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates = default, global::System.Span<float> finalStates = default)
     {
-        if (batch < 1 || batch > BatchTile) throw new global::System.ArgumentOutOfRangeException(nameof(batch), batch, "batch = " + batch + "; expected 1..8 (BatchTile).");
-        CheckSteps(steps);
-        if (inputs.Length != batch * steps * 3) ThrowLength(nameof(inputs), inputs.Length, batch * steps * 3, "batch × steps × InputSize");
-        if (outputs.Length != batch * 1 * OutputSize) ThrowLength(nameof(outputs), outputs.Length, batch * 1 * OutputSize, "batch × 1 × OutputSize");
-        if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
-        if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
+        global::RnnGen.Generated.GeneratedModelSupport.CheckBatch(batch, BatchTile);
+        global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
+        if (inputs.Length != batch * steps * 3) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, batch * steps * 3, "batch × steps × InputSize");
+        if (outputs.Length != batch * OutputSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, batch * OutputSize, "batch × 1 × OutputSize");
+        if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
+        if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
         for (int b = 0; b < batch; b++)
         {
             inputs.Slice(b * steps * 3, steps * 3).CopyTo(new global::System.Span<float>(_inputs, b * 60, steps * 3));
@@ -204,7 +233,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         if (!finalStates.IsEmpty) new global::System.ReadOnlySpan<float>(_batchStates, 0, batch * StateSize).CopyTo(finalStates);
         for (int b = 0; b < batch; b++)
         {
-            CopyOutputs(b, steps, outputs.Slice(b * 1 * OutputSize, 1 * OutputSize));
+            CopyOutputs(b, steps, outputs.Slice(b * OutputSize, OutputSize));
         }
     }
 
@@ -220,7 +249,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
 
     private void CopyOutputs(int slot, int steps, global::System.Span<float> outputs)
     {
-        new global::System.ReadOnlySpan<float>(_layer2Out, slot * 20 + (steps - 1) * 1, 1).CopyTo(outputs);
+        new global::System.ReadOnlySpan<float>(_layer2Out, slot * 20 + (steps - 1), 1).CopyTo(outputs);
     }
 
     float global::RnnGen.IRecurrentNetwork.Backward(global::System.ReadOnlySpan<int> classIds) => throw new global::System.InvalidOperationException("Class ids are targets for Loss = CrossEntropy; this model's loss is BinaryCrossEntropy: call Backward(ReadOnlySpan<float>).");
@@ -229,8 +258,8 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>. <paramref name="targets"/> has the outputs' shape.</summary>
     public float Backward(global::System.ReadOnlySpan<float> targets)
     {
-        int steps = RequireRecorded(single: true);
-        if (targets.Length != 1 * 1) ThrowLength(nameof(targets), targets.Length, 1 * 1, "output steps × OutputSize");
+        int steps = global::RnnGen.Generated.GeneratedModelSupport.RequireRecorded(_recordedSteps, _recordedBatch, single: true);
+        if (targets.Length != 1) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(targets), targets.Length, 1, "output steps × OutputSize");
         float loss = SlotLoss(0, steps, targets);
         BackPropagate(1, steps);
         return loss;
@@ -239,10 +268,10 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
     public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
     {
-        int steps = RequireRecorded(single: false), batch = _recordedBatch;
-        if (targets.Length != batch * 1 * 1) ThrowLength(nameof(targets), targets.Length, batch * 1 * 1, "batch × output steps × OutputSize");
+        int steps = global::RnnGen.Generated.GeneratedModelSupport.RequireRecorded(_recordedSteps, _recordedBatch, single: false), batch = _recordedBatch;
+        if (targets.Length != batch) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(targets), targets.Length, batch, "batch × output steps × OutputSize");
         float loss = 0f;
-        for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * 1 * 1, 1 * 1));
+        for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b, 1));
         BackPropagate(batch, steps);
         return loss;
     }
@@ -250,13 +279,11 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
     private float SlotLoss(int slot, int steps, global::System.ReadOnlySpan<float> targets)
     {
-        int outputSteps = 1;
-        var dOut = new global::System.Span<float>(_layer2OutGradient, slot * 20, steps * 1);
+        var dOut = new global::System.Span<float>(_layer2OutGradient, slot * 20, steps);
         dOut.Clear();
-        int scoredFrom = slot * 20 + (steps - outputSteps) * 1;
-        var scored = dOut.Slice((steps - outputSteps) * 1, outputSteps * 1);
+        var scored = dOut.Slice((steps - 1), 1);   // LastStep: only the last step is scored
         // L = Σ max(z, 0) − z·t + log(1 + e^−|z|) from the logits z;  dL/dz = σ(z) − t
-        return global::RnnGen.Kernels.Losses<float>.BinaryCrossEntropyWithLogits(new global::System.ReadOnlySpan<float>(_layer2Pre, scoredFrom, outputSteps * 1), targets, scored, global::RnnGen.Reduction.Sum);
+        return global::RnnGen.Kernels.Losses<float>.BinaryCrossEntropyWithLogits(new global::System.ReadOnlySpan<float>(_layer2Pre, slot * 20 + (steps - 1), 1), targets, scored, global::RnnGen.Reduction.Sum);
     }
 
     private void BackPropagate(int batch, int steps)
@@ -274,7 +301,8 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         global::System.ReadOnlySpan<float> input = _inputs;
         global::System.Span<float> output = _layer0Out;
         global::System.Span<float> pre = _layer0Pre;
-        global::System.ReadOnlySpan<float> weights = k.Slice(0, 24), bias = k.Slice(24, 8);
+        global::System.ReadOnlySpan<float> weights = k.Slice(L0PackedWeight, 24), bias = k.Slice(L0PackedBias, 8);
+        // z = W · x + b   (W [8 × 3])
         for (int b = 0; b < batch; b++)
         {
             // z(t) = W·x(t) + b for every step of the sequence at once (each weight block loaded once)
@@ -283,6 +311,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             for (int t = 0; t < steps; t++) Layer0Activation(pre.Slice(b * 160 + t * 8, 8), output.Slice(b * 160 + t * 8, 8));
         }
     }
+
     /// <summary>Layer1 over whole sequences, slots 0 … batch − 1 in lockstep: Elman RNN(8 → 13, Relu, bidirectional).</summary>
     private void Layer1Forward(int batch, int steps)
     {
@@ -290,20 +319,20 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         global::System.ReadOnlySpan<float> input = _layer0Out;
         global::System.Span<float> output = _layer1Out;
         global::System.Span<float> batchStates = _batchStates;
+        // a = [W_ih  W_hh] · [x; h] + (b_ih + b_hh)   (W_ih [13 × 8], W_hh [13 × 13])
         // forward direction: t = 0 … steps − 1
         {
             global::System.Span<float> states = _layer1States0;
             global::System.Span<float> cache = _layer1Cache0;
-            global::System.ReadOnlySpan<float> weights = k.Slice(32, 286);
             for (int b = 0; b < batch; b++)
             {
-                batchStates.Slice(b * StateSize + 0, 13).CopyTo(states.Slice(b * 273, 13));
+                batchStates.Slice(b * StateSize + L1State, 13).CopyTo(states.Slice(b * 273, 13));
             }
             if (batch == 1)
             {
                 // one sequence: W_ih·x(t) + b for every step at once
-                for (int s = 0; s < steps; s++) weights.Slice(273, 13).CopyTo(cache.Slice(s * 13, 13));
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 104), input, 0, 8, cache, 0, 13, steps, 13, 8);   // W_ihᵀ [8 × 13]
+                for (int s = 0; s < steps; s++) k.Slice(L1PackedBias, 13).CopyTo(cache.Slice(s * 13, 13));
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 104), input, 0, 8, cache, 0, 13, steps, 13, 8);   // W_ihᵀ [8 × 13]
             }
             for (int s = 0; s < steps; s++)
             {
@@ -313,11 +342,11 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
                 {
                     for (int b = 0; b < batch; b++)
                     {
-                        weights.Slice(273, 13).CopyTo(cache.Slice(b * 260 + s * 13, 13));   // b_ih + b_hh
+                        k.Slice(L1PackedBias, 13).CopyTo(cache.Slice(b * 260 + s * 13, 13));   // b_ih + b_hh
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 104), input, t * 8, 160, cache, s * 13, 260, batch, 13, 8);   // W_ihᵀ [8 × 13]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 104), input, t * 8, 160, cache, s * 13, 260, batch, 13, 8);   // W_ihᵀ [8 × 13]
                 }
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(104, 169), states, s * 13, 273, cache, s * 13, 260, batch, 13, 13);   // W_hhᵀ [13 × 13]
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 169), states, s * 13, 273, cache, s * 13, 260, batch, 13, 13);   // W_hhᵀ [13 × 13]
                 for (int b = 0; b < batch; b++)
                 {
                     Layer1Pointwise(states.Slice(b * 273 + s * 13, 13), states.Slice(b * 273 + (s + 1) * 13, 13), cache.Slice(b * 260 + s * 13, 13));
@@ -326,23 +355,22 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             }
             for (int b = 0; b < batch; b++)
             {
-                states.Slice(b * 273 + steps * 13, 13).CopyTo(batchStates.Slice(b * StateSize + 0, 13));
+                states.Slice(b * 273 + steps * 13, 13).CopyTo(batchStates.Slice(b * StateSize + L1State, 13));
             }
         }
         // reverse direction: t = steps − 1 … 0; its output is the second half of each step
         {
             global::System.Span<float> states = _layer1States1;
             global::System.Span<float> cache = _layer1Cache1;
-            global::System.ReadOnlySpan<float> weights = k.Slice(318, 286);
             for (int b = 0; b < batch; b++)
             {
-                batchStates.Slice(b * StateSize + 13, 13).CopyTo(states.Slice(b * 273, 13));
+                batchStates.Slice(b * StateSize + L1StateReverse, 13).CopyTo(states.Slice(b * 273, 13));
             }
             if (batch == 1)
             {
                 // one sequence: W_ih·x(t) + b for every step at once
-                for (int s = 0; s < steps; s++) weights.Slice(273, 13).CopyTo(cache.Slice(s * 13, 13));
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 104), input, (steps - 1) * 8, -8, cache, 0, 13, steps, 13, 8);   // W_ihᵀ [8 × 13], x read from the last step back
+                for (int s = 0; s < steps; s++) k.Slice(L1PackedBiasReverse, 13).CopyTo(cache.Slice(s * 13, 13));
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIhReverse, 104), input, (steps - 1) * 8, -8, cache, 0, 13, steps, 13, 8);   // W_ihᵀ [8 × 13], x read from the last step back
             }
             for (int s = 0; s < steps; s++)
             {
@@ -352,11 +380,11 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
                 {
                     for (int b = 0; b < batch; b++)
                     {
-                        weights.Slice(273, 13).CopyTo(cache.Slice(b * 260 + s * 13, 13));   // b_ih + b_hh
+                        k.Slice(L1PackedBiasReverse, 13).CopyTo(cache.Slice(b * 260 + s * 13, 13));   // b_ih + b_hh
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 104), input, t * 8, 160, cache, s * 13, 260, batch, 13, 8);   // W_ihᵀ [8 × 13]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIhReverse, 104), input, t * 8, 160, cache, s * 13, 260, batch, 13, 8);   // W_ihᵀ [8 × 13]
                 }
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(104, 169), states, s * 13, 273, cache, s * 13, 260, batch, 13, 13);   // W_hhᵀ [13 × 13]
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHhReverse, 169), states, s * 13, 273, cache, s * 13, 260, batch, 13, 13);   // W_hhᵀ [13 × 13]
                 for (int b = 0; b < batch; b++)
                 {
                     Layer1Pointwise(states.Slice(b * 273 + s * 13, 13), states.Slice(b * 273 + (s + 1) * 13, 13), cache.Slice(b * 260 + s * 13, 13));
@@ -365,7 +393,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             }
             for (int b = 0; b < batch; b++)
             {
-                states.Slice(b * 273 + steps * 13, 13).CopyTo(batchStates.Slice(b * StateSize + 13, 13));
+                states.Slice(b * 273 + steps * 13, 13).CopyTo(batchStates.Slice(b * StateSize + L1StateReverse, 13));
             }
         }
     }
@@ -377,15 +405,17 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         global::System.ReadOnlySpan<float> input = _layer1Out;
         global::System.Span<float> output = _layer2Out;
         global::System.Span<float> pre = _layer2Pre;
-        global::System.ReadOnlySpan<float> weights = k.Slice(604, 26), bias = k.Slice(630, 1);
+        global::System.ReadOnlySpan<float> weights = k.Slice(L2PackedWeight, 26), bias = k.Slice(L2PackedBias, 1);
+        // z = W · x + b   (W [1 × 26])
         for (int b = 0; b < batch; b++)
         {
             // z(t) = W·x(t) + b for every step of the sequence at once (each weight block loaded once)
-            for (int t = 0; t < steps; t++) bias.CopyTo(pre.Slice(b * 20 + t * 1, 1));
+            for (int t = 0; t < steps; t++) bias.CopyTo(pre.Slice(b * 20 + t, 1));
             global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights, input, b * 520, 26, pre, b * 20, 1, steps, 1, 26);   // Wᵀ [26 × 1]
-            for (int t = 0; t < steps; t++) Layer2Activation(pre.Slice(b * 20 + t * 1, 1), output.Slice(b * 20 + t * 1, 1));
+            for (int t = 0; t < steps; t++) Layer2Activation(pre.Slice(b * 20 + t, 1), output.Slice(b * 20 + t, 1));
         }
     }
+
     /// <summary>BPTT through Layer0 (Dense(3 → 8, Relu)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
     private void Layer0Backward(int batch, int steps)
     {
@@ -407,14 +437,15 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             }
         }
         // dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)
-        global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(0, 24), dz, 0, 8, input, 0, 3, steps, 8, 3, batch, 160, 60);
-        global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(24, 8), dz, 0, 8, steps, batch, 160);
+        global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0Weight, 24), dz, 0, 8, input, 0, 3, steps, 8, 3, batch, 160, 60);
+        global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0Bias, 8), dz, 0, 8, steps, batch, 160);
         // dx(t) = Wᵀ·dz(t), every step of a sequence at once
         for (int b = 0; b < batch; b++)
         {
-            global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(0, 24), dz, b * 160, 8, dIn, b * 60, 3, steps, 3, 8);   // Wᵀ packed
+            global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0Weight, 24), dz, b * 160, 8, dIn, b * 60, 3, steps, 3, 8);   // Wᵀ packed
         }
     }
+
     /// <summary>BPTT through Layer1 (Elman RNN(8 → 13, Relu, bidirectional)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
     private void Layer1Backward(int batch, int steps)
     {
@@ -433,7 +464,6 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             global::System.ReadOnlySpan<float> states = _layer1States0;
             global::System.ReadOnlySpan<float> cache = _layer1Cache0;
             global::System.Span<float> dz = _layer1Dz0;
-            global::System.ReadOnlySpan<float> weightsT = kb.Slice(32, 299);   // W_ihᵀ, W_hhᵀ packed
             dState.Slice(0, batch * 13).Clear();
             for (int k = steps - 1; k >= 0; k--)
             {
@@ -446,25 +476,24 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
                     dState.Slice(b * 13, 13).Clear();
                 }
                 // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 8, 13);
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(104, 169), dz, k * 13 + 0, 260, dState, 0, 13, batch, 13, 13);
+                if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 8, 13);
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHh, 169), dz, k * 13, 260, dState, 0, 13, batch, 13, 13);
             }
             // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
-            if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 104), dz, 0, 13, dIn, 0, 8, steps, 8, 13);
-            dState.Slice(0, 13).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 13));   // slot 0 (single-sequence API)
+            if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 104), dz, 0, 13, dIn, 0, 8, steps, 8, 13);
+            dState.Slice(0, 13).CopyTo(new global::System.Span<float>(_initialStateGradients, L1State, 13));   // slot 0 (single-sequence API)
             // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
             // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(32, 104), dz, 0, 13, input, 0, 8, steps, 13, 8, batch, 260, 160);
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(136, 169), dz, 0, 13, states, 0, 13, steps, 13, 13, batch, 260, 273);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(305, 13), dz, 0, 13, steps, batch, 260);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(318, 13), dz, 0, 13, steps, batch, 260);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 104), dz, 0, 13, input, 0, 8, steps, 13, 8, batch, 260, 160);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 169), dz, 0, 13, states, 0, 13, steps, 13, 13, batch, 260, 273);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 13), dz, 0, 13, steps, batch, 260);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 13), dz, 0, 13, steps, batch, 260);
         }
         // reverse direction, walked back from t = 0
         {
             global::System.ReadOnlySpan<float> states = _layer1States1;
             global::System.ReadOnlySpan<float> cache = _layer1Cache1;
             global::System.Span<float> dz = _layer1Dz1;
-            global::System.ReadOnlySpan<float> weightsT = kb.Slice(331, 299);   // W_ihᵀ, W_hhᵀ packed
             dState.Slice(0, batch * 13).Clear();
             for (int k = steps - 1; k >= 0; k--)
             {
@@ -477,18 +506,18 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
                     dState.Slice(b * 13, 13).Clear();
                 }
                 // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 8, 13);
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(104, 169), dz, k * 13 + 0, 260, dState, 0, 13, batch, 13, 13);
+                if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIhReverse, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 8, 13);
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHhReverse, 169), dz, k * 13, 260, dState, 0, 13, batch, 13, 13);
             }
             // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
-            if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 104), dz, 0, 13, dIn, (steps - 1) * 8, -8, steps, 8, 13);
-            dState.Slice(0, 13).CopyTo(new global::System.Span<float>(_initialStateGradients, 13, 13));   // slot 0 (single-sequence API)
+            if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIhReverse, 104), dz, 0, 13, dIn, (steps - 1) * 8, -8, steps, 8, 13);
+            dState.Slice(0, 13).CopyTo(new global::System.Span<float>(_initialStateGradients, L1StateReverse, 13));   // slot 0 (single-sequence API)
             // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
             // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(331, 104), dz, 0, 13, input, (steps - 1) * 8, -8, steps, 13, 8, batch, 260, 160);
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(435, 169), dz, 0, 13, states, 0, 13, steps, 13, 13, batch, 260, 273);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(604, 13), dz, 0, 13, steps, batch, 260);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(617, 13), dz, 0, 13, steps, batch, 260);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIhReverse, 104), dz, 0, 13, input, (steps - 1) * 8, -8, steps, 13, 8, batch, 260, 160);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHhReverse, 169), dz, 0, 13, states, 0, 13, steps, 13, 13, batch, 260, 273);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIhReverse, 13), dz, 0, 13, steps, batch, 260);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHhReverse, 13), dz, 0, 13, steps, batch, 260);
         }
     }
 
@@ -509,18 +538,19 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
         {
             for (int t = 0; t < steps; t++)
             {
-                Layer2DenseDz(new global::System.ReadOnlySpan<float>(_layer2Out, b * 20 + t * 1, 1), dOut.Slice(b * 20 + t * 1, 1), dz.Slice(b * 20 + t * 1, 1));
+                Layer2DenseDz(new global::System.ReadOnlySpan<float>(_layer2Out, b * 20 + t, 1), dOut.Slice(b * 20 + t, 1), dz.Slice(b * 20 + t, 1));
             }
         }
         // dW += Σ_b Σ_t dz(t)·x(t)ᵀ;  db += Σ dz(t)   (every step of every sequence in one pass over the gradient)
-        global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(630, 26), dz, 0, 1, input, 0, 26, steps, 1, 26, batch, 20, 520);
-        global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(656, 1), dz, 0, 1, steps, batch, 20);
+        global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L2Weight, 26), dz, 0, 1, input, 0, 26, steps, 1, 26, batch, 20, 520);
+        global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L2Bias, 1), dz, 0, 1, steps, batch, 20);
         // dx(t) = Wᵀ·dz(t), every step of a sequence at once
         for (int b = 0; b < batch; b++)
         {
-            global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(630, 26), dz, b * 20, 1, dIn, b * 520, 26, steps, 26, 1);   // Wᵀ packed
+            global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L2Weight, 26), dz, b * 20, 1, dIn, b * 520, 26, steps, 26, 1);   // Wᵀ packed
         }
     }
+
     /// <summary>Layer0: y = relu(z) for one step.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void Layer0Activation(global::System.ReadOnlySpan<float> pre, global::System.Span<float> y)
@@ -549,16 +579,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     private static void Layer1PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
     {
         // dz = dh' ⊙ [h' > 0]
-        int j = 0;
-        for (; j <= 13 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-        {
-            global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-            global::System.Numerics.Vector.ConditionalSelect(global::System.Numerics.Vector.GreaterThan(Load(next, j), global::System.Numerics.Vector<float>.Zero), Load(dState, j), global::System.Numerics.Vector<float>.Zero).CopyTo(dz.Slice(j));
-        }
-        for (; j < 13; j++)
-        {
-            dz[j] = next[j] > 0f ? dState[j] : 0f;
-        }
+        global::RnnGen.Generated.ElmanCell.Backward(next, dState, dz, relu: true, 13);
     }
 
     /// <summary>Layer2: y = z for one step.</summary>
@@ -586,65 +607,28 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             global::System.ReadOnlySpan<float> p = _parameters;
             global::System.Span<float> k = _packed.Span, kb = _packedBack.Span;
             // Layer0: Wᵀ, b
-            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 24), k.Slice(0, 24), 8, 3);
-            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 24), kb.Slice(0, 24), 8, 3);   // backward: W packed for dx = Wᵀ·dz
-            p.Slice(24, 8).CopyTo(k.Slice(24, 8));
+            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L0Weight, 24), k.Slice(L0PackedWeight, 24), 8, 3);
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L0Weight, 24), kb.Slice(L0Weight, 24), 8, 3);   // backward: W packed for dx = Wᵀ·dz
+            p.Slice(L0Bias, 8).CopyTo(k.Slice(L0PackedBias, 8));
             // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
-            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(32, 104), k.Slice(32, 104), 13, 8);
-            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(136, 169), k.Slice(136, 169), 13, 13);
-            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(32, 104), kb.Slice(32, 104), 13, 8);   // backward: dx = W_ihᵀ·dz
-            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(136, 169), kb.Slice(136, 169), 13, 13);   // backward: dh = W_hhᵀ·dz
-            p.Slice(305, 13).CopyTo(k.Slice(305, 13));
-            global::RnnGen.Kernels.VectorKernels.Add(p.Slice(318, 13), k.Slice(305, 13));
+            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1WeightIh, 104), k.Slice(L1PackedWeightIh, 104), 13, 8);
+            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1WeightHh, 169), k.Slice(L1PackedWeightHh, 169), 13, 13);
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightIh, 104), kb.Slice(L1WeightIh, 104), 13, 8);   // backward: dx = W_ihᵀ·dz
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightHh, 169), kb.Slice(L1WeightHh, 169), 13, 13);   // backward: dh = W_hhᵀ·dz
+            p.Slice(L1BiasIh, 13).CopyTo(k.Slice(L1PackedBias, 13));
+            global::RnnGen.Kernels.VectorKernels.Add(p.Slice(L1BiasHh, 13), k.Slice(L1PackedBias, 13));
             // Layer1 reverse: W_ihᵀ, W_hhᵀ, b_ih + b_hh
-            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(331, 104), k.Slice(318, 104), 13, 8);
-            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(435, 169), k.Slice(422, 169), 13, 13);
-            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(331, 104), kb.Slice(331, 104), 13, 8);   // backward: dx = W_ihᵀ·dz
-            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(435, 169), kb.Slice(435, 169), 13, 13);   // backward: dh = W_hhᵀ·dz
-            p.Slice(604, 13).CopyTo(k.Slice(591, 13));
-            global::RnnGen.Kernels.VectorKernels.Add(p.Slice(617, 13), k.Slice(591, 13));
+            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1WeightIhReverse, 104), k.Slice(L1PackedWeightIhReverse, 104), 13, 8);
+            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1WeightHhReverse, 169), k.Slice(L1PackedWeightHhReverse, 169), 13, 13);
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightIhReverse, 104), kb.Slice(L1WeightIhReverse, 104), 13, 8);   // backward: dx = W_ihᵀ·dz
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightHhReverse, 169), kb.Slice(L1WeightHhReverse, 169), 13, 13);   // backward: dh = W_hhᵀ·dz
+            p.Slice(L1BiasIhReverse, 13).CopyTo(k.Slice(L1PackedBiasReverse, 13));
+            global::RnnGen.Kernels.VectorKernels.Add(p.Slice(L1BiasHhReverse, 13), k.Slice(L1PackedBiasReverse, 13));
             // Layer2: Wᵀ, b
-            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(630, 26), k.Slice(604, 26), 1, 26);
-            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(630, 26), kb.Slice(630, 26), 1, 26);   // backward: W packed for dx = Wᵀ·dz
-            p.Slice(656, 1).CopyTo(k.Slice(630, 1));
+            global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L2Weight, 26), k.Slice(L2PackedWeight, 26), 1, 26);
+            global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L2Weight, 26), kb.Slice(L2Weight, 26), 1, 26);   // backward: W packed for dx = Wᵀ·dz
+            p.Slice(L2Bias, 1).CopyTo(k.Slice(L2PackedBias, 1));
             _packedValid = true;
         }
     }
-
-    private int RequireRecorded(bool single)
-    {
-        if (_recordedSteps == 0 || _recordedBatch == 0)
-            throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first (Step records nothing for Backward).");
-        if (single && _recordedBatch != 1)
-            throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
-        return _recordedSteps;
-    }
-
-    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static global::System.Numerics.Vector<float> Load(global::System.ReadOnlySpan<float> values, int index) => new(values.Slice(index));
-
-    private static void CheckSteps(int steps)
-    {
-        if (steps < 1 || steps > 20)
-            throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, "steps = " + steps + "; expected 1..20 (MaxSteps).");
-    }
-
-    private static void CheckOutputs(int length, int steps)
-    {
-        if (length != 1) ThrowLength("outputs", length, 1, "LastStep mode: 1 × OutputSize");
-    }
-
-    [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void ThrowLength(string name, int actual, int expected, string what) =>
-        throw new global::System.ArgumentException(name + " has " + actual + " elements; expected " + expected + " (" + what + ").", name);
-
-    [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void ThrowToken(int token, int index) =>
-        throw new global::System.ArgumentOutOfRangeException("tokens", token, "tokens[" + index + "] = " + token + "; expected 0..0 (the Embedding's vocabulary).");
-
-    private static global::System.InvalidOperationException FloatInputs() =>
-        new("This model's first layer is an Embedding: pass token ids, not floats.");
-
-    private static global::System.InvalidOperationException TokenInputs() =>
-        new("This model reads float inputs; token ids need an [Embedding] as the first layer.");
 }

@@ -12,6 +12,7 @@ namespace Demo
     /// but <c>Step(ref State, …)</c> only reads the parameters: many streams may step concurrently on one instance
     /// while nobody writes <c>Parameters</c>.
     /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generators", "1.0.0.0")]
     partial class Seq2SeqEncoder : global::RnnGen.IBatchedNetwork
     {
         /// <summary>Floats per input step (0: this model reads one token id per step).</summary>
@@ -26,6 +27,19 @@ namespace Demo
         public const int StateSize = 64;
         /// <summary>The most sequences <c>ForwardBatch</c> runs in lockstep (each weight block loaded once per step for all).</summary>
         public const int BatchTile = 8;
+
+        // Parameter layout: offsets into Parameters, Gradients and _packedBack (each matrix's backward packing sits at its own offset).
+        private const int L0Weight = 0;   // layers.0.weight [12, 16]
+        private const int L1WeightIh = 192;   // layers.1.weight_ih_l0 [192, 16]
+        private const int L1WeightHh = 3264;   // layers.1.weight_hh_l0 [192, 64]
+        private const int L1BiasIh = 15552;   // layers.1.bias_ih_l0 [192]
+        private const int L1BiasHh = 15744;   // layers.1.bias_hh_l0 [192]
+        // Packed forward weights: offsets into _packed (see EnsurePacked).
+        private const int L1PackedWeightIh = 0;   // layers.1 forward: W_ihᵀ [16 × 192]
+        private const int L1PackedWeightHh = 3072;   // layers.1 forward: W_hhᵀ [64 × 192]
+        private const int L1PackedBias = 15360;   // layers.1 forward: b_ih [192], then b_hh [192]
+        // State layout: offsets into State.
+        private const int L1State = 0;   // layers.1 forward: h [64]
 
         /// <summary>The same network as a <see cref="global::RnnGen.NetworkSpec"/>: <c>new global::RnnGen.ReferenceNetwork(Spec)</c> is its twin, with the identical parameter layout.</summary>
         public static global::RnnGen.NetworkSpec Spec { get; } = new global::RnnGen.NetworkSpec(
@@ -143,8 +157,8 @@ namespace Demo
         /// Reads only the parameters, so any number of states may be stepped concurrently. Records nothing for <c>Backward</c>.</summary>
         public void Step(ref State state, int token, global::System.Span<float> output)
         {
-            if ((uint)token >= 12u) ThrowToken(token, 0);
-            if (output.Length != 64) ThrowLength(nameof(output), output.Length, 64, "OutputSize");
+            if ((uint)token >= 12u) global::RnnGen.Generated.GeneratedModelSupport.ThrowToken(token, 0, 12);
+            if (output.Length != 64) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(output), output.Length, 64, "OutputSize");
             if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
             global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
@@ -153,11 +167,11 @@ namespace Demo
 
             // Layer0: Embedding(12 ids → 16)
             // y = W[token]
-            p.Slice(0 + token * 16, 16).CopyTo(buffer0);
+            p.Slice(L0Weight + token * 16, 16).CopyTo(buffer0);
 
             // Layer1: GRU(16 → 64)
-            Layer1Cell(k.Slice(0, 15744), buffer0.Slice(0, 16), s.Slice(0, 64), s.Slice(0, 64), gates.Slice(0, 384));
-            s.Slice(0, 64).CopyTo(output);
+            Layer1Cell(k, buffer0.Slice(0, 16), s.Slice(L1State, 64), s.Slice(L1State, 64), gates.Slice(0, 384));
+            s.Slice(L1State, 64).CopyTo(output);
         }
 
         /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output. Records nothing for <c>Backward</c>:
@@ -168,7 +182,7 @@ namespace Demo
             _recordedBatch = 0;   // what the last forward pass recorded no longer matches CurrentState
         }
 
-        void global::RnnGen.IRecurrentNetwork.Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw FloatInputs();
+        void global::RnnGen.IRecurrentNetwork.Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw global::RnnGen.Generated.GeneratedModelSupport.FloatInputs();
 
         /// <summary>Runs a new token sequence from the zero state: tokens [steps] → outputs [1 × OutputSize] (last step only); records what <c>Backward</c> needs.</summary>
         public void Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
@@ -180,13 +194,10 @@ namespace Demo
         /// <summary>Runs a chunk from <see cref="CurrentState"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>
         public void ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs)
         {
-            CheckSteps(steps);
-            if (tokens.Length != steps) ThrowLength(nameof(tokens), tokens.Length, steps, "one token id per step");
-            CheckOutputs(outputs.Length, steps);
-            for (int t = 0; t < steps; t++)
-            {
-                if ((uint)tokens[t] >= 12u) ThrowToken(tokens[t], t);
-            }
+            global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
+            if (tokens.Length != steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(tokens), tokens.Length, steps, "one token id per step");
+            if (outputs.Length != 64) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, 64, "LastStep mode: 1 × OutputSize");
+            global::RnnGen.Generated.GeneratedModelSupport.CheckTokens(tokens, 12);
             tokens.CopyTo(_tokens);
             Values(ref _state).CopyTo(_batchStates);   // slot 0
             Run(1, steps);
@@ -194,9 +205,9 @@ namespace Demo
             CopyOutputs(0, steps, outputs);
         }
 
-        void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs) => throw FloatInputs();
-        void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs) => throw FloatInputs();
-        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<float> inputs, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw FloatInputs();
+        void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs) => throw global::RnnGen.Generated.GeneratedModelSupport.FloatInputs();
+        void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs) => throw global::RnnGen.Generated.GeneratedModelSupport.FloatInputs();
+        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<float> inputs, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw global::RnnGen.Generated.GeneratedModelSupport.FloatInputs();
 
         /// <summary>
         /// Runs <paramref name="batch"/> (1 … BatchTile = 8) sequences of <paramref name="steps"/> steps in lockstep, so that each weight
@@ -207,16 +218,13 @@ namespace Demo
         /// </summary>
         public void ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates = default, global::System.Span<float> finalStates = default)
         {
-            if (batch < 1 || batch > BatchTile) throw new global::System.ArgumentOutOfRangeException(nameof(batch), batch, "batch = " + batch + "; expected 1..8 (BatchTile).");
-            CheckSteps(steps);
-            if (tokens.Length != batch * steps) ThrowLength(nameof(tokens), tokens.Length, batch * steps, "batch × steps");
-            if (outputs.Length != batch * 1 * OutputSize) ThrowLength(nameof(outputs), outputs.Length, batch * 1 * OutputSize, "batch × 1 × OutputSize");
-            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
-            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
-            for (int i = 0; i < tokens.Length; i++)
-            {
-                if ((uint)tokens[i] >= 12u) ThrowToken(tokens[i], i);
-            }
+            global::RnnGen.Generated.GeneratedModelSupport.CheckBatch(batch, BatchTile);
+            global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
+            if (tokens.Length != batch * steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(tokens), tokens.Length, batch * steps, "batch × steps");
+            if (outputs.Length != batch * OutputSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, batch * OutputSize, "batch × 1 × OutputSize");
+            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
+            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
+            global::RnnGen.Generated.GeneratedModelSupport.CheckTokens(tokens, 12);
             for (int b = 0; b < batch; b++)
             {
                 tokens.Slice(b * steps, steps).CopyTo(new global::System.Span<int>(_tokens, b * 8, steps));
@@ -226,7 +234,7 @@ namespace Demo
             if (!finalStates.IsEmpty) new global::System.ReadOnlySpan<float>(_batchStates, 0, batch * StateSize).CopyTo(finalStates);
             for (int b = 0; b < batch; b++)
             {
-                CopyOutputs(b, steps, outputs.Slice(b * 1 * OutputSize, 1 * OutputSize));
+                CopyOutputs(b, steps, outputs.Slice(b * OutputSize, OutputSize));
             }
         }
 
@@ -250,8 +258,8 @@ namespace Demo
         /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>. With LossKind.None, <paramref name="targets"/> is dLoss/dOutputs itself and the result is 0.</summary>
         public float Backward(global::System.ReadOnlySpan<float> targets)
         {
-            int steps = RequireRecorded(single: true);
-            if (targets.Length != 1 * 64) ThrowLength(nameof(targets), targets.Length, 1 * 64, "output steps × OutputSize");
+            int steps = global::RnnGen.Generated.GeneratedModelSupport.RequireRecorded(_recordedSteps, _recordedBatch, single: true);
+            if (targets.Length != 64) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(targets), targets.Length, 64, "output steps × OutputSize");
             float loss = SlotLoss(0, steps, targets);
             BackPropagate(1, steps);
             return loss;
@@ -260,10 +268,10 @@ namespace Demo
         /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
         public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
         {
-            int steps = RequireRecorded(single: false), batch = _recordedBatch;
-            if (targets.Length != batch * 1 * 64) ThrowLength(nameof(targets), targets.Length, batch * 1 * 64, "batch × output steps × OutputSize");
+            int steps = global::RnnGen.Generated.GeneratedModelSupport.RequireRecorded(_recordedSteps, _recordedBatch, single: false), batch = _recordedBatch;
+            if (targets.Length != batch * 64) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(targets), targets.Length, batch * 64, "batch × output steps × OutputSize");
             float loss = 0f;
-            for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * 1 * 64, 1 * 64));
+            for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * 64, 64));
             BackPropagate(batch, steps);
             return loss;
         }
@@ -271,11 +279,9 @@ namespace Demo
         /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
         private float SlotLoss(int slot, int steps, global::System.ReadOnlySpan<float> targets)
         {
-            int outputSteps = 1;
             var dOut = new global::System.Span<float>(_layer1OutGradient, slot * 512, steps * 64);
             dOut.Clear();
-            int scoredFrom = slot * 512 + (steps - outputSteps) * 64;
-            var scored = dOut.Slice((steps - outputSteps) * 64, outputSteps * 64);
+            var scored = dOut.Slice((steps - 1) * 64, 64);   // LastStep: only the last step is scored
             // LossKind.None: the targets are dLoss/dOutputs
             targets.CopyTo(scored);
             return 0f;
@@ -298,10 +304,11 @@ namespace Demo
             {
                 for (int t = 0; t < steps; t++)
                 {
-                    p.Slice(0 + _tokens[b * 8 + t] * 16, 16).CopyTo(output.Slice(b * 128 + t * 16, 16));
+                    p.Slice(L0Weight + _tokens[b * 8 + t] * 16, 16).CopyTo(output.Slice(b * 128 + t * 16, 16));
                 }
             }
         }
+
         /// <summary>Layer1 over whole sequences, slots 0 … batch − 1 in lockstep: GRU(16 → 64).</summary>
         private void Layer1Forward(int batch, int steps)
         {
@@ -309,20 +316,22 @@ namespace Demo
             global::System.ReadOnlySpan<float> input = _layer0Out;
             global::System.Span<float> output = _layer1Out;
             global::System.Span<float> batchStates = _batchStates;
+            // ┌ gi_r ┐   ┌ W_ir ┐       ┌ b_ir ┐     ┌ gh_r ┐   ┌ W_hr ┐       ┌ b_hr ┐
+            // │ gi_z │ = │ W_iz │ · x + │ b_iz │ ,   │ gh_z │ = │ W_hz │ · h + │ b_hz │   W_ih [192 × 16], W_hh [192 × 64]; gates r, z, n of 64 rows each (gh apart: n = tanh(gi_n + r ⊙ gh_n))
+            // └ gi_n ┘   └ W_in ┘       └ b_in ┘     └ gh_n ┘   └ W_hn ┘       └ b_hn ┘
             // forward direction: t = 0 … steps − 1
             {
                 global::System.Span<float> states = _layer1States0;
                 global::System.Span<float> cache = _layer1Cache0;
-                global::System.ReadOnlySpan<float> weights = k.Slice(0, 15744);
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + 0, 64).CopyTo(states.Slice(b * 576, 64));
+                    batchStates.Slice(b * StateSize + L1State, 64).CopyTo(states.Slice(b * 576, 64));
                 }
                 if (batch == 1)
                 {
                     // one sequence: gi(t) = W_ih·x(t) + b_ih (and b_hh beside it) for every step at once
-                    for (int s = 0; s < steps; s++) weights.Slice(15360, 384).CopyTo(cache.Slice(s * 384, 384));
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 3072), input, 0, 16, cache, 0, 384, steps, 192, 16);   // W_ihᵀ [16 × 192]
+                    for (int s = 0; s < steps; s++) k.Slice(L1PackedBias, 384).CopyTo(cache.Slice(s * 384, 384));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 3072), input, 0, 16, cache, 0, 384, steps, 192, 16);   // W_ihᵀ [16 × 192]
                 }
                 for (int s = 0; s < steps; s++)
                 {
@@ -332,11 +341,11 @@ namespace Demo
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            weights.Slice(15360, 384).CopyTo(cache.Slice(b * 3072 + s * 384, 384));   // b_ih, b_hh
+                            k.Slice(L1PackedBias, 384).CopyTo(cache.Slice(b * 3072 + s * 384, 384));   // b_ih, b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 3072), input, t * 16, 128, cache, s * 384, 3072, batch, 192, 16);   // W_ihᵀ [16 × 192]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 3072), input, t * 16, 128, cache, s * 384, 3072, batch, 192, 16);   // W_ihᵀ [16 × 192]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(3072, 12288), states, s * 64, 576, cache, s * 384 + 192, 3072, batch, 192, 64);   // W_hhᵀ [64 × 192]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 12288), states, s * 64, 576, cache, s * 384 + 192, 3072, batch, 192, 64);   // W_hhᵀ [64 × 192]
                     for (int b = 0; b < batch; b++)
                     {
                         Layer1PointwiseOutOfLine(states.Slice(b * 576 + s * 64, 64), states.Slice(b * 576 + (s + 1) * 64, 64), cache.Slice(b * 3072 + s * 384, 384));
@@ -345,7 +354,7 @@ namespace Demo
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 576 + steps * 64, 64).CopyTo(batchStates.Slice(b * StateSize + 0, 64));
+                    states.Slice(b * 576 + steps * 64, 64).CopyTo(batchStates.Slice(b * StateSize + L1State, 64));
                 }
             }
         }
@@ -360,10 +369,11 @@ namespace Demo
             {
                 for (int t = 0; t < steps; t++)
                 {
-                    global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 128 + t * 16, 16), g.Slice(0 + _tokens[b * 8 + t] * 16, 16));
+                    global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 128 + t * 16, 16), g.Slice(L0Weight + _tokens[b * 8 + t] * 16, 16));
                 }
             }
         }
+
         /// <summary>BPTT through Layer1 (GRU(16 → 64)) for slots 0 … batch − 1; gradients accumulate slot by slot, in order.</summary>
         private void Layer1Backward(int batch, int steps)
         {
@@ -382,7 +392,6 @@ namespace Demo
                 global::System.ReadOnlySpan<float> states = _layer1States0;
                 global::System.ReadOnlySpan<float> cache = _layer1Cache0;
                 global::System.Span<float> dz = _layer1Dz0;
-                global::System.ReadOnlySpan<float> weightsT = kb.Slice(192, 15744);   // W_ihᵀ, W_hhᵀ packed
                 dState.Slice(0, batch * 64).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
@@ -394,18 +403,18 @@ namespace Demo
                         Layer1PointwiseBackward(states.Slice(b * 576 + k * 64, 64), states.Slice(b * 576 + (k + 1) * 64, 64), cache.Slice(b * 3072 + k * 384, 384), dState.Slice(b * 64, 64), dz.Slice(b * 3072 + k * 384, 384));
                     }
                     // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 3072), dz, k * 384, 3072, dIn, t * 16, 128, batch, 16, 192);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(3072, 12288), dz, k * 384 + 192, 3072, dState, 0, 64, batch, 64, 192);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 3072), dz, k * 384, 3072, dIn, t * 16, 128, batch, 16, 192);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHh, 12288), dz, k * 384 + 192, 3072, dState, 0, 64, batch, 64, 192);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
-                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 3072), dz, 0, 384, dIn, 0, 16, steps, 16, 192);
-                dState.Slice(0, 64).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 64));   // slot 0 (single-sequence API)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 3072), dz, 0, 384, dIn, 0, 16, steps, 16, 192);
+                dState.Slice(0, 64).CopyTo(new global::System.Span<float>(_initialStateGradients, L1State, 64));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(192, 3072), dz, 0, 384, input, 0, 16, steps, 192, 16, batch, 3072, 128);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(3264, 12288), dz, 192, 384, states, 0, 64, steps, 192, 64, batch, 3072, 576);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(15552, 192), dz, 0, 384, steps, batch, 3072);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(15744, 192), dz, 192, 384, steps, batch, 3072);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 3072), dz, 0, 384, input, 0, 16, steps, 192, 16, batch, 3072, 128);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 12288), dz, 192, 384, states, 0, 64, steps, 192, 64, batch, 3072, 576);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 192), dz, 0, 384, steps, batch, 3072);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 192), dz, 192, 384, steps, batch, 3072);
             }
         }
 
@@ -415,10 +424,12 @@ namespace Demo
         private static void Layer1Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 64);
-            // gi = W_ih·x + b_ih;  gh = W_hh·h + b_hh   (3·64 rows each, gates r,z,n)
-            k.Slice(15360, 384).CopyTo(cache);   // b_ih, b_hh
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(0, 3072), x, cache.Slice(0, 192), 192, 16);   // W_ihᵀ [16 × 192]
-            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(3072, 12288), h, cache.Slice(192, 192), 192, 64);   // W_hhᵀ [64 × 192]
+            // ┌ gi_r ┐   ┌ W_ir ┐       ┌ b_ir ┐     ┌ gh_r ┐   ┌ W_hr ┐       ┌ b_hr ┐
+            // │ gi_z │ = │ W_iz │ · x + │ b_iz │ ,   │ gh_z │ = │ W_hz │ · h + │ b_hz │   W_ih [192 × 16], W_hh [192 × 64]; gates r, z, n of 64 rows each (gh apart: n = tanh(gi_n + r ⊙ gh_n))
+            // └ gi_n ┘   └ W_in ┘       └ b_in ┘     └ gh_n ┘   └ W_hn ┘       └ b_hn ┘
+            k.Slice(L1PackedBias, 384).CopyTo(cache);   // b_ih, b_hh
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(L1PackedWeightIh, 3072), x, cache.Slice(0, 192), 192, 16);   // W_ihᵀ [16 × 192]
+            global::RnnGen.Kernels.VectorKernels.PackedMatVecAdd(k.Slice(L1PackedWeightHh, 12288), h, cache.Slice(192, 192), 192, 64);   // W_hhᵀ [64 × 192]
             Layer1Pointwise(previous, next, cache);
         }
 
@@ -426,25 +437,8 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
-            global::System.ReadOnlySpan<float> h = previous.Slice(0, 64);
-            global::System.Span<float> gi = cache.Slice(0, 192), gh = cache.Slice(192, 192);
             // r, z = σ(gi + gh);  n = tanh(gi_n + r ⊙ gh_n);  h' = (1 − z) ⊙ n + z ⊙ h   (one pass, gates in registers)
-            int j = 0;
-            for (; j <= 64 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var r = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(gi, j) + Load(gh, j)); var z = global::RnnGen.Kernels.FastMath.GateSigmoid(Load(gi, 64 + j) + Load(gh, 64 + j));
-                var n = global::RnnGen.Kernels.FastMath.Tanh(Load(gi, 128 + j) + r * Load(gh, 128 + j));
-                r.CopyTo(gi.Slice(j)); z.CopyTo(gi.Slice(64 + j)); n.CopyTo(gi.Slice(128 + j));
-                ((one - z) * n + z * Load(h, j)).CopyTo(next.Slice(j));
-            }
-            for (; j < 64; j++)
-            {
-                float r = global::RnnGen.Kernels.FastMath.GateSigmoid(gi[j] + gh[j]), z = global::RnnGen.Kernels.FastMath.GateSigmoid(gi[64 + j] + gh[64 + j]);
-                float n = global::RnnGen.Kernels.FastMath.Tanh(gi[128 + j] + r * gh[128 + j]);
-                gi[j] = r; gi[64 + j] = z; gi[128 + j] = n;
-                next[j] = (1f - z) * n + z * h[j];
-            }
+            global::RnnGen.Generated.GruCell.Forward(previous.Slice(0, 64), cache.Slice(0, 192), cache.Slice(192, 192), next, 64);   // h, gi, gh, h'
         }
 
         /// <summary>Layer1Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>
@@ -455,33 +449,8 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
         {
-            global::System.ReadOnlySpan<float> h = previous.Slice(0, 64);
-            global::System.Span<float> dgi = dz.Slice(0, 192), dgh = dz.Slice(192, 192);
             // dn = dh' ⊙ (1 − z) ⊙ (1 − n²);  dr = dn ⊙ gh_n ⊙ r(1 − r);  dz = dh' ⊙ (h − n) ⊙ z(1 − z);  dh = dh' ⊙ z + …
-            int j = 0;
-            for (; j <= 64 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var r = Load(cache, j); var z = Load(cache, 64 + j); var n = Load(cache, 128 + j); var ghn = Load(cache, 320 + j);
-                var dh = Load(dState, j);
-                var dn = dh * (one - z) * (one - n * n);
-                var dr = dn * ghn * r * (one - r);
-                var dzj = dh * (Load(h, j) - n) * z * (one - z);
-                dr.CopyTo(dgi.Slice(j)); dzj.CopyTo(dgi.Slice(64 + j)); dn.CopyTo(dgi.Slice(128 + j));
-                dr.CopyTo(dgh.Slice(j)); dzj.CopyTo(dgh.Slice(64 + j)); (dn * r).CopyTo(dgh.Slice(128 + j));
-                (dh * z).CopyTo(dState.Slice(j));
-            }
-            for (; j < 64; j++)
-            {
-                float r = cache[j], z = cache[64 + j], n = cache[128 + j], ghn = cache[320 + j];
-                float dh = dState[j];
-                float dn = dh * (1f - z) * (1f - n * n);
-                float dr = dn * ghn * r * (1f - r);
-                float dzj = dh * (h[j] - n) * z * (1f - z);
-                dgi[j] = dr; dgi[64 + j] = dzj; dgi[128 + j] = dn;
-                dgh[j] = dr; dgh[64 + j] = dzj; dgh[128 + j] = dn * r;
-                dState[j] = dh * z;
-            }
+            global::RnnGen.Generated.GruCell.Backward(previous.Slice(0, 64), cache, dState, dz.Slice(0, 192), dz.Slice(192, 192), 64);   // h, [r, z, n | gh], dh', dgi, dgh
         }
 
         /// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is
@@ -495,51 +464,14 @@ namespace Demo
                 global::System.ReadOnlySpan<float> p = _parameters;
                 global::System.Span<float> k = _packed.Span, kb = _packedBack.Span;
                 // Layer1 forward: W_ihᵀ, W_hhᵀ, b_ih, b_hh
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(192, 3072), k.Slice(0, 3072), 192, 16);
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(3264, 12288), k.Slice(3072, 12288), 192, 64);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(192, 3072), kb.Slice(192, 3072), 192, 16);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(3264, 12288), kb.Slice(3264, 12288), 192, 64);   // backward: dh = W_hhᵀ·dz
-                p.Slice(15552, 192).CopyTo(k.Slice(15360, 192));
-                p.Slice(15744, 192).CopyTo(k.Slice(15552, 192));
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1WeightIh, 3072), k.Slice(L1PackedWeightIh, 3072), 192, 16);
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1WeightHh, 12288), k.Slice(L1PackedWeightHh, 12288), 192, 64);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightIh, 3072), kb.Slice(L1WeightIh, 3072), 192, 16);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightHh, 12288), kb.Slice(L1WeightHh, 12288), 192, 64);   // backward: dh = W_hhᵀ·dz
+                p.Slice(L1BiasIh, 192).CopyTo(k.Slice(L1PackedBias, 192));
+                p.Slice(L1BiasHh, 192).CopyTo(k.Slice(L1PackedBias + 192, 192));
                 _packedValid = true;
             }
         }
-
-        private int RequireRecorded(bool single)
-        {
-            if (_recordedSteps == 0 || _recordedBatch == 0)
-                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first (Step records nothing for Backward).");
-            if (single && _recordedBatch != 1)
-                throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
-            return _recordedSteps;
-        }
-
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Numerics.Vector<float> Load(global::System.ReadOnlySpan<float> values, int index) => new(values.Slice(index));
-
-        private static void CheckSteps(int steps)
-        {
-            if (steps < 1 || steps > 8)
-                throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, "steps = " + steps + "; expected 1..8 (MaxSteps).");
-        }
-
-        private static void CheckOutputs(int length, int steps)
-        {
-            if (length != 64) ThrowLength("outputs", length, 64, "LastStep mode: 1 × OutputSize");
-        }
-
-        [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        private static void ThrowLength(string name, int actual, int expected, string what) =>
-            throw new global::System.ArgumentException(name + " has " + actual + " elements; expected " + expected + " (" + what + ").", name);
-
-        [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        private static void ThrowToken(int token, int index) =>
-            throw new global::System.ArgumentOutOfRangeException("tokens", token, "tokens[" + index + "] = " + token + "; expected 0..11 (the Embedding's vocabulary).");
-
-        private static global::System.InvalidOperationException FloatInputs() =>
-            new("This model's first layer is an Embedding: pass token ids, not floats.");
-
-        private static global::System.InvalidOperationException TokenInputs() =>
-            new("This model reads float inputs; token ids need an [Embedding] as the first layer.");
     }
 }

@@ -12,6 +12,7 @@ namespace Demo
     /// but <c>Step(ref State, …)</c> only reads the parameters: many streams may step concurrently on one instance
     /// while nobody writes <c>Parameters</c>.
     /// </summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generators", "1.0.0.0")]
     partial class TinyElman : global::RnnGen.IBatchedNetwork
     {
         /// <summary>Floats per input step.</summary>
@@ -26,6 +27,18 @@ namespace Demo
         public const int StateSize = 3;
         /// <summary>The most sequences <c>ForwardBatch</c> runs in lockstep (each weight block loaded once per step for all).</summary>
         public const int BatchTile = 8;
+
+        // Parameter layout: offsets into Parameters, Gradients and _packedBack (each matrix's backward packing sits at its own offset).
+        private const int L0WeightIh = 0;   // layers.0.weight_ih_l0 [3, 1]
+        private const int L0WeightHh = 3;   // layers.0.weight_hh_l0 [3, 3]
+        private const int L0BiasIh = 12;   // layers.0.bias_ih_l0 [3]
+        private const int L0BiasHh = 15;   // layers.0.bias_hh_l0 [3]
+        // Packed forward weights: offsets into _packed (see EnsurePacked).
+        private const int L0PackedWeightIh = 0;   // layers.0 forward: W_ihᵀ [1 × 3]
+        private const int L0PackedWeightHh = 3;   // layers.0 forward: W_hhᵀ [3 × 3]
+        private const int L0PackedBias = 12;   // layers.0 forward: b_ih + b_hh [3]
+        // State layout: offsets into State.
+        private const int L0State = 0;   // layers.0 forward: h [3]
 
         /// <summary>The same network as a <see cref="global::RnnGen.NetworkSpec"/>: <c>new global::RnnGen.ReferenceNetwork(Spec)</c> is its twin, with the identical parameter layout.</summary>
         public static global::RnnGen.NetworkSpec Spec { get; } = new global::RnnGen.NetworkSpec(
@@ -140,16 +153,16 @@ namespace Demo
         /// Reads only the parameters, so any number of states may be stepped concurrently. Records nothing for <c>Backward</c>.</summary>
         public void Step(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
-            if (input.Length != 1) ThrowLength(nameof(input), input.Length, 1, "InputSize");
-            if (output.Length != 3) ThrowLength(nameof(output), output.Length, 3, "OutputSize");
+            if (input.Length != 1) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(input), input.Length, 1, "InputSize");
+            if (output.Length != 3) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(output), output.Length, 3, "OutputSize");
             if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-            global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
+            global::System.ReadOnlySpan<float> k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[3];
 
             // Layer0: Elman RNN(1 → 3, Tanh)
-            Layer0Cell(k.Slice(0, 15), input, s.Slice(0, 3), s.Slice(0, 3), gates.Slice(0, 3));
-            s.Slice(0, 3).CopyTo(output);
+            Layer0Cell(k, input, s.Slice(L0State, 3), s.Slice(L0State, 3), gates.Slice(0, 3));
+            s.Slice(L0State, 3).CopyTo(output);
         }
 
         /// <summary>Advances <see cref="CurrentState"/> by one step and writes that step's output. Records nothing for <c>Backward</c>:
@@ -160,7 +173,7 @@ namespace Demo
             _recordedBatch = 0;   // what the last forward pass recorded no longer matches CurrentState
         }
 
-        void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw TokenInputs();
+        void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
 
         /// <summary>Runs a new sequence from the zero state: inputs [steps × InputSize] → outputs [steps × OutputSize]; records what <c>Backward</c> needs.</summary>
         public void Forward(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
@@ -172,9 +185,9 @@ namespace Demo
         /// <summary>Runs a chunk from <see cref="CurrentState"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>
         public void ForwardContinue(global::System.ReadOnlySpan<float> inputs, int steps, global::System.Span<float> outputs)
         {
-            CheckSteps(steps);
-            if (inputs.Length != steps * 1) ThrowLength(nameof(inputs), inputs.Length, steps * 1, "steps × InputSize");
-            CheckOutputs(outputs.Length, steps);
+            global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
+            if (inputs.Length != steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, steps, "steps × InputSize");
+            if (outputs.Length != steps * 3) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, steps * 3, "steps × OutputSize");
             inputs.CopyTo(_inputs);
             Values(ref _state).CopyTo(_batchStates);   // slot 0
             Run(1, steps);
@@ -182,9 +195,9 @@ namespace Demo
             CopyOutputs(0, steps, outputs);
         }
 
-        void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
-        void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw TokenInputs();
-        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw TokenInputs();
+        void global::RnnGen.IRecurrentNetwork.Forward(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
+        void global::RnnGen.IRecurrentNetwork.ForwardContinue(global::System.ReadOnlySpan<int> tokens, int steps, global::System.Span<float> outputs) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
+        void global::RnnGen.IBatchedNetwork.ForwardBatch(global::System.ReadOnlySpan<int> tokens, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates, global::System.Span<float> finalStates) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
 
         /// <summary>
         /// Runs <paramref name="batch"/> (1 … BatchTile = 8) sequences of <paramref name="steps"/> steps in lockstep, so that each weight
@@ -195,15 +208,15 @@ namespace Demo
         /// </summary>
         public void ForwardBatch(global::System.ReadOnlySpan<float> inputs, int batch, int steps, global::System.Span<float> outputs, global::System.ReadOnlySpan<float> initialStates = default, global::System.Span<float> finalStates = default)
         {
-            if (batch < 1 || batch > BatchTile) throw new global::System.ArgumentOutOfRangeException(nameof(batch), batch, "batch = " + batch + "; expected 1..8 (BatchTile).");
-            CheckSteps(steps);
-            if (inputs.Length != batch * steps * 1) ThrowLength(nameof(inputs), inputs.Length, batch * steps * 1, "batch × steps × InputSize");
-            if (outputs.Length != batch * steps * OutputSize) ThrowLength(nameof(outputs), outputs.Length, batch * steps * OutputSize, "batch × steps × OutputSize");
-            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
-            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
+            global::RnnGen.Generated.GeneratedModelSupport.CheckBatch(batch, BatchTile);
+            global::RnnGen.Generated.GeneratedModelSupport.CheckSteps(steps, MaxSteps);
+            if (inputs.Length != batch * steps) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, batch * steps, "batch × steps × InputSize");
+            if (outputs.Length != batch * steps * OutputSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, batch * steps * OutputSize, "batch × steps × OutputSize");
+            if (!initialStates.IsEmpty && initialStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(initialStates), initialStates.Length, batch * StateSize, "batch × StateSize, or empty for zeros");
+            if (!finalStates.IsEmpty && finalStates.Length != batch * StateSize) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(finalStates), finalStates.Length, batch * StateSize, "batch × StateSize, or empty");
             for (int b = 0; b < batch; b++)
             {
-                inputs.Slice(b * steps * 1, steps * 1).CopyTo(new global::System.Span<float>(_inputs, b * 8, steps * 1));
+                inputs.Slice(b * steps, steps).CopyTo(new global::System.Span<float>(_inputs, b * 8, steps));
             }
             if (initialStates.IsEmpty) new global::System.Span<float>(_batchStates, 0, batch * StateSize).Clear(); else initialStates.CopyTo(_batchStates);
             Run(batch, steps);
@@ -233,8 +246,8 @@ namespace Demo
         /// <summary>BPTT through the last forward pass: returns the loss and accumulates dLoss/dθ into <see cref="Gradients"/>. With LossKind.None, <paramref name="targets"/> is dLoss/dOutputs itself and the result is 0.</summary>
         public float Backward(global::System.ReadOnlySpan<float> targets)
         {
-            int steps = RequireRecorded(single: true);
-            if (targets.Length != steps * 3) ThrowLength(nameof(targets), targets.Length, steps * 3, "output steps × OutputSize");
+            int steps = global::RnnGen.Generated.GeneratedModelSupport.RequireRecorded(_recordedSteps, _recordedBatch, single: true);
+            if (targets.Length != steps * 3) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(targets), targets.Length, steps * 3, "output steps × OutputSize");
             float loss = SlotLoss(0, steps, targets);
             BackPropagate(1, steps);
             return loss;
@@ -243,8 +256,8 @@ namespace Demo
         /// <summary>BPTT through the last <c>ForwardBatch</c>: targets [batch × output steps × OutputSize]; returns the sum of the sequences' losses and accumulates their gradients into <see cref="Gradients"/> (bit-identical to one sequence at a time, in order).</summary>
         public float BackwardBatch(global::System.ReadOnlySpan<float> targets)
         {
-            int steps = RequireRecorded(single: false), batch = _recordedBatch;
-            if (targets.Length != batch * steps * 3) ThrowLength(nameof(targets), targets.Length, batch * steps * 3, "batch × output steps × OutputSize");
+            int steps = global::RnnGen.Generated.GeneratedModelSupport.RequireRecorded(_recordedSteps, _recordedBatch, single: false), batch = _recordedBatch;
+            if (targets.Length != batch * steps * 3) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(targets), targets.Length, batch * steps * 3, "batch × output steps × OutputSize");
             float loss = 0f;
             for (int b = 0; b < batch; b++) loss += SlotLoss(b, steps, targets.Slice(b * steps * 3, steps * 3));
             BackPropagate(batch, steps);
@@ -254,11 +267,9 @@ namespace Demo
         /// <summary>The loss of slot <paramref name="slot"/>; writes its dLoss/d(outputs) (or d(logits)).</summary>
         private float SlotLoss(int slot, int steps, global::System.ReadOnlySpan<float> targets)
         {
-            int outputSteps = steps;
             var dOut = new global::System.Span<float>(_layer0OutGradient, slot * 24, steps * 3);
             dOut.Clear();
-            int scoredFrom = slot * 24 + (steps - outputSteps) * 3;
-            var scored = dOut.Slice((steps - outputSteps) * 3, outputSteps * 3);
+            var scored = dOut;   // every step is scored
             // LossKind.None: the targets are dLoss/dOutputs
             targets.CopyTo(scored);
             return 0f;
@@ -277,20 +288,20 @@ namespace Demo
             global::System.ReadOnlySpan<float> input = _inputs;
             global::System.Span<float> output = _layer0Out;
             global::System.Span<float> batchStates = _batchStates;
+            // a = [W_ih  W_hh] · [x; h] + (b_ih + b_hh)   (W_ih [3 × 1], W_hh [3 × 3])
             // forward direction: t = 0 … steps − 1
             {
                 global::System.Span<float> states = _layer0States0;
                 global::System.Span<float> cache = _layer0Cache0;
-                global::System.ReadOnlySpan<float> weights = k.Slice(0, 15);
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + 0, 3).CopyTo(states.Slice(b * 27, 3));
+                    batchStates.Slice(b * StateSize + L0State, 3).CopyTo(states.Slice(b * 27, 3));
                 }
                 if (batch == 1)
                 {
                     // one sequence: W_ih·x(t) + b for every step at once
-                    for (int s = 0; s < steps; s++) weights.Slice(12, 3).CopyTo(cache.Slice(s * 3, 3));
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 3), input, 0, 1, cache, 0, 3, steps, 3, 1);   // W_ihᵀ [1 × 3]
+                    for (int s = 0; s < steps; s++) k.Slice(L0PackedBias, 3).CopyTo(cache.Slice(s * 3, 3));
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 3), input, 0, 1, cache, 0, 3, steps, 3, 1);   // W_ihᵀ [1 × 3]
                 }
                 for (int s = 0; s < steps; s++)
                 {
@@ -300,11 +311,11 @@ namespace Demo
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            weights.Slice(12, 3).CopyTo(cache.Slice(b * 24 + s * 3, 3));   // b_ih + b_hh
+                            k.Slice(L0PackedBias, 3).CopyTo(cache.Slice(b * 24 + s * 3, 3));   // b_ih + b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(0, 3), input, t * 1, 8, cache, s * 3, 24, batch, 3, 1);   // W_ihᵀ [1 × 3]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 3), input, t, 8, cache, s * 3, 24, batch, 3, 1);   // W_ihᵀ [1 × 3]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weights.Slice(3, 9), states, s * 3, 27, cache, s * 3, 24, batch, 3, 3);   // W_hhᵀ [3 × 3]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 9), states, s * 3, 27, cache, s * 3, 24, batch, 3, 3);   // W_hhᵀ [3 × 3]
                     for (int b = 0; b < batch; b++)
                     {
                         Layer0Pointwise(states.Slice(b * 27 + s * 3, 3), states.Slice(b * 27 + (s + 1) * 3, 3), cache.Slice(b * 24 + s * 3, 3));
@@ -313,7 +324,7 @@ namespace Demo
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 27 + steps * 3, 3).CopyTo(batchStates.Slice(b * StateSize + 0, 3));
+                    states.Slice(b * 27 + steps * 3, 3).CopyTo(batchStates.Slice(b * StateSize + L0State, 3));
                 }
             }
         }
@@ -328,7 +339,7 @@ namespace Demo
             global::System.Span<float> dIn = _inputGradients;
             for (int b = 0; b < batch; b++)
             {
-                dIn.Slice(b * 8, steps * 1).Clear();
+                dIn.Slice(b * 8, steps).Clear();
             }
             global::System.Span<float> dState = _layer0StateGradient;   // [batch × 3]
             // forward direction, walked back from the last step
@@ -336,7 +347,6 @@ namespace Demo
                 global::System.ReadOnlySpan<float> states = _layer0States0;
                 global::System.ReadOnlySpan<float> cache = _layer0Cache0;
                 global::System.Span<float> dz = _layer0Dz0;
-                global::System.ReadOnlySpan<float> weightsT = kb.Slice(0, 18);   // W_ihᵀ, W_hhᵀ packed
                 dState.Slice(0, batch * 3).Clear();
                 for (int k = steps - 1; k >= 0; k--)
                 {
@@ -349,18 +359,18 @@ namespace Demo
                         dState.Slice(b * 3, 3).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 3), dz, k * 3, 24, dIn, t * 1, 8, batch, 1, 3);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(3, 9), dz, k * 3 + 0, 24, dState, 0, 3, batch, 3, 3);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 3), dz, k * 3, 24, dIn, t, 8, batch, 1, 3);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh, 9), dz, k * 3, 24, dState, 0, 3, batch, 3, 3);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
-                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(weightsT.Slice(0, 3), dz, 0, 3, dIn, 0, 1, steps, 1, 3);
-                dState.Slice(0, 3).CopyTo(new global::System.Span<float>(_initialStateGradients, 0, 3));   // slot 0 (single-sequence API)
+                if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 3), dz, 0, 3, dIn, 0, 1, steps, 1, 3);
+                dState.Slice(0, 3).CopyTo(new global::System.Span<float>(_initialStateGradients, L0State, 3));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(0, 3), dz, 0, 3, input, 0, 1, steps, 3, 1, batch, 24, 8);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(3, 9), dz, 0, 3, states, 0, 3, steps, 3, 3, batch, 24, 27);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(12, 3), dz, 0, 3, steps, batch, 24);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(15, 3), dz, 0, 3, steps, batch, 24);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 3), dz, 0, 3, input, 0, 1, steps, 3, 1, batch, 24, 8);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 9), dz, 0, 3, states, 0, 3, steps, 3, 3, batch, 24, 27);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 3), dz, 0, 3, steps, batch, 24);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 3), dz, 0, 3, steps, batch, 24);
             }
         }
 
@@ -370,8 +380,8 @@ namespace Demo
         private static void Layer0Cell(global::System.ReadOnlySpan<float> k, global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
             global::System.ReadOnlySpan<float> h = previous.Slice(0, 3);
-            // z = W·[x; h] + b   (3 rows)
-            global::RnnGen.Kernels.VectorKernels.PackedMatVec2Add(k.Slice(12, 3), k.Slice(0, 3), x, k.Slice(3, 9), h, cache.Slice(0, 3), 3, 1, 3);   // b_ih + b_hh, W_ih [3 × 1], W_hh [3 × 3], one pass
+            // a = [W_ih  W_hh] · [x; h] + (b_ih + b_hh)   (W_ih [3 × 1], W_hh [3 × 3])
+            global::RnnGen.Kernels.VectorKernels.PackedMatVec2Add(k.Slice(L0PackedBias, 3), k.Slice(L0PackedWeightIh, 3), x, k.Slice(L0PackedWeightHh, 9), h, cache.Slice(0, 3), 3, 1, 3);   // b_ih + b_hh, W_ih [3 × 1], W_hh [3 × 3], one pass
             Layer0Pointwise(previous, next, cache);
         }
 
@@ -388,17 +398,7 @@ namespace Demo
         private static void Layer0PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
         {
             // dz = dh' ⊙ (1 − h'²)
-            int j = 0;
-            for (; j <= 3 - global::System.Numerics.Vector<float>.Count; j += global::System.Numerics.Vector<float>.Count)
-            {
-                global::System.Numerics.Vector<float> one = global::System.Numerics.Vector<float>.One;
-                var n = Load(next, j);
-                (Load(dState, j) * (one - n * n)).CopyTo(dz.Slice(j));
-            }
-            for (; j < 3; j++)
-            {
-                dz[j] = dState[j] * (1f - next[j] * next[j]);
-            }
+            global::RnnGen.Generated.ElmanCell.Backward(next, dState, dz, relu: false, 3);
         }
 
         /// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is
@@ -412,51 +412,14 @@ namespace Demo
                 global::System.ReadOnlySpan<float> p = _parameters;
                 global::System.Span<float> k = _packed.Span, kb = _packedBack.Span;
                 // Layer0 forward: W_ihᵀ, W_hhᵀ, b_ih + b_hh
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(0, 3), k.Slice(0, 3), 3, 1);
-                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(3, 9), k.Slice(3, 9), 3, 3);
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(0, 3), kb.Slice(0, 3), 3, 1);   // backward: dx = W_ihᵀ·dz
-                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(3, 9), kb.Slice(3, 9), 3, 3);   // backward: dh = W_hhᵀ·dz
-                p.Slice(12, 3).CopyTo(k.Slice(12, 3));
-                global::RnnGen.Kernels.VectorKernels.Add(p.Slice(15, 3), k.Slice(12, 3));
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L0WeightIh, 3), k.Slice(L0PackedWeightIh, 3), 3, 1);
+                global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L0WeightHh, 9), k.Slice(L0PackedWeightHh, 9), 3, 3);
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L0WeightIh, 3), kb.Slice(L0WeightIh, 3), 3, 1);   // backward: dx = W_ihᵀ·dz
+                global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L0WeightHh, 9), kb.Slice(L0WeightHh, 9), 3, 3);   // backward: dh = W_hhᵀ·dz
+                p.Slice(L0BiasIh, 3).CopyTo(k.Slice(L0PackedBias, 3));
+                global::RnnGen.Kernels.VectorKernels.Add(p.Slice(L0BiasHh, 3), k.Slice(L0PackedBias, 3));
                 _packedValid = true;
             }
         }
-
-        private int RequireRecorded(bool single)
-        {
-            if (_recordedSteps == 0 || _recordedBatch == 0)
-                throw new global::System.InvalidOperationException("Backward needs a recorded sequence: call Forward, ForwardContinue or ForwardBatch first (Step records nothing for Backward).");
-            if (single && _recordedBatch != 1)
-                throw new global::System.InvalidOperationException("The last forward pass ran a batch of " + _recordedBatch + " sequences: call BackwardBatch.");
-            return _recordedSteps;
-        }
-
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Numerics.Vector<float> Load(global::System.ReadOnlySpan<float> values, int index) => new(values.Slice(index));
-
-        private static void CheckSteps(int steps)
-        {
-            if (steps < 1 || steps > 8)
-                throw new global::System.ArgumentOutOfRangeException(nameof(steps), steps, "steps = " + steps + "; expected 1..8 (MaxSteps).");
-        }
-
-        private static void CheckOutputs(int length, int steps)
-        {
-            if (length != steps * 3) ThrowLength("outputs", length, steps * 3, "steps × OutputSize");
-        }
-
-        [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        private static void ThrowLength(string name, int actual, int expected, string what) =>
-            throw new global::System.ArgumentException(name + " has " + actual + " elements; expected " + expected + " (" + what + ").", name);
-
-        [global::System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        private static void ThrowToken(int token, int index) =>
-            throw new global::System.ArgumentOutOfRangeException("tokens", token, "tokens[" + index + "] = " + token + "; expected 0..0 (the Embedding's vocabulary).");
-
-        private static global::System.InvalidOperationException FloatInputs() =>
-            new("This model's first layer is an Embedding: pass token ids, not floats.");
-
-        private static global::System.InvalidOperationException TokenInputs() =>
-            new("This model reads float inputs; token ids need an [Embedding] as the first layer.");
     }
 }

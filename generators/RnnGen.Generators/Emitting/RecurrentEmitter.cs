@@ -1,0 +1,267 @@
+using System.Collections.Generic;
+using RnnGen.Generators.Helpers;
+using RnnGen.Generators.Model;
+using RnnGen.Generators.Planning;
+using static RnnGen.Generators.Emitting.Code;
+
+namespace RnnGen.Generators.Emitting;
+
+/// <summary>
+/// What the three recurrent kinds share: the walk over whole sequences (input products for every step at once when
+/// one sequence runs, the recurrent product and the cell per step), the walk back with its weight gradients, the
+/// streaming cell and the packing. Each kind supplies its element-wise part (<see cref="WritePointwise"/>) and its
+/// differences through the hooks; an Elman layer adds its skip connection and learned leak there.
+/// </summary>
+internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : LayerEmitter(model, plan)
+{
+    protected int H => P.H;
+    protected int GH => P.GH;
+    protected int SW => P.StateWidth;
+    protected int CW => P.CacheWidth;
+    protected int Record => P.ScratchWidth;
+
+    /// <summary>GRU keeps W_hh·h + b_hh apart from W_ih·x + b_ih (after it in the cache); the others add both into one.</summary>
+    protected virtual bool SeparateHidden => false;
+
+    /// <summary>Biases copied into the cache before the products: b_ih + b_hh, or (GRU) b_ih then b_hh.</summary>
+    private int BiasFloats => SeparateHidden ? 2 * GH : GH;
+
+    /// <summary>Where the hidden product (and its dz) starts in a cache (dz) record.</summary>
+    private int HiddenAt => SeparateHidden ? GH : 0;
+
+    /// <summary>The pointwise backward step leaves dL/dh to be rebuilt by W_hhᵀ·dz: clear it after the call.</summary>
+    protected virtual bool ClearsHiddenGradient => true;
+
+    /// <summary>The comment over the per-step products of the walk.</summary>
+    protected abstract string StepProductComment { get; }
+
+    /// <summary>What the one-sequence input product forms, for its comment.</summary>
+    protected virtual string InputProductComment => "W_ih·x(t) + b";
+
+    /// <summary>Extra arguments of the pointwise calls (a learned leak's α), from the packed forward or backward weights.</summary>
+    protected virtual string PointwiseArguments(DirectionPlan d, bool backward) => "";
+
+    /// <summary>Writes the element-wise step (<c>LayerNPointwise</c>) and its way back (<c>LayerNPointwiseBackward</c>).</summary>
+    protected abstract void WritePointwise(IndentedTextWriter w);
+
+    // Hooks for the skip connection through time (Elman only).
+    protected virtual void WriteSkipProduct(IndentedTextWriter w, DirectionPlan d, string ss, string sc) { }
+    protected virtual void WriteDelayLineForward(IndentedTextWriter w, string ss) { }
+    protected virtual void WriteDelayLineBackward(IndentedTextWriter w) { }
+    protected virtual void WriteSkipGradientProduct(IndentedTextWriter w, DirectionPlan d, string sd) { }
+    protected virtual void WriteStreamingSkip(IndentedTextWriter w, DirectionPlan d) { }
+    protected virtual IEnumerable<string> ExtraWeightGradients(DirectionPlan d, string sd, string ss) { yield break; }
+    protected virtual void WriteExtraPacking(IndentedTextWriter w, DirectionPlan d) { }
+
+    public override bool WritesStepBuffer => false;   // Step exists only without bidirectional layers: the output is h in the state
+
+    public override string WriteStep(IndentedTextWriter w, string x, string buffer)
+    {
+        DirectionPlan d = P.Directions[0];
+        string slice = $"s.Slice({d.StateConstant}, {F(SW)})";
+        w.WriteLine($"{P.Name}Cell(k, {x}, {slice}, {slice}, gates.Slice(0, {F(CW)}));");
+        return $"s.Slice({d.StateConstant}, {F(H)})";
+    }
+
+    /// <summary>The states of step <paramref name="step"/> of slot b.</summary>
+    private string State(string step, int width) => $"states.Slice({Times("b", P.StatesStride)} + {Times(step, SW)}, {F(width)})";
+
+    protected override void WriteForwardBody(IndentedTextWriter w)
+    {
+        string ss = F(P.StatesStride), sc = F(P.CacheStride), si = F(P.InputStride), inw = F(P.In), gh = F(GH);
+        w.WriteLine($"{Span} batchStates = _batchStates;");
+        foreach (string line in BlockMatrix.Of(P)) w.WriteLine(line);
+        foreach (DirectionPlan d in P.Directions)
+        {
+            bool reverse = d.Direction == 1;
+            string ih = $"k.Slice({Range(d.PackedInput!)})", bias = $"k.Slice({Range(d.PackedBias!)})";
+            w.WriteLine(reverse ? "// reverse direction: t = steps − 1 … 0; its output is the second half of each step" : "// forward direction: t = 0 … steps − 1");
+            using (w.WriteBlock())
+            {
+                w.WriteLine($"{Span} states = _{P.Field}States{d.Direction};");
+                w.WriteLine($"{Span} cache = _{P.Field}Cache{d.Direction};");
+                using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                    w.WriteLine($"batchStates.Slice(b * StateSize + {d.StateConstant}, {F(SW)}).CopyTo(states.Slice({Times("b", P.StatesStride)}, {F(SW)}));");
+                // One sequence: its input side does not depend on the recurrence, so W_ih·x(t) + b for every step is one
+                // matrix-matrix product before the walk (W_ih read once, not once per step). Per element the chain is
+                // unchanged (bias, then x's columns, then h's), so it is bit-identical to forming it step by step, which
+                // batches keep doing: there the whole batch's pre-activations would leave L2 before the walk reads them.
+                string firstX = reverse ? Times("(steps - 1)", P.In) : "0", strideX = reverse ? "-" + inw : inw;
+                using (w.WriteBlock("if (batch == 1)"))
+                {
+                    w.WriteLine($"// one sequence: {InputProductComment} for every step at once");
+                    w.WriteLine($"for (int s = 0; s < steps; s++) {bias}.CopyTo(cache.Slice({Times("s", CW)}, {F(BiasFloats)}));");
+                    w.WriteLine($"{K}.PackedMatMatAdd({ih}, input, {firstX}, {strideX}, cache, 0, {F(CW)}, steps, {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]{(reverse ? ", x read from the last step back" : "")}");
+                }
+                using (w.WriteBlock("for (int s = 0; s < steps; s++)"))
+                {
+                    w.WriteLine(reverse ? "int t = steps - 1 - s;" : "int t = s;");
+                    w.WriteLine(StepProductComment);
+                    using (w.WriteBlock("if (batch > 1)"))   // one sequence's input side was formed above for all steps
+                    {
+                        using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                            w.WriteLine($"{bias}.CopyTo(cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(BiasFloats)}));   // {(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
+                        w.WriteLine($"{K}.PackedMatMatAdd({ih}, input, {Times("t", P.In)}, {si}, cache, {Times("s", CW)}, {sc}, batch, {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
+                    }
+                    w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]");
+                    WriteSkipProduct(w, d, ss, sc);
+                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                    {
+                        w.WriteLine($"{P.Name}Pointwise{(P.OutOfLinePointwise ? "OutOfLine" : "")}({State("s", SW)}, {State("(s + 1)", SW)}, cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(CW)}){PointwiseArguments(d, backward: false)});");
+                        WriteDelayLineForward(w, ss);
+                        w.WriteLine($"{State("(s + 1)", H)}.CopyTo(output.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? H : 0)}, {F(H)}));");
+                    }
+                }
+                using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                    w.WriteLine($"{State("steps", SW)}.CopyTo(batchStates.Slice(b * StateSize + {d.StateConstant}, {F(SW)}));");
+            }
+        }
+    }
+
+    protected override void WriteBackwardBody(IndentedTextWriter w)
+    {
+        string ss = F(P.StatesStride), sc = F(P.CacheStride), sd = F(P.DzStride), si = F(P.InputStride), inw = F(P.In), gh = F(GH), h = F(H), sw = F(SW), record = F(Record);
+        bool gru = SeparateHidden;
+        w.WriteLine($"{Span} dState = _{P.Field}StateGradient;   // [batch × {sw}]");
+        foreach (DirectionPlan d in P.Directions)
+        {
+            bool reverse = d.Direction == 1;
+            string ihT = $"kb.Slice({Range(d.Input)})";
+            w.WriteLine(reverse ? "// reverse direction, walked back from t = 0" : "// forward direction, walked back from the last step");
+            using (w.WriteBlock())
+            {
+                w.WriteLine($"{ReadOnlySpan} states = _{P.Field}States{d.Direction};");
+                w.WriteLine($"{ReadOnlySpan} cache = _{P.Field}Cache{d.Direction};");
+                w.WriteLine($"{Span} dz = _{P.Field}Dz{d.Direction};");
+                w.WriteLine($"dState.Slice(0, {Times("batch", SW)}).Clear();");
+                using (w.WriteBlock("for (int k = steps - 1; k >= 0; k--)"))
+                {
+                    w.WriteLine(reverse ? "int t = steps - 1 - k;" : "int t = k;");
+                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                    {
+                        w.WriteLine("// dh(t) += dy(t)");
+                        w.WriteLine($"{K}.Add(dOut.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? H : 0)}, {h}), dState.Slice({Times("b", SW)}, {h}));");
+                        w.WriteLine($"{P.Name}PointwiseBackward({State("k", SW)}, {State("(k + 1)", SW)}, cache.Slice({Times("b", P.CacheStride)} + {Times("k", CW)}, {F(CW)}), dState.Slice({Times("b", SW)}, {sw}), dz.Slice({Times("b", P.DzStride)} + {Times("k", Record)}, {record}){PointwiseArguments(d, backward: true)});");
+                        if (ClearsHiddenGradient) w.WriteLine($"dState.Slice({Times("b", SW)}, {h}).Clear();");
+                        WriteDelayLineBackward(w);
+                    }
+                    w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)");
+                    w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd({ihT}, dz, {Times("k", Record)}, {sd}, dIn, {Times("t", P.In)}, {si}, batch, {inw}, {gh});");
+                    w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {h}, {gh});");
+                    WriteSkipGradientProduct(w, d, sd);
+                }
+                string firstDx = reverse ? Times("(steps - 1)", P.In) : "0", strideDx = reverse ? "-" + inw : inw;
+                w.WriteLine("// one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)");
+                w.WriteLine($"if (batch == 1) {K}.PackedMatMatAdd({ihT}, dz, 0, {record}, dIn, {firstDx}, {strideDx}, steps, {inw}, {gh});");
+                w.WriteLine($"dState.Slice(0, {sw}).CopyTo(new {Span}(_initialStateGradients, {d.StateConstant}, {sw}));   // slot 0 (single-sequence API)");
+                if (P.Layer.Reservoir)
+                {
+                    w.WriteLine("// a reservoir's weights are fixed: no weight gradients (its Gradients stay zero); dx and dh above still flow");
+                    continue;
+                }
+                string hh = F(HiddenAt);
+                w.WriteLine($"// dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz{(gru ? "_h" : "")}(t)");
+                w.WriteLine("// (every sequence of the batch at once, slot after slot: each gradient row is read and written once)");
+                w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Input)}), dz, 0, {record}, input, {firstDx}, {strideDx}, steps, {gh}, {inw}, batch, {sd}, {si});");
+                w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {h}, batch, {sd}, {ss});");
+                w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(d.Bias!)}), dz, 0, {record}, steps, batch, {sd});");
+                w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(d.HiddenBias!)}), dz, {hh}, {record}, steps, batch, {sd});");
+                foreach (string line in ExtraWeightGradients(d, sd, ss)) w.WriteLine(line);
+            }
+        }
+    }
+
+    public override void WriteCells(IndentedTextWriter w)
+    {
+        WriteStreamingCell(w);
+        WritePointwise(w);
+    }
+
+    /// <summary>The streaming cell: the products from the packed weights, then the pointwise part.</summary>
+    private void WriteStreamingCell(IndentedTextWriter w)
+    {
+        if (!P.Streaming) return;   // no Step to call it
+        DirectionPlan d = P.Directions[0];
+        string gh = F(GH), inw = F(P.In), h = F(H);
+        string ih = $"k.Slice({Range(d.PackedInput!)})", hh = $"k.Slice({Range(d.PackedHidden!)})";
+        w.WriteLine($"/// <summary>{P.Name}: one step of one direction for streaming. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.");
+        if (P.InlineCell)
+        {
+            w.WriteLine("/// Inlined into <c>Step</c>, its only caller (the model's one cell).</summary>");
+            w.WriteLine(MethodImpl);
+        }
+        else
+        {
+            w.WriteLine("/// Called, not inlined: <c>Step</c> calls several cells, and inlining them all costs registers.</summary>");
+            w.WriteLine(NoInlining);
+        }
+        using (w.WriteBlock($"private static void {P.Name}Cell({ReadOnlySpan} k, {ReadOnlySpan} x, {ReadOnlySpan} previous, {Span} next, {Span} cache)"))
+        {
+            w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
+            foreach (string line in BlockMatrix.Of(P)) w.WriteLine(line);
+            if (SeparateHidden)
+            {
+                w.WriteLine($"k.Slice({Range(d.PackedBias!)}).CopyTo(cache);   // b_ih, b_hh");
+                w.WriteLine($"{K}.PackedMatVecAdd({ih}, x, cache.Slice(0, {gh}), {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
+                w.WriteLine($"{K}.PackedMatVecAdd({hh}, h, cache.Slice({gh}, {gh}), {gh}, {h});   // W_hhᵀ [{h} × {gh}]");
+            }
+            else
+                w.WriteLine($"{K}.PackedMatVec2Add(k.Slice({Range(d.PackedBias!)}), {ih}, x, {hh}, h, cache.Slice(0, {gh}), {gh}, {inw}, {h});   // b_ih + b_hh, W_ih [{gh} × {inw}], W_hh [{gh} × {h}], one pass");
+            WriteStreamingSkip(w, d);
+            w.WriteLine($"{P.Name}Pointwise(previous, next, cache{PointwiseArguments(d, backward: false)});");
+        }
+        w.WriteLine();
+    }
+
+    private string PointwiseSignature =>
+        $"private static void {P.Name}Pointwise({ReadOnlySpan} previous, {Span} next, {Span} cache{(P.LearnedLeak ? $", {ReadOnlySpan} alpha" : "")})";
+
+    private string PointwiseBackwardSignature =>
+        $"private static void {P.Name}PointwiseBackward({ReadOnlySpan} previous, {ReadOnlySpan} next, {ReadOnlySpan} cache, {Span} dState, {Span} dz{(P.LearnedLeak ? $", {ReadOnlySpan} alpha" : "")})";
+
+    /// <summary>
+    /// Writes <c>LayerNPointwise</c> (the step after its products), its NoInlining twin when the walks want one, and
+    /// <c>LayerNPointwiseBackward</c>; each body is a comment with the equations and the call into the cell's math.
+    /// </summary>
+    /// <remarks>Why the twin: <see cref="LayerPlan.OutOfLinePointwise"/>.</remarks>
+    protected void WritePointwiseMethods(IndentedTextWriter w, string forwardSummary, string[] forward, string backwardSummary, string[] backward)
+    {
+        WriteInlinedMethod(w, $"{P.Name}: {forwardSummary}", PointwiseSignature, forward);
+        if (P.OutOfLinePointwise)
+        {
+            w.WriteLine($"/// <summary>{P.Name}Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>");
+            w.WriteLine(NoInlining);
+            w.WriteLine($"private static void {P.Name}PointwiseOutOfLine({ReadOnlySpan} previous, {Span} next, {Span} cache) => {P.Name}Pointwise(previous, next, cache);");
+            w.WriteLine();
+        }
+        WriteInlinedMethod(w, $"{P.Name}: {backwardSummary}", PointwiseBackwardSignature, backward);
+    }
+
+    private static void WriteInlinedMethod(IndentedTextWriter w, string summary, string signature, string[] body)
+    {
+        w.WriteLine($"/// <summary>{summary}</summary>");
+        w.WriteLine(MethodImpl);
+        using (w.WriteBlock(signature))
+            foreach (string line in body) w.WriteLine(line);
+        w.WriteLine();
+    }
+
+    public override void WritePacking(IndentedTextWriter w)
+    {
+        foreach (DirectionPlan d in P.Directions)
+        {
+            string gh = F(GH), inw = F(P.In), h = F(H);
+            w.WriteLine($"// {P.Name} {d.Name}: W_ihᵀ, W_hhᵀ, {(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
+            w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Input)}), k.Slice({Range(d.PackedInput!)}), {gh}, {inw});");
+            w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Hidden!)}), k.Slice({Range(d.PackedHidden!)}), {gh}, {h});");
+            w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Input)}), kb.Slice({Range(d.Input)}), {gh}, {inw});   // backward: dx = W_ihᵀ·dz");
+            w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Hidden!)}), kb.Slice({Range(d.Hidden!)}), {gh}, {h});   // backward: dh = W_hhᵀ·dz");
+            WriteExtraPacking(w, d);
+            w.WriteLine($"p.Slice({Range(d.Bias!)}).CopyTo(k.Slice({d.PackedBias!.Constant}, {gh}));");
+            if (SeparateHidden)
+                w.WriteLine($"p.Slice({Range(d.HiddenBias!)}).CopyTo(k.Slice({d.PackedBias.Constant} + {gh}, {gh}));");
+            else
+                w.WriteLine($"{K}.Add(p.Slice({Range(d.HiddenBias!)}), k.Slice({d.PackedBias.Constant}, {gh}));");
+        }
+    }
+}

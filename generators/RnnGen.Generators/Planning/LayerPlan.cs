@@ -1,0 +1,83 @@
+using RnnGen.Generators.Helpers;
+using RnnGen.Generators.Model;
+
+namespace RnnGen.Generators.Planning;
+
+/// <summary>
+/// Sizes, offsets, strides and decisions of one layer, all fixed at generation time. Immutable, with value equality.
+/// Offsets into the parameters and the packed weights are in <see cref="Directions"/>; strides are per sequence slot.
+/// </summary>
+internal sealed record LayerPlan
+{
+    public int Index { get; init; }
+    public LayerModel Layer { get; init; } = null!;
+
+    /// <summary>Floats in and out per step; <see cref="H"/> is the layer's size (units per direction).</summary>
+    public int In { get; init; }
+    public int Out { get; init; }
+    public int H { get; init; }
+
+    /// <summary>State floats per direction and where the layer's state starts in <c>State</c>.</summary>
+    public int StateOffset { get; init; }
+    public int StateWidth { get; init; }
+
+    /// <summary>Floats recorded per step and direction (gates), and backward scratch floats per step (dz records).</summary>
+    public int CacheWidth { get; init; }
+    public int ScratchWidth { get; init; }
+
+    /// <summary>The tensors and packed blocks of each direction (one entry for Dense and Embedding).</summary>
+    public EquatableArray<DirectionPlan> Directions { get; init; }
+
+    /// <summary>Per-slot strides of the sequence buffers: outputs, Dense pre-activations, states, gates, dz records.</summary>
+    public int OutStride { get; init; }
+    public int PreStride { get; init; }
+    public int StatesStride { get; init; }
+    public int CacheStride { get; init; }
+    public int DzStride { get; init; }
+
+    /// <summary>The layer's input buffer (the previous layer's outputs or the model's inputs), its per-slot stride, and
+    /// the buffer its input gradient goes to (empty for token ids).</summary>
+    public string InputField { get; init; } = "";
+    public int InputStride { get; init; }
+    public string InputGradientField { get; init; } = "";
+
+    /// <summary>Step calls this layer's cell once (the model's only cell): inline it there.</summary>
+    public bool InlineCell { get; init; }
+
+    /// <summary>The walks over whole sequences call the element-wise step through a NoInlining twin (LSTM, GRU): the
+    /// step keeps a dozen σ/tanh constants and the gates in vector registers, and inlined into a walk (a large method)
+    /// the JIT spills and reloads them around every transcendental (the LSTM(32) walk's element-wise part took 3× as
+    /// long). The small streaming cell still inlines it (there inlining measured ~6 % faster).</summary>
+    public bool OutOfLinePointwise { get; init; }
+
+    /// <summary>The model has a streaming Step (no bidirectional layer), so this layer needs a streaming cell.</summary>
+    public bool Streaming { get; init; }
+
+    /// <summary>The loss reads this (last) layer's logits and hands back dL/dz itself.</summary>
+    public bool GradientIsPreActivation { get; init; }
+
+    public int DirectionCount => Directions.Count;
+
+    /// <summary>Gate rows: G·H (G = 4 LSTM, 3 GRU, 1 Elman).</summary>
+    public int GH => Layer.GateCount * H;
+
+    /// <summary>Skip connection through time (Elman): the delay d, and the floats of h(t−1) … h(t−d+1) before h(t−d).</summary>
+    public int Skip => Layer.HasSkip ? Layer.SkipDelay : 0;
+    public int Lag => (Skip - 1) * H;
+
+    public bool LearnedLeak => Layer.HasLearnedLeak;
+
+    public string Name => $"Layer{Index}";
+
+    /// <summary>The field-name stem of the layer's buffers, e.g. <c>layer0</c>.</summary>
+    public string Field => $"layer{Index}";
+
+    public string Title => Layer.Kind switch
+    {
+        LayerKind.Embedding => $"Embedding({Layer.Vocabulary} ids → {Layer.Size})",
+        LayerKind.Dense => $"Dense({In} → {Layer.Size}, {Layer.Activation})",
+        LayerKind.Rnn when Layer.Reservoir => $"Reservoir({In} → {H}, tanh, ρ = {Literals.Float(Layer.SpectralRadius)}, density {Literals.Float(Layer.Density)}, input scaling {Literals.Float(Layer.InputScaling)}{(Layer.IsLeaky ? ", leaky α = " + Literals.Float(Layer.Leak) : "")}; fixed weights)",
+        LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? (Layer.HasLearnedLeak ? ", leak learned per unit from α = " : ", leaky α = ") + Literals.Float(Layer.Leak) : "")}{(Layer.HasSkip ? ", skip d = " + Layer.SkipDelay : "")}{(DirectionCount == 2 ? ", bidirectional" : "")})",
+        _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(DirectionCount == 2 ? ", bidirectional" : "")})",
+    };
+}

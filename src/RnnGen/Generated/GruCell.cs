@@ -1,0 +1,65 @@
+// The equations here are the generated cells' element-wise parts, written once for both widths (VectorLane, ScalarLane).
+// The reference runtime (src/RnnGen/Reference/Layers.cs) keeps its own plain copy of the same equations on purpose:
+// it is the independent twin the generated code is checked against. The two must agree; what holds them together:
+// tests/RnnGen.Tests/Generated/GeneratedParityTests.cs and BatchedParityTests.cs (generated vs reference, 68 models),
+// tests/RnnGen.Tests/Reference/GradientCheckTests.cs (BPTT vs finite differences) and PyTorchParityTests.cs (the
+// golden PyTorch fixtures in tests/RnnGen.Tests/Fixtures).
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+
+namespace RnnGen.Generated;
+
+/// <summary>The element-wise part of a GRU step, after the products (called by generated code).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class GruCell
+{
+    /// <summary>
+    /// r, z = σ(gi + gh);  n = tanh(gi_n + r ⊙ gh_n);  h' = (1 − z) ⊙ n + z ⊙ h, over <paramref name="n"/> units.
+    /// <paramref name="gi"/> [3n] = W_ih·x + b_ih becomes [r, z, n]; <paramref name="gh"/> [3n] = W_hh·h + b_hh stays.
+    /// <paramref name="h"/> may be <paramref name="next"/> (a state stepped in place).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Forward(ReadOnlySpan<float> h, Span<float> gi, ReadOnlySpan<float> gh, Span<float> next, int n)
+    {
+        int j = 0;
+        for (; j <= n - VectorLane.Count; j += VectorLane.Count) Forward<VectorLane>(h, gi, gh, next, n, j);
+        for (; j < n; j++) Forward<ScalarLane>(h, gi, gh, next, n, j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Forward<T>(ReadOnlySpan<float> h, Span<float> gi, ReadOnlySpan<float> gh, Span<float> next, int n, int j)
+        where T : struct, ILane<T>
+    {
+        T r = T.GateSigmoid(T.Load(gi, j) + T.Load(gh, j)), z = T.GateSigmoid(T.Load(gi, n + j) + T.Load(gh, n + j));
+        T candidate = T.Tanh(T.Load(gi, 2 * n + j) + r * T.Load(gh, 2 * n + j));
+        r.Store(gi, j); z.Store(gi, n + j); candidate.Store(gi, 2 * n + j);
+        ((T.One - z) * candidate + z * T.Load(h, j)).Store(next, j);
+    }
+
+    /// <summary>
+    /// One GRU step back over <paramref name="n"/> units: dn = dh' ⊙ (1 − z) ⊙ (1 − n²);  dr = dn ⊙ gh_n ⊙ r(1 − r);
+    /// dz = dh' ⊙ (h − n) ⊙ z(1 − z). <paramref name="cache"/> is [r, z, n | gh]; <paramref name="dgi"/> gets
+    /// [dr, dz, dn], <paramref name="dgh"/> [dr, dz, dn ⊙ r]; <paramref name="dState"/> becomes the direct path dh' ⊙ z.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Backward(ReadOnlySpan<float> h, ReadOnlySpan<float> cache, Span<float> dState, Span<float> dgi, Span<float> dgh, int n)
+    {
+        int j = 0;
+        for (; j <= n - VectorLane.Count; j += VectorLane.Count) Backward<VectorLane>(h, cache, dState, dgi, dgh, n, j);
+        for (; j < n; j++) Backward<ScalarLane>(h, cache, dState, dgi, dgh, n, j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Backward<T>(ReadOnlySpan<float> h, ReadOnlySpan<float> cache, Span<float> dState, Span<float> dgi, Span<float> dgh, int n, int j)
+        where T : struct, ILane<T>
+    {
+        T r = T.Load(cache, j), z = T.Load(cache, n + j), candidate = T.Load(cache, 2 * n + j), ghn = T.Load(cache, 5 * n + j);
+        T dh = T.Load(dState, j);
+        T dn = dh * (T.One - z) * (T.One - candidate * candidate);
+        T dr = dn * ghn * r * (T.One - r);
+        T dzj = dh * (T.Load(h, j) - candidate) * z * (T.One - z);
+        dr.Store(dgi, j); dzj.Store(dgi, n + j); dn.Store(dgi, 2 * n + j);
+        dr.Store(dgh, j); dzj.Store(dgh, n + j); (dn * r).Store(dgh, 2 * n + j);
+        (dh * z).Store(dState, j);
+    }
+}

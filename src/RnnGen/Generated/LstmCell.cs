@@ -1,0 +1,67 @@
+// The equations here are the generated cells' element-wise parts, written once for both widths (VectorLane, ScalarLane).
+// The reference runtime (src/RnnGen/Reference/Layers.cs) keeps its own plain copy of the same equations on purpose:
+// it is the independent twin the generated code is checked against. The two must agree; what holds them together:
+// tests/RnnGen.Tests/Generated/GeneratedParityTests.cs and BatchedParityTests.cs (generated vs reference, 68 models),
+// tests/RnnGen.Tests/Reference/GradientCheckTests.cs (BPTT vs finite differences) and PyTorchParityTests.cs (the
+// golden PyTorch fixtures in tests/RnnGen.Tests/Fixtures).
+using System.ComponentModel;
+using System.Runtime.CompilerServices;
+
+namespace RnnGen.Generated;
+
+/// <summary>The element-wise part of an LSTM step, after the products (called by generated code).</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class LstmCell
+{
+    /// <summary>
+    /// i, f = σ(z_i, z_f);  g = tanh(z_g);  o = σ(z_o);  c' = f ⊙ c + i ⊙ g;  h' = o ⊙ tanh(c'), over <paramref name="n"/>
+    /// units. <paramref name="z"/> [4n] holds the pre-activations and becomes [i, f, g, o]; tanh(c') goes to
+    /// <paramref name="tanhC"/>. <paramref name="c"/> may be <paramref name="cNext"/> (a state stepped in place).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Forward(Span<float> z, ReadOnlySpan<float> c, Span<float> cNext, Span<float> hNext, Span<float> tanhC, int n)
+    {
+        int j = 0;
+        for (; j <= n - VectorLane.Count; j += VectorLane.Count) Forward<VectorLane>(z, c, cNext, hNext, tanhC, n, j);
+        for (; j < n; j++) Forward<ScalarLane>(z, c, cNext, hNext, tanhC, n, j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Forward<T>(Span<float> z, ReadOnlySpan<float> c, Span<float> cNext, Span<float> hNext, Span<float> tanhC, int n, int j)
+        where T : struct, ILane<T>
+    {
+        T i = T.GateSigmoid(T.Load(z, j)), f = T.GateSigmoid(T.Load(z, n + j)), g = T.Tanh(T.Load(z, 2 * n + j)), o = T.GateSigmoid(T.Load(z, 3 * n + j));
+        T cn = f * T.Load(c, j) + i * g;
+        T tc = T.Tanh(cn);
+        i.Store(z, j); f.Store(z, n + j); g.Store(z, 2 * n + j); o.Store(z, 3 * n + j);
+        cn.Store(cNext, j); tc.Store(tanhC, j); (o * tc).Store(hNext, j);
+    }
+
+    /// <summary>
+    /// One LSTM step back over <paramref name="n"/> units: dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);
+    /// dz_f = dc ⊙ c ⊙ f(1 − f);  dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f.
+    /// <paramref name="cache"/> is [i, f, g, o, tanh(c')]; <paramref name="dState"/> holds [dh', dc'] on entry and
+    /// [·, dc_prev] on return.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Backward(ReadOnlySpan<float> c, ReadOnlySpan<float> cache, Span<float> dState, Span<float> dz, int n)
+    {
+        int j = 0;
+        for (; j <= n - VectorLane.Count; j += VectorLane.Count) Backward<VectorLane>(c, cache, dState, dz, n, j);
+        for (; j < n; j++) Backward<ScalarLane>(c, cache, dState, dz, n, j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Backward<T>(ReadOnlySpan<float> c, ReadOnlySpan<float> cache, Span<float> dState, Span<float> dz, int n, int j)
+        where T : struct, ILane<T>
+    {
+        T i = T.Load(cache, j), f = T.Load(cache, n + j), g = T.Load(cache, 2 * n + j), o = T.Load(cache, 3 * n + j), tc = T.Load(cache, 4 * n + j);
+        T dh = T.Load(dState, j);
+        T dc = T.Load(dState, n + j) + dh * o * (T.One - tc * tc);
+        (dc * g * i * (T.One - i)).Store(dz, j);
+        (dc * T.Load(c, j) * f * (T.One - f)).Store(dz, n + j);
+        (dc * i * (T.One - g * g)).Store(dz, 2 * n + j);
+        (dh * tc * o * (T.One - o)).Store(dz, 3 * n + j);
+        (dc * f).Store(dState, n + j);
+    }
+}

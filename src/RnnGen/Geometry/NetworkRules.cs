@@ -1,0 +1,195 @@
+using System;
+using System.Collections.Generic;
+
+namespace RnnGen.Geometry;
+
+/// <summary>
+/// The rules a network must satisfy, shared by <see cref="NetworkSpec"/> (which throws the first problem) and the
+/// generator (which links this file and reports every problem as a located RNNG diagnostic). <see cref="Check"/>
+/// lists the problems in the order <see cref="NetworkSpec"/> has always checked them; the parts are public so that
+/// the generator can run them as it reads each attribute. A rule that another rule already covers for the same
+/// property is not reported twice (e.g. LearnLeak's starting leak when the leak itself is out of range).
+/// </summary>
+internal static class NetworkRules
+{
+    /// <summary>Every problem of the network, in NetworkSpec's order (it throws the first).</summary>
+    /// <param name="inputSize">Floats per step; 0 with a first Embedding.</param>
+    /// <param name="layers">The layers; a null entry is a problem.</param>
+    /// <param name="maxSteps">The longest sequence.</param>
+    /// <param name="output">Which steps have outputs.</param>
+    /// <param name="loss">The loss.</param>
+    /// <param name="reduction">The reduction.</param>
+    /// <param name="cacheHoldsState">The BPTT cache also records each step's state (the generated code does; the
+    /// reference runtime's estimate counts outputs only).</param>
+    public static List<NetworkProblem> Check(int inputSize, IReadOnlyList<LayerDescription?> layers, int maxSteps,
+        OutputMode output, LossKind loss, Reduction reduction, bool cacheHoldsState = false)
+    {
+        var problems = new List<NetworkProblem>();
+        CheckLayerCount(layers.Count, problems);
+        if (layers.Count == 0) return problems;
+        CheckDefined(output, "Output", -1, problems);
+        CheckDefined(loss, "Loss", -1, problems);
+        CheckDefined(reduction, "Reduction", -1, problems);
+        CheckMaxSteps(maxSteps, problems);
+        CheckInputSize(inputSize, layers[0], problems);
+        for (int i = 0; i < layers.Count; i++) CheckLayer(layers[i], i, layers.Count, problems);
+        CheckLoss(loss, layers[layers.Count - 1], layers.Count, problems);
+        CheckSizes(inputSize, layers, maxSteps, cacheHoldsState, problems);
+        return problems;
+    }
+
+    /// <summary>1..<see cref="Limits.MaxLayers"/> layers.</summary>
+    public static void CheckLayerCount(int count, List<NetworkProblem> problems)
+    {
+        if (count is < 1 or > Limits.MaxLayers)
+            problems.Add(Range(ProblemKind.LayerCount, -1, "Layers.Count", count, 1, Limits.MaxLayers));
+    }
+
+    /// <summary>The longest sequence is 1..<see cref="Limits.MaxSequenceLength"/>.</summary>
+    public static void CheckMaxSteps(int maxSteps, List<NetworkProblem> problems)
+    {
+        if (maxSteps is < 1 or > Limits.MaxSequenceLength)
+            problems.Add(Range(ProblemKind.MaxSteps, -1, "MaxSteps", maxSteps, 1, Limits.MaxSequenceLength));
+    }
+
+    /// <summary>InputSize is 0 with a first Embedding, else 1..<see cref="Limits.MaxWidth"/>.</summary>
+    public static void CheckInputSize(int inputSize, LayerDescription? first, List<NetworkProblem> problems)
+    {
+        bool tokens = first is { Kind: LayerKind.Embedding };
+        if (tokens && inputSize != 0)
+            problems.Add(new(ProblemKind.InputSizeWithEmbedding, -1, "InputSize",
+                $"InputSize = {inputSize}, but the first layer is an Embedding, which reads one token id per step: InputSize must be 0 (omitted).", inputSize));
+        if (!tokens && inputSize is < 1 or > Limits.MaxWidth)
+            problems.Add(Range(ProblemKind.InputSize, -1, "InputSize", inputSize, 1, Limits.MaxWidth));
+    }
+
+    /// <summary>An enum property holds a defined value.</summary>
+    public static bool CheckDefined<TEnum>(TEnum value, string property, int layer, List<NetworkProblem> problems) where TEnum : struct, Enum
+    {
+        if (Enum.IsDefined(typeof(TEnum), value)) return true;
+        problems.Add(new(ProblemKind.UndefinedEnum, layer, property,
+            $"{property} = {value} is not a defined {typeof(TEnum).Name}; allowed: {string.Join(", ", Enum.GetNames(typeof(TEnum)))}.",
+            Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture), enumType: typeof(TEnum)));
+        return false;
+    }
+
+    /// <summary>The rules of layer <paramref name="index"/> of <paramref name="count"/> on its own.</summary>
+    public static void CheckLayer(LayerDescription? layer, int index, int count, List<NetworkProblem> problems)
+    {
+        string field = $"Layers[{index}]";
+        if (layer is null)
+        {
+            problems.Add(new(ProblemKind.NullLayer, index, "Layers", $"Layers[{index}] is null."));
+            return;
+        }
+        void Add(ProblemKind kind, string property, string message, long value = 0, float number = 0f) =>
+            problems.Add(new(kind, index, field + "." + property, message, value, number));
+
+        CheckDefined(layer.Kind, field + ".Kind", index, problems);
+        bool activationDefined = CheckDefined(layer.Activation, field + ".Activation", index, problems);
+        if (layer.Size is < 1 or > Limits.MaxWidth)
+            problems.Add(Range(ProblemKind.Size, index, field + ".Size", layer.Size, 1, Limits.MaxWidth));
+        if (layer.Bidirectional && !layer.IsRecurrent)
+            Add(ProblemKind.BidirectionalNotRecurrent, "Bidirectional", $"{field}.Bidirectional = true, but a {layer.Kind} layer has no direction; only Rnn, Lstm and Gru layers can be bidirectional.");
+        if (layer.Leak != 0f && layer.Kind != LayerKind.Rnn)
+            Add(ProblemKind.LeakNotRnn, "Leak", $"{field}.Leak = {layer.Leak}, but only an Rnn layer has leaky units; it must be 0.", number: layer.Leak);
+        bool leakInRange = layer.Leak >= 0f && layer.Leak < 1f;
+        if (layer.Kind == LayerKind.Rnn && !leakInRange)
+            Add(ProblemKind.Leak, "Leak", $"{field}.Leak = {layer.Leak}, but α must be in [0, 1): 0 is an ordinary Elman layer, 1 would never update the state.", number: layer.Leak);
+        bool learnerKind = layer.Kind == LayerKind.Rnn && !layer.IsReservoir;
+        if (layer.LearnLeak && !learnerKind)
+            Add(ProblemKind.LearnLeakNotRnn, "LearnLeak", $"{field}.LearnLeak = true, but only a (non-reservoir) Rnn layer learns its leak.");
+        // Needs α ∈ (0, 1); out of [0, 1) the leak rule above has said so already, so only α = 0 is left.
+        if (layer.LearnLeak && learnerKind && leakInRange && !(layer.Leak > 0f))
+            Add(ProblemKind.LearnLeakNeedsStart, "Leak", $"{field}.LearnLeak = true needs Leak in (0, 1), the starting α of every unit (λ = logit(α)); it is {layer.Leak}.", number: layer.Leak);
+        if (layer.SkipDelay != 0 && layer.Kind != LayerKind.Rnn)
+            Add(ProblemKind.SkipDelayNotRnn, "SkipDelay", $"{field}.SkipDelay = {layer.SkipDelay}, but only an Rnn layer has skip connections through time; it must be 0.", layer.SkipDelay);
+        if (layer.Kind == LayerKind.Rnn && layer.SkipDelay is 1 or < 0 or > Limits.MaxSkipDelay)
+            Add(ProblemKind.SkipDelay, "SkipDelay", $"{field}.SkipDelay = {layer.SkipDelay}, but it must be 0 (none) or 2…{Limits.MaxSkipDelay} (a delay of 1 is W_hh itself).", layer.SkipDelay);
+        if (layer.IsReservoir && layer.SkipDelay != 0)
+            Add(ProblemKind.ReservoirSkip, "SkipDelay", $"{field} is a reservoir, which has no skip connection; SkipDelay must be 0.", layer.SkipDelay);
+        if (layer.IsReservoir)
+        {
+            if (layer.Kind != LayerKind.Rnn || layer.Activation != Activation.Tanh || layer.Bidirectional)
+                Add(ProblemKind.ReservoirShape, "IsReservoir", $"{field} is a reservoir, which must be a one-direction Rnn layer of Tanh units (LayerSpec.Reservoir builds one).");
+            if (!(layer.SpectralRadius > 0f && !float.IsInfinity(layer.SpectralRadius)))
+                Add(ProblemKind.SpectralRadius, "SpectralRadius", $"{field}.SpectralRadius = {layer.SpectralRadius}, but it must be a finite number > 0 (typically just below 1).", number: layer.SpectralRadius);
+            if (!(layer.Density > 0f && layer.Density <= 1f))
+                Add(ProblemKind.Density, "Density", $"{field}.Density = {layer.Density}, but the fraction of non-zero recurrent weights must be in (0, 1].", number: layer.Density);
+            if (!(layer.InputScaling > 0f && !float.IsInfinity(layer.InputScaling)))
+                Add(ProblemKind.InputScaling, "InputScaling", $"{field}.InputScaling = {layer.InputScaling}, but it must be a finite number > 0.", number: layer.InputScaling);
+        }
+        else if (layer.SpectralRadius != 0f || layer.Density != 0f || layer.InputScaling != 0f)
+            Add(ProblemKind.NotAReservoir, "IsReservoir", $"{field} sets SpectralRadius, Density or InputScaling, which only a reservoir has (IsReservoir = true); they must be 0.");
+        if (layer.Kind != LayerKind.Embedding && layer.Vocabulary != 0)
+            Add(ProblemKind.VocabularyNotEmbedding, "Vocabulary", $"{field}.Vocabulary = {layer.Vocabulary}, but only an Embedding layer has a vocabulary; it must be 0.", layer.Vocabulary);
+        switch (layer.Kind)
+        {
+            case LayerKind.Embedding:
+                if (index != 0)
+                    Add(ProblemKind.EmbeddingNotFirst, "Kind", $"{field} is an Embedding, but an Embedding must be the first layer (it reads token ids).");
+                if (layer.Vocabulary is < 1 or > Limits.MaxVocabulary)
+                    problems.Add(Range(ProblemKind.Vocabulary, index, field + ".Vocabulary", layer.Vocabulary, 1, Limits.MaxVocabulary));
+                if (activationDefined) RequireActivation(layer, index, field, problems, Activation.Identity);
+                break;
+            case LayerKind.Rnn:
+                if (activationDefined) RequireActivation(layer, index, field, problems, Activation.Tanh, Activation.Relu);
+                break;
+            case LayerKind.Lstm:
+            case LayerKind.Gru:
+                if (activationDefined) RequireActivation(layer, index, field, problems, Activation.Tanh);
+                break;
+            case LayerKind.Dense:
+                if (layer.Activation == Activation.Softmax && index != count - 1)
+                    Add(ProblemKind.SoftmaxNotFinal, "Activation", $"{field}.Activation = Softmax, but Softmax is only allowed on the final layer (Layers[{count - 1}]).");
+                break;
+        }
+    }
+
+    /// <summary>Cross-entropy losses need a final Dense layer of logits (or Softmax / Sigmoid).</summary>
+    public static void CheckLoss(LossKind loss, LayerDescription? last, int count, List<NetworkProblem> problems)
+    {
+        if (last is null) return;
+        if (loss == LossKind.CrossEntropy && (last.Kind != LayerKind.Dense || last.Activation is not (Activation.Identity or Activation.Softmax)))
+            problems.Add(new(ProblemKind.LossNeedsFinalDense, count - 1, "Loss",
+                $"Loss = CrossEntropy needs a final Dense layer with Activation Identity (logits) or Softmax; the final layer is {DescribeShort(last)}.", (long)loss));
+        if (loss == LossKind.BinaryCrossEntropy && (last.Kind != LayerKind.Dense || last.Activation is not (Activation.Identity or Activation.Sigmoid)))
+            problems.Add(new(ProblemKind.LossNeedsFinalDense, count - 1, "Loss",
+                $"Loss = BinaryCrossEntropy needs a final Dense layer with Activation Identity (logits) or Sigmoid; the final layer is {DescribeShort(last)}.", (long)loss));
+    }
+
+    /// <summary>At most <see cref="Limits.MaxParameterCount"/> parameters, and a BPTT cache of at most
+    /// <see cref="Limits.MaxCacheFloats"/> floats (with each step's state when <paramref name="cacheHoldsState"/>).</summary>
+    public static void CheckSizes(int inputSize, IReadOnlyList<LayerDescription?> layers, int maxSteps, bool cacheHoldsState, List<NetworkProblem> problems)
+    {
+        var present = new List<LayerDescription>(layers.Count);
+        foreach (LayerDescription? l in layers)
+        {
+            if (l is null) return;
+            present.Add(l);
+        }
+        NetworkGeometry geometry = NetworkGeometry.Of(inputSize, present);
+        if (geometry.ParameterCount > Limits.MaxParameterCount)
+            problems.Add(Range(ProblemKind.ParameterCount, -1, "ParameterCount", geometry.ParameterCount, 0, Limits.MaxParameterCount));
+        long perStep = 0;
+        foreach (LayerGeometry g in geometry.Layers)
+            perStep += (long)g.OutputWidth * Limits.CacheFloatsPerOutput + (cacheHoldsState ? (long)g.StateWidthPerDirection * g.Directions : 0);
+        long cache = (long)maxSteps * perStep;
+        if (maxSteps >= 1 && cache > Limits.MaxCacheFloats)
+            problems.Add(new(ProblemKind.CacheSize, -1, "MaxSteps",
+                $"MaxSteps = {maxSteps} with these layer widths needs {cache} floats of BPTT cache; the limit is {Limits.MaxCacheFloats}. Lower MaxSteps.", cache));
+    }
+
+    /// <summary>A short name of a layer for messages, e.g. <c>Dense(4, Tanh)</c>, <c>Lstm(32)</c>.</summary>
+    public static string DescribeShort(LayerDescription l) => l.Kind == LayerKind.Dense ? $"Dense({l.Size}, {l.Activation})" : $"{l.Kind}({l.Size})";
+
+    private static void RequireActivation(LayerDescription layer, int index, string field, List<NetworkProblem> problems, params Activation[] allowed)
+    {
+        if (Array.IndexOf(allowed, layer.Activation) < 0)
+            problems.Add(new(ProblemKind.Activation, index, field + ".Activation",
+                $"{field}.Activation = {layer.Activation}, but a {layer.Kind} layer allows {string.Join(" or ", allowed)}.", (long)layer.Activation));
+    }
+
+    private static NetworkProblem Range(ProblemKind kind, int layer, string property, long value, long min, long max) =>
+        new(kind, layer, property, $"{property} = {value} is outside the allowed range {min}..{max}.", value);
+}

@@ -1,0 +1,31 @@
+namespace RnnGen;
+
+// Read by the RnnGen source generator (by metadata name); layers apply in declaration order.
+/// <summary>Elman recurrent layer: h' = act(W_ih·x + b_ih + W_hh·h + b_hh).</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class RnnAttribute(int hidden) : Attribute
+{
+    /// <summary>Hidden units per direction.</summary>
+    public int Hidden { get; } = hidden;
+    /// <summary><see cref="RnnGen.Activation.Tanh"/> (default) or <see cref="RnnGen.Activation.Relu"/>.</summary>
+    public Activation Activation { get; set; } = Activation.Tanh;
+    /// <summary>Also run the sequence backwards; each step's output is forward‖backward.</summary>
+    public bool Bidirectional { get; set; }
+    /// <summary>
+    /// Leaky units: h(t) = α·h(t−1) + (1 − α)·act(W_ih·x + b_ih + W_hh·h(t−1) + b_hh) with α = Leak ∈ [0, 1), the same
+    /// fixed α for every unit. 0 (the default) is the ordinary Elman layer; α near 1 makes slow units whose state
+    /// decays over about 1/(1 − α) steps, and the gradient through time is carried by α as well as by W_hh.
+    /// </summary>
+    public float Leak { get; set; }
+    /// <summary>
+    /// Skip connection through time: with d = SkipDelay ≥ 2 the layer also reads h(t − d) through its own weights
+    /// W_skip [H × H] (tensor <c>weight_skip_l0</c>): a = W_ih·x + b_ih + W_hh·h(t−1) + b_hh + W_skip·h(t−d), so a
+    /// gradient crosses τ steps in about τ/d products instead of τ. 0 (default): none.
+    /// </summary>
+    public int SkipDelay { get; set; }
+    /// <summary>
+    /// Learn the leak per unit: α_j = σ(λ_j), λ a parameter vector (tensor <c>leak_l0</c>) starting at logit(Leak), so
+    /// <see cref="Leak"/> must be in (0, 1) and every unit starts there; α stays in (0, 1) as λ learns.
+    /// </summary>
+    public bool LearnLeak { get; set; }
+}
