@@ -1,22 +1,38 @@
 namespace RnnGen.Optimization;
 
-/// <summary>Shared buffer bookkeeping for the optimizers.</summary>
+/// <summary>What the optimizers share: the learning rate, weight decay, the step count and the named state buffers.</summary>
 public abstract class OptimizerBase : IOptimizer
 {
     private readonly string[] _stateNames;
     private readonly Dictionary<string, float[]> _state = new(StringComparer.Ordinal);
 
-    /// <summary>Creates an optimizer whose per-parameter state buffers have these names.</summary>
+    /// <summary>Creates an optimizer without weight decay whose per-parameter state buffers have these names.</summary>
     protected OptimizerBase(float learningRate, params string[] stateNames)
+        : this(learningRate, 0f, stateNames)
+    {
+    }
+
+    /// <summary>Creates an optimizer with weight decay <paramref name="weightDecay"/> (λ ≥ 0) whose per-parameter state
+    /// buffers have these names.</summary>
+    protected OptimizerBase(float learningRate, float weightDecay, params string[] stateNames)
     {
         if (!(learningRate >= 0f) || float.IsInfinity(learningRate))
             throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be a finite number ≥ 0.");
+        if (!(weightDecay >= 0f)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Weight decay must be ≥ 0.");
         LearningRate = learningRate;
+        WeightDecay = weightDecay;
         _stateNames = stateNames;
     }
 
     /// <inheritdoc/>
     public float LearningRate { get; set; }
+
+    /// <summary>λ: the L2 penalty added to the gradient before the update rule, g ← g + λθ (torch.optim's
+    /// <c>weight_decay</c>; for Adam that is Adam's, not AdamW's decoupled decay).</summary>
+    public float WeightDecay { get; }
+
+    /// <summary>The gradient with weight decay added: g + λθ, or g itself when λ is 0.</summary>
+    protected float Decayed(float gradient, float parameter) => WeightDecay != 0f ? gradient + WeightDecay * parameter : gradient;
 
     /// <inheritdoc/>
     public long StepCount { get; protected set; }
