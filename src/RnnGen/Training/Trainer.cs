@@ -23,13 +23,14 @@ namespace RnnGen.Training;
 /// <see cref="LoadCheckpoint"/> that had not finished: the next call continues it exactly where it stopped.</para>
 /// <para><b>Threads.</b> A trainer is used from one thread at a time; <see cref="Model"/> must not be used while
 /// <see cref="Fit"/> or <see cref="FitStream"/> runs.</para>
-/// <para><b>Files.</b> This one holds the state; <c>Trainer.Fit.cs</c> the fit and evaluation loops,
-/// <c>Trainer.Workers.cs</c> the workers and the shard jobs they run, <c>Trainer.Update.cs</c> the update with its NaN
-/// guard and progress reports, <c>Trainer.Epochs.cs</c> epochs, shuffling and early stopping, and
-/// <c>Trainer.Checkpoints.cs</c> checkpoints and resuming.</para>
 /// </remarks>
 public sealed partial class Trainer : IDisposable
 {
+    // This file holds the state. The rest, one partial file each: Trainer.Fit.cs the fit and evaluation loops,
+    // Trainer.Workers.cs the workers and the shard jobs they run, Trainer.Update.cs the update with its NaN guard and
+    // the progress reports, Trainer.Epochs.cs epochs, shuffling and early stopping, Trainer.Checkpoints.cs
+    // checkpoints and resuming.
+
     private const int CheckpointVersion = 1;
 
     private readonly Func<IRecurrentNetwork> _factory;
