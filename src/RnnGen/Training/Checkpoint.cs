@@ -60,15 +60,15 @@ public static class Checkpoint
         AtomicFile.Write(path + ".json", stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(readable)));
     }
 
-    internal static (TrainerCheckpoint State, float[]? Best, float[][]? Streams) Load(string path, IRecurrentNetwork model, IOptimizer optimizer)
+    internal static (Trainer.Position State, float[]? Best, float[][]? Streams) Load(string path, IRecurrentNetwork model, IOptimizer optimizer)
     {
         SafetensorsFile file = SafetensorsFile.Open(path);
         if (!file.Metadata.TryGetValue(TrainerMetadataKey, out string? json))
             throw new InvalidDataException($"{path}: not a trainer checkpoint (no '{TrainerMetadataKey}' metadata). To load parameters only, use LoadSafetensors.");
-        TrainerCheckpoint state;
+        Trainer.Position state;
         try
         {
-            state = JsonSerializer.Deserialize(json, TrainingJsonContext.Default.TrainerCheckpoint)
+            state = JsonSerializer.Deserialize(json, TrainingJsonContext.Default.Position)
                 ?? throw new InvalidDataException($"{path}: the '{TrainerMetadataKey}' metadata is null.");
         }
         catch (JsonException e)

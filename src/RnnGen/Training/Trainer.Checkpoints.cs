@@ -8,31 +8,17 @@ public sealed partial class Trainer
     {
         path ??= _options.CheckpointPath;
         if (path is null) return;
-        var state = new TrainerCheckpoint
-        {
-            Version = CheckpointVersion,
-            Mode = mode,
-            DataLength = dataLength,
-            Seed = _options.Seed,
-            BatchSize = _options.BatchSize,
-            Shards = _options.Shards,
-            UpdatesBefore = _position.UpdatesBefore,
-            Update = _position.Update,
-            Epoch = _position.Epoch,
-            BatchInEpoch = _position.BatchInEpoch,
-            SmoothedLoss = _position.SmoothedLoss,
-            EpochLossSum = _position.EpochLossSum,
-            EpochUpdates = _position.EpochUpdates,
-            BestValidation = _position.BestValidation,
-            LastValidation = _position.LastValidation,
-            BadEpochs = _position.BadEpochs,
-            StoredPosition = _position.StoredPosition,
-            BaseLearningRate = _baseRate,
-            Optimizer = _optimizer.GetType().Name,
-            OptimizerSteps = _optimizer.StepCount,
-            History = _position.History.ToArray(),
-        };
-        Checkpoint.Save(path, _model, _optimizer, state, _position.BestParameters, mode == "stream" ? _streamStates : null);
+        // The position is the checkpoint's content; it records what it is written with.
+        _position.Version = CheckpointVersion;
+        _position.Mode = mode;
+        _position.DataLength = dataLength;
+        _position.Seed = _options.Seed;
+        _position.BatchSize = _options.BatchSize;
+        _position.Shards = _options.Shards;
+        _position.BaseLearningRate = _baseRate;
+        _position.Optimizer = _optimizer.GetType().Name;
+        _position.OptimizerSteps = _optimizer.StepCount;
+        Checkpoint.Save(path, _model, _optimizer, _position, _position.BestParameters, mode == "stream" ? _streamStates : null);
     }
 
     /// <summary>Loads a checkpoint written by this trainer's options (parameters, optimizer state, position);
@@ -40,30 +26,15 @@ public sealed partial class Trainer
     /// <exception cref="InvalidDataException">The file is not a checkpoint of this network and optimizer.</exception>
     public void LoadCheckpoint(string path)
     {
-        (TrainerCheckpoint state, float[]? best, float[][]? streams) = Checkpoint.Load(path, _model, _optimizer);
+        (Position state, float[]? best, float[][]? streams) = Checkpoint.Load(path, _model, _optimizer);
         if (state.Seed != _options.Seed || state.BatchSize != _options.BatchSize || state.Shards != _options.Shards)
             throw new InvalidDataException($"{path}: written with Seed {state.Seed}, BatchSize {state.BatchSize}, Shards {state.Shards}; " +
                 $"this trainer has Seed {_options.Seed}, BatchSize {_options.BatchSize}, Shards {_options.Shards}. Resume with the same options.");
         if (Math.Abs(state.BaseLearningRate - _baseRate) > 0)
             throw new InvalidDataException($"{path}: written with base learning rate {state.BaseLearningRate}; this trainer's optimizer starts at {_baseRate}.");
-        _position = new Position
-        {
-            UpdatesBefore = state.UpdatesBefore,
-            Update = state.Update,
-            Epoch = state.Epoch,
-            BatchInEpoch = state.BatchInEpoch,
-            SmoothedLoss = state.SmoothedLoss,
-            EpochLossSum = state.EpochLossSum,
-            EpochUpdates = state.EpochUpdates,
-            BestValidation = state.BestValidation,
-            LastValidation = state.LastValidation,
-            BadEpochs = state.BadEpochs,
-            StoredPosition = state.StoredPosition,
-            BestParameters = best,
-            History = [.. state.History],
-            ResumeMode = state.Mode,
-            ResumeDataLength = state.DataLength,
-        };
+        state.BestParameters = best;
+        state.Resuming = state.Mode is not null;   // as before: a file without a mode starts a new run
+        _position = state;
         if (streams is not null) _streamStates = streams;
     }
 
@@ -71,14 +42,14 @@ public sealed partial class Trainer
     /// position (epoch, schedule, history, early stopping) from the current weights and optimizer state.</summary>
     private void BeginRun(string mode, long dataLength)
     {
-        if (_position.ResumeMode is null || _position.Epoch >= _options.Epochs)
+        if (!_position.Resuming || _position.Epoch >= _options.Epochs)
         {
             _position = new Position { UpdatesBefore = _position.UpdatesBefore + _position.Update };
             return;
         }
-        if (_position.ResumeMode != mode || _position.ResumeDataLength != dataLength)
-            throw new InvalidOperationException($"The loaded checkpoint was written by {(_position.ResumeMode == "stream" ? "FitStream" : "Fit")} over {_position.ResumeDataLength} " +
-                $"{(_position.ResumeMode == "stream" ? "steps" : "sequences")}; this call is {(mode == "stream" ? "FitStream" : "Fit")} over {dataLength}. Resume with the same data.");
-        _position.ResumeMode = null;
+        if (_position.Mode != mode || _position.DataLength != dataLength)
+            throw new InvalidOperationException($"The loaded checkpoint was written by {(_position.Mode == "stream" ? "FitStream" : "Fit")} over {_position.DataLength} " +
+                $"{(_position.Mode == "stream" ? "steps" : "sequences")}; this call is {(mode == "stream" ? "FitStream" : "Fit")} over {dataLength}. Resume with the same data.");
+        _position.Resuming = false;
     }
 }

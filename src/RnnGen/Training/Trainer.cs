@@ -93,25 +93,21 @@ public sealed partial class Trainer : IDisposable
     /// <summary>Stops the worker threads.</summary>
     public void Dispose() => _pool?.Dispose();
 
-    /// <summary>Where a run is: counters, loss statistics, early stopping and history (all a checkpoint restores).</summary>
-    private sealed class Position
+    /// <summary>Where a run is: counters, loss statistics, early stopping and history, as a checkpoint stores them
+    /// (<see cref="TrainerCheckpoint"/>: UpdatesBefore counts the updates of earlier runs, Update those of this one),
+    /// plus what only the live trainer needs. Fields are not part of the checkpoint's JSON; properties are.</summary>
+    internal sealed class Position : TrainerCheckpoint
     {
-        public long UpdatesBefore;   // updates of earlier runs
-        public long Update;          // updates of this run
-        public int Epoch;
-        public int BatchInEpoch;
-        public double SmoothedLoss = double.NaN;
-        public double EpochLossSum;
-        public int EpochUpdates;
-        public double BestValidation = double.PositiveInfinity;
-        public double LastValidation = double.NaN;
-        public int BadEpochs;
-        public int StoredPosition;
         public float LastRate;
         public float LastNorm;
-        public float[]? BestParameters;
-        public List<EpochSummary> History = [];
-        public string? ResumeMode;
-        public long ResumeDataLength;
+        public float[]? BestParameters;   // stored as a tensor beside the JSON
+        public bool Resuming;             // loaded from a checkpoint of an unfinished run: the next Fit continues it (same Mode and DataLength)
+
+        public Position()
+        {
+            SmoothedLoss = double.NaN;
+            BestValidation = double.PositiveInfinity;
+            LastValidation = double.NaN;
+        }
     }
 }

@@ -1,7 +1,9 @@
 namespace RnnGen.Training;
 
-/// <summary>The trainer's position, stored as JSON in a checkpoint.</summary>
-internal sealed class TrainerCheckpoint
+/// <summary>The trainer's position, stored as JSON in a checkpoint: what it was written with (version, mode and data
+/// length, seed, batch and shard sizes, base learning rate, optimizer) and where the run was. The trainer's live
+/// position (<see cref="Trainer.Position"/>) is one of these, so nothing is copied field by field.</summary>
+internal class TrainerCheckpoint
 {
     public int Version { get; set; }
     public string Mode { get; set; } = "";
@@ -23,5 +25,5 @@ internal sealed class TrainerCheckpoint
     public float BaseLearningRate { get; set; }
     public string Optimizer { get; set; } = "";
     public long OptimizerSteps { get; set; }
-    public EpochSummary[] History { get; set; } = [];
+    public List<EpochSummary> History { get; set; } = [];
 }
