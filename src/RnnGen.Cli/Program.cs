@@ -67,7 +67,7 @@ static int Import(string[] args)
     var (positional, options) = Parse(args, "class", "namespace", "max-steps");
     if (positional.Count != 1) throw new UsageException("import takes one checkpoint file.");
     string path = positional[0];
-    string className = options.GetValueOrDefault("class") ?? CheckpointImport.ClassName(path);
+    string className = options.GetValueOrDefault("class") ?? PyTorchImport.ClassName(path);
     if (!IsIdentifier(className)) throw new UsageException($"--class {className}: not a C# identifier (letters, digits and _, not starting with a digit).");
     string? ns = options.GetValueOrDefault("namespace");
     if (ns is not null && !ns.Split('.').All(IsIdentifier)) throw new UsageException($"--namespace {ns}: not a C# namespace (identifiers separated by dots).");
@@ -76,9 +76,9 @@ static int Import(string[] args)
         : null;
     SafetensorsFile file = SafetensorsFile.Open(path);
     ImportedModel model;
-    try { model = CheckpointImport.Infer(file); }
+    try { model = PyTorchImport.Infer(file); }
     catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
-    Console.Write(CheckpointImport.ProgramCode(model, className, Path.GetFileName(path), ns, maxSteps));
+    Console.Write(PyTorchImport.ProgramCode(model, className, Path.GetFileName(path), ns, maxSteps));
     return 0;
 }
 
@@ -88,7 +88,7 @@ static int Check(string[] args)
     if (positional.Count != 2) throw new UsageException("check takes a checkpoint file and a model (class name or spec JSON file).");
     SafetensorsFile file = SafetensorsFile.Open(positional[0]);
     NetworkSpec spec = ResolveSpec(positional[1], options.GetValueOrDefault("assembly"));
-    CheckReport report = CheckpointImport.Check(file, spec);
+    CheckReport report = PyTorchImport.Check(file, spec);
     Console.WriteLine($"{positional[0]} against {spec} ({report.Naming}):");
     int width = report.Tensors.Max(t => t.Name.Length);
     foreach (TensorCheck t in report.Tensors)
@@ -174,5 +174,3 @@ static (List<string> Positional, Dictionary<string, string> Options) Parse(strin
 
 static bool IsIdentifier(string name) =>
     name.Length > 0 && (char.IsLetter(name[0]) || name[0] == '_') && name.All(c => char.IsLetterOrDigit(c) || c == '_');
-
-internal sealed class UsageException(string message) : Exception(message);

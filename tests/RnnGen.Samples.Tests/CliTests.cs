@@ -40,8 +40,8 @@ public sealed class CliTests : IDisposable
         string path = Path.Combine(Repository.Root, "tests", "RnnGen.Tests", "Fixtures", fixture + ".safetensors");
         var (code, output) = ns is null ? Rnngen("import", path) : Rnngen("import", path, "--namespace", ns);
         Assert.True(code == 0, output);
-        ImportedModel inferred = CheckpointImport.Infer(SafetensorsFile.Open(path));
-        string type = (ns is null ? "" : ns + ".") + CheckpointImport.ClassName(path);
+        ImportedModel inferred = PyTorchImport.Infer(SafetensorsFile.Open(path));
+        string type = (ns is null ? "" : ns + ".") + PyTorchImport.ClassName(path);
         foreach (bool implicitUsings in new[] { true, false })
         {
             var compiled = ConsoleAppCompiler.Compile(output, implicitUsings);

@@ -11,16 +11,14 @@ public sealed class Adam : OptimizerBase
 {
     /// <summary>Creates the optimizer (PyTorch's defaults).</summary>
     public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f)
-        : base(learningRate, "exp_avg", "exp_avg_sq")
+        : base(learningRate, weightDecay, "exp_avg", "exp_avg_sq")
     {
         if (!(beta1 is >= 0f and < 1f)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "β₁ must be in [0, 1).");
         if (!(beta2 is >= 0f and < 1f)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "β₂ must be in [0, 1).");
         if (!(epsilon >= 0f)) throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "ε must be ≥ 0.");
-        if (!(weightDecay >= 0f)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Weight decay must be ≥ 0.");
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
-        WeightDecay = weightDecay;
     }
 
     /// <summary>β₁.</summary>
@@ -29,8 +27,6 @@ public sealed class Adam : OptimizerBase
     public float Beta2 { get; }
     /// <summary>ε.</summary>
     public float Epsilon { get; }
-    /// <summary>λ (L2 penalty added to the gradient, as torch.optim.Adam — not AdamW).</summary>
-    public float WeightDecay { get; }
 
     /// <inheritdoc/>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients)
@@ -70,8 +66,7 @@ public sealed class Adam : OptimizerBase
         }
         for (; i < parameters.Length; i++)
         {
-            float g = gradients[i];
-            if (WeightDecay != 0f) g += WeightDecay * parameters[i];
+            float g = Decayed(gradients[i], parameters[i]);
             m[i] += (g - m[i]) * (1f - Beta1);            // torch: exp_avg.lerp_(grad, 1 - beta1)
             v[i] = v[i] * Beta2 + (1f - Beta2) * g * g;   // torch: exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
             float denominator = MathF.Sqrt(v[i]) / correction2Sqrt + Epsilon;

@@ -17,9 +17,32 @@ public static class GradientClipping
         float norm = GlobalNorm(gradients);
         if (!float.IsFinite(norm)) return norm;
         float coefficient = maxNorm / (norm + 1e-6f);
-        if (coefficient < 1f) TensorPrimitives.Multiply(gradients, coefficient, gradients);   // one IEEE product each, as a loop would
+        if (coefficient < 1f) Scale(gradients, coefficient);
         return norm;
     }
+
+    /// <summary>
+    /// Scales two gradient sets together (an encoder's and a decoder's) so that their joint L2 norm is at most
+    /// <paramref name="maxNorm"/>; returns that norm before clipping. The joint norm is √(‖a‖₂² + ‖b‖₂²), from each set's
+    /// <see cref="GlobalNorm"/> (as clip_grad_norm_ combines per-tensor norms). Unlike <see cref="ClipByGlobalNorm"/> the
+    /// factor is maxNorm / norm, applied only when norm &gt; maxNorm (no 1e-6 in the denominator), and a non-finite norm
+    /// is not special: +∞ zeroes the gradients, NaN leaves them as they are.
+    /// </summary>
+    internal static float ClipJointly(Span<float> first, Span<float> second, float maxNorm)
+    {
+        double a = GlobalNorm(first), b = GlobalNorm(second);
+        float norm = (float)Math.Sqrt(a * a + b * b);
+        if (norm > maxNorm && norm > 0)
+        {
+            float scale = maxNorm / norm;
+            Scale(first, scale);
+            Scale(second, scale);
+        }
+        return norm;
+    }
+
+    /// <summary>g ← c·g: one IEEE product each, as a loop would give.</summary>
+    private static void Scale(Span<float> gradients, float coefficient) => TensorPrimitives.Multiply(gradients, coefficient, gradients);
 
     /// <summary>‖g‖₂, accumulated in double.</summary>
     public static float GlobalNorm(ReadOnlySpan<float> gradients)

@@ -8,15 +8,13 @@ public sealed class Sgd : OptimizerBase
 {
     /// <summary>Creates the optimizer (PyTorch's argument names and defaults).</summary>
     public Sgd(float learningRate, float momentum = 0f, float dampening = 0f, float weightDecay = 0f, bool nesterov = false)
-        : base(learningRate, "momentum_buffer")
+        : base(learningRate, weightDecay, "momentum_buffer")
     {
         if (!(momentum >= 0f)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be ≥ 0.");
-        if (!(weightDecay >= 0f)) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Weight decay must be ≥ 0.");
         if (nesterov && (momentum <= 0f || dampening != 0f))
             throw new ArgumentException("Nesterov momentum requires momentum > 0 and dampening = 0 (as in PyTorch).", nameof(nesterov));
         Momentum = momentum;
         Dampening = dampening;
-        WeightDecay = weightDecay;
         Nesterov = nesterov;
     }
 
@@ -24,8 +22,6 @@ public sealed class Sgd : OptimizerBase
     public float Momentum { get; }
     /// <summary>τ.</summary>
     public float Dampening { get; }
-    /// <summary>λ (L2 penalty added to the gradient).</summary>
-    public float WeightDecay { get; }
     /// <summary>Nesterov momentum.</summary>
     public bool Nesterov { get; }
 
@@ -36,8 +32,7 @@ public sealed class Sgd : OptimizerBase
         bool first = StepCount == 1;
         for (int i = 0; i < parameters.Length; i++)
         {
-            float g = gradients[i];
-            if (WeightDecay != 0f) g += WeightDecay * parameters[i];
+            float g = Decayed(gradients[i], parameters[i]);
             if (buffer is not null)
             {
                 buffer[i] = first ? g : Momentum * buffer[i] + (1f - Dampening) * g;

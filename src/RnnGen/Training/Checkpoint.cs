@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using RnnGen.Optimization;
 using RnnGen.Safetensors;
 
@@ -61,15 +60,15 @@ public static class Checkpoint
         AtomicFile.Write(path + ".json", stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(readable)));
     }
 
-    internal static (TrainerCheckpoint State, float[]? Best, float[][]? Streams) Load(string path, IRecurrentNetwork model, IOptimizer optimizer)
+    internal static (Trainer.Position State, float[]? Best, float[][]? Streams) Load(string path, IRecurrentNetwork model, IOptimizer optimizer)
     {
         SafetensorsFile file = SafetensorsFile.Open(path);
         if (!file.Metadata.TryGetValue(TrainerMetadataKey, out string? json))
             throw new InvalidDataException($"{path}: not a trainer checkpoint (no '{TrainerMetadataKey}' metadata). To load parameters only, use LoadSafetensors.");
-        TrainerCheckpoint state;
+        Trainer.Position state;
         try
         {
-            state = JsonSerializer.Deserialize(json, TrainingJsonContext.Default.TrainerCheckpoint)
+            state = JsonSerializer.Deserialize(json, TrainingJsonContext.Default.Position)
                 ?? throw new InvalidDataException($"{path}: the '{TrainerMetadataKey}' metadata is null.");
         }
         catch (JsonException e)
@@ -121,34 +120,3 @@ public static class Checkpoint
         return file.ReadFloat32(name);
     }
 }
-
-/// <summary>The trainer's position, stored as JSON in a checkpoint.</summary>
-internal sealed class TrainerCheckpoint
-{
-    public int Version { get; set; }
-    public string Mode { get; set; } = "";
-    public long DataLength { get; set; }
-    public int Seed { get; set; }
-    public int BatchSize { get; set; }
-    public int Shards { get; set; }
-    public long UpdatesBefore { get; set; }
-    public long Update { get; set; }
-    public int Epoch { get; set; }
-    public int BatchInEpoch { get; set; }
-    public double SmoothedLoss { get; set; }
-    public double EpochLossSum { get; set; }
-    public int EpochUpdates { get; set; }
-    public double BestValidation { get; set; }
-    public double LastValidation { get; set; }
-    public int BadEpochs { get; set; }
-    public int StoredPosition { get; set; }
-    public float BaseLearningRate { get; set; }
-    public string Optimizer { get; set; } = "";
-    public long OptimizerSteps { get; set; }
-    public EpochSummary[] History { get; set; } = [];
-}
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = false,
-    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
-[JsonSerializable(typeof(TrainerCheckpoint))]
-internal sealed partial class TrainingJsonContext : JsonSerializerContext;

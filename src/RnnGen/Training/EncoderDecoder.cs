@@ -87,39 +87,21 @@ public sealed class EncoderDecoder
     }
 
     /// <summary>Scales both networks' gradients together so their joint L2 norm is at most <paramref name="maxNorm"/>; returns the norm before.</summary>
-    public float ClipGradients(float maxNorm)
-    {
-        double a = GradientClipping.GlobalNorm(Encoder.Gradients), b = GradientClipping.GlobalNorm(Decoder.Gradients);
-        float norm = (float)Math.Sqrt(a * a + b * b);
-        if (norm > maxNorm && norm > 0)
-        {
-            float scale = maxNorm / norm;
-            Scale(Encoder.Gradients, scale);
-            Scale(Decoder.Gradients, scale);
-        }
-        return norm;
-    }
+    public float ClipGradients(float maxNorm) => GradientClipping.ClipJointly(Encoder.Gradients, Decoder.Gradients, maxNorm);
 
     /// <summary>Teacher-forced loss of one pair and BPTT through decoder and encoder; gradients accumulate.</summary>
     /// <param name="source">The source token ids (1 … encoder MaxSteps).</param>
     /// <param name="target">The target token ids without start and end (0 … <see cref="MaxTargetLength"/>).</param>
     /// <returns>The decoder's cross-entropy over the target and the end token (its declared reduction).</returns>
-    public float Backward(ReadOnlySpan<int> source, ReadOnlySpan<int> target)
-    {
-        Encoder.Forward(source, source.Length, _context);
-        return DecodeAndBackward(target);
-    }
+    public float Backward(ReadOnlySpan<int> source, ReadOnlySpan<int> target) => DecodeAndBackward(Encode(source), target);
 
     /// <summary>The same for a float source [sourceSteps × encoder InputSize] (one step for one-to-many).</summary>
-    public float Backward(ReadOnlySpan<float> source, int sourceSteps, ReadOnlySpan<int> target)
-    {
-        Encoder.Forward(source, sourceSteps, _context);
-        return DecodeAndBackward(target);
-    }
+    public float Backward(ReadOnlySpan<float> source, int sourceSteps, ReadOnlySpan<int> target) =>
+        DecodeAndBackward(Encode(source, sourceSteps), target);
 
-    private float DecodeAndBackward(ReadOnlySpan<int> target)
+    private float DecodeAndBackward(ReadOnlySpan<float> context, ReadOnlySpan<int> target)
     {
-        int steps = TeacherForced(target);
+        int steps = TeacherForced(context, target);
         float loss = Decoder.Backward(_decoderTargets.AsSpan(0, steps));
         // dLoss/dC is the decoder's dLoss/d(initial h); the encoder (Loss = None) takes it as dLoss/d(its last output).
         Decoder.InitialStateGradients[..ContextSize].CopyTo(_contextGradient);
@@ -128,30 +110,37 @@ public sealed class EncoderDecoder
     }
 
     /// <summary>Teacher-forced loss of one pair, without gradients (for validation).</summary>
-    public float Loss(ReadOnlySpan<int> source, ReadOnlySpan<int> target)
-    {
-        Encoder.Forward(source, source.Length, _context);
-        return TeacherForcedLoss(target);
-    }
+    public float Loss(ReadOnlySpan<int> source, ReadOnlySpan<int> target) => TeacherForcedLoss(Encode(source), target);
 
     /// <summary>Teacher-forced loss of one pair with a float source, without gradients.</summary>
-    public float Loss(ReadOnlySpan<float> source, int sourceSteps, ReadOnlySpan<int> target)
-    {
-        Encoder.Forward(source, sourceSteps, _context);
-        return TeacherForcedLoss(target);
-    }
+    public float Loss(ReadOnlySpan<float> source, int sourceSteps, ReadOnlySpan<int> target) =>
+        TeacherForcedLoss(Encode(source, sourceSteps), target);
 
-    private float TeacherForcedLoss(ReadOnlySpan<int> target)
+    private float TeacherForcedLoss(ReadOnlySpan<float> context, ReadOnlySpan<int> target)
     {
-        int steps = TeacherForced(target);
+        int steps = TeacherForced(context, target);
         int v = Decoder.OutputSize;
         double loss = 0;
         for (int t = 0; t < steps; t++) loss -= Math.Log(Math.Max(_probabilities[t * v + _decoderTargets[t]], 1e-30f));
         return (float)(Decoder.Spec.Reduction == Reduction.Mean ? loss / steps : loss);
     }
 
+    /// <summary>Runs the encoder over a token source; returns the context (its output at the last step).</summary>
+    private ReadOnlySpan<float> Encode(ReadOnlySpan<int> source)
+    {
+        Encoder.Forward(source, source.Length, _context);
+        return _context;
+    }
+
+    /// <summary>Runs the encoder over a float source [steps × InputSize]; returns the context.</summary>
+    private ReadOnlySpan<float> Encode(ReadOnlySpan<float> source, int steps)
+    {
+        Encoder.Forward(source, steps, _context);
+        return _context;
+    }
+
     /// <summary>Runs the decoder teacher-forced from the context; returns its step count (target length + 1).</summary>
-    private int TeacherForced(ReadOnlySpan<int> target)
+    private int TeacherForced(ReadOnlySpan<float> context, ReadOnlySpan<int> target)
     {
         if (target.Length > MaxTargetLength)
             throw new ArgumentException($"target has {target.Length} tokens; the decoder's MaxSteps {Decoder.MaxSteps} allows at most {MaxTargetLength} (one step is the end token).", nameof(target));
@@ -160,16 +149,16 @@ public sealed class EncoderDecoder
         target.CopyTo(_decoderInputs.AsSpan(1));
         target.CopyTo(_decoderTargets);
         _decoderTargets[target.Length] = EndToken;
-        StartDecoder();
+        StartDecoder(context);
         Decoder.ForwardContinue(_decoderInputs.AsSpan(0, steps), steps, _probabilities.AsSpan(0, steps * Decoder.OutputSize));
         return steps;
     }
 
-    private void StartDecoder()
+    private void StartDecoder(ReadOnlySpan<float> context)
     {
         Span<float> state = Decoder.CurrentState;
         state.Clear();
-        _context.CopyTo(state);   // h of the first recurrent layer comes first in the decoder's state
+        context.CopyTo(state);   // h of the first recurrent layer comes first in the decoder's state
     }
 
     /// <summary>
@@ -177,22 +166,16 @@ public sealed class EncoderDecoder
     /// <paramref name="temperature"/> is 0, else sampled from the decoder's distribution sharpened by it. Stops at the end
     /// token (not written) or when <paramref name="output"/> is full; returns the number of tokens written.
     /// </summary>
-    public int Generate(ReadOnlySpan<int> source, Span<int> output, float temperature, ref DeterministicRandom random)
-    {
-        Encoder.Forward(source, source.Length, _context);
-        return FreeRun(output, temperature, ref random);
-    }
+    public int Generate(ReadOnlySpan<int> source, Span<int> output, float temperature, ref DeterministicRandom random) =>
+        FreeRun(Encode(source), output, temperature, ref random);
 
     /// <summary>The same for a float source [sourceSteps × encoder InputSize].</summary>
-    public int Generate(ReadOnlySpan<float> source, int sourceSteps, Span<int> output, float temperature, ref DeterministicRandom random)
-    {
-        Encoder.Forward(source, sourceSteps, _context);
-        return FreeRun(output, temperature, ref random);
-    }
+    public int Generate(ReadOnlySpan<float> source, int sourceSteps, Span<int> output, float temperature, ref DeterministicRandom random) =>
+        FreeRun(Encode(source, sourceSteps), output, temperature, ref random);
 
-    private int FreeRun(Span<int> output, float temperature, ref DeterministicRandom random)
+    private int FreeRun(ReadOnlySpan<float> context, Span<int> output, float temperature, ref DeterministicRandom random)
     {
-        StartDecoder();
+        StartDecoder(context);
         int token = StartToken;
         for (int t = 0; t < output.Length; t++)
         {
@@ -202,10 +185,5 @@ public sealed class EncoderDecoder
             output[t] = token;
         }
         return output.Length;
-    }
-
-    private static void Scale(Span<float> values, float scale)
-    {
-        for (int i = 0; i < values.Length; i++) values[i] *= scale;
     }
 }

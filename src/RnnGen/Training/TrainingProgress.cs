@@ -16,22 +16,3 @@ namespace RnnGen.Training;
 public readonly record struct TrainingProgress(
     int Epoch, int Epochs, long Update, long TotalUpdates, double Loss, double SmoothedLoss, double ValidationLoss,
     float LearningRate, float GradientNorm, double SequencesPerSecond, TimeSpan Elapsed, TimeSpan Remaining);
-
-/// <summary>A run's outcome.</summary>
-public sealed record TrainingResult(
-    long Updates, int Epochs, double SmoothedLoss, double BestValidationLoss, string StopReason, TimeSpan Elapsed,
-    IReadOnlyList<EpochSummary> History);
-
-/// <summary>One epoch: mean training loss and (if there is a validation set) validation loss.</summary>
-public readonly record struct EpochSummary(int Epoch, double TrainingLoss, double ValidationLoss);
-
-/// <summary>Training stopped because a loss or gradient was NaN or infinite. The parameters are those before the
-/// failing update; the last checkpoint (if any) was written before it and is intact.</summary>
-public sealed class TrainingDivergedException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public TrainingDivergedException(string message, long update) : base(message) => Update = update;
-
-    /// <summary>The 1-based update that failed.</summary>
-    public long Update { get; }
-}

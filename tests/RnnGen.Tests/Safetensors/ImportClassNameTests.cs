@@ -19,5 +19,5 @@ public sealed class ImportClassNameTests
     [InlineData("program.safetensors", "ProgramModel")]
     [InlineData("modèle_français.safetensors", "ModèleFrançais")]
     public void File_names_become_pascal_case_identifiers(string path, string expected) =>
-        Assert.Equal(expected, CheckpointImport.ClassName(path));
+        Assert.Equal(expected, PyTorchImport.ClassName(path));
 }

@@ -5,7 +5,7 @@ namespace RnnGen.Tests.Safetensors;
 
 /// <summary>`rnngen import` and `rnngen check`: inferring the declaration of a PyTorch checkpoint and
 /// checking a checkpoint against a network.</summary>
-public sealed class CheckpointImportTests
+public sealed class PyTorchImportTests
 {
     private static string Fixture(string name) => Path.Combine(PyTorchFixture.Directory, name);
 
@@ -14,11 +14,11 @@ public sealed class CheckpointImportTests
     [Fact]
     public void A_pytorch_state_dict_becomes_a_declaration_and_name_map_that_reproduce_its_outputs()
     {
-        ImportedModel model = CheckpointImport.Infer(SafetensorsFile.Open(Fixture("remap.safetensors")));
+        ImportedModel model = PyTorchImport.Infer(SafetensorsFile.Open(Fixture("remap.safetensors")));
         Assert.Equal(3, model.InputSize);
         Assert.Equal([LayerSpec.Lstm(5), LayerSpec.Lstm(5), LayerSpec.Dense(2)], model.Layers);
         Assert.Equal("encoder.weight_hh_l1", model.NameMap["layers.1.weight_hh_l0"]);
-        string declaration = CheckpointImport.Declaration(model, "Remapped");
+        string declaration = PyTorchImport.Declaration(model, "Remapped");
         Assert.Contains("[RnnModel(InputSize = 3, MaxSteps = 64)]", declaration);
         Assert.Contains("[Lstm(5)]\n[Lstm(5)]\n[Dense(2)]\npublic partial class Remapped;", declaration.Replace("\r\n", "\n"));
 
@@ -42,28 +42,28 @@ public sealed class CheckpointImportTests
     public void Fixtures_are_inferred_back_to_their_layers(string name)
     {
         var fixture = PyTorchFixture.Load(name);
-        ImportedModel model = CheckpointImport.Infer(SafetensorsFile.Open(Fixture(name + ".safetensors")));
+        ImportedModel model = PyTorchImport.Infer(SafetensorsFile.Open(Fixture(name + ".safetensors")));
         Assert.Equal(fixture.Spec.InputSize, model.InputSize);
         Assert.Equal(fixture.Spec.Layers.Select(l => (l.Kind, l.Size, l.Bidirectional, l.Vocabulary)), model.Layers.Select(l => (l.Kind, l.Size, l.Bidirectional, l.Vocabulary)));
-        Assert.True(CheckpointImport.Check(SafetensorsFile.Open(Fixture(name + ".safetensors")), fixture.Spec).Fits);
+        Assert.True(PyTorchImport.Check(SafetensorsFile.Open(Fixture(name + ".safetensors")), fixture.Spec).Fits);
     }
 
     [Fact]
     public void Check_reports_missing_misshaped_and_unused_tensors()
     {
         var file = SafetensorsFile.Open(Fixture("remap.safetensors"));
-        var fits = CheckpointImport.Check(file, new NetworkSpec(3, [LayerSpec.Lstm(5), LayerSpec.Lstm(5), LayerSpec.Dense(2)], 4));
+        var fits = PyTorchImport.Check(file, new NetworkSpec(3, [LayerSpec.Lstm(5), LayerSpec.Lstm(5), LayerSpec.Dense(2)], 4));
         Assert.True(fits.Fits);
         Assert.Equal("PyTorch names, matched by module order", fits.Naming);
         Assert.Empty(fits.Extra);
 
-        var wrong = CheckpointImport.Check(file, new NetworkSpec(3, [LayerSpec.Lstm(6), LayerSpec.Dense(2)], 4));
+        var wrong = PyTorchImport.Check(file, new NetworkSpec(3, [LayerSpec.Lstm(6), LayerSpec.Dense(2)], 4));
         Assert.False(wrong.Fits);
         TensorCheck hh = wrong.Tensors.Single(t => t.Name == "layers.0.weight_hh_l0");
         Assert.Equal(("mis-shaped", "[24, 6]", "[20, 5]"), (hh.Status, hh.Expected, hh.Actual));
         Assert.Contains("encoder.weight_ih_l1", wrong.Extra);
 
-        var missing = CheckpointImport.Check(file, new NetworkSpec(3, [LayerSpec.Gru(5)], 4), new Dictionary<string, string>());
+        var missing = PyTorchImport.Check(file, new NetworkSpec(3, [LayerSpec.Gru(5)], 4), new Dictionary<string, string>());
         Assert.All(missing.Tensors, t => Assert.Equal("missing", t.Status));
         Assert.Equal(10, missing.Extra.Count);
     }
@@ -75,7 +75,7 @@ public sealed class CheckpointImportTests
         try
         {
             SafetensorsFile.WriteFloat32(path, new (string, int[], ReadOnlyMemory<float>)[] { ("a.weight", [4, 3], new float[12]), ("a.bias", [4], new float[4]), ("b.weight", [2, 7], new float[14]), ("b.bias", [2], new float[2]) });
-            var e = Assert.Throws<InvalidDataException>(() => CheckpointImport.Infer(SafetensorsFile.Open(path)));
+            var e = Assert.Throws<InvalidDataException>(() => PyTorchImport.Infer(SafetensorsFile.Open(path)));
             Assert.Contains("takes 4 inputs", e.Message);
         }
         finally

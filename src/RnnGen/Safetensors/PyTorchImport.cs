@@ -5,50 +5,13 @@ using System.Text.RegularExpressions;
 namespace RnnGen.Safetensors;
 
 /// <summary>
-/// The network of a checkpoint (see <see cref="CheckpointImport.Infer"/>): the spec RnnGen saved in the file, or one
-/// inferred from the tensor names and shapes of a PyTorch state_dict.
-/// </summary>
-/// <param name="InputSize">Floats per step (0 when the first layer is an Embedding).</param>
-/// <param name="Layers">The layers in data-flow order.</param>
-/// <param name="NameMap">RnnGen tensor name → the checkpoint's name, for <c>LoadSafetensors(path, nameMap)</c>.</param>
-/// <param name="Notes">What the checkpoint cannot say (activations, loss) and any ambiguity met while ordering modules.</param>
-public sealed record ImportedModel(int InputSize, IReadOnlyList<LayerSpec> Layers, IReadOnlyDictionary<string, string> NameMap, IReadOnlyList<string> Notes)
-{
-    /// <summary>
-    /// The network spec RnnGen stored in the file (<see cref="ParameterIO.SpecMetadataKey"/> metadata, written by
-    /// <c>SaveSafetensors</c> and by trainer checkpoints), or null for a file without it. When present, the layers,
-    /// activations, loss, reduction, output mode and MaxSteps are the saved ones rather than inferred.
-    /// </summary>
-    public NetworkSpec? Spec { get; init; }
-
-    /// <summary>File tensors that are not parameters of the network (a trainer checkpoint's optimizer state, …), which
-    /// loading must ignore (<c>ignoreUnusedTensors: true</c>).</summary>
-    public IReadOnlyList<string> UnusedTensors { get; init; } = [];
-}
-
-/// <summary>One expected tensor in a <see cref="CheckReport"/>.</summary>
-/// <param name="Name">RnnGen's name.</param>
-/// <param name="FileName">The name looked up in the file.</param>
-/// <param name="Expected">The shape the network needs.</param>
-/// <param name="Actual">The file's shape, or null when the tensor is missing.</param>
-/// <param name="Status">"ok", "missing", "mis-shaped" or "not float".</param>
-public sealed record TensorCheck(string Name, string FileName, string Expected, string? Actual, string Status);
-
-/// <summary>How a checkpoint fits a network: each tensor's status, and file tensors nothing uses.</summary>
-public sealed record CheckReport(IReadOnlyList<TensorCheck> Tensors, IReadOnlyList<string> Extra, string Naming)
-{
-    /// <summary>True when every tensor is present with the right shape and a float dtype.</summary>
-    public bool Fits => Tensors.All(t => t.Status == "ok");
-}
-
-/// <summary>
 /// Reads a PyTorch (or RnnGen) checkpoint's tensor names and shapes and infers the RnnGen declaration that loads it:
 /// <c>nn.LSTM</c>/<c>nn.GRU</c>/<c>nn.RNN</c> modules (any <c>num_layers</c>, bidirectional) become
 /// <c>[Lstm]</c>/<c>[Gru]</c>/<c>[Rnn]</c> layers, <c>nn.Linear</c> becomes <c>[Dense]</c>, <c>nn.Embedding</c> becomes
 /// <c>[Embedding]</c>, chained by matching widths (a file RnnGen wrote is declared from the spec saved in its
 /// metadata instead); prints the declaration as a console program; and checks a checkpoint against a network.
 /// </summary>
-public static class CheckpointImport
+public static class PyTorchImport
 {
     private static readonly Regex Recurrent = new(@"^(?<prefix>.*?)(?<tensor>weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(?<layer>\d+)(?<reverse>_reverse)?$", RegexOptions.CultureInvariant);
 

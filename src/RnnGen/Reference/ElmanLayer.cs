@@ -1,0 +1,102 @@
+using System.Numerics;
+
+namespace RnnGen.Reference;
+
+// One of two copies of this math, on purpose: the generated models carry their own, vectorised for each shape
+// (generators/RnnGen.Generators/Emitting/, the Elman/leaky/skip/reservoir file); this plain one is the definition they are checked
+// against. Both must agree. GeneratedParityTests, GradientCheckTests and PyTorchParityTests hold them together (Layer.cs).
+
+/// <summary>
+/// Elman RNN: h' = act(W_ih·x + b_ih + W_hh·h + b_hh), act = tanh or ReLU; with leaky units (α = Leak &gt; 0)
+/// h' = α·h + (1 − α)·v, v = act(…), and v is recorded for the backward pass.
+/// </summary>
+internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _da;
+    private readonly T _leak;
+    private readonly bool _leaky;
+    private readonly int _skip;   // delay d of the skip connection, 0 without
+    private readonly T[] _alpha;   // α per unit for this step: Leak, or σ(λ) when learned
+
+    public ElmanLayer(LayerSpec spec, int inputWidth, int parameterOffset, int stateOffset, int maxSteps)
+        : base(spec, inputWidth, parameterOffset, stateOffset, maxSteps, cacheWidth: spec.Leak != 0f ? spec.Size : 0)
+    {
+        _da = new T[spec.Size];
+        _alpha = new T[spec.Size];
+        _leaky = spec.Leak != 0f;
+        _leak = T.CreateChecked(spec.Leak);
+        _skip = spec.SkipDelay;
+        if (!spec.LearnLeak) _alpha.AsSpan().Fill(_leak);
+    }
+
+    protected override void StepForward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> previous, Span<T> next, Span<T> cache)
+    {
+        // previous = [h(t−1), …, h(t−d)] with a skip connection of delay d, else h(t−1)
+        ReadOnlySpan<T> h = previous[..H];
+        // a = W_ih·x + b_ih + W_hh·h(t−1) + b_hh (+ W_skip·h(t−d)) ;  v = act(a) ;  h' = v, or α·h + (1 − α)·v for leaky units
+        Span<T> a = _leaky ? cache : next[..H];
+        BiasIh(p).CopyTo(a);
+        LinearAlgebra<T>.Add(BiasHh(p), a);
+        LinearAlgebra<T>.MultiplyAdd(WeightIh(p), H, I, x, a);
+        LinearAlgebra<T>.MultiplyAdd(WeightHh(p), H, H, h, a);
+        if (_skip > 0) LinearAlgebra<T>.MultiplyAdd(WeightSkip(p), H, H, previous.Slice((_skip - 1) * H, H), a);
+        for (int j = 0; j < H; j++) a[j] = LinearAlgebra<T>.Activate(Spec.Activation, a[j]);
+        if (_leaky)
+        {
+            ReadOnlySpan<T> alpha = Alpha(p);
+            for (int j = 0; j < H; j++) next[j] = alpha[j] * h[j] + (T.One - alpha[j]) * a[j];
+        }
+        // the delay line moves on: next = [h(t), h(t−1), …, h(t−d+1)]
+        if (_skip > 0) previous[..((_skip - 1) * H)].CopyTo(next[H..]);
+    }
+
+    /// <summary>α per unit: the fixed Leak, or σ(λ) from the parameters when learned.</summary>
+    private ReadOnlySpan<T> Alpha(ReadOnlySpan<T> p)
+    {
+        if (!Spec.LearnLeak) return _alpha;   // filled once in the constructor
+        ReadOnlySpan<T> lambda = LeakLogits(p);
+        for (int j = 0; j < H; j++) _alpha[j] = LinearAlgebra<T>.Sigmoid(lambda[j]);
+        return _alpha;
+    }
+
+    protected override void StepBackward(ReadOnlySpan<T> p, Span<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> previous,
+        ReadOnlySpan<T> next, ReadOnlySpan<T> cache, Span<T> dState, Span<T> dx)
+    {
+        ReadOnlySpan<T> h = previous[..H];
+        // da = dh' ⊙ act'(v)  (v = h' for ordinary units; leaky units scale it by 1 − α)
+        Span<T> da = _da;
+        ReadOnlySpan<T> v = _leaky ? cache : next[..H];
+        ReadOnlySpan<T> alpha = _leaky ? Alpha(p) : default;
+        for (int j = 0; j < H; j++)
+            da[j] = dState[j] * (_leaky ? T.One - alpha[j] : T.One) * LinearAlgebra<T>.Derivative(Spec.Activation, v[j]);
+        if (Spec.LearnLeak)
+        {
+            // α = σ(λ): dλ = dh' ⊙ (h − v) ⊙ α(1 − α)
+            Span<T> dLambda = LeakLogits(g);
+            for (int j = 0; j < H; j++) dLambda[j] += dState[j] * (h[j] - v[j]) * alpha[j] * (T.One - alpha[j]);
+        }
+        // dW_ih += da·xᵀ, dW_hh += da·hᵀ, db_ih += da, db_hh += da, dx += W_ihᵀ·da, dh = W_hhᵀ·da
+        LinearAlgebra<T>.OuterAdd(WeightIh(g), da, x);
+        LinearAlgebra<T>.OuterAdd(WeightHh(g), da, h);
+        LinearAlgebra<T>.Add(da, BiasIh(g));
+        LinearAlgebra<T>.Add(da, BiasHh(g));
+        LinearAlgebra<T>.TransposeMultiplyAdd(WeightIh(p), H, I, da, dx);
+        // dh(t−1) = α·dh' (the leak's direct path) + W_hhᵀ·da
+        if (_leaky)
+            for (int j = 0; j < H; j++) dState[j] *= alpha[j];
+        else
+            dState[..H].Clear();
+        if (_skip > 0)
+        {
+            // the delay line: d/dh(t−k) of next = [h(t), h(t−1), …, h(t−d+1)] is block k of dState; shift it one block,
+            // then dh(t−d) = W_skipᵀ·da, and dW_skip += da·h(t−d)ᵀ
+            ReadOnlySpan<T> hd = previous.Slice((_skip - 1) * H, H);
+            LinearAlgebra<T>.Add(dState.Slice(H, H), dState[..H]);
+            dState.Slice(2 * H).CopyTo(dState.Slice(H));
+            dState.Slice((_skip - 1) * H, H).Clear();
+            LinearAlgebra<T>.OuterAdd(WeightSkip(g), da, hd);
+            LinearAlgebra<T>.TransposeMultiplyAdd(WeightSkip(p), H, H, da, dState.Slice((_skip - 1) * H, H));
+        }
+        LinearAlgebra<T>.TransposeMultiplyAdd(WeightHh(p), H, H, da, dState[..H]);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Numerics;
+
+namespace RnnGen.Reference;
+
+// One of two copies of this math, on purpose: the generated models carry their own, vectorised for each shape
+// (generators/RnnGen.Generators/Emitting/, the LSTM layer's file); this plain one is the definition they are checked
+// against. Both must agree. GeneratedParityTests, GradientCheckTests and PyTorchParityTests hold them together (Layer.cs).
+
+/// <summary>
+/// LSTM (PyTorch): z = W_ih·x + b_ih + W_hh·h + b_hh (4H rows, gates i,f,g,o);
+/// i,f,o = σ(·), g = tanh(·); c' = f⊙c + i⊙g; h' = o⊙tanh(c'). State per direction: [h, c].
+/// </summary>
+internal sealed class LstmLayer<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _dz;
+
+    // cache per step: i, f, g, o (activated), tanh(c')  → 5H
+    public LstmLayer(LayerSpec spec, int inputWidth, int parameterOffset, int stateOffset, int maxSteps)
+        : base(spec, inputWidth, parameterOffset, stateOffset, maxSteps, cacheWidth: 5 * spec.Size) => _dz = new T[4 * spec.Size];
+
+    protected override void StepForward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> previous, Span<T> next, Span<T> cache)
+    {
+        ReadOnlySpan<T> h = previous[..H], c = previous.Slice(H, H);
+        Span<T> z = cache[..(4 * H)];
+        BiasIh(p).CopyTo(z);
+        LinearAlgebra<T>.Add(BiasHh(p), z);
+        LinearAlgebra<T>.MultiplyAdd(WeightIh(p), 4 * H, I, x, z);
+        LinearAlgebra<T>.MultiplyAdd(WeightHh(p), 4 * H, H, h, z);
+        for (int j = 0; j < H; j++)
+        {
+            T i = LinearAlgebra<T>.Sigmoid(z[j]);
+            T f = LinearAlgebra<T>.Sigmoid(z[H + j]);
+            T gg = T.Tanh(z[2 * H + j]);
+            T o = LinearAlgebra<T>.Sigmoid(z[3 * H + j]);
+            T cNext = f * c[j] + i * gg;
+            T tc = T.Tanh(cNext);
+            cache[j] = i; cache[H + j] = f; cache[2 * H + j] = gg; cache[3 * H + j] = o; cache[4 * H + j] = tc;
+            next[j] = o * tc;
+            next[H + j] = cNext;
+        }
+    }
+
+    protected override void StepBackward(ReadOnlySpan<T> p, Span<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> previous,
+        ReadOnlySpan<T> next, ReadOnlySpan<T> cache, Span<T> dState, Span<T> dx)
+    {
+        ReadOnlySpan<T> h = previous[..H], c = previous.Slice(H, H);
+        Span<T> dz = _dz;
+        for (int j = 0; j < H; j++)
+        {
+            T i = cache[j], f = cache[H + j], gg = cache[2 * H + j], o = cache[3 * H + j], tc = cache[4 * H + j];
+            T dh = dState[j];
+            // dc = dc' + dh'⊙o⊙(1 − tanh²(c'))
+            T dc = dState[H + j] + dh * o * (T.One - tc * tc);
+            dz[j] = dc * gg * i * (T.One - i);               // i
+            dz[H + j] = dc * c[j] * f * (T.One - f);         // f
+            dz[2 * H + j] = dc * i * (T.One - gg * gg);      // g
+            dz[3 * H + j] = dh * tc * o * (T.One - o);       // o
+            dState[H + j] = dc * f;                          // dc for the previous step
+        }
+        LinearAlgebra<T>.OuterAdd(WeightIh(g), dz, x);
+        LinearAlgebra<T>.OuterAdd(WeightHh(g), dz, h);
+        LinearAlgebra<T>.Add(dz, BiasIh(g));
+        LinearAlgebra<T>.Add(dz, BiasHh(g));
+        LinearAlgebra<T>.TransposeMultiplyAdd(WeightIh(p), 4 * H, I, dz, dx);
+        Span<T> dhPrevious = dState[..H];
+        dhPrevious.Clear();
+        LinearAlgebra<T>.TransposeMultiplyAdd(WeightHh(p), 4 * H, H, dz, dhPrevious);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Numerics;
+
+namespace RnnGen.Reference;
+
+// One of two copies of this math, on purpose: the generated models carry their own, vectorised for each shape
+// (generators/RnnGen.Generators/Emitting/, the LSTM, GRU and Elman files); this plain one is the definition they are checked
+// against. Both must agree. GeneratedParityTests, GradientCheckTests and PyTorchParityTests hold them together (Layer.cs).
+
+/// <summary>
+/// A recurrent layer (Elman, LSTM or GRU), one or two directions. Direction 0 runs t = 0…T−1, direction 1
+/// (reverse) runs t = T−1…0; the output at step t is h_fwd(t) ‖ h_rev(t), like PyTorch.
+/// Per-direction parameters: W_ih [G·H × I], W_hh [G·H × H], b_ih [G·H], b_hh [G·H].
+/// </summary>
+internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    protected readonly int H, G, I;
+    private readonly int _stateWidth, _cacheWidth, _directionParameters;
+    private readonly T[][] _states; // [direction][(k) × stateWidth], k = 0 … steps (k = 0 is the initial state)
+    private readonly T[][] _caches; // [direction][k × cacheWidth]
+    private readonly T[] _dState;
+
+    protected RecurrentLayer(LayerSpec spec, int inputWidth, int parameterOffset, int stateOffset, int maxSteps, int cacheWidth)
+        : base(spec, inputWidth, parameterOffset,
+            checked(spec.Directions * (int)spec.ParametersPerDirection(inputWidth)), stateOffset, maxSteps)
+    {
+        H = spec.Size;
+        G = spec.GateCount;
+        I = inputWidth;
+        _stateWidth = spec.StateWidthPerDirection;
+        _cacheWidth = cacheWidth;
+        _directionParameters = (int)spec.ParametersPerDirection(inputWidth);
+        _states = new T[spec.Directions][];
+        _caches = new T[spec.Directions][];
+        for (int d = 0; d < spec.Directions; d++)
+        {
+            _states[d] = new T[(maxSteps + 1) * _stateWidth];
+            _caches[d] = new T[Math.Max(1, maxSteps * cacheWidth)];
+        }
+        _dState = new T[_stateWidth];
+    }
+
+    protected ReadOnlySpan<T> WeightIh(ReadOnlySpan<T> p) => p[..(G * H * I)];
+    protected ReadOnlySpan<T> WeightHh(ReadOnlySpan<T> p) => p.Slice(G * H * I, G * H * H);
+    protected ReadOnlySpan<T> BiasIh(ReadOnlySpan<T> p) => p.Slice(G * H * (I + H), G * H);
+    protected ReadOnlySpan<T> BiasHh(ReadOnlySpan<T> p) => p.Slice(G * H * (I + H + 1), G * H);
+    protected Span<T> WeightIh(Span<T> g) => g[..(G * H * I)];
+    protected Span<T> WeightHh(Span<T> g) => g.Slice(G * H * I, G * H * H);
+    protected Span<T> BiasIh(Span<T> g) => g.Slice(G * H * (I + H), G * H);
+    protected Span<T> BiasHh(Span<T> g) => g.Slice(G * H * (I + H + 1), G * H);
+    protected ReadOnlySpan<T> WeightSkip(ReadOnlySpan<T> p) => p.Slice(G * H * (I + H + 2), H * H);
+    protected Span<T> WeightSkip(Span<T> g) => g.Slice(G * H * (I + H + 2), H * H);
+    private int LeakOffset => G * H * (I + H + 2) + (Spec.SkipDelay > 0 ? H * H : 0);
+    protected ReadOnlySpan<T> LeakLogits(ReadOnlySpan<T> p) => p.Slice(LeakOffset, H);
+    protected Span<T> LeakLogits(Span<T> g) => g.Slice(LeakOffset, H);
+
+    /// <summary>One step: from <paramref name="previous"/> state and input <paramref name="x"/>, writes
+    /// <paramref name="next"/> state (h first) and whatever backward needs into <paramref name="cache"/>.</summary>
+    protected abstract void StepForward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> previous, Span<T> next, Span<T> cache);
+
+    /// <summary>One step back. <paramref name="dState"/> holds dLoss/d next state on entry (h part already
+    /// includes the output gradient) and dLoss/d previous state on return; <paramref name="dx"/> is accumulated.</summary>
+    protected abstract void StepBackward(ReadOnlySpan<T> p, Span<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> previous,
+        ReadOnlySpan<T> next, ReadOnlySpan<T> cache, Span<T> dState, Span<T> dx);
+
+    public override void Forward(ReadOnlySpan<T> input, ReadOnlySpan<int> tokens, int steps, ReadOnlySpan<T> p, Span<T> state)
+    {
+        for (int d = 0; d < Spec.Directions; d++)
+        {
+            ReadOnlySpan<T> pd = p.Slice(d * _directionParameters, _directionParameters);
+            Span<T> states = _states[d];
+            Span<T> directionState = state.Slice(d * _stateWidth, _stateWidth);
+            directionState.CopyTo(states[.._stateWidth]);
+            for (int k = 0; k < steps; k++)
+            {
+                int t = d == 0 ? k : steps - 1 - k;
+                Span<T> next = states.Slice((k + 1) * _stateWidth, _stateWidth);
+                StepForward(pd, input.Slice(t * I, I), states.Slice(k * _stateWidth, _stateWidth), next,
+                    _caches[d].AsSpan(k * _cacheWidth, _cacheWidth));
+                next[..H].CopyTo(Output.AsSpan(t * OutputWidth + d * H, H));
+            }
+            states.Slice(steps * _stateWidth, _stateWidth).CopyTo(directionState);
+        }
+    }
+
+    public override void Backward(ReadOnlySpan<T> input, ReadOnlySpan<int> tokens, int steps, ReadOnlySpan<T> p,
+        Span<T> g, ReadOnlySpan<T> dOut, Span<T> dIn, Span<T> dStateOut)
+    {
+        dIn[..(steps * I)].Clear();
+        for (int d = 0; d < Spec.Directions; d++)
+        {
+            ReadOnlySpan<T> pd = p.Slice(d * _directionParameters, _directionParameters);
+            Span<T> gd = g.Slice(d * _directionParameters, _directionParameters);
+            ReadOnlySpan<T> states = _states[d];
+            Span<T> dState = _dState;
+            dState.Clear();
+            for (int k = steps - 1; k >= 0; k--)
+            {
+                int t = d == 0 ? k : steps - 1 - k;
+                // dh(t) = dOut(t) + dh from step t+1 (in this direction's order)
+                LinearAlgebra<T>.Add(dOut.Slice(t * OutputWidth + d * H, H), dState[..H]);
+                StepBackward(pd, gd, input.Slice(t * I, I), states.Slice(k * _stateWidth, _stateWidth),
+                    states.Slice((k + 1) * _stateWidth, _stateWidth), _caches[d].AsSpan(k * _cacheWidth, _cacheWidth),
+                    dState, dIn.Slice(t * I, I));
+            }
+            dState.CopyTo(dStateOut.Slice(d * _stateWidth, _stateWidth));
+        }
+    }
+}
