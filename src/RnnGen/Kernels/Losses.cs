@@ -46,6 +46,17 @@ public static class Losses<T> where T : unmanaged, IFloatingPointIeee754<T>
         return sum * scale;
     }
 
+    /// <summary>CrossEntropyLoss from probabilities [steps × classes] (a Softmax layer's output), without a gradient:
+    /// −Σ log max(p_c, 1e-30), accumulated in double; Mean divides by the number of steps. For a loss reported from
+    /// outputs already computed (e.g. a decoder's teacher-forced pass), where the logits are not at hand.</summary>
+    public static T CrossEntropyOfProbabilities(ReadOnlySpan<T> probabilities, int classes, ReadOnlySpan<int> classIds, Reduction reduction)
+    {
+        double loss = 0;
+        for (int s = 0; s < classIds.Length; s++)
+            loss -= Math.Log(double.CreateChecked(T.Max(probabilities[s * classes + classIds[s]], T.CreateChecked(1e-30f))));
+        return T.CreateChecked(reduction == Reduction.Mean ? loss / classIds.Length : loss);
+    }
+
     /// <summary>CrossEntropyLoss over class ids from logits [steps × classes]: log Σ e^z − z_c; dz = softmax(z) − onehot(c).
     /// Mean divides by the number of scored steps; a step whose id is <see cref="IgnoreIndex"/> is not scored
     /// (as PyTorch's <c>ignore_index</c>; if no step is scored the loss is 0, where PyTorch returns NaN).</summary>

@@ -1,3 +1,4 @@
+using RnnGen.Kernels;
 using RnnGen.Optimization;
 
 namespace RnnGen.Training;
@@ -120,9 +121,7 @@ public sealed class EncoderDecoder
     {
         int steps = TeacherForced(context, target);
         int v = Decoder.OutputSize;
-        double loss = 0;
-        for (int t = 0; t < steps; t++) loss -= Math.Log(Math.Max(_probabilities[t * v + _decoderTargets[t]], 1e-30f));
-        return (float)(Decoder.Spec.Reduction == Reduction.Mean ? loss / steps : loss);
+        return Losses<float>.CrossEntropyOfProbabilities(_probabilities.AsSpan(0, steps * v), v, _decoderTargets.AsSpan(0, steps), Decoder.Spec.Reduction);
     }
 
     /// <summary>Runs the encoder over a token source; returns the context (its output at the last step).</summary>
