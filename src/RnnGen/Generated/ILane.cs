@@ -17,6 +17,10 @@ internal interface ILane<TSelf> where TSelf : struct, ILane<TSelf>
 
     static abstract TSelf Load(ReadOnlySpan<float> values, int index);
 
+    /// <summary>The same load from a writable span: no Span → ReadOnlySpan conversion in the loop, which the JIT
+    /// does not always inline in a large generated method.</summary>
+    static abstract TSelf Load(Span<float> values, int index);
+
     void Store(Span<float> values, int index);
 
     static abstract TSelf operator +(TSelf left, TSelf right);

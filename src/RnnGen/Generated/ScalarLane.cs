@@ -21,6 +21,9 @@ internal readonly struct ScalarLane : ILane<ScalarLane>
     public static ScalarLane Load(ReadOnlySpan<float> values, int index) => new(values[index]);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ScalarLane Load(Span<float> values, int index) => new(values[index]);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Store(Span<float> values, int index) => values[index] = _value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -22,6 +22,9 @@ internal readonly struct VectorLane : ILane<VectorLane>
     public static VectorLane Load(ReadOnlySpan<float> values, int index) => new(new Vector<float>(values.Slice(index)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static VectorLane Load(Span<float> values, int index) => new(new Vector<float>(values.Slice(index)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Store(Span<float> values, int index) => _value.CopyTo(values.Slice(index));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
