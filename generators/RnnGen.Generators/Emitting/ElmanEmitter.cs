@@ -1,6 +1,6 @@
 // The Elman cell's element-wise equations (plain, leaky, learned leak) are written once in
 // src/RnnGen/Generated/ElmanCell.cs (vector and scalar paths from one definition). The reference runtime
-// (src/RnnGen/Reference/Layers.cs) keeps its own plain copy on purpose; the two must agree, and GeneratedParityTests,
+// (src/RnnGen/Reference/ElmanLayer.cs) keeps its own plain copy on purpose; the two must agree, and GeneratedParityTests,
 // BatchedParityTests, GradientCheckTests, LeakyUnitTests, SkipConnectionTests, EchoStateTests and PyTorchParityTests
 // (the golden PyTorch fixtures) hold them together.
 using System.Collections.Generic;

@@ -1,5 +1,5 @@
 // The GRU cell's equations are written once in src/RnnGen/Generated/GruCell.cs (vector and scalar paths from one
-// definition). The reference runtime (src/RnnGen/Reference/Layers.cs) keeps its own plain copy on purpose; the two must
+// definition). The reference runtime (src/RnnGen/Reference/GruLayer.cs) keeps its own plain copy on purpose; the two must
 // agree, and GeneratedParityTests, BatchedParityTests, GradientCheckTests and PyTorchParityTests (the golden PyTorch
 // fixtures) hold them together.
 using RnnGen.Generators.Helpers;

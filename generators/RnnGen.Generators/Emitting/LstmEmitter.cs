@@ -1,5 +1,5 @@
 // The LSTM cell's equations are written once in src/RnnGen/Generated/LstmCell.cs (vector and scalar paths from one
-// definition). The reference runtime (src/RnnGen/Reference/Layers.cs) keeps its own plain copy on purpose; the two must
+// definition). The reference runtime (src/RnnGen/Reference/LstmLayer.cs) keeps its own plain copy on purpose; the two must
 // agree, and GeneratedParityTests, BatchedParityTests, GradientCheckTests and PyTorchParityTests (the golden PyTorch
 // fixtures) hold them together.
 using RnnGen.Generators.Helpers;
