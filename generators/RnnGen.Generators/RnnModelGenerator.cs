@@ -19,7 +19,7 @@ namespace RnnGen.Generators;
 /// syntax or location, so an edit that does not change the model (a comment above the class) re-emits nothing.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
-public sealed partial class RnnModelGenerator : IIncrementalGenerator
+public sealed class RnnModelGenerator : IIncrementalGenerator
 {
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)

@@ -5,10 +5,14 @@ using X86 = System.Runtime.Intrinsics.X86;
 namespace RnnGen.Kernels;
 
 /// <summary>
-/// The one multiply-add every kernel uses, on a float and on each vector width: a·b + c rounded once where the CPU
-/// has FMA (x86 FMA3; AVX-512F for Vector512), rounded twice (a·b, then + c) elsewhere. The choice is the same on
-/// every width, so a value computed in a vector body and in a scalar tail gets the same bits. Arm64 takes the
-/// twice-rounded form on every width, as its scalar code always has, so its results do not depend on the width either.
+/// The multiply-add of the activation functions and the packed products, on a float and on each vector width:
+/// a·b + c rounded once where the CPU has FMA (x86 FMA3; AVX-512F for Vector512), rounded twice (a·b, then + c)
+/// elsewhere. The choice is the same on every width, so a value computed in a vector body and in a scalar tail gets the
+/// same bits. Arm64 takes the twice-rounded form on every width, as its scalar code always has. Two kernels choose
+/// their rounding themselves: the outer products' scalar loop always fuses (<c>MathF.FusedMultiplyAdd</c>, rounding
+/// once in software without FMA hardware), and <c>Axpy</c> fuses in its Vector256/Vector512 bodies but keeps the
+/// unfused <c>y + α·x</c> of its scalar definition in its tail and Vector128 blocks, so a length that never reaches a
+/// wide body gives the scalar bits on every machine.
 /// </summary>
 internal static class FusedMath
 {

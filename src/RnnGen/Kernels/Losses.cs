@@ -49,7 +49,7 @@ public static class Losses<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>CrossEntropyLoss from probabilities [steps × classes] (a Softmax layer's output), without a gradient:
     /// −Σ log max(p_c, 1e-30), accumulated in double; Mean divides by the number of steps. For a loss reported from
     /// outputs already computed (e.g. a decoder's teacher-forced pass), where the logits are not at hand.</summary>
-    public static T CrossEntropyOfProbabilities(ReadOnlySpan<T> probabilities, int classes, ReadOnlySpan<int> classIds, Reduction reduction)
+    internal static T CrossEntropyOfProbabilities(ReadOnlySpan<T> probabilities, int classes, ReadOnlySpan<int> classIds, Reduction reduction)
     {
         double loss = 0;
         for (int s = 0; s < classIds.Length; s++)

@@ -4,7 +4,8 @@ namespace RnnGen.Reference;
 
 // The reference runtime's layers (this file and one file per layer kind) are one of two copies of the cell math, on
 // purpose. The generated models carry their own, vectorised and unrolled for each model's shape
-// (generators/RnnGen.Generators/Emitting/, one file per layer kind); these stay plain and generic over T, the
+// (the element-wise parts in src/RnnGen/Generated/*Cell.cs, called by the code generators/RnnGen.Generators/Emitting/
+// writes, one emitter per layer kind); these stay plain and generic over T, the
 // readable definition the generated code is checked against. Both must agree: change one, change the other.
 // The tests that hold them together:
 // - GeneratedParityTests (tests/RnnGen.Tests/Generated): every generated model of the matrix against this runtime

@@ -3,7 +3,8 @@ using System.Numerics;
 namespace RnnGen.Reference;
 
 // One of two copies of this math, on purpose: the generated models carry their own, vectorised for each shape
-// (generators/RnnGen.Generators/Emitting/, the LSTM, GRU and Elman files); this plain one is the definition they are checked
+// (src/RnnGen/Generated/LstmCell.cs, GruCell.cs and ElmanCell.cs, called by the code the generator's
+// Emitting/ files write); this plain one is the definition they are checked
 // against. Both must agree. GeneratedParityTests, GradientCheckTests and PyTorchParityTests hold them together (Layer.cs).
 
 /// <summary>

@@ -33,7 +33,7 @@ public sealed partial class Trainer
         if (Math.Abs(state.BaseLearningRate - _baseRate) > 0)
             throw new InvalidDataException($"{path}: written with base learning rate {state.BaseLearningRate}; this trainer's optimizer starts at {_baseRate}.");
         state.BestParameters = best;
-        state.Resuming = state.Mode is not null;   // as before: a file without a mode starts a new run
+        state.Resuming = state.Mode is not null;   // the next Fit/FitStream continues this run (BeginRun checks the mode and the data)
         _position = state;
         if (streams is not null) _streamStates = streams;
     }

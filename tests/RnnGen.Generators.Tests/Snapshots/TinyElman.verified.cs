@@ -12,7 +12,7 @@ namespace Demo
     /// but <c>Step(ref State, …)</c> only reads the parameters: many streams may step concurrently on one instance
     /// while nobody writes <c>Parameters</c>.
     /// </summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generators", "0.1.0.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("RnnGen.Generators", "{version}")]
     partial class TinyElman : global::RnnGen.IBatchedNetwork
     {
         /// <summary>Floats per input step.</summary>
