@@ -57,8 +57,9 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
 
         // [RnnModel(Weights = …)]: the file, relative to the project directory (build_property.ProjectDir) unless rooted.
         // The compiler refuses binary AdditionalFiles (CS2015), so the generator reads the file itself; nothing tells
-        // the driver when it changes, so it is read again for every compilation (Build) and compared by content: a
-        // long-lived driver (IDE, compiler server) picks up a retrained file, and an unchanged one re-emits nothing.
+        // the driver when it changes, so its directory entry is looked at for every compilation (Build): a new length or
+        // write time re-reads and re-bakes it, so a long-lived driver (IDE, compiler server) picks up a retrained file,
+        // and an unchanged one is neither read nor re-emitted.
         IncrementalValueProvider<string?> projectDirectory = context.AnalyzerConfigOptionsProvider
             .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.ProjectDir", out string? directory) ? directory : null)
             .WithTrackingName(TrackingNames.WeightFiles);
@@ -66,18 +67,19 @@ public sealed class RnnModelGenerator : IIncrementalGenerator
             .Select(static (_, _) => new BuildStamp())
             .WithTrackingName(TrackingNames.Build);
 
-        IncrementalValuesProvider<(ModelSpec Model, WeightsFile? File)> withWeights = models
+        IncrementalValuesProvider<(ModelSpec Model, WeightsStamp? Stamp)> withWeights = models
             .Combine(projectDirectory)
             .Combine(build)
             .Select(static (item, _) =>
             {
                 var ((model, directory), _) = item;
-                return (model, model.Weights is null ? null : WeightsFile.Read(directory, model.Weights));
+                return (model, model.Weights is null ? (WeightsStamp?)null : WeightsStamp.Of(directory, model.Weights));
             })
             .WithTrackingName(TrackingNames.ModelsWithWeights);
 
+        // Read and baked only when the model or the file's stamp changed; the bytes are not kept.
         IncrementalValuesProvider<BakedModel> baked = withWeights
-            .Select(static (item, _) => BakedModel.Bake(item.Model, item.File))
+            .Select(static (item, _) => BakedModel.Bake(item.Model, item.Stamp is { } stamp ? WeightsFile.Read(stamp) : null))
             .WithTrackingName(TrackingNames.Baked);
 
         context.RegisterSourceOutput(baked, static (context, item) =>

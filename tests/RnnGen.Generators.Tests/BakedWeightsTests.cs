@@ -109,7 +109,7 @@ public sealed class BakedWeightsTests : IDisposable
         GeneratorDriver driver = GeneratorHarness.Driver().RunGenerators(compilation);
         string first = Source(driver);
 
-        // The same file, a new compilation (an unrelated edit): read again, found equal, nothing re-emitted.
+        // The same file, a new compilation (an unrelated edit): its stamp is unchanged, nothing is read or re-emitted.
         compilation = EditOther(compilation, 1);
         driver = driver.RunGenerators(compilation);
         Assert.Equal(first, Source(driver));
@@ -117,8 +117,11 @@ public sealed class BakedWeightsTests : IDisposable
         Assert.All(driver.GetRunResult().Results.Single().TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs),
             o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
 
-        // Retrained: same shapes and length, other values. The next compilation bakes them in.
+        // Retrained: same shapes and length, other values, a later write time (set explicitly: two writes within one
+        // file-system clock tick can share a time stamp). The next compilation bakes them in.
+        DateTime written = File.GetLastWriteTimeUtc(path);
         Save(Spec, seed: 4);
+        File.SetLastWriteTimeUtc(path, written.AddSeconds(2));
         compilation = EditOther(compilation, 2);
         driver = driver.RunGenerators(compilation);
         string second = Source(driver);

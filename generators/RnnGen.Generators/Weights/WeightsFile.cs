@@ -6,10 +6,9 @@ using System.Security.Cryptography;
 namespace RnnGen.Generators.Weights;
 
 /// <summary>
-/// A weights file as read for one build: its full path, whether it exists, its bytes (or why they could not be
-/// read) and a hash of them. Equal when the content is: a rebuild with the same file re-emits nothing, a changed
-/// file (even with the same length and time) re-bakes the model. The bytes are kept so that the file is read once
-/// per build and parsed from exactly what was hashed.
+/// A weights file as read when its <see cref="WeightsStamp"/> changed: its full path, whether it exists, its bytes
+/// (or why they could not be read) and a hash of them. Only the baked result is kept by the pipeline; the hash makes
+/// a file rewritten with the same content re-emit nothing.
 /// </summary>
 internal sealed class WeightsFile : IEquatable<WeightsFile>
 {
@@ -41,34 +40,20 @@ internal sealed class WeightsFile : IEquatable<WeightsFile>
     /// <summary>SHA-256 of <see cref="Bytes"/> (the cache key), or null.</summary>
     public string? Hash { get; }
 
-    /// <summary>Reads <paramref name="weights"/>, relative to the project directory (build_property.ProjectDir)
-    /// unless rooted; null when the path itself is malformed.</summary>
-    public static WeightsFile? Read(string? projectDirectory, string weights)
+    /// <summary>Reads the file <paramref name="stamp"/> found; null when the declared path is malformed.</summary>
+    public static WeightsFile? Read(WeightsStamp stamp)
     {
-        string path;
+        if (stamp.Path is null) return null;
+        if (!stamp.Exists) return new WeightsFile(stamp.Path, false, null, null);
         try
         {
-            path = System.IO.Path.IsPathRooted(weights) || string.IsNullOrEmpty(projectDirectory)
-                ? weights
-                : System.IO.Path.Combine(projectDirectory, weights);
-            path = System.IO.Path.GetFullPath(path);
 #pragma warning disable RS1035 // File IO: the weights are a binary file the compiler cannot pass in (CS2015 refuses binary AdditionalFiles).
-            if (!new FileInfo(path).Exists) return new WeightsFile(path, false, null, null);
-#pragma warning restore RS1035
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException or IOException or UnauthorizedAccessException or SecurityException)
-        {
-            return null;
-        }
-        try
-        {
-#pragma warning disable RS1035 // File IO: see above.
-            return new WeightsFile(path, true, File.ReadAllBytes(path), null);
+            return new WeightsFile(stamp.Path, true, File.ReadAllBytes(stamp.Path), null);
 #pragma warning restore RS1035
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new WeightsFile(path, true, null, e.Message);
+            return new WeightsFile(stamp.Path, true, null, e.Message);
         }
     }
 
