@@ -1,4 +1,5 @@
 using System.Numerics;
+using RnnGen.Geometry;
 using RnnGen.Kernels;
 using RnnGen.Reference;
 using RnnGen.Safetensors;
@@ -36,12 +37,12 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         int maxSteps = spec.MaxSteps;
         _layers = new Layer<T>[spec.Layers.Count];
         _inputGradients = new T[spec.Layers.Count][];
-        int stateOffset = 0;
+        NetworkGeometry geometry = spec.Geometry;
         for (int i = 0; i < _layers.Length; i++)
         {
             LayerSpec l = spec.Layers[i];
             int inWidth = spec.LayerInputWidth(i);
-            int offset = spec.ParameterLayout.First(t => t.Layer == i).Offset;
+            int offset = geometry.ParameterOffset(i), stateOffset = geometry.StateOffset(i);
             _layers[i] = l.Kind switch
             {
                 LayerKind.Embedding => new EmbeddingLayer<T>(l, offset, maxSteps),
@@ -51,7 +52,6 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
                 LayerKind.Gru => new GruLayer<T>(l, inWidth, offset, stateOffset, maxSteps),
                 _ => throw new ArgumentException($"Layers[{i}].Kind = {l.Kind} is not supported.", nameof(spec)),
             };
-            stateOffset += l.StateWidth;
             _inputGradients[i] = new T[maxSteps * inWidth];
         }
         _bidirectionalLayer = spec.Layers.ToList().FindIndex(l => l.Directions == 2);

@@ -12,8 +12,8 @@ internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activatio
     public bool HasSkip => Kind == LayerKind.Rnn && SkipDelay > 0;
     /// <summary>Rnn with leaky units: h' = α·h + (1 − α)·act(…), α = <see cref="Leak"/>.</summary>
     public bool IsLeaky => Kind == LayerKind.Rnn && (Leak != 0f || LearnLeak);
-    public bool IsRecurrent => Kind is LayerKind.Rnn or LayerKind.Lstm or LayerKind.Gru;
-    public int Directions => IsRecurrent && Bidirectional ? 2 : 1;
+    public bool IsRecurrent => LayerGeometry.IsRecurrentKind(Kind);
+    public int Directions => LayerGeometry.DirectionsOf(Kind, Bidirectional);
     public int OutputWidth => Size * Directions;
     public int GateCount => LayerGeometry.GateCountOf(Kind);
     public int StateWidthPerDirection => LayerGeometry.StateWidthOf(Kind, Size, SkipDelay);

@@ -40,10 +40,10 @@ internal sealed class LayerDescription
     public float InputScaling { get; }
 
     /// <summary>True for Rnn, LSTM and GRU.</summary>
-    public bool IsRecurrent => Kind is LayerKind.Rnn or LayerKind.Lstm or LayerKind.Gru;
+    public bool IsRecurrent => LayerGeometry.IsRecurrentKind(Kind);
 
     /// <summary>1 or 2 (bidirectional).</summary>
-    public int Directions => IsRecurrent && Bidirectional ? 2 : 1;
+    public int Directions => LayerGeometry.DirectionsOf(Kind, Bidirectional);
 
     /// <summary>Floats this layer emits per step (2·Size when bidirectional).</summary>
     public int OutputWidth => Size * Directions;

@@ -63,6 +63,12 @@ internal sealed class LayerGeometry
     /// <summary>The geometry of <paramref name="layer"/> fed <paramref name="inputWidth"/> floats per step.</summary>
     public static LayerGeometry Of(LayerDescription layer, int inputWidth) => new(layer, inputWidth);
 
+    /// <summary>True for Rnn, LSTM and GRU.</summary>
+    public static bool IsRecurrentKind(LayerKind kind) => kind is LayerKind.Rnn or LayerKind.Lstm or LayerKind.Gru;
+
+    /// <summary>1, or 2 for a bidirectional recurrent layer.</summary>
+    public static int DirectionsOf(LayerKind kind, bool bidirectional) => IsRecurrentKind(kind) && bidirectional ? 2 : 1;
+
     /// <summary>G for a layer kind: 1 (Rnn), 4 (LSTM: i,f,g,o), 3 (GRU: r,z,n), 0 (Embedding, Dense).</summary>
     public static int GateCountOf(LayerKind kind) => kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, LayerKind.Rnn => 1, _ => 0 };
 

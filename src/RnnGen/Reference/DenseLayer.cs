@@ -1,4 +1,5 @@
 using System.Numerics;
+using RnnGen.Geometry;
 
 namespace RnnGen.Reference;
 
@@ -13,7 +14,7 @@ internal sealed class DenseLayer<T> : Layer<T> where T : unmanaged, IFloatingPoi
     private readonly T[] _dz;
 
     public DenseLayer(LayerSpec spec, int inputWidth, int parameterOffset, int maxSteps)
-        : base(spec, inputWidth, parameterOffset, spec.Size * inputWidth + spec.Size, 0, maxSteps)
+        : base(spec, inputWidth, parameterOffset, (int)LayerGeometry.Of(spec.Description, inputWidth).ParameterCount, 0, maxSteps)
     {
         _preActivation = new T[maxSteps * spec.Size];
         _dz = new T[spec.Size];

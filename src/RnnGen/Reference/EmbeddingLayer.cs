@@ -1,4 +1,5 @@
 using System.Numerics;
+using RnnGen.Geometry;
 
 namespace RnnGen.Reference;
 
@@ -8,7 +9,7 @@ namespace RnnGen.Reference;
 
 /// <summary>nn.Embedding: out[t] = W[token[t]].</summary>
 internal sealed class EmbeddingLayer<T>(LayerSpec spec, int parameterOffset, int maxSteps)
-    : Layer<T>(spec, 0, parameterOffset, spec.Vocabulary * spec.Size, 0, maxSteps)
+    : Layer<T>(spec, 0, parameterOffset, (int)LayerGeometry.Of(spec.Description, 0).ParameterCount, 0, maxSteps)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override void Forward(ReadOnlySpan<T> input, ReadOnlySpan<int> tokens, int steps, ReadOnlySpan<T> p, Span<T> state)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using RnnGen.Geometry;
 
 namespace RnnGen.Reference;
 
@@ -16,6 +17,8 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
 {
     protected readonly int H, G, I;
     private readonly int _stateWidth, _cacheWidth, _directionParameters;
+    // Offsets of one direction's tensors inside its block, from the shared geometry (-1: the layer has no such tensor).
+    private readonly int _weightIh, _weightHh, _biasIh, _biasHh, _weightSkip, _leak;
     private readonly T[][] _states; // [direction][(k) × stateWidth], k = 0 … steps (k = 0 is the initial state)
     private readonly T[][] _caches; // [direction][k × cacheWidth]
     private readonly T[] _dState;
@@ -29,7 +32,14 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
         I = inputWidth;
         _stateWidth = spec.StateWidthPerDirection;
         _cacheWidth = cacheWidth;
-        _directionParameters = (int)spec.ParametersPerDirection(inputWidth);
+        LayerGeometry geometry = LayerGeometry.Of(spec.Description, inputWidth);
+        _directionParameters = (int)geometry.ParametersPerDirection;
+        _weightIh = geometry[TensorRole.WeightIh].Offset;
+        _weightHh = geometry[TensorRole.WeightHh].Offset;
+        _biasIh = geometry[TensorRole.BiasIh].Offset;
+        _biasHh = geometry[TensorRole.BiasHh].Offset;
+        _weightSkip = geometry.Has(TensorRole.WeightSkip) ? geometry[TensorRole.WeightSkip].Offset : -1;
+        _leak = geometry.Has(TensorRole.Leak) ? geometry[TensorRole.Leak].Offset : -1;
         _states = new T[spec.Directions][];
         _caches = new T[spec.Directions][];
         for (int d = 0; d < spec.Directions; d++)
@@ -40,19 +50,18 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
         _dState = new T[_stateWidth];
     }
 
-    protected ReadOnlySpan<T> WeightIh(ReadOnlySpan<T> p) => p[..(G * H * I)];
-    protected ReadOnlySpan<T> WeightHh(ReadOnlySpan<T> p) => p.Slice(G * H * I, G * H * H);
-    protected ReadOnlySpan<T> BiasIh(ReadOnlySpan<T> p) => p.Slice(G * H * (I + H), G * H);
-    protected ReadOnlySpan<T> BiasHh(ReadOnlySpan<T> p) => p.Slice(G * H * (I + H + 1), G * H);
-    protected Span<T> WeightIh(Span<T> g) => g[..(G * H * I)];
-    protected Span<T> WeightHh(Span<T> g) => g.Slice(G * H * I, G * H * H);
-    protected Span<T> BiasIh(Span<T> g) => g.Slice(G * H * (I + H), G * H);
-    protected Span<T> BiasHh(Span<T> g) => g.Slice(G * H * (I + H + 1), G * H);
-    protected ReadOnlySpan<T> WeightSkip(ReadOnlySpan<T> p) => p.Slice(G * H * (I + H + 2), H * H);
-    protected Span<T> WeightSkip(Span<T> g) => g.Slice(G * H * (I + H + 2), H * H);
-    private int LeakOffset => G * H * (I + H + 2) + (Spec.SkipDelay > 0 ? H * H : 0);
-    protected ReadOnlySpan<T> LeakLogits(ReadOnlySpan<T> p) => p.Slice(LeakOffset, H);
-    protected Span<T> LeakLogits(Span<T> g) => g.Slice(LeakOffset, H);
+    protected ReadOnlySpan<T> WeightIh(ReadOnlySpan<T> p) => p.Slice(_weightIh, G * H * I);
+    protected ReadOnlySpan<T> WeightHh(ReadOnlySpan<T> p) => p.Slice(_weightHh, G * H * H);
+    protected ReadOnlySpan<T> BiasIh(ReadOnlySpan<T> p) => p.Slice(_biasIh, G * H);
+    protected ReadOnlySpan<T> BiasHh(ReadOnlySpan<T> p) => p.Slice(_biasHh, G * H);
+    protected Span<T> WeightIh(Span<T> g) => g.Slice(_weightIh, G * H * I);
+    protected Span<T> WeightHh(Span<T> g) => g.Slice(_weightHh, G * H * H);
+    protected Span<T> BiasIh(Span<T> g) => g.Slice(_biasIh, G * H);
+    protected Span<T> BiasHh(Span<T> g) => g.Slice(_biasHh, G * H);
+    protected ReadOnlySpan<T> WeightSkip(ReadOnlySpan<T> p) => p.Slice(_weightSkip, H * H);
+    protected Span<T> WeightSkip(Span<T> g) => g.Slice(_weightSkip, H * H);
+    protected ReadOnlySpan<T> LeakLogits(ReadOnlySpan<T> p) => p.Slice(_leak, H);
+    protected Span<T> LeakLogits(Span<T> g) => g.Slice(_leak, H);
 
     /// <summary>One step: from <paramref name="previous"/> state and input <paramref name="x"/>, writes
     /// <paramref name="next"/> state (h first) and whatever backward needs into <paramref name="cache"/>.</summary>
