@@ -259,7 +259,7 @@ public static class Peers
 /// std::mt19937 (32-bit Mersenne Twister, seeded as the C++ standard says) and libstdc++'s
 /// <c>std::uniform_real_distribution&lt;float&gt;</c> on it: <c>generate_canonical&lt;float, 24&gt;</c> takes one 32-bit
 /// draw u and returns float(u) / 2³² (the next float below 1 if that rounds up to 1), then a + c·(b − a). So the
-/// values are bit-identical to those a C++ harness draws with the same seed and order.
+/// values are bit-identical to those a C++ harness built on the same machine draws with the same seed and order.
 /// </summary>
 internal sealed class Mt19937
 {
@@ -288,11 +288,14 @@ internal sealed class Mt19937
         return y;
     }
 
-    /// <summary><c>std::uniform_real_distribution&lt;float&gt;(a, b)(*this)</c> as libstdc++ computes it.</summary>
+    /// <summary><c>std::uniform_real_distribution&lt;float&gt;(a, b)(*this)</c> as libstdc++ computes it in a harness
+    /// built with <c>g++ -O3 -march=native</c>: there g++ contracts c·(b − a) + a into one fused multiply-add wherever
+    /// the CPU has FMA (checked: 200,000 draws bit-identical), and rounds twice where it has none.</summary>
     public float NextUniform(float a, float b)
     {
         float canonical = (float)(long)Next() / 4294967296f;
         if (canonical >= 1f) canonical = MathF.BitDecrement(1f);
+        if (System.Runtime.Intrinsics.X86.Fma.IsSupported) return MathF.FusedMultiplyAdd(canonical, b - a, a);
         float product = canonical * (b - a);
         return product + a;
     }
