@@ -30,8 +30,8 @@ command_line="bash benchmarks/peers/run.sh $*"
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --rounds) rounds="$2"; shift 2 ;;
-        --rtneural-bin) rtneural_bin="$2"; shift 2 ;;
-        --results) results="$2"; shift 2 ;;
+        --rtneural-bin) rtneural_bin="$(realpath -m "$2")"; shift 2 ;;
+        --results) results="$(realpath -m "$2")"; shift 2 ;;
         --no-build) build=0; shift ;;
         --only) only=("$2" "$3" "$4"); shift 4 ;;
         -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -54,7 +54,9 @@ if [[ $build -eq 1 ]]; then
         dotnet build -c Release "$peers_project" -nologo -v quiet >&2 || say "DotnetPeers did not build: ONNX Runtime and TorchSharp are skipped"
     fi
 fi
-newest() { find "$1" -path '*/bin/Release/*' -name "$2" -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -1 | cut -d' ' -f2-; }
+# Paths relative to the repository (the script runs from there), so that the report's commands read the same anywhere.
+cd "$repo"
+newest() { find "${1#"$repo"/}" -path '*/bin/Release/*' -name "$2" -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -1 | cut -d' ' -f2-; }
 rnngen_dll="$(newest "$rnngen_project" RnnGen.Benchmarks.dll)"
 [[ -n "$rnngen_dll" ]] || { say "no Release build of RnnGen.Benchmarks"; exit 1; }
 peers_dll=""
@@ -109,7 +111,7 @@ run_one() {
     local prefix=(flock "$lock" taskset -c 1)
     local environment=()
     [[ "$kind" == dotnet ]] && environment=(env DOTNET_TC_DelaySingleProcMultiplier=1)
-    echo "#RUN round=$round peer=$name cmd=${prefix[*]} ${environment[*]} $command ${only[*]}" >> "$log"
+    echo "#RUN round=$round peer=$name cmd=$(echo "${prefix[*]} ${environment[*]} $command ${only[*]}" | tr -s ' ')" >> "$log"
     # shellcheck disable=SC2086  # the command is a word list
     out="$("${prefix[@]}" "${environment[@]}" $command "${only[@]}" </dev/null 2>>"$errors")" || rc=$?
     printf '%s\n' "$out" | grep -E '^(RESULT|BOUND|#)' >> "$log" || true

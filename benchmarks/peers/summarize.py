@@ -19,6 +19,16 @@ import subprocess
 import sys
 
 MARKER = "<!-- written by benchmarks/peers/summarize.py -->"
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+DEFAULT_OUT = os.path.join(REPO, "benchmarks", "results")
+
+
+def shown(path):
+    """A path as the report shows it: relative to the repository when inside it, else absolute."""
+    path = os.path.abspath(path)
+    return os.path.relpath(path, REPO) if path.startswith(REPO + os.sep) else path
 
 # The peer shapes in report order: (cell, in, hidden, out).
 SHAPES = [(c, i, h, i) for c in ("lstm", "gru", "rnn") for (i, h) in
@@ -91,6 +101,7 @@ class Log:
         self.rows = []        # dicts with round and the RESULT fields
         self.bounds = []      # dicts of BOUND fields
         self.exits = []       # (round, peer, rc)
+        self.row_counts = {}  # process name -> protocol rows it printed
         round_no = 0
         with open(path, encoding="utf-8") as f:
             for line in f:
@@ -105,11 +116,14 @@ class Log:
                     if m:
                         round_no = int(m.group(1))
                         self.runs.append((round_no, m.group(2), m.group(3).strip()))
+                        self.row_counts.setdefault(m.group(2), 0)
                 elif line.startswith("#EXIT "):
                     m = re.match(r"#EXIT round=(\d+) peer=(\S+) rc=(\d+)", line)
                     if m:
                         self.exits.append((int(m.group(1)), m.group(2), int(m.group(3))))
-                elif line.startswith("RESULT "):
+                elif line.startswith(("RESULT ", "BOUND ")) and self.runs:
+                    self.row_counts[self.runs[-1][1]] += 1
+                if line.startswith("RESULT "):
                     row = fields_of(line)
                     row["round"] = round_no
                     self.rows.append(row)
@@ -252,8 +266,9 @@ def build_report(logs, argv):
     out.append(f"- Caches per core: L1d {fmt_bytes(l1d)}, L2 {fmt_bytes(l2)}; L3 {cpu.get('L3 cache', '?')}")
     out.append(f"- .NET SDK: {first.meta.get('dotnet', '?')}; g++: {first.meta.get('gxx', '?')}; kernel {first.meta.get('kernel', '?')}")
     dates = ", ".join(log.meta.get("date", "?") for log in logs)
-    out.append(f"- Runs started (UTC): {dates}; commit {first.meta.get('commit', '?')}"
-               f"{' with uncommitted changes (diff ' + first.meta.get('tree', '') + ')' if not first.meta.get('tree', '').endswith('dirty_files=0') else ''}")
+    tree = first.meta.get("tree", "")
+    dirty = f" with uncommitted changes (diff {tree.split()[0]})" if tree and not tree.endswith("dirty_files=0") else ""
+    out.append(f"- Runs started (UTC): {dates}; commit {first.meta.get('commit', '?')}{dirty}")
     out.append(f"- Settings: {first.meta.get('config', '?')}; {first.meta.get('pin', '')}")
     out.append("")
 
@@ -262,7 +277,8 @@ def build_report(logs, argv):
         out.append(log.meta.get("command", "bash benchmarks/peers/run.sh"))
     out.append("python3 benchmarks/peers/summarize.py " + " ".join(argv))
     out.append("```")
-    out += ["", "Each process of round 1 (every round runs the same commands, the order rotated by one peer a round):", "", "```"]
+    out += ["", "The processes: `bounds` once per run, then in every round each peer below (the same commands each "
+            "round, the order rotated by one peer a round):", "", "```"]
     seen = set()
     for log in logs:
         for r, peer, cmd in log.runs:
@@ -271,6 +287,11 @@ def build_report(logs, argv):
                 out.append(cmd)
     out += ["```", ""]
     failed = sorted({(peer, rc) for log in logs for (_, peer, rc) in log.exits if rc != 0})
+    silent = sorted({name for log in logs for name, n in log.row_counts.items() if n == 0}
+                    - {name for log in logs for name, n in log.row_counts.items() if n > 0})
+    if silent:
+        out.append("Processes that printed no row (skipped): " + ", ".join(silent))
+        out.append("")
     if failed:
         out.append("Processes that exited non-zero (their rows, if any, are kept): " + ", ".join(f"{p} (exit {rc})" for p, rc in failed))
         out.append("")
@@ -406,7 +427,7 @@ def build_report(logs, argv):
     if varied:
         out.append("Checksums that differed between rounds (a peer's output should not depend on the round): " + "; ".join(varied))
         out.append("")
-    out += ["Raw logs: " + ", ".join(f"`{os.path.relpath(log.path)}`" for log in logs), ""]
+    out += ["Raw logs: " + ", ".join(f"`{shown(log.path)}`" for log in logs), ""]
     return "\n".join(out)
 
 
@@ -443,7 +464,7 @@ BOUND_MODELS = [
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("logs", nargs="*")
-    parser.add_argument("--out-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "results"))
+    parser.add_argument("--out-dir", default=DEFAULT_OUT)
     parser.add_argument("--merge-same", action="store_true", help="also read the other logs of the same series next to the first log")
     parser.add_argument("--slug", action="store_true", help="print this machine's short name and exit")
     args = parser.parse_args()
@@ -462,7 +483,7 @@ def main():
                 if other.same_series(logs[0]):
                     logs.append(other)
         logs.sort(key=lambda log: log.meta.get("date", ""))
-    report = build_report(logs, [os.path.relpath(log.path) for log in logs])
+    report = build_report(logs, ([] if os.path.abspath(args.out_dir) == DEFAULT_OUT else ["--out-dir", shown(args.out_dir)]) + [shown(log.path) for log in logs])
     name = f"{slug(logs[0].lscpu_fields or local_lscpu())}-{logs[0].day}"
     path = os.path.join(args.out_dir, name + ".md")
     if os.path.exists(path):
@@ -472,7 +493,7 @@ def main():
     os.makedirs(args.out_dir, exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         f.write(report)
-    print(f"summarize.py: {len(logs)} log(s) -> {os.path.relpath(path)}", file=sys.stderr)
+    print(f"summarize.py: {len(logs)} log(s) -> {shown(path)}", file=sys.stderr)
     return 0
 
 
