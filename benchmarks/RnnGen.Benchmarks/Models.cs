@@ -10,17 +10,21 @@ namespace RnnGen.Benchmarks;
 [RnnModel(InputSize = 64, MaxSteps = 64)] [Lstm(128)] [Dense(64)] public partial class Lstm_64_128;
 [RnnModel(InputSize = 128, MaxSteps = 64)] [Lstm(256)] [Dense(128)] public partial class Lstm_128_256;
 [RnnModel(InputSize = 1, MaxSteps = 64)] [Lstm(32)] [Dense(1)] public partial class Lstm_1_32;
+[RnnModel(InputSize = 1, MaxSteps = 64)] [Lstm(16)] [Dense(1)] public partial class Lstm_1_16;
 [RnnModel(InputSize = 1, MaxSteps = 64)] [Gru(8)] [Dense(1)] public partial class Gru_1_8;
 [RnnModel(InputSize = 8, MaxSteps = 64)] [Gru(32)] [Dense(8)] public partial class Gru_8_32;
 [RnnModel(InputSize = 32, MaxSteps = 64)] [Gru(64)] [Dense(32)] public partial class Gru_32_64;
 [RnnModel(InputSize = 64, MaxSteps = 64)] [Gru(128)] [Dense(64)] public partial class Gru_64_128;
 [RnnModel(InputSize = 128, MaxSteps = 64)] [Gru(256)] [Dense(128)] public partial class Gru_128_256;
 [RnnModel(InputSize = 1, MaxSteps = 64)] [Gru(32)] [Dense(1)] public partial class Gru_1_32;
+[RnnModel(InputSize = 1, MaxSteps = 64)] [Gru(16)] [Dense(1)] public partial class Gru_1_16;
 [RnnModel(InputSize = 1, MaxSteps = 64)] [Rnn(8)] [Dense(1)] public partial class Rnn_1_8;
 [RnnModel(InputSize = 8, MaxSteps = 64)] [Rnn(32)] [Dense(8)] public partial class Rnn_8_32;
 [RnnModel(InputSize = 32, MaxSteps = 64)] [Rnn(64)] [Dense(32)] public partial class Rnn_32_64;
 [RnnModel(InputSize = 64, MaxSteps = 64)] [Rnn(128)] [Dense(64)] public partial class Rnn_64_128;
 [RnnModel(InputSize = 128, MaxSteps = 64)] [Rnn(256)] [Dense(128)] public partial class Rnn_128_256;
+[RnnModel(InputSize = 1, MaxSteps = 64)] [Rnn(16)] [Dense(1)] public partial class Rnn_1_16;
+[RnnModel(InputSize = 1, MaxSteps = 64)] [Rnn(32)] [Dense(1)] public partial class Rnn_1_32;
 
 /// <summary>RTNeural's two-layer shape: LSTM 16 → 32 → 32, Dense(4).</summary>
 [RnnModel(InputSize = 16, MaxSteps = 64)] [Lstm(32)] [Lstm(32)] [Dense(4)] public partial class Lstm2_16_32_32_4;

@@ -10,6 +10,18 @@ using BenchmarkDotNet.Running;
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- latency   (p50/p99/p99.9/max per step, GC count)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training  (char-LM training step, ms and GFLOP/s)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- step      (streaming step timed like benchmarks/cpp-eigen-baseline)
+//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- peers [cell in hidden]    (the peer harness; benchmarks/peers/run.sh)
+//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- bounds [cell in hidden]   (FLOPs, bytes, peaks and latencies per peer shape)
+if (args is ["peers", .. var peerFilter])
+{
+    Environment.ExitCode = RnnGen.Benchmarks.Peers.Run(peerFilter, Console.Out);
+    return;
+}
+if (args is ["bounds", .. var boundFilter])
+{
+    Environment.ExitCode = RnnGen.Benchmarks.Peers.Bounds(boundFilter, Console.Out);
+    return;
+}
 if (args is ["peak"])
 {
     RnnGen.Benchmarks.PeakFlops.Measure(Console.Out);
