@@ -5,8 +5,10 @@ Why: TorchSharp's native binding libLibTorchSharp.so is linked against a libstdc
 (GLIBCXX_3.4.30). Its .gnu.version_r section asks for GLIBCXX_3.4.32, and the dynamic loader refuses to load a library
 whose version requirement is missing ("version `GLIBCXX_3.4.32' not found"), unless that requirement is marked weak
 (VER_FLG_WEAK in the Vernaux entry's vna_flags); then a missing version is only a note under LD_DEBUG. The one symbol
-of that version the library imports, std::ios_base_library_init(), is never called by it, so the library loads and
-runs correctly with the requirement weakened. The script prints the symbols bound to the version so this stays visible.
+of that version the library imports, std::ios_base_library_init(), is an undefined reference that GCC 13's <iostream>
+emits only to pull in the stream initialisation; no relocation uses it, so nothing ever binds it, and the library
+loads and runs correctly with the requirement weakened. The script prints the symbols of the version and refuses to
+weaken it if any relocation refers to one of them (then a missing version could mean a missing function).
 
 Why a script: no maintained ELF tool sets vna_flags. patchelf can clear a symbol's version
 (--clear-symbol-version), but the Vernaux entry stays and the loader still demands the version; objcopy and
@@ -27,6 +29,8 @@ import struct
 import sys
 import tempfile
 
+SHT_RELA = 4
+SHT_REL = 9
 SHT_DYNSYM = 11
 SHT_GNU_VERNEED = 0x6FFFFFFE
 SHT_GNU_VERSYM = 0x6FFFFFFF
@@ -129,8 +133,11 @@ def weaken(path, wanted):
     if not changed and not already:
         raise Refused(f"{path} has no requirement named {wanted}")
 
-    for symbol in symbols_of_versions(data, secs, set(indexes)):
-        print(f"weaken-glibcxx: {wanted} is asked for by symbol {symbol}")
+    bound = relocated(data, secs, symbols_of_versions(data, secs, set(indexes)))
+    for name, uses in bound:
+        print(f"weaken-glibcxx: {wanted} is asked for by symbol {name} ({uses} relocations use it)")
+    if any(uses for _, uses in bound) and changed:
+        raise Refused(f"a relocation uses a symbol of {wanted}; weakening it could leave a call unresolved")
     for file_name, aux, flags in changed:
         print(f"weaken-glibcxx: {path}: {file_name} {wanted}: vna_flags 0x{flags:x} -> 0x{flags | VER_FLG_WEAK:x}"
               f" (Vernaux at file offset 0x{aux:x})")
@@ -152,11 +159,11 @@ def weaken(path, wanted):
 
 
 def symbols_of_versions(data, secs, indexes):
-    """Names of the dynamic symbols whose .gnu.version entry is one of `indexes` (for the report only)."""
+    """(symbol index, name) of the dynamic symbols whose .gnu.version entry is one of `indexes`."""
     versym = [s for s in secs if s["type"] == SHT_GNU_VERSYM]
     dynsym = [s for s in secs if s["type"] == SHT_DYNSYM]
     if len(versym) != 1 or len(dynsym) != 1 or dynsym[0]["entsize"] != 24 or dynsym[0]["link"] >= len(secs):
-        return []
+        raise Refused("expected one .dynsym and one .gnu.version section")
     vs, ds, names = versym[0], dynsym[0], secs[dynsym[0]["link"]]
     count = min(vs["size"] // 2, ds["size"] // 24)
     result = []
@@ -164,8 +171,23 @@ def symbols_of_versions(data, secs, indexes):
         (index,) = unpack("<H", data, vs["offset"] + 2 * i, vs["offset"] + vs["size"])
         if index & 0x7FFF in indexes:
             (st_name,) = unpack("<I", data, ds["offset"] + 24 * i, ds["offset"] + ds["size"])
-            result.append(c_string(data, names["offset"] + st_name, names["offset"], names["offset"] + names["size"]))
+            result.append((i, c_string(data, names["offset"] + st_name, names["offset"], names["offset"] + names["size"])))
     return result
+
+
+def relocated(data, secs, symbols):
+    """[(name, number of dynamic relocations that refer to it)] for the given (symbol index, name) pairs."""
+    dynsym = next(s["index"] for s in secs if s["type"] == SHT_DYNSYM)
+    counts = {index: 0 for index, _ in symbols}
+    for s in secs:
+        if s["type"] not in (SHT_REL, SHT_RELA) or s["link"] != dynsym:
+            continue
+        size = 24 if s["type"] == SHT_RELA else 16
+        for offset in range(s["offset"], s["offset"] + s["size"] - size + 1, size):
+            (r_info,) = unpack("<Q", data, offset + 8, s["offset"] + s["size"])
+            if r_info >> 32 in counts:
+                counts[r_info >> 32] += 1
+    return [(name, counts[index]) for index, name in symbols]
 
 
 def main(argv):
