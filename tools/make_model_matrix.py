@@ -45,6 +45,7 @@ models.append(("SingleRnn", "InputSize = 1, MaxSteps = 5, Output = OutputMode.La
 # Stacks of 2 and 3 layers, embeddings.
 models.append(("StackLstmGru", "InputSize = 3, MaxSteps = 8, Reduction = Reduction.Sum", ["[Lstm(13)]", "[Gru(8)]", "[Dense(1)]"]))
 models.append(("StackThreeBi", "InputSize = 5, MaxSteps = 7, Loss = LossKind.BinaryCrossEntropy", ["[Rnn(5, Bidirectional = true)]", "[Lstm(13, Bidirectional = true)]", "[Gru(3)]", "[Dense(3)]"]))
+models.append(("StackThree", "InputSize = 5, MaxSteps = 7, Loss = LossKind.BinaryCrossEntropy", ["[Rnn(5)]", "[Lstm(13)]", "[Gru(3)]", "[Dense(3)]"]))
 models.append(("StackThreeLast", "InputSize = 8, MaxSteps = 10, Output = OutputMode.LastStep", ["[Gru(33)]", "[Rnn(8, Activation = Activation.Relu)]", "[Lstm(3)]", "[Dense(1, Activation.Tanh)]"]))
 models.append(("CharLm", "MaxSteps = 12, Loss = LossKind.CrossEntropy", ["[Embedding(13, 5)]", "[Lstm(32)]", "[Dense(13, Activation.Softmax)]"]))
 models.append(("TokenSentiment", "MaxSteps = 10, Loss = LossKind.BinaryCrossEntropy, Output = OutputMode.LastStep", ["[Embedding(33, 8)]", "[Gru(13, Bidirectional = true)]", "[Dense(1)]"]))
@@ -66,6 +67,21 @@ models.append(("Skip3LeakyReluBi13", "InputSize = 5, MaxSteps = 9, Reduction = R
 models.append(("Skip12Stack33Last", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep", ["[Gru(8)]", "[Rnn(33, SkipDelay = 12)]", "[Dense(1)]"]))
 # Output recurrence (Jordan, issue 6): no hidden recurrence; the input is [x(t); y(t - 1)] (teacher-forced in training).
 models.append(("JordanTanh16", "InputSize = 3, MaxSteps = 9", ["[Dense(16, Activation.Tanh)]", "[Dense(2)]"]))
+
+# The streaming kernels written for the shape: every plan the generator can choose (Vector512 and Vector256 widths,
+# one and several register passes with a remainder, looped and unrolled columns, Dense row blocks full and padded,
+# Dense dot products, a Dense layer between others, token inputs, a recurrent last layer).
+models.append(("StreamLstm1x8", "InputSize = 1, MaxSteps = 9", ["[Lstm(8)]", "[Dense(1)]"]))
+models.append(("StreamLstm8x32", "InputSize = 8, MaxSteps = 9", ["[Lstm(32)]", "[Dense(8)]"]))
+models.append(("StreamLstm3x128Softmax65", "InputSize = 3, MaxSteps = 6, Loss = LossKind.CrossEntropy", ["[Lstm(128)]", "[Dense(65, Activation.Softmax)]"]))
+models.append(("StreamGru5x48", "InputSize = 5, MaxSteps = 9", ["[Gru(48)]", "[Dense(16, Activation.Tanh)]"]))
+models.append(("StreamGru1x8Sigmoid3", "InputSize = 1, MaxSteps = 9, Loss = LossKind.BinaryCrossEntropy", ["[Gru(8)]", "[Dense(3, Activation.Sigmoid)]"]))
+models.append(("StreamRnnRelu7x24", "InputSize = 7, MaxSteps = 9", ["[Rnn(24, Activation = Activation.Relu)]", "[Dense(24)]"]))
+models.append(("StreamRnn16x64", "InputSize = 16, MaxSteps = 9, Output = OutputMode.LastStep", ["[Rnn(64)]", "[Dense(2)]"]))
+models.append(("StreamStackLstmGruDense", "InputSize = 16, MaxSteps = 9", ["[Lstm(32)]", "[Gru(16)]", "[Dense(12, Activation.Relu)]", "[Dense(4)]"]))
+models.append(("StreamTokensLstm16", "MaxSteps = 9, Loss = LossKind.CrossEntropy", ["[Embedding(20, 8)]", "[Lstm(16)]", "[Dense(20, Activation.Softmax)]"]))
+models.append(("StreamGruLast16", "InputSize = 4, MaxSteps = 9", ["[Gru(16)]"]))
+models.append(("StreamDenseFirstLstm8", "InputSize = 5, MaxSteps = 9", ["[Dense(16, Activation.Tanh)]", "[Lstm(8)]", "[Dense(1)]"]))
 
 # Twins of the PyTorch fixtures (tests/RnnGen.Tests/Fixtures/*.json), so generated code is checked against PyTorch too.
 import json

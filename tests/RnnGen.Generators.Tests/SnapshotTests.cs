@@ -13,6 +13,8 @@ public sealed class SnapshotTests
         // a sequence-to-sequence pair (wired by RnnGen.Training.EncoderDecoder): the encoder's last output is the context
         { "Seq2SeqEncoder", "namespace Demo; [RnnModel(MaxSteps = 8, Loss = LossKind.None, Output = OutputMode.LastStep)] [Embedding(12, 16)] [Gru(64)] public partial class Seq2SeqEncoder;" },
         { "Seq2SeqDecoder", "namespace Demo; [RnnModel(MaxSteps = 9, Loss = LossKind.CrossEntropy)] [Embedding(12, 16)] [Gru(64)] [Dense(12, Activation.Softmax)] public partial class Seq2SeqDecoder;" },
+        // the streaming kernels written for one shape (the size README quotes: lines and IL bytes)
+        { "StreamingLstm", "namespace Demo; [RnnModel(InputSize = 8, MaxSteps = 64)] [Lstm(32)] [Dense(8)] public partial class StreamingLstm;" },
         { "EchoStateNetwork", "namespace Demo; [RnnModel(InputSize = 1, MaxSteps = 16)] [Reservoir(40, SpectralRadius = 0.95f, Density = 0.1f, InputScaling = 0.5f, Leak = 0.3f)] [Dense(1)] public partial class EchoStateNetwork;" },
     };
 

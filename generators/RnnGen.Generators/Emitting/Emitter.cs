@@ -23,6 +23,15 @@ internal static class Emitter
         w.WriteLine("#nullable enable");
         w.WriteLine("#pragma warning disable CS1591 // members are documented on RnnGen.IRecurrentNetwork");
         w.WriteLine();
+        bool specialised = plan.SpecialisedAt(512) || plan.SpecialisedAt(256);
+        if (specialised)
+        {
+            // the streaming kernels read like hand-written intrinsics code
+            w.WriteLine("using System.Runtime.CompilerServices;");
+            w.WriteLine("using System.Runtime.Intrinsics;");
+            w.WriteLine("using RnnGen.Kernels;");
+            w.WriteLine();
+        }
         IDisposable? ns = model.Namespace is null ? null : w.WriteBlock("namespace " + model.Namespace);
         ClassShell.WriteDocs(w, plan);
         using (w.WriteBlock($"partial class {model.ClassName} : global::RnnGen.IBatchedNetwork"))
@@ -37,13 +46,14 @@ internal static class Emitter
             foreach (LayerEmitter layer in layers) layer.WriteForward(w);
             foreach (LayerEmitter layer in layers) layer.WriteBackward(w);
             foreach (LayerEmitter layer in layers) layer.WriteCells(w);
-            WritePacking(w, layers);
+            StreamingKernels.Write(w, plan);
+            WritePacking(w, plan, layers);
         }
         ns?.Dispose();
         return w.ToString();
     }
 
-    private static void WritePacking(IndentedTextWriter w, List<LayerEmitter> layers)
+    private static void WritePacking(IndentedTextWriter w, ModelPlan plan, List<LayerEmitter> layers)
     {
         w.WriteLine("/// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is");
         w.WriteLine("/// broadcast into all gate rows at once) after the parameters may have changed. Thread-safe.</summary>");
@@ -56,6 +66,11 @@ internal static class Emitter
                 w.WriteLine($"{ReadOnlySpan} p = _parameters;");
                 w.WriteLine($"{Span} k = _packed.Span, kb = _packedBack.Span;");
                 foreach (LayerEmitter layer in layers) layer.WritePacking(w);
+                if (plan.SpecialisedAt(512) || plan.SpecialisedAt(256))
+                {
+                    w.WriteLine($"{Span} s = _streamPacked.Span;");
+                    foreach (LayerPlan layer in plan.Layers) StreamKernelEmitter.WritePacking(w, layer);
+                }
                 w.WriteLine("_packedValid = true;");
             }
         }

@@ -25,6 +25,9 @@ internal static class StreamingMembers
             w.WriteLine($"void global::RnnGen.IRecurrentNetwork.Step({ReadOnlySpan} input, {Span} output) => throw {(tokens ? wrongInput : "NotStreaming()")};");
             w.WriteLine($"void global::RnnGen.IRecurrentNetwork.Step(int token, {Span} output) => throw {(tokens ? "NotStreaming()" : wrongInput)};");
             w.WriteLine();
+            w.WriteLine("/// <summary>Not supported: a bidirectional layer cannot be stepped (see <c>Forward</c>).</summary>");
+            w.WriteLine($"public void Step(global::System.Span<State> states, {(tokens ? ReadOnlySpanInt + " tokens" : ReadOnlySpan + " inputs")}, {Span} outputs) => throw NotStreaming();");
+            w.WriteLine();
             w.WriteLine($"private static global::System.NotSupportedException NotStreaming() => new(\"{reason}\");");
             w.WriteLine();
             return;
@@ -43,6 +46,8 @@ internal static class StreamingMembers
                 w.WriteLine($"if (input.Length != {F(model.InputSize)}) {Support}.ThrowLength(nameof(input), input.Length, {F(model.InputSize)}, \"InputSize\");");
             w.WriteLine($"if (output.Length != {F(model.OutputSize)}) {Support}.ThrowLength(nameof(output), output.Length, {F(model.OutputSize)}, \"OutputSize\");");
             w.WriteLine("if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line");
+            StreamingKernels.WriteStepDispatch(w, plan, tokens ? "ref state, token, output" : "ref state, input, output");
+            if (StreamingKernels.Tiers(plan).Any()) w.WriteLine("// elsewhere (Vector128, scalar): the portable kernels");
             w.WriteLine($"{ReadOnlySpan} {(tokens ? "p = _parameters, " : "")}k = _packed.Span;");
             w.WriteLine($"{Span} s = Values(ref state);");
             // A layer writes its output to buffer0 or buffer1 (alternating) when it is an embedding or a Dense layer
@@ -75,9 +80,36 @@ internal static class StreamingMembers
             w.WriteLine("_recordedBatch = 0;   // what the last forward pass recorded no longer matches CurrentState");
         }
         w.WriteLine();
+        WriteManyStreams(w, plan);
         w.WriteLine(tokens
             ? $"void global::RnnGen.IRecurrentNetwork.Step({ReadOnlySpan} input, {Span} output) => throw {wrongInput};"
             : $"void global::RnnGen.IRecurrentNetwork.Step(int token, {Span} output) => throw {wrongInput};");
+        w.WriteLine();
+    }
+
+    /// <summary>The many-stream <c>Step(Span&lt;State&gt;, …)</c>: every state one step on, bit-identical to stepping each alone.</summary>
+    private static void WriteManyStreams(IndentedTextWriter w, ModelPlan plan)
+    {
+        ModelSpec model = plan.Model;
+        bool tokens = model.UsesTokens;
+        string @in = F(model.InputSize), @out = F(model.OutputSize);
+        w.WriteLine("/// <summary>Advances each of <paramref name=\"states\"/> by one step: stream i reads its input at i·InputSize of");
+        w.WriteLine($"/// <paramref name=\"{(tokens ? "tokens" : "inputs")}\"/> and writes its output at i·OutputSize of <paramref name=\"outputs\"/>. Bit-identical to");
+        w.WriteLine("/// <c>Step(ref states[i], …)</c> for each; allocation-free; reads only the parameters, so disjoint spans of states may be");
+        w.WriteLine("/// stepped on several threads at once. Each weight vector is loaded once per tile of streams.</summary>");
+        using (w.WriteBlock($"public void Step(global::System.Span<State> states, {(tokens ? ReadOnlySpanInt + " tokens" : ReadOnlySpan + " inputs")}, {Span} outputs)"))
+        {
+            if (tokens)
+                w.WriteLine($"if (tokens.Length != states.Length) {Support}.ThrowLength(nameof(tokens), tokens.Length, states.Length, \"states.Length (one token per stream)\");");
+            else
+                w.WriteLine($"if (inputs.Length != states.Length * {@in}) {Support}.ThrowLength(nameof(inputs), inputs.Length, states.Length * {@in}, \"states.Length × InputSize\");");
+            w.WriteLine($"if (outputs.Length != states.Length * {@out}) {Support}.ThrowLength(nameof(outputs), outputs.Length, states.Length * {@out}, \"states.Length × OutputSize\");");
+            w.WriteLine("if (!_packedValid) EnsurePacked();");
+            StreamingKernels.WriteStreamsDispatch(w, plan);
+            w.WriteLine(tokens
+                ? $"for (int i = 0; i < states.Length; i++) Step(ref states[i], tokens[i], outputs.Slice({Times("i", model.OutputSize)}, {@out}));"
+                : $"for (int i = 0; i < states.Length; i++) Step(ref states[i], inputs.Slice({Times("i", model.InputSize)}, {@in}), outputs.Slice({Times("i", model.OutputSize)}, {@out}));");
+        }
         w.WriteLine();
     }
 }

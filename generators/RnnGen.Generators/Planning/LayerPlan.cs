@@ -56,6 +56,14 @@ internal sealed record LayerPlan
     /// <summary>The loss reads this (last) layer's logits and hands back dL/dz itself.</summary>
     public bool GradientIsPreActivation { get; init; }
 
+    /// <summary>The layer's specialised streaming kernel where Vector512 is accelerated and where only Vector256 is
+    /// (null: that tier keeps the portable kernels), and where its weights start in the streaming buffer.</summary>
+    public StreamKernelPlan? Stream512 { get; init; }
+    public StreamKernelPlan? Stream256 { get; init; }
+    public int StreamOffset { get; init; }
+
+    public StreamKernelPlan? StreamAt(int tier) => tier == 512 ? Stream512 : Stream256;
+
     public int DirectionCount => Directions.Count;
 
     /// <summary>Gate rows: G·H (G = 4 LSTM, 3 GRU, 1 Elman).</summary>

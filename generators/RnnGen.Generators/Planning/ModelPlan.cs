@@ -32,6 +32,18 @@ internal sealed record ModelPlan
     /// <summary>No bidirectional layer: the model can be stepped one input at a time.</summary>
     public bool Streaming { get; init; }
 
+    /// <summary>Floats of the streaming kernels' weights (at least 1).</summary>
+    public int StreamPackedCount { get; init; }
+
+    /// <summary>Every layer has a specialised streaming kernel at <paramref name="tier"/> (an embedding needs none).</summary>
+    public bool SpecialisedAt(int tier)
+    {
+        if (!Streaming) return false;
+        foreach (LayerPlan layer in Layers)
+            if (layer.Layer.Kind != LayerKind.Embedding && layer.StreamAt(tier) is null) return false;
+        return true;
+    }
+
     public LayerPlan Last => Layers[Layers.Count - 1];
 
     /// <summary>"1" for LastStep outputs, "steps" for every step: the output steps as a C# expression.</summary>

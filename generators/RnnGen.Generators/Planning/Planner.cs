@@ -29,7 +29,7 @@ internal static class Planner
         // runtime's ParameterLayout reads the same); the packed layout, the gate records and the strides are ours.
         NetworkGeometry geometry = model.Geometry;
         var layers = new List<LayerPlan>();
-        int packed = 0;
+        int packed = 0, streamPacked = 0;
         for (int i = 0; i < model.Layers.Count; i++)
         {
             LayerModel l = model.Layers[i];
@@ -50,8 +50,15 @@ internal static class Planner
             for (int d = 0; d < g.Directions; d++)
                 directions.Add(Direction(i, g, d, geometry.ParameterOffset(i) + g.DirectionOffset(d), packed + d * packedPerDirection, geometry.StateOffset(i) + d * stateWidth));
             LayerPlan previous = i == 0 ? null! : layers[i - 1];
+            // The specialised streaming kernels: one plan per tier, their weights in one buffer laid out for the tier
+            // the machine has (the same size at both tiers).
+            StreamKernelPlan? stream512 = streaming ? StreamPlan(l, width, 512) : null, stream256 = streaming ? StreamPlan(l, width, 256) : null;
+            int streamFloats = Math.Max(stream512 is null ? 0 : StreamPlanner.PackedFloats(stream512), stream256 is null ? 0 : StreamPlanner.PackedFloats(stream256));
             layers.Add(new LayerPlan
             {
+                Stream512 = stream512,
+                Stream256 = stream256,
+                StreamOffset = streamPacked,
                 Index = i,
                 Layer = l,
                 In = width,
@@ -76,6 +83,7 @@ internal static class Planner
                 GradientIsPreActivation = fusedLogits && i == model.Layers.Count - 1,
             });
             packed += packedPerDirection * g.Directions;
+            streamPacked += streamFloats;
         }
 
         int maxWidth = Math.Max(1, layers.Max(p => p.Out));
@@ -87,6 +95,7 @@ internal static class Planner
             ParameterCount = checked((int)geometry.ParameterCount),
             StateSize = geometry.StateSize,
             PackedCount = Math.Max(1, packed),
+            StreamPackedCount = Math.Max(1, streamPacked),
             Tile = Tile(model, layers),
             InputStride = inputStride,
             MaxWidth = maxWidth,
@@ -95,6 +104,13 @@ internal static class Planner
             Streaming = streaming,
         };
     }
+
+    private static StreamKernelPlan? StreamPlan(LayerModel layer, int input, int tier) => layer.Kind switch
+    {
+        LayerKind.Dense => StreamPlanner.Dense(input, layer.Size, tier),
+        LayerKind.Embedding => null,
+        _ => StreamPlanner.Recurrent(layer, input, tier),
+    };
 
     /// <summary>One direction's tensors, from the shared geometry (W_ih, W_hh, b_ih, b_hh, then W_skip and λ of an
     /// Elman layer that has them; W and b of a Dense or Embedding layer), and its packed blocks (W_ihᵀ, W_hhᵀ, the

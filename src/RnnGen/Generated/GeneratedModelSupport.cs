@@ -8,7 +8,7 @@ namespace RnnGen.Generated;
 /// Called by the code RnnGen generates in the user's assembly; not meant to be called directly.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class GeneratedModelSupport
+public static partial class GeneratedModelSupport
 {
     /// <summary>Throws the <see cref="ArgumentException"/> for a span of the wrong length.</summary>
     [DoesNotReturn]

@@ -185,6 +185,18 @@ namespace Demo
             _recordedBatch = 0;   // what the last forward pass recorded no longer matches CurrentState
         }
 
+        /// <summary>Advances each of <paramref name="states"/> by one step: stream i reads its input at i·InputSize of
+        /// <paramref name="inputs"/> and writes its output at i·OutputSize of <paramref name="outputs"/>. Bit-identical to
+        /// <c>Step(ref states[i], …)</c> for each; allocation-free; reads only the parameters, so disjoint spans of states may be
+        /// stepped on several threads at once. Each weight vector is loaded once per tile of streams.</summary>
+        public void Step(global::System.Span<State> states, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
+        {
+            if (inputs.Length != states.Length * 1) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, states.Length * 1, "states.Length × InputSize");
+            if (outputs.Length != states.Length * 1) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, states.Length * 1, "states.Length × OutputSize");
+            if (!_packedValid) EnsurePacked();
+            for (int i = 0; i < states.Length; i++) Step(ref states[i], inputs.Slice(i, 1), outputs.Slice(i, 1));
+        }
+
         void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
 
         /// <summary>Runs a new sequence from the zero state: inputs [steps × InputSize] → outputs [steps × OutputSize]; records what <c>Backward</c> needs.</summary>

@@ -183,6 +183,9 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     void global::RnnGen.IRecurrentNetwork.Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw NotStreaming();
     void global::RnnGen.IRecurrentNetwork.Step(int token, global::System.Span<float> output) => throw global::RnnGen.Generated.GeneratedModelSupport.TokenInputs();
 
+    /// <summary>Not supported: a bidirectional layer cannot be stepped (see <c>Forward</c>).</summary>
+    public void Step(global::System.Span<State> states, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => throw NotStreaming();
+
     private static global::System.NotSupportedException NotStreaming() => new("This model has a bidirectional layer (layer 2, [Rnn(13, Activation = Activation.Relu, Bidirectional = true)]): its output at each step depends on the steps after it, so it cannot be stepped one input at a time. Run whole sequences with Forward (or ForwardBatch).");
 
     /// <summary>Runs a new sequence from the zero state: inputs [steps × InputSize] → outputs [1 × OutputSize] (last step only); records what <c>Backward</c> needs.</summary>

@@ -3,6 +3,10 @@
 #nullable enable
 #pragma warning disable CS1591 // members are documented on RnnGen.IRecurrentNetwork
 
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using RnnGen.Kernels;
+
 namespace Demo
 {
     /// <summary>
@@ -38,6 +42,8 @@ namespace Demo
         private const int L1PackedWeightIh = 0;   // layers.1 forward: W_ihᵀ [16 × 192]
         private const int L1PackedWeightHh = 3072;   // layers.1 forward: W_hhᵀ [64 × 192]
         private const int L1PackedBias = 15360;   // layers.1 forward: b_ih [192], then b_hh [192]
+        // Streaming kernels' weights: offsets into _streamPacked (see EnsurePacked).
+        private const int Layer1Stream = 0;   // layers.1: unit blocks
         // State layout: offsets into State.
         private const int L1State = 0;   // layers.1 forward: h [64]
 
@@ -70,6 +76,7 @@ namespace Demo
         private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(15744);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
         private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(15936);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
+        private readonly global::RnnGen.Kernels.AlignedBuffer _streamPacked = new(15616);   // the streaming kernels' weights (see EnsurePacked); 64-byte aligned
         private volatile bool _packedValid;
         private readonly float[] _initialStateGradients = new float[64];
         private State _state;
@@ -160,6 +167,9 @@ namespace Demo
             if ((uint)token >= 12u) global::RnnGen.Generated.GeneratedModelSupport.ThrowToken(token, 0, 12);
             if (output.Length != 64) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(output), output.Length, 64, "OutputSize");
             if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
+            if (Vector512.IsHardwareAccelerated) { Step512(ref state, token, output); return; }   // the kernels written for this shape
+            if (Vector256.IsHardwareAccelerated) { Step256(ref state, token, output); return; }   // the kernels written for this shape
+            // elsewhere (Vector128, scalar): the portable kernels
             global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[384];
@@ -180,6 +190,18 @@ namespace Demo
         {
             Step(ref _state, token, output);
             _recordedBatch = 0;   // what the last forward pass recorded no longer matches CurrentState
+        }
+
+        /// <summary>Advances each of <paramref name="states"/> by one step: stream i reads its input at i·InputSize of
+        /// <paramref name="tokens"/> and writes its output at i·OutputSize of <paramref name="outputs"/>. Bit-identical to
+        /// <c>Step(ref states[i], …)</c> for each; allocation-free; reads only the parameters, so disjoint spans of states may be
+        /// stepped on several threads at once. Each weight vector is loaded once per tile of streams.</summary>
+        public void Step(global::System.Span<State> states, global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs)
+        {
+            if (tokens.Length != states.Length) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(tokens), tokens.Length, states.Length, "states.Length (one token per stream)");
+            if (outputs.Length != states.Length * 64) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, states.Length * 64, "states.Length × OutputSize");
+            if (!_packedValid) EnsurePacked();
+            for (int i = 0; i < states.Length; i++) Step(ref states[i], tokens[i], outputs.Slice(i * 64, 64));
         }
 
         void global::RnnGen.IRecurrentNetwork.Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw global::RnnGen.Generated.GeneratedModelSupport.FloatInputs();
@@ -453,6 +475,487 @@ namespace Demo
             global::RnnGen.Generated.GruCell.Backward(previous.Slice(0, 64), cache, dState, dz.Slice(0, 192), dz.Slice(192, 192), 64);   // h, [r, z, n | gh], dh', dgi, dgh
         }
 
+        /// <summary>Step on the 512 tier: each layer's kernel written for its shape (see the plan above each).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private void Step512(ref State state, int token, global::System.Span<float> output)
+        {
+            ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamPacked.Span);
+            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+            ref float s = ref Unsafe.As<State, float>(ref state);
+            // Layer0: Embedding(12 ids → 16)
+            // Layer1: GRU(16 → 64)
+            Layer1Step512(ref Unsafe.Add(ref w, Layer1Stream), ref Unsafe.Add(ref p, L0Weight + token * 16), ref Unsafe.Add(ref s, L1State));
+            global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref s, L1State), 64).CopyTo(output);
+        }
+
+        /// <summary>Layer1 (GRU(16 → 64)): one streaming step on Vector512; s is the layer's state [h, c], stepped in place.</summary>
+        // plan: Vector512; 4 unit blocks of 16, 4 per pass (1 pass); 16 accumulators = 4 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 6 streams per weight load
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Step512(ref float w, ref float x, ref float s)
+        {
+            // w: unit block u (units 16·u …) at u·3904: biases [r z nx nh] × 16, then per x column and per h column the weights of [r z nx] / [r z nh] × 16
+            {
+                // unit blocks 0 … 3
+                ref float wb = ref w;
+                ref float xb = ref x;
+                ref float sb = ref s;   // h(t−1) of the stream
+                ref float ub = ref sb;   // this pass's units: h(t−1) at 0, c at 64
+                ref float ob = ref s;   // h'
+                Vector512<float> r0 = Vector512.LoadUnsafe(ref wb, 0);
+                Vector512<float> z0 = Vector512.LoadUnsafe(ref wb, 16);
+                Vector512<float> nx0 = Vector512.LoadUnsafe(ref wb, 32);
+                Vector512<float> nh0 = Vector512.LoadUnsafe(ref wb, 48);
+                Vector512<float> r1 = Vector512.LoadUnsafe(ref wb, 3904);
+                Vector512<float> z1 = Vector512.LoadUnsafe(ref wb, 3920);
+                Vector512<float> nx1 = Vector512.LoadUnsafe(ref wb, 3936);
+                Vector512<float> nh1 = Vector512.LoadUnsafe(ref wb, 3952);
+                Vector512<float> r2 = Vector512.LoadUnsafe(ref wb, 7808);
+                Vector512<float> z2 = Vector512.LoadUnsafe(ref wb, 7824);
+                Vector512<float> nx2 = Vector512.LoadUnsafe(ref wb, 7840);
+                Vector512<float> nh2 = Vector512.LoadUnsafe(ref wb, 7856);
+                Vector512<float> r3 = Vector512.LoadUnsafe(ref wb, 11712);
+                Vector512<float> z3 = Vector512.LoadUnsafe(ref wb, 11728);
+                Vector512<float> nx3 = Vector512.LoadUnsafe(ref wb, 11744);
+                Vector512<float> nh3 = Vector512.LoadUnsafe(ref wb, 11760);
+                // x: 16 columns, 1 per turn
+                for (int c = 0; c < 16; c += 1)
+                {
+                    ref float wc = ref Unsafe.Add(ref wb, 64 + c * 48);
+                    {
+                        var v = Vector512.Create(Unsafe.Add(ref xb, c));
+                        r0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, r0);
+                        z0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, z0);
+                        nx0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, nx0);
+                        r1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 3904), v, r1);
+                        z1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 3920), v, z1);
+                        nx1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 3936), v, nx1);
+                        r2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 7808), v, r2);
+                        z2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 7824), v, z2);
+                        nx2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 7840), v, nx2);
+                        r3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 11712), v, r3);
+                        z3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 11728), v, z3);
+                        nx3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 11744), v, nx3);
+                    }
+                }
+                // h: 64 columns, 1 per turn
+                for (int c = 0; c < 64; c += 1)
+                {
+                    ref float wc = ref Unsafe.Add(ref wb, 832 + c * 48);
+                    {
+                        var v = Vector512.Create(Unsafe.Add(ref sb, c));
+                        r0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, r0);
+                        z0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, z0);
+                        nh0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, nh0);
+                        r1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 3904), v, r1);
+                        z1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 3920), v, z1);
+                        nh1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 3936), v, nh1);
+                        r2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 7808), v, r2);
+                        z2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 7824), v, z2);
+                        nh2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 7840), v, nh2);
+                        r3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 11712), v, r3);
+                        z3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 11728), v, z3);
+                        nh3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 11744), v, nh3);
+                    }
+                }
+                // block 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
+                var u0 = FastMath.GateSigmoid(z0);
+                ((Vector512<float>.One - u0) * n0 + u0 * Vector512.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
+                // block 1: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                var n1 = FastMath.Tanh(nx1 + FastMath.GateSigmoid(r1) * nh1);
+                var u1 = FastMath.GateSigmoid(z1);
+                ((Vector512<float>.One - u1) * n1 + u1 * Vector512.LoadUnsafe(ref ub, 16)).StoreUnsafe(ref ob, 16);
+                // block 2: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                var n2 = FastMath.Tanh(nx2 + FastMath.GateSigmoid(r2) * nh2);
+                var u2 = FastMath.GateSigmoid(z2);
+                ((Vector512<float>.One - u2) * n2 + u2 * Vector512.LoadUnsafe(ref ub, 32)).StoreUnsafe(ref ob, 32);
+                // block 3: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                var n3 = FastMath.Tanh(nx3 + FastMath.GateSigmoid(r3) * nh3);
+                var u3 = FastMath.GateSigmoid(z3);
+                ((Vector512<float>.One - u3) * n3 + u3 * Vector512.LoadUnsafe(ref ub, 48)).StoreUnsafe(ref ob, 48);
+            }
+        }
+
+        /// <summary>Layer1 (GRU(16 → 64)): one step of n streams on Vector512; stream t's input at x + t·16, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 6 streams; h' goes through hNext [n × 64].</summary>
+        // plan: Vector512; 4 unit blocks of 16, 4 per pass (1 pass); 16 accumulators = 4 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 6 streams per weight load
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Streams512(ref float w, ref float x, ref float s, int n, ref float hNext)
+        {
+            // w: unit block u (units 16·u …) at u·3904: biases [r z nx nh] × 16, then per x column and per h column the weights of [r z nx] / [r z nh] × 16
+            for (int u = 0; u < 4; u++)
+            {
+                int t = 0;
+                for (; t <= n - 6; t += 6)
+                {
+                    ref float wb = ref Unsafe.Add(ref w, u * 3904);
+                    ref float xb = ref Unsafe.Add(ref x, t * 16);
+                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
+                    ref float ub = ref Unsafe.Add(ref sb, u * 16);   // this block's units: h(t−1) at 0, c at 64
+                    ref float ob = ref Unsafe.Add(ref hNext, t * 64 + u * 16);   // h'
+                    Vector512<float> r0 = Vector512.LoadUnsafe(ref wb, 0);
+                    Vector512<float> z0 = Vector512.LoadUnsafe(ref wb, 16);
+                    Vector512<float> nx0 = Vector512.LoadUnsafe(ref wb, 32);
+                    Vector512<float> nh0 = Vector512.LoadUnsafe(ref wb, 48);
+                    Vector512<float> r1 = Vector512.LoadUnsafe(ref wb, 0);
+                    Vector512<float> z1 = Vector512.LoadUnsafe(ref wb, 16);
+                    Vector512<float> nx1 = Vector512.LoadUnsafe(ref wb, 32);
+                    Vector512<float> nh1 = Vector512.LoadUnsafe(ref wb, 48);
+                    Vector512<float> r2 = Vector512.LoadUnsafe(ref wb, 0);
+                    Vector512<float> z2 = Vector512.LoadUnsafe(ref wb, 16);
+                    Vector512<float> nx2 = Vector512.LoadUnsafe(ref wb, 32);
+                    Vector512<float> nh2 = Vector512.LoadUnsafe(ref wb, 48);
+                    Vector512<float> r3 = Vector512.LoadUnsafe(ref wb, 0);
+                    Vector512<float> z3 = Vector512.LoadUnsafe(ref wb, 16);
+                    Vector512<float> nx3 = Vector512.LoadUnsafe(ref wb, 32);
+                    Vector512<float> nh3 = Vector512.LoadUnsafe(ref wb, 48);
+                    Vector512<float> r4 = Vector512.LoadUnsafe(ref wb, 0);
+                    Vector512<float> z4 = Vector512.LoadUnsafe(ref wb, 16);
+                    Vector512<float> nx4 = Vector512.LoadUnsafe(ref wb, 32);
+                    Vector512<float> nh4 = Vector512.LoadUnsafe(ref wb, 48);
+                    Vector512<float> r5 = Vector512.LoadUnsafe(ref wb, 0);
+                    Vector512<float> z5 = Vector512.LoadUnsafe(ref wb, 16);
+                    Vector512<float> nx5 = Vector512.LoadUnsafe(ref wb, 32);
+                    Vector512<float> nh5 = Vector512.LoadUnsafe(ref wb, 48);
+                    // x: 16 columns, 1 per turn
+                    for (int c = 0; c < 16; c += 1)
+                    {
+                        ref float wc = ref Unsafe.Add(ref wb, 64 + c * 48);
+                        {
+                            var w0 = Vector512.LoadUnsafe(ref wc, 0); var w1 = Vector512.LoadUnsafe(ref wc, 16); var w2 = Vector512.LoadUnsafe(ref wc, 32);
+                            var v0 = Vector512.Create(Unsafe.Add(ref xb, c)); r0 = Vector512.FusedMultiplyAdd(w0, v0, r0); z0 = Vector512.FusedMultiplyAdd(w1, v0, z0); nx0 = Vector512.FusedMultiplyAdd(w2, v0, nx0);   // stream 0
+                            var v1 = Vector512.Create(Unsafe.Add(ref xb, 16 + c)); r1 = Vector512.FusedMultiplyAdd(w0, v1, r1); z1 = Vector512.FusedMultiplyAdd(w1, v1, z1); nx1 = Vector512.FusedMultiplyAdd(w2, v1, nx1);   // stream 1
+                            var v2 = Vector512.Create(Unsafe.Add(ref xb, 32 + c)); r2 = Vector512.FusedMultiplyAdd(w0, v2, r2); z2 = Vector512.FusedMultiplyAdd(w1, v2, z2); nx2 = Vector512.FusedMultiplyAdd(w2, v2, nx2);   // stream 2
+                            var v3 = Vector512.Create(Unsafe.Add(ref xb, 48 + c)); r3 = Vector512.FusedMultiplyAdd(w0, v3, r3); z3 = Vector512.FusedMultiplyAdd(w1, v3, z3); nx3 = Vector512.FusedMultiplyAdd(w2, v3, nx3);   // stream 3
+                            var v4 = Vector512.Create(Unsafe.Add(ref xb, 64 + c)); r4 = Vector512.FusedMultiplyAdd(w0, v4, r4); z4 = Vector512.FusedMultiplyAdd(w1, v4, z4); nx4 = Vector512.FusedMultiplyAdd(w2, v4, nx4);   // stream 4
+                            var v5 = Vector512.Create(Unsafe.Add(ref xb, 80 + c)); r5 = Vector512.FusedMultiplyAdd(w0, v5, r5); z5 = Vector512.FusedMultiplyAdd(w1, v5, z5); nx5 = Vector512.FusedMultiplyAdd(w2, v5, nx5);   // stream 5
+                        }
+                    }
+                    // h: 64 columns, 1 per turn
+                    for (int c = 0; c < 64; c += 1)
+                    {
+                        ref float wc = ref Unsafe.Add(ref wb, 832 + c * 48);
+                        {
+                            var w0 = Vector512.LoadUnsafe(ref wc, 0); var w1 = Vector512.LoadUnsafe(ref wc, 16); var w2 = Vector512.LoadUnsafe(ref wc, 32);
+                            var v0 = Vector512.Create(Unsafe.Add(ref sb, c)); r0 = Vector512.FusedMultiplyAdd(w0, v0, r0); z0 = Vector512.FusedMultiplyAdd(w1, v0, z0); nh0 = Vector512.FusedMultiplyAdd(w2, v0, nh0);   // stream 0
+                            var v1 = Vector512.Create(Unsafe.Add(ref sb, 64 + c)); r1 = Vector512.FusedMultiplyAdd(w0, v1, r1); z1 = Vector512.FusedMultiplyAdd(w1, v1, z1); nh1 = Vector512.FusedMultiplyAdd(w2, v1, nh1);   // stream 1
+                            var v2 = Vector512.Create(Unsafe.Add(ref sb, 128 + c)); r2 = Vector512.FusedMultiplyAdd(w0, v2, r2); z2 = Vector512.FusedMultiplyAdd(w1, v2, z2); nh2 = Vector512.FusedMultiplyAdd(w2, v2, nh2);   // stream 2
+                            var v3 = Vector512.Create(Unsafe.Add(ref sb, 192 + c)); r3 = Vector512.FusedMultiplyAdd(w0, v3, r3); z3 = Vector512.FusedMultiplyAdd(w1, v3, z3); nh3 = Vector512.FusedMultiplyAdd(w2, v3, nh3);   // stream 3
+                            var v4 = Vector512.Create(Unsafe.Add(ref sb, 256 + c)); r4 = Vector512.FusedMultiplyAdd(w0, v4, r4); z4 = Vector512.FusedMultiplyAdd(w1, v4, z4); nh4 = Vector512.FusedMultiplyAdd(w2, v4, nh4);   // stream 4
+                            var v5 = Vector512.Create(Unsafe.Add(ref sb, 320 + c)); r5 = Vector512.FusedMultiplyAdd(w0, v5, r5); z5 = Vector512.FusedMultiplyAdd(w1, v5, z5); nh5 = Vector512.FusedMultiplyAdd(w2, v5, nh5);   // stream 5
+                        }
+                    }
+                    // stream 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
+                    var u0 = FastMath.GateSigmoid(z0);
+                    ((Vector512<float>.One - u0) * n0 + u0 * Vector512.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
+                    // stream 1: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n1 = FastMath.Tanh(nx1 + FastMath.GateSigmoid(r1) * nh1);
+                    var u1 = FastMath.GateSigmoid(z1);
+                    ((Vector512<float>.One - u1) * n1 + u1 * Vector512.LoadUnsafe(ref ub, 64)).StoreUnsafe(ref ob, 64);
+                    // stream 2: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n2 = FastMath.Tanh(nx2 + FastMath.GateSigmoid(r2) * nh2);
+                    var u2 = FastMath.GateSigmoid(z2);
+                    ((Vector512<float>.One - u2) * n2 + u2 * Vector512.LoadUnsafe(ref ub, 128)).StoreUnsafe(ref ob, 128);
+                    // stream 3: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n3 = FastMath.Tanh(nx3 + FastMath.GateSigmoid(r3) * nh3);
+                    var u3 = FastMath.GateSigmoid(z3);
+                    ((Vector512<float>.One - u3) * n3 + u3 * Vector512.LoadUnsafe(ref ub, 192)).StoreUnsafe(ref ob, 192);
+                    // stream 4: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n4 = FastMath.Tanh(nx4 + FastMath.GateSigmoid(r4) * nh4);
+                    var u4 = FastMath.GateSigmoid(z4);
+                    ((Vector512<float>.One - u4) * n4 + u4 * Vector512.LoadUnsafe(ref ub, 256)).StoreUnsafe(ref ob, 256);
+                    // stream 5: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n5 = FastMath.Tanh(nx5 + FastMath.GateSigmoid(r5) * nh5);
+                    var u5 = FastMath.GateSigmoid(z5);
+                    ((Vector512<float>.One - u5) * n5 + u5 * Vector512.LoadUnsafe(ref ub, 320)).StoreUnsafe(ref ob, 320);
+                }
+                for (; t < n; t++)
+                {
+                    ref float wb = ref Unsafe.Add(ref w, u * 3904);
+                    ref float xb = ref Unsafe.Add(ref x, t * 16);
+                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
+                    ref float ub = ref Unsafe.Add(ref sb, u * 16);   // this block's units: h(t−1) at 0, c at 64
+                    ref float ob = ref Unsafe.Add(ref hNext, t * 64 + u * 16);   // h'
+                    Vector512<float> r0 = Vector512.LoadUnsafe(ref wb, 0);
+                    Vector512<float> z0 = Vector512.LoadUnsafe(ref wb, 16);
+                    Vector512<float> nx0 = Vector512.LoadUnsafe(ref wb, 32);
+                    Vector512<float> nh0 = Vector512.LoadUnsafe(ref wb, 48);
+                    // x: 16 columns, 1 per turn
+                    for (int c = 0; c < 16; c += 1)
+                    {
+                        ref float wc = ref Unsafe.Add(ref wb, 64 + c * 48);
+                        {
+                            var v = Vector512.Create(Unsafe.Add(ref xb, c));
+                            r0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, r0);
+                            z0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, z0);
+                            nx0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, nx0);
+                        }
+                    }
+                    // h: 64 columns, 1 per turn
+                    for (int c = 0; c < 64; c += 1)
+                    {
+                        ref float wc = ref Unsafe.Add(ref wb, 832 + c * 48);
+                        {
+                            var v = Vector512.Create(Unsafe.Add(ref sb, c));
+                            r0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, r0);
+                            z0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, z0);
+                            nh0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, nh0);
+                        }
+                    }
+                    // block 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
+                    var u0 = FastMath.GateSigmoid(z0);
+                    ((Vector512<float>.One - u0) * n0 + u0 * Vector512.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
+                }
+            }
+            for (int t = 0; t < n; t++)
+            {
+                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref s, t * 64)), ref Unsafe.As<float, byte>(ref Unsafe.Add(ref hNext, t * 64)), 256);   // h' [64]
+            }
+        }
+
+        /// <summary>Step on the 256 tier: each layer's kernel written for its shape (see the plan above each).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private void Step256(ref State state, int token, global::System.Span<float> output)
+        {
+            ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamPacked.Span);
+            ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
+            ref float s = ref Unsafe.As<State, float>(ref state);
+            global::System.Span<float> hNext = stackalloc float[64];
+            // Layer0: Embedding(12 ids → 16)
+            // Layer1: GRU(16 → 64)
+            Layer1Step256(ref Unsafe.Add(ref w, Layer1Stream), ref Unsafe.Add(ref p, L0Weight + token * 16), ref Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
+            global::System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref s, L1State), 64).CopyTo(output);
+        }
+
+        /// <summary>Layer1 (GRU(16 → 64)): one streaming step on Vector256; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
+        // plan: Vector256; 8 unit blocks of 8, 3 per pass (3 passes); 12 accumulators = 3 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 2 streams per weight load
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Step256(ref float w, ref float x, ref float s, ref float hNext)
+        {
+            // w: unit block u (units 8·u …) at u·1952: biases [r z nx nh] × 8, then per x column and per h column the weights of [r z nx] / [r z nh] × 8
+            for (int u = 0; u < 6; u += 3)
+            {
+                {
+                    // unit blocks u … u + 2
+                    ref float wb = ref Unsafe.Add(ref w, u * 1952);
+                    ref float xb = ref x;
+                    ref float sb = ref s;   // h(t−1) of the stream
+                    ref float ub = ref Unsafe.Add(ref sb, u * 8);   // this pass's units: h(t−1) at 0, c at 64
+                    ref float ob = ref Unsafe.Add(ref hNext, u * 8);   // h'
+                    Vector256<float> r0 = Vector256.LoadUnsafe(ref wb, 0);
+                    Vector256<float> z0 = Vector256.LoadUnsafe(ref wb, 8);
+                    Vector256<float> nx0 = Vector256.LoadUnsafe(ref wb, 16);
+                    Vector256<float> nh0 = Vector256.LoadUnsafe(ref wb, 24);
+                    Vector256<float> r1 = Vector256.LoadUnsafe(ref wb, 1952);
+                    Vector256<float> z1 = Vector256.LoadUnsafe(ref wb, 1960);
+                    Vector256<float> nx1 = Vector256.LoadUnsafe(ref wb, 1968);
+                    Vector256<float> nh1 = Vector256.LoadUnsafe(ref wb, 1976);
+                    Vector256<float> r2 = Vector256.LoadUnsafe(ref wb, 3904);
+                    Vector256<float> z2 = Vector256.LoadUnsafe(ref wb, 3912);
+                    Vector256<float> nx2 = Vector256.LoadUnsafe(ref wb, 3920);
+                    Vector256<float> nh2 = Vector256.LoadUnsafe(ref wb, 3928);
+                    // x: 16 columns, 1 per turn
+                    for (int c = 0; c < 16; c += 1)
+                    {
+                        ref float wc = ref Unsafe.Add(ref wb, 32 + c * 24);
+                        {
+                            var v = Vector256.Create(Unsafe.Add(ref xb, c));
+                            r0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, r0);
+                            z0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, z0);
+                            nx0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, nx0);
+                            r1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1952), v, r1);
+                            z1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1960), v, z1);
+                            nx1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1968), v, nx1);
+                            r2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 3904), v, r2);
+                            z2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 3912), v, z2);
+                            nx2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 3920), v, nx2);
+                        }
+                    }
+                    // h: 64 columns, 1 per turn
+                    for (int c = 0; c < 64; c += 1)
+                    {
+                        ref float wc = ref Unsafe.Add(ref wb, 416 + c * 24);
+                        {
+                            var v = Vector256.Create(Unsafe.Add(ref sb, c));
+                            r0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, r0);
+                            z0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, z0);
+                            nh0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, nh0);
+                            r1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1952), v, r1);
+                            z1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1960), v, z1);
+                            nh1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1968), v, nh1);
+                            r2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 3904), v, r2);
+                            z2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 3912), v, z2);
+                            nh2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 3920), v, nh2);
+                        }
+                    }
+                    // block 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
+                    var u0 = FastMath.GateSigmoid(z0);
+                    ((Vector256<float>.One - u0) * n0 + u0 * Vector256.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
+                    // block 1: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n1 = FastMath.Tanh(nx1 + FastMath.GateSigmoid(r1) * nh1);
+                    var u1 = FastMath.GateSigmoid(z1);
+                    ((Vector256<float>.One - u1) * n1 + u1 * Vector256.LoadUnsafe(ref ub, 8)).StoreUnsafe(ref ob, 8);
+                    // block 2: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n2 = FastMath.Tanh(nx2 + FastMath.GateSigmoid(r2) * nh2);
+                    var u2 = FastMath.GateSigmoid(z2);
+                    ((Vector256<float>.One - u2) * n2 + u2 * Vector256.LoadUnsafe(ref ub, 16)).StoreUnsafe(ref ob, 16);
+                }
+            }
+            {
+                // unit blocks 6 … 6 + 1
+                ref float wb = ref Unsafe.Add(ref w, 11712);
+                ref float xb = ref x;
+                ref float sb = ref s;   // h(t−1) of the stream
+                ref float ub = ref Unsafe.Add(ref sb, 48);   // this pass's units: h(t−1) at 0, c at 64
+                ref float ob = ref Unsafe.Add(ref hNext, 48);   // h'
+                Vector256<float> r0 = Vector256.LoadUnsafe(ref wb, 0);
+                Vector256<float> z0 = Vector256.LoadUnsafe(ref wb, 8);
+                Vector256<float> nx0 = Vector256.LoadUnsafe(ref wb, 16);
+                Vector256<float> nh0 = Vector256.LoadUnsafe(ref wb, 24);
+                Vector256<float> r1 = Vector256.LoadUnsafe(ref wb, 1952);
+                Vector256<float> z1 = Vector256.LoadUnsafe(ref wb, 1960);
+                Vector256<float> nx1 = Vector256.LoadUnsafe(ref wb, 1968);
+                Vector256<float> nh1 = Vector256.LoadUnsafe(ref wb, 1976);
+                // x: 16 columns, 1 per turn
+                for (int c = 0; c < 16; c += 1)
+                {
+                    ref float wc = ref Unsafe.Add(ref wb, 32 + c * 24);
+                    {
+                        var v = Vector256.Create(Unsafe.Add(ref xb, c));
+                        r0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, r0);
+                        z0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, z0);
+                        nx0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, nx0);
+                        r1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1952), v, r1);
+                        z1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1960), v, z1);
+                        nx1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1968), v, nx1);
+                    }
+                }
+                // h: 64 columns, 1 per turn
+                for (int c = 0; c < 64; c += 1)
+                {
+                    ref float wc = ref Unsafe.Add(ref wb, 416 + c * 24);
+                    {
+                        var v = Vector256.Create(Unsafe.Add(ref sb, c));
+                        r0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, r0);
+                        z0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, z0);
+                        nh0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, nh0);
+                        r1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1952), v, r1);
+                        z1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1960), v, z1);
+                        nh1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1968), v, nh1);
+                    }
+                }
+                // block 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
+                var u0 = FastMath.GateSigmoid(z0);
+                ((Vector256<float>.One - u0) * n0 + u0 * Vector256.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
+                // block 1: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                var n1 = FastMath.Tanh(nx1 + FastMath.GateSigmoid(r1) * nh1);
+                var u1 = FastMath.GateSigmoid(z1);
+                ((Vector256<float>.One - u1) * n1 + u1 * Vector256.LoadUnsafe(ref ub, 8)).StoreUnsafe(ref ob, 8);
+            }
+            Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref s), ref Unsafe.As<float, byte>(ref hNext), 256);   // h' [64]
+        }
+
+        /// <summary>Layer1 (GRU(16 → 64)): one step of n streams on Vector256; stream t's input at x + t·16, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 2 streams; h' goes through hNext [n × 64].</summary>
+        // plan: Vector256; 8 unit blocks of 8, 3 per pass (3 passes); 12 accumulators = 3 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 2 streams per weight load
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Layer1Streams256(ref float w, ref float x, ref float s, int n, ref float hNext)
+        {
+            // w: unit block u (units 8·u …) at u·1952: biases [r z nx nh] × 8, then per x column and per h column the weights of [r z nx] / [r z nh] × 8
+            for (int u = 0; u < 8; u++)
+            {
+                int t = 0;
+                for (; t <= n - 2; t += 2)
+                {
+                    ref float wb = ref Unsafe.Add(ref w, u * 1952);
+                    ref float xb = ref Unsafe.Add(ref x, t * 16);
+                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
+                    ref float ub = ref Unsafe.Add(ref sb, u * 8);   // this block's units: h(t−1) at 0, c at 64
+                    ref float ob = ref Unsafe.Add(ref hNext, t * 64 + u * 8);   // h'
+                    Vector256<float> r0 = Vector256.LoadUnsafe(ref wb, 0);
+                    Vector256<float> z0 = Vector256.LoadUnsafe(ref wb, 8);
+                    Vector256<float> nx0 = Vector256.LoadUnsafe(ref wb, 16);
+                    Vector256<float> nh0 = Vector256.LoadUnsafe(ref wb, 24);
+                    Vector256<float> r1 = Vector256.LoadUnsafe(ref wb, 0);
+                    Vector256<float> z1 = Vector256.LoadUnsafe(ref wb, 8);
+                    Vector256<float> nx1 = Vector256.LoadUnsafe(ref wb, 16);
+                    Vector256<float> nh1 = Vector256.LoadUnsafe(ref wb, 24);
+                    // x: 16 columns, 1 per turn
+                    for (int c = 0; c < 16; c += 1)
+                    {
+                        ref float wc = ref Unsafe.Add(ref wb, 32 + c * 24);
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wc, 0); var w1 = Vector256.LoadUnsafe(ref wc, 8); var w2 = Vector256.LoadUnsafe(ref wc, 16);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); r0 = Vector256.FusedMultiplyAdd(w0, v0, r0); z0 = Vector256.FusedMultiplyAdd(w1, v0, z0); nx0 = Vector256.FusedMultiplyAdd(w2, v0, nx0);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 16 + c)); r1 = Vector256.FusedMultiplyAdd(w0, v1, r1); z1 = Vector256.FusedMultiplyAdd(w1, v1, z1); nx1 = Vector256.FusedMultiplyAdd(w2, v1, nx1);   // stream 1
+                        }
+                    }
+                    // h: 64 columns, 1 per turn
+                    for (int c = 0; c < 64; c += 1)
+                    {
+                        ref float wc = ref Unsafe.Add(ref wb, 416 + c * 24);
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wc, 0); var w1 = Vector256.LoadUnsafe(ref wc, 8); var w2 = Vector256.LoadUnsafe(ref wc, 16);
+                            var v0 = Vector256.Create(Unsafe.Add(ref sb, c)); r0 = Vector256.FusedMultiplyAdd(w0, v0, r0); z0 = Vector256.FusedMultiplyAdd(w1, v0, z0); nh0 = Vector256.FusedMultiplyAdd(w2, v0, nh0);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref sb, 64 + c)); r1 = Vector256.FusedMultiplyAdd(w0, v1, r1); z1 = Vector256.FusedMultiplyAdd(w1, v1, z1); nh1 = Vector256.FusedMultiplyAdd(w2, v1, nh1);   // stream 1
+                        }
+                    }
+                    // stream 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
+                    var u0 = FastMath.GateSigmoid(z0);
+                    ((Vector256<float>.One - u0) * n0 + u0 * Vector256.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
+                    // stream 1: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n1 = FastMath.Tanh(nx1 + FastMath.GateSigmoid(r1) * nh1);
+                    var u1 = FastMath.GateSigmoid(z1);
+                    ((Vector256<float>.One - u1) * n1 + u1 * Vector256.LoadUnsafe(ref ub, 64)).StoreUnsafe(ref ob, 64);
+                }
+                for (; t < n; t++)
+                {
+                    ref float wb = ref Unsafe.Add(ref w, u * 1952);
+                    ref float xb = ref Unsafe.Add(ref x, t * 16);
+                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
+                    ref float ub = ref Unsafe.Add(ref sb, u * 8);   // this block's units: h(t−1) at 0, c at 64
+                    ref float ob = ref Unsafe.Add(ref hNext, t * 64 + u * 8);   // h'
+                    Vector256<float> r0 = Vector256.LoadUnsafe(ref wb, 0);
+                    Vector256<float> z0 = Vector256.LoadUnsafe(ref wb, 8);
+                    Vector256<float> nx0 = Vector256.LoadUnsafe(ref wb, 16);
+                    Vector256<float> nh0 = Vector256.LoadUnsafe(ref wb, 24);
+                    // x: 16 columns, 1 per turn
+                    for (int c = 0; c < 16; c += 1)
+                    {
+                        ref float wc = ref Unsafe.Add(ref wb, 32 + c * 24);
+                        {
+                            var v = Vector256.Create(Unsafe.Add(ref xb, c));
+                            r0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, r0);
+                            z0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, z0);
+                            nx0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, nx0);
+                        }
+                    }
+                    // h: 64 columns, 1 per turn
+                    for (int c = 0; c < 64; c += 1)
+                    {
+                        ref float wc = ref Unsafe.Add(ref wb, 416 + c * 24);
+                        {
+                            var v = Vector256.Create(Unsafe.Add(ref sb, c));
+                            r0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, r0);
+                            z0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, z0);
+                            nh0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, nh0);
+                        }
+                    }
+                    // block 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
+                    var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
+                    var u0 = FastMath.GateSigmoid(z0);
+                    ((Vector256<float>.One - u0) * n0 + u0 * Vector256.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
+                }
+            }
+            for (int t = 0; t < n; t++)
+            {
+                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref s, t * 64)), ref Unsafe.As<float, byte>(ref Unsafe.Add(ref hNext, t * 64)), 256);   // h' [64]
+            }
+        }
+
         /// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is
         /// broadcast into all gate rows at once) after the parameters may have changed. Thread-safe.</summary>
         private void EnsurePacked()
@@ -470,6 +973,8 @@ namespace Demo
                 global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1WeightHh, 12288), kb.Slice(L1WeightHh, 12288), 192, 64);   // backward: dh = W_hhᵀ·dz
                 p.Slice(L1BiasIh, 192).CopyTo(k.Slice(L1PackedBias, 192));
                 p.Slice(L1BiasHh, 192).CopyTo(k.Slice(L1PackedBias + 192, 192));
+                global::System.Span<float> s = _streamPacked.Span;
+                global::RnnGen.Generated.GeneratedModelSupport.PackUnitBlocks(p.Slice(L1WeightIh, 3072), p.Slice(L1WeightHh, 12288), p.Slice(L1BiasIh, 192), p.Slice(L1BiasHh, 192), s.Slice(Layer1Stream, 15616), 3, 64, 16, global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : 8);   // Layer1: unit blocks
                 _packedValid = true;
             }
         }

@@ -286,6 +286,64 @@ public partial class Skip12Stack33Last;
 [Dense(2)]
 public partial class JordanTanh16;
 
+[RnnModel(InputSize = 1, MaxSteps = 9)]
+[Lstm(8)]
+[Dense(1)]
+public partial class StreamLstm1x8;
+
+[RnnModel(InputSize = 8, MaxSteps = 9)]
+[Lstm(32)]
+[Dense(8)]
+public partial class StreamLstm8x32;
+
+[RnnModel(InputSize = 3, MaxSteps = 6, Loss = LossKind.CrossEntropy)]
+[Lstm(128)]
+[Dense(65, Activation.Softmax)]
+public partial class StreamLstm3x128Softmax65;
+
+[RnnModel(InputSize = 5, MaxSteps = 9)]
+[Gru(48)]
+[Dense(16, Activation.Tanh)]
+public partial class StreamGru5x48;
+
+[RnnModel(InputSize = 1, MaxSteps = 9, Loss = LossKind.BinaryCrossEntropy)]
+[Gru(8)]
+[Dense(3, Activation.Sigmoid)]
+public partial class StreamGru1x8Sigmoid3;
+
+[RnnModel(InputSize = 7, MaxSteps = 9)]
+[Rnn(24, Activation = Activation.Relu)]
+[Dense(24)]
+public partial class StreamRnnRelu7x24;
+
+[RnnModel(InputSize = 16, MaxSteps = 9, Output = OutputMode.LastStep)]
+[Rnn(64)]
+[Dense(2)]
+public partial class StreamRnn16x64;
+
+[RnnModel(InputSize = 16, MaxSteps = 9)]
+[Lstm(32)]
+[Gru(16)]
+[Dense(12, Activation.Relu)]
+[Dense(4)]
+public partial class StreamStackLstmGruDense;
+
+[RnnModel(MaxSteps = 9, Loss = LossKind.CrossEntropy)]
+[Embedding(20, 8)]
+[Lstm(16)]
+[Dense(20, Activation.Softmax)]
+public partial class StreamTokensLstm16;
+
+[RnnModel(InputSize = 4, MaxSteps = 9)]
+[Gru(16)]
+public partial class StreamGruLast16;
+
+[RnnModel(InputSize = 5, MaxSteps = 9)]
+[Dense(16, Activation.Tanh)]
+[Lstm(8)]
+[Dense(1)]
+public partial class StreamDenseFirstLstm8;
+
 [RnnModel(MaxSteps = 12, Loss = LossKind.CrossEntropy, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
 [Embedding(13, 5)]
 [Lstm(13)]
@@ -428,6 +486,17 @@ public static class MatrixModels
         ("Skip3LeakyReluBi13", () => new Skip3LeakyReluBi13()),
         ("Skip12Stack33Last", () => new Skip12Stack33Last()),
         ("JordanTanh16", () => new JordanTanh16()),
+        ("StreamLstm1x8", () => new StreamLstm1x8()),
+        ("StreamLstm8x32", () => new StreamLstm8x32()),
+        ("StreamLstm3x128Softmax65", () => new StreamLstm3x128Softmax65()),
+        ("StreamGru5x48", () => new StreamGru5x48()),
+        ("StreamGru1x8Sigmoid3", () => new StreamGru1x8Sigmoid3()),
+        ("StreamRnnRelu7x24", () => new StreamRnnRelu7x24()),
+        ("StreamRnn16x64", () => new StreamRnn16x64()),
+        ("StreamStackLstmGruDense", () => new StreamStackLstmGruDense()),
+        ("StreamTokensLstm16", () => new StreamTokensLstm16()),
+        ("StreamGruLast16", () => new StreamGruLast16()),
+        ("StreamDenseFirstLstm8", () => new StreamDenseFirstLstm8()),
     ];
 
     /// <summary>Generated twins of the PyTorch fixtures: fixture name → model.</summary>
