@@ -12,6 +12,12 @@ using BenchmarkDotNet.Running;
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- step      (streaming step timed like benchmarks/cpp-eigen-baseline)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- peers [cell in hidden]    (the peer harness; benchmarks/peers/run.sh)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- bounds [cell in hidden]   (FLOPs, bytes, peaks and latencies per peer shape)
+//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- streams [cell in hidden]  (256 streams per call against the one-by-one loop)
+if (args is ["streams", .. var streamFilter])
+{
+    Environment.ExitCode = RnnGen.Benchmarks.Streams.Run(streamFilter, Console.Out);
+    return;
+}
 if (args is ["peers", .. var peerFilter])
 {
     Environment.ExitCode = RnnGen.Benchmarks.Peers.Run(peerFilter, Console.Out);

@@ -76,7 +76,10 @@ for backend in rtneural-eigen rtneural-xsimd rtneural-xsimd-avx2; do
 done
 [[ -n "$rtneural_bin" ]] || say "no --rtneural-bin given: the RTNeural backends are skipped"
 if [[ -n "$peers_dll" ]]; then
-    for peer in onnxruntime torchsharp onnxruntime-streams torchsharp-streams; do add "$peer" dotnet "dotnet $peers_dll $peer"; done
+    for peer in onnxruntime torchsharp; do
+        add "$peer" dotnet "dotnet $peers_dll $peer single"
+        add "$peer-streams" dotnet "dotnet $peers_dll $peer streams"
+    done
 else
     say "benchmarks/peers/DotnetPeers is not built: ONNX Runtime and TorchSharp are skipped"
 fi
