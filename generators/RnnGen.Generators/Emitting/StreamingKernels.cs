@@ -20,8 +20,15 @@ internal static class StreamingKernels
 
     public static IEnumerable<int> Tiers(ModelPlan plan) => new[] { 512, 256 }.Where(plan.SpecialisedAt);
 
-    /// <summary>Streams stepped together per chunk: their scratch h' and Dense outputs stay within 32 KiB of stack.</summary>
-    public static int Chunk(ModelPlan plan) => Math.Max(1, Math.Min(32, 8192 / Math.Max(1, plan.Layers.Max(p => Math.Max(p.H, p.Out)))));
+    /// <summary>Streams stepped together per chunk: a power of two (whole tiles), at most 32, with their scratch h' and
+    /// Dense outputs within 32 KiB of stack.</summary>
+    public static int Chunk(ModelPlan plan)
+    {
+        int fit = Math.Max(1, Math.Min(32, 8192 / Math.Max(1, plan.Layers.Max(p => Math.Max(p.H, p.Out)))));
+        int chunk = 1;
+        while (chunk * 2 <= fit) chunk *= 2;
+        return chunk;
+    }
 
     /// <summary>The lines at the head of <c>Step(ref State, …)</c> that hand over to the specialised path.</summary>
     public static void WriteStepDispatch(IndentedTextWriter w, ModelPlan plan, string arguments)

@@ -132,7 +132,13 @@ internal static class StreamPlanner
     }
 
     /// <summary>Streams per weight load in the many-stream kernel: Slots·Chains accumulators per stream, plus the Slots
-    /// weight vectors and one broadcast, within the registers less two.</summary>
-    public static int StreamTile(int slots, int chains, int tier) =>
-        Math.Max(1, Math.Min(MaxStreamTile, (Registers(tier) - 2 - slots - 1) / (slots * chains)));
+    /// weight vectors and one broadcast, within the registers less four (so nothing spills); a power of two, so that the
+    /// tiles cover a chunk of streams exactly.</summary>
+    public static int StreamTile(int slots, int chains, int tier)
+    {
+        int fit = Math.Max(1, Math.Min(MaxStreamTile, (Registers(tier) - 4 - slots - 1) / (slots * chains)));
+        int tile = 1;
+        while (tile * 2 <= fit) tile *= 2;
+        return tile;
+    }
 }

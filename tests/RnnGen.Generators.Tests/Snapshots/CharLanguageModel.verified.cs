@@ -580,7 +580,7 @@ namespace Demo.Text
         }
 
         /// <summary>Layer1 (LSTM(32 → 128)): one streaming step on Vector512; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
-        // plan: Vector512; 8 unit blocks of 16, 6 per pass (2 passes); 24 accumulators = 6 × 4 slots × 1 chain; 32 x + 128 h columns, loops of 1; bias starts chain 0; 6 streams per weight load
+        // plan: Vector512; 8 unit blocks of 16, 6 per pass (2 passes); 24 accumulators = 6 × 4 slots × 1 chain; 32 x + 128 h columns, loops of 1; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step512(ref float w, ref float x, ref float s, ref float hNext)
         {
@@ -764,8 +764,8 @@ namespace Demo.Text
             Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref s), ref Unsafe.As<float, byte>(ref hNext), 512);   // h' [128]
         }
 
-        /// <summary>Layer1 (LSTM(32 → 128)): one step of n streams on Vector512; stream t's input at x + t·32, its layer state at s + t·256; one unit block at a time, each weight vector loaded once per 6 streams; h' goes through hNext [n × 128].</summary>
-        // plan: Vector512; 8 unit blocks of 16, 6 per pass (2 passes); 24 accumulators = 6 × 4 slots × 1 chain; 32 x + 128 h columns, loops of 1; bias starts chain 0; 6 streams per weight load
+        /// <summary>Layer1 (LSTM(32 → 128)): one step of n streams on Vector512; stream t's input at x + t·32, its layer state at s + t·256; one unit block at a time, each weight vector loaded once per 4 streams; h' goes through hNext [n × 128].</summary>
+        // plan: Vector512; 8 unit blocks of 16, 6 per pass (2 passes); 24 accumulators = 6 × 4 slots × 1 chain; 32 x + 128 h columns, loops of 1; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Streams512(ref float w, ref float x, ref float s, int n, ref float hNext)
         {
@@ -773,7 +773,7 @@ namespace Demo.Text
             for (int u = 0; u < 8; u++)
             {
                 int t = 0;
-                for (; t <= n - 6; t += 6)
+                for (; t <= n - 4; t += 4)
                 {
                     ref float wb = ref Unsafe.Add(ref w, u * 10304);
                     ref float xb = ref Unsafe.Add(ref x, t * 32);
@@ -796,14 +796,6 @@ namespace Demo.Text
                     Vector512<float> f3 = Vector512.LoadUnsafe(ref wb, 16);
                     Vector512<float> g3 = Vector512.LoadUnsafe(ref wb, 32);
                     Vector512<float> o3 = Vector512.LoadUnsafe(ref wb, 48);
-                    Vector512<float> i4 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> f4 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> g4 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> o4 = Vector512.LoadUnsafe(ref wb, 48);
-                    Vector512<float> i5 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> f5 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> g5 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> o5 = Vector512.LoadUnsafe(ref wb, 48);
                     // x: 32 columns, 1 per turn
                     for (int c = 0; c < 32; c += 1)
                     {
@@ -814,8 +806,6 @@ namespace Demo.Text
                             var v1 = Vector512.Create(Unsafe.Add(ref xb, 32 + c)); i1 = Vector512.FusedMultiplyAdd(w0, v1, i1); f1 = Vector512.FusedMultiplyAdd(w1, v1, f1); g1 = Vector512.FusedMultiplyAdd(w2, v1, g1); o1 = Vector512.FusedMultiplyAdd(w3, v1, o1);   // stream 1
                             var v2 = Vector512.Create(Unsafe.Add(ref xb, 64 + c)); i2 = Vector512.FusedMultiplyAdd(w0, v2, i2); f2 = Vector512.FusedMultiplyAdd(w1, v2, f2); g2 = Vector512.FusedMultiplyAdd(w2, v2, g2); o2 = Vector512.FusedMultiplyAdd(w3, v2, o2);   // stream 2
                             var v3 = Vector512.Create(Unsafe.Add(ref xb, 96 + c)); i3 = Vector512.FusedMultiplyAdd(w0, v3, i3); f3 = Vector512.FusedMultiplyAdd(w1, v3, f3); g3 = Vector512.FusedMultiplyAdd(w2, v3, g3); o3 = Vector512.FusedMultiplyAdd(w3, v3, o3);   // stream 3
-                            var v4 = Vector512.Create(Unsafe.Add(ref xb, 128 + c)); i4 = Vector512.FusedMultiplyAdd(w0, v4, i4); f4 = Vector512.FusedMultiplyAdd(w1, v4, f4); g4 = Vector512.FusedMultiplyAdd(w2, v4, g4); o4 = Vector512.FusedMultiplyAdd(w3, v4, o4);   // stream 4
-                            var v5 = Vector512.Create(Unsafe.Add(ref xb, 160 + c)); i5 = Vector512.FusedMultiplyAdd(w0, v5, i5); f5 = Vector512.FusedMultiplyAdd(w1, v5, f5); g5 = Vector512.FusedMultiplyAdd(w2, v5, g5); o5 = Vector512.FusedMultiplyAdd(w3, v5, o5);   // stream 5
                         }
                     }
                     // h: 128 columns, 1 per turn
@@ -828,8 +818,6 @@ namespace Demo.Text
                             var v1 = Vector512.Create(Unsafe.Add(ref sb, 256 + c)); i1 = Vector512.FusedMultiplyAdd(w0, v1, i1); f1 = Vector512.FusedMultiplyAdd(w1, v1, f1); g1 = Vector512.FusedMultiplyAdd(w2, v1, g1); o1 = Vector512.FusedMultiplyAdd(w3, v1, o1);   // stream 1
                             var v2 = Vector512.Create(Unsafe.Add(ref sb, 512 + c)); i2 = Vector512.FusedMultiplyAdd(w0, v2, i2); f2 = Vector512.FusedMultiplyAdd(w1, v2, f2); g2 = Vector512.FusedMultiplyAdd(w2, v2, g2); o2 = Vector512.FusedMultiplyAdd(w3, v2, o2);   // stream 2
                             var v3 = Vector512.Create(Unsafe.Add(ref sb, 768 + c)); i3 = Vector512.FusedMultiplyAdd(w0, v3, i3); f3 = Vector512.FusedMultiplyAdd(w1, v3, f3); g3 = Vector512.FusedMultiplyAdd(w2, v3, g3); o3 = Vector512.FusedMultiplyAdd(w3, v3, o3);   // stream 3
-                            var v4 = Vector512.Create(Unsafe.Add(ref sb, 1024 + c)); i4 = Vector512.FusedMultiplyAdd(w0, v4, i4); f4 = Vector512.FusedMultiplyAdd(w1, v4, f4); g4 = Vector512.FusedMultiplyAdd(w2, v4, g4); o4 = Vector512.FusedMultiplyAdd(w3, v4, o4);   // stream 4
-                            var v5 = Vector512.Create(Unsafe.Add(ref sb, 1280 + c)); i5 = Vector512.FusedMultiplyAdd(w0, v5, i5); f5 = Vector512.FusedMultiplyAdd(w1, v5, f5); g5 = Vector512.FusedMultiplyAdd(w2, v5, g5); o5 = Vector512.FusedMultiplyAdd(w3, v5, o5);   // stream 5
                         }
                     }
                     // stream 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
@@ -848,14 +836,6 @@ namespace Demo.Text
                     var c3 = FastMath.GateSigmoid(f3) * Vector512.LoadUnsafe(ref ub, 896) + FastMath.GateSigmoid(i3) * FastMath.Tanh(g3);
                     c3.StoreUnsafe(ref ub, 896);
                     (FastMath.GateSigmoid(o3) * FastMath.Tanh(c3)).StoreUnsafe(ref ob, 384);
-                    // stream 4: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c4 = FastMath.GateSigmoid(f4) * Vector512.LoadUnsafe(ref ub, 1152) + FastMath.GateSigmoid(i4) * FastMath.Tanh(g4);
-                    c4.StoreUnsafe(ref ub, 1152);
-                    (FastMath.GateSigmoid(o4) * FastMath.Tanh(c4)).StoreUnsafe(ref ob, 512);
-                    // stream 5: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c5 = FastMath.GateSigmoid(f5) * Vector512.LoadUnsafe(ref ub, 1408) + FastMath.GateSigmoid(i5) * FastMath.Tanh(g5);
-                    c5.StoreUnsafe(ref ub, 1408);
-                    (FastMath.GateSigmoid(o5) * FastMath.Tanh(c5)).StoreUnsafe(ref ob, 640);
                 }
                 for (; t < n; t++)
                 {
@@ -1152,7 +1132,7 @@ namespace Demo.Text
         }
 
         /// <summary>Layer1 (LSTM(32 → 128)): one streaming step on Vector256; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
-        // plan: Vector256; 16 unit blocks of 8, 3 per pass (6 passes); 12 accumulators = 3 × 4 slots × 1 chain; 32 x + 128 h columns, loops of 1; bias starts chain 0; 2 streams per weight load
+        // plan: Vector256; 16 unit blocks of 8, 3 per pass (6 passes); 12 accumulators = 3 × 4 slots × 1 chain; 32 x + 128 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step256(ref float w, ref float x, ref float s, ref float hNext)
         {
@@ -1275,8 +1255,8 @@ namespace Demo.Text
             Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref s), ref Unsafe.As<float, byte>(ref hNext), 512);   // h' [128]
         }
 
-        /// <summary>Layer1 (LSTM(32 → 128)): one step of n streams on Vector256; stream t's input at x + t·32, its layer state at s + t·256; one unit block at a time, each weight vector loaded once per 2 streams; h' goes through hNext [n × 128].</summary>
-        // plan: Vector256; 16 unit blocks of 8, 3 per pass (6 passes); 12 accumulators = 3 × 4 slots × 1 chain; 32 x + 128 h columns, loops of 1; bias starts chain 0; 2 streams per weight load
+        /// <summary>Layer1 (LSTM(32 → 128)): one step of n streams on Vector256; stream t's input at x + t·32, its layer state at s + t·256; one unit block at a time, each weight vector loaded once per 1 stream; h' goes through hNext [n × 128].</summary>
+        // plan: Vector256; 16 unit blocks of 8, 3 per pass (6 passes); 12 accumulators = 3 × 4 slots × 1 chain; 32 x + 128 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Streams256(ref float w, ref float x, ref float s, int n, ref float hNext)
         {
@@ -1284,50 +1264,6 @@ namespace Demo.Text
             for (int u = 0; u < 16; u++)
             {
                 int t = 0;
-                for (; t <= n - 2; t += 2)
-                {
-                    ref float wb = ref Unsafe.Add(ref w, u * 5152);
-                    ref float xb = ref Unsafe.Add(ref x, t * 32);
-                    ref float sb = ref Unsafe.Add(ref s, t * 256);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 8);   // this block's units: h(t−1) at 0, c at 128
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 128 + u * 8);   // h'
-                    Vector256<float> i0 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> f0 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> g0 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> o0 = Vector256.LoadUnsafe(ref wb, 24);
-                    Vector256<float> i1 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> f1 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> g1 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> o1 = Vector256.LoadUnsafe(ref wb, 24);
-                    // x: 32 columns, 1 per turn
-                    for (int c = 0; c < 32; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 32 + c * 32);
-                        {
-                            var w0 = Vector256.LoadUnsafe(ref wc, 0); var w1 = Vector256.LoadUnsafe(ref wc, 8); var w2 = Vector256.LoadUnsafe(ref wc, 16); var w3 = Vector256.LoadUnsafe(ref wc, 24);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); i0 = Vector256.FusedMultiplyAdd(w0, v0, i0); f0 = Vector256.FusedMultiplyAdd(w1, v0, f0); g0 = Vector256.FusedMultiplyAdd(w2, v0, g0); o0 = Vector256.FusedMultiplyAdd(w3, v0, o0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 32 + c)); i1 = Vector256.FusedMultiplyAdd(w0, v1, i1); f1 = Vector256.FusedMultiplyAdd(w1, v1, f1); g1 = Vector256.FusedMultiplyAdd(w2, v1, g1); o1 = Vector256.FusedMultiplyAdd(w3, v1, o1);   // stream 1
-                        }
-                    }
-                    // h: 128 columns, 1 per turn
-                    for (int c = 0; c < 128; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 1056 + c * 32);
-                        {
-                            var w0 = Vector256.LoadUnsafe(ref wc, 0); var w1 = Vector256.LoadUnsafe(ref wc, 8); var w2 = Vector256.LoadUnsafe(ref wc, 16); var w3 = Vector256.LoadUnsafe(ref wc, 24);
-                            var v0 = Vector256.Create(Unsafe.Add(ref sb, c)); i0 = Vector256.FusedMultiplyAdd(w0, v0, i0); f0 = Vector256.FusedMultiplyAdd(w1, v0, f0); g0 = Vector256.FusedMultiplyAdd(w2, v0, g0); o0 = Vector256.FusedMultiplyAdd(w3, v0, o0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref sb, 256 + c)); i1 = Vector256.FusedMultiplyAdd(w0, v1, i1); f1 = Vector256.FusedMultiplyAdd(w1, v1, f1); g1 = Vector256.FusedMultiplyAdd(w2, v1, g1); o1 = Vector256.FusedMultiplyAdd(w3, v1, o1);   // stream 1
-                        }
-                    }
-                    // stream 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c0 = FastMath.GateSigmoid(f0) * Vector256.LoadUnsafe(ref ub, 128) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                    c0.StoreUnsafe(ref ub, 128);
-                    (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
-                    // stream 1: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c1 = FastMath.GateSigmoid(f1) * Vector256.LoadUnsafe(ref ub, 384) + FastMath.GateSigmoid(i1) * FastMath.Tanh(g1);
-                    c1.StoreUnsafe(ref ub, 384);
-                    (FastMath.GateSigmoid(o1) * FastMath.Tanh(c1)).StoreUnsafe(ref ob, 128);
-                }
                 for (; t < n; t++)
                 {
                     ref float wb = ref Unsafe.Add(ref w, u * 5152);

@@ -577,7 +577,7 @@ namespace Demo
         }
 
         /// <summary>Layer1 (GRU(16 → 64)): one streaming step on Vector512; s is the layer's state [h, c], stepped in place.</summary>
-        // plan: Vector512; 4 unit blocks of 16, 4 per pass (1 pass); 16 accumulators = 4 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 6 streams per weight load
+        // plan: Vector512; 4 unit blocks of 16, 4 per pass (1 pass); 16 accumulators = 4 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step512(ref float w, ref float x, ref float s)
         {
@@ -664,8 +664,8 @@ namespace Demo
             }
         }
 
-        /// <summary>Layer1 (GRU(16 → 64)): one step of n streams on Vector512; stream t's input at x + t·16, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 6 streams; h' goes through hNext [n × 64].</summary>
-        // plan: Vector512; 4 unit blocks of 16, 4 per pass (1 pass); 16 accumulators = 4 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 6 streams per weight load
+        /// <summary>Layer1 (GRU(16 → 64)): one step of n streams on Vector512; stream t's input at x + t·16, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 4 streams; h' goes through hNext [n × 64].</summary>
+        // plan: Vector512; 4 unit blocks of 16, 4 per pass (1 pass); 16 accumulators = 4 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Streams512(ref float w, ref float x, ref float s, int n, ref float hNext)
         {
@@ -673,7 +673,7 @@ namespace Demo
             for (int u = 0; u < 4; u++)
             {
                 int t = 0;
-                for (; t <= n - 6; t += 6)
+                for (; t <= n - 4; t += 4)
                 {
                     ref float wb = ref Unsafe.Add(ref w, u * 3904);
                     ref float xb = ref Unsafe.Add(ref x, t * 16);
@@ -696,14 +696,6 @@ namespace Demo
                     Vector512<float> z3 = Vector512.LoadUnsafe(ref wb, 16);
                     Vector512<float> nx3 = Vector512.LoadUnsafe(ref wb, 32);
                     Vector512<float> nh3 = Vector512.LoadUnsafe(ref wb, 48);
-                    Vector512<float> r4 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> z4 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> nx4 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> nh4 = Vector512.LoadUnsafe(ref wb, 48);
-                    Vector512<float> r5 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> z5 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> nx5 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> nh5 = Vector512.LoadUnsafe(ref wb, 48);
                     // x: 16 columns, 1 per turn
                     for (int c = 0; c < 16; c += 1)
                     {
@@ -714,8 +706,6 @@ namespace Demo
                             var v1 = Vector512.Create(Unsafe.Add(ref xb, 16 + c)); r1 = Vector512.FusedMultiplyAdd(w0, v1, r1); z1 = Vector512.FusedMultiplyAdd(w1, v1, z1); nx1 = Vector512.FusedMultiplyAdd(w2, v1, nx1);   // stream 1
                             var v2 = Vector512.Create(Unsafe.Add(ref xb, 32 + c)); r2 = Vector512.FusedMultiplyAdd(w0, v2, r2); z2 = Vector512.FusedMultiplyAdd(w1, v2, z2); nx2 = Vector512.FusedMultiplyAdd(w2, v2, nx2);   // stream 2
                             var v3 = Vector512.Create(Unsafe.Add(ref xb, 48 + c)); r3 = Vector512.FusedMultiplyAdd(w0, v3, r3); z3 = Vector512.FusedMultiplyAdd(w1, v3, z3); nx3 = Vector512.FusedMultiplyAdd(w2, v3, nx3);   // stream 3
-                            var v4 = Vector512.Create(Unsafe.Add(ref xb, 64 + c)); r4 = Vector512.FusedMultiplyAdd(w0, v4, r4); z4 = Vector512.FusedMultiplyAdd(w1, v4, z4); nx4 = Vector512.FusedMultiplyAdd(w2, v4, nx4);   // stream 4
-                            var v5 = Vector512.Create(Unsafe.Add(ref xb, 80 + c)); r5 = Vector512.FusedMultiplyAdd(w0, v5, r5); z5 = Vector512.FusedMultiplyAdd(w1, v5, z5); nx5 = Vector512.FusedMultiplyAdd(w2, v5, nx5);   // stream 5
                         }
                     }
                     // h: 64 columns, 1 per turn
@@ -728,8 +718,6 @@ namespace Demo
                             var v1 = Vector512.Create(Unsafe.Add(ref sb, 64 + c)); r1 = Vector512.FusedMultiplyAdd(w0, v1, r1); z1 = Vector512.FusedMultiplyAdd(w1, v1, z1); nh1 = Vector512.FusedMultiplyAdd(w2, v1, nh1);   // stream 1
                             var v2 = Vector512.Create(Unsafe.Add(ref sb, 128 + c)); r2 = Vector512.FusedMultiplyAdd(w0, v2, r2); z2 = Vector512.FusedMultiplyAdd(w1, v2, z2); nh2 = Vector512.FusedMultiplyAdd(w2, v2, nh2);   // stream 2
                             var v3 = Vector512.Create(Unsafe.Add(ref sb, 192 + c)); r3 = Vector512.FusedMultiplyAdd(w0, v3, r3); z3 = Vector512.FusedMultiplyAdd(w1, v3, z3); nh3 = Vector512.FusedMultiplyAdd(w2, v3, nh3);   // stream 3
-                            var v4 = Vector512.Create(Unsafe.Add(ref sb, 256 + c)); r4 = Vector512.FusedMultiplyAdd(w0, v4, r4); z4 = Vector512.FusedMultiplyAdd(w1, v4, z4); nh4 = Vector512.FusedMultiplyAdd(w2, v4, nh4);   // stream 4
-                            var v5 = Vector512.Create(Unsafe.Add(ref sb, 320 + c)); r5 = Vector512.FusedMultiplyAdd(w0, v5, r5); z5 = Vector512.FusedMultiplyAdd(w1, v5, z5); nh5 = Vector512.FusedMultiplyAdd(w2, v5, nh5);   // stream 5
                         }
                     }
                     // stream 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
@@ -748,14 +736,6 @@ namespace Demo
                     var n3 = FastMath.Tanh(nx3 + FastMath.GateSigmoid(r3) * nh3);
                     var u3 = FastMath.GateSigmoid(z3);
                     ((Vector512<float>.One - u3) * n3 + u3 * Vector512.LoadUnsafe(ref ub, 192)).StoreUnsafe(ref ob, 192);
-                    // stream 4: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n4 = FastMath.Tanh(nx4 + FastMath.GateSigmoid(r4) * nh4);
-                    var u4 = FastMath.GateSigmoid(z4);
-                    ((Vector512<float>.One - u4) * n4 + u4 * Vector512.LoadUnsafe(ref ub, 256)).StoreUnsafe(ref ob, 256);
-                    // stream 5: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n5 = FastMath.Tanh(nx5 + FastMath.GateSigmoid(r5) * nh5);
-                    var u5 = FastMath.GateSigmoid(z5);
-                    ((Vector512<float>.One - u5) * n5 + u5 * Vector512.LoadUnsafe(ref ub, 320)).StoreUnsafe(ref ob, 320);
                 }
                 for (; t < n; t++)
                 {
@@ -803,7 +783,7 @@ namespace Demo
         }
 
         /// <summary>Layer2 (Dense(64 → 12, Softmax)): z = W·x + b for one stream on Vector256 (the activation, if any, follows in the caller).</summary>
-        // plan: Vector256; 2 row blocks of 8 (the last padded from 4 rows), 2 per pass; 8 accumulators = 2 × 4 chains; 64 columns, loops of 4; bias starts chain 0; 7 streams per weight load
+        // plan: Vector256; 2 row blocks of 8 (the last padded from 4 rows), 2 per pass; 8 accumulators = 2 × 4 chains; 64 columns, loops of 4; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer2Step512(ref float w, ref float x, ref float y)
         {
@@ -843,15 +823,15 @@ namespace Demo
             }
         }
 
-        /// <summary>Layer2 (Dense(64 → 12, Softmax)): z = W·x + b for n streams on Vector256; stream t's input at x + t·64, its z at y + t·12; one row block at a time, each weight vector loaded once per 7 streams.</summary>
-        // plan: Vector256; 2 row blocks of 8 (the last padded from 4 rows), 2 per pass; 8 accumulators = 2 × 4 chains; 64 columns, loops of 4; bias starts chain 0; 7 streams per weight load
+        /// <summary>Layer2 (Dense(64 → 12, Softmax)): z = W·x + b for n streams on Vector256; stream t's input at x + t·64, its z at y + t·12; one row block at a time, each weight vector loaded once per 4 streams.</summary>
+        // plan: Vector256; 2 row blocks of 8 (the last padded from 4 rows), 2 per pass; 8 accumulators = 2 × 4 chains; 64 columns, loops of 4; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer2Streams512(ref float w, ref float x, ref float y, int n)
         {
             // w: b [16], then column c of W [16] at 16 + c·16 (rows 12 … 15 zero)
             {
                 int t = 0;
-                for (; t <= n - 7; t += 7)
+                for (; t <= n - 4; t += 4)
                 {
                     {
                         ref float wb = ref w;   // rows 0 …
@@ -861,9 +841,6 @@ namespace Demo
                         Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero, y1_2 = Vector256<float>.Zero, y1_3 = Vector256<float>.Zero;
                         Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0), y2_1 = Vector256<float>.Zero, y2_2 = Vector256<float>.Zero, y2_3 = Vector256<float>.Zero;
                         Vector256<float> y3 = Vector256.LoadUnsafe(ref wb, 0), y3_1 = Vector256<float>.Zero, y3_2 = Vector256<float>.Zero, y3_3 = Vector256<float>.Zero;
-                        Vector256<float> y4 = Vector256.LoadUnsafe(ref wb, 0), y4_1 = Vector256<float>.Zero, y4_2 = Vector256<float>.Zero, y4_3 = Vector256<float>.Zero;
-                        Vector256<float> y5 = Vector256.LoadUnsafe(ref wb, 0), y5_1 = Vector256<float>.Zero, y5_2 = Vector256<float>.Zero, y5_3 = Vector256<float>.Zero;
-                        Vector256<float> y6 = Vector256.LoadUnsafe(ref wb, 0), y6_1 = Vector256<float>.Zero, y6_2 = Vector256<float>.Zero, y6_3 = Vector256<float>.Zero;
                         // x: 64 columns, 4 per turn
                         for (int c = 0; c < 64; c += 4)
                         {
@@ -874,9 +851,6 @@ namespace Demo
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
                                 var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
                                 var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 256 + c)); y4 = Vector256.FusedMultiplyAdd(w0, v4, y4);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 320 + c)); y5 = Vector256.FusedMultiplyAdd(w0, v5, y5);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 384 + c)); y6 = Vector256.FusedMultiplyAdd(w0, v6, y6);   // stream 6
                             }
                             {
                                 var w0 = Vector256.LoadUnsafe(ref wc, 16);
@@ -884,9 +858,6 @@ namespace Demo
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
                                 var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 1)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
                                 var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 1)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 256 + c + 1)); y4_1 = Vector256.FusedMultiplyAdd(w0, v4, y4_1);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 320 + c + 1)); y5_1 = Vector256.FusedMultiplyAdd(w0, v5, y5_1);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 384 + c + 1)); y6_1 = Vector256.FusedMultiplyAdd(w0, v6, y6_1);   // stream 6
                             }
                             {
                                 var w0 = Vector256.LoadUnsafe(ref wc, 32);
@@ -894,9 +865,6 @@ namespace Demo
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
                                 var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 2)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
                                 var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 2)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 256 + c + 2)); y4_2 = Vector256.FusedMultiplyAdd(w0, v4, y4_2);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 320 + c + 2)); y5_2 = Vector256.FusedMultiplyAdd(w0, v5, y5_2);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 384 + c + 2)); y6_2 = Vector256.FusedMultiplyAdd(w0, v6, y6_2);   // stream 6
                             }
                             {
                                 var w0 = Vector256.LoadUnsafe(ref wc, 48);
@@ -904,18 +872,12 @@ namespace Demo
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
                                 var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 3)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
                                 var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 3)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 256 + c + 3)); y4_3 = Vector256.FusedMultiplyAdd(w0, v4, y4_3);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 320 + c + 3)); y5_3 = Vector256.FusedMultiplyAdd(w0, v5, y5_3);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 384 + c + 3)); y6_3 = Vector256.FusedMultiplyAdd(w0, v6, y6_3);   // stream 6
                             }
                         }
                         ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
                         ((y1 + y1_1) + (y1_2 + y1_3)).StoreUnsafe(ref yb, 12);
                         ((y2 + y2_1) + (y2_2 + y2_3)).StoreUnsafe(ref yb, 24);
                         ((y3 + y3_1) + (y3_2 + y3_3)).StoreUnsafe(ref yb, 36);
-                        ((y4 + y4_1) + (y4_2 + y4_3)).StoreUnsafe(ref yb, 48);
-                        ((y5 + y5_1) + (y5_2 + y5_3)).StoreUnsafe(ref yb, 60);
-                        ((y6 + y6_1) + (y6_2 + y6_3)).StoreUnsafe(ref yb, 72);
                     }
                 }
                 for (; t < n; t++)
@@ -940,7 +902,7 @@ namespace Demo
             }
             {
                 int t = 0;
-                for (; t <= n - 7; t += 7)
+                for (; t <= n - 4; t += 4)
                 {
                     {
                         ref float wb = ref Unsafe.Add(ref w, 8);   // rows 8 … (the last 4, padded to 8)
@@ -950,9 +912,6 @@ namespace Demo
                         Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero, y1_2 = Vector256<float>.Zero, y1_3 = Vector256<float>.Zero;
                         Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0), y2_1 = Vector256<float>.Zero, y2_2 = Vector256<float>.Zero, y2_3 = Vector256<float>.Zero;
                         Vector256<float> y3 = Vector256.LoadUnsafe(ref wb, 0), y3_1 = Vector256<float>.Zero, y3_2 = Vector256<float>.Zero, y3_3 = Vector256<float>.Zero;
-                        Vector256<float> y4 = Vector256.LoadUnsafe(ref wb, 0), y4_1 = Vector256<float>.Zero, y4_2 = Vector256<float>.Zero, y4_3 = Vector256<float>.Zero;
-                        Vector256<float> y5 = Vector256.LoadUnsafe(ref wb, 0), y5_1 = Vector256<float>.Zero, y5_2 = Vector256<float>.Zero, y5_3 = Vector256<float>.Zero;
-                        Vector256<float> y6 = Vector256.LoadUnsafe(ref wb, 0), y6_1 = Vector256<float>.Zero, y6_2 = Vector256<float>.Zero, y6_3 = Vector256<float>.Zero;
                         // x: 64 columns, 4 per turn
                         for (int c = 0; c < 64; c += 4)
                         {
@@ -963,9 +922,6 @@ namespace Demo
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
                                 var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
                                 var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 256 + c)); y4 = Vector256.FusedMultiplyAdd(w0, v4, y4);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 320 + c)); y5 = Vector256.FusedMultiplyAdd(w0, v5, y5);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 384 + c)); y6 = Vector256.FusedMultiplyAdd(w0, v6, y6);   // stream 6
                             }
                             {
                                 var w0 = Vector256.LoadUnsafe(ref wc, 16);
@@ -973,9 +929,6 @@ namespace Demo
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
                                 var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 1)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
                                 var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 1)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 256 + c + 1)); y4_1 = Vector256.FusedMultiplyAdd(w0, v4, y4_1);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 320 + c + 1)); y5_1 = Vector256.FusedMultiplyAdd(w0, v5, y5_1);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 384 + c + 1)); y6_1 = Vector256.FusedMultiplyAdd(w0, v6, y6_1);   // stream 6
                             }
                             {
                                 var w0 = Vector256.LoadUnsafe(ref wc, 32);
@@ -983,9 +936,6 @@ namespace Demo
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
                                 var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 2)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
                                 var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 2)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 256 + c + 2)); y4_2 = Vector256.FusedMultiplyAdd(w0, v4, y4_2);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 320 + c + 2)); y5_2 = Vector256.FusedMultiplyAdd(w0, v5, y5_2);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 384 + c + 2)); y6_2 = Vector256.FusedMultiplyAdd(w0, v6, y6_2);   // stream 6
                             }
                             {
                                 var w0 = Vector256.LoadUnsafe(ref wc, 48);
@@ -993,9 +943,6 @@ namespace Demo
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
                                 var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 3)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
                                 var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 3)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 256 + c + 3)); y4_3 = Vector256.FusedMultiplyAdd(w0, v4, y4_3);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 320 + c + 3)); y5_3 = Vector256.FusedMultiplyAdd(w0, v5, y5_3);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 384 + c + 3)); y6_3 = Vector256.FusedMultiplyAdd(w0, v6, y6_3);   // stream 6
                             }
                         }
                         var z0 = (y0 + y0_1) + (y0_2 + y0_3);   // the last block: its 4 real rows only
@@ -1006,12 +953,6 @@ namespace Demo
                         Unsafe.Add(ref yb, 24) = z2.GetElement(0); Unsafe.Add(ref yb, 25) = z2.GetElement(1); Unsafe.Add(ref yb, 26) = z2.GetElement(2); Unsafe.Add(ref yb, 27) = z2.GetElement(3);
                         var z3 = (y3 + y3_1) + (y3_2 + y3_3);   // the last block: its 4 real rows only
                         Unsafe.Add(ref yb, 36) = z3.GetElement(0); Unsafe.Add(ref yb, 37) = z3.GetElement(1); Unsafe.Add(ref yb, 38) = z3.GetElement(2); Unsafe.Add(ref yb, 39) = z3.GetElement(3);
-                        var z4 = (y4 + y4_1) + (y4_2 + y4_3);   // the last block: its 4 real rows only
-                        Unsafe.Add(ref yb, 48) = z4.GetElement(0); Unsafe.Add(ref yb, 49) = z4.GetElement(1); Unsafe.Add(ref yb, 50) = z4.GetElement(2); Unsafe.Add(ref yb, 51) = z4.GetElement(3);
-                        var z5 = (y5 + y5_1) + (y5_2 + y5_3);   // the last block: its 4 real rows only
-                        Unsafe.Add(ref yb, 60) = z5.GetElement(0); Unsafe.Add(ref yb, 61) = z5.GetElement(1); Unsafe.Add(ref yb, 62) = z5.GetElement(2); Unsafe.Add(ref yb, 63) = z5.GetElement(3);
-                        var z6 = (y6 + y6_1) + (y6_2 + y6_3);   // the last block: its 4 real rows only
-                        Unsafe.Add(ref yb, 72) = z6.GetElement(0); Unsafe.Add(ref yb, 73) = z6.GetElement(1); Unsafe.Add(ref yb, 74) = z6.GetElement(2); Unsafe.Add(ref yb, 75) = z6.GetElement(3);
                     }
                 }
                 for (; t < n; t++)
@@ -1054,7 +995,7 @@ namespace Demo
         }
 
         /// <summary>Layer1 (GRU(16 → 64)): one streaming step on Vector256; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
-        // plan: Vector256; 8 unit blocks of 8, 3 per pass (3 passes); 12 accumulators = 3 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 2 streams per weight load
+        // plan: Vector256; 8 unit blocks of 8, 3 per pass (3 passes); 12 accumulators = 3 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step256(ref float w, ref float x, ref float s, ref float hNext)
         {
@@ -1183,8 +1124,8 @@ namespace Demo
             Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref s), ref Unsafe.As<float, byte>(ref hNext), 256);   // h' [64]
         }
 
-        /// <summary>Layer1 (GRU(16 → 64)): one step of n streams on Vector256; stream t's input at x + t·16, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 2 streams; h' goes through hNext [n × 64].</summary>
-        // plan: Vector256; 8 unit blocks of 8, 3 per pass (3 passes); 12 accumulators = 3 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 2 streams per weight load
+        /// <summary>Layer1 (GRU(16 → 64)): one step of n streams on Vector256; stream t's input at x + t·16, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 1 stream; h' goes through hNext [n × 64].</summary>
+        // plan: Vector256; 8 unit blocks of 8, 3 per pass (3 passes); 12 accumulators = 3 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Streams256(ref float w, ref float x, ref float s, int n, ref float hNext)
         {
@@ -1192,50 +1133,6 @@ namespace Demo
             for (int u = 0; u < 8; u++)
             {
                 int t = 0;
-                for (; t <= n - 2; t += 2)
-                {
-                    ref float wb = ref Unsafe.Add(ref w, u * 1952);
-                    ref float xb = ref Unsafe.Add(ref x, t * 16);
-                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 8);   // this block's units: h(t−1) at 0, c at 64
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 64 + u * 8);   // h'
-                    Vector256<float> r0 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> z0 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> nx0 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> nh0 = Vector256.LoadUnsafe(ref wb, 24);
-                    Vector256<float> r1 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> z1 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> nx1 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> nh1 = Vector256.LoadUnsafe(ref wb, 24);
-                    // x: 16 columns, 1 per turn
-                    for (int c = 0; c < 16; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 32 + c * 24);
-                        {
-                            var w0 = Vector256.LoadUnsafe(ref wc, 0); var w1 = Vector256.LoadUnsafe(ref wc, 8); var w2 = Vector256.LoadUnsafe(ref wc, 16);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); r0 = Vector256.FusedMultiplyAdd(w0, v0, r0); z0 = Vector256.FusedMultiplyAdd(w1, v0, z0); nx0 = Vector256.FusedMultiplyAdd(w2, v0, nx0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 16 + c)); r1 = Vector256.FusedMultiplyAdd(w0, v1, r1); z1 = Vector256.FusedMultiplyAdd(w1, v1, z1); nx1 = Vector256.FusedMultiplyAdd(w2, v1, nx1);   // stream 1
-                        }
-                    }
-                    // h: 64 columns, 1 per turn
-                    for (int c = 0; c < 64; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 416 + c * 24);
-                        {
-                            var w0 = Vector256.LoadUnsafe(ref wc, 0); var w1 = Vector256.LoadUnsafe(ref wc, 8); var w2 = Vector256.LoadUnsafe(ref wc, 16);
-                            var v0 = Vector256.Create(Unsafe.Add(ref sb, c)); r0 = Vector256.FusedMultiplyAdd(w0, v0, r0); z0 = Vector256.FusedMultiplyAdd(w1, v0, z0); nh0 = Vector256.FusedMultiplyAdd(w2, v0, nh0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref sb, 64 + c)); r1 = Vector256.FusedMultiplyAdd(w0, v1, r1); z1 = Vector256.FusedMultiplyAdd(w1, v1, z1); nh1 = Vector256.FusedMultiplyAdd(w2, v1, nh1);   // stream 1
-                        }
-                    }
-                    // stream 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
-                    var u0 = FastMath.GateSigmoid(z0);
-                    ((Vector256<float>.One - u0) * n0 + u0 * Vector256.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
-                    // stream 1: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n1 = FastMath.Tanh(nx1 + FastMath.GateSigmoid(r1) * nh1);
-                    var u1 = FastMath.GateSigmoid(z1);
-                    ((Vector256<float>.One - u1) * n1 + u1 * Vector256.LoadUnsafe(ref ub, 64)).StoreUnsafe(ref ob, 64);
-                }
                 for (; t < n; t++)
                 {
                     ref float wb = ref Unsafe.Add(ref w, u * 1952);
@@ -1282,7 +1179,7 @@ namespace Demo
         }
 
         /// <summary>Layer2 (Dense(64 → 12, Softmax)): z = W·x + b for one stream on Vector256 (the activation, if any, follows in the caller).</summary>
-        // plan: Vector256; 2 row blocks of 8 (the last padded from 4 rows), 2 per pass; 8 accumulators = 2 × 4 chains; 64 columns, loops of 4; bias starts chain 0; 3 streams per weight load
+        // plan: Vector256; 2 row blocks of 8 (the last padded from 4 rows), 2 per pass; 8 accumulators = 2 × 4 chains; 64 columns, loops of 4; bias starts chain 0; 2 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer2Step256(ref float w, ref float x, ref float y)
         {
@@ -1322,15 +1219,15 @@ namespace Demo
             }
         }
 
-        /// <summary>Layer2 (Dense(64 → 12, Softmax)): z = W·x + b for n streams on Vector256; stream t's input at x + t·64, its z at y + t·12; one row block at a time, each weight vector loaded once per 3 streams.</summary>
-        // plan: Vector256; 2 row blocks of 8 (the last padded from 4 rows), 2 per pass; 8 accumulators = 2 × 4 chains; 64 columns, loops of 4; bias starts chain 0; 3 streams per weight load
+        /// <summary>Layer2 (Dense(64 → 12, Softmax)): z = W·x + b for n streams on Vector256; stream t's input at x + t·64, its z at y + t·12; one row block at a time, each weight vector loaded once per 2 streams.</summary>
+        // plan: Vector256; 2 row blocks of 8 (the last padded from 4 rows), 2 per pass; 8 accumulators = 2 × 4 chains; 64 columns, loops of 4; bias starts chain 0; 2 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer2Streams256(ref float w, ref float x, ref float y, int n)
         {
             // w: b [16], then column c of W [16] at 16 + c·16 (rows 12 … 15 zero)
             {
                 int t = 0;
-                for (; t <= n - 3; t += 3)
+                for (; t <= n - 2; t += 2)
                 {
                     {
                         ref float wb = ref w;   // rows 0 …
@@ -1338,7 +1235,6 @@ namespace Demo
                         ref float yb = ref Unsafe.Add(ref y, t * 12);
                         Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
                         Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero, y1_2 = Vector256<float>.Zero, y1_3 = Vector256<float>.Zero;
-                        Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0), y2_1 = Vector256<float>.Zero, y2_2 = Vector256<float>.Zero, y2_3 = Vector256<float>.Zero;
                         // x: 64 columns, 4 per turn
                         for (int c = 0; c < 64; c += 4)
                         {
@@ -1347,30 +1243,25 @@ namespace Demo
                                 var w0 = Vector256.LoadUnsafe(ref wc, 0);
                                 var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
                             }
                             {
                                 var w0 = Vector256.LoadUnsafe(ref wc, 16);
                                 var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 1)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
                             }
                             {
                                 var w0 = Vector256.LoadUnsafe(ref wc, 32);
                                 var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 2)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 2)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
                             }
                             {
                                 var w0 = Vector256.LoadUnsafe(ref wc, 48);
                                 var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 3)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 3)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
                             }
                         }
                         ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
                         ((y1 + y1_1) + (y1_2 + y1_3)).StoreUnsafe(ref yb, 12);
-                        ((y2 + y2_1) + (y2_2 + y2_3)).StoreUnsafe(ref yb, 24);
                     }
                 }
                 for (; t < n; t++)
@@ -1395,7 +1286,7 @@ namespace Demo
             }
             {
                 int t = 0;
-                for (; t <= n - 3; t += 3)
+                for (; t <= n - 2; t += 2)
                 {
                     {
                         ref float wb = ref Unsafe.Add(ref w, 8);   // rows 8 … (the last 4, padded to 8)
@@ -1403,7 +1294,6 @@ namespace Demo
                         ref float yb = ref Unsafe.Add(ref y, t * 12 + 8);
                         Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
                         Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero, y1_2 = Vector256<float>.Zero, y1_3 = Vector256<float>.Zero;
-                        Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0), y2_1 = Vector256<float>.Zero, y2_2 = Vector256<float>.Zero, y2_3 = Vector256<float>.Zero;
                         // x: 64 columns, 4 per turn
                         for (int c = 0; c < 64; c += 4)
                         {
@@ -1412,33 +1302,27 @@ namespace Demo
                                 var w0 = Vector256.LoadUnsafe(ref wc, 0);
                                 var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
                             }
                             {
                                 var w0 = Vector256.LoadUnsafe(ref wc, 16);
                                 var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 1)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
                             }
                             {
                                 var w0 = Vector256.LoadUnsafe(ref wc, 32);
                                 var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 2)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 2)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
                             }
                             {
                                 var w0 = Vector256.LoadUnsafe(ref wc, 48);
                                 var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 3)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
                                 var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 3)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
                             }
                         }
                         var z0 = (y0 + y0_1) + (y0_2 + y0_3);   // the last block: its 4 real rows only
                         Unsafe.Add(ref yb, 0) = z0.GetElement(0); Unsafe.Add(ref yb, 1) = z0.GetElement(1); Unsafe.Add(ref yb, 2) = z0.GetElement(2); Unsafe.Add(ref yb, 3) = z0.GetElement(3);
                         var z1 = (y1 + y1_1) + (y1_2 + y1_3);   // the last block: its 4 real rows only
                         Unsafe.Add(ref yb, 12) = z1.GetElement(0); Unsafe.Add(ref yb, 13) = z1.GetElement(1); Unsafe.Add(ref yb, 14) = z1.GetElement(2); Unsafe.Add(ref yb, 15) = z1.GetElement(3);
-                        var z2 = (y2 + y2_1) + (y2_2 + y2_3);   // the last block: its 4 real rows only
-                        Unsafe.Add(ref yb, 24) = z2.GetElement(0); Unsafe.Add(ref yb, 25) = z2.GetElement(1); Unsafe.Add(ref yb, 26) = z2.GetElement(2); Unsafe.Add(ref yb, 27) = z2.GetElement(3);
                     }
                 }
                 for (; t < n; t++)

@@ -489,7 +489,7 @@ namespace Demo
         }
 
         /// <summary>Layer1 (GRU(16 → 64)): one streaming step on Vector512; s is the layer's state [h, c], stepped in place.</summary>
-        // plan: Vector512; 4 unit blocks of 16, 4 per pass (1 pass); 16 accumulators = 4 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 6 streams per weight load
+        // plan: Vector512; 4 unit blocks of 16, 4 per pass (1 pass); 16 accumulators = 4 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step512(ref float w, ref float x, ref float s)
         {
@@ -576,8 +576,8 @@ namespace Demo
             }
         }
 
-        /// <summary>Layer1 (GRU(16 → 64)): one step of n streams on Vector512; stream t's input at x + t·16, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 6 streams; h' goes through hNext [n × 64].</summary>
-        // plan: Vector512; 4 unit blocks of 16, 4 per pass (1 pass); 16 accumulators = 4 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 6 streams per weight load
+        /// <summary>Layer1 (GRU(16 → 64)): one step of n streams on Vector512; stream t's input at x + t·16, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 4 streams; h' goes through hNext [n × 64].</summary>
+        // plan: Vector512; 4 unit blocks of 16, 4 per pass (1 pass); 16 accumulators = 4 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Streams512(ref float w, ref float x, ref float s, int n, ref float hNext)
         {
@@ -585,7 +585,7 @@ namespace Demo
             for (int u = 0; u < 4; u++)
             {
                 int t = 0;
-                for (; t <= n - 6; t += 6)
+                for (; t <= n - 4; t += 4)
                 {
                     ref float wb = ref Unsafe.Add(ref w, u * 3904);
                     ref float xb = ref Unsafe.Add(ref x, t * 16);
@@ -608,14 +608,6 @@ namespace Demo
                     Vector512<float> z3 = Vector512.LoadUnsafe(ref wb, 16);
                     Vector512<float> nx3 = Vector512.LoadUnsafe(ref wb, 32);
                     Vector512<float> nh3 = Vector512.LoadUnsafe(ref wb, 48);
-                    Vector512<float> r4 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> z4 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> nx4 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> nh4 = Vector512.LoadUnsafe(ref wb, 48);
-                    Vector512<float> r5 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> z5 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> nx5 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> nh5 = Vector512.LoadUnsafe(ref wb, 48);
                     // x: 16 columns, 1 per turn
                     for (int c = 0; c < 16; c += 1)
                     {
@@ -626,8 +618,6 @@ namespace Demo
                             var v1 = Vector512.Create(Unsafe.Add(ref xb, 16 + c)); r1 = Vector512.FusedMultiplyAdd(w0, v1, r1); z1 = Vector512.FusedMultiplyAdd(w1, v1, z1); nx1 = Vector512.FusedMultiplyAdd(w2, v1, nx1);   // stream 1
                             var v2 = Vector512.Create(Unsafe.Add(ref xb, 32 + c)); r2 = Vector512.FusedMultiplyAdd(w0, v2, r2); z2 = Vector512.FusedMultiplyAdd(w1, v2, z2); nx2 = Vector512.FusedMultiplyAdd(w2, v2, nx2);   // stream 2
                             var v3 = Vector512.Create(Unsafe.Add(ref xb, 48 + c)); r3 = Vector512.FusedMultiplyAdd(w0, v3, r3); z3 = Vector512.FusedMultiplyAdd(w1, v3, z3); nx3 = Vector512.FusedMultiplyAdd(w2, v3, nx3);   // stream 3
-                            var v4 = Vector512.Create(Unsafe.Add(ref xb, 64 + c)); r4 = Vector512.FusedMultiplyAdd(w0, v4, r4); z4 = Vector512.FusedMultiplyAdd(w1, v4, z4); nx4 = Vector512.FusedMultiplyAdd(w2, v4, nx4);   // stream 4
-                            var v5 = Vector512.Create(Unsafe.Add(ref xb, 80 + c)); r5 = Vector512.FusedMultiplyAdd(w0, v5, r5); z5 = Vector512.FusedMultiplyAdd(w1, v5, z5); nx5 = Vector512.FusedMultiplyAdd(w2, v5, nx5);   // stream 5
                         }
                     }
                     // h: 64 columns, 1 per turn
@@ -640,8 +630,6 @@ namespace Demo
                             var v1 = Vector512.Create(Unsafe.Add(ref sb, 64 + c)); r1 = Vector512.FusedMultiplyAdd(w0, v1, r1); z1 = Vector512.FusedMultiplyAdd(w1, v1, z1); nh1 = Vector512.FusedMultiplyAdd(w2, v1, nh1);   // stream 1
                             var v2 = Vector512.Create(Unsafe.Add(ref sb, 128 + c)); r2 = Vector512.FusedMultiplyAdd(w0, v2, r2); z2 = Vector512.FusedMultiplyAdd(w1, v2, z2); nh2 = Vector512.FusedMultiplyAdd(w2, v2, nh2);   // stream 2
                             var v3 = Vector512.Create(Unsafe.Add(ref sb, 192 + c)); r3 = Vector512.FusedMultiplyAdd(w0, v3, r3); z3 = Vector512.FusedMultiplyAdd(w1, v3, z3); nh3 = Vector512.FusedMultiplyAdd(w2, v3, nh3);   // stream 3
-                            var v4 = Vector512.Create(Unsafe.Add(ref sb, 256 + c)); r4 = Vector512.FusedMultiplyAdd(w0, v4, r4); z4 = Vector512.FusedMultiplyAdd(w1, v4, z4); nh4 = Vector512.FusedMultiplyAdd(w2, v4, nh4);   // stream 4
-                            var v5 = Vector512.Create(Unsafe.Add(ref sb, 320 + c)); r5 = Vector512.FusedMultiplyAdd(w0, v5, r5); z5 = Vector512.FusedMultiplyAdd(w1, v5, z5); nh5 = Vector512.FusedMultiplyAdd(w2, v5, nh5);   // stream 5
                         }
                     }
                     // stream 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
@@ -660,14 +648,6 @@ namespace Demo
                     var n3 = FastMath.Tanh(nx3 + FastMath.GateSigmoid(r3) * nh3);
                     var u3 = FastMath.GateSigmoid(z3);
                     ((Vector512<float>.One - u3) * n3 + u3 * Vector512.LoadUnsafe(ref ub, 192)).StoreUnsafe(ref ob, 192);
-                    // stream 4: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n4 = FastMath.Tanh(nx4 + FastMath.GateSigmoid(r4) * nh4);
-                    var u4 = FastMath.GateSigmoid(z4);
-                    ((Vector512<float>.One - u4) * n4 + u4 * Vector512.LoadUnsafe(ref ub, 256)).StoreUnsafe(ref ob, 256);
-                    // stream 5: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n5 = FastMath.Tanh(nx5 + FastMath.GateSigmoid(r5) * nh5);
-                    var u5 = FastMath.GateSigmoid(z5);
-                    ((Vector512<float>.One - u5) * n5 + u5 * Vector512.LoadUnsafe(ref ub, 320)).StoreUnsafe(ref ob, 320);
                 }
                 for (; t < n; t++)
                 {
@@ -729,7 +709,7 @@ namespace Demo
         }
 
         /// <summary>Layer1 (GRU(16 → 64)): one streaming step on Vector256; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
-        // plan: Vector256; 8 unit blocks of 8, 3 per pass (3 passes); 12 accumulators = 3 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 2 streams per weight load
+        // plan: Vector256; 8 unit blocks of 8, 3 per pass (3 passes); 12 accumulators = 3 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step256(ref float w, ref float x, ref float s, ref float hNext)
         {
@@ -858,8 +838,8 @@ namespace Demo
             Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref s), ref Unsafe.As<float, byte>(ref hNext), 256);   // h' [64]
         }
 
-        /// <summary>Layer1 (GRU(16 → 64)): one step of n streams on Vector256; stream t's input at x + t·16, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 2 streams; h' goes through hNext [n × 64].</summary>
-        // plan: Vector256; 8 unit blocks of 8, 3 per pass (3 passes); 12 accumulators = 3 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 2 streams per weight load
+        /// <summary>Layer1 (GRU(16 → 64)): one step of n streams on Vector256; stream t's input at x + t·16, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 1 stream; h' goes through hNext [n × 64].</summary>
+        // plan: Vector256; 8 unit blocks of 8, 3 per pass (3 passes); 12 accumulators = 3 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Streams256(ref float w, ref float x, ref float s, int n, ref float hNext)
         {
@@ -867,50 +847,6 @@ namespace Demo
             for (int u = 0; u < 8; u++)
             {
                 int t = 0;
-                for (; t <= n - 2; t += 2)
-                {
-                    ref float wb = ref Unsafe.Add(ref w, u * 1952);
-                    ref float xb = ref Unsafe.Add(ref x, t * 16);
-                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 8);   // this block's units: h(t−1) at 0, c at 64
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 64 + u * 8);   // h'
-                    Vector256<float> r0 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> z0 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> nx0 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> nh0 = Vector256.LoadUnsafe(ref wb, 24);
-                    Vector256<float> r1 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> z1 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> nx1 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> nh1 = Vector256.LoadUnsafe(ref wb, 24);
-                    // x: 16 columns, 1 per turn
-                    for (int c = 0; c < 16; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 32 + c * 24);
-                        {
-                            var w0 = Vector256.LoadUnsafe(ref wc, 0); var w1 = Vector256.LoadUnsafe(ref wc, 8); var w2 = Vector256.LoadUnsafe(ref wc, 16);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); r0 = Vector256.FusedMultiplyAdd(w0, v0, r0); z0 = Vector256.FusedMultiplyAdd(w1, v0, z0); nx0 = Vector256.FusedMultiplyAdd(w2, v0, nx0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 16 + c)); r1 = Vector256.FusedMultiplyAdd(w0, v1, r1); z1 = Vector256.FusedMultiplyAdd(w1, v1, z1); nx1 = Vector256.FusedMultiplyAdd(w2, v1, nx1);   // stream 1
-                        }
-                    }
-                    // h: 64 columns, 1 per turn
-                    for (int c = 0; c < 64; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 416 + c * 24);
-                        {
-                            var w0 = Vector256.LoadUnsafe(ref wc, 0); var w1 = Vector256.LoadUnsafe(ref wc, 8); var w2 = Vector256.LoadUnsafe(ref wc, 16);
-                            var v0 = Vector256.Create(Unsafe.Add(ref sb, c)); r0 = Vector256.FusedMultiplyAdd(w0, v0, r0); z0 = Vector256.FusedMultiplyAdd(w1, v0, z0); nh0 = Vector256.FusedMultiplyAdd(w2, v0, nh0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref sb, 64 + c)); r1 = Vector256.FusedMultiplyAdd(w0, v1, r1); z1 = Vector256.FusedMultiplyAdd(w1, v1, z1); nh1 = Vector256.FusedMultiplyAdd(w2, v1, nh1);   // stream 1
-                        }
-                    }
-                    // stream 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
-                    var u0 = FastMath.GateSigmoid(z0);
-                    ((Vector256<float>.One - u0) * n0 + u0 * Vector256.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
-                    // stream 1: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n1 = FastMath.Tanh(nx1 + FastMath.GateSigmoid(r1) * nh1);
-                    var u1 = FastMath.GateSigmoid(z1);
-                    ((Vector256<float>.One - u1) * n1 + u1 * Vector256.LoadUnsafe(ref ub, 64)).StoreUnsafe(ref ob, 64);
-                }
                 for (; t < n; t++)
                 {
                     ref float wb = ref Unsafe.Add(ref w, u * 1952);

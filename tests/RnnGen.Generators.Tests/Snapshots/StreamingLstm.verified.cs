@@ -552,7 +552,7 @@ namespace Demo
         }
 
         /// <summary>Layer0 (LSTM(8 → 32)): one streaming step on Vector512; s is the layer's state [h, c], stepped in place.</summary>
-        // plan: Vector512; 2 unit blocks of 16, 2 per pass (1 pass); 16 accumulators = 2 × 4 slots × 2 chains; 8 x + 32 h columns, loops of 2; bias starts chain 0; 3 streams per weight load
+        // plan: Vector512; 2 unit blocks of 16, 2 per pass (1 pass); 16 accumulators = 2 × 4 slots × 2 chains; 8 x + 32 h columns, loops of 2; bias starts chain 0; 2 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0Step512(ref float w, ref float x, ref float s)
         {
@@ -645,8 +645,8 @@ namespace Demo
             }
         }
 
-        /// <summary>Layer0 (LSTM(8 → 32)): one step of n streams on Vector512; stream t's input at x + t·8, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 3 streams; h' goes through hNext [n × 32].</summary>
-        // plan: Vector512; 2 unit blocks of 16, 2 per pass (1 pass); 16 accumulators = 2 × 4 slots × 2 chains; 8 x + 32 h columns, loops of 2; bias starts chain 0; 3 streams per weight load
+        /// <summary>Layer0 (LSTM(8 → 32)): one step of n streams on Vector512; stream t's input at x + t·8, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 2 streams; h' goes through hNext [n × 32].</summary>
+        // plan: Vector512; 2 unit blocks of 16, 2 per pass (1 pass); 16 accumulators = 2 × 4 slots × 2 chains; 8 x + 32 h columns, loops of 2; bias starts chain 0; 2 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0Streams512(ref float w, ref float x, ref float s, int n, ref float hNext)
         {
@@ -654,7 +654,7 @@ namespace Demo
             for (int u = 0; u < 2; u++)
             {
                 int t = 0;
-                for (; t <= n - 3; t += 3)
+                for (; t <= n - 2; t += 2)
                 {
                     ref float wb = ref Unsafe.Add(ref w, u * 2624);
                     ref float xb = ref Unsafe.Add(ref x, t * 8);
@@ -669,10 +669,6 @@ namespace Demo
                     Vector512<float> f1 = Vector512.LoadUnsafe(ref wb, 16), f1_1 = Vector512<float>.Zero;
                     Vector512<float> g1 = Vector512.LoadUnsafe(ref wb, 32), g1_1 = Vector512<float>.Zero;
                     Vector512<float> o1 = Vector512.LoadUnsafe(ref wb, 48), o1_1 = Vector512<float>.Zero;
-                    Vector512<float> i2 = Vector512.LoadUnsafe(ref wb, 0), i2_1 = Vector512<float>.Zero;
-                    Vector512<float> f2 = Vector512.LoadUnsafe(ref wb, 16), f2_1 = Vector512<float>.Zero;
-                    Vector512<float> g2 = Vector512.LoadUnsafe(ref wb, 32), g2_1 = Vector512<float>.Zero;
-                    Vector512<float> o2 = Vector512.LoadUnsafe(ref wb, 48), o2_1 = Vector512<float>.Zero;
                     // x: 8 columns, 2 per turn
                     for (int c = 0; c < 8; c += 2)
                     {
@@ -681,13 +677,11 @@ namespace Demo
                             var w0 = Vector512.LoadUnsafe(ref wc, 0); var w1 = Vector512.LoadUnsafe(ref wc, 16); var w2 = Vector512.LoadUnsafe(ref wc, 32); var w3 = Vector512.LoadUnsafe(ref wc, 48);
                             var v0 = Vector512.Create(Unsafe.Add(ref xb, c)); i0 = Vector512.FusedMultiplyAdd(w0, v0, i0); f0 = Vector512.FusedMultiplyAdd(w1, v0, f0); g0 = Vector512.FusedMultiplyAdd(w2, v0, g0); o0 = Vector512.FusedMultiplyAdd(w3, v0, o0);   // stream 0
                             var v1 = Vector512.Create(Unsafe.Add(ref xb, 8 + c)); i1 = Vector512.FusedMultiplyAdd(w0, v1, i1); f1 = Vector512.FusedMultiplyAdd(w1, v1, f1); g1 = Vector512.FusedMultiplyAdd(w2, v1, g1); o1 = Vector512.FusedMultiplyAdd(w3, v1, o1);   // stream 1
-                            var v2 = Vector512.Create(Unsafe.Add(ref xb, 16 + c)); i2 = Vector512.FusedMultiplyAdd(w0, v2, i2); f2 = Vector512.FusedMultiplyAdd(w1, v2, f2); g2 = Vector512.FusedMultiplyAdd(w2, v2, g2); o2 = Vector512.FusedMultiplyAdd(w3, v2, o2);   // stream 2
                         }
                         {
                             var w0 = Vector512.LoadUnsafe(ref wc, 64); var w1 = Vector512.LoadUnsafe(ref wc, 64 + 16); var w2 = Vector512.LoadUnsafe(ref wc, 64 + 32); var w3 = Vector512.LoadUnsafe(ref wc, 64 + 48);
                             var v0 = Vector512.Create(Unsafe.Add(ref xb, c + 1)); i0_1 = Vector512.FusedMultiplyAdd(w0, v0, i0_1); f0_1 = Vector512.FusedMultiplyAdd(w1, v0, f0_1); g0_1 = Vector512.FusedMultiplyAdd(w2, v0, g0_1); o0_1 = Vector512.FusedMultiplyAdd(w3, v0, o0_1);   // stream 0
                             var v1 = Vector512.Create(Unsafe.Add(ref xb, 8 + c + 1)); i1_1 = Vector512.FusedMultiplyAdd(w0, v1, i1_1); f1_1 = Vector512.FusedMultiplyAdd(w1, v1, f1_1); g1_1 = Vector512.FusedMultiplyAdd(w2, v1, g1_1); o1_1 = Vector512.FusedMultiplyAdd(w3, v1, o1_1);   // stream 1
-                            var v2 = Vector512.Create(Unsafe.Add(ref xb, 16 + c + 1)); i2_1 = Vector512.FusedMultiplyAdd(w0, v2, i2_1); f2_1 = Vector512.FusedMultiplyAdd(w1, v2, f2_1); g2_1 = Vector512.FusedMultiplyAdd(w2, v2, g2_1); o2_1 = Vector512.FusedMultiplyAdd(w3, v2, o2_1);   // stream 2
                         }
                     }
                     // h: 32 columns, 2 per turn
@@ -698,13 +692,11 @@ namespace Demo
                             var w0 = Vector512.LoadUnsafe(ref wc, 0); var w1 = Vector512.LoadUnsafe(ref wc, 16); var w2 = Vector512.LoadUnsafe(ref wc, 32); var w3 = Vector512.LoadUnsafe(ref wc, 48);
                             var v0 = Vector512.Create(Unsafe.Add(ref sb, c)); i0 = Vector512.FusedMultiplyAdd(w0, v0, i0); f0 = Vector512.FusedMultiplyAdd(w1, v0, f0); g0 = Vector512.FusedMultiplyAdd(w2, v0, g0); o0 = Vector512.FusedMultiplyAdd(w3, v0, o0);   // stream 0
                             var v1 = Vector512.Create(Unsafe.Add(ref sb, 64 + c)); i1 = Vector512.FusedMultiplyAdd(w0, v1, i1); f1 = Vector512.FusedMultiplyAdd(w1, v1, f1); g1 = Vector512.FusedMultiplyAdd(w2, v1, g1); o1 = Vector512.FusedMultiplyAdd(w3, v1, o1);   // stream 1
-                            var v2 = Vector512.Create(Unsafe.Add(ref sb, 128 + c)); i2 = Vector512.FusedMultiplyAdd(w0, v2, i2); f2 = Vector512.FusedMultiplyAdd(w1, v2, f2); g2 = Vector512.FusedMultiplyAdd(w2, v2, g2); o2 = Vector512.FusedMultiplyAdd(w3, v2, o2);   // stream 2
                         }
                         {
                             var w0 = Vector512.LoadUnsafe(ref wc, 64); var w1 = Vector512.LoadUnsafe(ref wc, 64 + 16); var w2 = Vector512.LoadUnsafe(ref wc, 64 + 32); var w3 = Vector512.LoadUnsafe(ref wc, 64 + 48);
                             var v0 = Vector512.Create(Unsafe.Add(ref sb, c + 1)); i0_1 = Vector512.FusedMultiplyAdd(w0, v0, i0_1); f0_1 = Vector512.FusedMultiplyAdd(w1, v0, f0_1); g0_1 = Vector512.FusedMultiplyAdd(w2, v0, g0_1); o0_1 = Vector512.FusedMultiplyAdd(w3, v0, o0_1);   // stream 0
                             var v1 = Vector512.Create(Unsafe.Add(ref sb, 64 + c + 1)); i1_1 = Vector512.FusedMultiplyAdd(w0, v1, i1_1); f1_1 = Vector512.FusedMultiplyAdd(w1, v1, f1_1); g1_1 = Vector512.FusedMultiplyAdd(w2, v1, g1_1); o1_1 = Vector512.FusedMultiplyAdd(w3, v1, o1_1);   // stream 1
-                            var v2 = Vector512.Create(Unsafe.Add(ref sb, 128 + c + 1)); i2_1 = Vector512.FusedMultiplyAdd(w0, v2, i2_1); f2_1 = Vector512.FusedMultiplyAdd(w1, v2, f2_1); g2_1 = Vector512.FusedMultiplyAdd(w2, v2, g2_1); o2_1 = Vector512.FusedMultiplyAdd(w3, v2, o2_1);   // stream 2
                         }
                     }
                     i0 = i0 + i0_1;
@@ -723,14 +715,6 @@ namespace Demo
                     var c1 = FastMath.GateSigmoid(f1) * Vector512.LoadUnsafe(ref ub, 96) + FastMath.GateSigmoid(i1) * FastMath.Tanh(g1);
                     c1.StoreUnsafe(ref ub, 96);
                     (FastMath.GateSigmoid(o1) * FastMath.Tanh(c1)).StoreUnsafe(ref ob, 32);
-                    i2 = i2 + i2_1;
-                    f2 = f2 + f2_1;
-                    g2 = g2 + g2_1;
-                    o2 = o2 + o2_1;
-                    // stream 2: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c2 = FastMath.GateSigmoid(f2) * Vector512.LoadUnsafe(ref ub, 160) + FastMath.GateSigmoid(i2) * FastMath.Tanh(g2);
-                    c2.StoreUnsafe(ref ub, 160);
-                    (FastMath.GateSigmoid(o2) * FastMath.Tanh(c2)).StoreUnsafe(ref ob, 64);
                 }
                 for (; t < n; t++)
                 {
@@ -798,7 +782,7 @@ namespace Demo
         }
 
         /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for one stream on Vector256 (the activation, if any, follows in the caller).</summary>
-        // plan: Vector256; 1 row block of 8, 1 per pass; 4 accumulators = 1 × 4 chains; 32 columns, unrolled; bias starts chain 0; 7 streams per weight load
+        // plan: Vector256; 1 row block of 8, 1 per pass; 4 accumulators = 1 × 4 chains; 32 columns, unrolled; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step512(ref float w, ref float x, ref float y)
         {
@@ -845,15 +829,15 @@ namespace Demo
             }
         }
 
-        /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for n streams on Vector256; stream t's input at x + t·64, its z at y + t·8; one row block at a time, each weight vector loaded once per 7 streams.</summary>
-        // plan: Vector256; 1 row block of 8, 1 per pass; 4 accumulators = 1 × 4 chains; 32 columns, unrolled; bias starts chain 0; 7 streams per weight load
+        /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for n streams on Vector256; stream t's input at x + t·64, its z at y + t·8; one row block at a time, each weight vector loaded once per 4 streams.</summary>
+        // plan: Vector256; 1 row block of 8, 1 per pass; 4 accumulators = 1 × 4 chains; 32 columns, unrolled; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Streams512(ref float w, ref float x, ref float y, int n)
         {
             // w: b [8], then column c of W [8] at 8 + c·8
             {
                 int t = 0;
-                for (; t <= n - 7; t += 7)
+                for (; t <= n - 4; t += 4)
                 {
                     {
                         ref float wb = ref w;   // rows 0 …
@@ -863,61 +847,235 @@ namespace Demo
                         Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero, y1_2 = Vector256<float>.Zero, y1_3 = Vector256<float>.Zero;
                         Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0), y2_1 = Vector256<float>.Zero, y2_2 = Vector256<float>.Zero, y2_3 = Vector256<float>.Zero;
                         Vector256<float> y3 = Vector256.LoadUnsafe(ref wb, 0), y3_1 = Vector256<float>.Zero, y3_2 = Vector256<float>.Zero, y3_3 = Vector256<float>.Zero;
-                        Vector256<float> y4 = Vector256.LoadUnsafe(ref wb, 0), y4_1 = Vector256<float>.Zero, y4_2 = Vector256<float>.Zero, y4_3 = Vector256<float>.Zero;
-                        Vector256<float> y5 = Vector256.LoadUnsafe(ref wb, 0), y5_1 = Vector256<float>.Zero, y5_2 = Vector256<float>.Zero, y5_3 = Vector256<float>.Zero;
-                        Vector256<float> y6 = Vector256.LoadUnsafe(ref wb, 0), y6_1 = Vector256<float>.Zero, y6_2 = Vector256<float>.Zero, y6_3 = Vector256<float>.Zero;
-                        // x: 32 columns, 4 per turn
-                        for (int c = 0; c < 32; c += 4)
+                        // x: 32 columns, written out
                         {
-                            ref float wc = ref Unsafe.Add(ref wb, 8 + c * 8);
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 0);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 256 + c)); y4 = Vector256.FusedMultiplyAdd(w0, v4, y4);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 320 + c)); y5 = Vector256.FusedMultiplyAdd(w0, v5, y5);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 384 + c)); y6 = Vector256.FusedMultiplyAdd(w0, v6, y6);   // stream 6
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 8);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 1)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 1)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 256 + c + 1)); y4_1 = Vector256.FusedMultiplyAdd(w0, v4, y4_1);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 320 + c + 1)); y5_1 = Vector256.FusedMultiplyAdd(w0, v5, y5_1);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 384 + c + 1)); y6_1 = Vector256.FusedMultiplyAdd(w0, v6, y6_1);   // stream 6
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 16);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 2)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 2)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 2)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 256 + c + 2)); y4_2 = Vector256.FusedMultiplyAdd(w0, v4, y4_2);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 320 + c + 2)); y5_2 = Vector256.FusedMultiplyAdd(w0, v5, y5_2);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 384 + c + 2)); y6_2 = Vector256.FusedMultiplyAdd(w0, v6, y6_2);   // stream 6
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 24);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 3)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 3)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 3)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 256 + c + 3)); y4_3 = Vector256.FusedMultiplyAdd(w0, v4, y4_3);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 320 + c + 3)); y5_3 = Vector256.FusedMultiplyAdd(w0, v5, y5_3);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 384 + c + 3)); y6_3 = Vector256.FusedMultiplyAdd(w0, v6, y6_3);   // stream 6
-                            }
+                            var w0 = Vector256.LoadUnsafe(ref wb, 8);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 0)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 0)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 0)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 0)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 16);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 1)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 1)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 24);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 2)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 2)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 2)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 32);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 3)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 3)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 3)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 40);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 4)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 4)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 4)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 4)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 48);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 5)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 5)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 5)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 5)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 56);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 6)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 6)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 6)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 6)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 64);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 7)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 7)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 7)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 7)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 72);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 8)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 8)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 8)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 8)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 80);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 9)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 9)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 9)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 9)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 88);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 10)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 10)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 10)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 10)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 96);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 11)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 11)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 11)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 11)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 104);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 12)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 12)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 12)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 12)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 112);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 13)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 13)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 13)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 13)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 120);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 14)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 14)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 14)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 14)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 128);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 15)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 15)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 15)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 15)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 136);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 16)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 16)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 16)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 16)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 144);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 17)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 17)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 17)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 17)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 152);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 18)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 18)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 18)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 18)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 160);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 19)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 19)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 19)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 19)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 168);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 20)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 20)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 20)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 20)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 176);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 21)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 21)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 21)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 21)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 184);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 22)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 22)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 22)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 22)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 192);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 23)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 23)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 23)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 23)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 200);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 24)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 24)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 24)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 24)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 208);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 25)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 25)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 25)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 25)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 216);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 26)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 26)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 26)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 26)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 224);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 27)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 27)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 27)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 27)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 232);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 28)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 28)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 28)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 28)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 240);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 29)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 29)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 29)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 29)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 248);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 30)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 30)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 30)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 30)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                        }
+                        {
+                            var w0 = Vector256.LoadUnsafe(ref wb, 256);
+                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 31)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 31)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 31)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 31)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
                         }
                         ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
                         ((y1 + y1_1) + (y1_2 + y1_3)).StoreUnsafe(ref yb, 8);
                         ((y2 + y2_1) + (y2_2 + y2_3)).StoreUnsafe(ref yb, 16);
                         ((y3 + y3_1) + (y3_2 + y3_3)).StoreUnsafe(ref yb, 24);
-                        ((y4 + y4_1) + (y4_2 + y4_3)).StoreUnsafe(ref yb, 32);
-                        ((y5 + y5_1) + (y5_2 + y5_3)).StoreUnsafe(ref yb, 40);
-                        ((y6 + y6_1) + (y6_2 + y6_3)).StoreUnsafe(ref yb, 48);
                     }
                 }
                 for (; t < n; t++)
@@ -997,7 +1155,7 @@ namespace Demo
         }
 
         /// <summary>Layer0 (LSTM(8 → 32)): one streaming step on Vector256; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
-        // plan: Vector256; 4 unit blocks of 8, 3 per pass (2 passes); 12 accumulators = 3 × 4 slots × 1 chain; 8 x + 32 h columns, loops of 1; bias starts chain 0; 2 streams per weight load
+        // plan: Vector256; 4 unit blocks of 8, 3 per pass (2 passes); 12 accumulators = 3 × 4 slots × 1 chain; 8 x + 32 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0Step256(ref float w, ref float x, ref float s, ref float hNext)
         {
@@ -1117,8 +1275,8 @@ namespace Demo
             Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref s), ref Unsafe.As<float, byte>(ref hNext), 128);   // h' [32]
         }
 
-        /// <summary>Layer0 (LSTM(8 → 32)): one step of n streams on Vector256; stream t's input at x + t·8, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 2 streams; h' goes through hNext [n × 32].</summary>
-        // plan: Vector256; 4 unit blocks of 8, 3 per pass (2 passes); 12 accumulators = 3 × 4 slots × 1 chain; 8 x + 32 h columns, loops of 1; bias starts chain 0; 2 streams per weight load
+        /// <summary>Layer0 (LSTM(8 → 32)): one step of n streams on Vector256; stream t's input at x + t·8, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 1 stream; h' goes through hNext [n × 32].</summary>
+        // plan: Vector256; 4 unit blocks of 8, 3 per pass (2 passes); 12 accumulators = 3 × 4 slots × 1 chain; 8 x + 32 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0Streams256(ref float w, ref float x, ref float s, int n, ref float hNext)
         {
@@ -1126,50 +1284,6 @@ namespace Demo
             for (int u = 0; u < 4; u++)
             {
                 int t = 0;
-                for (; t <= n - 2; t += 2)
-                {
-                    ref float wb = ref Unsafe.Add(ref w, u * 1312);
-                    ref float xb = ref Unsafe.Add(ref x, t * 8);
-                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 8);   // this block's units: h(t−1) at 0, c at 32
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 32 + u * 8);   // h'
-                    Vector256<float> i0 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> f0 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> g0 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> o0 = Vector256.LoadUnsafe(ref wb, 24);
-                    Vector256<float> i1 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> f1 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> g1 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> o1 = Vector256.LoadUnsafe(ref wb, 24);
-                    // x: 8 columns, 1 per turn
-                    for (int c = 0; c < 8; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 32 + c * 32);
-                        {
-                            var w0 = Vector256.LoadUnsafe(ref wc, 0); var w1 = Vector256.LoadUnsafe(ref wc, 8); var w2 = Vector256.LoadUnsafe(ref wc, 16); var w3 = Vector256.LoadUnsafe(ref wc, 24);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); i0 = Vector256.FusedMultiplyAdd(w0, v0, i0); f0 = Vector256.FusedMultiplyAdd(w1, v0, f0); g0 = Vector256.FusedMultiplyAdd(w2, v0, g0); o0 = Vector256.FusedMultiplyAdd(w3, v0, o0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 8 + c)); i1 = Vector256.FusedMultiplyAdd(w0, v1, i1); f1 = Vector256.FusedMultiplyAdd(w1, v1, f1); g1 = Vector256.FusedMultiplyAdd(w2, v1, g1); o1 = Vector256.FusedMultiplyAdd(w3, v1, o1);   // stream 1
-                        }
-                    }
-                    // h: 32 columns, 1 per turn
-                    for (int c = 0; c < 32; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 288 + c * 32);
-                        {
-                            var w0 = Vector256.LoadUnsafe(ref wc, 0); var w1 = Vector256.LoadUnsafe(ref wc, 8); var w2 = Vector256.LoadUnsafe(ref wc, 16); var w3 = Vector256.LoadUnsafe(ref wc, 24);
-                            var v0 = Vector256.Create(Unsafe.Add(ref sb, c)); i0 = Vector256.FusedMultiplyAdd(w0, v0, i0); f0 = Vector256.FusedMultiplyAdd(w1, v0, f0); g0 = Vector256.FusedMultiplyAdd(w2, v0, g0); o0 = Vector256.FusedMultiplyAdd(w3, v0, o0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref sb, 64 + c)); i1 = Vector256.FusedMultiplyAdd(w0, v1, i1); f1 = Vector256.FusedMultiplyAdd(w1, v1, f1); g1 = Vector256.FusedMultiplyAdd(w2, v1, g1); o1 = Vector256.FusedMultiplyAdd(w3, v1, o1);   // stream 1
-                        }
-                    }
-                    // stream 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c0 = FastMath.GateSigmoid(f0) * Vector256.LoadUnsafe(ref ub, 32) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                    c0.StoreUnsafe(ref ub, 32);
-                    (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
-                    // stream 1: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c1 = FastMath.GateSigmoid(f1) * Vector256.LoadUnsafe(ref ub, 96) + FastMath.GateSigmoid(i1) * FastMath.Tanh(g1);
-                    c1.StoreUnsafe(ref ub, 96);
-                    (FastMath.GateSigmoid(o1) * FastMath.Tanh(c1)).StoreUnsafe(ref ob, 32);
-                }
                 for (; t < n; t++)
                 {
                     ref float wb = ref Unsafe.Add(ref w, u * 1312);
@@ -1218,7 +1332,7 @@ namespace Demo
         }
 
         /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for one stream on Vector256 (the activation, if any, follows in the caller).</summary>
-        // plan: Vector256; 1 row block of 8, 1 per pass; 4 accumulators = 1 × 4 chains; 32 columns, unrolled; bias starts chain 0; 3 streams per weight load
+        // plan: Vector256; 1 row block of 8, 1 per pass; 4 accumulators = 1 × 4 chains; 32 columns, unrolled; bias starts chain 0; 2 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step256(ref float w, ref float x, ref float y)
         {
@@ -1265,15 +1379,15 @@ namespace Demo
             }
         }
 
-        /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for n streams on Vector256; stream t's input at x + t·64, its z at y + t·8; one row block at a time, each weight vector loaded once per 3 streams.</summary>
-        // plan: Vector256; 1 row block of 8, 1 per pass; 4 accumulators = 1 × 4 chains; 32 columns, unrolled; bias starts chain 0; 3 streams per weight load
+        /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for n streams on Vector256; stream t's input at x + t·64, its z at y + t·8; one row block at a time, each weight vector loaded once per 2 streams.</summary>
+        // plan: Vector256; 1 row block of 8, 1 per pass; 4 accumulators = 1 × 4 chains; 32 columns, unrolled; bias starts chain 0; 2 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Streams256(ref float w, ref float x, ref float y, int n)
         {
             // w: b [8], then column c of W [8] at 8 + c·8
             {
                 int t = 0;
-                for (; t <= n - 3; t += 3)
+                for (; t <= n - 2; t += 2)
                 {
                     {
                         ref float wb = ref w;   // rows 0 …
@@ -1281,203 +1395,169 @@ namespace Demo
                         ref float yb = ref Unsafe.Add(ref y, t * 8);
                         Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
                         Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero, y1_2 = Vector256<float>.Zero, y1_3 = Vector256<float>.Zero;
-                        Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0), y2_1 = Vector256<float>.Zero, y2_2 = Vector256<float>.Zero, y2_3 = Vector256<float>.Zero;
                         // x: 32 columns, written out
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 8);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 0)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 0)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 0)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 16);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 1)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 24);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 2)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 2)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 32);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 3)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 3)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 40);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 4)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 4)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 4)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 48);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 5)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 5)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 5)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 56);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 6)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 6)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 6)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 64);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 7)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 7)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 7)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 72);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 8)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 8)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 8)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 80);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 9)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 9)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 9)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 88);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 10)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 10)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 10)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 96);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 11)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 11)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 11)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 104);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 12)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 12)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 12)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 112);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 13)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 13)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 13)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 120);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 14)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 14)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 14)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 128);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 15)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 15)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 15)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 136);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 16)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 16)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 16)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 144);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 17)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 17)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 17)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 152);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 18)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 18)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 18)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 160);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 19)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 19)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 19)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 168);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 20)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 20)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 20)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 176);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 21)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 21)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 21)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 184);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 22)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 22)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 22)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 192);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 23)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 23)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 23)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 200);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 24)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 24)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 24)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 208);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 25)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 25)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 25)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 216);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 26)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 26)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 26)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 224);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 27)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 27)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 27)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 232);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 28)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 28)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 28)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 240);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 29)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 29)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 29)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 248);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 30)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 30)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 30)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
                         }
                         {
                             var w0 = Vector256.LoadUnsafe(ref wb, 256);
                             var v0 = Vector256.Create(Unsafe.Add(ref xb, 31)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
                             var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 31)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 31)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
                         }
                         ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
                         ((y1 + y1_1) + (y1_2 + y1_3)).StoreUnsafe(ref yb, 8);
-                        ((y2 + y2_1) + (y2_2 + y2_3)).StoreUnsafe(ref yb, 16);
                     }
                 }
                 for (; t < n; t++)
