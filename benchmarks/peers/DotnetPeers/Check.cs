@@ -54,10 +54,10 @@ internal static class Check
     {
         var rng = new Mt19937(42);
         float k = 1f / MathF.Sqrt(32f);
-        string first = string.Join(' ', Enumerable.Range(0, 3).Select(_ => rng.Uniform(-k, k).ToString("G9", CultureInfo.InvariantCulture)));
+        string first = string.Join(' ', Enumerable.Range(0, 3).Select(_ => rng.NextUniform(-k, k).ToString("G9", CultureInfo.InvariantCulture)));
         ulong hash = 1469598103934665603ul;
         for (int i = 0; i < 1_000_000; i++)
-            hash = unchecked((hash ^ BitConverter.SingleToUInt32Bits(rng.Uniform(-k, k))) * 1099511628211ul);
+            hash = unchecked((hash ^ BitConverter.SingleToUInt32Bits(rng.NextUniform(-k, k))) * 1099511628211ul);
         Console.WriteLine($"# mt19937(42) U(+-1/sqrt(32)): {first} fnv={hash}");
     }
 }

@@ -81,7 +81,7 @@ internal sealed class Shape
     {
         var values = new float[count];
         for (int i = 0; i < count; i++)
-            values[i] = rng.Uniform(-k, k);
+            values[i] = rng.NextUniform(-k, k);
         return values;
     }
 }
