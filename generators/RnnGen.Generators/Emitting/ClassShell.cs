@@ -81,7 +81,9 @@ internal static class ClassShell
                 foreach (PackedTensorPlan k in d.Packed)
                     w.WriteLine($"private const int {k.Constant} = {F(k.Offset)};   // layers.{F(p.Index)}{(p.Layer.IsRecurrent ? " " + d.Name : "")}: {k.Description}");
         }
-        var streamed = plan.Layers.Where(p => (p.Stream512 ?? p.Stream256) is { Form: not StreamForm.DenseDots }).ToList();
+        var streamed = plan.SpecialisedAt(512) || plan.SpecialisedAt(256)
+            ? plan.Layers.Where(p => (p.Stream512 ?? p.Stream256) is { Form: not StreamForm.DenseDots }).ToList()
+            : new System.Collections.Generic.List<LayerPlan>();
         if (streamed.Count > 0)
         {
             w.WriteLine("// Streaming kernels' weights: offsets into _streamPacked (see EnsurePacked).");
@@ -146,9 +148,12 @@ internal static class ClassShell
         w.WriteLine($"private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new({F(plan.PackedCount)});   // forward weights, transposed (see EnsurePacked); 64-byte aligned");
         w.WriteLine($"private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new({F(plan.ParameterCount)});   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)");
         w.WriteLine("private readonly object _packLock = new();");
-        if (plan.SpecialisedAt(512) || plan.SpecialisedAt(256))
-            w.WriteLine($"private readonly global::RnnGen.Kernels.AlignedBuffer _streamPacked = new({F(plan.StreamPackedCount)});   // the streaming kernels' weights (see EnsurePacked); 64-byte aligned");
         w.WriteLine("private volatile bool _packedValid;");
+        if (plan.SpecialisedAt(512) || plan.SpecialisedAt(256))
+        {
+            w.WriteLine($"private readonly global::RnnGen.Kernels.AlignedBuffer _streamPacked = new({F(plan.StreamPackedCount)});   // the streaming kernels' weights (see EnsureStreamPacked); 64-byte aligned");
+            w.WriteLine("private volatile bool _streamPackedValid;   // packed by the first Step after a change, never by training");
+        }
         w.WriteLine($"private readonly float[] _initialStateGradients = new float[{F(plan.StateSize)}];");
         w.WriteLine("private State _state;");
         w.WriteLine("private int _recordedSteps, _recordedBatch;");

@@ -23,15 +23,6 @@ internal static class Emitter
         w.WriteLine("#nullable enable");
         w.WriteLine("#pragma warning disable CS1591 // members are documented on RnnGen.IRecurrentNetwork");
         w.WriteLine();
-        bool specialised = plan.SpecialisedAt(512) || plan.SpecialisedAt(256);
-        if (specialised)
-        {
-            // the streaming kernels read like hand-written intrinsics code
-            w.WriteLine("using System.Runtime.CompilerServices;");
-            w.WriteLine("using System.Runtime.Intrinsics;");
-            w.WriteLine("using RnnGen.Kernels;");
-            w.WriteLine();
-        }
         IDisposable? ns = model.Namespace is null ? null : w.WriteBlock("namespace " + model.Namespace);
         ClassShell.WriteDocs(w, plan);
         using (w.WriteBlock($"partial class {model.ClassName} : global::RnnGen.IBatchedNetwork"))
@@ -39,7 +30,7 @@ internal static class Emitter
             ClassShell.WriteConstants(w, plan);
             ClassShell.WriteStateStruct(w, plan);
             ClassShell.WriteFields(w, plan, baked);
-            StandardMembers.Write(w, model);
+            StandardMembers.Write(w, model, StreamingKernels.Tiers(plan).Any());
             StreamingMembers.Write(w, plan, layers);
             SequenceMembers.Write(w, plan);
             LossMembers.Write(w, plan);
@@ -66,12 +57,23 @@ internal static class Emitter
                 w.WriteLine($"{ReadOnlySpan} p = _parameters;");
                 w.WriteLine($"{Span} k = _packed.Span, kb = _packedBack.Span;");
                 foreach (LayerEmitter layer in layers) layer.WritePacking(w);
-                if (plan.SpecialisedAt(512) || plan.SpecialisedAt(256))
-                {
-                    w.WriteLine($"{Span} s = _streamPacked.Span;");
-                    foreach (LayerPlan layer in plan.Layers) StreamKernelEmitter.WritePacking(w, layer);
-                }
                 w.WriteLine("_packedValid = true;");
+            }
+        }
+        if (!StreamingKernels.Tiers(plan).Any()) return;
+        w.WriteLine();
+        w.WriteLine("/// <summary>Rebuilds the streaming kernels' weights (unit blocks laid out for the vector width the machine has) after");
+        w.WriteLine("/// the parameters may have changed. Thread-safe. Only Step calls it: training never reads this copy.</summary>");
+        using (w.WriteBlock("private void EnsureStreamPacked()"))
+        {
+            w.WriteLine("if (_streamPackedValid) return;");
+            using (w.WriteBlock("lock (_packLock)"))
+            {
+                w.WriteLine("if (_streamPackedValid) return;");
+                w.WriteLine($"{ReadOnlySpan} p = _parameters;");
+                w.WriteLine($"{Span} s = _streamPacked.Span;");
+                foreach (LayerPlan layer in plan.Layers) StreamKernelEmitter.WritePacking(w, layer);
+                w.WriteLine("_streamPackedValid = true;");
             }
         }
     }

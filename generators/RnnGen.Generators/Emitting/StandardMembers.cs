@@ -1,3 +1,4 @@
+using System.Linq;
 using RnnGen.Generators.Helpers;
 using RnnGen.Generators.Model;
 using static RnnGen.Generators.Emitting.Code;
@@ -8,9 +9,10 @@ namespace RnnGen.Generators.Emitting;
 /// state, initialisation and safetensors I/O.</summary>
 internal static class StandardMembers
 {
-    public static void Write(IndentedTextWriter w, ModelSpec model)
+    /// <param name="streamKernels">The model has specialised streaming kernels, whose packed copy goes stale with the parameters.</param>
+    public static void Write(IndentedTextWriter w, ModelSpec model, bool streamKernels)
     {
-        w.WriteLines($$"""
+        string text = $$"""
             global::RnnGen.NetworkSpec global::RnnGen.IRecurrentNetwork.Spec => Spec;
             int global::RnnGen.IRecurrentNetwork.InputSize => InputSize;
             int global::RnnGen.IRecurrentNetwork.OutputSize => OutputSize;
@@ -27,6 +29,7 @@ internal static class StandardMembers
                 get
                 {
                     _packedValid = false;
+                    _streamPackedValid = false;
                     return _parameters;
                 }
             }
@@ -48,6 +51,7 @@ internal static class StandardMembers
             {
                 global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
                 _packedValid = false;
+                _streamPackedValid = false;
             }
 
             /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
@@ -64,6 +68,7 @@ internal static class StandardMembers
             {
                 global::RnnGen.Safetensors.ParameterIO.Load(path, Spec, nameMap, ignoreUnusedTensors, ignoreSpecMismatch, _parameters);
                 _packedValid = false;
+                _streamPackedValid = false;
             }
 
             /// <summary>Saves parameters with PyTorch's names (temporary file, then rename).</summary>
@@ -76,6 +81,9 @@ internal static class StandardMembers
             public static {{Span}} Values(ref State state) =>
                 global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref state), StateSize);
 
-            """);
+            """;
+        if (!streamKernels)
+            text = string.Join("\n", text.Split('\n').Where(line => !line.Contains("_streamPackedValid")));
+        w.WriteLines(text);
     }
 }

@@ -33,7 +33,14 @@ internal sealed class StreamKernelEmitter
         _stateSize = stateSize;
     }
 
-    private string V => _k.Vector;
+    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+    private const string FastMath = "global::RnnGen.Kernels.FastMath";
+
+    /// <summary>The vector type's static class, fully qualified (generated code never relies on a using directive).</summary>
+    private string V => "global::System.Runtime.Intrinsics." + _k.Vector;
+
+    /// <summary>a·b + c in one rounding: the x86 intrinsics, which .NET 8 has (the tier runs only where they are supported).</summary>
+    private string Fma => _k.Lanes == 16 ? "global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd" : "global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd";
     private int L => _k.Lanes;
     private int H => _p.H;
     private int C => _k.Chains;
@@ -62,20 +69,21 @@ internal sealed class StreamKernelEmitter
     private int[] PartSlots(int part) =>
         _p.Layer.Kind == LayerKind.Gru ? (part == 0 ? new[] { 0, 1, 2 } : new[] { 0, 1, 3 }) : Enumerable.Range(0, _k.Slots).ToArray();
 
-    public void Write(IndentedTextWriter w)
+    /// <param name="manyStreams">Also write the many-stream kernel (token models step many streams one by one).</param>
+    public void Write(IndentedTextWriter w, bool manyStreams)
     {
         switch (_k.Form)
         {
             case StreamForm.Recurrent:
                 WriteRecurrentStep(w);
-                WriteRecurrentStreams(w);
+                if (manyStreams) WriteRecurrentStreams(w);
                 break;
             case StreamForm.DenseRows:
                 WriteDenseRowsStep(w);
-                WriteDenseRowsStreams(w);
+                if (manyStreams) WriteDenseRowsStreams(w);
                 break;
             default:
-                WriteDenseDots(w);
+                WriteDenseDots(w, manyStreams);
                 break;
         }
     }
@@ -109,7 +117,7 @@ internal sealed class StreamKernelEmitter
                     Pass(w, "u", _k.BlocksPerPass, output);
             if (rest > 0) Pass(w, F(full * _k.BlocksPerPass), rest, output);
             if (StepNeedsScratch)
-                w.WriteLine($"Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref s), ref Unsafe.As<float, byte>(ref hNext), {F(4 * H)});   // h' [{F(H)}]");
+                w.WriteLine($"{Unsafe}.CopyBlockUnaligned(ref {Unsafe}.As<float, byte>(ref s), ref {Unsafe}.As<float, byte>(ref hNext), {F(4 * H)});   // h' [{F(H)}]");
         }
         w.WriteLine();
     }
@@ -141,7 +149,7 @@ internal sealed class StreamKernelEmitter
 
     private static string Plus2(string a, string b) => a is "" or "0" ? b : b is "" or "0" ? a : $"{a} + {b}";
 
-    private static string Offset(string reference, string offset) => offset is "" or "0" ? reference : $"Unsafe.Add(ref {reference}, {offset})";
+    private static string Offset(string reference, string offset) => offset is "" or "0" ? reference : $"{Unsafe}.Add(ref {reference}, {offset})";
 
     /// <summary>
     /// The accumulators of <paramref name="blocks"/> unit blocks of <paramref name="streams"/> streams (one of the two is
@@ -174,21 +182,21 @@ internal sealed class StreamKernelEmitter
             switch (_p.Layer.Kind)
             {
                 case LayerKind.Lstm:
-                    w.WriteLine($"// {(streams > 1 ? $"stream {item}" : $"block {item}")}: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')");
-                    w.WriteLine($"var c{item} = FastMath.GateSigmoid({a(1)}) * {V}.LoadUnsafe(ref ub, {F(stream * _stateSize + H + block * L)}) + FastMath.GateSigmoid({a(0)}) * FastMath.Tanh({a(2)});");
-                    w.WriteLine($"c{item}.StoreUnsafe(ref ub, {F(stream * _stateSize + H + block * L)});");
-                    w.WriteLine($"(FastMath.GateSigmoid({a(3)}) * FastMath.Tanh(c{item})).StoreUnsafe(ref ob, {output});");
+                    w.WriteLine($"// {(streams > 1 ? $"stream {item}" : $"block {item}")}: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')");
+                    w.WriteLine($"var c{item} = {FastMath}.GateSigmoid({a(1)}) * {V}.LoadUnsafe(ref ub, {F(stream * _stateSize + H + block * L)}) + {FastMath}.GateSigmoid({a(0)}) * {FastMath}.Tanh({a(2)});");
+                    w.WriteLine($"{V}.StoreUnsafe(c{item}, ref ub, {F(stream * _stateSize + H + block * L)});");
+                    w.WriteLine($"{V}.StoreUnsafe({FastMath}.GateSigmoid({a(3)}) * {FastMath}.Tanh(c{item}), ref ob, {output});");
                     break;
                 case LayerKind.Gru:
                     w.WriteLine($"// {(streams > 1 ? $"stream {item}" : $"block {item}")}: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h");
-                    w.WriteLine($"var n{item} = FastMath.Tanh({a(2)} + FastMath.GateSigmoid({a(0)}) * {a(3)});");
-                    w.WriteLine($"var u{item} = FastMath.GateSigmoid({a(1)});");
-                    w.WriteLine($"(({V}<float>.One - u{item}) * n{item} + u{item} * {V}.LoadUnsafe(ref ub, {state})).StoreUnsafe(ref ob, {output});");
+                    w.WriteLine($"var n{item} = {FastMath}.Tanh({a(2)} + {FastMath}.GateSigmoid({a(0)}) * {a(3)});");
+                    w.WriteLine($"var u{item} = {FastMath}.GateSigmoid({a(1)});");
+                    w.WriteLine($"{V}.StoreUnsafe(({V}<float>.One - u{item}) * n{item} + u{item} * {V}.LoadUnsafe(ref ub, {state}), ref ob, {output});");
                     break;
                 default:
                     w.WriteLine(_p.Layer.Activation == Activation.Relu
-                        ? $"{V}.Max({a(0)}, {V}<float>.Zero).StoreUnsafe(ref ob, {output});   // h' = relu(a)"
-                        : $"FastMath.Tanh({a(0)}).StoreUnsafe(ref ob, {output});   // h' = tanh(a)");
+                        ? $"{V}.StoreUnsafe({V}.Max({a(0)}, {V}<float>.Zero), ref ob, {output});   // h' = relu(a)"
+                        : $"{V}.StoreUnsafe({FastMath}.Tanh({a(0)}), ref ob, {output});   // h' = tanh(a)");
                     break;
             }
         }
@@ -223,7 +231,7 @@ internal sealed class StreamKernelEmitter
         w.WriteLine($"// {what}: {F(count)} columns, {F(C)} per turn");
         using (w.WriteBlock($"for (int c = 0; c < {F(full)}; c += {F(C)})"))
         {
-            w.WriteLine($"ref float wc = ref Unsafe.Add(ref wb, {F(at)} + c * {F(columnStride)});");
+            w.WriteLine($"ref float wc = ref {Unsafe}.Add(ref wb, {F(at)} + c * {F(columnStride)});");
             for (int j = 0; j < C; j++)
                 Column(w, "wc", F(j * columnStride), source, sourceStride, j == 0 ? "c" : $"c + {F(j)}", j, slots, blocks, streams, acc, blockStride);
         }
@@ -235,23 +243,23 @@ internal sealed class StreamKernelEmitter
         int[] slots, int blocks, int streams, Func<int, int, int, string> acc, int blockStride)
     {
         string Load(int block, int k) => $"{V}.LoadUnsafe(ref {weights}, {Plus2(weightAt, F(block * blockStride + k * L))})";
-        string broadcast(int s) => $"{V}.Create(Unsafe.Add(ref {source}, {(s == 0 ? index : $"{F(s * sourceStride)} + {index}")}))";
+        string broadcast(int s) => $"{V}.Create({Unsafe}.Add(ref {source}, {(s == 0 ? index : $"{F(s * sourceStride)} + {index}")}))";
         if (streams == 1 && blocks * slots.Length == 1)
         {
             string a = acc(slots[0], 0, chain);
-            w.WriteLine($"{a} = {V}.FusedMultiplyAdd({Load(0, 0)}, {broadcast(0)}, {a});");
+            w.WriteLine($"{a} = {Fma}({Load(0, 0)}, {broadcast(0)}, {a});");
             return;
         }
         using (w.WriteBlock())
         {
             if (streams == 1)
             {
-                w.WriteLine($"var v = {V}.Create(Unsafe.Add(ref {source}, {index}));");
+                w.WriteLine($"var v = {V}.Create({Unsafe}.Add(ref {source}, {index}));");
                 for (int block = 0; block < blocks; block++)
                     for (int k = 0; k < slots.Length; k++)
                     {
                         string a = acc(slots[k], block, chain);
-                        w.WriteLine($"{a} = {V}.FusedMultiplyAdd({Load(block, k)}, v, {a});");
+                        w.WriteLine($"{a} = {Fma}({Load(block, k)}, v, {a});");
                     }
                 return;
             }
@@ -260,7 +268,7 @@ internal sealed class StreamKernelEmitter
                 w.WriteLine($"var v{s} = {broadcast(s)}; " + string.Join(" ", Enumerable.Range(0, slots.Length).Select(k =>
                 {
                     string a = acc(slots[k], s, chain);
-                    return $"{a} = {V}.FusedMultiplyAdd(w{k}, v{s}, {a});";
+                    return $"{a} = {Fma}(w{k}, v{s}, {a});";
                 })) + $"   // stream {s}");
         }
     }
@@ -293,7 +301,7 @@ internal sealed class StreamKernelEmitter
             blocks?.Dispose();
             if (StreamsNeedScratch)
                 using (w.WriteBlock("for (int t = 0; t < n; t++)"))
-                    w.WriteLine($"Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref s, t * {F(_stateSize)})), ref Unsafe.As<float, byte>(ref Unsafe.Add(ref hNext, t * {F(H)})), {F(4 * H)});   // h' [{F(H)}]");
+                    w.WriteLine($"{Unsafe}.CopyBlockUnaligned(ref {Unsafe}.As<float, byte>(ref {Unsafe}.Add(ref s, t * {F(_stateSize)})), ref {Unsafe}.As<float, byte>(ref {Unsafe}.Add(ref hNext, t * {F(H)})), {F(4 * H)});   // h' [{F(H)}]");
         }
         w.WriteLine();
     }
@@ -302,12 +310,12 @@ internal sealed class StreamKernelEmitter
     {
         string unit = Scaled(block, L);
         w.WriteLine($"ref float wb = ref {Offset("w", Scaled(block, BlockFloats))};");
-        w.WriteLine($"ref float xb = ref Unsafe.Add(ref x, t * {F(_xStride)});");
-        w.WriteLine($"ref float sb = ref Unsafe.Add(ref s, t * {F(_stateSize)});   // h(t−1) of stream t");
+        w.WriteLine($"ref float xb = ref {Unsafe}.Add(ref x, t * {F(_xStride)});");
+        w.WriteLine($"ref float sb = ref {Unsafe}.Add(ref s, t * {F(_stateSize)});   // h(t−1) of stream t");
         w.WriteLine($"ref float ub = ref {Offset("sb", unit)};   // this block's units: h(t−1) at 0, c at {F(H)}");
         w.WriteLine(output == "s"
             ? $"ref float ob = ref ub;   // h' in place (one unit block)"
-            : $"ref float ob = ref Unsafe.Add(ref hNext, {Plus2(Times("t", H), unit)});   // h'");
+            : $"ref float ob = ref {Unsafe}.Add(ref hNext, {Plus2(Times("t", H), unit)});   // h'");
     }
 
     // ---------------------------------------------------------------- dense
@@ -343,8 +351,8 @@ internal sealed class StreamKernelEmitter
         {
             string rows = Scaled(first, L);
             w.WriteLine($"ref float wb = ref {Offset("w", rows)};   // rows {(rows == "" ? "0" : rows)} …{(partial ? $" (the last {F(PartialRows)}, padded to {L})" : "")}");
-            w.WriteLine(!perStream ? "ref float xb = ref x;" : $"ref float xb = ref Unsafe.Add(ref x, t * {F(_xStride)});");
-            w.WriteLine(!perStream ? $"ref float yb = ref {Offset("y", rows)};" : $"ref float yb = ref Unsafe.Add(ref y, {Plus2(Times("t", _yStride), rows)});");
+            w.WriteLine(!perStream ? "ref float xb = ref x;" : $"ref float xb = ref {Unsafe}.Add(ref x, t * {F(_xStride)});");
+            w.WriteLine(!perStream ? $"ref float yb = ref {Offset("y", rows)};" : $"ref float yb = ref {Unsafe}.Add(ref y, {Plus2(Times("t", _yStride), rows)});");
             DenseBody(w, blocks, streams, partial);
         }
     }
@@ -368,11 +376,11 @@ internal sealed class StreamKernelEmitter
             int at = stream * _yStride + block * L;
             if (!partial)
             {
-                w.WriteLine($"({sum}).StoreUnsafe(ref yb, {F(at)});");
+                w.WriteLine($"{V}.StoreUnsafe({sum}, ref yb, {F(at)});");
                 continue;
             }
             w.WriteLine($"var z{item} = {sum};   // the last block: its {F(PartialRows)} real rows only");
-            w.WriteLine(string.Join(" ", Enumerable.Range(0, PartialRows).Select(r => $"Unsafe.Add(ref yb, {F(at + r)}) = z{item}.GetElement({F(r)});")));
+            w.WriteLine(string.Join(" ", Enumerable.Range(0, PartialRows).Select(r => $"{Unsafe}.Add(ref yb, {F(at + r)}) = {V}.GetElement(z{item}, {F(r)});")));
         }
     }
 
@@ -405,7 +413,7 @@ internal sealed class StreamKernelEmitter
             DensePass(w, block, 1, 1, perStream: true, partial);
     }
 
-    private void WriteDenseDots(IndentedTextWriter w)
+    private void WriteDenseDots(IndentedTextWriter w, bool manyStreams)
     {
         int vectors = _k.InputColumns / L;
         Header(w, $"z = W·x + b for one stream on {V}, W [{F(_p.H)} × {F(_k.InputColumns)}] row by row from the parameters.");
@@ -419,15 +427,16 @@ internal sealed class StreamKernelEmitter
                     string acc = $"y{r}{(v % C == 0 ? "" : "_" + (v % C))}";
                     string weight = $"{V}.LoadUnsafe(ref w, {F(r * _k.InputColumns + v * L)})", input = $"{V}.LoadUnsafe(ref x, {F(v * L)})";
                     if (v < C) { w.WriteLine($"var {acc} = {weight} * {input};"); chains.Add(acc); }
-                    else w.WriteLine($"{acc} = {V}.FusedMultiplyAdd({weight}, {input}, {acc});");
+                    else w.WriteLine($"{acc} = {Fma}({weight}, {input}, {acc});");
                 }
-                w.WriteLine($"Unsafe.Add(ref y, {F(r)}) = {V}.Sum({Sum(chains)}) + Unsafe.Add(ref b, {F(r)});   // row {r}");
+                w.WriteLine($"{Unsafe}.Add(ref y, {F(r)}) = {V}.Sum({Sum(chains)}) + {Unsafe}.Add(ref b, {F(r)});   // row {r}");
             }
         }
         w.WriteLine();
+        if (!manyStreams) return;
         Header(w, $"z = W·x + b for n streams, stream t's input at x + t·{F(_xStride)}, its z at y + t·{F(_yStride)} (the one-stream kernel per stream; W stays in L1).");
         using (w.WriteBlock($"private static void {StreamsName}(ref float w, ref float b, ref float x, ref float y, int n)"))
-            w.WriteLine($"for (int t = 0; t < n; t++) {StepName}(ref w, ref b, ref Unsafe.Add(ref x, t * {F(_xStride)}), ref Unsafe.Add(ref y, t * {F(_yStride)}));");
+            w.WriteLine($"for (int t = 0; t < n; t++) {StepName}(ref w, ref b, ref {Unsafe}.Add(ref x, t * {F(_xStride)}), ref {Unsafe}.Add(ref y, t * {F(_yStride)}));");
         w.WriteLine();
     }
 

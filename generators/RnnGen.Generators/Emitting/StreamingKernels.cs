@@ -17,24 +17,25 @@ namespace RnnGen.Generators.Emitting;
 internal static class StreamingKernels
 {
     private const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
+    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+
+    /// <summary>The condition under which a tier's kernels run: its vectors accelerated, and (256) fused multiply-adds.</summary>
+    public static string Condition(int tier) => tier == 512
+        ? "global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated"
+        : "global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported";
 
     public static IEnumerable<int> Tiers(ModelPlan plan) => new[] { 512, 256 }.Where(plan.SpecialisedAt);
-
-    /// <summary>Streams stepped together per chunk: a power of two (whole tiles), at most 32, with their scratch h' and
-    /// Dense outputs within 32 KiB of stack.</summary>
-    public static int Chunk(ModelPlan plan)
-    {
-        int fit = Math.Max(1, Math.Min(32, 8192 / Math.Max(1, plan.Layers.Max(p => Math.Max(p.H, p.Out)))));
-        int chunk = 1;
-        while (chunk * 2 <= fit) chunk *= 2;
-        return chunk;
-    }
 
     /// <summary>The lines at the head of <c>Step(ref State, …)</c> that hand over to the specialised path.</summary>
     public static void WriteStepDispatch(IndentedTextWriter w, ModelPlan plan, string arguments)
     {
         foreach (int tier in Tiers(plan))
-            w.WriteLine($"if (Vector{tier}.IsHardwareAccelerated) {{ Step{tier}({arguments}); return; }}   // the kernels written for this shape");
+            using (w.WriteBlock($"if ({Condition(tier)})"))   // the kernels written for this shape
+            {
+                w.WriteLine("if (!_streamPackedValid) EnsureStreamPacked();");
+                w.WriteLine($"Step{tier}({arguments});");
+                w.WriteLine("return;");
+            }
     }
 
     /// <summary>The lines at the head of the many-stream <c>Step</c> that hand over to the specialised path.</summary>
@@ -42,7 +43,12 @@ internal static class StreamingKernels
     {
         if (plan.Model.UsesTokens) return;
         foreach (int tier in Tiers(plan))
-            w.WriteLine($"if (Vector{tier}.IsHardwareAccelerated) {{ Streams{tier}(states, inputs, outputs); return; }}");
+            using (w.WriteBlock($"if ({Condition(tier)})"))
+            {
+                w.WriteLine("if (!_streamPackedValid) EnsureStreamPacked();");
+                w.WriteLine($"Streams{tier}(states, inputs, outputs);");
+                w.WriteLine("return;");
+            }
     }
 
     public static void Write(IndentedTextWriter w, ModelPlan plan)
@@ -52,7 +58,7 @@ internal static class StreamingKernels
             List<StreamKernelEmitter?> kernels = Kernels(plan, tier);
             WriteStep(w, plan, tier, kernels);
             if (!plan.Model.UsesTokens) WriteStreams(w, plan, tier, kernels);
-            foreach (StreamKernelEmitter? kernel in kernels) kernel?.Write(w);
+            foreach (StreamKernelEmitter? kernel in kernels) kernel?.Write(w, manyStreams: !plan.Model.UsesTokens);
         }
     }
 
@@ -83,7 +89,7 @@ internal static class StreamingKernels
         {
             w.WriteLine($"ref float w = ref {Marshal}.GetReference(_streamPacked.Span);");
             if (ReadsParameters(plan, tier)) w.WriteLine($"ref float p = ref {Marshal}.GetArrayDataReference(_parameters);");
-            w.WriteLine("ref float s = ref Unsafe.As<State, float>(ref state);");
+            w.WriteLine($"ref float s = ref {Unsafe}.As<State, float>(ref state);");
             int scratch = plan.Layers.Where((p, i) => kernels[i]?.StepNeedsScratch == true).Select(p => p.H).DefaultIfEmpty(0).Max();
             if (scratch > 0) w.WriteLine($"{Span} hNext = stackalloc float[{F(scratch)}];");
             bool[] buffers = Buffers(plan);
@@ -98,7 +104,7 @@ internal static class StreamingKernels
                 switch (p.Layer.Kind)
                 {
                     case LayerKind.Embedding:
-                        x = $"ref Unsafe.Add(ref p, {p.Directions[0].Input.Constant} + token * {F(p.H)})";   // the row itself, not a copy
+                        x = $"ref {Unsafe}.Add(ref p, {p.Directions[0].Input.Constant} + token * {F(p.H)})";   // the row itself, not a copy
                         break;
                     case LayerKind.Dense:
                         string y = last ? $"ref {Marshal}.GetReference(output)" : $"ref {Marshal}.GetReference(buffer{i % 2})";
@@ -111,8 +117,8 @@ internal static class StreamingKernels
                         x = y;
                         break;
                     default:
-                        string state = $"ref Unsafe.Add(ref s, {p.Directions[0].StateConstant})";
-                        w.WriteLine($"{kernels[i]!.StepName}(ref Unsafe.Add(ref w, {p.Name}Stream), {x}, {state}{(kernels[i]!.StepNeedsScratch ? $", ref {Marshal}.GetReference(hNext)" : "")});");
+                        string state = $"ref {Unsafe}.Add(ref s, {p.Directions[0].StateConstant})";
+                        w.WriteLine($"{kernels[i]!.StepName}(ref {Unsafe}.Add(ref w, {p.Name}Stream), {x}, {state}{(kernels[i]!.StepNeedsScratch ? $", ref {Marshal}.GetReference(hNext)" : "")});");
                         x = state;
                         if (last) w.WriteLine($"{Marshal}.CreateReadOnlySpan({state}, {F(p.H)}).CopyTo(output);");
                         break;
@@ -126,8 +132,8 @@ internal static class StreamingKernels
     {
         DirectionPlan d = p.Directions[0];
         string weights = p.StreamAt(tier)!.Form == StreamForm.DenseDots
-            ? $"ref Unsafe.Add(ref p, {d.Input.Constant}), ref Unsafe.Add(ref p, {d.Bias!.Constant})"
-            : $"ref Unsafe.Add(ref w, {p.Name}Stream)";
+            ? $"ref {Unsafe}.Add(ref p, {d.Input.Constant}), ref {Unsafe}.Add(ref p, {d.Bias!.Constant})"
+            : $"ref {Unsafe}.Add(ref w, {p.Name}Stream)";
         return $"{name}({weights}, {x}, {y}{count});";
     }
 
@@ -142,7 +148,7 @@ internal static class StreamingKernels
 
     private static void WriteStreams(IndentedTextWriter w, ModelPlan plan, int tier, List<StreamKernelEmitter?> kernels)
     {
-        int chunk = Chunk(plan), input = plan.Model.InputSize, output = plan.Model.OutputSize;
+        int chunk = plan.StreamChunk(tier), input = plan.Model.InputSize, output = plan.Model.OutputSize;
         w.WriteLine($"/// <summary>The many-stream step on the {tier} tier: {F(chunk)} streams at a time, layer by layer, each layer's weights");
         w.WriteLine("/// read once per tile of streams.</summary>");
         using (w.WriteBlock($"private void Streams{tier}(global::System.Span<State> states, {ReadOnlySpan} inputs, {Span} outputs)"))
@@ -157,8 +163,8 @@ internal static class StreamingKernels
             using (w.WriteBlock($"for (int first = 0; first < states.Length; first += {F(chunk)})"))
             {
                 w.WriteLine($"int n = global::System.Math.Min({F(chunk)}, states.Length - first);");
-                w.WriteLine("ref float s = ref Unsafe.As<State, float>(ref states[first]);");
-                string x = $"ref Unsafe.Add(ref {Marshal}.GetReference(inputs), {Times("first", input)})";
+                w.WriteLine($"ref float s = ref {Unsafe}.As<State, float>(ref states[first]);");
+                string x = $"ref {Unsafe}.Add(ref {Marshal}.GetReference(inputs), {Times("first", input)})";
                 for (int i = 0; i < plan.Layers.Count; i++)
                 {
                     LayerPlan p = plan.Layers[i];
@@ -166,7 +172,7 @@ internal static class StreamingKernels
                     w.WriteLine($"// {p.Name}: {p.Title}");
                     if (p.Layer.Kind == LayerKind.Dense)
                     {
-                        string y = last ? $"ref Unsafe.Add(ref {Marshal}.GetReference(outputs), {Times("first", output)})" : $"ref {Marshal}.GetReference(buffer{i % 2})";
+                        string y = last ? $"ref {Unsafe}.Add(ref {Marshal}.GetReference(outputs), {Times("first", output)})" : $"ref {Marshal}.GetReference(buffer{i % 2})";
                         w.WriteLine(DenseCall(p, kernels[i]!.StreamsName, tier, x, y, ", n"));
                         if (p.Layer.Activation != Activation.Identity)
                         {
@@ -177,11 +183,11 @@ internal static class StreamingKernels
                     }
                     else
                     {
-                        string state = $"ref Unsafe.Add(ref s, {p.Directions[0].StateConstant})";
-                        w.WriteLine($"{kernels[i]!.StreamsName}(ref Unsafe.Add(ref w, {p.Name}Stream), {x}, {state}, n{(kernels[i]!.StreamsNeedScratch ? $", ref {Marshal}.GetReference(hNext)" : "")});");
+                        string state = $"ref {Unsafe}.Add(ref s, {p.Directions[0].StateConstant})";
+                        w.WriteLine($"{kernels[i]!.StreamsName}(ref {Unsafe}.Add(ref w, {p.Name}Stream), {x}, {state}, n{(kernels[i]!.StreamsNeedScratch ? $", ref {Marshal}.GetReference(hNext)" : "")});");
                         x = state;
                         if (last)
-                            w.WriteLine($"for (int t = 0; t < n; t++) {Marshal}.CreateReadOnlySpan(ref Unsafe.Add(ref s, t * StateSize + {p.Directions[0].StateConstant}), {F(p.H)}).CopyTo(outputs.Slice({Times("(first + t)", output)}, {F(output)}));");
+                            w.WriteLine($"for (int t = 0; t < n; t++) {Marshal}.CreateReadOnlySpan(ref {Unsafe}.Add(ref s, t * StateSize + {p.Directions[0].StateConstant}), {F(p.H)}).CopyTo(outputs.Slice({Times("(first + t)", output)}, {F(output)}));");
                     }
                 }
             }

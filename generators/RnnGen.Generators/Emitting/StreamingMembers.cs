@@ -45,9 +45,9 @@ internal static class StreamingMembers
             else
                 w.WriteLine($"if (input.Length != {F(model.InputSize)}) {Support}.ThrowLength(nameof(input), input.Length, {F(model.InputSize)}, \"InputSize\");");
             w.WriteLine($"if (output.Length != {F(model.OutputSize)}) {Support}.ThrowLength(nameof(output), output.Length, {F(model.OutputSize)}, \"OutputSize\");");
-            w.WriteLine("if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line");
             StreamingKernels.WriteStepDispatch(w, plan, tokens ? "ref state, token, output" : "ref state, input, output");
             if (StreamingKernels.Tiers(plan).Any()) w.WriteLine("// elsewhere (Vector128, scalar): the portable kernels");
+            w.WriteLine("if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line");
             w.WriteLine($"{ReadOnlySpan} {(tokens ? "p = _parameters, " : "")}k = _packed.Span;");
             w.WriteLine($"{Span} s = Values(ref state);");
             // A layer writes its output to buffer0 or buffer1 (alternating) when it is an embedding or a Dense layer
@@ -102,9 +102,8 @@ internal static class StreamingMembers
             if (tokens)
                 w.WriteLine($"if (tokens.Length != states.Length) {Support}.ThrowLength(nameof(tokens), tokens.Length, states.Length, \"states.Length (one token per stream)\");");
             else
-                w.WriteLine($"if (inputs.Length != states.Length * {@in}) {Support}.ThrowLength(nameof(inputs), inputs.Length, states.Length * {@in}, \"states.Length × InputSize\");");
-            w.WriteLine($"if (outputs.Length != states.Length * {@out}) {Support}.ThrowLength(nameof(outputs), outputs.Length, states.Length * {@out}, \"states.Length × OutputSize\");");
-            w.WriteLine("if (!_packedValid) EnsurePacked();");
+                w.WriteLine($"if (inputs.Length != (long)states.Length * {@in}) {Support}.ThrowLength(nameof(inputs), inputs.Length, (int)global::System.Math.Min(int.MaxValue, (long)states.Length * {@in}), \"states.Length × InputSize\");");
+            w.WriteLine($"if (outputs.Length != (long)states.Length * {@out}) {Support}.ThrowLength(nameof(outputs), outputs.Length, (int)global::System.Math.Min(int.MaxValue, (long)states.Length * {@out}), \"states.Length × OutputSize\");");
             StreamingKernels.WriteStreamsDispatch(w, plan);
             w.WriteLine(tokens
                 ? $"for (int i = 0; i < states.Length; i++) Step(ref states[i], tokens[i], outputs.Slice({Times("i", model.OutputSize)}, {@out}));"

@@ -35,13 +35,57 @@ internal sealed record ModelPlan
     /// <summary>Floats of the streaming kernels' weights (at least 1).</summary>
     public int StreamPackedCount { get; init; }
 
-    /// <summary>Every layer has a specialised streaming kernel at <paramref name="tier"/> (an embedding needs none).</summary>
+    /// <summary>Every layer has a specialised streaming kernel at <paramref name="tier"/> (an embedding needs none), and
+    /// the kernels' stack scratch fits: at most <see cref="Planner.MaxStackFloats"/> for one stream, 32 KiB a stream for
+    /// many. Otherwise the whole model keeps the portable path at that tier.</summary>
     public bool SpecialisedAt(int tier)
     {
         if (!Streaming) return false;
         foreach (LayerPlan layer in Layers)
             if (layer.Layer.Kind != LayerKind.Embedding && layer.StreamAt(tier) is null) return false;
-        return true;
+        return StepScratchFloats(tier) <= Planner.MaxStackFloats && StreamScratchFloats(tier) <= ChunkFloats;
+    }
+
+    /// <summary>Stack floats a many-stream chunk may use in all (32 KiB).</summary>
+    public const int ChunkFloats = 8192;
+
+    /// <summary>The alternating buffers of the Dense layers other than the last, MaxWidth floats each.</summary>
+    public int StepBuffers
+    {
+        get
+        {
+            bool even = false, odd = false;
+            for (int i = 0; i < Layers.Count - 1; i++)
+                if (Layers[i].Layer.Kind == LayerKind.Dense) { if (i % 2 == 0) even = true; else odd = true; }
+            return (even ? 1 : 0) + (odd ? 1 : 0);
+        }
+    }
+
+    /// <summary>One stream's stack scratch at a tier: h' of a multi-pass layer, and the Dense buffers.</summary>
+    public int StepScratchFloats(int tier)
+    {
+        int h = 0;
+        foreach (LayerPlan layer in Layers)
+            if (layer.StreamAt(tier) is { Form: StreamForm.Recurrent } k && k.Passes > 1) h = System.Math.Max(h, layer.H);
+        return h + StepBuffers * MaxWidth;
+    }
+
+    /// <summary>Stack floats per stream of a many-stream chunk: h' of a layer of several unit blocks, and the Dense buffers.</summary>
+    public int StreamScratchFloats(int tier)
+    {
+        int h = 0;
+        foreach (LayerPlan layer in Layers)
+            if (layer.StreamAt(tier) is { Form: StreamForm.Recurrent } k && k.Blocks > 1) h = System.Math.Max(h, layer.H);
+        return h + StepBuffers * MaxWidth;
+    }
+
+    /// <summary>Streams per many-stream chunk: a power of two (whole tiles), at most 32, within <see cref="ChunkFloats"/>.</summary>
+    public int StreamChunk(int tier)
+    {
+        int fit = System.Math.Min(32, ChunkFloats / System.Math.Max(1, StreamScratchFloats(tier)));
+        int chunk = 1;
+        while (chunk * 2 <= fit) chunk *= 2;
+        return chunk;
     }
 
     public LayerPlan Last => Layers[Layers.Count - 1];

@@ -83,7 +83,7 @@ internal static class Planner
                 GradientIsPreActivation = fusedLogits && i == model.Layers.Count - 1,
             });
             packed += packedPerDirection * g.Directions;
-            streamPacked += streamFloats;
+            streamPacked = checked(streamPacked + streamFloats);
         }
 
         int maxWidth = Math.Max(1, layers.Max(p => p.Out));

@@ -65,7 +65,7 @@ internal sealed record StreamKernelPlan
             $"{Accumulators} accumulators = {BlocksPerPass} × {Slots} slot{S(Slots)} × {Chains} chain{S(Chains)}; " +
             $"{InputColumns} x + {HiddenColumns} h columns{(Unrolled ? ", unrolled" : $", loops of {Chains}")}; bias starts chain 0; {StreamTile} stream{S(StreamTile)} per weight load",
         StreamForm.DenseRows =>
-            $"plan: {Vector}; {Blocks} row block{S(Blocks)} of {Lanes}{(Outputs % Lanes == 0 ? "" : $" (the last padded from {Outputs % Lanes} rows)")}, {BlocksPerPass} per pass; {Accumulators} accumulators = {BlocksPerPass} × {Chains} chain{S(Chains)}; {InputColumns} columns" +
+            $"plan: {Vector}; {Blocks} row block{S(Blocks)} of {Lanes}{(Outputs % Lanes == 0 ? "" : $" (the last, {Outputs % Lanes} rows padded, in a pass of its own)")}, {BlocksPerPass} per pass; {Accumulators} accumulators = {BlocksPerPass} × {Chains} chain{S(Chains)}; {InputColumns} columns" +
             $"{(Unrolled ? ", unrolled" : $", loops of {Chains}")}; bias starts chain 0; {StreamTile} stream{S(StreamTile)} per weight load",
         _ =>
             $"plan: {Vector}; {Blocks} row{S(Blocks)} as dot products over {InputColumns / Lanes} vector{S(InputColumns / Lanes)} of x, {Chains} chain{S(Chains)} each, then a horizontal sum and the bias",

@@ -70,7 +70,7 @@ internal static class StreamPlanner
             // rows in vectors; a last partial block (outputs not a multiple of 8) computes padding rows of zero weight
             int lanes = tier == 512 && outputs % 16 == 0 ? 16 : 8;
             int blocks = (outputs + lanes - 1) / lanes;
-            int perPass = Math.Min(blocks, budget);
+            int perPass = Math.Max(1, Math.Min(outputs / lanes, budget));   // the full blocks; a partial last one takes a pass of its own
             int chains = Chains(perPass, budget, input);
             return new StreamKernelPlan
             {
@@ -113,8 +113,8 @@ internal static class StreamPlanner
     /// column slot (Recurrent); the bias and the weights (DenseRows); none (DenseDots reads the parameters).</summary>
     public static int PackedFloats(StreamKernelPlan plan) => plan.Form switch
     {
-        StreamForm.Recurrent => plan.Blocks * plan.Lanes * (plan.Slots + (plan.InputColumns + plan.HiddenColumns) * plan.ColumnSlots),
-        StreamForm.DenseRows => plan.Blocks * plan.Lanes * (1 + plan.InputColumns),
+        StreamForm.Recurrent => checked(plan.Blocks * plan.Lanes * (plan.Slots + (plan.InputColumns + plan.HiddenColumns) * plan.ColumnSlots)),
+        StreamForm.DenseRows => checked(plan.Blocks * plan.Lanes * (1 + plan.InputColumns)),
         _ => 0,
     };
 

@@ -3,10 +3,6 @@
 #nullable enable
 #pragma warning disable CS1591 // members are documented on RnnGen.IRecurrentNetwork
 
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using RnnGen.Kernels;
-
 namespace Demo.Text
 {
     /// <summary>
@@ -82,8 +78,9 @@ namespace Demo.Text
         private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(90817);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
         private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(93409);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
-        private readonly global::RnnGen.Kernels.AlignedBuffer _streamPacked = new(91720);   // the streaming kernels' weights (see EnsurePacked); 64-byte aligned
         private volatile bool _packedValid;
+        private readonly global::RnnGen.Kernels.AlignedBuffer _streamPacked = new(91720);   // the streaming kernels' weights (see EnsureStreamPacked); 64-byte aligned
+        private volatile bool _streamPackedValid;   // packed by the first Step after a change, never by training
         private readonly float[] _initialStateGradients = new float[256];
         private State _state;
         private int _recordedSteps, _recordedBatch;
@@ -122,6 +119,7 @@ namespace Demo.Text
             get
             {
                 _packedValid = false;
+                _streamPackedValid = false;
                 return _parameters;
             }
         }
@@ -143,6 +141,7 @@ namespace Demo.Text
         {
             global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
             _packedValid = false;
+            _streamPackedValid = false;
         }
 
         /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
@@ -159,6 +158,7 @@ namespace Demo.Text
         {
             global::RnnGen.Safetensors.ParameterIO.Load(path, Spec, nameMap, ignoreUnusedTensors, ignoreSpecMismatch, _parameters);
             _packedValid = false;
+            _streamPackedValid = false;
         }
 
         /// <summary>Saves parameters with PyTorch's names (temporary file, then rename).</summary>
@@ -177,10 +177,20 @@ namespace Demo.Text
         {
             if ((uint)token >= 65u) global::RnnGen.Generated.GeneratedModelSupport.ThrowToken(token, 0, 65);
             if (output.Length != 65) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(output), output.Length, 65, "OutputSize");
-            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-            if (Vector512.IsHardwareAccelerated) { Step512(ref state, token, output); return; }   // the kernels written for this shape
-            if (Vector256.IsHardwareAccelerated) { Step256(ref state, token, output); return; }   // the kernels written for this shape
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                if (!_streamPackedValid) EnsureStreamPacked();
+                Step512(ref state, token, output);
+                return;
+            }
+            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+            {
+                if (!_streamPackedValid) EnsureStreamPacked();
+                Step256(ref state, token, output);
+                return;
+            }
             // elsewhere (Vector128, scalar): the portable kernels
+            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
             global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[640];
@@ -212,8 +222,7 @@ namespace Demo.Text
         public void Step(global::System.Span<State> states, global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs)
         {
             if (tokens.Length != states.Length) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(tokens), tokens.Length, states.Length, "states.Length (one token per stream)");
-            if (outputs.Length != states.Length * 65) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, states.Length * 65, "states.Length × OutputSize");
-            if (!_packedValid) EnsurePacked();
+            if (outputs.Length != (long)states.Length * 65) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, (int)global::System.Math.Min(int.MaxValue, (long)states.Length * 65), "states.Length × OutputSize");
             for (int i = 0; i < states.Length; i++) Step(ref states[i], tokens[i], outputs.Slice(i * 65, 65));
         }
 
@@ -569,17 +578,17 @@ namespace Demo.Text
         {
             ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamPacked.Span);
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
-            ref float s = ref Unsafe.As<State, float>(ref state);
+            ref float s = ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref state);
             global::System.Span<float> hNext = stackalloc float[128];
             // Layer0: Embedding(65 ids → 32)
             // Layer1: LSTM(32 → 128)
-            Layer1Step512(ref Unsafe.Add(ref w, Layer1Stream), ref Unsafe.Add(ref p, L0Weight + token * 32), ref Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
+            Layer1Step512(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer1Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, L0Weight + token * 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
             // Layer2: Dense(128 → 65, Softmax)
-            Layer2Step512(ref Unsafe.Add(ref w, Layer2Stream), ref Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            Layer2Step512(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer2Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
             global::RnnGen.Kernels.Activations.Softmax(output, output);
         }
 
-        /// <summary>Layer1 (LSTM(32 → 128)): one streaming step on Vector512; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
+        /// <summary>Layer1 (LSTM(32 → 128)): one streaming step on global::System.Runtime.Intrinsics.Vector512; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
         // plan: Vector512; 8 unit blocks of 16, 6 per pass (2 passes); 24 accumulators = 6 × 4 slots × 1 chain; 32 x + 128 h columns, loops of 1; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step512(ref float w, ref float x, ref float s, ref float hNext)
@@ -592,300 +601,180 @@ namespace Demo.Text
                 ref float sb = ref s;   // h(t−1) of the stream
                 ref float ub = ref sb;   // this pass's units: h(t−1) at 0, c at 128
                 ref float ob = ref hNext;   // h'
-                Vector512<float> i0 = Vector512.LoadUnsafe(ref wb, 0);
-                Vector512<float> f0 = Vector512.LoadUnsafe(ref wb, 16);
-                Vector512<float> g0 = Vector512.LoadUnsafe(ref wb, 32);
-                Vector512<float> o0 = Vector512.LoadUnsafe(ref wb, 48);
-                Vector512<float> i1 = Vector512.LoadUnsafe(ref wb, 10304);
-                Vector512<float> f1 = Vector512.LoadUnsafe(ref wb, 10320);
-                Vector512<float> g1 = Vector512.LoadUnsafe(ref wb, 10336);
-                Vector512<float> o1 = Vector512.LoadUnsafe(ref wb, 10352);
-                Vector512<float> i2 = Vector512.LoadUnsafe(ref wb, 20608);
-                Vector512<float> f2 = Vector512.LoadUnsafe(ref wb, 20624);
-                Vector512<float> g2 = Vector512.LoadUnsafe(ref wb, 20640);
-                Vector512<float> o2 = Vector512.LoadUnsafe(ref wb, 20656);
-                Vector512<float> i3 = Vector512.LoadUnsafe(ref wb, 30912);
-                Vector512<float> f3 = Vector512.LoadUnsafe(ref wb, 30928);
-                Vector512<float> g3 = Vector512.LoadUnsafe(ref wb, 30944);
-                Vector512<float> o3 = Vector512.LoadUnsafe(ref wb, 30960);
-                Vector512<float> i4 = Vector512.LoadUnsafe(ref wb, 41216);
-                Vector512<float> f4 = Vector512.LoadUnsafe(ref wb, 41232);
-                Vector512<float> g4 = Vector512.LoadUnsafe(ref wb, 41248);
-                Vector512<float> o4 = Vector512.LoadUnsafe(ref wb, 41264);
-                Vector512<float> i5 = Vector512.LoadUnsafe(ref wb, 51520);
-                Vector512<float> f5 = Vector512.LoadUnsafe(ref wb, 51536);
-                Vector512<float> g5 = Vector512.LoadUnsafe(ref wb, 51552);
-                Vector512<float> o5 = Vector512.LoadUnsafe(ref wb, 51568);
+                global::System.Runtime.Intrinsics.Vector512<float> i0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> f0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> o0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> i1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 10304);
+                global::System.Runtime.Intrinsics.Vector512<float> f1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 10320);
+                global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 10336);
+                global::System.Runtime.Intrinsics.Vector512<float> o1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 10352);
+                global::System.Runtime.Intrinsics.Vector512<float> i2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 20608);
+                global::System.Runtime.Intrinsics.Vector512<float> f2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 20624);
+                global::System.Runtime.Intrinsics.Vector512<float> g2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 20640);
+                global::System.Runtime.Intrinsics.Vector512<float> o2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 20656);
+                global::System.Runtime.Intrinsics.Vector512<float> i3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 30912);
+                global::System.Runtime.Intrinsics.Vector512<float> f3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 30928);
+                global::System.Runtime.Intrinsics.Vector512<float> g3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 30944);
+                global::System.Runtime.Intrinsics.Vector512<float> o3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 30960);
+                global::System.Runtime.Intrinsics.Vector512<float> i4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 41216);
+                global::System.Runtime.Intrinsics.Vector512<float> f4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 41232);
+                global::System.Runtime.Intrinsics.Vector512<float> g4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 41248);
+                global::System.Runtime.Intrinsics.Vector512<float> o4 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 41264);
+                global::System.Runtime.Intrinsics.Vector512<float> i5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 51520);
+                global::System.Runtime.Intrinsics.Vector512<float> f5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 51536);
+                global::System.Runtime.Intrinsics.Vector512<float> g5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 51552);
+                global::System.Runtime.Intrinsics.Vector512<float> o5 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 51568);
                 // x: 32 columns, 1 per turn
                 for (int c = 0; c < 32; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 64 + c * 64);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 64 + c * 64);
                     {
-                        var v = Vector512.Create(Unsafe.Add(ref xb, c));
-                        i0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, i0);
-                        f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, f0);
-                        g0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, g0);
-                        o0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 48), v, o0);
-                        i1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10304), v, i1);
-                        f1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10320), v, f1);
-                        g1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10336), v, g1);
-                        o1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10352), v, o1);
-                        i2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 20608), v, i2);
-                        f2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 20624), v, f2);
-                        g2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 20640), v, g2);
-                        o2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 20656), v, o2);
-                        i3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 30912), v, i3);
-                        f3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 30928), v, f3);
-                        g3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 30944), v, g3);
-                        o3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 30960), v, o3);
-                        i4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 41216), v, i4);
-                        f4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 41232), v, f4);
-                        g4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 41248), v, g4);
-                        o4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 41264), v, o4);
-                        i5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 51520), v, i5);
-                        f5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 51536), v, f5);
-                        g5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 51552), v, g5);
-                        o5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 51568), v, o5);
+                        var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                        i0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 0), v, i0);
+                        f0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 16), v, f0);
+                        g0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 32), v, g0);
+                        o0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 48), v, o0);
+                        i1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10304), v, i1);
+                        f1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10320), v, f1);
+                        g1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10336), v, g1);
+                        o1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10352), v, o1);
+                        i2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 20608), v, i2);
+                        f2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 20624), v, f2);
+                        g2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 20640), v, g2);
+                        o2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 20656), v, o2);
+                        i3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 30912), v, i3);
+                        f3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 30928), v, f3);
+                        g3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 30944), v, g3);
+                        o3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 30960), v, o3);
+                        i4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 41216), v, i4);
+                        f4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 41232), v, f4);
+                        g4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 41248), v, g4);
+                        o4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 41264), v, o4);
+                        i5 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 51520), v, i5);
+                        f5 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 51536), v, f5);
+                        g5 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 51552), v, g5);
+                        o5 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 51568), v, o5);
                     }
                 }
                 // h: 128 columns, 1 per turn
                 for (int c = 0; c < 128; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 2112 + c * 64);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 2112 + c * 64);
                     {
-                        var v = Vector512.Create(Unsafe.Add(ref sb, c));
-                        i0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, i0);
-                        f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, f0);
-                        g0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, g0);
-                        o0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 48), v, o0);
-                        i1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10304), v, i1);
-                        f1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10320), v, f1);
-                        g1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10336), v, g1);
-                        o1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10352), v, o1);
-                        i2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 20608), v, i2);
-                        f2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 20624), v, f2);
-                        g2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 20640), v, g2);
-                        o2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 20656), v, o2);
-                        i3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 30912), v, i3);
-                        f3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 30928), v, f3);
-                        g3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 30944), v, g3);
-                        o3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 30960), v, o3);
-                        i4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 41216), v, i4);
-                        f4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 41232), v, f4);
-                        g4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 41248), v, g4);
-                        o4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 41264), v, o4);
-                        i5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 51520), v, i5);
-                        f5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 51536), v, f5);
-                        g5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 51552), v, g5);
-                        o5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 51568), v, o5);
+                        var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c));
+                        i0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 0), v, i0);
+                        f0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 16), v, f0);
+                        g0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 32), v, g0);
+                        o0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 48), v, o0);
+                        i1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10304), v, i1);
+                        f1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10320), v, f1);
+                        g1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10336), v, g1);
+                        o1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10352), v, o1);
+                        i2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 20608), v, i2);
+                        f2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 20624), v, f2);
+                        g2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 20640), v, g2);
+                        o2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 20656), v, o2);
+                        i3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 30912), v, i3);
+                        f3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 30928), v, f3);
+                        g3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 30944), v, g3);
+                        o3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 30960), v, o3);
+                        i4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 41216), v, i4);
+                        f4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 41232), v, f4);
+                        g4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 41248), v, g4);
+                        o4 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 41264), v, o4);
+                        i5 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 51520), v, i5);
+                        f5 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 51536), v, f5);
+                        g5 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 51552), v, g5);
+                        o5 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 51568), v, o5);
                     }
                 }
-                // block 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c0 = FastMath.GateSigmoid(f0) * Vector512.LoadUnsafe(ref ub, 128) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                c0.StoreUnsafe(ref ub, 128);
-                (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
-                // block 1: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c1 = FastMath.GateSigmoid(f1) * Vector512.LoadUnsafe(ref ub, 144) + FastMath.GateSigmoid(i1) * FastMath.Tanh(g1);
-                c1.StoreUnsafe(ref ub, 144);
-                (FastMath.GateSigmoid(o1) * FastMath.Tanh(c1)).StoreUnsafe(ref ob, 16);
-                // block 2: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c2 = FastMath.GateSigmoid(f2) * Vector512.LoadUnsafe(ref ub, 160) + FastMath.GateSigmoid(i2) * FastMath.Tanh(g2);
-                c2.StoreUnsafe(ref ub, 160);
-                (FastMath.GateSigmoid(o2) * FastMath.Tanh(c2)).StoreUnsafe(ref ob, 32);
-                // block 3: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c3 = FastMath.GateSigmoid(f3) * Vector512.LoadUnsafe(ref ub, 176) + FastMath.GateSigmoid(i3) * FastMath.Tanh(g3);
-                c3.StoreUnsafe(ref ub, 176);
-                (FastMath.GateSigmoid(o3) * FastMath.Tanh(c3)).StoreUnsafe(ref ob, 48);
-                // block 4: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c4 = FastMath.GateSigmoid(f4) * Vector512.LoadUnsafe(ref ub, 192) + FastMath.GateSigmoid(i4) * FastMath.Tanh(g4);
-                c4.StoreUnsafe(ref ub, 192);
-                (FastMath.GateSigmoid(o4) * FastMath.Tanh(c4)).StoreUnsafe(ref ob, 64);
-                // block 5: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c5 = FastMath.GateSigmoid(f5) * Vector512.LoadUnsafe(ref ub, 208) + FastMath.GateSigmoid(i5) * FastMath.Tanh(g5);
-                c5.StoreUnsafe(ref ub, 208);
-                (FastMath.GateSigmoid(o5) * FastMath.Tanh(c5)).StoreUnsafe(ref ob, 80);
+                // block 0: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c0 = global::RnnGen.Kernels.FastMath.GateSigmoid(f0) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 128) + global::RnnGen.Kernels.FastMath.GateSigmoid(i0) * global::RnnGen.Kernels.FastMath.Tanh(g0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c0, ref ub, 128);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o0) * global::RnnGen.Kernels.FastMath.Tanh(c0), ref ob, 0);
+                // block 1: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c1 = global::RnnGen.Kernels.FastMath.GateSigmoid(f1) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 144) + global::RnnGen.Kernels.FastMath.GateSigmoid(i1) * global::RnnGen.Kernels.FastMath.Tanh(g1);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c1, ref ub, 144);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o1) * global::RnnGen.Kernels.FastMath.Tanh(c1), ref ob, 16);
+                // block 2: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c2 = global::RnnGen.Kernels.FastMath.GateSigmoid(f2) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 160) + global::RnnGen.Kernels.FastMath.GateSigmoid(i2) * global::RnnGen.Kernels.FastMath.Tanh(g2);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c2, ref ub, 160);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o2) * global::RnnGen.Kernels.FastMath.Tanh(c2), ref ob, 32);
+                // block 3: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c3 = global::RnnGen.Kernels.FastMath.GateSigmoid(f3) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 176) + global::RnnGen.Kernels.FastMath.GateSigmoid(i3) * global::RnnGen.Kernels.FastMath.Tanh(g3);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c3, ref ub, 176);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o3) * global::RnnGen.Kernels.FastMath.Tanh(c3), ref ob, 48);
+                // block 4: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c4 = global::RnnGen.Kernels.FastMath.GateSigmoid(f4) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 192) + global::RnnGen.Kernels.FastMath.GateSigmoid(i4) * global::RnnGen.Kernels.FastMath.Tanh(g4);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c4, ref ub, 192);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o4) * global::RnnGen.Kernels.FastMath.Tanh(c4), ref ob, 64);
+                // block 5: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c5 = global::RnnGen.Kernels.FastMath.GateSigmoid(f5) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 208) + global::RnnGen.Kernels.FastMath.GateSigmoid(i5) * global::RnnGen.Kernels.FastMath.Tanh(g5);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c5, ref ub, 208);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o5) * global::RnnGen.Kernels.FastMath.Tanh(c5), ref ob, 80);
             }
             {
                 // unit blocks 6 … 6 + 1
-                ref float wb = ref Unsafe.Add(ref w, 61824);
+                ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 61824);
                 ref float xb = ref x;
                 ref float sb = ref s;   // h(t−1) of the stream
-                ref float ub = ref Unsafe.Add(ref sb, 96);   // this pass's units: h(t−1) at 0, c at 128
-                ref float ob = ref Unsafe.Add(ref hNext, 96);   // h'
-                Vector512<float> i0 = Vector512.LoadUnsafe(ref wb, 0);
-                Vector512<float> f0 = Vector512.LoadUnsafe(ref wb, 16);
-                Vector512<float> g0 = Vector512.LoadUnsafe(ref wb, 32);
-                Vector512<float> o0 = Vector512.LoadUnsafe(ref wb, 48);
-                Vector512<float> i1 = Vector512.LoadUnsafe(ref wb, 10304);
-                Vector512<float> f1 = Vector512.LoadUnsafe(ref wb, 10320);
-                Vector512<float> g1 = Vector512.LoadUnsafe(ref wb, 10336);
-                Vector512<float> o1 = Vector512.LoadUnsafe(ref wb, 10352);
+                ref float ub = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, 96);   // this pass's units: h(t−1) at 0, c at 128
+                ref float ob = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, 96);   // h'
+                global::System.Runtime.Intrinsics.Vector512<float> i0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> f0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> o0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> i1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 10304);
+                global::System.Runtime.Intrinsics.Vector512<float> f1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 10320);
+                global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 10336);
+                global::System.Runtime.Intrinsics.Vector512<float> o1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 10352);
                 // x: 32 columns, 1 per turn
                 for (int c = 0; c < 32; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 64 + c * 64);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 64 + c * 64);
                     {
-                        var v = Vector512.Create(Unsafe.Add(ref xb, c));
-                        i0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, i0);
-                        f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, f0);
-                        g0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, g0);
-                        o0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 48), v, o0);
-                        i1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10304), v, i1);
-                        f1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10320), v, f1);
-                        g1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10336), v, g1);
-                        o1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10352), v, o1);
+                        var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                        i0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 0), v, i0);
+                        f0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 16), v, f0);
+                        g0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 32), v, g0);
+                        o0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 48), v, o0);
+                        i1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10304), v, i1);
+                        f1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10320), v, f1);
+                        g1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10336), v, g1);
+                        o1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10352), v, o1);
                     }
                 }
                 // h: 128 columns, 1 per turn
                 for (int c = 0; c < 128; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 2112 + c * 64);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 2112 + c * 64);
                     {
-                        var v = Vector512.Create(Unsafe.Add(ref sb, c));
-                        i0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, i0);
-                        f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, f0);
-                        g0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, g0);
-                        o0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 48), v, o0);
-                        i1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10304), v, i1);
-                        f1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10320), v, f1);
-                        g1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10336), v, g1);
-                        o1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 10352), v, o1);
+                        var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c));
+                        i0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 0), v, i0);
+                        f0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 16), v, f0);
+                        g0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 32), v, g0);
+                        o0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 48), v, o0);
+                        i1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10304), v, i1);
+                        f1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10320), v, f1);
+                        g1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10336), v, g1);
+                        o1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 10352), v, o1);
                     }
                 }
-                // block 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c0 = FastMath.GateSigmoid(f0) * Vector512.LoadUnsafe(ref ub, 128) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                c0.StoreUnsafe(ref ub, 128);
-                (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
-                // block 1: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c1 = FastMath.GateSigmoid(f1) * Vector512.LoadUnsafe(ref ub, 144) + FastMath.GateSigmoid(i1) * FastMath.Tanh(g1);
-                c1.StoreUnsafe(ref ub, 144);
-                (FastMath.GateSigmoid(o1) * FastMath.Tanh(c1)).StoreUnsafe(ref ob, 16);
+                // block 0: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c0 = global::RnnGen.Kernels.FastMath.GateSigmoid(f0) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 128) + global::RnnGen.Kernels.FastMath.GateSigmoid(i0) * global::RnnGen.Kernels.FastMath.Tanh(g0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c0, ref ub, 128);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o0) * global::RnnGen.Kernels.FastMath.Tanh(c0), ref ob, 0);
+                // block 1: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c1 = global::RnnGen.Kernels.FastMath.GateSigmoid(f1) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 144) + global::RnnGen.Kernels.FastMath.GateSigmoid(i1) * global::RnnGen.Kernels.FastMath.Tanh(g1);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c1, ref ub, 144);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o1) * global::RnnGen.Kernels.FastMath.Tanh(c1), ref ob, 16);
             }
-            Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref s), ref Unsafe.As<float, byte>(ref hNext), 512);   // h' [128]
+            global::System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref s), ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref hNext), 512);   // h' [128]
         }
 
-        /// <summary>Layer1 (LSTM(32 → 128)): one step of n streams on Vector512; stream t's input at x + t·32, its layer state at s + t·256; one unit block at a time, each weight vector loaded once per 4 streams; h' goes through hNext [n × 128].</summary>
-        // plan: Vector512; 8 unit blocks of 16, 6 per pass (2 passes); 24 accumulators = 6 × 4 slots × 1 chain; 32 x + 128 h columns, loops of 1; bias starts chain 0; 4 streams per weight load
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1Streams512(ref float w, ref float x, ref float s, int n, ref float hNext)
-        {
-            // w: unit block u (units 16·u …) at u·10304: biases [i f g o] × 16, then per x column and per h column the weights of [i f g o] × 16
-            for (int u = 0; u < 8; u++)
-            {
-                int t = 0;
-                for (; t <= n - 4; t += 4)
-                {
-                    ref float wb = ref Unsafe.Add(ref w, u * 10304);
-                    ref float xb = ref Unsafe.Add(ref x, t * 32);
-                    ref float sb = ref Unsafe.Add(ref s, t * 256);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 16);   // this block's units: h(t−1) at 0, c at 128
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 128 + u * 16);   // h'
-                    Vector512<float> i0 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> f0 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> g0 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> o0 = Vector512.LoadUnsafe(ref wb, 48);
-                    Vector512<float> i1 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> f1 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> g1 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> o1 = Vector512.LoadUnsafe(ref wb, 48);
-                    Vector512<float> i2 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> f2 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> g2 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> o2 = Vector512.LoadUnsafe(ref wb, 48);
-                    Vector512<float> i3 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> f3 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> g3 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> o3 = Vector512.LoadUnsafe(ref wb, 48);
-                    // x: 32 columns, 1 per turn
-                    for (int c = 0; c < 32; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 64 + c * 64);
-                        {
-                            var w0 = Vector512.LoadUnsafe(ref wc, 0); var w1 = Vector512.LoadUnsafe(ref wc, 16); var w2 = Vector512.LoadUnsafe(ref wc, 32); var w3 = Vector512.LoadUnsafe(ref wc, 48);
-                            var v0 = Vector512.Create(Unsafe.Add(ref xb, c)); i0 = Vector512.FusedMultiplyAdd(w0, v0, i0); f0 = Vector512.FusedMultiplyAdd(w1, v0, f0); g0 = Vector512.FusedMultiplyAdd(w2, v0, g0); o0 = Vector512.FusedMultiplyAdd(w3, v0, o0);   // stream 0
-                            var v1 = Vector512.Create(Unsafe.Add(ref xb, 32 + c)); i1 = Vector512.FusedMultiplyAdd(w0, v1, i1); f1 = Vector512.FusedMultiplyAdd(w1, v1, f1); g1 = Vector512.FusedMultiplyAdd(w2, v1, g1); o1 = Vector512.FusedMultiplyAdd(w3, v1, o1);   // stream 1
-                            var v2 = Vector512.Create(Unsafe.Add(ref xb, 64 + c)); i2 = Vector512.FusedMultiplyAdd(w0, v2, i2); f2 = Vector512.FusedMultiplyAdd(w1, v2, f2); g2 = Vector512.FusedMultiplyAdd(w2, v2, g2); o2 = Vector512.FusedMultiplyAdd(w3, v2, o2);   // stream 2
-                            var v3 = Vector512.Create(Unsafe.Add(ref xb, 96 + c)); i3 = Vector512.FusedMultiplyAdd(w0, v3, i3); f3 = Vector512.FusedMultiplyAdd(w1, v3, f3); g3 = Vector512.FusedMultiplyAdd(w2, v3, g3); o3 = Vector512.FusedMultiplyAdd(w3, v3, o3);   // stream 3
-                        }
-                    }
-                    // h: 128 columns, 1 per turn
-                    for (int c = 0; c < 128; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 2112 + c * 64);
-                        {
-                            var w0 = Vector512.LoadUnsafe(ref wc, 0); var w1 = Vector512.LoadUnsafe(ref wc, 16); var w2 = Vector512.LoadUnsafe(ref wc, 32); var w3 = Vector512.LoadUnsafe(ref wc, 48);
-                            var v0 = Vector512.Create(Unsafe.Add(ref sb, c)); i0 = Vector512.FusedMultiplyAdd(w0, v0, i0); f0 = Vector512.FusedMultiplyAdd(w1, v0, f0); g0 = Vector512.FusedMultiplyAdd(w2, v0, g0); o0 = Vector512.FusedMultiplyAdd(w3, v0, o0);   // stream 0
-                            var v1 = Vector512.Create(Unsafe.Add(ref sb, 256 + c)); i1 = Vector512.FusedMultiplyAdd(w0, v1, i1); f1 = Vector512.FusedMultiplyAdd(w1, v1, f1); g1 = Vector512.FusedMultiplyAdd(w2, v1, g1); o1 = Vector512.FusedMultiplyAdd(w3, v1, o1);   // stream 1
-                            var v2 = Vector512.Create(Unsafe.Add(ref sb, 512 + c)); i2 = Vector512.FusedMultiplyAdd(w0, v2, i2); f2 = Vector512.FusedMultiplyAdd(w1, v2, f2); g2 = Vector512.FusedMultiplyAdd(w2, v2, g2); o2 = Vector512.FusedMultiplyAdd(w3, v2, o2);   // stream 2
-                            var v3 = Vector512.Create(Unsafe.Add(ref sb, 768 + c)); i3 = Vector512.FusedMultiplyAdd(w0, v3, i3); f3 = Vector512.FusedMultiplyAdd(w1, v3, f3); g3 = Vector512.FusedMultiplyAdd(w2, v3, g3); o3 = Vector512.FusedMultiplyAdd(w3, v3, o3);   // stream 3
-                        }
-                    }
-                    // stream 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c0 = FastMath.GateSigmoid(f0) * Vector512.LoadUnsafe(ref ub, 128) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                    c0.StoreUnsafe(ref ub, 128);
-                    (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
-                    // stream 1: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c1 = FastMath.GateSigmoid(f1) * Vector512.LoadUnsafe(ref ub, 384) + FastMath.GateSigmoid(i1) * FastMath.Tanh(g1);
-                    c1.StoreUnsafe(ref ub, 384);
-                    (FastMath.GateSigmoid(o1) * FastMath.Tanh(c1)).StoreUnsafe(ref ob, 128);
-                    // stream 2: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c2 = FastMath.GateSigmoid(f2) * Vector512.LoadUnsafe(ref ub, 640) + FastMath.GateSigmoid(i2) * FastMath.Tanh(g2);
-                    c2.StoreUnsafe(ref ub, 640);
-                    (FastMath.GateSigmoid(o2) * FastMath.Tanh(c2)).StoreUnsafe(ref ob, 256);
-                    // stream 3: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c3 = FastMath.GateSigmoid(f3) * Vector512.LoadUnsafe(ref ub, 896) + FastMath.GateSigmoid(i3) * FastMath.Tanh(g3);
-                    c3.StoreUnsafe(ref ub, 896);
-                    (FastMath.GateSigmoid(o3) * FastMath.Tanh(c3)).StoreUnsafe(ref ob, 384);
-                }
-                for (; t < n; t++)
-                {
-                    ref float wb = ref Unsafe.Add(ref w, u * 10304);
-                    ref float xb = ref Unsafe.Add(ref x, t * 32);
-                    ref float sb = ref Unsafe.Add(ref s, t * 256);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 16);   // this block's units: h(t−1) at 0, c at 128
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 128 + u * 16);   // h'
-                    Vector512<float> i0 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> f0 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> g0 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> o0 = Vector512.LoadUnsafe(ref wb, 48);
-                    // x: 32 columns, 1 per turn
-                    for (int c = 0; c < 32; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 64 + c * 64);
-                        {
-                            var v = Vector512.Create(Unsafe.Add(ref xb, c));
-                            i0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, i0);
-                            f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, f0);
-                            g0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, g0);
-                            o0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 48), v, o0);
-                        }
-                    }
-                    // h: 128 columns, 1 per turn
-                    for (int c = 0; c < 128; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 2112 + c * 64);
-                        {
-                            var v = Vector512.Create(Unsafe.Add(ref sb, c));
-                            i0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, i0);
-                            f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, f0);
-                            g0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, g0);
-                            o0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 48), v, o0);
-                        }
-                    }
-                    // block 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c0 = FastMath.GateSigmoid(f0) * Vector512.LoadUnsafe(ref ub, 128) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                    c0.StoreUnsafe(ref ub, 128);
-                    (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
-                }
-            }
-            for (int t = 0; t < n; t++)
-            {
-                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref s, t * 256)), ref Unsafe.As<float, byte>(ref Unsafe.Add(ref hNext, t * 128)), 512);   // h' [128]
-            }
-        }
-
-        /// <summary>Layer2 (Dense(128 → 65, Softmax)): z = W·x + b for one stream on Vector256 (the activation, if any, follows in the caller).</summary>
-        // plan: Vector256; 9 row blocks of 8 (the last padded from 1 rows), 9 per pass; 18 accumulators = 9 × 2 chains; 128 columns, loops of 2; bias starts chain 0; 8 streams per weight load
+        /// <summary>Layer2 (Dense(128 → 65, Softmax)): z = W·x + b for one stream on global::System.Runtime.Intrinsics.Vector256 (the activation, if any, follows in the caller).</summary>
+        // plan: Vector256; 9 row blocks of 8 (the last, 1 rows padded, in a pass of its own), 8 per pass; 16 accumulators = 8 × 2 chains; 128 columns, loops of 2; bias starts chain 0; 8 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer2Step512(ref float w, ref float x, ref float y)
         {
@@ -894,224 +783,64 @@ namespace Demo.Text
                 ref float wb = ref w;   // rows 0 …
                 ref float xb = ref x;
                 ref float yb = ref y;
-                Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero;
-                Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 8), y1_1 = Vector256<float>.Zero;
-                Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 16), y2_1 = Vector256<float>.Zero;
-                Vector256<float> y3 = Vector256.LoadUnsafe(ref wb, 24), y3_1 = Vector256<float>.Zero;
-                Vector256<float> y4 = Vector256.LoadUnsafe(ref wb, 32), y4_1 = Vector256<float>.Zero;
-                Vector256<float> y5 = Vector256.LoadUnsafe(ref wb, 40), y5_1 = Vector256<float>.Zero;
-                Vector256<float> y6 = Vector256.LoadUnsafe(ref wb, 48), y6_1 = Vector256<float>.Zero;
-                Vector256<float> y7 = Vector256.LoadUnsafe(ref wb, 56), y7_1 = Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> y1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8), y1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> y2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16), y2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> y3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24), y3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> y4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 32), y4_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> y5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 40), y5_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> y6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 48), y6_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> y7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 56), y7_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 // x: 128 columns, 2 per turn
                 for (int c = 0; c < 128; c += 2)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 72 + c * 72);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 72 + c * 72);
                     {
-                        var v = Vector256.Create(Unsafe.Add(ref xb, c));
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, y0);
-                        y1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, y1);
-                        y2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, y2);
-                        y3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, y3);
-                        y4 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 32), v, y4);
-                        y5 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 40), v, y5);
-                        y6 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 48), v, y6);
-                        y7 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 56), v, y7);
+                        var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, y0);
+                        y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, y1);
+                        y2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, y2);
+                        y3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 24), v, y3);
+                        y4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 32), v, y4);
+                        y5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 40), v, y5);
+                        y6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 48), v, y6);
+                        y7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 56), v, y7);
                     }
                     {
-                        var v = Vector256.Create(Unsafe.Add(ref xb, c + 1));
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 72), v, y0_1);
-                        y1_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 72 + 8), v, y1_1);
-                        y2_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 72 + 16), v, y2_1);
-                        y3_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 72 + 24), v, y3_1);
-                        y4_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 72 + 32), v, y4_1);
-                        y5_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 72 + 40), v, y5_1);
-                        y6_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 72 + 48), v, y6_1);
-                        y7_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 72 + 56), v, y7_1);
+                        var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c + 1));
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 72), v, y0_1);
+                        y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 72 + 8), v, y1_1);
+                        y2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 72 + 16), v, y2_1);
+                        y3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 72 + 24), v, y3_1);
+                        y4_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 72 + 32), v, y4_1);
+                        y5_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 72 + 40), v, y5_1);
+                        y6_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 72 + 48), v, y6_1);
+                        y7_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 72 + 56), v, y7_1);
                     }
                 }
-                (y0 + y0_1).StoreUnsafe(ref yb, 0);
-                (y1 + y1_1).StoreUnsafe(ref yb, 8);
-                (y2 + y2_1).StoreUnsafe(ref yb, 16);
-                (y3 + y3_1).StoreUnsafe(ref yb, 24);
-                (y4 + y4_1).StoreUnsafe(ref yb, 32);
-                (y5 + y5_1).StoreUnsafe(ref yb, 40);
-                (y6 + y6_1).StoreUnsafe(ref yb, 48);
-                (y7 + y7_1).StoreUnsafe(ref yb, 56);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y0 + y0_1, ref yb, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y1 + y1_1, ref yb, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y2 + y2_1, ref yb, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y3 + y3_1, ref yb, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y4 + y4_1, ref yb, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y5 + y5_1, ref yb, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y6 + y6_1, ref yb, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y7 + y7_1, ref yb, 56);
             }
             {
-                ref float wb = ref Unsafe.Add(ref w, 64);   // rows 64 … (the last 1, padded to 8)
+                ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);   // rows 64 … (the last 1, padded to 8)
                 ref float xb = ref x;
-                ref float yb = ref Unsafe.Add(ref y, 64);
-                Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero;
+                ref float yb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 64);
+                global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 // x: 128 columns, 2 per turn
                 for (int c = 0; c < 128; c += 2)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 72 + c * 72);
-                    y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                    y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 72), Vector256.Create(Unsafe.Add(ref xb, c + 1)), y0_1);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 72 + c * 72);
+                    y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c)), y0);
+                    y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 72), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c + 1)), y0_1);
                 }
                 var z0 = y0 + y0_1;   // the last block: its 1 real rows only
-                Unsafe.Add(ref yb, 0) = z0.GetElement(0);
-            }
-        }
-
-        /// <summary>Layer2 (Dense(128 → 65, Softmax)): z = W·x + b for n streams on Vector256; stream t's input at x + t·256, its z at y + t·65; one row block at a time, each weight vector loaded once per 8 streams.</summary>
-        // plan: Vector256; 9 row blocks of 8 (the last padded from 1 rows), 9 per pass; 18 accumulators = 9 × 2 chains; 128 columns, loops of 2; bias starts chain 0; 8 streams per weight load
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer2Streams512(ref float w, ref float x, ref float y, int n)
-        {
-            // w: b [72], then column c of W [72] at 72 + c·72 (rows 65 … 71 zero)
-            for (int u = 0; u < 8; u++)
-            {
-                int t = 0;
-                for (; t <= n - 8; t += 8)
-                {
-                    {
-                        ref float wb = ref Unsafe.Add(ref w, u * 8);   // rows u * 8 …
-                        ref float xb = ref Unsafe.Add(ref x, t * 256);
-                        ref float yb = ref Unsafe.Add(ref y, t * 65 + u * 8);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero;
-                        Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero;
-                        Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0), y2_1 = Vector256<float>.Zero;
-                        Vector256<float> y3 = Vector256.LoadUnsafe(ref wb, 0), y3_1 = Vector256<float>.Zero;
-                        Vector256<float> y4 = Vector256.LoadUnsafe(ref wb, 0), y4_1 = Vector256<float>.Zero;
-                        Vector256<float> y5 = Vector256.LoadUnsafe(ref wb, 0), y5_1 = Vector256<float>.Zero;
-                        Vector256<float> y6 = Vector256.LoadUnsafe(ref wb, 0), y6_1 = Vector256<float>.Zero;
-                        Vector256<float> y7 = Vector256.LoadUnsafe(ref wb, 0), y7_1 = Vector256<float>.Zero;
-                        // x: 128 columns, 2 per turn
-                        for (int c = 0; c < 128; c += 2)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 72 + c * 72);
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 0);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 256 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 512 + c)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 768 + c)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 1024 + c)); y4 = Vector256.FusedMultiplyAdd(w0, v4, y4);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 1280 + c)); y5 = Vector256.FusedMultiplyAdd(w0, v5, y5);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 1536 + c)); y6 = Vector256.FusedMultiplyAdd(w0, v6, y6);   // stream 6
-                                var v7 = Vector256.Create(Unsafe.Add(ref xb, 1792 + c)); y7 = Vector256.FusedMultiplyAdd(w0, v7, y7);   // stream 7
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 72);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 256 + c + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 512 + c + 1)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 768 + c + 1)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 1024 + c + 1)); y4_1 = Vector256.FusedMultiplyAdd(w0, v4, y4_1);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 1280 + c + 1)); y5_1 = Vector256.FusedMultiplyAdd(w0, v5, y5_1);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 1536 + c + 1)); y6_1 = Vector256.FusedMultiplyAdd(w0, v6, y6_1);   // stream 6
-                                var v7 = Vector256.Create(Unsafe.Add(ref xb, 1792 + c + 1)); y7_1 = Vector256.FusedMultiplyAdd(w0, v7, y7_1);   // stream 7
-                            }
-                        }
-                        (y0 + y0_1).StoreUnsafe(ref yb, 0);
-                        (y1 + y1_1).StoreUnsafe(ref yb, 65);
-                        (y2 + y2_1).StoreUnsafe(ref yb, 130);
-                        (y3 + y3_1).StoreUnsafe(ref yb, 195);
-                        (y4 + y4_1).StoreUnsafe(ref yb, 260);
-                        (y5 + y5_1).StoreUnsafe(ref yb, 325);
-                        (y6 + y6_1).StoreUnsafe(ref yb, 390);
-                        (y7 + y7_1).StoreUnsafe(ref yb, 455);
-                    }
-                }
-                for (; t < n; t++)
-                {
-                    {
-                        ref float wb = ref Unsafe.Add(ref w, u * 8);   // rows u * 8 …
-                        ref float xb = ref Unsafe.Add(ref x, t * 256);
-                        ref float yb = ref Unsafe.Add(ref y, t * 65 + u * 8);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero;
-                        // x: 128 columns, 2 per turn
-                        for (int c = 0; c < 128; c += 2)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 72 + c * 72);
-                            y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                            y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 72), Vector256.Create(Unsafe.Add(ref xb, c + 1)), y0_1);
-                        }
-                        (y0 + y0_1).StoreUnsafe(ref yb, 0);
-                    }
-                }
-            }
-            {
-                int t = 0;
-                for (; t <= n - 8; t += 8)
-                {
-                    {
-                        ref float wb = ref Unsafe.Add(ref w, 64);   // rows 64 … (the last 1, padded to 8)
-                        ref float xb = ref Unsafe.Add(ref x, t * 256);
-                        ref float yb = ref Unsafe.Add(ref y, t * 65 + 64);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero;
-                        Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero;
-                        Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0), y2_1 = Vector256<float>.Zero;
-                        Vector256<float> y3 = Vector256.LoadUnsafe(ref wb, 0), y3_1 = Vector256<float>.Zero;
-                        Vector256<float> y4 = Vector256.LoadUnsafe(ref wb, 0), y4_1 = Vector256<float>.Zero;
-                        Vector256<float> y5 = Vector256.LoadUnsafe(ref wb, 0), y5_1 = Vector256<float>.Zero;
-                        Vector256<float> y6 = Vector256.LoadUnsafe(ref wb, 0), y6_1 = Vector256<float>.Zero;
-                        Vector256<float> y7 = Vector256.LoadUnsafe(ref wb, 0), y7_1 = Vector256<float>.Zero;
-                        // x: 128 columns, 2 per turn
-                        for (int c = 0; c < 128; c += 2)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 72 + c * 72);
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 0);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 256 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 512 + c)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 768 + c)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 1024 + c)); y4 = Vector256.FusedMultiplyAdd(w0, v4, y4);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 1280 + c)); y5 = Vector256.FusedMultiplyAdd(w0, v5, y5);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 1536 + c)); y6 = Vector256.FusedMultiplyAdd(w0, v6, y6);   // stream 6
-                                var v7 = Vector256.Create(Unsafe.Add(ref xb, 1792 + c)); y7 = Vector256.FusedMultiplyAdd(w0, v7, y7);   // stream 7
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 72);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 256 + c + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 512 + c + 1)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 768 + c + 1)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 1024 + c + 1)); y4_1 = Vector256.FusedMultiplyAdd(w0, v4, y4_1);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 1280 + c + 1)); y5_1 = Vector256.FusedMultiplyAdd(w0, v5, y5_1);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 1536 + c + 1)); y6_1 = Vector256.FusedMultiplyAdd(w0, v6, y6_1);   // stream 6
-                                var v7 = Vector256.Create(Unsafe.Add(ref xb, 1792 + c + 1)); y7_1 = Vector256.FusedMultiplyAdd(w0, v7, y7_1);   // stream 7
-                            }
-                        }
-                        var z0 = y0 + y0_1;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 0) = z0.GetElement(0);
-                        var z1 = y1 + y1_1;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 65) = z1.GetElement(0);
-                        var z2 = y2 + y2_1;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 130) = z2.GetElement(0);
-                        var z3 = y3 + y3_1;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 195) = z3.GetElement(0);
-                        var z4 = y4 + y4_1;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 260) = z4.GetElement(0);
-                        var z5 = y5 + y5_1;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 325) = z5.GetElement(0);
-                        var z6 = y6 + y6_1;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 390) = z6.GetElement(0);
-                        var z7 = y7 + y7_1;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 455) = z7.GetElement(0);
-                    }
-                }
-                for (; t < n; t++)
-                {
-                    {
-                        ref float wb = ref Unsafe.Add(ref w, 64);   // rows 64 … (the last 1, padded to 8)
-                        ref float xb = ref Unsafe.Add(ref x, t * 256);
-                        ref float yb = ref Unsafe.Add(ref y, t * 65 + 64);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero;
-                        // x: 128 columns, 2 per turn
-                        for (int c = 0; c < 128; c += 2)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 72 + c * 72);
-                            y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                            y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 72), Vector256.Create(Unsafe.Add(ref xb, c + 1)), y0_1);
-                        }
-                        var z0 = y0 + y0_1;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 0) = z0.GetElement(0);
-                    }
-                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref yb, 0) = global::System.Runtime.Intrinsics.Vector256.GetElement(z0, 0);
             }
         }
 
@@ -1121,17 +850,17 @@ namespace Demo.Text
         {
             ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamPacked.Span);
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
-            ref float s = ref Unsafe.As<State, float>(ref state);
+            ref float s = ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref state);
             global::System.Span<float> hNext = stackalloc float[128];
             // Layer0: Embedding(65 ids → 32)
             // Layer1: LSTM(32 → 128)
-            Layer1Step256(ref Unsafe.Add(ref w, Layer1Stream), ref Unsafe.Add(ref p, L0Weight + token * 32), ref Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
+            Layer1Step256(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer1Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, L0Weight + token * 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
             // Layer2: Dense(128 → 65, Softmax)
-            Layer2Step256(ref Unsafe.Add(ref w, Layer2Stream), ref Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            Layer2Step256(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer2Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
             global::RnnGen.Kernels.Activations.Softmax(output, output);
         }
 
-        /// <summary>Layer1 (LSTM(32 → 128)): one streaming step on Vector256; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
+        /// <summary>Layer1 (LSTM(32 → 128)): one streaming step on global::System.Runtime.Intrinsics.Vector256; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
         // plan: Vector256; 16 unit blocks of 8, 3 per pass (6 passes); 12 accumulators = 3 × 4 slots × 1 chain; 32 x + 128 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step256(ref float w, ref float x, ref float s, ref float hNext)
@@ -1141,178 +870,122 @@ namespace Demo.Text
             {
                 {
                     // unit blocks u … u + 2
-                    ref float wb = ref Unsafe.Add(ref w, u * 5152);
+                    ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, u * 5152);
                     ref float xb = ref x;
                     ref float sb = ref s;   // h(t−1) of the stream
-                    ref float ub = ref Unsafe.Add(ref sb, u * 8);   // this pass's units: h(t−1) at 0, c at 128
-                    ref float ob = ref Unsafe.Add(ref hNext, u * 8);   // h'
-                    Vector256<float> i0 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> f0 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> g0 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> o0 = Vector256.LoadUnsafe(ref wb, 24);
-                    Vector256<float> i1 = Vector256.LoadUnsafe(ref wb, 5152);
-                    Vector256<float> f1 = Vector256.LoadUnsafe(ref wb, 5160);
-                    Vector256<float> g1 = Vector256.LoadUnsafe(ref wb, 5168);
-                    Vector256<float> o1 = Vector256.LoadUnsafe(ref wb, 5176);
-                    Vector256<float> i2 = Vector256.LoadUnsafe(ref wb, 10304);
-                    Vector256<float> f2 = Vector256.LoadUnsafe(ref wb, 10312);
-                    Vector256<float> g2 = Vector256.LoadUnsafe(ref wb, 10320);
-                    Vector256<float> o2 = Vector256.LoadUnsafe(ref wb, 10328);
+                    ref float ub = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, u * 8);   // this pass's units: h(t−1) at 0, c at 128
+                    ref float ob = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, u * 8);   // h'
+                    global::System.Runtime.Intrinsics.Vector256<float> i0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> f0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> o0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> i1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 5152);
+                    global::System.Runtime.Intrinsics.Vector256<float> f1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 5160);
+                    global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 5168);
+                    global::System.Runtime.Intrinsics.Vector256<float> o1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 5176);
+                    global::System.Runtime.Intrinsics.Vector256<float> i2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 10304);
+                    global::System.Runtime.Intrinsics.Vector256<float> f2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 10312);
+                    global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 10320);
+                    global::System.Runtime.Intrinsics.Vector256<float> o2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 10328);
                     // x: 32 columns, 1 per turn
                     for (int c = 0; c < 32; c += 1)
                     {
-                        ref float wc = ref Unsafe.Add(ref wb, 32 + c * 32);
+                        ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 32 + c * 32);
                         {
-                            var v = Vector256.Create(Unsafe.Add(ref xb, c));
-                            i0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, i0);
-                            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, f0);
-                            g0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, g0);
-                            o0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, o0);
-                            i1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 5152), v, i1);
-                            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 5160), v, f1);
-                            g1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 5168), v, g1);
-                            o1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 5176), v, o1);
-                            i2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 10304), v, i2);
-                            f2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 10312), v, f2);
-                            g2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 10320), v, g2);
-                            o2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 10328), v, o2);
+                            var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                            i0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, i0);
+                            f0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, f0);
+                            g0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, g0);
+                            o0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 24), v, o0);
+                            i1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 5152), v, i1);
+                            f1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 5160), v, f1);
+                            g1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 5168), v, g1);
+                            o1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 5176), v, o1);
+                            i2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 10304), v, i2);
+                            f2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 10312), v, f2);
+                            g2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 10320), v, g2);
+                            o2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 10328), v, o2);
                         }
                     }
                     // h: 128 columns, 1 per turn
                     for (int c = 0; c < 128; c += 1)
                     {
-                        ref float wc = ref Unsafe.Add(ref wb, 1056 + c * 32);
+                        ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 1056 + c * 32);
                         {
-                            var v = Vector256.Create(Unsafe.Add(ref sb, c));
-                            i0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, i0);
-                            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, f0);
-                            g0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, g0);
-                            o0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, o0);
-                            i1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 5152), v, i1);
-                            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 5160), v, f1);
-                            g1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 5168), v, g1);
-                            o1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 5176), v, o1);
-                            i2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 10304), v, i2);
-                            f2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 10312), v, f2);
-                            g2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 10320), v, g2);
-                            o2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 10328), v, o2);
+                            var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c));
+                            i0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, i0);
+                            f0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, f0);
+                            g0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, g0);
+                            o0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 24), v, o0);
+                            i1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 5152), v, i1);
+                            f1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 5160), v, f1);
+                            g1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 5168), v, g1);
+                            o1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 5176), v, o1);
+                            i2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 10304), v, i2);
+                            f2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 10312), v, f2);
+                            g2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 10320), v, g2);
+                            o2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 10328), v, o2);
                         }
                     }
-                    // block 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c0 = FastMath.GateSigmoid(f0) * Vector256.LoadUnsafe(ref ub, 128) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                    c0.StoreUnsafe(ref ub, 128);
-                    (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
-                    // block 1: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c1 = FastMath.GateSigmoid(f1) * Vector256.LoadUnsafe(ref ub, 136) + FastMath.GateSigmoid(i1) * FastMath.Tanh(g1);
-                    c1.StoreUnsafe(ref ub, 136);
-                    (FastMath.GateSigmoid(o1) * FastMath.Tanh(c1)).StoreUnsafe(ref ob, 8);
-                    // block 2: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c2 = FastMath.GateSigmoid(f2) * Vector256.LoadUnsafe(ref ub, 144) + FastMath.GateSigmoid(i2) * FastMath.Tanh(g2);
-                    c2.StoreUnsafe(ref ub, 144);
-                    (FastMath.GateSigmoid(o2) * FastMath.Tanh(c2)).StoreUnsafe(ref ob, 16);
+                    // block 0: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                    var c0 = global::RnnGen.Kernels.FastMath.GateSigmoid(f0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 128) + global::RnnGen.Kernels.FastMath.GateSigmoid(i0) * global::RnnGen.Kernels.FastMath.Tanh(g0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0, ref ub, 128);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o0) * global::RnnGen.Kernels.FastMath.Tanh(c0), ref ob, 0);
+                    // block 1: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                    var c1 = global::RnnGen.Kernels.FastMath.GateSigmoid(f1) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 136) + global::RnnGen.Kernels.FastMath.GateSigmoid(i1) * global::RnnGen.Kernels.FastMath.Tanh(g1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1, ref ub, 136);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o1) * global::RnnGen.Kernels.FastMath.Tanh(c1), ref ob, 8);
+                    // block 2: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                    var c2 = global::RnnGen.Kernels.FastMath.GateSigmoid(f2) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 144) + global::RnnGen.Kernels.FastMath.GateSigmoid(i2) * global::RnnGen.Kernels.FastMath.Tanh(g2);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c2, ref ub, 144);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o2) * global::RnnGen.Kernels.FastMath.Tanh(c2), ref ob, 16);
                 }
             }
             {
                 // unit block 15
-                ref float wb = ref Unsafe.Add(ref w, 77280);
+                ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 77280);
                 ref float xb = ref x;
                 ref float sb = ref s;   // h(t−1) of the stream
-                ref float ub = ref Unsafe.Add(ref sb, 120);   // this pass's units: h(t−1) at 0, c at 128
-                ref float ob = ref Unsafe.Add(ref hNext, 120);   // h'
-                Vector256<float> i0 = Vector256.LoadUnsafe(ref wb, 0);
-                Vector256<float> f0 = Vector256.LoadUnsafe(ref wb, 8);
-                Vector256<float> g0 = Vector256.LoadUnsafe(ref wb, 16);
-                Vector256<float> o0 = Vector256.LoadUnsafe(ref wb, 24);
+                ref float ub = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, 120);   // this pass's units: h(t−1) at 0, c at 128
+                ref float ob = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, 120);   // h'
+                global::System.Runtime.Intrinsics.Vector256<float> i0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> f0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> o0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24);
                 // x: 32 columns, 1 per turn
                 for (int c = 0; c < 32; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 32 + c * 32);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 32 + c * 32);
                     {
-                        var v = Vector256.Create(Unsafe.Add(ref xb, c));
-                        i0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, i0);
-                        f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, f0);
-                        g0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, g0);
-                        o0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, o0);
+                        var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                        i0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, i0);
+                        f0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, f0);
+                        g0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, g0);
+                        o0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 24), v, o0);
                     }
                 }
                 // h: 128 columns, 1 per turn
                 for (int c = 0; c < 128; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 1056 + c * 32);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 1056 + c * 32);
                     {
-                        var v = Vector256.Create(Unsafe.Add(ref sb, c));
-                        i0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, i0);
-                        f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, f0);
-                        g0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, g0);
-                        o0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, o0);
+                        var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c));
+                        i0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, i0);
+                        f0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, f0);
+                        g0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, g0);
+                        o0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 24), v, o0);
                     }
                 }
-                // block 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c0 = FastMath.GateSigmoid(f0) * Vector256.LoadUnsafe(ref ub, 128) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                c0.StoreUnsafe(ref ub, 128);
-                (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
+                // block 0: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c0 = global::RnnGen.Kernels.FastMath.GateSigmoid(f0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 128) + global::RnnGen.Kernels.FastMath.GateSigmoid(i0) * global::RnnGen.Kernels.FastMath.Tanh(g0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0, ref ub, 128);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o0) * global::RnnGen.Kernels.FastMath.Tanh(c0), ref ob, 0);
             }
-            Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref s), ref Unsafe.As<float, byte>(ref hNext), 512);   // h' [128]
+            global::System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref s), ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref hNext), 512);   // h' [128]
         }
 
-        /// <summary>Layer1 (LSTM(32 → 128)): one step of n streams on Vector256; stream t's input at x + t·32, its layer state at s + t·256; one unit block at a time, each weight vector loaded once per 1 stream; h' goes through hNext [n × 128].</summary>
-        // plan: Vector256; 16 unit blocks of 8, 3 per pass (6 passes); 12 accumulators = 3 × 4 slots × 1 chain; 32 x + 128 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1Streams256(ref float w, ref float x, ref float s, int n, ref float hNext)
-        {
-            // w: unit block u (units 8·u …) at u·5152: biases [i f g o] × 8, then per x column and per h column the weights of [i f g o] × 8
-            for (int u = 0; u < 16; u++)
-            {
-                int t = 0;
-                for (; t < n; t++)
-                {
-                    ref float wb = ref Unsafe.Add(ref w, u * 5152);
-                    ref float xb = ref Unsafe.Add(ref x, t * 32);
-                    ref float sb = ref Unsafe.Add(ref s, t * 256);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 8);   // this block's units: h(t−1) at 0, c at 128
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 128 + u * 8);   // h'
-                    Vector256<float> i0 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> f0 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> g0 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> o0 = Vector256.LoadUnsafe(ref wb, 24);
-                    // x: 32 columns, 1 per turn
-                    for (int c = 0; c < 32; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 32 + c * 32);
-                        {
-                            var v = Vector256.Create(Unsafe.Add(ref xb, c));
-                            i0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, i0);
-                            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, f0);
-                            g0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, g0);
-                            o0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, o0);
-                        }
-                    }
-                    // h: 128 columns, 1 per turn
-                    for (int c = 0; c < 128; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 1056 + c * 32);
-                        {
-                            var v = Vector256.Create(Unsafe.Add(ref sb, c));
-                            i0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, i0);
-                            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, f0);
-                            g0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, g0);
-                            o0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, o0);
-                        }
-                    }
-                    // block 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c0 = FastMath.GateSigmoid(f0) * Vector256.LoadUnsafe(ref ub, 128) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                    c0.StoreUnsafe(ref ub, 128);
-                    (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
-                }
-            }
-            for (int t = 0; t < n; t++)
-            {
-                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref s, t * 256)), ref Unsafe.As<float, byte>(ref Unsafe.Add(ref hNext, t * 128)), 512);   // h' [128]
-            }
-        }
-
-        /// <summary>Layer2 (Dense(128 → 65, Softmax)): z = W·x + b for one stream on Vector256 (the activation, if any, follows in the caller).</summary>
-        // plan: Vector256; 9 row blocks of 8 (the last padded from 1 rows), 9 per pass; 9 accumulators = 9 × 1 chain; 128 columns, loops of 1; bias starts chain 0; 8 streams per weight load
+        /// <summary>Layer2 (Dense(128 → 65, Softmax)): z = W·x + b for one stream on global::System.Runtime.Intrinsics.Vector256 (the activation, if any, follows in the caller).</summary>
+        // plan: Vector256; 9 row blocks of 8 (the last, 1 rows padded, in a pass of its own), 8 per pass; 8 accumulators = 8 × 1 chain; 128 columns, loops of 1; bias starts chain 0; 8 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer2Step256(ref float w, ref float x, ref float y)
         {
@@ -1321,188 +994,52 @@ namespace Demo.Text
                 ref float wb = ref w;   // rows 0 …
                 ref float xb = ref x;
                 ref float yb = ref y;
-                Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0);
-                Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 8);
-                Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 16);
-                Vector256<float> y3 = Vector256.LoadUnsafe(ref wb, 24);
-                Vector256<float> y4 = Vector256.LoadUnsafe(ref wb, 32);
-                Vector256<float> y5 = Vector256.LoadUnsafe(ref wb, 40);
-                Vector256<float> y6 = Vector256.LoadUnsafe(ref wb, 48);
-                Vector256<float> y7 = Vector256.LoadUnsafe(ref wb, 56);
+                global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> y1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> y2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> y3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> y4 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 32);
+                global::System.Runtime.Intrinsics.Vector256<float> y5 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 40);
+                global::System.Runtime.Intrinsics.Vector256<float> y6 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 48);
+                global::System.Runtime.Intrinsics.Vector256<float> y7 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 56);
                 // x: 128 columns, 1 per turn
                 for (int c = 0; c < 128; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 72 + c * 72);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 72 + c * 72);
                     {
-                        var v = Vector256.Create(Unsafe.Add(ref xb, c));
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, y0);
-                        y1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, y1);
-                        y2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, y2);
-                        y3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, y3);
-                        y4 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 32), v, y4);
-                        y5 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 40), v, y5);
-                        y6 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 48), v, y6);
-                        y7 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 56), v, y7);
+                        var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, y0);
+                        y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, y1);
+                        y2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, y2);
+                        y3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 24), v, y3);
+                        y4 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 32), v, y4);
+                        y5 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 40), v, y5);
+                        y6 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 48), v, y6);
+                        y7 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 56), v, y7);
                     }
                 }
-                (y0).StoreUnsafe(ref yb, 0);
-                (y1).StoreUnsafe(ref yb, 8);
-                (y2).StoreUnsafe(ref yb, 16);
-                (y3).StoreUnsafe(ref yb, 24);
-                (y4).StoreUnsafe(ref yb, 32);
-                (y5).StoreUnsafe(ref yb, 40);
-                (y6).StoreUnsafe(ref yb, 48);
-                (y7).StoreUnsafe(ref yb, 56);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y0, ref yb, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y1, ref yb, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y2, ref yb, 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y3, ref yb, 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y4, ref yb, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y5, ref yb, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y6, ref yb, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(y7, ref yb, 56);
             }
             {
-                ref float wb = ref Unsafe.Add(ref w, 64);   // rows 64 … (the last 1, padded to 8)
+                ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 64);   // rows 64 … (the last 1, padded to 8)
                 ref float xb = ref x;
-                ref float yb = ref Unsafe.Add(ref y, 64);
-                Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0);
+                ref float yb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 64);
+                global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0);
                 // x: 128 columns, 1 per turn
                 for (int c = 0; c < 128; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 72 + c * 72);
-                    y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 72 + c * 72);
+                    y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c)), y0);
                 }
                 var z0 = y0;   // the last block: its 1 real rows only
-                Unsafe.Add(ref yb, 0) = z0.GetElement(0);
-            }
-        }
-
-        /// <summary>Layer2 (Dense(128 → 65, Softmax)): z = W·x + b for n streams on Vector256; stream t's input at x + t·256, its z at y + t·65; one row block at a time, each weight vector loaded once per 8 streams.</summary>
-        // plan: Vector256; 9 row blocks of 8 (the last padded from 1 rows), 9 per pass; 9 accumulators = 9 × 1 chain; 128 columns, loops of 1; bias starts chain 0; 8 streams per weight load
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer2Streams256(ref float w, ref float x, ref float y, int n)
-        {
-            // w: b [72], then column c of W [72] at 72 + c·72 (rows 65 … 71 zero)
-            for (int u = 0; u < 8; u++)
-            {
-                int t = 0;
-                for (; t <= n - 8; t += 8)
-                {
-                    {
-                        ref float wb = ref Unsafe.Add(ref w, u * 8);   // rows u * 8 …
-                        ref float xb = ref Unsafe.Add(ref x, t * 256);
-                        ref float yb = ref Unsafe.Add(ref y, t * 65 + u * 8);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y3 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y4 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y5 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y6 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y7 = Vector256.LoadUnsafe(ref wb, 0);
-                        // x: 128 columns, 1 per turn
-                        for (int c = 0; c < 128; c += 1)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 72 + c * 72);
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 0);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 256 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 512 + c)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 768 + c)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 1024 + c)); y4 = Vector256.FusedMultiplyAdd(w0, v4, y4);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 1280 + c)); y5 = Vector256.FusedMultiplyAdd(w0, v5, y5);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 1536 + c)); y6 = Vector256.FusedMultiplyAdd(w0, v6, y6);   // stream 6
-                                var v7 = Vector256.Create(Unsafe.Add(ref xb, 1792 + c)); y7 = Vector256.FusedMultiplyAdd(w0, v7, y7);   // stream 7
-                            }
-                        }
-                        (y0).StoreUnsafe(ref yb, 0);
-                        (y1).StoreUnsafe(ref yb, 65);
-                        (y2).StoreUnsafe(ref yb, 130);
-                        (y3).StoreUnsafe(ref yb, 195);
-                        (y4).StoreUnsafe(ref yb, 260);
-                        (y5).StoreUnsafe(ref yb, 325);
-                        (y6).StoreUnsafe(ref yb, 390);
-                        (y7).StoreUnsafe(ref yb, 455);
-                    }
-                }
-                for (; t < n; t++)
-                {
-                    {
-                        ref float wb = ref Unsafe.Add(ref w, u * 8);   // rows u * 8 …
-                        ref float xb = ref Unsafe.Add(ref x, t * 256);
-                        ref float yb = ref Unsafe.Add(ref y, t * 65 + u * 8);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0);
-                        // x: 128 columns, 1 per turn
-                        for (int c = 0; c < 128; c += 1)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 72 + c * 72);
-                            y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                        }
-                        (y0).StoreUnsafe(ref yb, 0);
-                    }
-                }
-            }
-            {
-                int t = 0;
-                for (; t <= n - 8; t += 8)
-                {
-                    {
-                        ref float wb = ref Unsafe.Add(ref w, 64);   // rows 64 … (the last 1, padded to 8)
-                        ref float xb = ref Unsafe.Add(ref x, t * 256);
-                        ref float yb = ref Unsafe.Add(ref y, t * 65 + 64);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y3 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y4 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y5 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y6 = Vector256.LoadUnsafe(ref wb, 0);
-                        Vector256<float> y7 = Vector256.LoadUnsafe(ref wb, 0);
-                        // x: 128 columns, 1 per turn
-                        for (int c = 0; c < 128; c += 1)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 72 + c * 72);
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 0);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 256 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 512 + c)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 768 + c)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
-                                var v4 = Vector256.Create(Unsafe.Add(ref xb, 1024 + c)); y4 = Vector256.FusedMultiplyAdd(w0, v4, y4);   // stream 4
-                                var v5 = Vector256.Create(Unsafe.Add(ref xb, 1280 + c)); y5 = Vector256.FusedMultiplyAdd(w0, v5, y5);   // stream 5
-                                var v6 = Vector256.Create(Unsafe.Add(ref xb, 1536 + c)); y6 = Vector256.FusedMultiplyAdd(w0, v6, y6);   // stream 6
-                                var v7 = Vector256.Create(Unsafe.Add(ref xb, 1792 + c)); y7 = Vector256.FusedMultiplyAdd(w0, v7, y7);   // stream 7
-                            }
-                        }
-                        var z0 = y0;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 0) = z0.GetElement(0);
-                        var z1 = y1;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 65) = z1.GetElement(0);
-                        var z2 = y2;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 130) = z2.GetElement(0);
-                        var z3 = y3;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 195) = z3.GetElement(0);
-                        var z4 = y4;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 260) = z4.GetElement(0);
-                        var z5 = y5;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 325) = z5.GetElement(0);
-                        var z6 = y6;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 390) = z6.GetElement(0);
-                        var z7 = y7;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 455) = z7.GetElement(0);
-                    }
-                }
-                for (; t < n; t++)
-                {
-                    {
-                        ref float wb = ref Unsafe.Add(ref w, 64);   // rows 64 … (the last 1, padded to 8)
-                        ref float xb = ref Unsafe.Add(ref x, t * 256);
-                        ref float yb = ref Unsafe.Add(ref y, t * 65 + 64);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0);
-                        // x: 128 columns, 1 per turn
-                        for (int c = 0; c < 128; c += 1)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 72 + c * 72);
-                            y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                        }
-                        var z0 = y0;   // the last block: its 1 real rows only
-                        Unsafe.Add(ref yb, 0) = z0.GetElement(0);
-                    }
-                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref yb, 0) = global::System.Runtime.Intrinsics.Vector256.GetElement(z0, 0);
             }
         }
 
@@ -1527,10 +1064,23 @@ namespace Demo.Text
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L2Weight, 8320), k.Slice(L2PackedWeight, 8320), 65, 128);
                 global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L2Weight, 8320), kb.Slice(L2Weight, 8320), 65, 128);   // backward: W packed for dx = Wᵀ·dz
                 p.Slice(L2Bias, 65).CopyTo(k.Slice(L2PackedBias, 65));
+                _packedValid = true;
+            }
+        }
+
+        /// <summary>Rebuilds the streaming kernels' weights (unit blocks laid out for the vector width the machine has) after
+        /// the parameters may have changed. Thread-safe. Only Step calls it: training never reads this copy.</summary>
+        private void EnsureStreamPacked()
+        {
+            if (_streamPackedValid) return;
+            lock (_packLock)
+            {
+                if (_streamPackedValid) return;
+                global::System.ReadOnlySpan<float> p = _parameters;
                 global::System.Span<float> s = _streamPacked.Span;
                 global::RnnGen.Generated.GeneratedModelSupport.PackUnitBlocks(p.Slice(L1WeightIh, 16384), p.Slice(L1WeightHh, 65536), p.Slice(L1BiasIh, 512), p.Slice(L1BiasHh, 512), s.Slice(Layer1Stream, 82432), 4, 128, 32, global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : 8);   // Layer1: unit blocks
                 global::RnnGen.Generated.GeneratedModelSupport.PackDenseColumns(p.Slice(L2Weight, 8320), p.Slice(L2Bias, 65), s.Slice(Layer2Stream, 9288), 65, 128, 72);   // Layer2: b, then W by columns
-                _packedValid = true;
+                _streamPackedValid = true;
             }
         }
     }

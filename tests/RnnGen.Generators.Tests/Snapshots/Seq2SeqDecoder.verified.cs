@@ -3,10 +3,6 @@
 #nullable enable
 #pragma warning disable CS1591 // members are documented on RnnGen.IRecurrentNetwork
 
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using RnnGen.Kernels;
-
 namespace Demo
 {
     /// <summary>
@@ -82,8 +78,9 @@ namespace Demo
         private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(16524);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
         private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(16716);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
-        private readonly global::RnnGen.Kernels.AlignedBuffer _streamPacked = new(16656);   // the streaming kernels' weights (see EnsurePacked); 64-byte aligned
         private volatile bool _packedValid;
+        private readonly global::RnnGen.Kernels.AlignedBuffer _streamPacked = new(16656);   // the streaming kernels' weights (see EnsureStreamPacked); 64-byte aligned
+        private volatile bool _streamPackedValid;   // packed by the first Step after a change, never by training
         private readonly float[] _initialStateGradients = new float[64];
         private State _state;
         private int _recordedSteps, _recordedBatch;
@@ -122,6 +119,7 @@ namespace Demo
             get
             {
                 _packedValid = false;
+                _streamPackedValid = false;
                 return _parameters;
             }
         }
@@ -143,6 +141,7 @@ namespace Demo
         {
             global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
             _packedValid = false;
+            _streamPackedValid = false;
         }
 
         /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
@@ -159,6 +158,7 @@ namespace Demo
         {
             global::RnnGen.Safetensors.ParameterIO.Load(path, Spec, nameMap, ignoreUnusedTensors, ignoreSpecMismatch, _parameters);
             _packedValid = false;
+            _streamPackedValid = false;
         }
 
         /// <summary>Saves parameters with PyTorch's names (temporary file, then rename).</summary>
@@ -177,10 +177,20 @@ namespace Demo
         {
             if ((uint)token >= 12u) global::RnnGen.Generated.GeneratedModelSupport.ThrowToken(token, 0, 12);
             if (output.Length != 12) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(output), output.Length, 12, "OutputSize");
-            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-            if (Vector512.IsHardwareAccelerated) { Step512(ref state, token, output); return; }   // the kernels written for this shape
-            if (Vector256.IsHardwareAccelerated) { Step256(ref state, token, output); return; }   // the kernels written for this shape
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                if (!_streamPackedValid) EnsureStreamPacked();
+                Step512(ref state, token, output);
+                return;
+            }
+            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+            {
+                if (!_streamPackedValid) EnsureStreamPacked();
+                Step256(ref state, token, output);
+                return;
+            }
             // elsewhere (Vector128, scalar): the portable kernels
+            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
             global::System.ReadOnlySpan<float> p = _parameters, k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[384];
@@ -212,8 +222,7 @@ namespace Demo
         public void Step(global::System.Span<State> states, global::System.ReadOnlySpan<int> tokens, global::System.Span<float> outputs)
         {
             if (tokens.Length != states.Length) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(tokens), tokens.Length, states.Length, "states.Length (one token per stream)");
-            if (outputs.Length != states.Length * 12) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, states.Length * 12, "states.Length × OutputSize");
-            if (!_packedValid) EnsurePacked();
+            if (outputs.Length != (long)states.Length * 12) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, (int)global::System.Math.Min(int.MaxValue, (long)states.Length * 12), "states.Length × OutputSize");
             for (int i = 0; i < states.Length; i++) Step(ref states[i], tokens[i], outputs.Slice(i * 12, 12));
         }
 
@@ -567,16 +576,16 @@ namespace Demo
         {
             ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamPacked.Span);
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
-            ref float s = ref Unsafe.As<State, float>(ref state);
+            ref float s = ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref state);
             // Layer0: Embedding(12 ids → 16)
             // Layer1: GRU(16 → 64)
-            Layer1Step512(ref Unsafe.Add(ref w, Layer1Stream), ref Unsafe.Add(ref p, L0Weight + token * 16), ref Unsafe.Add(ref s, L1State));
+            Layer1Step512(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer1Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, L0Weight + token * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L1State));
             // Layer2: Dense(64 → 12, Softmax)
-            Layer2Step512(ref Unsafe.Add(ref w, Layer2Stream), ref Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            Layer2Step512(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer2Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
             global::RnnGen.Kernels.Activations.Softmax(output, output);
         }
 
-        /// <summary>Layer1 (GRU(16 → 64)): one streaming step on Vector512; s is the layer's state [h, c], stepped in place.</summary>
+        /// <summary>Layer1 (GRU(16 → 64)): one streaming step on global::System.Runtime.Intrinsics.Vector512; s is the layer's state [h, c], stepped in place.</summary>
         // plan: Vector512; 4 unit blocks of 16, 4 per pass (1 pass); 16 accumulators = 4 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step512(ref float w, ref float x, ref float s)
@@ -589,201 +598,83 @@ namespace Demo
                 ref float sb = ref s;   // h(t−1) of the stream
                 ref float ub = ref sb;   // this pass's units: h(t−1) at 0, c at 64
                 ref float ob = ref s;   // h'
-                Vector512<float> r0 = Vector512.LoadUnsafe(ref wb, 0);
-                Vector512<float> z0 = Vector512.LoadUnsafe(ref wb, 16);
-                Vector512<float> nx0 = Vector512.LoadUnsafe(ref wb, 32);
-                Vector512<float> nh0 = Vector512.LoadUnsafe(ref wb, 48);
-                Vector512<float> r1 = Vector512.LoadUnsafe(ref wb, 3904);
-                Vector512<float> z1 = Vector512.LoadUnsafe(ref wb, 3920);
-                Vector512<float> nx1 = Vector512.LoadUnsafe(ref wb, 3936);
-                Vector512<float> nh1 = Vector512.LoadUnsafe(ref wb, 3952);
-                Vector512<float> r2 = Vector512.LoadUnsafe(ref wb, 7808);
-                Vector512<float> z2 = Vector512.LoadUnsafe(ref wb, 7824);
-                Vector512<float> nx2 = Vector512.LoadUnsafe(ref wb, 7840);
-                Vector512<float> nh2 = Vector512.LoadUnsafe(ref wb, 7856);
-                Vector512<float> r3 = Vector512.LoadUnsafe(ref wb, 11712);
-                Vector512<float> z3 = Vector512.LoadUnsafe(ref wb, 11728);
-                Vector512<float> nx3 = Vector512.LoadUnsafe(ref wb, 11744);
-                Vector512<float> nh3 = Vector512.LoadUnsafe(ref wb, 11760);
+                global::System.Runtime.Intrinsics.Vector512<float> r0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 0);
+                global::System.Runtime.Intrinsics.Vector512<float> z0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 16);
+                global::System.Runtime.Intrinsics.Vector512<float> nx0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 32);
+                global::System.Runtime.Intrinsics.Vector512<float> nh0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 48);
+                global::System.Runtime.Intrinsics.Vector512<float> r1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 3904);
+                global::System.Runtime.Intrinsics.Vector512<float> z1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 3920);
+                global::System.Runtime.Intrinsics.Vector512<float> nx1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 3936);
+                global::System.Runtime.Intrinsics.Vector512<float> nh1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 3952);
+                global::System.Runtime.Intrinsics.Vector512<float> r2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 7808);
+                global::System.Runtime.Intrinsics.Vector512<float> z2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 7824);
+                global::System.Runtime.Intrinsics.Vector512<float> nx2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 7840);
+                global::System.Runtime.Intrinsics.Vector512<float> nh2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 7856);
+                global::System.Runtime.Intrinsics.Vector512<float> r3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 11712);
+                global::System.Runtime.Intrinsics.Vector512<float> z3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 11728);
+                global::System.Runtime.Intrinsics.Vector512<float> nx3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 11744);
+                global::System.Runtime.Intrinsics.Vector512<float> nh3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 11760);
                 // x: 16 columns, 1 per turn
                 for (int c = 0; c < 16; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 64 + c * 48);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 64 + c * 48);
                     {
-                        var v = Vector512.Create(Unsafe.Add(ref xb, c));
-                        r0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, r0);
-                        z0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, z0);
-                        nx0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, nx0);
-                        r1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 3904), v, r1);
-                        z1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 3920), v, z1);
-                        nx1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 3936), v, nx1);
-                        r2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 7808), v, r2);
-                        z2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 7824), v, z2);
-                        nx2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 7840), v, nx2);
-                        r3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 11712), v, r3);
-                        z3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 11728), v, z3);
-                        nx3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 11744), v, nx3);
+                        var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                        r0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 0), v, r0);
+                        z0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 16), v, z0);
+                        nx0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 32), v, nx0);
+                        r1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 3904), v, r1);
+                        z1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 3920), v, z1);
+                        nx1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 3936), v, nx1);
+                        r2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 7808), v, r2);
+                        z2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 7824), v, z2);
+                        nx2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 7840), v, nx2);
+                        r3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 11712), v, r3);
+                        z3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 11728), v, z3);
+                        nx3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 11744), v, nx3);
                     }
                 }
                 // h: 64 columns, 1 per turn
                 for (int c = 0; c < 64; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 832 + c * 48);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 832 + c * 48);
                     {
-                        var v = Vector512.Create(Unsafe.Add(ref sb, c));
-                        r0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, r0);
-                        z0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, z0);
-                        nh0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, nh0);
-                        r1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 3904), v, r1);
-                        z1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 3920), v, z1);
-                        nh1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 3936), v, nh1);
-                        r2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 7808), v, r2);
-                        z2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 7824), v, z2);
-                        nh2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 7840), v, nh2);
-                        r3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 11712), v, r3);
-                        z3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 11728), v, z3);
-                        nh3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 11744), v, nh3);
+                        var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c));
+                        r0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 0), v, r0);
+                        z0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 16), v, z0);
+                        nh0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 32), v, nh0);
+                        r1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 3904), v, r1);
+                        z1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 3920), v, z1);
+                        nh1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 3936), v, nh1);
+                        r2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 7808), v, r2);
+                        z2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 7824), v, z2);
+                        nh2 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 7840), v, nh2);
+                        r3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 11712), v, r3);
+                        z3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 11728), v, z3);
+                        nh3 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 11744), v, nh3);
                     }
                 }
                 // block 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
-                var u0 = FastMath.GateSigmoid(z0);
-                ((Vector512<float>.One - u0) * n0 + u0 * Vector512.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
+                var n0 = global::RnnGen.Kernels.FastMath.Tanh(nx0 + global::RnnGen.Kernels.FastMath.GateSigmoid(r0) * nh0);
+                var u0 = global::RnnGen.Kernels.FastMath.GateSigmoid(z0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512<float>.One - u0) * n0 + u0 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 0), ref ob, 0);
                 // block 1: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                var n1 = FastMath.Tanh(nx1 + FastMath.GateSigmoid(r1) * nh1);
-                var u1 = FastMath.GateSigmoid(z1);
-                ((Vector512<float>.One - u1) * n1 + u1 * Vector512.LoadUnsafe(ref ub, 16)).StoreUnsafe(ref ob, 16);
+                var n1 = global::RnnGen.Kernels.FastMath.Tanh(nx1 + global::RnnGen.Kernels.FastMath.GateSigmoid(r1) * nh1);
+                var u1 = global::RnnGen.Kernels.FastMath.GateSigmoid(z1);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512<float>.One - u1) * n1 + u1 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 16), ref ob, 16);
                 // block 2: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                var n2 = FastMath.Tanh(nx2 + FastMath.GateSigmoid(r2) * nh2);
-                var u2 = FastMath.GateSigmoid(z2);
-                ((Vector512<float>.One - u2) * n2 + u2 * Vector512.LoadUnsafe(ref ub, 32)).StoreUnsafe(ref ob, 32);
+                var n2 = global::RnnGen.Kernels.FastMath.Tanh(nx2 + global::RnnGen.Kernels.FastMath.GateSigmoid(r2) * nh2);
+                var u2 = global::RnnGen.Kernels.FastMath.GateSigmoid(z2);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512<float>.One - u2) * n2 + u2 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 32), ref ob, 32);
                 // block 3: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                var n3 = FastMath.Tanh(nx3 + FastMath.GateSigmoid(r3) * nh3);
-                var u3 = FastMath.GateSigmoid(z3);
-                ((Vector512<float>.One - u3) * n3 + u3 * Vector512.LoadUnsafe(ref ub, 48)).StoreUnsafe(ref ob, 48);
+                var n3 = global::RnnGen.Kernels.FastMath.Tanh(nx3 + global::RnnGen.Kernels.FastMath.GateSigmoid(r3) * nh3);
+                var u3 = global::RnnGen.Kernels.FastMath.GateSigmoid(z3);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe((global::System.Runtime.Intrinsics.Vector512<float>.One - u3) * n3 + u3 * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 48), ref ob, 48);
             }
         }
 
-        /// <summary>Layer1 (GRU(16 → 64)): one step of n streams on Vector512; stream t's input at x + t·16, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 4 streams; h' goes through hNext [n × 64].</summary>
-        // plan: Vector512; 4 unit blocks of 16, 4 per pass (1 pass); 16 accumulators = 4 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 4 streams per weight load
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1Streams512(ref float w, ref float x, ref float s, int n, ref float hNext)
-        {
-            // w: unit block u (units 16·u …) at u·3904: biases [r z nx nh] × 16, then per x column and per h column the weights of [r z nx] / [r z nh] × 16
-            for (int u = 0; u < 4; u++)
-            {
-                int t = 0;
-                for (; t <= n - 4; t += 4)
-                {
-                    ref float wb = ref Unsafe.Add(ref w, u * 3904);
-                    ref float xb = ref Unsafe.Add(ref x, t * 16);
-                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 16);   // this block's units: h(t−1) at 0, c at 64
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 64 + u * 16);   // h'
-                    Vector512<float> r0 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> z0 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> nx0 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> nh0 = Vector512.LoadUnsafe(ref wb, 48);
-                    Vector512<float> r1 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> z1 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> nx1 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> nh1 = Vector512.LoadUnsafe(ref wb, 48);
-                    Vector512<float> r2 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> z2 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> nx2 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> nh2 = Vector512.LoadUnsafe(ref wb, 48);
-                    Vector512<float> r3 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> z3 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> nx3 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> nh3 = Vector512.LoadUnsafe(ref wb, 48);
-                    // x: 16 columns, 1 per turn
-                    for (int c = 0; c < 16; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 64 + c * 48);
-                        {
-                            var w0 = Vector512.LoadUnsafe(ref wc, 0); var w1 = Vector512.LoadUnsafe(ref wc, 16); var w2 = Vector512.LoadUnsafe(ref wc, 32);
-                            var v0 = Vector512.Create(Unsafe.Add(ref xb, c)); r0 = Vector512.FusedMultiplyAdd(w0, v0, r0); z0 = Vector512.FusedMultiplyAdd(w1, v0, z0); nx0 = Vector512.FusedMultiplyAdd(w2, v0, nx0);   // stream 0
-                            var v1 = Vector512.Create(Unsafe.Add(ref xb, 16 + c)); r1 = Vector512.FusedMultiplyAdd(w0, v1, r1); z1 = Vector512.FusedMultiplyAdd(w1, v1, z1); nx1 = Vector512.FusedMultiplyAdd(w2, v1, nx1);   // stream 1
-                            var v2 = Vector512.Create(Unsafe.Add(ref xb, 32 + c)); r2 = Vector512.FusedMultiplyAdd(w0, v2, r2); z2 = Vector512.FusedMultiplyAdd(w1, v2, z2); nx2 = Vector512.FusedMultiplyAdd(w2, v2, nx2);   // stream 2
-                            var v3 = Vector512.Create(Unsafe.Add(ref xb, 48 + c)); r3 = Vector512.FusedMultiplyAdd(w0, v3, r3); z3 = Vector512.FusedMultiplyAdd(w1, v3, z3); nx3 = Vector512.FusedMultiplyAdd(w2, v3, nx3);   // stream 3
-                        }
-                    }
-                    // h: 64 columns, 1 per turn
-                    for (int c = 0; c < 64; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 832 + c * 48);
-                        {
-                            var w0 = Vector512.LoadUnsafe(ref wc, 0); var w1 = Vector512.LoadUnsafe(ref wc, 16); var w2 = Vector512.LoadUnsafe(ref wc, 32);
-                            var v0 = Vector512.Create(Unsafe.Add(ref sb, c)); r0 = Vector512.FusedMultiplyAdd(w0, v0, r0); z0 = Vector512.FusedMultiplyAdd(w1, v0, z0); nh0 = Vector512.FusedMultiplyAdd(w2, v0, nh0);   // stream 0
-                            var v1 = Vector512.Create(Unsafe.Add(ref sb, 64 + c)); r1 = Vector512.FusedMultiplyAdd(w0, v1, r1); z1 = Vector512.FusedMultiplyAdd(w1, v1, z1); nh1 = Vector512.FusedMultiplyAdd(w2, v1, nh1);   // stream 1
-                            var v2 = Vector512.Create(Unsafe.Add(ref sb, 128 + c)); r2 = Vector512.FusedMultiplyAdd(w0, v2, r2); z2 = Vector512.FusedMultiplyAdd(w1, v2, z2); nh2 = Vector512.FusedMultiplyAdd(w2, v2, nh2);   // stream 2
-                            var v3 = Vector512.Create(Unsafe.Add(ref sb, 192 + c)); r3 = Vector512.FusedMultiplyAdd(w0, v3, r3); z3 = Vector512.FusedMultiplyAdd(w1, v3, z3); nh3 = Vector512.FusedMultiplyAdd(w2, v3, nh3);   // stream 3
-                        }
-                    }
-                    // stream 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
-                    var u0 = FastMath.GateSigmoid(z0);
-                    ((Vector512<float>.One - u0) * n0 + u0 * Vector512.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
-                    // stream 1: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n1 = FastMath.Tanh(nx1 + FastMath.GateSigmoid(r1) * nh1);
-                    var u1 = FastMath.GateSigmoid(z1);
-                    ((Vector512<float>.One - u1) * n1 + u1 * Vector512.LoadUnsafe(ref ub, 64)).StoreUnsafe(ref ob, 64);
-                    // stream 2: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n2 = FastMath.Tanh(nx2 + FastMath.GateSigmoid(r2) * nh2);
-                    var u2 = FastMath.GateSigmoid(z2);
-                    ((Vector512<float>.One - u2) * n2 + u2 * Vector512.LoadUnsafe(ref ub, 128)).StoreUnsafe(ref ob, 128);
-                    // stream 3: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n3 = FastMath.Tanh(nx3 + FastMath.GateSigmoid(r3) * nh3);
-                    var u3 = FastMath.GateSigmoid(z3);
-                    ((Vector512<float>.One - u3) * n3 + u3 * Vector512.LoadUnsafe(ref ub, 192)).StoreUnsafe(ref ob, 192);
-                }
-                for (; t < n; t++)
-                {
-                    ref float wb = ref Unsafe.Add(ref w, u * 3904);
-                    ref float xb = ref Unsafe.Add(ref x, t * 16);
-                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 16);   // this block's units: h(t−1) at 0, c at 64
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 64 + u * 16);   // h'
-                    Vector512<float> r0 = Vector512.LoadUnsafe(ref wb, 0);
-                    Vector512<float> z0 = Vector512.LoadUnsafe(ref wb, 16);
-                    Vector512<float> nx0 = Vector512.LoadUnsafe(ref wb, 32);
-                    Vector512<float> nh0 = Vector512.LoadUnsafe(ref wb, 48);
-                    // x: 16 columns, 1 per turn
-                    for (int c = 0; c < 16; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 64 + c * 48);
-                        {
-                            var v = Vector512.Create(Unsafe.Add(ref xb, c));
-                            r0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, r0);
-                            z0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, z0);
-                            nx0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, nx0);
-                        }
-                    }
-                    // h: 64 columns, 1 per turn
-                    for (int c = 0; c < 64; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 832 + c * 48);
-                        {
-                            var v = Vector512.Create(Unsafe.Add(ref sb, c));
-                            r0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, r0);
-                            z0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, z0);
-                            nh0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, nh0);
-                        }
-                    }
-                    // block 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
-                    var u0 = FastMath.GateSigmoid(z0);
-                    ((Vector512<float>.One - u0) * n0 + u0 * Vector512.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
-                }
-            }
-            for (int t = 0; t < n; t++)
-            {
-                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref s, t * 64)), ref Unsafe.As<float, byte>(ref Unsafe.Add(ref hNext, t * 64)), 256);   // h' [64]
-            }
-        }
-
-        /// <summary>Layer2 (Dense(64 → 12, Softmax)): z = W·x + b for one stream on Vector256 (the activation, if any, follows in the caller).</summary>
-        // plan: Vector256; 2 row blocks of 8 (the last padded from 4 rows), 2 per pass; 8 accumulators = 2 × 4 chains; 64 columns, loops of 4; bias starts chain 0; 4 streams per weight load
+        /// <summary>Layer2 (Dense(64 → 12, Softmax)): z = W·x + b for one stream on global::System.Runtime.Intrinsics.Vector256 (the activation, if any, follows in the caller).</summary>
+        // plan: Vector256; 2 row blocks of 8 (the last, 4 rows padded, in a pass of its own), 1 per pass; 4 accumulators = 1 × 4 chains; 64 columns, unrolled; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer2Step512(ref float w, ref float x, ref float y)
         {
@@ -792,189 +683,146 @@ namespace Demo
                 ref float wb = ref w;   // rows 0 …
                 ref float xb = ref x;
                 ref float yb = ref y;
-                Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                // x: 64 columns, 4 per turn
-                for (int c = 0; c < 64; c += 4)
-                {
-                    ref float wc = ref Unsafe.Add(ref wb, 16 + c * 16);
-                    y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                    y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), Vector256.Create(Unsafe.Add(ref xb, c + 1)), y0_1);
-                    y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 32), Vector256.Create(Unsafe.Add(ref xb, c + 2)), y0_2);
-                    y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 48), Vector256.Create(Unsafe.Add(ref xb, c + 3)), y0_3);
-                }
-                ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                // x: 64 columns, written out
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 0)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 32), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 1)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 48), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 2)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 64), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 3)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 80), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 4)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 96), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 5)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 112), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 6)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 128), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 7)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 144), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 8)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 160), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 9)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 176), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 10)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 192), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 11)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 208), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 12)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 224), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 13)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 240), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 14)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 256), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 15)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 272), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 16)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 288), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 17)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 304), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 18)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 320), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 19)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 336), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 20)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 352), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 21)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 368), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 22)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 384), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 23)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 400), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 24)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 416), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 25)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 432), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 26)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 448), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 27)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 464), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 28)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 480), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 29)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 496), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 30)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 512), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 31)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 528), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 32)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 544), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 33)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 560), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 34)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 576), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 35)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 592), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 36)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 608), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 37)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 624), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 38)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 640), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 39)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 656), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 40)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 672), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 41)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 688), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 42)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 704), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 43)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 720), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 44)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 736), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 45)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 752), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 46)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 768), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 47)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 784), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 48)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 800), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 49)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 816), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 50)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 832), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 51)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 848), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 52)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 864), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 53)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 880), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 54)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 896), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 55)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 912), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 56)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 928), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 57)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 944), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 58)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 960), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 59)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 976), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 60)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 992), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 61)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1008), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 62)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1024), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 63)), y0_3);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((y0 + y0_1) + (y0_2 + y0_3), ref yb, 0);
             }
             {
-                ref float wb = ref Unsafe.Add(ref w, 8);   // rows 8 … (the last 4, padded to 8)
+                ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);   // rows 8 … (the last 4, padded to 8)
                 ref float xb = ref x;
-                ref float yb = ref Unsafe.Add(ref y, 8);
-                Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                // x: 64 columns, 4 per turn
-                for (int c = 0; c < 64; c += 4)
-                {
-                    ref float wc = ref Unsafe.Add(ref wb, 16 + c * 16);
-                    y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                    y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), Vector256.Create(Unsafe.Add(ref xb, c + 1)), y0_1);
-                    y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 32), Vector256.Create(Unsafe.Add(ref xb, c + 2)), y0_2);
-                    y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 48), Vector256.Create(Unsafe.Add(ref xb, c + 3)), y0_3);
-                }
+                ref float yb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                // x: 64 columns, written out
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 0)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 32), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 1)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 48), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 2)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 64), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 3)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 80), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 4)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 96), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 5)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 112), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 6)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 128), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 7)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 144), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 8)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 160), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 9)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 176), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 10)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 192), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 11)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 208), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 12)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 224), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 13)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 240), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 14)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 256), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 15)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 272), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 16)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 288), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 17)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 304), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 18)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 320), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 19)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 336), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 20)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 352), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 21)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 368), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 22)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 384), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 23)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 400), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 24)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 416), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 25)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 432), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 26)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 448), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 27)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 464), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 28)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 480), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 29)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 496), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 30)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 512), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 31)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 528), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 32)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 544), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 33)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 560), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 34)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 576), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 35)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 592), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 36)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 608), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 37)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 624), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 38)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 640), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 39)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 656), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 40)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 672), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 41)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 688), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 42)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 704), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 43)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 720), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 44)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 736), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 45)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 752), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 46)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 768), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 47)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 784), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 48)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 800), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 49)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 816), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 50)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 832), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 51)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 848), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 52)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 864), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 53)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 880), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 54)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 896), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 55)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 912), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 56)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 928), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 57)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 944), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 58)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 960), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 59)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 976), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 60)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 992), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 61)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1008), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 62)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1024), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 63)), y0_3);
                 var z0 = (y0 + y0_1) + (y0_2 + y0_3);   // the last block: its 4 real rows only
-                Unsafe.Add(ref yb, 0) = z0.GetElement(0); Unsafe.Add(ref yb, 1) = z0.GetElement(1); Unsafe.Add(ref yb, 2) = z0.GetElement(2); Unsafe.Add(ref yb, 3) = z0.GetElement(3);
-            }
-        }
-
-        /// <summary>Layer2 (Dense(64 → 12, Softmax)): z = W·x + b for n streams on Vector256; stream t's input at x + t·64, its z at y + t·12; one row block at a time, each weight vector loaded once per 4 streams.</summary>
-        // plan: Vector256; 2 row blocks of 8 (the last padded from 4 rows), 2 per pass; 8 accumulators = 2 × 4 chains; 64 columns, loops of 4; bias starts chain 0; 4 streams per weight load
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer2Streams512(ref float w, ref float x, ref float y, int n)
-        {
-            // w: b [16], then column c of W [16] at 16 + c·16 (rows 12 … 15 zero)
-            {
-                int t = 0;
-                for (; t <= n - 4; t += 4)
-                {
-                    {
-                        ref float wb = ref w;   // rows 0 …
-                        ref float xb = ref Unsafe.Add(ref x, t * 64);
-                        ref float yb = ref Unsafe.Add(ref y, t * 12);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                        Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero, y1_2 = Vector256<float>.Zero, y1_3 = Vector256<float>.Zero;
-                        Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0), y2_1 = Vector256<float>.Zero, y2_2 = Vector256<float>.Zero, y2_3 = Vector256<float>.Zero;
-                        Vector256<float> y3 = Vector256.LoadUnsafe(ref wb, 0), y3_1 = Vector256<float>.Zero, y3_2 = Vector256<float>.Zero, y3_3 = Vector256<float>.Zero;
-                        // x: 64 columns, 4 per turn
-                        for (int c = 0; c < 64; c += 4)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 16 + c * 16);
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 0);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 16);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 1)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 1)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 32);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 2)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 2)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 2)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 48);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 3)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 3)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 3)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
-                            }
-                        }
-                        ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
-                        ((y1 + y1_1) + (y1_2 + y1_3)).StoreUnsafe(ref yb, 12);
-                        ((y2 + y2_1) + (y2_2 + y2_3)).StoreUnsafe(ref yb, 24);
-                        ((y3 + y3_1) + (y3_2 + y3_3)).StoreUnsafe(ref yb, 36);
-                    }
-                }
-                for (; t < n; t++)
-                {
-                    {
-                        ref float wb = ref w;   // rows 0 …
-                        ref float xb = ref Unsafe.Add(ref x, t * 64);
-                        ref float yb = ref Unsafe.Add(ref y, t * 12);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                        // x: 64 columns, 4 per turn
-                        for (int c = 0; c < 64; c += 4)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 16 + c * 16);
-                            y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                            y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), Vector256.Create(Unsafe.Add(ref xb, c + 1)), y0_1);
-                            y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 32), Vector256.Create(Unsafe.Add(ref xb, c + 2)), y0_2);
-                            y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 48), Vector256.Create(Unsafe.Add(ref xb, c + 3)), y0_3);
-                        }
-                        ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
-                    }
-                }
-            }
-            {
-                int t = 0;
-                for (; t <= n - 4; t += 4)
-                {
-                    {
-                        ref float wb = ref Unsafe.Add(ref w, 8);   // rows 8 … (the last 4, padded to 8)
-                        ref float xb = ref Unsafe.Add(ref x, t * 64);
-                        ref float yb = ref Unsafe.Add(ref y, t * 12 + 8);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                        Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero, y1_2 = Vector256<float>.Zero, y1_3 = Vector256<float>.Zero;
-                        Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0), y2_1 = Vector256<float>.Zero, y2_2 = Vector256<float>.Zero, y2_3 = Vector256<float>.Zero;
-                        Vector256<float> y3 = Vector256.LoadUnsafe(ref wb, 0), y3_1 = Vector256<float>.Zero, y3_2 = Vector256<float>.Zero, y3_3 = Vector256<float>.Zero;
-                        // x: 64 columns, 4 per turn
-                        for (int c = 0; c < 64; c += 4)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 16 + c * 16);
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 0);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 16);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 1)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 1)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 32);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 2)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 2)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 2)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 48);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 3)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                                var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + c + 3)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
-                                var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + c + 3)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
-                            }
-                        }
-                        var z0 = (y0 + y0_1) + (y0_2 + y0_3);   // the last block: its 4 real rows only
-                        Unsafe.Add(ref yb, 0) = z0.GetElement(0); Unsafe.Add(ref yb, 1) = z0.GetElement(1); Unsafe.Add(ref yb, 2) = z0.GetElement(2); Unsafe.Add(ref yb, 3) = z0.GetElement(3);
-                        var z1 = (y1 + y1_1) + (y1_2 + y1_3);   // the last block: its 4 real rows only
-                        Unsafe.Add(ref yb, 12) = z1.GetElement(0); Unsafe.Add(ref yb, 13) = z1.GetElement(1); Unsafe.Add(ref yb, 14) = z1.GetElement(2); Unsafe.Add(ref yb, 15) = z1.GetElement(3);
-                        var z2 = (y2 + y2_1) + (y2_2 + y2_3);   // the last block: its 4 real rows only
-                        Unsafe.Add(ref yb, 24) = z2.GetElement(0); Unsafe.Add(ref yb, 25) = z2.GetElement(1); Unsafe.Add(ref yb, 26) = z2.GetElement(2); Unsafe.Add(ref yb, 27) = z2.GetElement(3);
-                        var z3 = (y3 + y3_1) + (y3_2 + y3_3);   // the last block: its 4 real rows only
-                        Unsafe.Add(ref yb, 36) = z3.GetElement(0); Unsafe.Add(ref yb, 37) = z3.GetElement(1); Unsafe.Add(ref yb, 38) = z3.GetElement(2); Unsafe.Add(ref yb, 39) = z3.GetElement(3);
-                    }
-                }
-                for (; t < n; t++)
-                {
-                    {
-                        ref float wb = ref Unsafe.Add(ref w, 8);   // rows 8 … (the last 4, padded to 8)
-                        ref float xb = ref Unsafe.Add(ref x, t * 64);
-                        ref float yb = ref Unsafe.Add(ref y, t * 12 + 8);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                        // x: 64 columns, 4 per turn
-                        for (int c = 0; c < 64; c += 4)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 16 + c * 16);
-                            y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                            y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), Vector256.Create(Unsafe.Add(ref xb, c + 1)), y0_1);
-                            y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 32), Vector256.Create(Unsafe.Add(ref xb, c + 2)), y0_2);
-                            y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 48), Vector256.Create(Unsafe.Add(ref xb, c + 3)), y0_3);
-                        }
-                        var z0 = (y0 + y0_1) + (y0_2 + y0_3);   // the last block: its 4 real rows only
-                        Unsafe.Add(ref yb, 0) = z0.GetElement(0); Unsafe.Add(ref yb, 1) = z0.GetElement(1); Unsafe.Add(ref yb, 2) = z0.GetElement(2); Unsafe.Add(ref yb, 3) = z0.GetElement(3);
-                    }
-                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref yb, 0) = global::System.Runtime.Intrinsics.Vector256.GetElement(z0, 0); global::System.Runtime.CompilerServices.Unsafe.Add(ref yb, 1) = global::System.Runtime.Intrinsics.Vector256.GetElement(z0, 1); global::System.Runtime.CompilerServices.Unsafe.Add(ref yb, 2) = global::System.Runtime.Intrinsics.Vector256.GetElement(z0, 2); global::System.Runtime.CompilerServices.Unsafe.Add(ref yb, 3) = global::System.Runtime.Intrinsics.Vector256.GetElement(z0, 3);
             }
         }
 
@@ -984,17 +832,17 @@ namespace Demo
         {
             ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamPacked.Span);
             ref float p = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(_parameters);
-            ref float s = ref Unsafe.As<State, float>(ref state);
+            ref float s = ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref state);
             global::System.Span<float> hNext = stackalloc float[64];
             // Layer0: Embedding(12 ids → 16)
             // Layer1: GRU(16 → 64)
-            Layer1Step256(ref Unsafe.Add(ref w, Layer1Stream), ref Unsafe.Add(ref p, L0Weight + token * 16), ref Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
+            Layer1Step256(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer1Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref p, L0Weight + token * 16), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
             // Layer2: Dense(64 → 12, Softmax)
-            Layer2Step256(ref Unsafe.Add(ref w, Layer2Stream), ref Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            Layer2Step256(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer2Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L1State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
             global::RnnGen.Kernels.Activations.Softmax(output, output);
         }
 
-        /// <summary>Layer1 (GRU(16 → 64)): one streaming step on Vector256; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
+        /// <summary>Layer1 (GRU(16 → 64)): one streaming step on global::System.Runtime.Intrinsics.Vector256; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
         // plan: Vector256; 8 unit blocks of 8, 3 per pass (3 passes); 12 accumulators = 3 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step256(ref float w, ref float x, ref float s, ref float hNext)
@@ -1004,182 +852,128 @@ namespace Demo
             {
                 {
                     // unit blocks u … u + 2
-                    ref float wb = ref Unsafe.Add(ref w, u * 1952);
+                    ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, u * 1952);
                     ref float xb = ref x;
                     ref float sb = ref s;   // h(t−1) of the stream
-                    ref float ub = ref Unsafe.Add(ref sb, u * 8);   // this pass's units: h(t−1) at 0, c at 64
-                    ref float ob = ref Unsafe.Add(ref hNext, u * 8);   // h'
-                    Vector256<float> r0 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> z0 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> nx0 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> nh0 = Vector256.LoadUnsafe(ref wb, 24);
-                    Vector256<float> r1 = Vector256.LoadUnsafe(ref wb, 1952);
-                    Vector256<float> z1 = Vector256.LoadUnsafe(ref wb, 1960);
-                    Vector256<float> nx1 = Vector256.LoadUnsafe(ref wb, 1968);
-                    Vector256<float> nh1 = Vector256.LoadUnsafe(ref wb, 1976);
-                    Vector256<float> r2 = Vector256.LoadUnsafe(ref wb, 3904);
-                    Vector256<float> z2 = Vector256.LoadUnsafe(ref wb, 3912);
-                    Vector256<float> nx2 = Vector256.LoadUnsafe(ref wb, 3920);
-                    Vector256<float> nh2 = Vector256.LoadUnsafe(ref wb, 3928);
+                    ref float ub = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, u * 8);   // this pass's units: h(t−1) at 0, c at 64
+                    ref float ob = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, u * 8);   // h'
+                    global::System.Runtime.Intrinsics.Vector256<float> r0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> z0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> nx0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> nh0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24);
+                    global::System.Runtime.Intrinsics.Vector256<float> r1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1952);
+                    global::System.Runtime.Intrinsics.Vector256<float> z1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1960);
+                    global::System.Runtime.Intrinsics.Vector256<float> nx1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1968);
+                    global::System.Runtime.Intrinsics.Vector256<float> nh1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1976);
+                    global::System.Runtime.Intrinsics.Vector256<float> r2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 3904);
+                    global::System.Runtime.Intrinsics.Vector256<float> z2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 3912);
+                    global::System.Runtime.Intrinsics.Vector256<float> nx2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 3920);
+                    global::System.Runtime.Intrinsics.Vector256<float> nh2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 3928);
                     // x: 16 columns, 1 per turn
                     for (int c = 0; c < 16; c += 1)
                     {
-                        ref float wc = ref Unsafe.Add(ref wb, 32 + c * 24);
+                        ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 32 + c * 24);
                         {
-                            var v = Vector256.Create(Unsafe.Add(ref xb, c));
-                            r0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, r0);
-                            z0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, z0);
-                            nx0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, nx0);
-                            r1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1952), v, r1);
-                            z1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1960), v, z1);
-                            nx1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1968), v, nx1);
-                            r2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 3904), v, r2);
-                            z2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 3912), v, z2);
-                            nx2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 3920), v, nx2);
+                            var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                            r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, r0);
+                            z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, z0);
+                            nx0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, nx0);
+                            r1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1952), v, r1);
+                            z1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1960), v, z1);
+                            nx1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1968), v, nx1);
+                            r2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 3904), v, r2);
+                            z2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 3912), v, z2);
+                            nx2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 3920), v, nx2);
                         }
                     }
                     // h: 64 columns, 1 per turn
                     for (int c = 0; c < 64; c += 1)
                     {
-                        ref float wc = ref Unsafe.Add(ref wb, 416 + c * 24);
+                        ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 416 + c * 24);
                         {
-                            var v = Vector256.Create(Unsafe.Add(ref sb, c));
-                            r0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, r0);
-                            z0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, z0);
-                            nh0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, nh0);
-                            r1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1952), v, r1);
-                            z1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1960), v, z1);
-                            nh1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1968), v, nh1);
-                            r2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 3904), v, r2);
-                            z2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 3912), v, z2);
-                            nh2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 3920), v, nh2);
+                            var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c));
+                            r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, r0);
+                            z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, z0);
+                            nh0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, nh0);
+                            r1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1952), v, r1);
+                            z1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1960), v, z1);
+                            nh1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1968), v, nh1);
+                            r2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 3904), v, r2);
+                            z2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 3912), v, z2);
+                            nh2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 3920), v, nh2);
                         }
                     }
                     // block 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
-                    var u0 = FastMath.GateSigmoid(z0);
-                    ((Vector256<float>.One - u0) * n0 + u0 * Vector256.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
+                    var n0 = global::RnnGen.Kernels.FastMath.Tanh(nx0 + global::RnnGen.Kernels.FastMath.GateSigmoid(r0) * nh0);
+                    var u0 = global::RnnGen.Kernels.FastMath.GateSigmoid(z0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256<float>.One - u0) * n0 + u0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 0), ref ob, 0);
                     // block 1: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n1 = FastMath.Tanh(nx1 + FastMath.GateSigmoid(r1) * nh1);
-                    var u1 = FastMath.GateSigmoid(z1);
-                    ((Vector256<float>.One - u1) * n1 + u1 * Vector256.LoadUnsafe(ref ub, 8)).StoreUnsafe(ref ob, 8);
+                    var n1 = global::RnnGen.Kernels.FastMath.Tanh(nx1 + global::RnnGen.Kernels.FastMath.GateSigmoid(r1) * nh1);
+                    var u1 = global::RnnGen.Kernels.FastMath.GateSigmoid(z1);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256<float>.One - u1) * n1 + u1 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 8), ref ob, 8);
                     // block 2: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n2 = FastMath.Tanh(nx2 + FastMath.GateSigmoid(r2) * nh2);
-                    var u2 = FastMath.GateSigmoid(z2);
-                    ((Vector256<float>.One - u2) * n2 + u2 * Vector256.LoadUnsafe(ref ub, 16)).StoreUnsafe(ref ob, 16);
+                    var n2 = global::RnnGen.Kernels.FastMath.Tanh(nx2 + global::RnnGen.Kernels.FastMath.GateSigmoid(r2) * nh2);
+                    var u2 = global::RnnGen.Kernels.FastMath.GateSigmoid(z2);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256<float>.One - u2) * n2 + u2 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 16), ref ob, 16);
                 }
             }
             {
                 // unit blocks 6 … 6 + 1
-                ref float wb = ref Unsafe.Add(ref w, 11712);
+                ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 11712);
                 ref float xb = ref x;
                 ref float sb = ref s;   // h(t−1) of the stream
-                ref float ub = ref Unsafe.Add(ref sb, 48);   // this pass's units: h(t−1) at 0, c at 64
-                ref float ob = ref Unsafe.Add(ref hNext, 48);   // h'
-                Vector256<float> r0 = Vector256.LoadUnsafe(ref wb, 0);
-                Vector256<float> z0 = Vector256.LoadUnsafe(ref wb, 8);
-                Vector256<float> nx0 = Vector256.LoadUnsafe(ref wb, 16);
-                Vector256<float> nh0 = Vector256.LoadUnsafe(ref wb, 24);
-                Vector256<float> r1 = Vector256.LoadUnsafe(ref wb, 1952);
-                Vector256<float> z1 = Vector256.LoadUnsafe(ref wb, 1960);
-                Vector256<float> nx1 = Vector256.LoadUnsafe(ref wb, 1968);
-                Vector256<float> nh1 = Vector256.LoadUnsafe(ref wb, 1976);
+                ref float ub = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, 48);   // this pass's units: h(t−1) at 0, c at 64
+                ref float ob = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, 48);   // h'
+                global::System.Runtime.Intrinsics.Vector256<float> r0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> z0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> nx0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> nh0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> r1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1952);
+                global::System.Runtime.Intrinsics.Vector256<float> z1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1960);
+                global::System.Runtime.Intrinsics.Vector256<float> nx1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1968);
+                global::System.Runtime.Intrinsics.Vector256<float> nh1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1976);
                 // x: 16 columns, 1 per turn
                 for (int c = 0; c < 16; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 32 + c * 24);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 32 + c * 24);
                     {
-                        var v = Vector256.Create(Unsafe.Add(ref xb, c));
-                        r0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, r0);
-                        z0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, z0);
-                        nx0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, nx0);
-                        r1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1952), v, r1);
-                        z1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1960), v, z1);
-                        nx1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1968), v, nx1);
+                        var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                        r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, r0);
+                        z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, z0);
+                        nx0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, nx0);
+                        r1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1952), v, r1);
+                        z1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1960), v, z1);
+                        nx1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1968), v, nx1);
                     }
                 }
                 // h: 64 columns, 1 per turn
                 for (int c = 0; c < 64; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 416 + c * 24);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 416 + c * 24);
                     {
-                        var v = Vector256.Create(Unsafe.Add(ref sb, c));
-                        r0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, r0);
-                        z0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, z0);
-                        nh0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, nh0);
-                        r1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1952), v, r1);
-                        z1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1960), v, z1);
-                        nh1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1968), v, nh1);
+                        var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c));
+                        r0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, r0);
+                        z0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, z0);
+                        nh0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, nh0);
+                        r1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1952), v, r1);
+                        z1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1960), v, z1);
+                        nh1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1968), v, nh1);
                     }
                 }
                 // block 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
-                var u0 = FastMath.GateSigmoid(z0);
-                ((Vector256<float>.One - u0) * n0 + u0 * Vector256.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
+                var n0 = global::RnnGen.Kernels.FastMath.Tanh(nx0 + global::RnnGen.Kernels.FastMath.GateSigmoid(r0) * nh0);
+                var u0 = global::RnnGen.Kernels.FastMath.GateSigmoid(z0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256<float>.One - u0) * n0 + u0 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 0), ref ob, 0);
                 // block 1: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                var n1 = FastMath.Tanh(nx1 + FastMath.GateSigmoid(r1) * nh1);
-                var u1 = FastMath.GateSigmoid(z1);
-                ((Vector256<float>.One - u1) * n1 + u1 * Vector256.LoadUnsafe(ref ub, 8)).StoreUnsafe(ref ob, 8);
+                var n1 = global::RnnGen.Kernels.FastMath.Tanh(nx1 + global::RnnGen.Kernels.FastMath.GateSigmoid(r1) * nh1);
+                var u1 = global::RnnGen.Kernels.FastMath.GateSigmoid(z1);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((global::System.Runtime.Intrinsics.Vector256<float>.One - u1) * n1 + u1 * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 8), ref ob, 8);
             }
-            Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref s), ref Unsafe.As<float, byte>(ref hNext), 256);   // h' [64]
+            global::System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref s), ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref hNext), 256);   // h' [64]
         }
 
-        /// <summary>Layer1 (GRU(16 → 64)): one step of n streams on Vector256; stream t's input at x + t·16, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 1 stream; h' goes through hNext [n × 64].</summary>
-        // plan: Vector256; 8 unit blocks of 8, 3 per pass (3 passes); 12 accumulators = 3 × 4 slots × 1 chain; 16 x + 64 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer1Streams256(ref float w, ref float x, ref float s, int n, ref float hNext)
-        {
-            // w: unit block u (units 8·u …) at u·1952: biases [r z nx nh] × 8, then per x column and per h column the weights of [r z nx] / [r z nh] × 8
-            for (int u = 0; u < 8; u++)
-            {
-                int t = 0;
-                for (; t < n; t++)
-                {
-                    ref float wb = ref Unsafe.Add(ref w, u * 1952);
-                    ref float xb = ref Unsafe.Add(ref x, t * 16);
-                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 8);   // this block's units: h(t−1) at 0, c at 64
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 64 + u * 8);   // h'
-                    Vector256<float> r0 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> z0 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> nx0 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> nh0 = Vector256.LoadUnsafe(ref wb, 24);
-                    // x: 16 columns, 1 per turn
-                    for (int c = 0; c < 16; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 32 + c * 24);
-                        {
-                            var v = Vector256.Create(Unsafe.Add(ref xb, c));
-                            r0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, r0);
-                            z0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, z0);
-                            nx0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, nx0);
-                        }
-                    }
-                    // h: 64 columns, 1 per turn
-                    for (int c = 0; c < 64; c += 1)
-                    {
-                        ref float wc = ref Unsafe.Add(ref wb, 416 + c * 24);
-                        {
-                            var v = Vector256.Create(Unsafe.Add(ref sb, c));
-                            r0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, r0);
-                            z0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, z0);
-                            nh0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, nh0);
-                        }
-                    }
-                    // block 0: n = tanh(nx + σ(r) ⊙ nh);  h' = (1 − σ(z)) ⊙ n + σ(z) ⊙ h
-                    var n0 = FastMath.Tanh(nx0 + FastMath.GateSigmoid(r0) * nh0);
-                    var u0 = FastMath.GateSigmoid(z0);
-                    ((Vector256<float>.One - u0) * n0 + u0 * Vector256.LoadUnsafe(ref ub, 0)).StoreUnsafe(ref ob, 0);
-                }
-            }
-            for (int t = 0; t < n; t++)
-            {
-                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref s, t * 64)), ref Unsafe.As<float, byte>(ref Unsafe.Add(ref hNext, t * 64)), 256);   // h' [64]
-            }
-        }
-
-        /// <summary>Layer2 (Dense(64 → 12, Softmax)): z = W·x + b for one stream on Vector256 (the activation, if any, follows in the caller).</summary>
-        // plan: Vector256; 2 row blocks of 8 (the last padded from 4 rows), 2 per pass; 8 accumulators = 2 × 4 chains; 64 columns, loops of 4; bias starts chain 0; 2 streams per weight load
+        /// <summary>Layer2 (Dense(64 → 12, Softmax)): z = W·x + b for one stream on global::System.Runtime.Intrinsics.Vector256 (the activation, if any, follows in the caller).</summary>
+        // plan: Vector256; 2 row blocks of 8 (the last, 4 rows padded, in a pass of its own), 1 per pass; 4 accumulators = 1 × 4 chains; 64 columns, unrolled; bias starts chain 0; 2 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer2Step256(ref float w, ref float x, ref float y)
         {
@@ -1188,163 +982,146 @@ namespace Demo
                 ref float wb = ref w;   // rows 0 …
                 ref float xb = ref x;
                 ref float yb = ref y;
-                Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                // x: 64 columns, 4 per turn
-                for (int c = 0; c < 64; c += 4)
-                {
-                    ref float wc = ref Unsafe.Add(ref wb, 16 + c * 16);
-                    y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                    y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), Vector256.Create(Unsafe.Add(ref xb, c + 1)), y0_1);
-                    y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 32), Vector256.Create(Unsafe.Add(ref xb, c + 2)), y0_2);
-                    y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 48), Vector256.Create(Unsafe.Add(ref xb, c + 3)), y0_3);
-                }
-                ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                // x: 64 columns, written out
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 0)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 32), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 1)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 48), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 2)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 64), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 3)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 80), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 4)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 96), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 5)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 112), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 6)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 128), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 7)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 144), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 8)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 160), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 9)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 176), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 10)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 192), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 11)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 208), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 12)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 224), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 13)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 240), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 14)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 256), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 15)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 272), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 16)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 288), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 17)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 304), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 18)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 320), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 19)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 336), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 20)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 352), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 21)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 368), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 22)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 384), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 23)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 400), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 24)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 416), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 25)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 432), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 26)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 448), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 27)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 464), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 28)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 480), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 29)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 496), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 30)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 512), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 31)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 528), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 32)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 544), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 33)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 560), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 34)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 576), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 35)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 592), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 36)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 608), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 37)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 624), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 38)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 640), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 39)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 656), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 40)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 672), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 41)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 688), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 42)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 704), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 43)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 720), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 44)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 736), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 45)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 752), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 46)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 768), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 47)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 784), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 48)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 800), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 49)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 816), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 50)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 832), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 51)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 848), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 52)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 864), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 53)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 880), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 54)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 896), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 55)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 912), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 56)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 928), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 57)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 944), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 58)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 960), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 59)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 976), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 60)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 992), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 61)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1008), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 62)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1024), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 63)), y0_3);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((y0 + y0_1) + (y0_2 + y0_3), ref yb, 0);
             }
             {
-                ref float wb = ref Unsafe.Add(ref w, 8);   // rows 8 … (the last 4, padded to 8)
+                ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 8);   // rows 8 … (the last 4, padded to 8)
                 ref float xb = ref x;
-                ref float yb = ref Unsafe.Add(ref y, 8);
-                Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                // x: 64 columns, 4 per turn
-                for (int c = 0; c < 64; c += 4)
-                {
-                    ref float wc = ref Unsafe.Add(ref wb, 16 + c * 16);
-                    y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                    y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), Vector256.Create(Unsafe.Add(ref xb, c + 1)), y0_1);
-                    y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 32), Vector256.Create(Unsafe.Add(ref xb, c + 2)), y0_2);
-                    y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 48), Vector256.Create(Unsafe.Add(ref xb, c + 3)), y0_3);
-                }
+                ref float yb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                // x: 64 columns, written out
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 0)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 32), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 1)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 48), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 2)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 64), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 3)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 80), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 4)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 96), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 5)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 112), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 6)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 128), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 7)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 144), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 8)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 160), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 9)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 176), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 10)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 192), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 11)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 208), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 12)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 224), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 13)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 240), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 14)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 256), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 15)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 272), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 16)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 288), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 17)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 304), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 18)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 320), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 19)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 336), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 20)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 352), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 21)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 368), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 22)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 384), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 23)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 400), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 24)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 416), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 25)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 432), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 26)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 448), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 27)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 464), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 28)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 480), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 29)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 496), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 30)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 512), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 31)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 528), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 32)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 544), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 33)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 560), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 34)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 576), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 35)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 592), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 36)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 608), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 37)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 624), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 38)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 640), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 39)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 656), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 40)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 672), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 41)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 688), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 42)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 704), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 43)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 720), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 44)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 736), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 45)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 752), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 46)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 768), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 47)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 784), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 48)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 800), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 49)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 816), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 50)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 832), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 51)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 848), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 52)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 864), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 53)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 880), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 54)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 896), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 55)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 912), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 56)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 928), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 57)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 944), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 58)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 960), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 59)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 976), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 60)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 992), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 61)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1008), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 62)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1024), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 63)), y0_3);
                 var z0 = (y0 + y0_1) + (y0_2 + y0_3);   // the last block: its 4 real rows only
-                Unsafe.Add(ref yb, 0) = z0.GetElement(0); Unsafe.Add(ref yb, 1) = z0.GetElement(1); Unsafe.Add(ref yb, 2) = z0.GetElement(2); Unsafe.Add(ref yb, 3) = z0.GetElement(3);
-            }
-        }
-
-        /// <summary>Layer2 (Dense(64 → 12, Softmax)): z = W·x + b for n streams on Vector256; stream t's input at x + t·64, its z at y + t·12; one row block at a time, each weight vector loaded once per 2 streams.</summary>
-        // plan: Vector256; 2 row blocks of 8 (the last padded from 4 rows), 2 per pass; 8 accumulators = 2 × 4 chains; 64 columns, loops of 4; bias starts chain 0; 2 streams per weight load
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Layer2Streams256(ref float w, ref float x, ref float y, int n)
-        {
-            // w: b [16], then column c of W [16] at 16 + c·16 (rows 12 … 15 zero)
-            {
-                int t = 0;
-                for (; t <= n - 2; t += 2)
-                {
-                    {
-                        ref float wb = ref w;   // rows 0 …
-                        ref float xb = ref Unsafe.Add(ref x, t * 64);
-                        ref float yb = ref Unsafe.Add(ref y, t * 12);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                        Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero, y1_2 = Vector256<float>.Zero, y1_3 = Vector256<float>.Zero;
-                        // x: 64 columns, 4 per turn
-                        for (int c = 0; c < 64; c += 4)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 16 + c * 16);
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 0);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 16);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 32);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 2)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 48);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 3)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            }
-                        }
-                        ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
-                        ((y1 + y1_1) + (y1_2 + y1_3)).StoreUnsafe(ref yb, 12);
-                    }
-                }
-                for (; t < n; t++)
-                {
-                    {
-                        ref float wb = ref w;   // rows 0 …
-                        ref float xb = ref Unsafe.Add(ref x, t * 64);
-                        ref float yb = ref Unsafe.Add(ref y, t * 12);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                        // x: 64 columns, 4 per turn
-                        for (int c = 0; c < 64; c += 4)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 16 + c * 16);
-                            y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                            y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), Vector256.Create(Unsafe.Add(ref xb, c + 1)), y0_1);
-                            y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 32), Vector256.Create(Unsafe.Add(ref xb, c + 2)), y0_2);
-                            y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 48), Vector256.Create(Unsafe.Add(ref xb, c + 3)), y0_3);
-                        }
-                        ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
-                    }
-                }
-            }
-            {
-                int t = 0;
-                for (; t <= n - 2; t += 2)
-                {
-                    {
-                        ref float wb = ref Unsafe.Add(ref w, 8);   // rows 8 … (the last 4, padded to 8)
-                        ref float xb = ref Unsafe.Add(ref x, t * 64);
-                        ref float yb = ref Unsafe.Add(ref y, t * 12 + 8);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                        Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero, y1_2 = Vector256<float>.Zero, y1_3 = Vector256<float>.Zero;
-                        // x: 64 columns, 4 per turn
-                        for (int c = 0; c < 64; c += 4)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 16 + c * 16);
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 0);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 16);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 32);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 2)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            }
-                            {
-                                var w0 = Vector256.LoadUnsafe(ref wc, 48);
-                                var v0 = Vector256.Create(Unsafe.Add(ref xb, c + 3)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                                var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + c + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            }
-                        }
-                        var z0 = (y0 + y0_1) + (y0_2 + y0_3);   // the last block: its 4 real rows only
-                        Unsafe.Add(ref yb, 0) = z0.GetElement(0); Unsafe.Add(ref yb, 1) = z0.GetElement(1); Unsafe.Add(ref yb, 2) = z0.GetElement(2); Unsafe.Add(ref yb, 3) = z0.GetElement(3);
-                        var z1 = (y1 + y1_1) + (y1_2 + y1_3);   // the last block: its 4 real rows only
-                        Unsafe.Add(ref yb, 12) = z1.GetElement(0); Unsafe.Add(ref yb, 13) = z1.GetElement(1); Unsafe.Add(ref yb, 14) = z1.GetElement(2); Unsafe.Add(ref yb, 15) = z1.GetElement(3);
-                    }
-                }
-                for (; t < n; t++)
-                {
-                    {
-                        ref float wb = ref Unsafe.Add(ref w, 8);   // rows 8 … (the last 4, padded to 8)
-                        ref float xb = ref Unsafe.Add(ref x, t * 64);
-                        ref float yb = ref Unsafe.Add(ref y, t * 12 + 8);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                        // x: 64 columns, 4 per turn
-                        for (int c = 0; c < 64; c += 4)
-                        {
-                            ref float wc = ref Unsafe.Add(ref wb, 16 + c * 16);
-                            y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), Vector256.Create(Unsafe.Add(ref xb, c)), y0);
-                            y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), Vector256.Create(Unsafe.Add(ref xb, c + 1)), y0_1);
-                            y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 32), Vector256.Create(Unsafe.Add(ref xb, c + 2)), y0_2);
-                            y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 48), Vector256.Create(Unsafe.Add(ref xb, c + 3)), y0_3);
-                        }
-                        var z0 = (y0 + y0_1) + (y0_2 + y0_3);   // the last block: its 4 real rows only
-                        Unsafe.Add(ref yb, 0) = z0.GetElement(0); Unsafe.Add(ref yb, 1) = z0.GetElement(1); Unsafe.Add(ref yb, 2) = z0.GetElement(2); Unsafe.Add(ref yb, 3) = z0.GetElement(3);
-                    }
-                }
+                global::System.Runtime.CompilerServices.Unsafe.Add(ref yb, 0) = global::System.Runtime.Intrinsics.Vector256.GetElement(z0, 0); global::System.Runtime.CompilerServices.Unsafe.Add(ref yb, 1) = global::System.Runtime.Intrinsics.Vector256.GetElement(z0, 1); global::System.Runtime.CompilerServices.Unsafe.Add(ref yb, 2) = global::System.Runtime.Intrinsics.Vector256.GetElement(z0, 2); global::System.Runtime.CompilerServices.Unsafe.Add(ref yb, 3) = global::System.Runtime.Intrinsics.Vector256.GetElement(z0, 3);
             }
         }
 
@@ -1369,10 +1146,23 @@ namespace Demo
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L2Weight, 768), k.Slice(L2PackedWeight, 768), 12, 64);
                 global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L2Weight, 768), kb.Slice(L2Weight, 768), 12, 64);   // backward: W packed for dx = Wᵀ·dz
                 p.Slice(L2Bias, 12).CopyTo(k.Slice(L2PackedBias, 12));
+                _packedValid = true;
+            }
+        }
+
+        /// <summary>Rebuilds the streaming kernels' weights (unit blocks laid out for the vector width the machine has) after
+        /// the parameters may have changed. Thread-safe. Only Step calls it: training never reads this copy.</summary>
+        private void EnsureStreamPacked()
+        {
+            if (_streamPackedValid) return;
+            lock (_packLock)
+            {
+                if (_streamPackedValid) return;
+                global::System.ReadOnlySpan<float> p = _parameters;
                 global::System.Span<float> s = _streamPacked.Span;
                 global::RnnGen.Generated.GeneratedModelSupport.PackUnitBlocks(p.Slice(L1WeightIh, 3072), p.Slice(L1WeightHh, 12288), p.Slice(L1BiasIh, 192), p.Slice(L1BiasHh, 192), s.Slice(Layer1Stream, 15616), 3, 64, 16, global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : 8);   // Layer1: unit blocks
                 global::RnnGen.Generated.GeneratedModelSupport.PackDenseColumns(p.Slice(L2Weight, 768), p.Slice(L2Bias, 12), s.Slice(Layer2Stream, 1040), 12, 64, 16);   // Layer2: b, then W by columns
-                _packedValid = true;
+                _streamPackedValid = true;
             }
         }
     }

@@ -3,10 +3,6 @@
 #nullable enable
 #pragma warning disable CS1591 // members are documented on RnnGen.IRecurrentNetwork
 
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using RnnGen.Kernels;
-
 namespace Demo
 {
     /// <summary>
@@ -80,8 +76,9 @@ namespace Demo
         private readonly global::RnnGen.Kernels.AlignedBuffer _packed = new(5512);   // forward weights, transposed (see EnsurePacked); 64-byte aligned
         private readonly global::RnnGen.Kernels.AlignedBuffer _packedBack = new(5640);   // backward: each weight matrix's transpose, packed at its parameter offset (see EnsurePacked)
         private readonly object _packLock = new();
-        private readonly global::RnnGen.Kernels.AlignedBuffer _streamPacked = new(5512);   // the streaming kernels' weights (see EnsurePacked); 64-byte aligned
         private volatile bool _packedValid;
+        private readonly global::RnnGen.Kernels.AlignedBuffer _streamPacked = new(5512);   // the streaming kernels' weights (see EnsureStreamPacked); 64-byte aligned
+        private volatile bool _streamPackedValid;   // packed by the first Step after a change, never by training
         private readonly float[] _initialStateGradients = new float[64];
         private State _state;
         private int _recordedSteps, _recordedBatch;
@@ -118,6 +115,7 @@ namespace Demo
             get
             {
                 _packedValid = false;
+                _streamPackedValid = false;
                 return _parameters;
             }
         }
@@ -139,6 +137,7 @@ namespace Demo
         {
             global::RnnGen.ParameterInitializer.Initialize(Spec, _parameters, seed);
             _packedValid = false;
+            _streamPackedValid = false;
         }
 
         /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
@@ -155,6 +154,7 @@ namespace Demo
         {
             global::RnnGen.Safetensors.ParameterIO.Load(path, Spec, nameMap, ignoreUnusedTensors, ignoreSpecMismatch, _parameters);
             _packedValid = false;
+            _streamPackedValid = false;
         }
 
         /// <summary>Saves parameters with PyTorch's names (temporary file, then rename).</summary>
@@ -173,10 +173,20 @@ namespace Demo
         {
             if (input.Length != 8) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(input), input.Length, 8, "InputSize");
             if (output.Length != 8) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(output), output.Length, 8, "OutputSize");
-            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
-            if (Vector512.IsHardwareAccelerated) { Step512(ref state, input, output); return; }   // the kernels written for this shape
-            if (Vector256.IsHardwareAccelerated) { Step256(ref state, input, output); return; }   // the kernels written for this shape
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                if (!_streamPackedValid) EnsureStreamPacked();
+                Step512(ref state, input, output);
+                return;
+            }
+            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+            {
+                if (!_streamPackedValid) EnsureStreamPacked();
+                Step256(ref state, input, output);
+                return;
+            }
             // elsewhere (Vector128, scalar): the portable kernels
+            if (!_packedValid) EnsurePacked();   // the check inline, the packing out of line
             global::System.ReadOnlySpan<float> k = _packed.Span;
             global::System.Span<float> s = Values(ref state);
             global::System.Span<float> gates = stackalloc float[160];
@@ -202,11 +212,20 @@ namespace Demo
         /// stepped on several threads at once. Each weight vector is loaded once per tile of streams.</summary>
         public void Step(global::System.Span<State> states, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            if (inputs.Length != states.Length * 8) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, states.Length * 8, "states.Length × InputSize");
-            if (outputs.Length != states.Length * 8) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, states.Length * 8, "states.Length × OutputSize");
-            if (!_packedValid) EnsurePacked();
-            if (Vector512.IsHardwareAccelerated) { Streams512(states, inputs, outputs); return; }
-            if (Vector256.IsHardwareAccelerated) { Streams256(states, inputs, outputs); return; }
+            if (inputs.Length != (long)states.Length * 8) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, (int)global::System.Math.Min(int.MaxValue, (long)states.Length * 8), "states.Length × InputSize");
+            if (outputs.Length != (long)states.Length * 8) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, (int)global::System.Math.Min(int.MaxValue, (long)states.Length * 8), "states.Length × OutputSize");
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                if (!_streamPackedValid) EnsureStreamPacked();
+                Streams512(states, inputs, outputs);
+                return;
+            }
+            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && global::System.Runtime.Intrinsics.X86.Fma.IsSupported)
+            {
+                if (!_streamPackedValid) EnsureStreamPacked();
+                Streams256(states, inputs, outputs);
+                return;
+            }
             for (int i = 0; i < states.Length; i++) Step(ref states[i], inputs.Slice(i * 8, 8), outputs.Slice(i * 8, 8));
         }
 
@@ -527,11 +546,11 @@ namespace Demo
         private void Step512(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamPacked.Span);
-            ref float s = ref Unsafe.As<State, float>(ref state);
+            ref float s = ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref state);
             // Layer0: LSTM(8 → 32)
-            Layer0Step512(ref Unsafe.Add(ref w, Layer0Stream), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref Unsafe.Add(ref s, L0State));
+            Layer0Step512(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer0Stream), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L0State));
             // Layer1: Dense(32 → 8, Identity)
-            Layer1Step512(ref Unsafe.Add(ref w, Layer1Stream), ref Unsafe.Add(ref s, L0State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            Layer1Step512(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer1Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L0State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
 
         /// <summary>The many-stream step on the 512 tier: 32 streams at a time, layer by layer, each layer's weights
@@ -543,15 +562,15 @@ namespace Demo
             for (int first = 0; first < states.Length; first += 32)
             {
                 int n = global::System.Math.Min(32, states.Length - first);
-                ref float s = ref Unsafe.As<State, float>(ref states[first]);
+                ref float s = ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref states[first]);
                 // Layer0: LSTM(8 → 32)
-                Layer0Streams512(ref Unsafe.Add(ref w, Layer0Stream), ref Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs), first * 8), ref Unsafe.Add(ref s, L0State), n, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
+                Layer0Streams512(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer0Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs), first * 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L0State), n, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
                 // Layer1: Dense(32 → 8, Identity)
-                Layer1Streams512(ref Unsafe.Add(ref w, Layer1Stream), ref Unsafe.Add(ref s, L0State), ref Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs), first * 8), n);
+                Layer1Streams512(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer1Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L0State), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs), first * 8), n);
             }
         }
 
-        /// <summary>Layer0 (LSTM(8 → 32)): one streaming step on Vector512; s is the layer's state [h, c], stepped in place.</summary>
+        /// <summary>Layer0 (LSTM(8 → 32)): one streaming step on global::System.Runtime.Intrinsics.Vector512; s is the layer's state [h, c], stepped in place.</summary>
         // plan: Vector512; 2 unit blocks of 16, 2 per pass (1 pass); 16 accumulators = 2 × 4 slots × 2 chains; 8 x + 32 h columns, loops of 2; bias starts chain 0; 2 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0Step512(ref float w, ref float x, ref float s)
@@ -564,88 +583,88 @@ namespace Demo
                 ref float sb = ref s;   // h(t−1) of the stream
                 ref float ub = ref sb;   // this pass's units: h(t−1) at 0, c at 32
                 ref float ob = ref s;   // h'
-                Vector512<float> i0 = Vector512.LoadUnsafe(ref wb, 0), i0_1 = Vector512<float>.Zero;
-                Vector512<float> f0 = Vector512.LoadUnsafe(ref wb, 16), f0_1 = Vector512<float>.Zero;
-                Vector512<float> g0 = Vector512.LoadUnsafe(ref wb, 32), g0_1 = Vector512<float>.Zero;
-                Vector512<float> o0 = Vector512.LoadUnsafe(ref wb, 48), o0_1 = Vector512<float>.Zero;
-                Vector512<float> i1 = Vector512.LoadUnsafe(ref wb, 2624), i1_1 = Vector512<float>.Zero;
-                Vector512<float> f1 = Vector512.LoadUnsafe(ref wb, 2640), f1_1 = Vector512<float>.Zero;
-                Vector512<float> g1 = Vector512.LoadUnsafe(ref wb, 2656), g1_1 = Vector512<float>.Zero;
-                Vector512<float> o1 = Vector512.LoadUnsafe(ref wb, 2672), o1_1 = Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> i0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 0), i0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> f0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 16), f0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 32), g0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> o0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 48), o0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> i1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 2624), i1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> f1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 2640), f1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 2656), g1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<float> o1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 2672), o1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                 // x: 8 columns, 2 per turn
                 for (int c = 0; c < 8; c += 2)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 64 + c * 64);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 64 + c * 64);
                     {
-                        var v = Vector512.Create(Unsafe.Add(ref xb, c));
-                        i0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, i0);
-                        f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, f0);
-                        g0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, g0);
-                        o0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 48), v, o0);
-                        i1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 2624), v, i1);
-                        f1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 2640), v, f1);
-                        g1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 2656), v, g1);
-                        o1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 2672), v, o1);
+                        var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                        i0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 0), v, i0);
+                        f0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 16), v, f0);
+                        g0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 32), v, g0);
+                        o0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 48), v, o0);
+                        i1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 2624), v, i1);
+                        f1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 2640), v, f1);
+                        g1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 2656), v, g1);
+                        o1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 2672), v, o1);
                     }
                     {
-                        var v = Vector512.Create(Unsafe.Add(ref xb, c + 1));
-                        i0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64), v, i0_1);
-                        f0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 16), v, f0_1);
-                        g0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 32), v, g0_1);
-                        o0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 48), v, o0_1);
-                        i1_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 2624), v, i1_1);
-                        f1_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 2640), v, f1_1);
-                        g1_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 2656), v, g1_1);
-                        o1_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 2672), v, o1_1);
+                        var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c + 1));
+                        i0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64), v, i0_1);
+                        f0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 16), v, f0_1);
+                        g0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 32), v, g0_1);
+                        o0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 48), v, o0_1);
+                        i1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 2624), v, i1_1);
+                        f1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 2640), v, f1_1);
+                        g1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 2656), v, g1_1);
+                        o1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 2672), v, o1_1);
                     }
                 }
                 // h: 32 columns, 2 per turn
                 for (int c = 0; c < 32; c += 2)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 576 + c * 64);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 576 + c * 64);
                     {
-                        var v = Vector512.Create(Unsafe.Add(ref sb, c));
-                        i0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, i0);
-                        f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, f0);
-                        g0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, g0);
-                        o0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 48), v, o0);
-                        i1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 2624), v, i1);
-                        f1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 2640), v, f1);
-                        g1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 2656), v, g1);
-                        o1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 2672), v, o1);
+                        var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c));
+                        i0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 0), v, i0);
+                        f0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 16), v, f0);
+                        g0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 32), v, g0);
+                        o0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 48), v, o0);
+                        i1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 2624), v, i1);
+                        f1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 2640), v, f1);
+                        g1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 2656), v, g1);
+                        o1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 2672), v, o1);
                     }
                     {
-                        var v = Vector512.Create(Unsafe.Add(ref sb, c + 1));
-                        i0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64), v, i0_1);
-                        f0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 16), v, f0_1);
-                        g0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 32), v, g0_1);
-                        o0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 48), v, o0_1);
-                        i1_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 2624), v, i1_1);
-                        f1_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 2640), v, f1_1);
-                        g1_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 2656), v, g1_1);
-                        o1_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 2672), v, o1_1);
+                        var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c + 1));
+                        i0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64), v, i0_1);
+                        f0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 16), v, f0_1);
+                        g0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 32), v, g0_1);
+                        o0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 48), v, o0_1);
+                        i1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 2624), v, i1_1);
+                        f1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 2640), v, f1_1);
+                        g1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 2656), v, g1_1);
+                        o1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 2672), v, o1_1);
                     }
                 }
                 i0 = i0 + i0_1;
                 f0 = f0 + f0_1;
                 g0 = g0 + g0_1;
                 o0 = o0 + o0_1;
-                // block 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c0 = FastMath.GateSigmoid(f0) * Vector512.LoadUnsafe(ref ub, 32) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                c0.StoreUnsafe(ref ub, 32);
-                (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
+                // block 0: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c0 = global::RnnGen.Kernels.FastMath.GateSigmoid(f0) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 32) + global::RnnGen.Kernels.FastMath.GateSigmoid(i0) * global::RnnGen.Kernels.FastMath.Tanh(g0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c0, ref ub, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o0) * global::RnnGen.Kernels.FastMath.Tanh(c0), ref ob, 0);
                 i1 = i1 + i1_1;
                 f1 = f1 + f1_1;
                 g1 = g1 + g1_1;
                 o1 = o1 + o1_1;
-                // block 1: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c1 = FastMath.GateSigmoid(f1) * Vector512.LoadUnsafe(ref ub, 48) + FastMath.GateSigmoid(i1) * FastMath.Tanh(g1);
-                c1.StoreUnsafe(ref ub, 48);
-                (FastMath.GateSigmoid(o1) * FastMath.Tanh(c1)).StoreUnsafe(ref ob, 16);
+                // block 1: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c1 = global::RnnGen.Kernels.FastMath.GateSigmoid(f1) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 48) + global::RnnGen.Kernels.FastMath.GateSigmoid(i1) * global::RnnGen.Kernels.FastMath.Tanh(g1);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c1, ref ub, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o1) * global::RnnGen.Kernels.FastMath.Tanh(c1), ref ob, 16);
             }
         }
 
-        /// <summary>Layer0 (LSTM(8 → 32)): one step of n streams on Vector512; stream t's input at x + t·8, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 2 streams; h' goes through hNext [n × 32].</summary>
+        /// <summary>Layer0 (LSTM(8 → 32)): one step of n streams on global::System.Runtime.Intrinsics.Vector512; stream t's input at x + t·8, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 2 streams; h' goes through hNext [n × 32].</summary>
         // plan: Vector512; 2 unit blocks of 16, 2 per pass (1 pass); 16 accumulators = 2 × 4 slots × 2 chains; 8 x + 32 h columns, loops of 2; bias starts chain 0; 2 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0Streams512(ref float w, ref float x, ref float s, int n, ref float hNext)
@@ -656,132 +675,132 @@ namespace Demo
                 int t = 0;
                 for (; t <= n - 2; t += 2)
                 {
-                    ref float wb = ref Unsafe.Add(ref w, u * 2624);
-                    ref float xb = ref Unsafe.Add(ref x, t * 8);
-                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 16);   // this block's units: h(t−1) at 0, c at 32
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 32 + u * 16);   // h'
-                    Vector512<float> i0 = Vector512.LoadUnsafe(ref wb, 0), i0_1 = Vector512<float>.Zero;
-                    Vector512<float> f0 = Vector512.LoadUnsafe(ref wb, 16), f0_1 = Vector512<float>.Zero;
-                    Vector512<float> g0 = Vector512.LoadUnsafe(ref wb, 32), g0_1 = Vector512<float>.Zero;
-                    Vector512<float> o0 = Vector512.LoadUnsafe(ref wb, 48), o0_1 = Vector512<float>.Zero;
-                    Vector512<float> i1 = Vector512.LoadUnsafe(ref wb, 0), i1_1 = Vector512<float>.Zero;
-                    Vector512<float> f1 = Vector512.LoadUnsafe(ref wb, 16), f1_1 = Vector512<float>.Zero;
-                    Vector512<float> g1 = Vector512.LoadUnsafe(ref wb, 32), g1_1 = Vector512<float>.Zero;
-                    Vector512<float> o1 = Vector512.LoadUnsafe(ref wb, 48), o1_1 = Vector512<float>.Zero;
+                    ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, u * 2624);
+                    ref float xb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, t * 8);
+                    ref float sb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
+                    ref float ub = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, u * 16);   // this block's units: h(t−1) at 0, c at 32
+                    ref float ob = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, t * 32 + u * 16);   // h'
+                    global::System.Runtime.Intrinsics.Vector512<float> i0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 0), i0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> f0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 16), f0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 32), g0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> o0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 48), o0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> i1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 0), i1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> f1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 16), f1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 32), g1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> o1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 48), o1_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     // x: 8 columns, 2 per turn
                     for (int c = 0; c < 8; c += 2)
                     {
-                        ref float wc = ref Unsafe.Add(ref wb, 64 + c * 64);
+                        ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 64 + c * 64);
                         {
-                            var w0 = Vector512.LoadUnsafe(ref wc, 0); var w1 = Vector512.LoadUnsafe(ref wc, 16); var w2 = Vector512.LoadUnsafe(ref wc, 32); var w3 = Vector512.LoadUnsafe(ref wc, 48);
-                            var v0 = Vector512.Create(Unsafe.Add(ref xb, c)); i0 = Vector512.FusedMultiplyAdd(w0, v0, i0); f0 = Vector512.FusedMultiplyAdd(w1, v0, f0); g0 = Vector512.FusedMultiplyAdd(w2, v0, g0); o0 = Vector512.FusedMultiplyAdd(w3, v0, o0);   // stream 0
-                            var v1 = Vector512.Create(Unsafe.Add(ref xb, 8 + c)); i1 = Vector512.FusedMultiplyAdd(w0, v1, i1); f1 = Vector512.FusedMultiplyAdd(w1, v1, f1); g1 = Vector512.FusedMultiplyAdd(w2, v1, g1); o1 = Vector512.FusedMultiplyAdd(w3, v1, o1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 0); var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 16); var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 32); var w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 48);
+                            var v0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c)); i0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w0, v0, i0); f0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w1, v0, f0); g0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w2, v0, g0); o0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w3, v0, o0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 8 + c)); i1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w0, v1, i1); f1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w1, v1, f1); g1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w2, v1, g1); o1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w3, v1, o1);   // stream 1
                         }
                         {
-                            var w0 = Vector512.LoadUnsafe(ref wc, 64); var w1 = Vector512.LoadUnsafe(ref wc, 64 + 16); var w2 = Vector512.LoadUnsafe(ref wc, 64 + 32); var w3 = Vector512.LoadUnsafe(ref wc, 64 + 48);
-                            var v0 = Vector512.Create(Unsafe.Add(ref xb, c + 1)); i0_1 = Vector512.FusedMultiplyAdd(w0, v0, i0_1); f0_1 = Vector512.FusedMultiplyAdd(w1, v0, f0_1); g0_1 = Vector512.FusedMultiplyAdd(w2, v0, g0_1); o0_1 = Vector512.FusedMultiplyAdd(w3, v0, o0_1);   // stream 0
-                            var v1 = Vector512.Create(Unsafe.Add(ref xb, 8 + c + 1)); i1_1 = Vector512.FusedMultiplyAdd(w0, v1, i1_1); f1_1 = Vector512.FusedMultiplyAdd(w1, v1, f1_1); g1_1 = Vector512.FusedMultiplyAdd(w2, v1, g1_1); o1_1 = Vector512.FusedMultiplyAdd(w3, v1, o1_1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64); var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 16); var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 32); var w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 48);
+                            var v0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c + 1)); i0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w0, v0, i0_1); f0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w1, v0, f0_1); g0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w2, v0, g0_1); o0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w3, v0, o0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 8 + c + 1)); i1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w0, v1, i1_1); f1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w1, v1, f1_1); g1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w2, v1, g1_1); o1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w3, v1, o1_1);   // stream 1
                         }
                     }
                     // h: 32 columns, 2 per turn
                     for (int c = 0; c < 32; c += 2)
                     {
-                        ref float wc = ref Unsafe.Add(ref wb, 576 + c * 64);
+                        ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 576 + c * 64);
                         {
-                            var w0 = Vector512.LoadUnsafe(ref wc, 0); var w1 = Vector512.LoadUnsafe(ref wc, 16); var w2 = Vector512.LoadUnsafe(ref wc, 32); var w3 = Vector512.LoadUnsafe(ref wc, 48);
-                            var v0 = Vector512.Create(Unsafe.Add(ref sb, c)); i0 = Vector512.FusedMultiplyAdd(w0, v0, i0); f0 = Vector512.FusedMultiplyAdd(w1, v0, f0); g0 = Vector512.FusedMultiplyAdd(w2, v0, g0); o0 = Vector512.FusedMultiplyAdd(w3, v0, o0);   // stream 0
-                            var v1 = Vector512.Create(Unsafe.Add(ref sb, 64 + c)); i1 = Vector512.FusedMultiplyAdd(w0, v1, i1); f1 = Vector512.FusedMultiplyAdd(w1, v1, f1); g1 = Vector512.FusedMultiplyAdd(w2, v1, g1); o1 = Vector512.FusedMultiplyAdd(w3, v1, o1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 0); var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 16); var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 32); var w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 48);
+                            var v0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c)); i0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w0, v0, i0); f0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w1, v0, f0); g0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w2, v0, g0); o0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w3, v0, o0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, 64 + c)); i1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w0, v1, i1); f1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w1, v1, f1); g1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w2, v1, g1); o1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w3, v1, o1);   // stream 1
                         }
                         {
-                            var w0 = Vector512.LoadUnsafe(ref wc, 64); var w1 = Vector512.LoadUnsafe(ref wc, 64 + 16); var w2 = Vector512.LoadUnsafe(ref wc, 64 + 32); var w3 = Vector512.LoadUnsafe(ref wc, 64 + 48);
-                            var v0 = Vector512.Create(Unsafe.Add(ref sb, c + 1)); i0_1 = Vector512.FusedMultiplyAdd(w0, v0, i0_1); f0_1 = Vector512.FusedMultiplyAdd(w1, v0, f0_1); g0_1 = Vector512.FusedMultiplyAdd(w2, v0, g0_1); o0_1 = Vector512.FusedMultiplyAdd(w3, v0, o0_1);   // stream 0
-                            var v1 = Vector512.Create(Unsafe.Add(ref sb, 64 + c + 1)); i1_1 = Vector512.FusedMultiplyAdd(w0, v1, i1_1); f1_1 = Vector512.FusedMultiplyAdd(w1, v1, f1_1); g1_1 = Vector512.FusedMultiplyAdd(w2, v1, g1_1); o1_1 = Vector512.FusedMultiplyAdd(w3, v1, o1_1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64); var w1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 16); var w2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 32); var w3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 48);
+                            var v0 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c + 1)); i0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w0, v0, i0_1); f0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w1, v0, f0_1); g0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w2, v0, g0_1); o0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w3, v0, o0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, 64 + c + 1)); i1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w0, v1, i1_1); f1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w1, v1, f1_1); g1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w2, v1, g1_1); o1_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(w3, v1, o1_1);   // stream 1
                         }
                     }
                     i0 = i0 + i0_1;
                     f0 = f0 + f0_1;
                     g0 = g0 + g0_1;
                     o0 = o0 + o0_1;
-                    // stream 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c0 = FastMath.GateSigmoid(f0) * Vector512.LoadUnsafe(ref ub, 32) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                    c0.StoreUnsafe(ref ub, 32);
-                    (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
+                    // stream 0: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                    var c0 = global::RnnGen.Kernels.FastMath.GateSigmoid(f0) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 32) + global::RnnGen.Kernels.FastMath.GateSigmoid(i0) * global::RnnGen.Kernels.FastMath.Tanh(g0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c0, ref ub, 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o0) * global::RnnGen.Kernels.FastMath.Tanh(c0), ref ob, 0);
                     i1 = i1 + i1_1;
                     f1 = f1 + f1_1;
                     g1 = g1 + g1_1;
                     o1 = o1 + o1_1;
-                    // stream 1: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c1 = FastMath.GateSigmoid(f1) * Vector512.LoadUnsafe(ref ub, 96) + FastMath.GateSigmoid(i1) * FastMath.Tanh(g1);
-                    c1.StoreUnsafe(ref ub, 96);
-                    (FastMath.GateSigmoid(o1) * FastMath.Tanh(c1)).StoreUnsafe(ref ob, 32);
+                    // stream 1: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                    var c1 = global::RnnGen.Kernels.FastMath.GateSigmoid(f1) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 96) + global::RnnGen.Kernels.FastMath.GateSigmoid(i1) * global::RnnGen.Kernels.FastMath.Tanh(g1);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c1, ref ub, 96);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o1) * global::RnnGen.Kernels.FastMath.Tanh(c1), ref ob, 32);
                 }
                 for (; t < n; t++)
                 {
-                    ref float wb = ref Unsafe.Add(ref w, u * 2624);
-                    ref float xb = ref Unsafe.Add(ref x, t * 8);
-                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 16);   // this block's units: h(t−1) at 0, c at 32
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 32 + u * 16);   // h'
-                    Vector512<float> i0 = Vector512.LoadUnsafe(ref wb, 0), i0_1 = Vector512<float>.Zero;
-                    Vector512<float> f0 = Vector512.LoadUnsafe(ref wb, 16), f0_1 = Vector512<float>.Zero;
-                    Vector512<float> g0 = Vector512.LoadUnsafe(ref wb, 32), g0_1 = Vector512<float>.Zero;
-                    Vector512<float> o0 = Vector512.LoadUnsafe(ref wb, 48), o0_1 = Vector512<float>.Zero;
+                    ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, u * 2624);
+                    ref float xb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, t * 8);
+                    ref float sb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
+                    ref float ub = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, u * 16);   // this block's units: h(t−1) at 0, c at 32
+                    ref float ob = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, t * 32 + u * 16);   // h'
+                    global::System.Runtime.Intrinsics.Vector512<float> i0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 0), i0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> f0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 16), f0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> g0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 32), g0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                    global::System.Runtime.Intrinsics.Vector512<float> o0 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wb, 48), o0_1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                     // x: 8 columns, 2 per turn
                     for (int c = 0; c < 8; c += 2)
                     {
-                        ref float wc = ref Unsafe.Add(ref wb, 64 + c * 64);
+                        ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 64 + c * 64);
                         {
-                            var v = Vector512.Create(Unsafe.Add(ref xb, c));
-                            i0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, i0);
-                            f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, f0);
-                            g0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, g0);
-                            o0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 48), v, o0);
+                            var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                            i0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 0), v, i0);
+                            f0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 16), v, f0);
+                            g0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 32), v, g0);
+                            o0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 48), v, o0);
                         }
                         {
-                            var v = Vector512.Create(Unsafe.Add(ref xb, c + 1));
-                            i0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64), v, i0_1);
-                            f0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 16), v, f0_1);
-                            g0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 32), v, g0_1);
-                            o0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 48), v, o0_1);
+                            var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c + 1));
+                            i0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64), v, i0_1);
+                            f0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 16), v, f0_1);
+                            g0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 32), v, g0_1);
+                            o0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 48), v, o0_1);
                         }
                     }
                     // h: 32 columns, 2 per turn
                     for (int c = 0; c < 32; c += 2)
                     {
-                        ref float wc = ref Unsafe.Add(ref wb, 576 + c * 64);
+                        ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 576 + c * 64);
                         {
-                            var v = Vector512.Create(Unsafe.Add(ref sb, c));
-                            i0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 0), v, i0);
-                            f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 16), v, f0);
-                            g0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 32), v, g0);
-                            o0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 48), v, o0);
+                            var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c));
+                            i0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 0), v, i0);
+                            f0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 16), v, f0);
+                            g0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 32), v, g0);
+                            o0 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 48), v, o0);
                         }
                         {
-                            var v = Vector512.Create(Unsafe.Add(ref sb, c + 1));
-                            i0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64), v, i0_1);
-                            f0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 16), v, f0_1);
-                            g0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 32), v, g0_1);
-                            o0_1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref wc, 64 + 48), v, o0_1);
+                            var v = global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c + 1));
+                            i0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64), v, i0_1);
+                            f0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 16), v, f0_1);
+                            g0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 32), v, g0_1);
+                            o0_1 = global::System.Runtime.Intrinsics.X86.Avx512F.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref wc, 64 + 48), v, o0_1);
                         }
                     }
                     i0 = i0 + i0_1;
                     f0 = f0 + f0_1;
                     g0 = g0 + g0_1;
                     o0 = o0 + o0_1;
-                    // block 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c0 = FastMath.GateSigmoid(f0) * Vector512.LoadUnsafe(ref ub, 32) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                    c0.StoreUnsafe(ref ub, 32);
-                    (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
+                    // block 0: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                    var c0 = global::RnnGen.Kernels.FastMath.GateSigmoid(f0) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref ub, 32) + global::RnnGen.Kernels.FastMath.GateSigmoid(i0) * global::RnnGen.Kernels.FastMath.Tanh(g0);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(c0, ref ub, 32);
+                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o0) * global::RnnGen.Kernels.FastMath.Tanh(c0), ref ob, 0);
                 }
             }
             for (int t = 0; t < n; t++)
             {
-                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref s, t * 64)), ref Unsafe.As<float, byte>(ref Unsafe.Add(ref hNext, t * 32)), 128);   // h' [32]
+                global::System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, t * 64)), ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, t * 32)), 128);   // h' [32]
             }
         }
 
-        /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for one stream on Vector256 (the activation, if any, follows in the caller).</summary>
+        /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for one stream on global::System.Runtime.Intrinsics.Vector256 (the activation, if any, follows in the caller).</summary>
         // plan: Vector256; 1 row block of 8, 1 per pass; 4 accumulators = 1 × 4 chains; 32 columns, unrolled; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step512(ref float w, ref float x, ref float y)
@@ -791,45 +810,45 @@ namespace Demo
                 ref float wb = ref w;   // rows 0 …
                 ref float xb = ref x;
                 ref float yb = ref y;
-                Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 // x: 32 columns, written out
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 8), Vector256.Create(Unsafe.Add(ref xb, 0)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 16), Vector256.Create(Unsafe.Add(ref xb, 1)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 24), Vector256.Create(Unsafe.Add(ref xb, 2)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 32), Vector256.Create(Unsafe.Add(ref xb, 3)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 40), Vector256.Create(Unsafe.Add(ref xb, 4)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 48), Vector256.Create(Unsafe.Add(ref xb, 5)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 56), Vector256.Create(Unsafe.Add(ref xb, 6)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 64), Vector256.Create(Unsafe.Add(ref xb, 7)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 72), Vector256.Create(Unsafe.Add(ref xb, 8)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 80), Vector256.Create(Unsafe.Add(ref xb, 9)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 88), Vector256.Create(Unsafe.Add(ref xb, 10)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 96), Vector256.Create(Unsafe.Add(ref xb, 11)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 104), Vector256.Create(Unsafe.Add(ref xb, 12)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 112), Vector256.Create(Unsafe.Add(ref xb, 13)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 120), Vector256.Create(Unsafe.Add(ref xb, 14)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 128), Vector256.Create(Unsafe.Add(ref xb, 15)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 136), Vector256.Create(Unsafe.Add(ref xb, 16)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 144), Vector256.Create(Unsafe.Add(ref xb, 17)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 152), Vector256.Create(Unsafe.Add(ref xb, 18)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 160), Vector256.Create(Unsafe.Add(ref xb, 19)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 168), Vector256.Create(Unsafe.Add(ref xb, 20)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 176), Vector256.Create(Unsafe.Add(ref xb, 21)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 184), Vector256.Create(Unsafe.Add(ref xb, 22)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 192), Vector256.Create(Unsafe.Add(ref xb, 23)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 200), Vector256.Create(Unsafe.Add(ref xb, 24)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 208), Vector256.Create(Unsafe.Add(ref xb, 25)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 216), Vector256.Create(Unsafe.Add(ref xb, 26)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 224), Vector256.Create(Unsafe.Add(ref xb, 27)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 232), Vector256.Create(Unsafe.Add(ref xb, 28)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 240), Vector256.Create(Unsafe.Add(ref xb, 29)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 248), Vector256.Create(Unsafe.Add(ref xb, 30)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 256), Vector256.Create(Unsafe.Add(ref xb, 31)), y0_3);
-                ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 0)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 1)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 2)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 32), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 3)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 40), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 4)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 48), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 5)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 56), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 6)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 64), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 7)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 72), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 8)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 80), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 9)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 88), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 10)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 96), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 11)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 104), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 12)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 112), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 13)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 120), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 14)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 128), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 15)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 136), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 16)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 144), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 17)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 152), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 18)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 160), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 19)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 168), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 20)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 176), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 21)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 184), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 22)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 192), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 23)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 200), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 24)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 208), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 25)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 216), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 26)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 224), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 27)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 232), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 28)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 240), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 29)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 248), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 30)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 256), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 31)), y0_3);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((y0 + y0_1) + (y0_2 + y0_3), ref yb, 0);
             }
         }
 
-        /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for n streams on Vector256; stream t's input at x + t·64, its z at y + t·8; one row block at a time, each weight vector loaded once per 4 streams.</summary>
+        /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for n streams on global::System.Runtime.Intrinsics.Vector256; stream t's input at x + t·64, its z at y + t·8; one row block at a time, each weight vector loaded once per 4 streams.</summary>
         // plan: Vector256; 1 row block of 8, 1 per pass; 4 accumulators = 1 × 4 chains; 32 columns, unrolled; bias starts chain 0; 4 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Streams512(ref float w, ref float x, ref float y, int n)
@@ -841,284 +860,284 @@ namespace Demo
                 {
                     {
                         ref float wb = ref w;   // rows 0 …
-                        ref float xb = ref Unsafe.Add(ref x, t * 64);
-                        ref float yb = ref Unsafe.Add(ref y, t * 8);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                        Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero, y1_2 = Vector256<float>.Zero, y1_3 = Vector256<float>.Zero;
-                        Vector256<float> y2 = Vector256.LoadUnsafe(ref wb, 0), y2_1 = Vector256<float>.Zero, y2_2 = Vector256<float>.Zero, y2_3 = Vector256<float>.Zero;
-                        Vector256<float> y3 = Vector256.LoadUnsafe(ref wb, 0), y3_1 = Vector256<float>.Zero, y3_2 = Vector256<float>.Zero, y3_3 = Vector256<float>.Zero;
+                        ref float xb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, t * 64);
+                        ref float yb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, t * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> y1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y1_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> y2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y2_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y2_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y2_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> y3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y3_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y3_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y3_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         // x: 32 columns, written out
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 8);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 0)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 0)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 0)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 0)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 0)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 0)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 0)); y2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 0)); y3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 16);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 1)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 1)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 1)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 1)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 1)); y2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 1)); y3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_1);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 24);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 2)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 2)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 2)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 2)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 2)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 2)); y2_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 2)); y3_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_2);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 32);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 3)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 3)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 3)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 32);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 3)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 3)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 3)); y2_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 3)); y3_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 40);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 4)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 4)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 4)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 4)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 40);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 4)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 4)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 4)); y2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 4)); y3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 48);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 5)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 5)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 5)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 5)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 48);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 5)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 5)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 5)); y2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 5)); y3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_1);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 56);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 6)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 6)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 6)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 6)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 56);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 6)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 6)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 6)); y2_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 6)); y3_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_2);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 64);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 7)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 7)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 7)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 7)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 64);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 7)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 7)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 7)); y2_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 7)); y3_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 72);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 8)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 8)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 8)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 8)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 72);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 8)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 8)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 8)); y2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 8)); y3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 80);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 9)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 9)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 9)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 9)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 80);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 9)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 9)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 9)); y2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 9)); y3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_1);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 88);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 10)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 10)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 10)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 10)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 88);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 10)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 10)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 10)); y2_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 10)); y3_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_2);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 96);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 11)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 11)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 11)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 11)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 96);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 11)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 11)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 11)); y2_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 11)); y3_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 104);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 12)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 12)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 12)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 12)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 104);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 12)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 12)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 12)); y2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 12)); y3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 112);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 13)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 13)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 13)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 13)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 112);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 13)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 13)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 13)); y2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 13)); y3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_1);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 120);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 14)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 14)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 14)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 14)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 120);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 14)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 14)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 14)); y2_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 14)); y3_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_2);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 128);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 15)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 15)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 15)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 15)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 128);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 15)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 15)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 15)); y2_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 15)); y3_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 136);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 16)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 16)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 16)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 16)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 136);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 16)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 16)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 16)); y2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 16)); y3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 144);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 17)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 17)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 17)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 17)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 144);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 17)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 17)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 17)); y2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 17)); y3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_1);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 152);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 18)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 18)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 18)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 18)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 152);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 18)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 18)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 18)); y2_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 18)); y3_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_2);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 160);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 19)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 19)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 19)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 19)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 160);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 19)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 19)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 19)); y2_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 19)); y3_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 168);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 20)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 20)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 20)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 20)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 168);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 20)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 20)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 20)); y2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 20)); y3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 176);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 21)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 21)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 21)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 21)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 176);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 21)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 21)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 21)); y2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 21)); y3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_1);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 184);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 22)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 22)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 22)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 22)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 184);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 22)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 22)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 22)); y2_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 22)); y3_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_2);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 192);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 23)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 23)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 23)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 23)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 192);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 23)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 23)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 23)); y2_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 23)); y3_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 200);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 24)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 24)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 24)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 24)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 200);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 24)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 24)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 24)); y2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 24)); y3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 208);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 25)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 25)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 25)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 25)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 208);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 25)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 25)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 25)); y2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 25)); y3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_1);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 216);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 26)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 26)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 26)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 26)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 216);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 26)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 26)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 26)); y2_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 26)); y3_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_2);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 224);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 27)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 27)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 27)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 27)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 224);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 27)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 27)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 27)); y2_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 27)); y3_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 232);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 28)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 28)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 28)); y2 = Vector256.FusedMultiplyAdd(w0, v2, y2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 28)); y3 = Vector256.FusedMultiplyAdd(w0, v3, y3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 232);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 28)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 28)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 28)); y2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 28)); y3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 240);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 29)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 29)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 29)); y2_1 = Vector256.FusedMultiplyAdd(w0, v2, y2_1);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 29)); y3_1 = Vector256.FusedMultiplyAdd(w0, v3, y3_1);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 240);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 29)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 29)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 29)); y2_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_1);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 29)); y3_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_1);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 248);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 30)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 30)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 30)); y2_2 = Vector256.FusedMultiplyAdd(w0, v2, y2_2);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 30)); y3_2 = Vector256.FusedMultiplyAdd(w0, v3, y3_2);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 248);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 30)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 30)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 30)); y2_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_2);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 30)); y3_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_2);   // stream 3
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 256);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 31)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 31)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
-                            var v2 = Vector256.Create(Unsafe.Add(ref xb, 128 + 31)); y2_3 = Vector256.FusedMultiplyAdd(w0, v2, y2_3);   // stream 2
-                            var v3 = Vector256.Create(Unsafe.Add(ref xb, 192 + 31)); y3_3 = Vector256.FusedMultiplyAdd(w0, v3, y3_3);   // stream 3
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 256);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 31)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 31)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var v2 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 128 + 31)); y2_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v2, y2_3);   // stream 2
+                            var v3 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 192 + 31)); y3_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v3, y3_3);   // stream 3
                         }
-                        ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
-                        ((y1 + y1_1) + (y1_2 + y1_3)).StoreUnsafe(ref yb, 8);
-                        ((y2 + y2_1) + (y2_2 + y2_3)).StoreUnsafe(ref yb, 16);
-                        ((y3 + y3_1) + (y3_2 + y3_3)).StoreUnsafe(ref yb, 24);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((y0 + y0_1) + (y0_2 + y0_3), ref yb, 0);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((y1 + y1_1) + (y1_2 + y1_3), ref yb, 8);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((y2 + y2_1) + (y2_2 + y2_3), ref yb, 16);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((y3 + y3_1) + (y3_2 + y3_3), ref yb, 24);
                     }
                 }
                 for (; t < n; t++)
                 {
                     {
                         ref float wb = ref w;   // rows 0 …
-                        ref float xb = ref Unsafe.Add(ref x, t * 64);
-                        ref float yb = ref Unsafe.Add(ref y, t * 8);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
+                        ref float xb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, t * 64);
+                        ref float yb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, t * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         // x: 32 columns, written out
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 8), Vector256.Create(Unsafe.Add(ref xb, 0)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 16), Vector256.Create(Unsafe.Add(ref xb, 1)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 24), Vector256.Create(Unsafe.Add(ref xb, 2)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 32), Vector256.Create(Unsafe.Add(ref xb, 3)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 40), Vector256.Create(Unsafe.Add(ref xb, 4)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 48), Vector256.Create(Unsafe.Add(ref xb, 5)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 56), Vector256.Create(Unsafe.Add(ref xb, 6)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 64), Vector256.Create(Unsafe.Add(ref xb, 7)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 72), Vector256.Create(Unsafe.Add(ref xb, 8)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 80), Vector256.Create(Unsafe.Add(ref xb, 9)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 88), Vector256.Create(Unsafe.Add(ref xb, 10)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 96), Vector256.Create(Unsafe.Add(ref xb, 11)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 104), Vector256.Create(Unsafe.Add(ref xb, 12)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 112), Vector256.Create(Unsafe.Add(ref xb, 13)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 120), Vector256.Create(Unsafe.Add(ref xb, 14)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 128), Vector256.Create(Unsafe.Add(ref xb, 15)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 136), Vector256.Create(Unsafe.Add(ref xb, 16)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 144), Vector256.Create(Unsafe.Add(ref xb, 17)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 152), Vector256.Create(Unsafe.Add(ref xb, 18)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 160), Vector256.Create(Unsafe.Add(ref xb, 19)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 168), Vector256.Create(Unsafe.Add(ref xb, 20)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 176), Vector256.Create(Unsafe.Add(ref xb, 21)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 184), Vector256.Create(Unsafe.Add(ref xb, 22)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 192), Vector256.Create(Unsafe.Add(ref xb, 23)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 200), Vector256.Create(Unsafe.Add(ref xb, 24)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 208), Vector256.Create(Unsafe.Add(ref xb, 25)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 216), Vector256.Create(Unsafe.Add(ref xb, 26)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 224), Vector256.Create(Unsafe.Add(ref xb, 27)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 232), Vector256.Create(Unsafe.Add(ref xb, 28)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 240), Vector256.Create(Unsafe.Add(ref xb, 29)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 248), Vector256.Create(Unsafe.Add(ref xb, 30)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 256), Vector256.Create(Unsafe.Add(ref xb, 31)), y0_3);
-                        ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 0)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 1)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 2)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 32), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 3)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 40), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 4)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 48), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 5)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 56), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 6)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 64), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 7)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 72), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 8)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 80), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 9)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 88), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 10)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 96), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 11)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 104), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 12)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 112), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 13)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 120), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 14)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 128), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 15)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 136), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 16)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 144), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 17)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 152), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 18)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 160), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 19)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 168), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 20)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 176), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 21)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 184), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 22)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 192), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 23)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 200), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 24)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 208), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 25)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 216), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 26)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 224), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 27)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 232), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 28)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 240), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 29)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 248), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 30)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 256), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 31)), y0_3);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((y0 + y0_1) + (y0_2 + y0_3), ref yb, 0);
                     }
                 }
             }
@@ -1129,12 +1148,12 @@ namespace Demo
         private void Step256(ref State state, global::System.ReadOnlySpan<float> input, global::System.Span<float> output)
         {
             ref float w = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(_streamPacked.Span);
-            ref float s = ref Unsafe.As<State, float>(ref state);
+            ref float s = ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref state);
             global::System.Span<float> hNext = stackalloc float[32];
             // Layer0: LSTM(8 → 32)
-            Layer0Step256(ref Unsafe.Add(ref w, Layer0Stream), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref Unsafe.Add(ref s, L0State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
+            Layer0Step256(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer0Stream), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(input), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L0State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
             // Layer1: Dense(32 → 8, Identity)
-            Layer1Step256(ref Unsafe.Add(ref w, Layer1Stream), ref Unsafe.Add(ref s, L0State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
+            Layer1Step256(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer1Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L0State), ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(output));
         }
 
         /// <summary>The many-stream step on the 256 tier: 32 streams at a time, layer by layer, each layer's weights
@@ -1146,15 +1165,15 @@ namespace Demo
             for (int first = 0; first < states.Length; first += 32)
             {
                 int n = global::System.Math.Min(32, states.Length - first);
-                ref float s = ref Unsafe.As<State, float>(ref states[first]);
+                ref float s = ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref states[first]);
                 // Layer0: LSTM(8 → 32)
-                Layer0Streams256(ref Unsafe.Add(ref w, Layer0Stream), ref Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs), first * 8), ref Unsafe.Add(ref s, L0State), n, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
+                Layer0Streams256(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer0Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(inputs), first * 8), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L0State), n, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(hNext));
                 // Layer1: Dense(32 → 8, Identity)
-                Layer1Streams256(ref Unsafe.Add(ref w, Layer1Stream), ref Unsafe.Add(ref s, L0State), ref Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs), first * 8), n);
+                Layer1Streams256(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, Layer1Stream), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, L0State), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(outputs), first * 8), n);
             }
         }
 
-        /// <summary>Layer0 (LSTM(8 → 32)): one streaming step on Vector256; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
+        /// <summary>Layer0 (LSTM(8 → 32)): one streaming step on global::System.Runtime.Intrinsics.Vector256; s is the layer's state [h, c], stepped in place; h' goes through hNext, since every pass reads h(t−1).</summary>
         // plan: Vector256; 4 unit blocks of 8, 3 per pass (2 passes); 12 accumulators = 3 × 4 slots × 1 chain; 8 x + 32 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0Step256(ref float w, ref float x, ref float s, ref float hNext)
@@ -1167,115 +1186,115 @@ namespace Demo
                 ref float sb = ref s;   // h(t−1) of the stream
                 ref float ub = ref sb;   // this pass's units: h(t−1) at 0, c at 32
                 ref float ob = ref hNext;   // h'
-                Vector256<float> i0 = Vector256.LoadUnsafe(ref wb, 0);
-                Vector256<float> f0 = Vector256.LoadUnsafe(ref wb, 8);
-                Vector256<float> g0 = Vector256.LoadUnsafe(ref wb, 16);
-                Vector256<float> o0 = Vector256.LoadUnsafe(ref wb, 24);
-                Vector256<float> i1 = Vector256.LoadUnsafe(ref wb, 1312);
-                Vector256<float> f1 = Vector256.LoadUnsafe(ref wb, 1320);
-                Vector256<float> g1 = Vector256.LoadUnsafe(ref wb, 1328);
-                Vector256<float> o1 = Vector256.LoadUnsafe(ref wb, 1336);
-                Vector256<float> i2 = Vector256.LoadUnsafe(ref wb, 2624);
-                Vector256<float> f2 = Vector256.LoadUnsafe(ref wb, 2632);
-                Vector256<float> g2 = Vector256.LoadUnsafe(ref wb, 2640);
-                Vector256<float> o2 = Vector256.LoadUnsafe(ref wb, 2648);
+                global::System.Runtime.Intrinsics.Vector256<float> i0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> f0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> o0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24);
+                global::System.Runtime.Intrinsics.Vector256<float> i1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1312);
+                global::System.Runtime.Intrinsics.Vector256<float> f1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1320);
+                global::System.Runtime.Intrinsics.Vector256<float> g1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1328);
+                global::System.Runtime.Intrinsics.Vector256<float> o1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 1336);
+                global::System.Runtime.Intrinsics.Vector256<float> i2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 2624);
+                global::System.Runtime.Intrinsics.Vector256<float> f2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 2632);
+                global::System.Runtime.Intrinsics.Vector256<float> g2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 2640);
+                global::System.Runtime.Intrinsics.Vector256<float> o2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 2648);
                 // x: 8 columns, 1 per turn
                 for (int c = 0; c < 8; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 32 + c * 32);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 32 + c * 32);
                     {
-                        var v = Vector256.Create(Unsafe.Add(ref xb, c));
-                        i0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, i0);
-                        f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, f0);
-                        g0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, g0);
-                        o0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, o0);
-                        i1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1312), v, i1);
-                        f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1320), v, f1);
-                        g1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1328), v, g1);
-                        o1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1336), v, o1);
-                        i2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 2624), v, i2);
-                        f2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 2632), v, f2);
-                        g2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 2640), v, g2);
-                        o2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 2648), v, o2);
+                        var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                        i0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, i0);
+                        f0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, f0);
+                        g0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, g0);
+                        o0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 24), v, o0);
+                        i1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1312), v, i1);
+                        f1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1320), v, f1);
+                        g1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1328), v, g1);
+                        o1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1336), v, o1);
+                        i2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 2624), v, i2);
+                        f2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 2632), v, f2);
+                        g2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 2640), v, g2);
+                        o2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 2648), v, o2);
                     }
                 }
                 // h: 32 columns, 1 per turn
                 for (int c = 0; c < 32; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 288 + c * 32);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 288 + c * 32);
                     {
-                        var v = Vector256.Create(Unsafe.Add(ref sb, c));
-                        i0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, i0);
-                        f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, f0);
-                        g0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, g0);
-                        o0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, o0);
-                        i1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1312), v, i1);
-                        f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1320), v, f1);
-                        g1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1328), v, g1);
-                        o1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 1336), v, o1);
-                        i2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 2624), v, i2);
-                        f2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 2632), v, f2);
-                        g2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 2640), v, g2);
-                        o2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 2648), v, o2);
+                        var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c));
+                        i0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, i0);
+                        f0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, f0);
+                        g0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, g0);
+                        o0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 24), v, o0);
+                        i1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1312), v, i1);
+                        f1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1320), v, f1);
+                        g1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1328), v, g1);
+                        o1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 1336), v, o1);
+                        i2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 2624), v, i2);
+                        f2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 2632), v, f2);
+                        g2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 2640), v, g2);
+                        o2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 2648), v, o2);
                     }
                 }
-                // block 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c0 = FastMath.GateSigmoid(f0) * Vector256.LoadUnsafe(ref ub, 32) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                c0.StoreUnsafe(ref ub, 32);
-                (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
-                // block 1: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c1 = FastMath.GateSigmoid(f1) * Vector256.LoadUnsafe(ref ub, 40) + FastMath.GateSigmoid(i1) * FastMath.Tanh(g1);
-                c1.StoreUnsafe(ref ub, 40);
-                (FastMath.GateSigmoid(o1) * FastMath.Tanh(c1)).StoreUnsafe(ref ob, 8);
-                // block 2: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c2 = FastMath.GateSigmoid(f2) * Vector256.LoadUnsafe(ref ub, 48) + FastMath.GateSigmoid(i2) * FastMath.Tanh(g2);
-                c2.StoreUnsafe(ref ub, 48);
-                (FastMath.GateSigmoid(o2) * FastMath.Tanh(c2)).StoreUnsafe(ref ob, 16);
+                // block 0: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c0 = global::RnnGen.Kernels.FastMath.GateSigmoid(f0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 32) + global::RnnGen.Kernels.FastMath.GateSigmoid(i0) * global::RnnGen.Kernels.FastMath.Tanh(g0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0, ref ub, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o0) * global::RnnGen.Kernels.FastMath.Tanh(c0), ref ob, 0);
+                // block 1: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c1 = global::RnnGen.Kernels.FastMath.GateSigmoid(f1) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 40) + global::RnnGen.Kernels.FastMath.GateSigmoid(i1) * global::RnnGen.Kernels.FastMath.Tanh(g1);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c1, ref ub, 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o1) * global::RnnGen.Kernels.FastMath.Tanh(c1), ref ob, 8);
+                // block 2: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c2 = global::RnnGen.Kernels.FastMath.GateSigmoid(f2) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 48) + global::RnnGen.Kernels.FastMath.GateSigmoid(i2) * global::RnnGen.Kernels.FastMath.Tanh(g2);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c2, ref ub, 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o2) * global::RnnGen.Kernels.FastMath.Tanh(c2), ref ob, 16);
             }
             {
                 // unit block 3
-                ref float wb = ref Unsafe.Add(ref w, 3936);
+                ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 3936);
                 ref float xb = ref x;
                 ref float sb = ref s;   // h(t−1) of the stream
-                ref float ub = ref Unsafe.Add(ref sb, 24);   // this pass's units: h(t−1) at 0, c at 32
-                ref float ob = ref Unsafe.Add(ref hNext, 24);   // h'
-                Vector256<float> i0 = Vector256.LoadUnsafe(ref wb, 0);
-                Vector256<float> f0 = Vector256.LoadUnsafe(ref wb, 8);
-                Vector256<float> g0 = Vector256.LoadUnsafe(ref wb, 16);
-                Vector256<float> o0 = Vector256.LoadUnsafe(ref wb, 24);
+                ref float ub = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, 24);   // this pass's units: h(t−1) at 0, c at 32
+                ref float ob = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, 24);   // h'
+                global::System.Runtime.Intrinsics.Vector256<float> i0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0);
+                global::System.Runtime.Intrinsics.Vector256<float> f0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8);
+                global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16);
+                global::System.Runtime.Intrinsics.Vector256<float> o0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24);
                 // x: 8 columns, 1 per turn
                 for (int c = 0; c < 8; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 32 + c * 32);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 32 + c * 32);
                     {
-                        var v = Vector256.Create(Unsafe.Add(ref xb, c));
-                        i0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, i0);
-                        f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, f0);
-                        g0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, g0);
-                        o0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, o0);
+                        var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                        i0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, i0);
+                        f0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, f0);
+                        g0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, g0);
+                        o0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 24), v, o0);
                     }
                 }
                 // h: 32 columns, 1 per turn
                 for (int c = 0; c < 32; c += 1)
                 {
-                    ref float wc = ref Unsafe.Add(ref wb, 288 + c * 32);
+                    ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 288 + c * 32);
                     {
-                        var v = Vector256.Create(Unsafe.Add(ref sb, c));
-                        i0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, i0);
-                        f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, f0);
-                        g0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, g0);
-                        o0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, o0);
+                        var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c));
+                        i0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, i0);
+                        f0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, f0);
+                        g0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, g0);
+                        o0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 24), v, o0);
                     }
                 }
-                // block 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                var c0 = FastMath.GateSigmoid(f0) * Vector256.LoadUnsafe(ref ub, 32) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                c0.StoreUnsafe(ref ub, 32);
-                (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
+                // block 0: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                var c0 = global::RnnGen.Kernels.FastMath.GateSigmoid(f0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 32) + global::RnnGen.Kernels.FastMath.GateSigmoid(i0) * global::RnnGen.Kernels.FastMath.Tanh(g0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0, ref ub, 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o0) * global::RnnGen.Kernels.FastMath.Tanh(c0), ref ob, 0);
             }
-            Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref s), ref Unsafe.As<float, byte>(ref hNext), 128);   // h' [32]
+            global::System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref s), ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref hNext), 128);   // h' [32]
         }
 
-        /// <summary>Layer0 (LSTM(8 → 32)): one step of n streams on Vector256; stream t's input at x + t·8, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 1 stream; h' goes through hNext [n × 32].</summary>
+        /// <summary>Layer0 (LSTM(8 → 32)): one step of n streams on global::System.Runtime.Intrinsics.Vector256; stream t's input at x + t·8, its layer state at s + t·64; one unit block at a time, each weight vector loaded once per 1 stream; h' goes through hNext [n × 32].</summary>
         // plan: Vector256; 4 unit blocks of 8, 3 per pass (2 passes); 12 accumulators = 3 × 4 slots × 1 chain; 8 x + 32 h columns, loops of 1; bias starts chain 0; 1 stream per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0Streams256(ref float w, ref float x, ref float s, int n, ref float hNext)
@@ -1286,52 +1305,52 @@ namespace Demo
                 int t = 0;
                 for (; t < n; t++)
                 {
-                    ref float wb = ref Unsafe.Add(ref w, u * 1312);
-                    ref float xb = ref Unsafe.Add(ref x, t * 8);
-                    ref float sb = ref Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
-                    ref float ub = ref Unsafe.Add(ref sb, u * 8);   // this block's units: h(t−1) at 0, c at 32
-                    ref float ob = ref Unsafe.Add(ref hNext, t * 32 + u * 8);   // h'
-                    Vector256<float> i0 = Vector256.LoadUnsafe(ref wb, 0);
-                    Vector256<float> f0 = Vector256.LoadUnsafe(ref wb, 8);
-                    Vector256<float> g0 = Vector256.LoadUnsafe(ref wb, 16);
-                    Vector256<float> o0 = Vector256.LoadUnsafe(ref wb, 24);
+                    ref float wb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref w, u * 1312);
+                    ref float xb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, t * 8);
+                    ref float sb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, t * 64);   // h(t−1) of stream t
+                    ref float ub = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, u * 8);   // this block's units: h(t−1) at 0, c at 32
+                    ref float ob = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, t * 32 + u * 8);   // h'
+                    global::System.Runtime.Intrinsics.Vector256<float> i0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0);
+                    global::System.Runtime.Intrinsics.Vector256<float> f0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8);
+                    global::System.Runtime.Intrinsics.Vector256<float> g0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16);
+                    global::System.Runtime.Intrinsics.Vector256<float> o0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24);
                     // x: 8 columns, 1 per turn
                     for (int c = 0; c < 8; c += 1)
                     {
-                        ref float wc = ref Unsafe.Add(ref wb, 32 + c * 32);
+                        ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 32 + c * 32);
                         {
-                            var v = Vector256.Create(Unsafe.Add(ref xb, c));
-                            i0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, i0);
-                            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, f0);
-                            g0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, g0);
-                            o0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, o0);
+                            var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, c));
+                            i0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, i0);
+                            f0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, f0);
+                            g0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, g0);
+                            o0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 24), v, o0);
                         }
                     }
                     // h: 32 columns, 1 per turn
                     for (int c = 0; c < 32; c += 1)
                     {
-                        ref float wc = ref Unsafe.Add(ref wb, 288 + c * 32);
+                        ref float wc = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref wb, 288 + c * 32);
                         {
-                            var v = Vector256.Create(Unsafe.Add(ref sb, c));
-                            i0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 0), v, i0);
-                            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 8), v, f0);
-                            g0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 16), v, g0);
-                            o0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wc, 24), v, o0);
+                            var v = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref sb, c));
+                            i0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 0), v, i0);
+                            f0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 8), v, f0);
+                            g0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 16), v, g0);
+                            o0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wc, 24), v, o0);
                         }
                     }
-                    // block 0: c' = σ(i) ⊙ c + ... ; h' = σ(o) ⊙ tanh(c')
-                    var c0 = FastMath.GateSigmoid(f0) * Vector256.LoadUnsafe(ref ub, 32) + FastMath.GateSigmoid(i0) * FastMath.Tanh(g0);
-                    c0.StoreUnsafe(ref ub, 32);
-                    (FastMath.GateSigmoid(o0) * FastMath.Tanh(c0)).StoreUnsafe(ref ob, 0);
+                    // block 0: c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g);  h' = σ(o) ⊙ tanh(c')
+                    var c0 = global::RnnGen.Kernels.FastMath.GateSigmoid(f0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref ub, 32) + global::RnnGen.Kernels.FastMath.GateSigmoid(i0) * global::RnnGen.Kernels.FastMath.Tanh(g0);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(c0, ref ub, 32);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::RnnGen.Kernels.FastMath.GateSigmoid(o0) * global::RnnGen.Kernels.FastMath.Tanh(c0), ref ob, 0);
                 }
             }
             for (int t = 0; t < n; t++)
             {
-                Unsafe.CopyBlockUnaligned(ref Unsafe.As<float, byte>(ref Unsafe.Add(ref s, t * 64)), ref Unsafe.As<float, byte>(ref Unsafe.Add(ref hNext, t * 32)), 128);   // h' [32]
+                global::System.Runtime.CompilerServices.Unsafe.CopyBlockUnaligned(ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref s, t * 64)), ref global::System.Runtime.CompilerServices.Unsafe.As<float, byte>(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref hNext, t * 32)), 128);   // h' [32]
             }
         }
 
-        /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for one stream on Vector256 (the activation, if any, follows in the caller).</summary>
+        /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for one stream on global::System.Runtime.Intrinsics.Vector256 (the activation, if any, follows in the caller).</summary>
         // plan: Vector256; 1 row block of 8, 1 per pass; 4 accumulators = 1 × 4 chains; 32 columns, unrolled; bias starts chain 0; 2 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Step256(ref float w, ref float x, ref float y)
@@ -1341,45 +1360,45 @@ namespace Demo
                 ref float wb = ref w;   // rows 0 …
                 ref float xb = ref x;
                 ref float yb = ref y;
-                Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                 // x: 32 columns, written out
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 8), Vector256.Create(Unsafe.Add(ref xb, 0)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 16), Vector256.Create(Unsafe.Add(ref xb, 1)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 24), Vector256.Create(Unsafe.Add(ref xb, 2)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 32), Vector256.Create(Unsafe.Add(ref xb, 3)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 40), Vector256.Create(Unsafe.Add(ref xb, 4)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 48), Vector256.Create(Unsafe.Add(ref xb, 5)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 56), Vector256.Create(Unsafe.Add(ref xb, 6)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 64), Vector256.Create(Unsafe.Add(ref xb, 7)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 72), Vector256.Create(Unsafe.Add(ref xb, 8)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 80), Vector256.Create(Unsafe.Add(ref xb, 9)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 88), Vector256.Create(Unsafe.Add(ref xb, 10)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 96), Vector256.Create(Unsafe.Add(ref xb, 11)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 104), Vector256.Create(Unsafe.Add(ref xb, 12)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 112), Vector256.Create(Unsafe.Add(ref xb, 13)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 120), Vector256.Create(Unsafe.Add(ref xb, 14)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 128), Vector256.Create(Unsafe.Add(ref xb, 15)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 136), Vector256.Create(Unsafe.Add(ref xb, 16)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 144), Vector256.Create(Unsafe.Add(ref xb, 17)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 152), Vector256.Create(Unsafe.Add(ref xb, 18)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 160), Vector256.Create(Unsafe.Add(ref xb, 19)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 168), Vector256.Create(Unsafe.Add(ref xb, 20)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 176), Vector256.Create(Unsafe.Add(ref xb, 21)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 184), Vector256.Create(Unsafe.Add(ref xb, 22)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 192), Vector256.Create(Unsafe.Add(ref xb, 23)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 200), Vector256.Create(Unsafe.Add(ref xb, 24)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 208), Vector256.Create(Unsafe.Add(ref xb, 25)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 216), Vector256.Create(Unsafe.Add(ref xb, 26)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 224), Vector256.Create(Unsafe.Add(ref xb, 27)), y0_3);
-                y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 232), Vector256.Create(Unsafe.Add(ref xb, 28)), y0);
-                y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 240), Vector256.Create(Unsafe.Add(ref xb, 29)), y0_1);
-                y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 248), Vector256.Create(Unsafe.Add(ref xb, 30)), y0_2);
-                y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 256), Vector256.Create(Unsafe.Add(ref xb, 31)), y0_3);
-                ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 0)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 1)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 2)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 32), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 3)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 40), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 4)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 48), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 5)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 56), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 6)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 64), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 7)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 72), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 8)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 80), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 9)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 88), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 10)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 96), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 11)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 104), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 12)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 112), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 13)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 120), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 14)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 128), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 15)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 136), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 16)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 144), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 17)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 152), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 18)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 160), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 19)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 168), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 20)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 176), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 21)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 184), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 22)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 192), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 23)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 200), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 24)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 208), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 25)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 216), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 26)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 224), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 27)), y0_3);
+                y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 232), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 28)), y0);
+                y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 240), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 29)), y0_1);
+                y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 248), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 30)), y0_2);
+                y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 256), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 31)), y0_3);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((y0 + y0_1) + (y0_2 + y0_3), ref yb, 0);
             }
         }
 
-        /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for n streams on Vector256; stream t's input at x + t·64, its z at y + t·8; one row block at a time, each weight vector loaded once per 2 streams.</summary>
+        /// <summary>Layer1 (Dense(32 → 8, Identity)): z = W·x + b for n streams on global::System.Runtime.Intrinsics.Vector256; stream t's input at x + t·64, its z at y + t·8; one row block at a time, each weight vector loaded once per 2 streams.</summary>
         // plan: Vector256; 1 row block of 8, 1 per pass; 4 accumulators = 1 × 4 chains; 32 columns, unrolled; bias starts chain 0; 2 streams per weight load
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Streams256(ref float w, ref float x, ref float y, int n)
@@ -1391,216 +1410,216 @@ namespace Demo
                 {
                     {
                         ref float wb = ref w;   // rows 0 …
-                        ref float xb = ref Unsafe.Add(ref x, t * 64);
-                        ref float yb = ref Unsafe.Add(ref y, t * 8);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
-                        Vector256<float> y1 = Vector256.LoadUnsafe(ref wb, 0), y1_1 = Vector256<float>.Zero, y1_2 = Vector256<float>.Zero, y1_3 = Vector256<float>.Zero;
+                        ref float xb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, t * 64);
+                        ref float yb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, t * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
+                        global::System.Runtime.Intrinsics.Vector256<float> y1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y1_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y1_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y1_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         // x: 32 columns, written out
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 8);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 0)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 0)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 0)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 0)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 16);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 1)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 1)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 1)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 1)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 24);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 2)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 2)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 2)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 2)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 32);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 3)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 3)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 32);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 3)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 3)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 40);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 4)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 4)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 40);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 4)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 4)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 48);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 5)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 5)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 48);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 5)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 5)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 56);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 6)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 6)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 56);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 6)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 6)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 64);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 7)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 7)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 64);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 7)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 7)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 72);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 8)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 8)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 72);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 8)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 8)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 80);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 9)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 9)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 80);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 9)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 9)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 88);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 10)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 10)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 88);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 10)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 10)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 96);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 11)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 11)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 96);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 11)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 11)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 104);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 12)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 12)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 104);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 12)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 12)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 112);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 13)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 13)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 112);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 13)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 13)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 120);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 14)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 14)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 120);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 14)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 14)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 128);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 15)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 15)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 128);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 15)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 15)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 136);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 16)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 16)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 136);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 16)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 16)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 144);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 17)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 17)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 144);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 17)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 17)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 152);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 18)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 18)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 152);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 18)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 18)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 160);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 19)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 19)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 160);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 19)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 19)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 168);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 20)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 20)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 168);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 20)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 20)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 176);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 21)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 21)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 176);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 21)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 21)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 184);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 22)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 22)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 184);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 22)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 22)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 192);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 23)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 23)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 192);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 23)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 23)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 200);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 24)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 24)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 200);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 24)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 24)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 208);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 25)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 25)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 208);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 25)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 25)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 216);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 26)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 26)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 216);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 26)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 26)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 224);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 27)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 27)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 224);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 27)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 27)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 232);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 28)); y0 = Vector256.FusedMultiplyAdd(w0, v0, y0);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 28)); y1 = Vector256.FusedMultiplyAdd(w0, v1, y1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 232);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 28)); y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 28)); y1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 240);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 29)); y0_1 = Vector256.FusedMultiplyAdd(w0, v0, y0_1);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 29)); y1_1 = Vector256.FusedMultiplyAdd(w0, v1, y1_1);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 240);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 29)); y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_1);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 29)); y1_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_1);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 248);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 30)); y0_2 = Vector256.FusedMultiplyAdd(w0, v0, y0_2);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 30)); y1_2 = Vector256.FusedMultiplyAdd(w0, v1, y1_2);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 248);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 30)); y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_2);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 30)); y1_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_2);   // stream 1
                         }
                         {
-                            var w0 = Vector256.LoadUnsafe(ref wb, 256);
-                            var v0 = Vector256.Create(Unsafe.Add(ref xb, 31)); y0_3 = Vector256.FusedMultiplyAdd(w0, v0, y0_3);   // stream 0
-                            var v1 = Vector256.Create(Unsafe.Add(ref xb, 64 + 31)); y1_3 = Vector256.FusedMultiplyAdd(w0, v1, y1_3);   // stream 1
+                            var w0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 256);
+                            var v0 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 31)); y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v0, y0_3);   // stream 0
+                            var v1 = global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 64 + 31)); y1_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(w0, v1, y1_3);   // stream 1
                         }
-                        ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
-                        ((y1 + y1_1) + (y1_2 + y1_3)).StoreUnsafe(ref yb, 8);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((y0 + y0_1) + (y0_2 + y0_3), ref yb, 0);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((y1 + y1_1) + (y1_2 + y1_3), ref yb, 8);
                     }
                 }
                 for (; t < n; t++)
                 {
                     {
                         ref float wb = ref w;   // rows 0 …
-                        ref float xb = ref Unsafe.Add(ref x, t * 64);
-                        ref float yb = ref Unsafe.Add(ref y, t * 8);
-                        Vector256<float> y0 = Vector256.LoadUnsafe(ref wb, 0), y0_1 = Vector256<float>.Zero, y0_2 = Vector256<float>.Zero, y0_3 = Vector256<float>.Zero;
+                        ref float xb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref x, t * 64);
+                        ref float yb = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref y, t * 8);
+                        global::System.Runtime.Intrinsics.Vector256<float> y0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 0), y0_1 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_2 = global::System.Runtime.Intrinsics.Vector256<float>.Zero, y0_3 = global::System.Runtime.Intrinsics.Vector256<float>.Zero;
                         // x: 32 columns, written out
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 8), Vector256.Create(Unsafe.Add(ref xb, 0)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 16), Vector256.Create(Unsafe.Add(ref xb, 1)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 24), Vector256.Create(Unsafe.Add(ref xb, 2)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 32), Vector256.Create(Unsafe.Add(ref xb, 3)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 40), Vector256.Create(Unsafe.Add(ref xb, 4)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 48), Vector256.Create(Unsafe.Add(ref xb, 5)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 56), Vector256.Create(Unsafe.Add(ref xb, 6)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 64), Vector256.Create(Unsafe.Add(ref xb, 7)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 72), Vector256.Create(Unsafe.Add(ref xb, 8)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 80), Vector256.Create(Unsafe.Add(ref xb, 9)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 88), Vector256.Create(Unsafe.Add(ref xb, 10)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 96), Vector256.Create(Unsafe.Add(ref xb, 11)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 104), Vector256.Create(Unsafe.Add(ref xb, 12)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 112), Vector256.Create(Unsafe.Add(ref xb, 13)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 120), Vector256.Create(Unsafe.Add(ref xb, 14)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 128), Vector256.Create(Unsafe.Add(ref xb, 15)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 136), Vector256.Create(Unsafe.Add(ref xb, 16)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 144), Vector256.Create(Unsafe.Add(ref xb, 17)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 152), Vector256.Create(Unsafe.Add(ref xb, 18)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 160), Vector256.Create(Unsafe.Add(ref xb, 19)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 168), Vector256.Create(Unsafe.Add(ref xb, 20)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 176), Vector256.Create(Unsafe.Add(ref xb, 21)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 184), Vector256.Create(Unsafe.Add(ref xb, 22)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 192), Vector256.Create(Unsafe.Add(ref xb, 23)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 200), Vector256.Create(Unsafe.Add(ref xb, 24)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 208), Vector256.Create(Unsafe.Add(ref xb, 25)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 216), Vector256.Create(Unsafe.Add(ref xb, 26)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 224), Vector256.Create(Unsafe.Add(ref xb, 27)), y0_3);
-                        y0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 232), Vector256.Create(Unsafe.Add(ref xb, 28)), y0);
-                        y0_1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 240), Vector256.Create(Unsafe.Add(ref xb, 29)), y0_1);
-                        y0_2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 248), Vector256.Create(Unsafe.Add(ref xb, 30)), y0_2);
-                        y0_3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref wb, 256), Vector256.Create(Unsafe.Add(ref xb, 31)), y0_3);
-                        ((y0 + y0_1) + (y0_2 + y0_3)).StoreUnsafe(ref yb, 0);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 8), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 0)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 16), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 1)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 24), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 2)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 32), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 3)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 40), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 4)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 48), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 5)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 56), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 6)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 64), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 7)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 72), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 8)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 80), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 9)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 88), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 10)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 96), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 11)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 104), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 12)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 112), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 13)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 120), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 14)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 128), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 15)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 136), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 16)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 144), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 17)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 152), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 18)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 160), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 19)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 168), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 20)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 176), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 21)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 184), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 22)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 192), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 23)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 200), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 24)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 208), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 25)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 216), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 26)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 224), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 27)), y0_3);
+                        y0 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 232), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 28)), y0);
+                        y0_1 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 240), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 29)), y0_1);
+                        y0_2 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 248), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 30)), y0_2);
+                        y0_3 = global::System.Runtime.Intrinsics.X86.Fma.MultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref wb, 256), global::System.Runtime.Intrinsics.Vector256.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref xb, 31)), y0_3);
+                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe((y0 + y0_1) + (y0_2 + y0_3), ref yb, 0);
                     }
                 }
             }
@@ -1627,10 +1646,23 @@ namespace Demo
                 global::RnnGen.Kernels.VectorKernels.Transpose(p.Slice(L1Weight, 256), k.Slice(L1PackedWeight, 256), 8, 32);
                 global::RnnGen.Kernels.VectorKernels.PackTransposed(p.Slice(L1Weight, 256), kb.Slice(L1Weight, 256), 8, 32);   // backward: W packed for dx = Wᵀ·dz
                 p.Slice(L1Bias, 8).CopyTo(k.Slice(L1PackedBias, 8));
+                _packedValid = true;
+            }
+        }
+
+        /// <summary>Rebuilds the streaming kernels' weights (unit blocks laid out for the vector width the machine has) after
+        /// the parameters may have changed. Thread-safe. Only Step calls it: training never reads this copy.</summary>
+        private void EnsureStreamPacked()
+        {
+            if (_streamPackedValid) return;
+            lock (_packLock)
+            {
+                if (_streamPackedValid) return;
+                global::System.ReadOnlySpan<float> p = _parameters;
                 global::System.Span<float> s = _streamPacked.Span;
                 global::RnnGen.Generated.GeneratedModelSupport.PackUnitBlocks(p.Slice(L0WeightIh, 1024), p.Slice(L0WeightHh, 4096), p.Slice(L0BiasIh, 128), p.Slice(L0BiasHh, 128), s.Slice(Layer0Stream, 5248), 4, 32, 8, global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : 8);   // Layer0: unit blocks
                 global::RnnGen.Generated.GeneratedModelSupport.PackDenseColumns(p.Slice(L1Weight, 256), p.Slice(L1Bias, 8), s.Slice(Layer1Stream, 264), 8, 32, 8);   // Layer1: b, then W by columns
-                _packedValid = true;
+                _streamPackedValid = true;
             }
         }
     }

@@ -179,9 +179,8 @@ namespace Demo
         /// stepped on several threads at once. Each weight vector is loaded once per tile of streams.</summary>
         public void Step(global::System.Span<State> states, global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)
         {
-            if (inputs.Length != states.Length * 1) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, states.Length * 1, "states.Length × InputSize");
-            if (outputs.Length != states.Length * 3) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, states.Length * 3, "states.Length × OutputSize");
-            if (!_packedValid) EnsurePacked();
+            if (inputs.Length != (long)states.Length * 1) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(inputs), inputs.Length, (int)global::System.Math.Min(int.MaxValue, (long)states.Length * 1), "states.Length × InputSize");
+            if (outputs.Length != (long)states.Length * 3) global::RnnGen.Generated.GeneratedModelSupport.ThrowLength(nameof(outputs), outputs.Length, (int)global::System.Math.Min(int.MaxValue, (long)states.Length * 3), "states.Length × OutputSize");
             for (int i = 0; i < states.Length; i++) Step(ref states[i], inputs.Slice(i, 1), outputs.Slice(i * 3, 3));
         }
 
