@@ -46,34 +46,33 @@ internal static class Emitter
 
     private static void WritePacking(IndentedTextWriter w, ModelPlan plan, List<LayerEmitter> layers)
     {
-        w.WriteLine("/// <summary>Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is");
-        w.WriteLine("/// broadcast into all gate rows at once) after the parameters may have changed. Thread-safe.</summary>");
-        using (w.WriteBlock("private void EnsurePacked()"))
-        {
-            w.WriteLine("if (_packedValid) return;");
-            using (w.WriteBlock("lock (_packLock)"))
-            {
-                w.WriteLine("if (_packedValid) return;");
-                w.WriteLine($"{ReadOnlySpan} p = _parameters;");
-                w.WriteLine($"{Span} k = _packed.Span, kb = _packedBack.Span;");
-                foreach (LayerEmitter layer in layers) layer.WritePacking(w);
-                w.WriteLine("_packedValid = true;");
-            }
-        }
+        WriteRebuild(w, "EnsurePacked", "_packedValid",
+            ["Rebuilds the forward kernels' weights (each matrix transposed, so that one input element is",
+             "broadcast into all gate rows at once) after the parameters may have changed. Thread-safe."],
+            $"{Span} k = _packed.Span, kb = _packedBack.Span;", () => { foreach (LayerEmitter layer in layers) layer.WritePacking(w); });
         if (!StreamingKernels.Tiers(plan).Any()) return;
         w.WriteLine();
-        w.WriteLine("/// <summary>Rebuilds the streaming kernels' weights (unit blocks laid out for the vector width the machine has) after");
-        w.WriteLine("/// the parameters may have changed. Thread-safe. Only Step calls it: training never reads this copy.</summary>");
-        using (w.WriteBlock("private void EnsureStreamPacked()"))
+        WriteRebuild(w, "EnsureStreamPacked", "_streamPackedValid",
+            ["Rebuilds the streaming kernels' weights (unit blocks laid out for the vector width the machine has) after",
+             "the parameters may have changed. Thread-safe. Only Step calls it: training never reads this copy."],
+            $"{Span} s = _streamPacked.Span;", () => { foreach (LayerPlan layer in plan.Layers) StreamKernelEmitter.WritePacking(w, layer); });
+    }
+
+    /// <summary>A rebuild of a packed copy under the pack lock, checked before and inside the lock.</summary>
+    private static void WriteRebuild(IndentedTextWriter w, string name, string flag, string[] summary, string target, Action body)
+    {
+        w.WriteLine($"/// <summary>{summary[0]}");
+        w.WriteLine($"/// {summary[1]}</summary>");
+        using (w.WriteBlock($"private void {name}()"))
         {
-            w.WriteLine("if (_streamPackedValid) return;");
+            w.WriteLine($"if ({flag}) return;");
             using (w.WriteBlock("lock (_packLock)"))
             {
-                w.WriteLine("if (_streamPackedValid) return;");
+                w.WriteLine($"if ({flag}) return;");
                 w.WriteLine($"{ReadOnlySpan} p = _parameters;");
-                w.WriteLine($"{Span} s = _streamPacked.Span;");
-                foreach (LayerPlan layer in plan.Layers) StreamKernelEmitter.WritePacking(w, layer);
-                w.WriteLine("_streamPackedValid = true;");
+                w.WriteLine(target);
+                body();
+                w.WriteLine($"{flag} = true;");
             }
         }
     }
