@@ -140,16 +140,14 @@ internal sealed class StreamKernelEmitter
         w.WriteLine($"ref float xb = ref {Offset(x, streamX)};");
         w.WriteLine($"ref float sb = ref {Offset(s, streamS)};   // h(t−1) of the stream{(streamS == "0" ? "" : "s")}");
         w.WriteLine($"ref float ub = ref {Offset("sb", unit)};   // this pass's units: h(t−1) at 0, c at {F(H)}");
-        w.WriteLine($"ref float ob = ref {Offset(output, output == "s" ? Plus2(streamS, unit) : Plus2(streamS == "0" ? "" : Times("t", H), unit))};   // h'");
+        w.WriteLine($"ref float ob = ref {Offset(output, output == "s" ? Plus(streamS, unit) : Plus(streamS == "0" ? "0" : Times("t", H), unit))};   // h'");
     }
 
-    /// <summary><paramref name="index"/> · <paramref name="factor"/>: a literal when the index is one, "" for 0.</summary>
+    /// <summary><paramref name="index"/> · <paramref name="factor"/>, a literal when the index is one.</summary>
     private static string Scaled(string index, int factor) =>
-        index == "0" ? "" : int.TryParse(index, out int value) ? F(value * factor) : Times(index, factor);
+        int.TryParse(index, out int value) ? F(value * factor) : Times(index, factor);
 
-    private static string Plus2(string a, string b) => a is "" or "0" ? b : b is "" or "0" ? a : $"{a} + {b}";
-
-    private static string Offset(string reference, string offset) => offset is "" or "0" ? reference : $"{Unsafe}.Add(ref {reference}, {offset})";
+    private static string Offset(string reference, string offset) => offset == "0" ? reference : $"{Unsafe}.Add(ref {reference}, {offset})";
 
     /// <summary>
     /// The accumulators of <paramref name="blocks"/> unit blocks of <paramref name="streams"/> streams (one of the two is
@@ -242,7 +240,7 @@ internal sealed class StreamKernelEmitter
     private void Column(IndentedTextWriter w, string weights, string weightAt, string source, int sourceStride, string index, int chain,
         int[] slots, int blocks, int streams, Func<int, int, int, string> acc, int blockStride)
     {
-        string Load(int block, int k) => $"{V}.LoadUnsafe(ref {weights}, {Plus2(weightAt, F(block * blockStride + k * L))})";
+        string Load(int block, int k) => $"{V}.LoadUnsafe(ref {weights}, {Plus(weightAt, F(block * blockStride + k * L))})";
         string broadcast(int s) => $"{V}.Create({Unsafe}.Add(ref {source}, {(s == 0 ? index : $"{F(s * sourceStride)} + {index}")}))";
         if (streams == 1 && blocks * slots.Length == 1)
         {
@@ -315,7 +313,7 @@ internal sealed class StreamKernelEmitter
         w.WriteLine($"ref float ub = ref {Offset("sb", unit)};   // this block's units: h(t−1) at 0, c at {F(H)}");
         w.WriteLine(output == "s"
             ? $"ref float ob = ref ub;   // h' in place (one unit block)"
-            : $"ref float ob = ref {Unsafe}.Add(ref hNext, {Plus2(Times("t", H), unit)});   // h'");
+            : $"ref float ob = ref {Unsafe}.Add(ref hNext, {Plus(Times("t", H), unit)});   // h'");
     }
 
     // ---------------------------------------------------------------- dense
@@ -350,9 +348,9 @@ internal sealed class StreamKernelEmitter
         using (w.WriteBlock())
         {
             string rows = Scaled(first, L);
-            w.WriteLine($"ref float wb = ref {Offset("w", rows)};   // rows {(rows == "" ? "0" : rows)} …{(partial ? $" (the last {F(PartialRows)}, padded to {L})" : "")}");
+            w.WriteLine($"ref float wb = ref {Offset("w", rows)};   // rows {rows} …{(partial ? $" (the last {F(PartialRows)}, padded to {L})" : "")}");
             w.WriteLine(!perStream ? "ref float xb = ref x;" : $"ref float xb = ref {Unsafe}.Add(ref x, t * {F(_xStride)});");
-            w.WriteLine(!perStream ? $"ref float yb = ref {Offset("y", rows)};" : $"ref float yb = ref {Unsafe}.Add(ref y, {Plus2(Times("t", _yStride), rows)});");
+            w.WriteLine(!perStream ? $"ref float yb = ref {Offset("y", rows)};" : $"ref float yb = ref {Unsafe}.Add(ref y, {Plus(Times("t", _yStride), rows)});");
             DenseBody(w, blocks, streams, partial);
         }
     }
