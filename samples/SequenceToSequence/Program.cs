@@ -1,11 +1,10 @@
 // Sequence to sequence: an encoder GRU reads a string of digits; its final hidden state — the context C, one vector
 // for the whole input — starts a decoder GRU that writes the answer one digit at a time, trained with teacher forcing
 // and run free (greedy) at test time. Default task: reverse the digits (1–8 of them); --task sort writes them sorted.
-// Reports the exact-match accuracy on held-out strings against copying the input unchanged.
+// Trained by the Trainer over a fixed set of (digits, answer) pairs. Reports the exact-match accuracy on held-out
+// strings against copying the input unchanged.
 //   dotnet run --project samples/SequenceToSequence -c Release
 //   dotnet run --project samples/SequenceToSequence -c Release -- --task sort --updates 4000 --temperature 0.5
-
-using System.Diagnostics;
 
 const string help = """
     Sequence to sequence with two generated GRUs (encoder → context → decoder), teacher forcing, greedy decoding.
@@ -33,53 +32,34 @@ int[] Draw(ref DeterministicRandom r)
     return digits;
 }
 
-var encoder = new DigitEncoder();
-var decoder = new DigitDecoder();
-encoder.InitializeParameters(seed);
-decoder.InitializeParameters(seed + 1);
-var model = new EncoderDecoder(encoder, decoder, Start, End);
+// The Trainer makes the pair (once, and once per extra worker) and initialises the encoder from Seed, the decoder
+// from Seed + 1. The training set is drawn once: updates × batch pairs over three epochs.
+const int Epochs = 3;
+var random = new DeterministicRandom((ulong)seed + 1000);
+var training = new SequencePair[Math.Max(batch, updates * batch / Epochs)];
+for (int i = 0; i < training.Length; i++)
+{
+    int[] digits = Draw(ref random);
+    training[i] = SequencePair.FromTokens(digits, Answer(digits));
+}
+var validation = new SequencePair[500];
+for (int i = 0; i < validation.Length; i++)
+{
+    int[] digits = Draw(ref random);
+    validation[i] = SequencePair.FromTokens(digits, Answer(digits));
+}
+using var trainer = new Trainer(() => new EncoderDecoder(new DigitEncoder(), new DigitDecoder(), Start, End), new Adam(lr), new TrainerOptions
+{
+    BatchSize = batch, Epochs = Epochs, MaxUpdates = updates, Seed = seed, ClipNorm = 5f,
+    Schedule = LearningRateSchedule.Cosine(lr / 10), ProgressEvery = 10,
+});
+EncoderDecoder model = trainer.EncoderDecoder!;
 AnsiConsole.MarkupLine("[bold]RnnGen — sequence to sequence[/]");
 AnsiConsole.MarkupLine($"encoder {Markup.Escape(DigitEncoder.Spec.ToString())}");
 AnsiConsole.MarkupLine($"decoder {Markup.Escape(DigitDecoder.Spec.ToString())}");
-AnsiConsole.MarkupLine($"task: {task} strings of 1–{MaxLength} digits; {updates:N0} updates of {batch} pairs, Adam {lr}, clip 5");
-
-var adamEncoder = new Adam(lr);
-var adamDecoder = new Adam(lr);
-var random = new DeterministicRandom((ulong)seed + 1000);
-var clock = Stopwatch.StartNew();
-// The encoder–decoder pair is trained by hand (the Trainer takes one network); it reports to the same progress
-// display as the other samples, every 10 updates.
-TrainingResult result = SampleConsole.Train("encoder-decoder", progress =>
-{
-    double running = double.NaN;
-    for (int update = 1; update <= updates; update++)
-    {
-        model.ZeroGradients();
-        double loss = 0;
-        for (int k = 0; k < batch; k++)
-        {
-            int[] digits = Draw(ref random);
-            loss += model.Backward(digits, Answer(digits));
-        }
-        loss /= batch;
-        for (int i = 0; i < encoder.Gradients.Length; i++) encoder.Gradients[i] /= batch;
-        for (int i = 0; i < decoder.Gradients.Length; i++) decoder.Gradients[i] /= batch;
-        float norm = model.ClipGradients(5f);
-        float rate = lr * (float)(0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * update / updates)));   // cosine to lr/10
-        adamEncoder.LearningRate = adamDecoder.LearningRate = rate;
-        adamEncoder.Step(encoder.Parameters, encoder.Gradients);
-        adamDecoder.Step(decoder.Parameters, decoder.Gradients);
-        running = double.IsNaN(running) ? loss : 0.98 * running + 0.02 * loss;
-        if (update % 10 == 0 || update == updates)
-        {
-            TimeSpan elapsed = clock.Elapsed;
-            double left = elapsed.TotalSeconds / update * (updates - update);
-            progress.Report(new TrainingProgress(1, 1, update, updates, loss, running, double.NaN, rate, norm,
-                update * batch / Math.Max(elapsed.TotalSeconds, 1e-9), elapsed, TimeSpan.FromSeconds(left)));
-        }
-    }
-    return new TrainingResult(updates, 1, running, double.PositiveInfinity, $"completed all {updates:N0} updates", clock.Elapsed, []);
-}, lossName: "cross-entropy");
+AnsiConsole.MarkupLine($"task: {task} strings of 1–{MaxLength} digits; {updates:N0} updates of {batch} pairs from {training.Length:N0}, Adam {lr} (cosine to {lr / 10}), clip 5");
+TrainingResult result = SampleConsole.Train("encoder-decoder", p => { trainer.Progress = p; return trainer.Fit(training, validation); }, lossName: "cross-entropy");
+AnsiConsole.MarkupLine($"validation loss (500 pairs, teacher-forced): {result.History[^1].ValidationLoss:F4}");
 
 // Test strings from another random stream (short ones, with few possible values, also occur in training):
 // free-running greedy decoding, exact match.

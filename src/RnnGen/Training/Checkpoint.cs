@@ -16,10 +16,18 @@ public static class Checkpoint
     /// <summary>Metadata key of the trainer's position (JSON).</summary>
     public const string TrainerMetadataKey = ParameterIO.TrainerMetadataKey;
 
-    internal static void Save(string path, IRecurrentNetwork model, IOptimizer optimizer, TrainerCheckpoint state,
-        float[]? bestParameters, float[][]? streamStates)
+    /// <summary>The networks a checkpoint holds, each with the prefix of its tensor names: one network with none, or an
+    /// encoder–decoder pair with <c>encoder.</c> and <c>decoder.</c>. The master parameters are their parameters in this order.</summary>
+    internal static (string Prefix, IRecurrentNetwork Network)[] Parts(IRecurrentNetwork model, EncoderDecoder? pair) =>
+        pair is null ? [("", model)] : [("encoder.", pair.Encoder), ("decoder.", pair.Decoder)];
+
+    /// <summary>The metadata key of a part's network spec.</summary>
+    private static string SpecKey(string prefix) => prefix.Length == 0 ? ParameterIO.SpecMetadataKey : ParameterIO.SpecMetadataKey + "." + prefix.TrimEnd('.');
+
+    internal static void Save(string path, (string Prefix, IRecurrentNetwork Network)[] parts, ReadOnlySpan<float> master, IOptimizer optimizer,
+        TrainerCheckpoint state, float[]? bestParameters, float[][]? streamStates)
     {
-        float[] parameters = model.Parameters.ToArray();
+        float[] parameters = master.ToArray();
         for (int i = 0; i < parameters.Length; i++)
         {
             if (!float.IsFinite(parameters[i]))
@@ -35,9 +43,14 @@ public static class Checkpoint
                 throw new IOException($"Could not write checkpoint {path}: its folder {folder} cannot be created ({e.Message}).", e);
             }
         }
-        ParameterLayout layout = model.Spec.ParameterLayout;
         var tensors = new List<(string, int[], ReadOnlyMemory<float>)>();
-        foreach (ParameterTensor t in layout) tensors.Add((t.Name, t.Shape, parameters.AsMemory(t.Offset, t.Length)));
+        int offset = 0;
+        foreach (var (prefix, network) in parts)
+        {
+            foreach (ParameterTensor t in network.Spec.ParameterLayout)
+                tensors.Add((prefix + t.Name, t.Shape, parameters.AsMemory(offset + t.Offset, t.Length)));
+            offset += network.ParameterCount;
+        }
         foreach (var (name, buffer) in optimizer.State.OrderBy(p => p.Key, StringComparer.Ordinal))
             tensors.Add(("optimizer." + name, [buffer.Length], buffer.ToArray()));
         if (bestParameters is not null) tensors.Add(("trainer.best_parameters", [bestParameters.Length], bestParameters.ToArray()));
@@ -49,18 +62,20 @@ public static class Checkpoint
             tensors.Add(("trainer.stream_states", [streamStates.Length, width], flat));
         }
         string json = JsonSerializer.Serialize(state, TrainingJsonContext.Default.TrainerCheckpoint);
-        var metadata = new Dictionary<string, string>
+        var metadata = new Dictionary<string, string> { ["format"] = "pt", [TrainerMetadataKey] = json };
+        string readable = "{\n  \"trainer\": " + json;
+        foreach (var (prefix, network) in parts)
         {
-            ["format"] = "pt",
-            [ParameterIO.SpecMetadataKey] = model.Spec.ToJson(),
-            [TrainerMetadataKey] = json,
-        };
+            metadata[SpecKey(prefix)] = network.Spec.ToJson();
+            readable += ",\n  \"" + (prefix.Length == 0 ? "spec" : prefix.TrimEnd('.')) + "\": " + network.Spec.ToJson();
+        }
+        readable += "\n}\n";
         SafetensorsFile.WriteFloat32(path, tensors, metadata);
-        string readable = "{\n  \"trainer\": " + json + ",\n  \"spec\": " + model.Spec.ToJson() + "\n}\n";
         AtomicFile.Write(path + ".json", stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(readable)));
     }
 
-    internal static (Trainer.Position State, float[]? Best, float[][]? Streams) Load(string path, IRecurrentNetwork model, IOptimizer optimizer)
+    internal static (Trainer.Position State, float[]? Best, float[][]? Streams) Load(string path, (string Prefix, IRecurrentNetwork Network)[] parts,
+        Span<float> master, IOptimizer optimizer)
     {
         SafetensorsFile file = SafetensorsFile.Open(path);
         if (!file.Metadata.TryGetValue(TrainerMetadataKey, out string? json))
@@ -76,20 +91,34 @@ public static class Checkpoint
             throw new InvalidDataException($"{path}: the '{TrainerMetadataKey}' metadata is not valid JSON: {e.Message}", e);
         }
         if (state.Version != 1) throw new InvalidDataException($"{path}: checkpoint version {state.Version}; this RnnGen reads version 1.");
-        if (file.Metadata.TryGetValue(ParameterIO.SpecMetadataKey, out string? specJson))
+        foreach (var (prefix, network) in parts)
         {
+            string what = prefix.Length == 0 ? "network" : prefix.TrimEnd('.');
+            if (!file.Metadata.TryGetValue(SpecKey(prefix), out string? specJson))
+            {
+                if (parts.Length == 1) continue;   // a single network's spec is optional, as in any safetensors file
+                throw new InvalidDataException($"{path}: no '{SpecKey(prefix)}' metadata; it is not a checkpoint of an encoder–decoder pair.");
+            }
             NetworkSpec spec;
             try { spec = NetworkSpec.FromJson(specJson); }
-            catch (Exception e) when (e is JsonException or ArgumentException) { throw new InvalidDataException($"{path}: the network spec in the file is invalid: {e.Message}", e); }
-            if (!spec.Equals(model.Spec))
-                throw new InvalidDataException($"{path}: written for {spec}; this trainer's network is {model.Spec}.");
+            catch (Exception e) when (e is JsonException or ArgumentException) { throw new InvalidDataException($"{path}: the {what} spec in the file is invalid: {e.Message}", e); }
+            if (!spec.Equals(network.Spec))
+                throw new InvalidDataException($"{path}: written for {spec}; this trainer's {what} is {network.Spec}.");
         }
         if (state.Optimizer != optimizer.GetType().Name)
             throw new InvalidDataException($"{path}: written with optimizer {state.Optimizer}; this trainer uses {optimizer.GetType().Name}.");
 
-        int count = model.ParameterCount;
+        int count = master.Length;
         float[] parameters = new float[count];
-        ParameterIO.Load(path, model.Spec.ParameterLayout, new Dictionary<string, string>(), ignoreUnusedTensors: true, parameters);
+        int offset = 0;
+        foreach (var (prefix, network) in parts)
+        {
+            ParameterLayout layout = network.Spec.ParameterLayout;
+            var names = layout.ToDictionary(t => t.Name, t => prefix + t.Name, StringComparer.Ordinal);
+            ParameterIO.Load(path, layout, names, ignoreUnusedTensors: true, parameters.AsSpan(offset, network.ParameterCount));
+            offset += network.ParameterCount;
+        }
+        IRecurrentNetwork model = parts[0].Network;
         var optimizerState = new Dictionary<string, float[]>(StringComparer.Ordinal);
         float[]? best = null;
         float[][]? streams = null;
@@ -109,7 +138,7 @@ public static class Checkpoint
             }
         }
         optimizer.Restore(state.OptimizerSteps, optimizerState);   // validates the state names
-        parameters.CopyTo(model.Parameters);
+        parameters.CopyTo(master);
         return (state, best, streams);
     }
 

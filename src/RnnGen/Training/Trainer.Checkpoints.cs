@@ -18,7 +18,7 @@ public sealed partial class Trainer
         _position.BaseLearningRate = _baseRate;
         _position.Optimizer = _optimizer.GetType().Name;
         _position.OptimizerSteps = _optimizer.StepCount;
-        Checkpoint.Save(path, _model, _optimizer, _position, _position.BestParameters, mode == "stream" ? _streamStates : null);
+        Checkpoint.Save(path, Checkpoint.Parts(_model, _pair), MasterParameters, _optimizer, _position, _position.BestParameters, mode == "stream" ? _streamStates : null);
     }
 
     /// <summary>Loads a checkpoint written by this trainer's options (parameters, optimizer state, position);
@@ -26,12 +26,13 @@ public sealed partial class Trainer
     /// <exception cref="InvalidDataException">The file is not a checkpoint of this network and optimizer.</exception>
     public void LoadCheckpoint(string path)
     {
-        (Position state, float[]? best, float[][]? streams) = Checkpoint.Load(path, _model, _optimizer);
+        (Position state, float[]? best, float[][]? streams) = Checkpoint.Load(path, Checkpoint.Parts(_model, _pair), MasterParameters, _optimizer);
         if (state.Seed != _options.Seed || state.BatchSize != _options.BatchSize || state.Shards != _options.Shards)
             throw new InvalidDataException($"{path}: written with Seed {state.Seed}, BatchSize {state.BatchSize}, Shards {state.Shards}; " +
                 $"this trainer has Seed {_options.Seed}, BatchSize {_options.BatchSize}, Shards {_options.Shards}. Resume with the same options.");
         if (Math.Abs(state.BaseLearningRate - _baseRate) > 0)
             throw new InvalidDataException($"{path}: written with base learning rate {state.BaseLearningRate}; this trainer's optimizer starts at {_baseRate}.");
+        MasterChanged();
         state.BestParameters = best;
         state.Resuming = state.Mode is not null;   // the next Fit/FitStream continues this run (BeginRun checks the mode and the data)
         _position = state;

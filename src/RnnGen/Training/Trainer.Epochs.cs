@@ -40,8 +40,8 @@ public sealed partial class Trainer
             _position.BadEpochs = 0;
             if (_options.Patience > 0 && _options.RestoreBestParameters)
             {
-                _position.BestParameters ??= new float[_model.ParameterCount];
-                _model.Parameters.CopyTo(_position.BestParameters);
+                _position.BestParameters ??= new float[_parameters.Length];
+                MasterParameters.CopyTo(_position.BestParameters);
             }
             return false;
         }
@@ -50,7 +50,10 @@ public sealed partial class Trainer
         {
             reason = $"early stopping: no validation improvement for {_position.BadEpochs} epochs (best {_position.BestValidation:G4})";
             if (_options.RestoreBestParameters && _position.BestParameters is not null)
-                _position.BestParameters.CopyTo(_model.Parameters);
+            {
+                _position.BestParameters.CopyTo(MasterParameters);
+                MasterChanged();
+            }
             _position.Epoch = _options.Epochs;   // finished: a resume does not train further
             return true;
         }
@@ -93,7 +96,10 @@ public sealed partial class Trainer
     private static ulong Mix(ulong a, ulong b) => (a * 0x9E3779B97F4A7C15UL) ^ (b + 0x632BE59BD9B4E019UL + (a << 6) + (a >> 2));
 
     /// <summary>Splits <paramref name="data"/> into training and validation parts, the validation part chosen by <paramref name="seed"/>.</summary>
-    public static (IReadOnlyList<Sequence> Training, IReadOnlyList<Sequence> Validation) Split(IReadOnlyList<Sequence> data, double validationFraction, int seed)
+    public static (IReadOnlyList<Sequence> Training, IReadOnlyList<Sequence> Validation) Split(IReadOnlyList<Sequence> data, double validationFraction, int seed) =>
+        SplitOf(data, validationFraction, seed);
+
+    private static (IReadOnlyList<T> Training, IReadOnlyList<T> Validation) SplitOf<T>(IReadOnlyList<T> data, double validationFraction, int seed)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (!(validationFraction is > 0 and < 1)) throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "Expected a fraction in (0, 1).");
@@ -105,14 +111,14 @@ public sealed partial class Trainer
         int[] validation = order[..held], training = order[held..];
         Array.Sort(validation);
         Array.Sort(training);
-        return (new Subset(data, training), new Subset(data, validation));
+        return (new Subset<T>(data, training), new Subset<T>(data, validation));
     }
 
-    private sealed class Subset(IReadOnlyList<Sequence> data, int[] indices) : IReadOnlyList<Sequence>
+    private sealed class Subset<T>(IReadOnlyList<T> data, int[] indices) : IReadOnlyList<T>
     {
-        public Sequence this[int index] => data[indices[index]];
+        public T this[int index] => data[indices[index]];
         public int Count => indices.Length;
-        public IEnumerator<Sequence> GetEnumerator() { foreach (int i in indices) yield return data[i]; }
+        public IEnumerator<T> GetEnumerator() { foreach (int i in indices) yield return data[i]; }
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -14,21 +14,32 @@ public sealed partial class Trainer
     /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite.</exception>
     public TrainingResult Fit(IReadOnlyList<Sequence> training, IReadOnlyList<Sequence>? validation = null, CancellationToken cancellation = default)
     {
+        RequireNetwork(nameof(Fit));
         ArgumentNullException.ThrowIfNull(training);
         if (training.Count == 0) throw new ArgumentException("training has 0 sequences; expected at least one.", nameof(training));
         if (validation is null && _options.ValidationFraction > 0)
             (training, validation) = Split(training, _options.ValidationFraction, _options.Seed);
         if (validation is { Count: 0 }) validation = null;
+        return FitBatches("sequences", training.Count, (start, n) =>
+        {
+            if (_options.SortBatchesByLength) SortByLength(training, start, n);
+            return RunSequences(new SequenceJob(training, "training", start, n, ShardsFor(n), EvaluateOnly: false));
+        }, validation is null ? null : () => Evaluate(validation), cancellation);
+    }
 
-        int count = training.Count;
+    /// <summary>The loop of a run over a data set of <paramref name="count"/> examples: epochs of shuffled batches,
+    /// each run by <paramref name="runBatch"/>(first position, examples) on the workers (it returns the shard count),
+    /// reduced and applied, with progress, checkpoints and validation by <paramref name="validate"/> after each epoch.</summary>
+    private TrainingResult FitBatches(string mode, int count, Func<int, int, int> runBatch, Func<double>? validate, CancellationToken cancellation)
+    {
         int batchesPerEpoch = (count + _options.BatchSize - 1) / _options.BatchSize;
         long planned = Planned(batchesPerEpoch);
-        BeginRun("sequences", count);
+        BeginRun(mode, count);
         EnsureWorkers();
         if (_order.Length != count) _order = new int[count];
 
         var clock = Stopwatch.StartNew();
-        long startUpdate = _position.Update, sequencesThisRun = 0;
+        long startUpdate = _position.Update, examplesThisRun = 0;
         string reason = "completed all epochs";
         while (_position.Epoch < _options.Epochs)
         {
@@ -38,21 +49,20 @@ public sealed partial class Trainer
             {
                 if (Stop(planned, cancellation, ref reason)) goto Done;
                 int start = batch * _options.BatchSize, n = Math.Min(_options.BatchSize, count - start);
-                if (_options.SortBatchesByLength) SortByLength(training, start, n);
                 PushParameters();
-                int shards = RunSequences(new SequenceJob(training, "training", start, n, ShardsFor(n), EvaluateOnly: false));
+                int shards = runBatch(start, n);
                 double loss = Reduce(n, shards);
                 Update(loss, planned, batchesPerEpoch, batch + 1);
-                sequencesThisRun += n;
-                Report(planned, loss, sequencesThisRun, clock.Elapsed, startUpdate);
-                if (_options.CheckpointEvery > 0 && _position.Update % _options.CheckpointEvery == 0) SaveCheckpoint("sequences", count);
+                examplesThisRun += n;
+                Report(planned, loss, examplesThisRun, clock.Elapsed, startUpdate);
+                if (_options.CheckpointEvery > 0 && _position.Update % _options.CheckpointEvery == 0) SaveCheckpoint(mode, count);
             }
-            double validationLoss = validation is null ? double.NaN : Evaluate(validation);
-            if (EndEpoch(validationLoss, ref reason)) { SaveCheckpoint("sequences", count); goto Done; }
-            if (_options.CheckpointEvery == 0) SaveCheckpoint("sequences", count);
+            double validationLoss = validate is null ? double.NaN : validate();
+            if (EndEpoch(validationLoss, ref reason)) { SaveCheckpoint(mode, count); goto Done; }
+            if (_options.CheckpointEvery == 0) SaveCheckpoint(mode, count);
         }
     Done:
-        return Finish(reason, clock.Elapsed, "sequences", count);
+        return Finish(reason, clock.Elapsed, mode, count);
     }
 
     /// <summary>
@@ -63,6 +73,7 @@ public sealed partial class Trainer
     /// </summary>
     public TrainingResult FitStream(SequenceStream training, SequenceStream? validation = null, CancellationToken cancellation = default)
     {
+        RequireNetwork(nameof(FitStream));
         ArgumentNullException.ThrowIfNull(training);
         training.Validate(_model, nameof(training));
         validation?.Validate(_model, nameof(validation));
@@ -123,24 +134,33 @@ public sealed partial class Trainer
     /// <summary>The mean loss of <see cref="Model"/> over <paramref name="data"/> (no update; uses the workers).</summary>
     public double Evaluate(IReadOnlyList<Sequence> data)
     {
+        RequireNetwork(nameof(Evaluate));
         ArgumentNullException.ThrowIfNull(data);
-        if (data.Count == 0) return double.NaN;
+        return EvaluateBatches(data.Count, (start, n) => RunSequences(new SequenceJob(data, "validation", start, n, ShardsFor(n), EvaluateOnly: true)));
+    }
+
+    /// <summary>The mean of the examples' losses over a data set of <paramref name="count"/> examples, run batch by
+    /// batch by <paramref name="runBatch"/>(first position, examples) on the workers (it returns the shard count).</summary>
+    private double EvaluateBatches(int count, Func<int, int, int> runBatch)
+    {
+        if (count == 0) return double.NaN;
         EnsureWorkers();
         double sum = 0;
         PushParameters();
-        for (int start = 0; start < data.Count; start += _options.BatchSize)
+        for (int start = 0; start < count; start += _options.BatchSize)
         {
-            int n = Math.Min(_options.BatchSize, data.Count - start);
-            int shards = RunSequences(new SequenceJob(data, "validation", start, n, ShardsFor(n), EvaluateOnly: true));
+            int n = Math.Min(_options.BatchSize, count - start);
+            int shards = runBatch(start, n);
             for (int s = 0; s < shards; s++) sum += _shardLoss[s];
         }
-        return sum / data.Count;
+        return sum / count;
     }
 
     /// <summary>The mean per-step loss of <see cref="Model"/> over a stream, read as BatchSize parallel streams in
     /// chunks of k1 steps with the state carried (no update).</summary>
     public double EvaluateStream(SequenceStream data)
     {
+        RequireNetwork(nameof(EvaluateStream));
         ArgumentNullException.ThrowIfNull(data);
         data.Validate(_model, nameof(data));
         int streams = _options.BatchSize, length = data.Length / streams, k1 = Math.Min(_options.TbpttK1, _model.MaxSteps);

@@ -11,7 +11,7 @@ public sealed partial class Trainer
     /// scaled to the mean over <paramref name="count"/> examples; returns the mean loss.</summary>
     private double Reduce(int count, int shards)
     {
-        Span<float> g = _model.Gradients;
+        Span<float> g = MasterGradients;
         _shardGradients[0].CopyTo(g);
         for (int s = 1; s < shards; s++) VectorKernels.Add(_shardGradients[s], g);
         TensorPrimitives.Multiply(g, 1f / count, g);   // one IEEE product each, as a loop would
@@ -25,7 +25,7 @@ public sealed partial class Trainer
     private void Update(double loss, long planned, int batchesPerEpoch, int nextBatch)
     {
         long update = _position.Update + 1;
-        Span<float> g = _model.Gradients;
+        Span<float> g = MasterGradients;
         float norm = _options.ClipNorm > 0 ? GradientClipping.ClipByGlobalNorm(g, _options.ClipNorm) : GradientClipping.GlobalNorm(g);
         if (!double.IsFinite(loss) || !float.IsFinite(norm))
         {
@@ -37,7 +37,8 @@ public sealed partial class Trainer
         }
         float rate = _options.Schedule.RateAt(_position.Update, planned, _baseRate);
         _optimizer.LearningRate = rate;
-        _optimizer.Step(_model.Parameters, g);
+        _optimizer.Step(MasterParameters, g);
+        MasterChanged();
         _position.Update = update;
         _position.BatchInEpoch = nextBatch == batchesPerEpoch ? batchesPerEpoch : nextBatch;
         _position.SmoothedLoss = double.IsNaN(_position.SmoothedLoss) ? loss : _options.LossSmoothing * _position.SmoothedLoss + (1 - _options.LossSmoothing) * loss;

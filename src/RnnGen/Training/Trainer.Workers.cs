@@ -42,9 +42,10 @@ public sealed partial class Trainer
     /// <summary>A worker's replica of the network and its scratch, sized for <see cref="Tile"/> sequences of MaxSteps.</summary>
     private sealed class Worker
     {
-        public Worker(IRecurrentNetwork network, int tile)
+        public Worker(IRecurrentNetwork network, int tile, EncoderDecoder? pair = null)
         {
             Network = network;
+            Pair = pair;
             Tile = tile;
             int steps = tile * network.MaxSteps;
             Outputs = new float[steps * network.OutputSize];
@@ -56,6 +57,9 @@ public sealed partial class Trainer
         }
 
         public IRecurrentNetwork Network { get; }
+
+        /// <summary>An encoder–decoder trainer's replica pair (<see cref="Network"/> is its decoder), else null.</summary>
+        public EncoderDecoder? Pair { get; }
 
         /// <summary>Sequences run in lockstep: the batch tile when the network is an <see cref="IBatchedNetwork"/> and
         /// <see cref="TrainerOptions.UseBatchedKernels"/> is on, else 1.</summary>
@@ -76,14 +80,20 @@ public sealed partial class Trainer
         _workers = new Worker[workers];
         for (int w = 0; w < workers; w++)
         {
-            IRecurrentNetwork replica = _factory() ?? throw new InvalidOperationException("The factory returned null.");
+            if (_pair is not null)
+            {
+                EncoderDecoder pair = ReplicaPair();
+                _workers[w] = new Worker(pair.Decoder, 1, pair);
+                continue;
+            }
+            IRecurrentNetwork replica = _factory!() ?? throw new InvalidOperationException("The factory returned null.");
             if (!replica.Spec.Equals(_model.Spec))
                 throw new InvalidOperationException($"The factory made a different network ({replica.Spec}) from the first one ({_model.Spec}).");
             int tile = _options.UseBatchedKernels && replica is IBatchedNetwork batched ? Math.Max(1, batched.BatchTile) : 1;
             _workers[w] = new Worker(replica, tile);
         }
         _shardGradients = new float[_options.Shards][];
-        for (int s = 0; s < _options.Shards; s++) _shardGradients[s] = new float[_model.ParameterCount];
+        for (int s = 0; s < _options.Shards; s++) _shardGradients[s] = new float[_parameters.Length];
         _pool = new WorkerPool(workers);
     }
 
@@ -94,7 +104,7 @@ public sealed partial class Trainer
         for (int b = 0; b < streams; b++) _streamStates[b] = new float[_model.StateSize];
     }
 
-    private void PushParameters() => _model.Parameters.CopyTo(_parameters);
+    private void PushParameters() => MasterParameters.CopyTo(_parameters);
 
     /// <summary>Shards a batch of <paramref name="count"/> examples or streams is cut into.</summary>
     private int ShardsFor(int count) => Math.Min(_options.Shards, count);
@@ -122,7 +132,8 @@ public sealed partial class Trainer
     private Worker Ready(int w)
     {
         Worker worker = _workers[w];
-        _parameters.CopyTo(worker.Network.Parameters);
+        if (worker.Pair is not null) Scatter(_parameters, worker.Pair);
+        else _parameters.CopyTo(worker.Network.Parameters);
         return worker;
     }
 

@@ -3,7 +3,8 @@ using RnnGen.Optimization;
 namespace RnnGen.Training;
 
 /// <summary>
-/// Trains any <see cref="IRecurrentNetwork"/> — a generated model or the reference runtime — with minibatches, an
+/// Trains any <see cref="IRecurrentNetwork"/> — a generated model or the reference runtime — or an
+/// <see cref="Training.EncoderDecoder"/> pair of them, with minibatches, an
 /// optimizer, gradient clipping, a learning-rate schedule, validation with early stopping, truncated BPTT over long
 /// streams, checkpoints that resume exactly, and a NaN guard.
 /// </summary>
@@ -22,7 +23,7 @@ namespace RnnGen.Training;
 /// with its own schedule, history and early stopping, whatever earlier calls did. The one exception is a run loaded with
 /// <see cref="LoadCheckpoint"/> that had not finished: the next call continues it exactly where it stopped.</para>
 /// <para><b>Threads.</b> A trainer is used from one thread at a time; <see cref="Model"/> must not be used while
-/// <see cref="Fit"/> or <see cref="FitStream"/> runs.</para>
+/// <c>Fit</c> or <see cref="FitStream"/> runs.</para>
 /// </remarks>
 public sealed partial class Trainer : IDisposable
 {
@@ -33,8 +34,12 @@ public sealed partial class Trainer : IDisposable
 
     private const int CheckpointVersion = 1;
 
-    private readonly Func<IRecurrentNetwork> _factory;
-    private readonly IRecurrentNetwork _model;
+    private readonly Func<IRecurrentNetwork>? _factory;
+    private readonly IRecurrentNetwork _model;        // the network, or an encoder–decoder trainer's decoder
+    private readonly Func<EncoderDecoder>? _pairFactory;
+    private readonly EncoderDecoder? _pair;           // an encoder–decoder trainer's master pair, else null
+    private readonly float[] _master = [];            // an encoder–decoder trainer's parameters [encoder | decoder]
+    private readonly float[] _masterGradients = [];
     private readonly IOptimizer _optimizer;
     private readonly TrainerOptions _options;
     private readonly float _baseRate;
@@ -52,27 +57,57 @@ public sealed partial class Trainer : IDisposable
     /// <summary>Creates a trainer for the network <paramref name="factory"/> makes (called once for <see cref="Model"/>
     /// and once per extra worker), initialised from <see cref="TrainerOptions.Seed"/>.</summary>
     public Trainer(Func<IRecurrentNetwork> factory, IOptimizer optimizer, TrainerOptions? options = null)
+        : this(optimizer, options, (factory ?? throw new ArgumentNullException(nameof(factory)))()
+            ?? throw new ArgumentException("The factory returned null.", nameof(factory)), pair: null)
     {
-        ArgumentNullException.ThrowIfNull(factory);
+        _factory = factory;
+        _model.InitializeParameters(_options.Seed);
+    }
+
+    /// <summary>Creates a trainer for the encoder–decoder pair <paramref name="factory"/> makes (called once for
+    /// <see cref="EncoderDecoder"/> and once per extra worker, each call with two new networks). The encoder is
+    /// initialised from <see cref="TrainerOptions.Seed"/>, the decoder from Seed + 1. Train it with
+    /// <see cref="Fit(IReadOnlyList{SequencePair}, IReadOnlyList{SequencePair}?, CancellationToken)"/>: teacher-forced
+    /// BPTT through both networks, with the same batches, shards, clipping (over both networks' gradients jointly),
+    /// schedules, validation, checkpoints and progress as a single network.</summary>
+    public Trainer(Func<EncoderDecoder> factory, IOptimizer optimizer, TrainerOptions? options = null)
+        : this(optimizer, options, Pair(factory, out EncoderDecoder pair).Decoder, pair)
+    {
+        _pairFactory = factory;
+        pair.Encoder.InitializeParameters(_options.Seed);
+        pair.Decoder.InitializeParameters(_options.Seed + 1);
+        _master = new float[_parameters.Length];
+        _masterGradients = new float[_parameters.Length];
+        Gather(pair, _master);
+    }
+
+    private Trainer(IOptimizer optimizer, TrainerOptions? options, IRecurrentNetwork model, EncoderDecoder? pair)
+    {
         ArgumentNullException.ThrowIfNull(optimizer);
         _options = options ?? new TrainerOptions();
         _options.Validate();
-        _factory = factory;
-        _model = factory() ?? throw new ArgumentException("The factory returned null.", nameof(factory));
-        _model.InitializeParameters(_options.Seed);
+        _model = model;
+        _pair = pair;
         _optimizer = optimizer;
         _baseRate = optimizer.LearningRate;
         Progress = _options.Progress;
-        _parameters = new float[_model.ParameterCount];
+        _parameters = new float[pair is null ? model.ParameterCount : pair.Encoder.ParameterCount + pair.Decoder.ParameterCount];
         _shardLoss = new double[_options.Shards];
         _shardCount = new long[_options.Shards];
         _sequenceShards = SequenceShards;
+        _pairShards = PairShards;
         _streamShards = StreamShards;
         _streamPrefix = StreamPrefix;
     }
 
     /// <summary>The trained network (the master parameters). Load weights into it before <c>Fit</c> to fine-tune.</summary>
-    public IRecurrentNetwork Model => _model;
+    /// <exception cref="InvalidOperationException">This trainer trains an encoder–decoder pair: use <see cref="EncoderDecoder"/>.</exception>
+    public IRecurrentNetwork Model => _pair is null ? _model
+        : throw new InvalidOperationException("This trainer trains an encoder–decoder pair; its networks are EncoderDecoder.Encoder and EncoderDecoder.Decoder.");
+
+    /// <summary>The trained encoder–decoder pair (its networks hold the master parameters), or null when this trainer
+    /// trains one network. Load weights into its networks before <c>Fit</c> to fine-tune.</summary>
+    public EncoderDecoder? EncoderDecoder => _pair;
 
     /// <summary>The optimizer.</summary>
     public IOptimizer Optimizer => _optimizer;

@@ -24,7 +24,7 @@ public sealed record TrainerOptions
     /// <summary>The learning-rate schedule over the planned updates (base rate: the optimizer's). Default constant.</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
-    /// <summary>When <see cref="Trainer.Fit"/> gets no validation set, hold out this fraction of the training
+    /// <summary>When <c>Trainer.Fit</c> gets no validation set, hold out this fraction of the training
     /// examples (chosen by <see cref="Seed"/>). 0: no validation.</summary>
     public double ValidationFraction { get; init; }
 
