@@ -119,6 +119,8 @@ public sealed class PredictionTests
             Sequence[] sequences = MakeSequences(reference, count, 7 + count);
             IReadOnlyList<float[]> predicted = reference.Predict(sequences);
             AssertBitIdentical(OneAtATime(single, sequences), predicted, $"reference {name}, {count} sequences");
+            if (reference.Spec.UsesTokens)
+                AssertBitIdentical([.. predicted], reference.Predict(sequences.Select(s => s.Tokens!).ToArray()), $"reference {name}, {count} token sequences");
             IReadOnlyList<float[]> batched = generated.Predict(sequences);
             for (int i = 0; i < count; i++) Numerics.AssertClose<float, float>(predicted[i], batched[i], $"{name} sequence {i}");
         }
