@@ -72,15 +72,8 @@ public sealed class Sequence
     /// <summary>Null when the sequence fits; otherwise what is wrong (text after the example's name). Allocates only on failure.</summary>
     internal string? Problem(IRecurrentNetwork network)
     {
-        if (Steps > network.MaxSteps)
-            return $" has {Steps} steps; expected at most {network.MaxSteps} (MaxSteps).";
-        bool tokenModel = network.InputSize == 0;
-        if (tokenModel && Tokens is null)
-            return " has float inputs; this network reads token ids (its first layer is an Embedding).";
-        if (!tokenModel && Inputs is null)
-            return $" has token ids; this network reads {network.InputSize} floats per step.";
-        if (Inputs is not null && Inputs.Length != Steps * network.InputSize)
-            return $".Inputs has {Inputs.Length} elements; expected {Steps * network.InputSize} (steps {Steps} × InputSize {network.InputSize}).";
+        string? problem = InputProblem(network);
+        if (problem is not null) return problem;
         int outputSteps = network.Spec.Output == OutputMode.LastStep ? 1 : Steps;
         bool classes = network.Spec.Loss == LossKind.CrossEntropy;
         if (classes && ClassIds is null)
@@ -91,6 +84,22 @@ public sealed class Sequence
             return $".ClassIds has {ClassIds.Length} elements; expected {outputSteps} (one per output step).";
         if (Targets is not null && Targets.Length != outputSteps * network.OutputSize)
             return $".Targets has {Targets.Length} elements; expected {outputSteps * network.OutputSize} (output steps {outputSteps} × OutputSize {network.OutputSize}).";
+        return null;
+    }
+
+    /// <summary>Null when the inputs fit <paramref name="network"/> (the targets are not looked at); otherwise what is
+    /// wrong, as for <see cref="Problem"/>.</summary>
+    internal string? InputProblem(IRecurrentNetwork network)
+    {
+        if (Steps > network.MaxSteps)
+            return $" has {Steps} steps; expected at most {network.MaxSteps} (MaxSteps).";
+        bool tokenModel = network.InputSize == 0;
+        if (tokenModel && Tokens is null)
+            return " has float inputs; this network reads token ids (its first layer is an Embedding).";
+        if (!tokenModel && Inputs is null)
+            return $" has token ids; this network reads {network.InputSize} floats per step.";
+        if (Inputs is not null && Inputs.Length != Steps * network.InputSize)
+            return $".Inputs has {Inputs.Length} elements; expected {Steps * network.InputSize} (steps {Steps} × InputSize {network.InputSize}).";
         return null;
     }
 }
