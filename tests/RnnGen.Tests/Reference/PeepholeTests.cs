@@ -1,3 +1,4 @@
+using RnnGen.Tests.Generated.Matrix;
 using RnnGen.Tests.Helpers;
 
 namespace RnnGen.Tests.Reference;
@@ -100,6 +101,18 @@ public sealed class PeepholeTests
              "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse", "weight_peephole_l0_reverse"],
             spec.ParameterLayout.Select(t => t.Name["layers.0.".Length..]));
         Assert.Equal(2 * (16 * 3 + 16 * 4 + 32 + 12), spec.ParameterCount);
+    }
+
+    /// <summary>The generated matrix models really declare peepholes (so their parity with the reference runtime covers them).</summary>
+    [Fact]
+    public void Generated_peephole_models_carry_the_tensor_in_their_spec()
+    {
+        NetworkSpec spec = PeepholeLstmBi13.Spec;
+        Assert.True(spec.Layers[0].Peepholes);
+        Assert.Equal([3, 13], spec.ParameterLayout["layers.0.weight_peephole_l0_reverse"].Shape);
+        Assert.True(PeepholeStack37Last.Spec.Layers.Take(2).All(l => l.Peepholes));
+        Assert.Equal(PeepholeStack37Last.ParameterCount, PeepholeStack37Last.Spec.ParameterCount);
+        Assert.True(PeepholeLstm8.Spec.ParameterLayout.TryGet("layers.0.weight_peephole_l0", out _));
     }
 
     [Fact]
