@@ -67,6 +67,11 @@ models.append(("Skip3LeakyReluBi13", "InputSize = 5, MaxSteps = 9, Reduction = R
 models.append(("Skip12Stack33Last", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep", ["[Gru(8)]", "[Rnn(33, SkipDelay = 12)]", "[Dense(1)]"]))
 # Output recurrence (Jordan, issue 6): no hidden recurrence; the input is [x(t); y(t - 1)] (teacher-forced in training).
 models.append(("JordanTanh16", "InputSize = 3, MaxSteps = 9", ["[Dense(16, Activation.Tanh)]", "[Dense(2)]"]))
+# LSTM peepholes (p_i, p_f read c(t-1), p_o reads c(t)): whole vectors, remainder lanes, bidirectional, stacked, tokens.
+models.append(("PeepholeLstm8", "InputSize = 3, MaxSteps = 9", ["[Lstm(8, Peepholes = true)]", "[Dense(2)]"]))
+models.append(("PeepholeLstmBi13", "InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum", ["[Lstm(13, Bidirectional = true, Peepholes = true)]", "[Dense(3, Activation.Tanh)]"]))
+models.append(("PeepholeStack37Last", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep, Loss = LossKind.BinaryCrossEntropy", ["[Lstm(37, Peepholes = true)]", "[Lstm(16, Peepholes = true)]", "[Dense(1)]"]))
+models.append(("PeepholeTokensLstm32", "MaxSteps = 9, Loss = LossKind.CrossEntropy", ["[Embedding(11, 6)]", "[Lstm(32, Peepholes = true)]", "[Dense(11, Activation.Softmax)]"]))
 
 # The streaming kernels written for the shape: every plan the generator can choose (Vector512 and Vector256 widths,
 # one and several register passes with a remainder, looped and unrolled columns, Dense row blocks full and padded,

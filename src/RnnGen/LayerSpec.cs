@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using RnnGen.Geometry;
 
 namespace RnnGen;
@@ -55,6 +56,14 @@ public sealed record LayerSpec
     /// <summary>Reservoir only: W_ih and b_ih are uniform in ±InputScaling.</summary>
     public float InputScaling { get; init; }
 
+    /// <summary>
+    /// Lstm only: diagonal peephole connections (Gers &amp; Schmidhuber; ONNX's LSTM <c>P</c> input). The input and forget
+    /// gates also read p_i ⊙ c(t−1) and p_f ⊙ c(t−1), the output gate p_o ⊙ c(t), from one more tensor per direction,
+    /// <c>weight_peephole_l0</c> [3, H] (rows p_i, p_o, p_f, ONNX's order), after PyTorch's four. Left out of the JSON when false.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Peepholes { get; init; }
+
     /// <summary>Embedding only: the number of distinct token ids.</summary>
     public int Vocabulary { get; init; }
 
@@ -72,9 +81,10 @@ public sealed record LayerSpec
     public static LayerSpec Rnn(int hidden, Activation activation, bool bidirectional, float leak, int skipDelay = 0, bool learnLeak = false) =>
         new() { Kind = LayerKind.Rnn, Size = hidden, Activation = activation, Bidirectional = bidirectional, Leak = leak, SkipDelay = skipDelay, LearnLeak = learnLeak };
 
-    /// <summary>An LSTM layer with <paramref name="hidden"/> units per direction.</summary>
-    public static LayerSpec Lstm(int hidden, bool bidirectional = false) =>
-        new() { Kind = LayerKind.Lstm, Size = hidden, Activation = Activation.Tanh, Bidirectional = bidirectional };
+    /// <summary>An LSTM layer with <paramref name="hidden"/> units per direction, with diagonal peephole connections when
+    /// <paramref name="peepholes"/> (see <see cref="Peepholes"/>).</summary>
+    public static LayerSpec Lstm(int hidden, bool bidirectional = false, bool peepholes = false) =>
+        new() { Kind = LayerKind.Lstm, Size = hidden, Activation = Activation.Tanh, Bidirectional = bidirectional, Peepholes = peepholes };
 
     /// <summary>
     /// An echo-state reservoir of <paramref name="size"/> tanh units: h' = α·h + (1 − α)·tanh(W_ih·x + b_ih + W_hh·h),
@@ -111,7 +121,7 @@ public sealed record LayerSpec
     public int StateWidthPerDirection => LayerGeometry.StateWidthOf(Kind, Size, SkipDelay);
 
     /// <summary>Parameters of one direction: W_ih, W_hh, b_ih, b_hh (G·H·(I + H + 2)), plus W_skip [H × H] with a skip connection
-    /// (and λ [H] with a learned leak); 0 for a layer without directions (Embedding, Dense).</summary>
+    /// (and λ [H] with a learned leak, the peepholes [3 × H] of an LSTM that has them); 0 for a layer without directions (Embedding, Dense).</summary>
     public long ParametersPerDirection(int inputWidth) => IsRecurrent ? LayerGeometry.Of(Description, inputWidth).ParametersPerDirection : 0;
 
     /// <summary>The largest <see cref="SkipDelay"/>.</summary>
@@ -122,5 +132,5 @@ public sealed record LayerSpec
 
     /// <summary>The layer as plain values, for the shared geometry and rules.</summary>
     internal LayerDescription Description =>
-        new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, IsReservoir, SpectralRadius, Density, InputScaling);
+        new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, IsReservoir, SpectralRadius, Density, InputScaling, Peepholes);
 }

@@ -9,4 +9,9 @@ public sealed class LstmAttribute(int hidden) : Attribute
     public int Hidden { get; } = hidden;
     /// <summary>Also run the sequence backwards; each step's output is forward‖backward.</summary>
     public bool Bidirectional { get; set; }
+    /// <summary>
+    /// Diagonal peephole connections (Gers &amp; Schmidhuber; ONNX's LSTM <c>P</c> input): i and f also read p_i ⊙ c(t−1)
+    /// and p_f ⊙ c(t−1), o reads p_o ⊙ c(t). One more tensor per direction, <c>weight_peephole_l0</c> [3, H], rows i, o, f.
+    /// </summary>
+    public bool Peepholes { get; set; }
 }

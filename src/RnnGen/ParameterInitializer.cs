@@ -3,7 +3,7 @@ namespace RnnGen;
 /// <summary>
 /// PyTorch's default initialisation, reproducible from a seed with RnnGen's own generator (so the generated
 /// models and the reference runtime start from identical weights):
-/// recurrent layers U(−1/√H, 1/√H) for every tensor; Dense U(−1/√I, 1/√I) for weight and bias (what
+/// recurrent layers U(−1/√H, 1/√H) for every tensor (an LSTM's peepholes too); Dense U(−1/√I, 1/√I) for weight and bias (what
 /// <c>nn.Linear</c>'s kaiming_uniform(a=√5) amounts to); Embedding N(0, 1).
 /// Tensors are filled in layout order from one stream.
 /// </summary>

@@ -10,7 +10,8 @@ namespace RnnGen;
 /// <item>Embedding: <c>weight</c> [V, E].</item>
 /// <item>Rnn / LSTM / GRU (G = 1 / 4 / 3 gate blocks, H hidden, I input width): <c>weight_ih_l0</c> [G·H, I],
 /// <c>weight_hh_l0</c> [G·H, H], <c>bias_ih_l0</c> [G·H], <c>bias_hh_l0</c> [G·H]; then the same with the
-/// suffix <c>_reverse</c> when bidirectional. Gate blocks are stacked i,f,g,o (LSTM) and r,z,n (GRU).</item>
+/// suffix <c>_reverse</c> when bidirectional. Gate blocks are stacked i,f,g,o (LSTM) and r,z,n (GRU). An LSTM with
+/// peepholes has <c>weight_peephole_l0</c> [3, H] after <c>bias_hh_l0</c> (rows p_i, p_o, p_f, ONNX's order).</item>
 /// <item>Dense: <c>weight</c> [U, I], <c>bias</c> [U].</item>
 /// </list>
 /// </summary>

@@ -63,7 +63,7 @@ internal static class ClassShell
         LayerKind.Dense => $"global::RnnGen.LayerSpec.Dense({F(l.Size)}, global::RnnGen.Activation.{l.Activation})",
         LayerKind.Rnn when l.Reservoir => $"global::RnnGen.LayerSpec.Reservoir({F(l.Size)}, {Float(l.SpectralRadius)}, {Float(l.Density)}, {Float(l.InputScaling)}, {Float(l.Leak)})",
         LayerKind.Rnn => $"global::RnnGen.LayerSpec.Rnn({F(l.Size)}, global::RnnGen.Activation.{l.Activation}, {(l.Bidirectional ? "true" : "false")}{(l.IsLeaky || l.HasSkip ? ", " + Float(l.Leak) : "")}{(l.HasSkip || l.HasLearnedLeak ? ", " + F(l.SkipDelay) : "")}{(l.HasLearnedLeak ? ", true" : "")})",
-        _ => $"global::RnnGen.LayerSpec.{l.Kind}({F(l.Size)}, {(l.Bidirectional ? "true" : "false")})",
+        _ => $"global::RnnGen.LayerSpec.{l.Kind}({F(l.Size)}, {(l.Bidirectional ? "true" : "false")}{(l.HasPeepholes ? ", peepholes: true" : "")})",
     };
 
     /// <summary>The named offsets the layers' code uses: each tensor of the parameter layout (PyTorch name and shape),

@@ -213,11 +213,16 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         w.WriteLine();
     }
 
+    /// <summary>The per-unit weights the pointwise step reads beside its buffers: α of a learned leak, an LSTM's peepholes.</summary>
+    private string? ExtraPointwiseParameter => P.LearnedLeak ? "alpha" : P.Peepholes ? "peephole" : null;
+
+    private string ExtraPointwiseDeclaration => ExtraPointwiseParameter is { } name ? $", {ReadOnlySpan} {name}" : "";
+
     private string PointwiseSignature =>
-        $"private static void {P.Name}Pointwise({ReadOnlySpan} previous, {Span} next, {Span} cache{(P.LearnedLeak ? $", {ReadOnlySpan} alpha" : "")})";
+        $"private static void {P.Name}Pointwise({ReadOnlySpan} previous, {Span} next, {Span} cache{ExtraPointwiseDeclaration})";
 
     private string PointwiseBackwardSignature =>
-        $"private static void {P.Name}PointwiseBackward({ReadOnlySpan} previous, {ReadOnlySpan} next, {ReadOnlySpan} cache, {Span} dState, {Span} dz{(P.LearnedLeak ? $", {ReadOnlySpan} alpha" : "")})";
+        $"private static void {P.Name}PointwiseBackward({ReadOnlySpan} previous, {ReadOnlySpan} next, {ReadOnlySpan} cache, {Span} dState, {Span} dz{ExtraPointwiseDeclaration})";
 
     /// <summary>
     /// Writes <c>LayerNPointwise</c> (the step after its products), its NoInlining twin when the walks want one, and
@@ -231,7 +236,8 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         {
             w.WriteLine($"/// <summary>{P.Name}Pointwise compiled as a method of its own, for the walks over whole sequences (inlined there, its registers spill).</summary>");
             w.WriteLine(NoInlining);
-            w.WriteLine($"private static void {P.Name}PointwiseOutOfLine({ReadOnlySpan} previous, {Span} next, {Span} cache) => {P.Name}Pointwise(previous, next, cache);");
+            string extra = ExtraPointwiseParameter is { } name ? ", " + name : "";
+            w.WriteLine($"private static void {P.Name}PointwiseOutOfLine({ReadOnlySpan} previous, {Span} next, {Span} cache{ExtraPointwiseDeclaration}) => {P.Name}Pointwise(previous, next, cache{extra});");
             w.WriteLine();
         }
         WriteInlinedMethod(w, $"{P.Name}: {backwardSummary}", PointwiseBackwardSignature, backward);

@@ -181,7 +181,7 @@ internal static class Parser
         bool bidirectional = false;
         float leak = 0f;
         int skipDelay = 0;
-        bool learnLeak = false;
+        bool learnLeak = false, peepholes = false;
         switch (kind)
         {
             case LayerKind.Embedding:
@@ -207,10 +207,11 @@ internal static class Parser
             else if (named.Key == "Leak" && named.Value.Value is float l) leak = l;
             else if (named.Key == "SkipDelay" && named.Value.Value is int d) skipDelay = d;
             else if (named.Key == "LearnLeak" && named.Value.Value is bool learn) learnLeak = learn;
+            else if (named.Key == "Peepholes" && named.Value.Value is bool peep) peepholes = peep;
         }
         bool rnn = kind == LayerKind.Rnn;
         return new LayerModel(kind, size, activation, bidirectional, vocabulary, rnn ? leak : 0f,
-            SkipDelay: rnn ? skipDelay : 0, LearnLeak: rnn && learnLeak);
+            SkipDelay: rnn ? skipDelay : 0, LearnLeak: rnn && learnLeak, Peepholes: kind == LayerKind.Lstm && peepholes);
     }
 
     /// <summary>[Reservoir(size, SpectralRadius, Density, InputScaling, Leak)]: a fixed, tanh, one-direction Elman layer.</summary>

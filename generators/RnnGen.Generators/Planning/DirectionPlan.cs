@@ -17,11 +17,13 @@ internal sealed record DirectionPlan(
     TensorPlan? HiddenBias = null,
     TensorPlan? Skip = null,
     TensorPlan? Leak = null,
+    TensorPlan? Peephole = null,
     PackedTensorPlan? PackedInput = null,
     PackedTensorPlan? PackedHidden = null,
     PackedTensorPlan? PackedBias = null,
     PackedTensorPlan? PackedSkip = null,
-    PackedTensorPlan? PackedAlpha = null)
+    PackedTensorPlan? PackedAlpha = null,
+    PackedTensorPlan? PackedPeephole = null)
 {
     /// <summary>"forward" or "reverse".</summary>
     public string Name => Direction == 0 ? "forward" : "reverse";
@@ -31,7 +33,7 @@ internal sealed record DirectionPlan(
     {
         get
         {
-            foreach (TensorPlan? t in new[] { Input, Hidden, Bias, HiddenBias, Skip, Leak })
+            foreach (TensorPlan? t in new[] { Input, Hidden, Bias, HiddenBias, Skip, Leak, Peephole })
                 if (t is not null) yield return t;
         }
     }
@@ -41,7 +43,7 @@ internal sealed record DirectionPlan(
     {
         get
         {
-            foreach (PackedTensorPlan? k in new[] { PackedInput, PackedHidden, PackedBias, PackedSkip, PackedAlpha })
+            foreach (PackedTensorPlan? k in new[] { PackedInput, PackedHidden, PackedBias, PackedSkip, PackedAlpha, PackedPeephole })
                 if (k is not null) yield return k;
         }
     }

@@ -38,6 +38,67 @@ public static class LstmCell
     }
 
     /// <summary>
+    /// The step with diagonal peepholes <paramref name="peephole"/> [3n] = [p_i, p_o, p_f] (ONNX's order):
+    /// i = σ(z_i + p_i ⊙ c);  f = σ(z_f + p_f ⊙ c);  g = tanh(z_g);  c' = f ⊙ c + i ⊙ g;  o = σ(z_o + p_o ⊙ c');  h' = o ⊙ tanh(c').
+    /// Buffers as in <see cref="Forward(Span{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, int)"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PeepholeForward(Span<float> z, ReadOnlySpan<float> c, ReadOnlySpan<float> peephole, Span<float> cNext, Span<float> hNext, Span<float> tanhC, int n)
+    {
+        int j = 0;
+        for (; j <= n - VectorLane.Count; j += VectorLane.Count) PeepholeForward<VectorLane>(z, c, peephole, cNext, hNext, tanhC, n, j);
+        for (; j < n; j++) PeepholeForward<ScalarLane>(z, c, peephole, cNext, hNext, tanhC, n, j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PeepholeForward<T>(Span<float> z, ReadOnlySpan<float> c, ReadOnlySpan<float> peephole, Span<float> cNext, Span<float> hNext, Span<float> tanhC, int n, int j)
+        where T : struct, ILane<T>
+    {
+        T cp = T.Load(c, j);
+        T i = T.GateSigmoid(T.Load(z, j) + T.Load(peephole, j) * cp), f = T.GateSigmoid(T.Load(z, n + j) + T.Load(peephole, 2 * n + j) * cp);
+        T g = T.Tanh(T.Load(z, 2 * n + j));
+        T cn = f * cp + i * g;
+        T o = T.GateSigmoid(T.Load(z, 3 * n + j) + T.Load(peephole, n + j) * cn);
+        T tc = T.Tanh(cn);
+        i.Store(z, j); f.Store(z, n + j); g.Store(z, 2 * n + j); o.Store(z, 3 * n + j);
+        cn.Store(cNext, j); tc.Store(tanhC, j); (o * tc).Store(hNext, j);
+    }
+
+    /// <summary>
+    /// One step back with diagonal peepholes over <paramref name="n"/> units: dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);
+    /// dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c')) + dz_o ⊙ p_o;  dz_i, dz_f, dz_g as without;  dc_prev = dc ⊙ f + dz_i ⊙ p_i + dz_f ⊙ p_f.
+    /// <paramref name="dz"/> [7n] gets the four gates' dz, then the peepholes' terms [dz_i ⊙ c, dz_o ⊙ c', dz_f ⊙ c] (rows i, o, f,
+    /// summed over the steps by the caller). <paramref name="cache"/> and <paramref name="dState"/> as in <see cref="Backward"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PeepholeBackward(ReadOnlySpan<float> c, ReadOnlySpan<float> cNext, ReadOnlySpan<float> cache, ReadOnlySpan<float> peephole, Span<float> dState, Span<float> dz, int n)
+    {
+        int j = 0;
+        for (; j <= n - VectorLane.Count; j += VectorLane.Count) PeepholeBackward<VectorLane>(c, cNext, cache, peephole, dState, dz, n, j);
+        for (; j < n; j++) PeepholeBackward<ScalarLane>(c, cNext, cache, peephole, dState, dz, n, j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PeepholeBackward<T>(ReadOnlySpan<float> c, ReadOnlySpan<float> cNext, ReadOnlySpan<float> cache, ReadOnlySpan<float> peephole, Span<float> dState, Span<float> dz, int n, int j)
+        where T : struct, ILane<T>
+    {
+        T i = T.Load(cache, j), f = T.Load(cache, n + j), g = T.Load(cache, 2 * n + j), o = T.Load(cache, 3 * n + j), tc = T.Load(cache, 4 * n + j);
+        T cp = T.Load(c, j);
+        T dh = T.Load(dState, j);
+        T dzo = dh * tc * o * (T.One - o);
+        T dc = T.Load(dState, n + j) + dh * o * (T.One - tc * tc) + dzo * T.Load(peephole, n + j);
+        T dzi = dc * g * i * (T.One - i), dzf = dc * cp * f * (T.One - f);
+        dzi.Store(dz, j);
+        dzf.Store(dz, n + j);
+        (dc * i * (T.One - g * g)).Store(dz, 2 * n + j);
+        dzo.Store(dz, 3 * n + j);
+        (dzi * cp).Store(dz, 4 * n + j);
+        (dzo * T.Load(cNext, j)).Store(dz, 5 * n + j);
+        (dzf * cp).Store(dz, 6 * n + j);
+        (dc * f + dzi * T.Load(peephole, j) + dzf * T.Load(peephole, 2 * n + j)).Store(dState, n + j);
+    }
+
+    /// <summary>
     /// One LSTM step back over <paramref name="n"/> units: dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c'));  dz_i = dc ⊙ g ⊙ i(1 − i);
     /// dz_f = dc ⊙ c ⊙ f(1 − f);  dz_g = dc ⊙ i ⊙ (1 − g²);  dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);  dc_prev = dc ⊙ f.
     /// <paramref name="cache"/> is [i, f, g, o, tanh(c')]; <paramref name="dState"/> holds [dh', dc'] on entry and

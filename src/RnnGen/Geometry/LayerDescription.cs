@@ -9,7 +9,7 @@ internal sealed class LayerDescription
 {
     public LayerDescription(LayerKind kind, int size, Activation activation, bool bidirectional = false, int vocabulary = 0,
         float leak = 0f, bool learnLeak = false, int skipDelay = 0,
-        bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f)
+        bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f, bool peepholes = false)
     {
         Kind = kind;
         Size = size;
@@ -23,6 +23,7 @@ internal sealed class LayerDescription
         SpectralRadius = spectralRadius;
         Density = density;
         InputScaling = inputScaling;
+        Peepholes = peepholes;
     }
 
     public LayerKind Kind { get; }
@@ -38,6 +39,8 @@ internal sealed class LayerDescription
     public float SpectralRadius { get; }
     public float Density { get; }
     public float InputScaling { get; }
+    /// <summary>LSTM with diagonal peephole weights (tensor <c>weight_peephole</c> [3, H], rows i, o, f).</summary>
+    public bool Peepholes { get; }
 
     /// <summary>True for Rnn, LSTM and GRU.</summary>
     public bool IsRecurrent => LayerGeometry.IsRecurrentKind(Kind);
@@ -49,7 +52,7 @@ internal sealed class LayerDescription
     public int OutputWidth => Size * Directions;
 
     /// <summary>The layer as it is declared on a model class, e.g. <c>[Lstm(8)]</c>, <c>[Dense(2, Activation.Softmax)]</c>,
-    /// <c>[Gru(6, Bidirectional = true)]</c>, <c>[Reservoir(30)]</c>.</summary>
+    /// <c>[Gru(6, Bidirectional = true)]</c>, <c>[Lstm(8, Peepholes = true)]</c>, <c>[Reservoir(30)]</c>.</summary>
     public string Declaration()
     {
         if (IsReservoir) return $"[Reservoir({Size})]";
@@ -61,6 +64,7 @@ internal sealed class LayerDescription
             _ => $"{Size}",
         };
         if (Bidirectional) arguments += ", Bidirectional = true";
+        if (Peepholes) arguments += ", Peepholes = true";
         return $"[{Kind}({arguments})]";
     }
 }

@@ -121,6 +121,8 @@ internal static class NetworkRules
         }
         else if (layer.SpectralRadius != 0f || layer.Density != 0f || layer.InputScaling != 0f)
             Add(ProblemKind.NotAReservoir, "IsReservoir", $"{field} sets SpectralRadius, Density or InputScaling, which only a reservoir has (IsReservoir = true); they must be 0.");
+        if (layer.Peepholes && layer.Kind != LayerKind.Lstm)
+            Add(ProblemKind.PeepholesNotLstm, "Peepholes", $"{field}.Peepholes = true, but only an Lstm layer has peephole connections; it must be false.");
         if (layer.Kind != LayerKind.Embedding && layer.Vocabulary != 0)
             Add(ProblemKind.VocabularyNotEmbedding, "Vocabulary", $"{field}.Vocabulary = {layer.Vocabulary}, but only an Embedding layer has a vocabulary; it must be 0.", layer.Vocabulary);
         switch (layer.Kind)

@@ -44,6 +44,8 @@ internal enum ProblemKind
     InputScaling,
     /// <summary>Runtime only: reservoir settings on a layer that is not a reservoir.</summary>
     NotAReservoir,
+    /// <summary>Runtime only: peepholes on a layer other than LSTM.</summary>
+    PeepholesNotLstm,
     /// <summary>Runtime only: a vocabulary on a layer other than Embedding.</summary>
     VocabularyNotEmbedding,
     /// <summary>An Embedding that is not the first layer.</summary>

@@ -60,6 +60,7 @@ internal readonly struct TensorGeometry : IEquatable<TensorGeometry>
         TensorRole.BiasHh => "bias_hh",
         TensorRole.WeightSkip => "weight_skip",
         TensorRole.Leak => "leak",
+        TensorRole.Peephole => "weight_peephole",
         _ => throw new ArgumentOutOfRangeException(nameof(role)),
     };
 

@@ -19,4 +19,6 @@ internal enum TensorRole
     WeightSkip,
     /// <summary>Rnn learned leak logits <c>leak</c> [H].</summary>
     Leak,
+    /// <summary>LSTM diagonal peephole weights <c>weight_peephole</c> [3, H], rows p_i, p_o, p_f (ONNX's order).</summary>
+    Peephole,
 }

@@ -10,14 +10,21 @@ namespace RnnGen.Reference;
 /// <summary>
 /// LSTM (PyTorch): z = W_ih·x + b_ih + W_hh·h + b_hh (4H rows, gates i,f,g,o);
 /// i,f,o = σ(·), g = tanh(·); c' = f⊙c + i⊙g; h' = o⊙tanh(c'). State per direction: [h, c].
+/// With peepholes (Gers &amp; Schmidhuber, ONNX's P = [p_i; p_o; p_f]): z_i += p_i⊙c, z_f += p_f⊙c before their σ,
+/// and z_o += p_o⊙c' once c' is known.
 /// </summary>
 internal sealed class LstmLayer<T> : RecurrentLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _dz;
+    private readonly bool _peepholes;
 
-    // cache per step: i, f, g, o (activated), tanh(c')  → 5H
+    // cache per step: i, f, g, o (activated), tanh(c')  → 5H (c and c' are in the recorded states)
     public LstmLayer(LayerSpec spec, int inputWidth, int parameterOffset, int stateOffset, int maxSteps)
-        : base(spec, inputWidth, parameterOffset, stateOffset, maxSteps, cacheWidth: 5 * spec.Size) => _dz = new T[4 * spec.Size];
+        : base(spec, inputWidth, parameterOffset, stateOffset, maxSteps, cacheWidth: 5 * spec.Size)
+    {
+        _dz = new T[4 * spec.Size];
+        _peepholes = spec.Peepholes;
+    }
 
     protected override void StepForward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> previous, Span<T> next, Span<T> cache)
     {
@@ -27,13 +34,21 @@ internal sealed class LstmLayer<T> : RecurrentLayer<T> where T : unmanaged, IFlo
         LinearAlgebra<T>.Add(BiasHh(p), z);
         LinearAlgebra<T>.MultiplyAdd(WeightIh(p), 4 * H, I, x, z);
         LinearAlgebra<T>.MultiplyAdd(WeightHh(p), 4 * H, H, h, z);
+        ReadOnlySpan<T> peephole = _peepholes ? Peephole(p) : default;
         for (int j = 0; j < H; j++)
         {
-            T i = LinearAlgebra<T>.Sigmoid(z[j]);
-            T f = LinearAlgebra<T>.Sigmoid(z[H + j]);
+            T zi = z[j], zf = z[H + j], zo = z[3 * H + j];
+            if (_peepholes)
+            {
+                zi += peephole[j] * c[j];          // p_i ⊙ c(t−1)
+                zf += peephole[2 * H + j] * c[j];  // p_f ⊙ c(t−1)
+            }
+            T i = LinearAlgebra<T>.Sigmoid(zi);
+            T f = LinearAlgebra<T>.Sigmoid(zf);
             T gg = T.Tanh(z[2 * H + j]);
-            T o = LinearAlgebra<T>.Sigmoid(z[3 * H + j]);
             T cNext = f * c[j] + i * gg;
+            if (_peepholes) zo += peephole[H + j] * cNext;   // p_o ⊙ c(t)
+            T o = LinearAlgebra<T>.Sigmoid(zo);
             T tc = T.Tanh(cNext);
             cache[j] = i; cache[H + j] = f; cache[2 * H + j] = gg; cache[3 * H + j] = o; cache[4 * H + j] = tc;
             next[j] = o * tc;
@@ -44,19 +59,33 @@ internal sealed class LstmLayer<T> : RecurrentLayer<T> where T : unmanaged, IFlo
     protected override void StepBackward(ReadOnlySpan<T> p, Span<T> g, ReadOnlySpan<T> x, ReadOnlySpan<T> previous,
         ReadOnlySpan<T> next, ReadOnlySpan<T> cache, Span<T> dState, Span<T> dx)
     {
-        ReadOnlySpan<T> h = previous[..H], c = previous.Slice(H, H);
+        ReadOnlySpan<T> h = previous[..H], c = previous.Slice(H, H), cNext = next.Slice(H, H);
+        ReadOnlySpan<T> peephole = _peepholes ? Peephole(p) : default;
+        Span<T> dPeephole = _peepholes ? Peephole(g) : default;
         Span<T> dz = _dz;
         for (int j = 0; j < H; j++)
         {
             T i = cache[j], f = cache[H + j], gg = cache[2 * H + j], o = cache[3 * H + j], tc = cache[4 * H + j];
             T dh = dState[j];
-            // dc = dc' + dh'⊙o⊙(1 − tanh²(c'))
+            T dzo = dh * tc * o * (T.One - o);
+            // dc = dc' + dh'⊙o⊙(1 − tanh²(c')) (+ dz_o⊙p_o: c' feeds the output gate through its peephole)
             T dc = dState[H + j] + dh * o * (T.One - tc * tc);
-            dz[j] = dc * gg * i * (T.One - i);               // i
-            dz[H + j] = dc * c[j] * f * (T.One - f);         // f
+            if (_peepholes) dc += dzo * peephole[H + j];
+            T dzi = dc * gg * i * (T.One - i);
+            T dzf = dc * c[j] * f * (T.One - f);
+            dz[j] = dzi;                                     // i
+            dz[H + j] = dzf;                                 // f
             dz[2 * H + j] = dc * i * (T.One - gg * gg);      // g
-            dz[3 * H + j] = dh * tc * o * (T.One - o);       // o
-            dState[H + j] = dc * f;                          // dc for the previous step
+            dz[3 * H + j] = dzo;                             // o
+            T dcPrevious = dc * f;                           // dc for the previous step
+            if (_peepholes)
+            {
+                dcPrevious += dzi * peephole[j] + dzf * peephole[2 * H + j];
+                dPeephole[j] += dzi * c[j];                  // dp_i
+                dPeephole[H + j] += dzo * cNext[j];          // dp_o
+                dPeephole[2 * H + j] += dzf * c[j];          // dp_f
+            }
+            dState[H + j] = dcPrevious;
         }
         LinearAlgebra<T>.OuterAdd(WeightIh(g), dz, x);
         LinearAlgebra<T>.OuterAdd(WeightHh(g), dz, h);

@@ -18,7 +18,7 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
     protected readonly int H, G, I;
     private readonly int _stateWidth, _cacheWidth, _directionParameters;
     // Offsets of one direction's tensors inside its block, from the shared geometry (-1: the layer has no such tensor).
-    private readonly int _weightIh, _weightHh, _biasIh, _biasHh, _weightSkip, _leak;
+    private readonly int _weightIh, _weightHh, _biasIh, _biasHh, _weightSkip, _leak, _peephole;
     private readonly T[][] _states; // [direction][(k) × stateWidth], k = 0 … steps (k = 0 is the initial state)
     private readonly T[][] _caches; // [direction][k × cacheWidth]
     private readonly T[] _dState;
@@ -40,6 +40,7 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
         _biasHh = geometry[TensorRole.BiasHh].Offset;
         _weightSkip = geometry.Has(TensorRole.WeightSkip) ? geometry[TensorRole.WeightSkip].Offset : -1;
         _leak = geometry.Has(TensorRole.Leak) ? geometry[TensorRole.Leak].Offset : -1;
+        _peephole = geometry.Has(TensorRole.Peephole) ? geometry[TensorRole.Peephole].Offset : -1;
         _states = new T[spec.Directions][];
         _caches = new T[spec.Directions][];
         for (int d = 0; d < spec.Directions; d++)
@@ -62,6 +63,8 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
     protected Span<T> WeightSkip(Span<T> g) => g.Slice(_weightSkip, H * H);
     protected ReadOnlySpan<T> LeakLogits(ReadOnlySpan<T> p) => p.Slice(_leak, H);
     protected Span<T> LeakLogits(Span<T> g) => g.Slice(_leak, H);
+    protected ReadOnlySpan<T> Peephole(ReadOnlySpan<T> p) => p.Slice(_peephole, 3 * H);
+    protected Span<T> Peephole(Span<T> g) => g.Slice(_peephole, 3 * H);
 
     /// <summary>One step: from <paramref name="previous"/> state and input <paramref name="x"/>, writes
     /// <paramref name="next"/> state (h first) and whatever backward needs into <paramref name="cache"/>.</summary>

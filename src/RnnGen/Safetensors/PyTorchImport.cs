@@ -347,7 +347,7 @@ public static class PyTorchImport
                 if (l.LearnLeak) a.Add("LearnLeak = true");
                 return $"[Rnn({string.Join(", ", a.Prepend(l.Size.ToString(CultureInfo.InvariantCulture)))})]";
             default:
-                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")})]";
+                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")}{(l.Peepholes ? ", Peepholes = true" : "")})]";
         }
     }
 

@@ -286,6 +286,28 @@ public partial class Skip12Stack33Last;
 [Dense(2)]
 public partial class JordanTanh16;
 
+[RnnModel(InputSize = 3, MaxSteps = 9)]
+[Lstm(8, Peepholes = true)]
+[Dense(2)]
+public partial class PeepholeLstm8;
+
+[RnnModel(InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum)]
+[Lstm(13, Bidirectional = true, Peepholes = true)]
+[Dense(3, Activation.Tanh)]
+public partial class PeepholeLstmBi13;
+
+[RnnModel(InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep, Loss = LossKind.BinaryCrossEntropy)]
+[Lstm(37, Peepholes = true)]
+[Lstm(16, Peepholes = true)]
+[Dense(1)]
+public partial class PeepholeStack37Last;
+
+[RnnModel(MaxSteps = 9, Loss = LossKind.CrossEntropy)]
+[Embedding(11, 6)]
+[Lstm(32, Peepholes = true)]
+[Dense(11, Activation.Softmax)]
+public partial class PeepholeTokensLstm32;
+
 [RnnModel(InputSize = 1, MaxSteps = 9)]
 [Lstm(8)]
 [Dense(1)]
@@ -486,6 +508,10 @@ public static class MatrixModels
         ("Skip3LeakyReluBi13", () => new Skip3LeakyReluBi13()),
         ("Skip12Stack33Last", () => new Skip12Stack33Last()),
         ("JordanTanh16", () => new JordanTanh16()),
+        ("PeepholeLstm8", () => new PeepholeLstm8()),
+        ("PeepholeLstmBi13", () => new PeepholeLstmBi13()),
+        ("PeepholeStack37Last", () => new PeepholeStack37Last()),
+        ("PeepholeTokensLstm32", () => new PeepholeTokensLstm32()),
         ("StreamLstm1x8", () => new StreamLstm1x8()),
         ("StreamLstm8x32", () => new StreamLstm8x32()),
         ("StreamLstm3x128Softmax65", () => new StreamLstm3x128Softmax65()),
