@@ -35,6 +35,7 @@ public sealed partial class Trainer
                 (_options.CheckpointPath is null ? "." : $"; the last good checkpoint, {_options.CheckpointPath}, is intact.") +
                 " Lower the learning rate, clip gradients (ClipNorm) or check the data for NaN or Inf.", update);
         }
+        if (_options.ClipValue is float clip) GradientClipping.ClipByValue(g, clip);   // after the norm: clip_grad_norm_, then clip_grad_value_
         float rate = _options.Schedule.RateAt(_position.Update, planned, _baseRate);
         _optimizer.LearningRate = rate;
         _optimizer.Step(_model.Parameters, g);
