@@ -10,7 +10,7 @@ For every network below it writes, into tests/RnnGen.Tests/Fixtures/:
   NAME.expected.safetensors inputs, targets, outputs, initial/final state, and every gradient
   NAME.json                 the RnnGen NetworkSpec, steps, loss, token ids and class ids
 plus optimizer.* (torch.optim SGD/Adam trajectories, clip_grad_norm_), clip_value.* (a few training updates with
-clip_grad_value_, alone and after clip_grad_norm_) and remap.* (a checkpoint whose
+clip_grad_value_, alone and after clip_grad_norm_), plateau.* (ReduceLROnPlateau's rates over a loss sequence) and remap.* (a checkpoint whose
 module layout differs from ours, loaded through a name map). The tests never need Python.
 """
 import json
@@ -306,6 +306,26 @@ def clip_value_fixture():
     print("clip_value: ok")
 
 
+def plateau_fixture():
+    """ReduceLROnPlateau (mode min, threshold 1e-4 rel, no cooldown): the rate after each epoch's validation loss."""
+    losses = np.array([1.0, 0.9, 0.95, 0.9, 0.89995, 0.8999, 0.8, 0.8, 0.81, 0.79, 0.85, 0.86, 0.87, 0.88, 0.5, 0.5,
+                       0.5, 0.5, 0.5, 0.5], dtype="<f4")
+    tensors = {"losses": losses}
+    configs = {"halve_0": (1.0, 0.5, 0, 0.0), "tenth_2": (0.01, 0.1, 2, 1e-5), "halve_1_floor": (1.0, 0.5, 1, 0.2)}
+    for name, (base, factor, patience, minimum) in configs.items():
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base)
+        schedule = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=factor, patience=patience,
+                                                               min_lr=minimum)
+        rates = []
+        for loss in losses:
+            schedule.step(float(loss))
+            rates.append(opt.param_groups[0]["lr"])
+        tensors[f"{name}.rates"] = np.array(rates, dtype="<f4")
+        tensors[f"{name}.config"] = np.array([base, factor, patience, minimum], dtype="<f4")
+    save_safetensors(OUT / "plateau.expected.safetensors", tensors, {"torch": torch.__version__})
+    print("plateau: ok")
+
+
 class Remapped(nn.Module):
     """A checkpoint laid out the way a PyTorch user would write it: one 2-layer nn.LSTM and a head."""
 
@@ -336,4 +356,5 @@ if __name__ == "__main__":
     networks()
     optimizer_fixture()
     clip_value_fixture()
+    plateau_fixture()
     remap_fixture()

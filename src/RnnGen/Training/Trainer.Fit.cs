@@ -10,7 +10,8 @@ public sealed partial class Trainer
     /// Validation uses <paramref name="validation"/>, or holds out <see cref="TrainerOptions.ValidationFraction"/>.
     /// Each call is a run of its own (its epochs from the current weights), unless <see cref="LoadCheckpoint"/> loaded an unfinished run, which it continues.
     /// </summary>
-    /// <exception cref="ArgumentException">An example does not fit the network (named, with expected and actual sizes).</exception>
+    /// <exception cref="ArgumentException">An example does not fit the network (named, with expected and actual sizes), or the
+    /// schedule is <see cref="LearningRateSchedule.OnPlateau"/> and there is no validation data.</exception>
     /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite.</exception>
     public TrainingResult Fit(IReadOnlyList<Sequence> training, IReadOnlyList<Sequence>? validation = null, CancellationToken cancellation = default)
     {
@@ -19,6 +20,7 @@ public sealed partial class Trainer
         if (validation is null && _options.ValidationFraction > 0)
             (training, validation) = Split(training, _options.ValidationFraction, _options.Seed);
         if (validation is { Count: 0 }) validation = null;
+        RequireValidation(validation is not null, "sequences");
 
         int count = training.Count;
         int batchesPerEpoch = (count + _options.BatchSize - 1) / _options.BatchSize;
@@ -66,6 +68,7 @@ public sealed partial class Trainer
         ArgumentNullException.ThrowIfNull(training);
         training.Validate(_model, nameof(training));
         validation?.Validate(_model, nameof(validation));
+        RequireValidation(validation is not null, "stream");
         int k1 = _options.TbpttK1, k2 = _options.TbpttK2 == 0 ? k1 : _options.TbpttK2;
         if (k2 > _model.MaxSteps)
             throw new ArgumentException($"Truncated BPTT needs {k2} steps per pass (k2); the network's MaxSteps is {_model.MaxSteps}.", nameof(training));

@@ -36,7 +36,7 @@ public sealed partial class Trainer
                 " Lower the learning rate, clip gradients (ClipNorm) or check the data for NaN or Inf.", update);
         }
         if (_options.ClipValue is float clip) GradientClipping.ClipByValue(g, clip);   // after the norm: clip_grad_norm_, then clip_grad_value_
-        float rate = _options.Schedule.RateAt(_position.Update, planned, _baseRate);
+        float rate = _options.Schedule.Rate(_position.Update, planned, _baseRate, _position);
         _optimizer.LearningRate = rate;
         _optimizer.Step(_model.Parameters, g);
         _position.Update = update;

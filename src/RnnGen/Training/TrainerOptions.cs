@@ -27,7 +27,8 @@ public sealed record TrainerOptions
     /// <summary>Shuffle the examples each epoch (order from <see cref="Seed"/> and the epoch). Default true.</summary>
     public bool Shuffle { get; init; } = true;
 
-    /// <summary>The learning-rate schedule over the planned updates (base rate: the optimizer's). Default constant.</summary>
+    /// <summary>The learning-rate schedule over the planned updates (base rate: the optimizer's), or over the validation
+    /// losses (<see cref="LearningRateSchedule.OnPlateau"/>). Default constant.</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
     /// <summary>When <see cref="Trainer.Fit"/> gets no validation set, hold out this fraction of the training
