@@ -27,11 +27,13 @@ public sealed partial class Trainer
     }
 
     /// <summary>Closes an epoch: history, validation, early stopping. Returns true when training should stop.</summary>
-    private bool EndEpoch(double validationLoss, ref string reason)
+    private bool EndEpoch(Evaluation validation, ref string reason)
     {
         double trainLoss = _position.EpochUpdates > 0 ? _position.EpochLossSum / _position.EpochUpdates : double.NaN;
-        _position.History.Add(new EpochSummary(_position.Epoch + 1, trainLoss, validationLoss));
+        double validationLoss = validation.Loss;
+        _position.History.Add(new EpochSummary(_position.Epoch + 1, trainLoss, validationLoss, validation.Accuracy));
         _position.LastValidation = validationLoss;
+        _position.LastValidationAccuracy = validation.Accuracy;
         _options.Schedule.EndEpoch(validationLoss, _baseRate, _position);
         _position.Epoch++;
         _position.BatchInEpoch = 0;

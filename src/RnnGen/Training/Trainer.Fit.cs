@@ -49,8 +49,8 @@ public sealed partial class Trainer
                 Report(planned, loss, sequencesThisRun, clock.Elapsed, startUpdate);
                 if (_options.CheckpointEvery > 0 && _position.Update % _options.CheckpointEvery == 0) SaveCheckpoint("sequences", count);
             }
-            double validationLoss = validation is null ? double.NaN : Evaluate(validation);
-            if (EndEpoch(validationLoss, ref reason)) { SaveCheckpoint("sequences", count); goto Done; }
+            Evaluation validationResult = validation is null ? Evaluation.None : Evaluate(validation);
+            if (EndEpoch(validationResult, ref reason)) { SaveCheckpoint("sequences", count); goto Done; }
             if (_options.CheckpointEvery == 0) SaveCheckpoint("sequences", count);
         }
     Done:
@@ -115,39 +115,42 @@ public sealed partial class Trainer
                 Report(planned, loss, chunksThisRun, clock.Elapsed, startUpdate);
                 if (_options.CheckpointEvery > 0 && _position.Update % _options.CheckpointEvery == 0) SaveCheckpoint("stream", training.Length);
             }
-            double validationLoss = validation is null ? double.NaN : EvaluateStream(validation);
-            if (EndEpoch(validationLoss, ref reason)) { SaveCheckpoint("stream", training.Length); goto Done; }
+            Evaluation validationResult = validation is null ? Evaluation.None : EvaluateStream(validation);
+            if (EndEpoch(validationResult, ref reason)) { SaveCheckpoint("stream", training.Length); goto Done; }
             if (_options.CheckpointEvery == 0) SaveCheckpoint("stream", training.Length);
         }
     Done:
         return Finish(reason, clock.Elapsed, "stream", training.Length);
     }
 
-    /// <summary>The mean loss of <see cref="Model"/> over <paramref name="data"/> (no update; uses the workers).</summary>
-    public double Evaluate(IReadOnlyList<Sequence> data)
+    /// <summary>The mean loss of <see cref="Model"/> over <paramref name="data"/> and, for classification losses
+    /// (CrossEntropy, BinaryCrossEntropy), its accuracy (no update; uses the workers). The result converts to its loss.</summary>
+    public Evaluation Evaluate(IReadOnlyList<Sequence> data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (data.Count == 0) return double.NaN;
+        if (data.Count == 0) return Evaluation.None;
         EnsureWorkers();
         double sum = 0;
+        long correct = 0, scored = 0;
         PushParameters();
         for (int start = 0; start < data.Count; start += _options.BatchSize)
         {
             int n = Math.Min(_options.BatchSize, data.Count - start);
             int shards = RunSequences(new SequenceJob(data, "validation", start, n, ShardsFor(n), EvaluateOnly: true));
-            for (int s = 0; s < shards; s++) sum += _shardLoss[s];
+            for (int s = 0; s < shards; s++) { sum += _shardLoss[s]; correct += _shardCorrect[s]; scored += _shardScored[s]; }
         }
-        return sum / data.Count;
+        return new Evaluation(sum / data.Count, ClassificationAccuracy.Share(_accuracy, correct, scored));
     }
 
     /// <summary>The mean per-step loss of <see cref="Model"/> over a stream, read as BatchSize parallel streams in
-    /// chunks of k1 steps with the state carried (no update).</summary>
-    public double EvaluateStream(SequenceStream data)
+    /// chunks of k1 steps with the state carried, and for classification losses the per-step accuracy (no update).
+    /// The result converts to its loss.</summary>
+    public Evaluation EvaluateStream(SequenceStream data)
     {
         ArgumentNullException.ThrowIfNull(data);
         data.Validate(_model, nameof(data));
         int streams = _options.BatchSize, length = data.Length / streams, k1 = Math.Min(_options.TbpttK1, _model.MaxSteps);
-        if (length < 1) return double.NaN;
+        if (length < 1) return Evaluation.None;
         EnsureWorkers();
         // Its own states, from zero: the training streams' carried states are left as they are.
         var states = new float[streams][];
@@ -156,12 +159,12 @@ public sealed partial class Trainer
             WindowStart: 0, WindowEnd: 0, ScoredFrom: 0, EvaluateOnly: true, KeepEndState: true);
         PushParameters();
         double sum = 0;
-        long scored = 0;
+        long scored = 0, correct = 0, predicted = 0;
         for (int t = 0; t < length; t += k1)
         {
             int shards = RunStream(_streamShards, streamJob with { WindowStart = t, WindowEnd = Math.Min(length, t + k1), ScoredFrom = t });
-            for (int s = 0; s < shards; s++) { sum += _shardLoss[s]; scored += _shardCount[s]; }
+            for (int s = 0; s < shards; s++) { sum += _shardLoss[s]; scored += _shardCount[s]; correct += _shardCorrect[s]; predicted += _shardScored[s]; }
         }
-        return sum / scored;
+        return new Evaluation(sum / scored, ClassificationAccuracy.Share(_accuracy, correct, predicted));
     }
 }

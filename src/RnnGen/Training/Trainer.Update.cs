@@ -66,6 +66,7 @@ public sealed partial class Trainer
         TimeSpan remaining = Remaining(planned - _position.Update, perUpdate);
         Progress.Report(new TrainingProgress(
             _position.Epoch + 1, _options.Epochs, _position.Update, planned, loss, _position.SmoothedLoss, _position.LastValidation,
-            _position.LastRate, _position.LastNorm, elapsed.TotalSeconds > 0 ? sequences / elapsed.TotalSeconds : 0, elapsed, remaining));
+            _position.LastRate, _position.LastNorm, elapsed.TotalSeconds > 0 ? sequences / elapsed.TotalSeconds : 0, elapsed, remaining,
+            _position.LastValidationAccuracy));
     }
 }

@@ -20,6 +20,7 @@ internal class TrainerCheckpoint
     public int EpochUpdates { get; set; }
     public double BestValidation { get; set; }
     public double LastValidation { get; set; }
+    public double? LastValidationAccuracy { get; set; }
     public int BadEpochs { get; set; }
     /// <summary><see cref="LearningRateSchedule.OnPlateau"/>: the best validation loss so far (+∞ before the first).</summary>
     public double PlateauBest { get; set; } = double.PositiveInfinity;
