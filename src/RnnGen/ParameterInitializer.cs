@@ -40,18 +40,10 @@ public static class ParameterInitializer
                 default:
                     Uniform(span, 1.0 / Math.Sqrt(layer.Size), ref random);
                     if (layer.ClockPeriods is { } periods && t.Name.Contains("weight_hh", StringComparison.Ordinal))
-                        ClockworkMask(span, layer.Size, periods.Count);   // drawn, then held at zero: the stream stays that of an ordinary layer
+                        Generated.ElmanCell.ClockworkMask(span, layer.Size, periods.Count);   // drawn, then held at zero: the stream stays that of an ordinary layer
                     break;
             }
         }
-    }
-
-    /// <summary>Sets to zero the entries of a clockwork W_hh [n × n] that no unit reads: row i of group g (n/G units each)
-    /// reads only the columns of groups g' ≥ g.</summary>
-    internal static void ClockworkMask(Span<float> w, int n, int groups)
-    {
-        int size = n / groups;
-        for (int i = 0; i < n; i++) w.Slice(i * n, i / size * size).Clear();
     }
 
     /// <summary>
