@@ -15,6 +15,8 @@ public sealed class SnapshotTests
         { "Seq2SeqDecoder", "namespace Demo; [RnnModel(MaxSteps = 9, Loss = LossKind.CrossEntropy)] [Embedding(12, 16)] [Gru(64)] [Dense(12, Activation.Softmax)] public partial class Seq2SeqDecoder;" },
         // the streaming kernels written for one shape (the size README quotes: lines and IL bytes)
         { "StreamingLstm", "namespace Demo; [RnnModel(InputSize = 8, MaxSteps = 64)] [Lstm(32)] [Dense(8)] public partial class StreamingLstm;" },
+        // a Clockwork RNN (groups with periods 1, 2, 4, 8) under an Elman layer that reads only h(t − 3)
+        { "ClockworkRnn", "namespace Demo; [RnnModel(InputSize = 2, MaxSteps = 32)] [Rnn(16, ClockPeriods = new[] { 1, 2, 4, 8 })] [Rnn(8, SkipDelay = 3, ReplaceUnitDelay = true)] [Dense(2)] public partial class ClockworkRnn;" },
         { "EchoStateNetwork", "namespace Demo; [RnnModel(InputSize = 1, MaxSteps = 16)] [Reservoir(40, SpectralRadius = 0.95f, Density = 0.1f, InputScaling = 0.5f, Leak = 0.3f)] [Dense(1)] public partial class EchoStateNetwork;" },
     };
 

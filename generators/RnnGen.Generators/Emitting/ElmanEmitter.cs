@@ -89,7 +89,7 @@ internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentE
     {
         if (!P.Clockwork) return;
         w.WriteLine($"// clockwork: W_hh's blocks below the diagonal (group g reads only groups g' ≥ g) are held at zero, so the full products read them as zero");
-        w.WriteLine($"{Cells}.ElmanCell.ClockworkMask(_parameters.AsSpan({Range(d.Hidden!)}), {F(H)}, groups: {F(P.Layer.ClockPeriods.Count)});");
+        w.WriteLine($"{Cells}.ElmanCell.ClockworkMask(new {Span}(_parameters, {Range(d.Hidden!)}), {F(H)}, groups: {F(P.Layer.ClockPeriods.Count)});");
     }
 
     protected override void WriteExtraPacking(IndentedTextWriter w, DirectionPlan d)
