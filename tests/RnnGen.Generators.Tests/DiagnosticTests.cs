@@ -39,6 +39,7 @@ public sealed class DiagnosticTests
         { "RNNG020", "[Gru(3)] public partial record ForgottenRecord;", "Gru(3)", "add [RnnModel(InputSize = …, MaxSteps = …)]" },
         { "RNNG018", "[RnnModel(InputSize = 1, MaxSteps = 4, Weights = \"no-such-dir/trained.safetensors\")] [Gru(3)] public partial class M;", "RnnModel(InputSize = 1, MaxSteps = 4, Weights = \"no-such-dir/trained.safetensors\")", "a relative path starts at the project directory" },
         { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(8, ClockPeriods = new[] { 1, 4, 2, 8 })] public partial class M;", "Rnn(8, ClockPeriods = new[] { 1, 4, 2, 8 })", "4 is followed by 2; list each period once, shortest first" },
+        { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(8, ClockPeriods = new int[0])] public partial class M;", "Rnn(8, ClockPeriods = new int[0])", "there must be at least one period" },
         { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(8, ClockPeriods = new[] { 0, 2 })] public partial class M;", "Rnn(8, ClockPeriods = new[] { 0, 2 })", "every period must be ≥ 1" },
         { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(10, ClockPeriods = new[] { 1, 2, 4 })] [Dense(1)] public partial class M;", "Rnn(10, ClockPeriods = new[] { 1, 2, 4 })", "make the hidden size a multiple of 3 (e.g. 12)" },
         { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(2, ClockPeriods = new[] { 1, 2, 4 })] public partial class M;", "Rnn(2, ClockPeriods = new[] { 1, 2, 4 })", "3 groups need at least 3 units" },

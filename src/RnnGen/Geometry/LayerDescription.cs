@@ -24,7 +24,7 @@ internal sealed class LayerDescription
         SpectralRadius = spectralRadius;
         Density = density;
         InputScaling = inputScaling;
-        ClockPeriods = clockPeriods is { Length: > 0 } ? clockPeriods : null;
+        ClockPeriods = clockPeriods;
         ReplaceUnitDelay = replaceUnitDelay;
     }
 
@@ -53,7 +53,7 @@ internal sealed class LayerDescription
     public bool HasNoUnitDelay => Kind == LayerKind.Rnn && ReplaceUnitDelay && SkipDelay > 0;
 
     /// <summary>Units per clockwork group: H / (number of periods); 0 for an ordinary layer.</summary>
-    public int ClockGroupSize => ClockPeriods is { } periods ? Size / periods.Length : 0;
+    public int ClockGroupSize => ClockPeriods is { Length: > 0 } periods ? Size / periods.Length : 0;
 
     /// <summary>The clockwork cycle, the least common multiple of the periods (the step counter in the state counts
     /// modulo it), or <see cref="long.MaxValue"/> once it passes <see cref="Limits.MaxClockCycle"/> or a period is

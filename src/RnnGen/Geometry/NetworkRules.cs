@@ -160,6 +160,8 @@ internal static class NetworkRules
         if (layer.ClockPeriods is not { } periods) return null;
         if (layer.Kind != LayerKind.Rnn || layer.IsReservoir)
             return $"only a (non-reservoir) Rnn layer has clockwork groups, not {(layer.IsReservoir ? "a reservoir" : "a " + layer.Kind + " layer")}; remove ClockPeriods";
+        if (periods.Length == 0)
+            return "there must be at least one period; give for example new[] { 1, 2, 4, 8 }, or remove ClockPeriods";
         for (int g = 0; g < periods.Length; g++)
         {
             if (periods[g] < 1)

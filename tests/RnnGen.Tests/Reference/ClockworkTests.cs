@@ -154,6 +154,7 @@ public sealed class ClockworkTests
     {
         { "not increasing", () => LayerSpec.Clockwork(8, [1, 4, 2, 8]), "ClockPeriods = [1, 4, 2, 8]: periods must be strictly increasing, but 4 is followed by 2" },
         { "repeated", () => LayerSpec.Clockwork(8, [2, 2]), "but 2 is followed by 2" },
+        { "none", () => LayerSpec.Clockwork(8, []), "there must be at least one period" },
         { "zero", () => LayerSpec.Clockwork(8, [0, 2]), "period 1 is 0, but every period must be ≥ 1" },
         { "uneven", () => LayerSpec.Clockwork(10, [1, 2, 4]), "the 10 units do not split into 3 equal groups; make the hidden size a multiple of 3 (e.g. 12)" },
         { "too many", () => LayerSpec.Clockwork(2, [1, 2, 4]), "3 groups need at least 3 units, but the layer has 2" },
