@@ -112,6 +112,12 @@ internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentE
         }
     }
 
+    /// <summary>The pre-activation the pointwise step finds in the cache, for its summary.</summary>
+    private string Sum => P.UnitDelay ? "W_ih·x + b_ih + W_hh·h + b_hh" : $"W_ih·x + b_ih + b_hh + W_skip·h(t−{F(P.Skip)}) (no W_hh)";
+
+    /// <summary>What the caller adds to the state gradient after the pointwise step back, for its summary.</summary>
+    private string HiddenGradient => P.UnitDelay ? "W_hhᵀ·dz" : $"W_skipᵀ·dz into dh(t−{F(P.Skip)}); there is no W_hh";
+
     protected override void WritePointwise(IndentedTextWriter w)
     {
         string h = F(H), act = Relu ? "max(0, a)" : "tanh(a)", derivative = Relu ? "[v > 0]" : "(1 − v²)", alpha = Float(P.Layer.Leak);
@@ -126,25 +132,25 @@ internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentE
                 $"the clockwork step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh (W_hh block upper triangular); previous[{h}] is the step counter t.",
                 [$"// group g: h' = {act} when t mod T_g = 0, else h' = h;  then t ← (t + 1) mod {F((int)P.Layer.ClockCycle)}", $"{Cells}.ElmanCell.ClockworkForward(previous, cache, next, {ClockArguments});"],
                 "one clockwork step back, pointwise part: dz from dL/dh' for the groups that updated (their dState cleared); a waiting group's dz = 0 and its dL/dh' passes on (the caller adds W_hhᵀ·dz).",
-                [$"// updating group: dz = dh' ⊙ {derivative}, dh = 0;  waiting group: dz = 0, dh = dh'", $"{Cells}.ElmanCell.ClockworkBackward(previous, next, dState, dz, {ClockArguments});"]);
+                [$"// updating group: dz = dh' ⊙ {(Relu ? "[h' > 0]" : "(1 − h'²)")}, dh = 0;  waiting group: dz = 0, dh = dh'", $"{Cells}.ElmanCell.ClockworkBackward(previous, next, dState, dz, {ClockArguments});"]);
         }
         else if (!P.Layer.IsLeaky)
             WritePointwiseMethods(w,
-                "the Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh.",
+                $"the Elman step after its products; cache holds a = {Sum}.",
                 [$"// h' = {act}", $"{Act}.{ActivationName}(cache.Slice(0, {h}), next.Slice(0, {h}));"],
-                "one Elman step back, pointwise part: dz from dL/dh' (the caller then forms dh = W_hhᵀ·dz).",
+                $"one Elman step back, pointwise part: dz from dL/dh' (the caller then forms {(P.UnitDelay ? "dh = W_hhᵀ·dz" : HiddenGradient)}).",
                 [Relu ? "// dz = dh' ⊙ [h' > 0]" : "// dz = dh' ⊙ (1 − h'²)", $"{Cells}.ElmanCell.Backward(next, dState, dz, relu: {ReluArgument}, {h});"]);
         else if (P.LearnedLeak)
             WritePointwiseMethods(w,
                 "the leaky Elman step after its products, α per unit (learned); cache holds a and becomes v = act(a).",
                 [$"// v = {act}", activateInPlace, "// h' = α ⊙ h + (1 − α) ⊙ v,  α = σ(λ) per unit", $"{Cells}.ElmanCell.LearnedLeakForward(previous, cache, alpha, next, {h});"],
-                "one leaky Elman step back (α learned): dz = [dL/da | dL/dλ contribution]; dState becomes α ⊙ dL/dh' (the caller adds W_hhᵀ·dz).",
+                $"one leaky Elman step back (α learned): dz = [dL/da | dL/dλ contribution]; dState becomes α ⊙ dL/dh' (the caller adds {HiddenGradient}).",
                 [$"// dz = dh' ⊙ (1 − α) ⊙ {derivative};  dλ = dh' ⊙ (h − v) ⊙ α(1 − α);  dh = α ⊙ dh'", $"{Cells}.ElmanCell.LearnedLeakBackward(previous, cache, alpha, dState, dz, relu: {ReluArgument}, {h});"]);
         else
             WritePointwiseMethods(w,
-                "the leaky Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh and becomes v = act(a).",
+                $"the leaky Elman step after its products; cache holds a = {Sum} and becomes v = act(a).",
                 [$"// v = {act}", activateInPlace, $"// h' = α·h + (1 − α)·v,  α = {alpha}", $"{Cells}.ElmanCell.LeakyForward(previous, cache, next, alpha: {alpha}, {h});"],
-                "one leaky Elman step back, pointwise part: dz from dL/dh'; dState becomes the leak's direct path α·dL/dh' (the caller adds W_hhᵀ·dz).",
+                $"one leaky Elman step back, pointwise part: dz from dL/dh'; dState becomes the leak's direct path α·dL/dh' (the caller adds {HiddenGradient}).",
                 [$"// dz = dh' ⊙ (1 − α) ⊙ {derivative};  dh = α·dh'", $"{Cells}.ElmanCell.LeakyBackward(cache, dState, dz, alpha: {alpha}, relu: {ReluArgument}, {h});"]);
     }
 }

@@ -592,7 +592,7 @@ namespace Demo
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer0PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
         {
-            // updating group: dz = dh' ⊙ (1 − v²), dh = 0;  waiting group: dz = 0, dh = dh'
+            // updating group: dz = dh' ⊙ (1 − h'²), dh = 0;  waiting group: dz = 0, dh = dh'
             global::RnnGen.Generated.ElmanCell.ClockworkBackward(previous, next, dState, dz, Layer0Periods, groupSize: 4, cycle: 8, relu: false);
         }
 
@@ -612,7 +612,7 @@ namespace Demo
             Layer1Pointwise(previous, next, cache);
         }
 
-        /// <summary>Layer1: the Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh.</summary>
+        /// <summary>Layer1: the Elman step after its products; cache holds a = W_ih·x + b_ih + b_hh + W_skip·h(t−3) (no W_hh).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1Pointwise(global::System.ReadOnlySpan<float> previous, global::System.Span<float> next, global::System.Span<float> cache)
         {
@@ -620,7 +620,7 @@ namespace Demo
             global::RnnGen.Kernels.Activations.Tanh(cache.Slice(0, 8), next.Slice(0, 8));
         }
 
-        /// <summary>Layer1: one Elman step back, pointwise part: dz from dL/dh' (the caller then forms dh = W_hhᵀ·dz).</summary>
+        /// <summary>Layer1: one Elman step back, pointwise part: dz from dL/dh' (the caller then forms W_skipᵀ·dz into dh(t−3); there is no W_hh).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Layer1PointwiseBackward(global::System.ReadOnlySpan<float> previous, global::System.ReadOnlySpan<float> next, global::System.ReadOnlySpan<float> cache, global::System.Span<float> dState, global::System.Span<float> dz)
         {
