@@ -95,4 +95,12 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LayerWithoutModel = Error("RNNG020",
         "A layer attribute needs [RnnModel] on its class",
         "{0} on '{1}' does nothing: '{1}' has no [RnnModel]; add [RnnModel(InputSize = …, MaxSteps = …)] to the partial class, or remove the layer attributes");
+
+    public static readonly DiagnosticDescriptor ClockPeriodsInvalid = Error("RNNG022",
+        "ClockPeriods do not form clockwork groups",
+        "[Rnn] ClockPeriods = new[] {{ {0} }}: {1}");
+
+    public static readonly DiagnosticDescriptor ReplaceUnitDelayInvalid = Error("RNNG023",
+        "ReplaceUnitDelay needs a skip connection",
+        "[Rnn] ReplaceUnitDelay = true: {0}");
 }

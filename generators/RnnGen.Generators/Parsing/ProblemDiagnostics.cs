@@ -85,6 +85,10 @@ internal sealed class ProblemDiagnostics
                 return DiagnosticInfo.Create(DiagnosticDescriptors.LearnLeakNeedsStart, at, Text(p.Number));
             case ProblemKind.SkipDelay when site is not null:
                 return DiagnosticInfo.Create(DiagnosticDescriptors.SkipDelayOutOfRange, at, p.Value);
+            case ProblemKind.ClockPeriods when site is not null && NetworkRules.ClockworkProblem(site.Layer.Description) is { } clockwork:
+                return DiagnosticInfo.Create(DiagnosticDescriptors.ClockPeriodsInvalid, at, string.Join(", ", site.Layer.ClockPeriods), clockwork);
+            case ProblemKind.ReplaceUnitDelay when site is not null && NetworkRules.ReplaceUnitDelayProblem(site.Layer.Description) is { } replace:
+                return DiagnosticInfo.Create(DiagnosticDescriptors.ReplaceUnitDelayInvalid, at, replace);
             case ProblemKind.SpectralRadius when site is not null:
                 return DiagnosticInfo.Create(DiagnosticDescriptors.ReservoirArgument, at, "SpectralRadius", Text(p.Number), "a finite number > 0 (typically just below 1)");
             case ProblemKind.Density when site is not null:

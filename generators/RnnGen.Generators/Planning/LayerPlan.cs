@@ -78,6 +78,12 @@ internal sealed record LayerPlan
     /// <summary>LSTM with diagonal peepholes: its pointwise step reads p_i, p_o, p_f and its dz records carry their terms.</summary>
     public bool Peepholes => Layer.HasPeepholes;
 
+    /// <summary>Clockwork Elman: unit groups that update every T_g steps; the state ends with the step counter.</summary>
+    public bool Clockwork => Layer.IsClockwork;
+
+    /// <summary>The sum has W_hh·h(t−1) (every layer but an Elman whose skip connection replaces the unit delay).</summary>
+    public bool UnitDelay => !Layer.HasNoUnitDelay;
+
     public string Name => $"Layer{Index}";
 
     /// <summary>The field-name stem of the layer's buffers, e.g. <c>layer0</c>.</summary>
@@ -88,7 +94,7 @@ internal sealed record LayerPlan
         LayerKind.Embedding => $"Embedding({Layer.Vocabulary} ids → {Layer.Size})",
         LayerKind.Dense => $"Dense({In} → {Layer.Size}, {Layer.Activation})",
         LayerKind.Rnn when Layer.Reservoir => $"Reservoir({In} → {H}, tanh, ρ = {Literals.Float(Layer.SpectralRadius)}, density {Literals.Float(Layer.Density)}, input scaling {Literals.Float(Layer.InputScaling)}{(Layer.IsLeaky ? ", leaky α = " + Literals.Float(Layer.Leak) : "")}; fixed weights)",
-        LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? (Layer.HasLearnedLeak ? ", leak learned per unit from α = " : ", leaky α = ") + Literals.Float(Layer.Leak) : "")}{(Layer.HasSkip ? ", skip d = " + Layer.SkipDelay : "")}{(DirectionCount == 2 ? ", bidirectional" : "")})",
+        LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? (Layer.HasLearnedLeak ? ", leak learned per unit from α = " : ", leaky α = ") + Literals.Float(Layer.Leak) : "")}{(Layer.HasSkip ? ", skip d = " + Layer.SkipDelay + (Layer.HasNoUnitDelay ? " replacing the unit delay" : "") : "")}{(Layer.IsClockwork ? ", clockwork periods " + string.Join(", ", Layer.ClockPeriods) : "")}{(DirectionCount == 2 ? ", bidirectional" : "")})",
         _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Layer.HasPeepholes ? ", peepholes" : "")}{(DirectionCount == 2 ? ", bidirectional" : "")})",
     };
 }

@@ -41,7 +41,7 @@ internal static class Planner
                 LayerKind.Dense => h * width + h,
                 // GRU keeps b_ih and b_hh apart (b_hn stays inside the reset product); the others pack b_ih + b_hh
                 LayerKind.Gru => gh * (width + h + 2),
-                _ => gh * (width + h + 1) + (l.HasSkip ? h * h : 0) + (l.HasLearnedLeak ? h : 0) + (l.HasPeepholes ? 3 * h : 0),
+                _ => gh * (width + (l.HasNoUnitDelay ? 0 : h) + 1) + (l.HasSkip ? h * h : 0) + (l.HasLearnedLeak ? h : 0) + (l.HasPeepholes ? 3 * h : 0),
             };
             int stateWidth = g.StateWidthPerDirection;
             int cacheWidth = l.Kind switch { LayerKind.Lstm => 5 * h, LayerKind.Gru => 6 * h, LayerKind.Rnn => h, _ => 0 };
@@ -138,8 +138,10 @@ internal static class Planner
                     PackedInput: Packed("Weight", packed, h * width, $"Wᵀ [{width} × {h}]"),
                     PackedBias: Packed("Bias", packed + h * width, h, $"b [{h}]"));
         }
-        bool gru = g.Kind == LayerKind.Gru, skip = g.Has(TensorRole.WeightSkip), leak = g.Has(TensorRole.Leak), peephole = g.Has(TensorRole.Peephole);
-        int packedSkipAt = packed + (width + h + 1) * gh, packedLeakAt = packedSkipAt + (skip ? h * h : 0), packedPeepholeAt = packedLeakAt + (leak ? h : 0);
+        bool gru = g.Kind == LayerKind.Gru, skip = g.Has(TensorRole.WeightSkip), leak = g.Has(TensorRole.Leak), hidden = g.Has(TensorRole.WeightHh);
+        bool peephole = g.Has(TensorRole.Peephole);
+        int packedHidden = hidden ? h * gh : 0;   // none when a skip connection replaces the unit delay
+        int packedSkipAt = packed + width * gh + packedHidden + gh, packedLeakAt = packedSkipAt + (skip ? h * h : 0), packedPeepholeAt = packedLeakAt + (leak ? h : 0);
         return new DirectionPlan(d, state, constant + "State" + reverse,
             Input: Tensor(TensorRole.WeightIh)!,
             Hidden: Tensor(TensorRole.WeightHh),
@@ -149,8 +151,8 @@ internal static class Planner
             Leak: Tensor(TensorRole.Leak),
             Peephole: Tensor(TensorRole.Peephole),
             PackedInput: Packed("WeightIh", packed, width * gh, $"W_ihᵀ [{width} × {gh}]"),
-            PackedHidden: Packed("WeightHh", packed + width * gh, h * gh, $"W_hhᵀ [{h} × {gh}]"),
-            PackedBias: Packed("Bias", packed + (width + h) * gh, gru ? 2 * gh : gh, gru ? $"b_ih [{gh}], then b_hh [{gh}]" : $"b_ih + b_hh [{gh}]"),
+            PackedHidden: hidden ? Packed("WeightHh", packed + width * gh, h * gh, $"W_hhᵀ [{h} × {gh}]") : null,
+            PackedBias: Packed("Bias", packed + width * gh + packedHidden, gru ? 2 * gh : gh, gru ? $"b_ih [{gh}], then b_hh [{gh}]" : $"b_ih + b_hh [{gh}]"),
             PackedSkip: skip ? Packed("WeightSkip", packedSkipAt, h * h, $"W_skipᵀ [{h} × {h}]") : null,
             PackedAlpha: leak ? Packed("Alpha", packedLeakAt, h, $"α = σ(λ) [{h}]") : null,
             PackedPeephole: peephole ? Packed("Peephole", packedPeepholeAt, 3 * h, $"p_i, p_o, p_f [3 × {h}]") : null);

@@ -11,8 +11,9 @@ namespace RnnGen.Geometry;
 /// <item>Embedding: <c>weight</c> [V, E].</item>
 /// <item>Rnn / LSTM / GRU (G = 1 / 4 / 3 gate blocks, H hidden, I input width): <c>weight_ih</c> [G·H, I],
 /// <c>weight_hh</c> [G·H, H], <c>bias_ih</c> [G·H], <c>bias_hh</c> [G·H]; an Rnn with a skip connection adds
-/// <c>weight_skip</c> [H, H], one that learns its leak <c>leak</c> [H]; an LSTM with peepholes adds
-/// <c>weight_peephole</c> [3, H] (rows i, o, f, ONNX's order). Gate blocks are stacked i,f,g,o (LSTM) and r,z,n (GRU).</item>
+/// <c>weight_skip</c> [H, H] (and has no <c>weight_hh</c> when the skip replaces the unit delay), one that learns its
+/// leak <c>leak</c> [H]; a clockwork Rnn keeps <c>weight_hh</c> whole [H, H], the blocks it does not read held at zero;
+/// an LSTM with peepholes adds <c>weight_peephole</c> [3, H] (rows i, o, f, ONNX's order). Gate blocks are stacked i,f,g,o (LSTM) and r,z,n (GRU).</item>
 /// <item>Dense: <c>weight</c> [U, I], <c>bias</c> [U].</item>
 /// </list>
 /// Counts are <c>long</c> so that a layer failing the size rules can still be measured; offsets are meaningful
@@ -27,7 +28,7 @@ internal sealed class LayerGeometry
         Layer = layer;
         InputWidth = inputWidth;
         GateCount = GateCountOf(layer.Kind);
-        StateWidthPerDirection = StateWidthOf(layer.Kind, layer.Size, layer.SkipDelay);
+        StateWidthPerDirection = StateWidthOf(layer.Kind, layer.Size, layer.SkipDelay, layer.IsClockwork);
         int h = layer.Size;
 
         var tensors = new List<TensorGeometry>();
@@ -50,7 +51,7 @@ internal sealed class LayerGeometry
             default:
                 int gh = GateCount * h;
                 Add(TensorRole.WeightIh, gh, inputWidth);
-                Add(TensorRole.WeightHh, gh, h);
+                if (!layer.HasNoUnitDelay) Add(TensorRole.WeightHh, gh, h);   // a clockwork layer keeps it whole, the blocks it does not read held at zero
                 Add(TensorRole.BiasIh, gh, 0);
                 Add(TensorRole.BiasHh, gh, 0);
                 if (layer.SkipDelay > 0) Add(TensorRole.WeightSkip, h, h);
@@ -74,12 +75,13 @@ internal sealed class LayerGeometry
     /// <summary>G for a layer kind: 1 (Rnn), 4 (LSTM: i,f,g,o), 3 (GRU: r,z,n), 0 (Embedding, Dense).</summary>
     public static int GateCountOf(LayerKind kind) => kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, LayerKind.Rnn => 1, _ => 0 };
 
-    /// <summary>State floats per direction: 2·H (LSTM: h and c), H (GRU), d·H (Rnn with skip delay d ≥ 2, else H), 0 otherwise.</summary>
-    public static int StateWidthOf(LayerKind kind, int size, int skipDelay) => kind switch
+    /// <summary>State floats per direction: 2·H (LSTM: h and c), H (GRU), d·H (Rnn with skip delay d ≥ 2), H + 1
+    /// (clockwork Rnn: h, then the step counter modulo the clock cycle), H (other Rnn), 0 otherwise.</summary>
+    public static int StateWidthOf(LayerKind kind, int size, int skipDelay, bool clockwork = false) => kind switch
     {
         LayerKind.Lstm => 2 * size,
         LayerKind.Gru => size,
-        LayerKind.Rnn => skipDelay > 1 ? size * skipDelay : size,
+        LayerKind.Rnn => clockwork ? size + 1 : skipDelay > 1 ? size * skipDelay : size,
         _ => 0,
     };
 
