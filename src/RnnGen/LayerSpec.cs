@@ -42,7 +42,7 @@ public sealed record LayerSpec
     /// <summary>
     /// Rnn only: the skip connection replaces the unit delay. The units read only h(t − d) (d = <see cref="SkipDelay"/>,
     /// which must be ≥ 2): a = W_ih·x + b_ih + b_hh + W_skip·h(t−d), with no W_hh·h(t−1) term and no <c>weight_hh_l0</c>
-    /// tensor. The layer then runs as d interleaved chains of steps, each with the period d.
+    /// tensor. Without <see cref="Leak"/> the layer then runs as d interleaved chains of steps, each with the period d.
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool ReplaceUnitDelay { get; init; }

@@ -75,7 +75,7 @@ public static class Checkpoint
     }
 
     internal static (Trainer.Position State, float[]? Best, float[][]? Streams) Load(string path, (string Prefix, IRecurrentNetwork Network)[] parts,
-        Span<float> master, IOptimizer optimizer)
+        Span<float> master, IOptimizer optimizer, Action<Trainer.Position> check)
     {
         SafetensorsFile file = SafetensorsFile.Open(path);
         if (!file.Metadata.TryGetValue(TrainerMetadataKey, out string? json))
@@ -91,6 +91,7 @@ public static class Checkpoint
             throw new InvalidDataException($"{path}: the '{TrainerMetadataKey}' metadata is not valid JSON: {e.Message}", e);
         }
         if (state.Version != 1) throw new InvalidDataException($"{path}: checkpoint version {state.Version}; this RnnGen reads version 1.");
+        check(state);   // the trainer's own rules, before anything of it changes
         foreach (var (prefix, network) in parts)
         {
             string what = prefix.Length == 0 ? "network" : prefix.TrimEnd('.');

@@ -6,9 +6,12 @@ namespace RnnGen.Training;
 /// the other losses. CrossEntropy: an output step is right when its largest output (the first of equal ones) is the
 /// class id; steps whose id is ignore_index (−100) are not counted. BinaryCrossEntropy: each output unit is right when
 /// "output above ½" (after a Sigmoid; above 0 for logits) agrees with "target above ½"; NaN targets are not counted.
-/// NaN when nothing was scored.</param>
-public readonly record struct Evaluation(double Loss, double? Accuracy)
+/// NaN when the data scored nothing (every target ignored); null, like the loss NaN, for an empty data set.</param>
+public readonly record struct Evaluation(double Loss, double? Accuracy) : IFormattable
 {
+    /// <summary>Formats the loss, so that <c>$"{trainer.Evaluate(data):F4}"</c> prints it as it printed the number.</summary>
+    public string ToString(string? format, IFormatProvider? formatProvider) => Loss.ToString(format, formatProvider);
+
     /// <summary>No data: a NaN loss, and no accuracy.</summary>
     internal static Evaluation None => new(double.NaN, null);
 

@@ -46,7 +46,8 @@ public abstract class LearningRateSchedule
     /// <paramref name="minimum"/>) (kept when that changes it by 10⁻⁸ or less), and the count starts again.
     /// The new rate applies from the next epoch's first update. Needs validation data: <c>Trainer.Fit</c> and
     /// <see cref="Trainer.FitStream"/> throw without it. The best loss, the bad-epoch count and the current rate are
-    /// stored in checkpoints, so a resumed run continues exactly.
+    /// stored in checkpoints, so a resumed run continues exactly. It is driven by the <see cref="Trainer"/>'s epochs: in a
+    /// hand-written loop, where nothing reports validation losses to it, it keeps the base rate.
     /// </summary>
     /// <param name="factor">The factor the rate is multiplied by, in (0, 1) (PyTorch's default is 0.1).</param>
     /// <param name="patience">Epochs without improvement that are tolerated (0: reduce at the first one; PyTorch's default is 10).</param>

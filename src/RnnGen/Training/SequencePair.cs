@@ -30,6 +30,7 @@ public sealed class SequencePair
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
+        if (source.Length == 0) throw new ArgumentException("source is empty; expected at least one token.", nameof(source));
         return new SequencePair(source.Length, source, null, target);
     }
 

@@ -26,12 +26,14 @@ public sealed partial class Trainer
     /// <exception cref="InvalidDataException">The file is not a checkpoint of this network and optimizer.</exception>
     public void LoadCheckpoint(string path)
     {
-        (Position state, float[]? best, float[][]? streams) = Checkpoint.Load(path, Checkpoint.Parts(_model, _pair), MasterParameters, _optimizer);
-        if (state.Seed != _options.Seed || state.BatchSize != _options.BatchSize || state.Shards != _options.Shards)
-            throw new InvalidDataException($"{path}: written with Seed {state.Seed}, BatchSize {state.BatchSize}, Shards {state.Shards}; " +
-                $"this trainer has Seed {_options.Seed}, BatchSize {_options.BatchSize}, Shards {_options.Shards}. Resume with the same options.");
-        if (Math.Abs(state.BaseLearningRate - _baseRate) > 0)
-            throw new InvalidDataException($"{path}: written with base learning rate {state.BaseLearningRate}; this trainer's optimizer starts at {_baseRate}.");
+        (Position state, float[]? best, float[][]? streams) = Checkpoint.Load(path, Checkpoint.Parts(_model, _pair), MasterParameters, _optimizer, saved =>
+        {
+            if (saved.Seed != _options.Seed || saved.BatchSize != _options.BatchSize || saved.Shards != _options.Shards)
+                throw new InvalidDataException($"{path}: written with Seed {saved.Seed}, BatchSize {saved.BatchSize}, Shards {saved.Shards}; " +
+                    $"this trainer has Seed {_options.Seed}, BatchSize {_options.BatchSize}, Shards {_options.Shards}. Resume with the same options.");
+            if (Math.Abs(saved.BaseLearningRate - _baseRate) > 0)
+                throw new InvalidDataException($"{path}: written with base learning rate {saved.BaseLearningRate}; this trainer's optimizer starts at {_baseRate}.");
+        });
         MasterChanged();
         state.BestParameters = best;
         state.Resuming = state.Mode is not null;   // the next Fit/FitStream continues this run (BeginRun checks the mode and the data)
@@ -50,7 +52,9 @@ public sealed partial class Trainer
         }
         if (_position.Mode != mode || _position.DataLength != dataLength)
             throw new InvalidOperationException($"The loaded checkpoint was written by {(_position.Mode == "stream" ? "FitStream" : "Fit")} over {_position.DataLength} " +
-                $"{(_position.Mode == "stream" ? "steps" : "sequences")}; this call is {(mode == "stream" ? "FitStream" : "Fit")} over {dataLength}. Resume with the same data.");
+                $"{Unit(_position.Mode)}; this call is {(mode == "stream" ? "FitStream" : "Fit")} over {dataLength} {Unit(mode)}. Resume with the same data.");
         _position.Resuming = false;
     }
+
+    private static string Unit(string mode) => mode switch { "stream" => "steps", "pairs" => "pairs", _ => "sequences" };
 }

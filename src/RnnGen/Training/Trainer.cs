@@ -58,7 +58,7 @@ public sealed partial class Trainer : IDisposable
     private Position _position = new();
 
     /// <summary>Creates a trainer for the network <paramref name="factory"/> makes (called once for <see cref="Model"/>
-    /// and once per extra worker), initialised from <see cref="TrainerOptions.Seed"/>.</summary>
+    /// and once for each worker's replica), initialised from <see cref="TrainerOptions.Seed"/>.</summary>
     public Trainer(Func<IRecurrentNetwork> factory, IOptimizer optimizer, TrainerOptions? options = null)
         : this(optimizer, options, (factory ?? throw new ArgumentNullException(nameof(factory)))()
             ?? throw new ArgumentException("The factory returned null.", nameof(factory)), pair: null)
@@ -68,7 +68,7 @@ public sealed partial class Trainer : IDisposable
     }
 
     /// <summary>Creates a trainer for the encoder–decoder pair <paramref name="factory"/> makes (called once for
-    /// <see cref="EncoderDecoder"/> and once per extra worker, each call with two new networks). The encoder is
+    /// <see cref="EncoderDecoder"/> and once for each worker's replica, each call with two new networks). The encoder is
     /// initialised from <see cref="TrainerOptions.Seed"/>, the decoder from Seed + 1. Train it with
     /// <see cref="Fit(IReadOnlyList{SequencePair}, IReadOnlyList{SequencePair}?, CancellationToken)"/>: teacher-forced
     /// BPTT through both networks, with the same batches, shards, clipping (over both networks' gradients jointly),

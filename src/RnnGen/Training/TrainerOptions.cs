@@ -106,7 +106,7 @@ public sealed record TrainerOptions
         if (!(ClipNorm >= 0f) || float.IsInfinity(ClipNorm))
             throw new ArgumentOutOfRangeException(nameof(ClipNorm), ClipNorm, "ClipNorm must be a finite number ≥ 0 (0: off).");
         if (ClipValue is float clip && (!(clip > 0f) || float.IsInfinity(clip)))
-            throw new ArgumentException($"ClipValue = {clip}; expected a finite number > 0 (null: off).", nameof(ClipValue));
+            throw new ArgumentOutOfRangeException(nameof(ClipValue), clip, $"ClipValue = {clip}; expected a finite number > 0 (null: off).");
         if (!(ValidationFraction is >= 0 and < 1))
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1).");
         if (!(LossSmoothing is >= 0 and < 1))

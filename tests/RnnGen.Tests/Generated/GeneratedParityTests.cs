@@ -89,7 +89,10 @@ public sealed class GeneratedParityTests
         generated.InitializeParameters(5);
         reference.InitializeParameters(5);
         NetworkSpec spec = generated.Spec;
-        Inputs inputs = MakeInputs(spec, 6, 99);
+        // Clockwork layers: past two whole cycles, so every group updates more than once and the counter wraps.
+        long cycle = spec.Layers.Max(l => l.ClockPeriods?.Aggregate(1L, (c, p) => c / (long)System.Numerics.BigInteger.GreatestCommonDivisor(c, p) * p) ?? 0);
+        int steps = cycle > 0 ? (int)(2 * cycle + 1) : 6;
+        Inputs inputs = MakeInputs(spec, steps, 99);
         var expected = new float[spec.OutputSize];
         var actual = new float[spec.OutputSize];
         if (!Streams(spec))
@@ -107,7 +110,7 @@ public sealed class GeneratedParityTests
             }
             return;
         }
-        for (int t = 0; t < 6; t++)
+        for (int t = 0; t < steps; t++)
         {
             if (spec.UsesTokens)
             {

@@ -86,7 +86,7 @@ public sealed class ClipValueTests
     [InlineData(float.PositiveInfinity)]
     public void A_clip_value_that_is_not_positive_and_finite_is_refused_naming_it(float value)
     {
-        var e = Assert.Throws<ArgumentException>(() => new Trainer(() => new TrainerLstm(), new Adam(), new TrainerOptions { ClipValue = value }));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(() => new TrainerLstm(), new Adam(), new TrainerOptions { ClipValue = value }));
         Assert.Equal(nameof(TrainerOptions.ClipValue), e.ParamName);
         Assert.Contains($"ClipValue = {value}", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => GradientClipping.ClipByValue(new float[3], value));

@@ -44,9 +44,16 @@ public sealed class EncoderDecoderTrainerTests
         EncoderDecoder pair = trainer.EncoderDecoder!;
         var none = new DeterministicRandom(0);
         var output = new int[8];
+        int Exact(SequencePair[] set) =>
+            set.Count(p => pair.Generate(p.SourceTokens, output, 0f, ref none) is int n && output.AsSpan(0, n).SequenceEqual(p.Target));
         SequencePair[] test = Reversals(200, 77);
-        int exact = test.Count(p => pair.Generate(p.SourceTokens, output, 0f, ref none) is int n && output.AsSpan(0, n).SequenceEqual(p.Target));
-        Assert.True(exact >= 0.9 * test.Length, $"exact match {exact}/{test.Length}");
+        Assert.True(Exact(test) >= 0.9 * test.Length, $"exact match {Exact(test)}/{test.Length}");
+        // Strings of 1–4 symbols are few (780), so most test strings are also in the training set; on those that are
+        // not, the pair must still reverse at least half (copying the input is right only on palindromes).
+        var seen = new HashSet<string>(Reversals(1200, 4).Select(p => string.Concat(p.SourceTokens!)));
+        SequencePair[] unseen = [.. Reversals(2000, 77).Where(p => !seen.Contains(string.Concat(p.SourceTokens!))).Take(100)];
+        Assert.Equal(100, unseen.Length);
+        Assert.True(Exact(unseen) >= 0.5 * unseen.Length, $"exact match on unseen strings {Exact(unseen)}/{unseen.Length}");
     }
 
     /// <summary>One update equals its definition: the mean of the pairs' gradients through both networks, an SGD step.</summary>
@@ -105,11 +112,23 @@ public sealed class EncoderDecoderTrainerTests
         Assert.Equal(expected, trainer.Evaluate(held), 6);
         Assert.Equal(expected, result.History[^1].ValidationLoss, 6);
 
-        // A validation set that cannot improve stops the run after Patience epochs and restores the best weights.
-        using var stopping = new Trainer(TinyPair, new Adam(0f), Options(1) with { Epochs = 10, Patience = 2 });
-        TrainingResult stopped = stopping.Fit(data, held);
-        Assert.Equal(3, stopped.History.Count);
+        // Validation on another mapping (reversed, then each symbol + 1) gets worse as reversal is learned: the run
+        // stops after Patience bad epochs and the pair's networks get back the weights of the best epoch.
+        SequencePair[] shifted = [.. held.Select(p => SequencePair.FromTokens(p.SourceTokens!, [.. p.Target.Select(x => (x + 1) % 5)]))];
+        using var stopping = new Trainer(TinyPair, new Adam(0.05f), Options(1) with { Epochs = 30, Patience = 2 });
+        var afterEpoch = new List<float[]>();
+        stopping.StopAfterEpoch = _ =>
+        {
+            afterEpoch.Add([.. stopping.EncoderDecoder!.Encoder.Parameters.ToArray(), .. stopping.EncoderDecoder.Decoder.Parameters.ToArray()]);
+            return false;
+        };
+        TrainingResult stopped = stopping.Fit(data, shifted);
         Assert.StartsWith("early stopping", stopped.StopReason);
+        int best = Enumerable.Range(0, stopped.History.Count).MinBy(e => stopped.History[e].ValidationLoss);
+        Assert.True(best < stopped.History.Count - 1, string.Join(", ", stopped.History));
+        float[] restored = [.. stopping.EncoderDecoder!.Encoder.Parameters.ToArray(), .. stopping.EncoderDecoder.Decoder.Parameters.ToArray()];
+        Assert.Equal(afterEpoch[best], restored);
+        Assert.NotEqual(afterEpoch[^1], restored);
     }
 
     [Fact]

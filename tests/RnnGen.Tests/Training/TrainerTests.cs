@@ -146,7 +146,10 @@ public class TrainerTests
             using (var t = new Trainer(() => new TrainerLstm(), new Adam(0.01f), Options(1) with { Epochs = 1, CheckpointPath = path }))
                 t.Fit(RandomSequences(20, 4));
             using var otherSeed = new Trainer(() => new TrainerLstm(), new Adam(0.01f), Options(1) with { Seed = 8 });
+            float[] before = otherSeed.Model.Parameters.ToArray();
             Assert.Contains("Seed 7", Assert.Throws<InvalidDataException>(() => otherSeed.LoadCheckpoint(path)).Message);
+            Assert.Equal(before, otherSeed.Model.Parameters.ToArray());   // a refused checkpoint changes nothing
+            Assert.Equal(0, otherSeed.Optimizer.StepCount);
             using var otherOptimizer = new Trainer(() => new TrainerLstm(), new Sgd(0.01f), Options(1));
             Assert.Contains("optimizer Adam", Assert.Throws<InvalidDataException>(() => otherOptimizer.LoadCheckpoint(path)).Message);
             using var otherNetwork = new Trainer(() => new AddingLstm(), new Adam(0.01f), Options(1));
