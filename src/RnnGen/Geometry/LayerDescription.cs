@@ -9,7 +9,8 @@ internal sealed class LayerDescription
 {
     public LayerDescription(LayerKind kind, int size, Activation activation, bool bidirectional = false, int vocabulary = 0,
         float leak = 0f, bool learnLeak = false, int skipDelay = 0,
-        bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f)
+        bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f,
+        float dropout = 0f, float recurrentDropout = 0f)
     {
         Kind = kind;
         Size = size;
@@ -23,6 +24,8 @@ internal sealed class LayerDescription
         SpectralRadius = spectralRadius;
         Density = density;
         InputScaling = inputScaling;
+        Dropout = dropout;
+        RecurrentDropout = recurrentDropout;
     }
 
     public LayerKind Kind { get; }
@@ -38,6 +41,10 @@ internal sealed class LayerDescription
     public float SpectralRadius { get; }
     public float Density { get; }
     public float InputScaling { get; }
+    /// <summary>Inverted dropout of the layer's outputs while training, p ∈ [0, 1); 0: none.</summary>
+    public float Dropout { get; }
+    /// <summary>Recurrent layers: variational dropout of h(t−1) in the recurrent product while training, p ∈ [0, 1); 0: none.</summary>
+    public float RecurrentDropout { get; }
 
     /// <summary>True for Rnn, LSTM and GRU.</summary>
     public bool IsRecurrent => LayerGeometry.IsRecurrentKind(Kind);

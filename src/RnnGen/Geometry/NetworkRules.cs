@@ -121,6 +121,14 @@ internal static class NetworkRules
         }
         else if (layer.SpectralRadius != 0f || layer.Density != 0f || layer.InputScaling != 0f)
             Add(ProblemKind.NotAReservoir, "IsReservoir", $"{field} sets SpectralRadius, Density or InputScaling, which only a reservoir has (IsReservoir = true); they must be 0.");
+        if (!(layer.Dropout >= 0f && layer.Dropout < 1f))
+            Add(ProblemKind.Dropout, "Dropout", $"{field}.Dropout = {layer.Dropout}, but a dropout probability must be in [0, 1): 0 is no dropout, 1 would drop every output.", number: layer.Dropout);
+        else if (layer.Dropout > 0f && index == count - 1)
+            Add(ProblemKind.DropoutOnFinalLayer, "Dropout", $"{field}.Dropout = {layer.Dropout}, but {field} is the final layer, whose outputs are the prediction the loss scores; put the dropout on the layer before (or remove it).", number: layer.Dropout);
+        if (layer.RecurrentDropout != 0f && !layer.IsRecurrent)
+            Add(ProblemKind.RecurrentDropoutNotRecurrent, "RecurrentDropout", $"{field}.RecurrentDropout = {layer.RecurrentDropout}, but a {layer.Kind} layer has no recurrent state; only Rnn, Lstm and Gru layers have recurrent dropout, and it must be 0.", number: layer.RecurrentDropout);
+        else if (!(layer.RecurrentDropout >= 0f && layer.RecurrentDropout < 1f))
+            Add(ProblemKind.Dropout, "RecurrentDropout", $"{field}.RecurrentDropout = {layer.RecurrentDropout}, but a dropout probability must be in [0, 1): 0 is no dropout, 1 would drop the whole recurrent state.", number: layer.RecurrentDropout);
         if (layer.Kind != LayerKind.Embedding && layer.Vocabulary != 0)
             Add(ProblemKind.VocabularyNotEmbedding, "Vocabulary", $"{field}.Vocabulary = {layer.Vocabulary}, but only an Embedding layer has a vocabulary; it must be 0.", layer.Vocabulary);
         switch (layer.Kind)

@@ -39,7 +39,7 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
         BiasIh(p).CopyTo(a);
         LinearAlgebra<T>.Add(BiasHh(p), a);
         LinearAlgebra<T>.MultiplyAdd(WeightIh(p), H, I, x, a);
-        LinearAlgebra<T>.MultiplyAdd(WeightHh(p), H, H, h, a);
+        LinearAlgebra<T>.MultiplyAdd(WeightHh(p), H, H, RecurrentInput(h), a);   // m ⊙ h(t−1) under recurrent dropout
         if (_skip > 0) LinearAlgebra<T>.MultiplyAdd(WeightSkip(p), H, H, previous.Slice((_skip - 1) * H, H), a);
         for (int j = 0; j < H; j++) a[j] = LinearAlgebra<T>.Activate(Spec.Activation, a[j]);
         if (_leaky)
@@ -78,7 +78,7 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
         }
         // dW_ih += da·xᵀ, dW_hh += da·hᵀ, db_ih += da, db_hh += da, dx += W_ihᵀ·da, dh = W_hhᵀ·da
         LinearAlgebra<T>.OuterAdd(WeightIh(g), da, x);
-        LinearAlgebra<T>.OuterAdd(WeightHh(g), da, h);
+        LinearAlgebra<T>.OuterAdd(WeightHh(g), da, RecurrentInput(h));
         LinearAlgebra<T>.Add(da, BiasIh(g));
         LinearAlgebra<T>.Add(da, BiasHh(g));
         LinearAlgebra<T>.TransposeMultiplyAdd(WeightIh(p), H, I, da, dx);
@@ -98,6 +98,6 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
             LinearAlgebra<T>.OuterAdd(WeightSkip(g), da, hd);
             LinearAlgebra<T>.TransposeMultiplyAdd(WeightSkip(p), H, H, da, dState.Slice((_skip - 1) * H, H));
         }
-        LinearAlgebra<T>.TransposeMultiplyAdd(WeightHh(p), H, H, da, dState[..H]);
+        AddRecurrentGradient(WeightHh(p), H, da, dState[..H]);
     }
 }
