@@ -15,6 +15,8 @@ public sealed class SnapshotTests
         { "Seq2SeqDecoder", "namespace Demo; [RnnModel(MaxSteps = 9, Loss = LossKind.CrossEntropy)] [Embedding(12, 16)] [Gru(64)] [Dense(12, Activation.Softmax)] public partial class Seq2SeqDecoder;" },
         // the streaming kernels written for one shape (the size README quotes: lines and IL bytes)
         { "StreamingLstm", "namespace Demo; [RnnModel(InputSize = 8, MaxSteps = 64)] [Lstm(32)] [Dense(8)] public partial class StreamingLstm;" },
+        // dropout on outputs and on h(t−1) in the recurrent products (a model without dropout gets none of its code)
+        { "DropoutStack", "namespace Demo; [RnnModel(InputSize = 4, MaxSteps = 16)] [Lstm(8, Dropout = 0.25f, RecurrentDropout = 0.2f)] [Gru(6, Bidirectional = true, RecurrentDropout = 0.1f)] [Rnn(5, Dropout = 0.3f, RecurrentDropout = 0.5f)] [Dense(5, Activation.Tanh, Dropout = 0.3f)] [Dense(2)] public partial class DropoutStack;" },
         { "EchoStateNetwork", "namespace Demo; [RnnModel(InputSize = 1, MaxSteps = 16)] [Reservoir(40, SpectralRadius = 0.95f, Density = 0.1f, InputScaling = 0.5f, Leak = 0.3f)] [Dense(1)] public partial class EchoStateNetwork;" },
     };
 

@@ -80,6 +80,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
             {
                 w.WriteLine($"{Span} states = _{P.Field}States{d.Direction};");
                 w.WriteLine($"{Span} cache = _{P.Field}Cache{d.Direction};");
+                if (P.Layer.HasRecurrentDropout) w.WriteLine($"{Span} maskedH = _{P.Field}MaskedH{d.Direction};");
                 using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     w.WriteLine($"batchStates.Slice(b * StateSize + {d.StateConstant}, {F(SW)}).CopyTo(states.Slice({Times("b", P.StatesStride)}, {F(SW)}));");
                 // One sequence: its input side does not depend on the recurrence, so W_ih·x(t) + b for every step is one
@@ -103,7 +104,20 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                             w.WriteLine($"{bias}.CopyTo(cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(BiasFloats)}));   // {(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
                         w.WriteLine($"{K}.PackedMatMatAdd({ih}, input, {Times("t", P.In)}, {si}, cache, {Times("s", CW)}, {sc}, batch, {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
                     }
-                    w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]");
+                    string hidden = $"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]";
+                    if (P.Layer.HasRecurrentDropout)
+                    {
+                        using (w.WriteBlock("if (_masked)"))
+                        {
+                            w.WriteLine("// recurrent dropout: W_hh·(m ⊙ h(t−1)), the sequence's one mask (a training pass runs one sequence)");
+                            w.WriteLine($"{Support}.Mask(states.Slice({Times("s", SW)}, {F(H)}), _{P.Field}RecurrentMask{d.Direction}, maskedH.Slice({Times("s", H)}, {F(H)}));");
+                            w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), maskedH, {Times("s", H)}, {F(H)}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, 1, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]");
+                        }
+                        using (w.WriteBlock("else"))
+                            w.WriteLine(hidden);
+                    }
+                    else
+                        w.WriteLine(hidden);
                     WriteSkipProduct(w, d, ss, sc);
                     using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     {
@@ -133,6 +147,11 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                 w.WriteLine($"{ReadOnlySpan} states = _{P.Field}States{d.Direction};");
                 w.WriteLine($"{ReadOnlySpan} cache = _{P.Field}Cache{d.Direction};");
                 w.WriteLine($"{Span} dz = _{P.Field}Dz{d.Direction};");
+                if (P.Layer.HasRecurrentDropout)
+                {
+                    w.WriteLine($"{ReadOnlySpan} maskedH = _{P.Field}MaskedH{d.Direction}, mask = _{P.Field}RecurrentMask{d.Direction};");
+                    w.WriteLine($"{Span} maskedDh = _{P.Field}MaskedDh;");
+                }
                 w.WriteLine($"dState.Slice(0, {Times("batch", SW)}).Clear();");
                 using (w.WriteBlock("for (int k = steps - 1; k >= 0; k--)"))
                 {
@@ -147,7 +166,21 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                     }
                     w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)");
                     w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd({ihT}, dz, {Times("k", Record)}, {sd}, dIn, {Times("t", P.In)}, {si}, batch, {inw}, {gh});");
-                    w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {h}, {gh});");
+                    string dh = $"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {h}, {gh});";
+                    if (P.Layer.HasRecurrentDropout)
+                    {
+                        using (w.WriteBlock("if (_masked)"))
+                        {
+                            w.WriteLine("// recurrent dropout: dh(t−1) += m ⊙ (W_hhᵀ·dz)");
+                            w.WriteLine("maskedDh.Clear();");
+                            w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, maskedDh, 0, {h}, 1, {h}, {gh});");
+                            w.WriteLine($"{Support}.AddMasked(maskedDh, mask, dState.Slice(0, {h}));");
+                        }
+                        using (w.WriteBlock("else"))
+                            w.WriteLine(dh);
+                    }
+                    else
+                        w.WriteLine(dh);
                     WriteSkipGradientProduct(w, d, sd);
                 }
                 string firstDx = reverse ? Times("(steps - 1)", P.In) : "0", strideDx = reverse ? "-" + inw : inw;
@@ -163,7 +196,14 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                 w.WriteLine($"// dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz{(gru ? "_h" : "")}(t)");
                 w.WriteLine("// (every sequence of the batch at once, slot after slot: each gradient row is read and written once)");
                 w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Input)}), dz, 0, {record}, input, {firstDx}, {strideDx}, steps, {gh}, {inw}, batch, {sd}, {si});");
-                w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {h}, batch, {sd}, {ss});");
+                string dwHidden = $"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {h}, batch, {sd}, {ss});";
+                if (P.Layer.HasRecurrentDropout)
+                {
+                    w.WriteLine($"if (_masked) {K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, maskedH, 0, {h}, steps, {gh}, {h}, 1, {sd}, {F(Model.Model.MaxSteps * H)});   // recurrent dropout: dW_hh += Σ_t dz(t)·(m ⊙ h(t−1))ᵀ");
+                    w.WriteLine("else " + dwHidden);
+                }
+                else
+                    w.WriteLine(dwHidden);
                 w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(d.Bias!)}), dz, 0, {record}, steps, batch, {sd});");
                 w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(d.HiddenBias!)}), dz, {hh}, {record}, steps, batch, {sd});");
                 foreach (string line in ExtraWeightGradients(d, sd, ss)) w.WriteLine(line);

@@ -4,8 +4,13 @@ namespace RnnGen.Generators.Model;
 
 /// <summary>One declared layer, as plain values.</summary>
 internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activation, bool Bidirectional, int Vocabulary, float Leak = 0f,
-    bool Reservoir = false, float SpectralRadius = 0f, float Density = 0f, float InputScaling = 0f, int SkipDelay = 0, bool LearnLeak = false)
+    bool Reservoir = false, float SpectralRadius = 0f, float Density = 0f, float InputScaling = 0f, int SkipDelay = 0, bool LearnLeak = false,
+    float Dropout = 0f, float RecurrentDropout = 0f)
 {
+    /// <summary>Inverted dropout of the layer's outputs while training (p = <see cref="Dropout"/>).</summary>
+    public bool HasDropout => Dropout != 0f;
+    /// <summary>Variational dropout of h(t−1) in the recurrent product while training (p = <see cref="RecurrentDropout"/>).</summary>
+    public bool HasRecurrentDropout => IsRecurrent && RecurrentDropout != 0f;
     /// <summary>Rnn whose leak is learned per unit: α = σ(λ), λ a parameter vector.</summary>
     public bool HasLearnedLeak => Kind == LayerKind.Rnn && LearnLeak;
     /// <summary>Rnn with a skip connection through time: W_skip·h(t − d) joins the pre-activation.</summary>
@@ -20,7 +25,8 @@ internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activatio
 
     /// <summary>The layer as the shared geometry and rules read it.</summary>
     public LayerDescription Description =>
-        new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, Reservoir, SpectralRadius, Density, InputScaling);
+        new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, Reservoir, SpectralRadius, Density, InputScaling,
+            Dropout, RecurrentDropout);
 
     /// <summary>The layer's geometry when fed <paramref name="inputWidth"/> floats per step.</summary>
     public LayerGeometry Geometry(int inputWidth) => LayerGeometry.Of(Description, inputWidth);

@@ -182,6 +182,7 @@ internal static class Parser
         float leak = 0f;
         int skipDelay = 0;
         bool learnLeak = false;
+        float dropout = 0f, recurrentDropout = 0f;
         switch (kind)
         {
             case LayerKind.Embedding:
@@ -207,10 +208,13 @@ internal static class Parser
             else if (named.Key == "Leak" && named.Value.Value is float l) leak = l;
             else if (named.Key == "SkipDelay" && named.Value.Value is int d) skipDelay = d;
             else if (named.Key == "LearnLeak" && named.Value.Value is bool learn) learnLeak = learn;
+            else if (named.Key == "Dropout" && named.Value.Value is float p) dropout = p;
+            else if (named.Key == "RecurrentDropout" && named.Value.Value is float r) recurrentDropout = r;
         }
         bool rnn = kind == LayerKind.Rnn;
         return new LayerModel(kind, size, activation, bidirectional, vocabulary, rnn ? leak : 0f,
-            SkipDelay: rnn ? skipDelay : 0, LearnLeak: rnn && learnLeak);
+            SkipDelay: rnn ? skipDelay : 0, LearnLeak: rnn && learnLeak, Dropout: dropout,
+            RecurrentDropout: LayerGeometry.IsRecurrentKind(kind) ? recurrentDropout : 0f);
     }
 
     /// <summary>[Reservoir(size, SpectralRadius, Density, InputScaling, Leak)]: a fixed, tanh, one-direction Elman layer.</summary>
