@@ -44,6 +44,11 @@ public sealed class DiagnosticTests
         { "RNNG015", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Reservoir(30, SpectralRadius = 0f)] [Dense(1)] public partial class M;", "Reservoir(30, SpectralRadius = 0f)", "SpectralRadius = 0, but it must be a finite number > 0" },
         { "RNNG015", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Reservoir(30, Density = 1.5f)] [Dense(1)] public partial class M;", "Reservoir(30, Density = 1.5f)", "Density = 1.5, but it must be in (0, 1]" },
         { "RNNG015", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Reservoir(30, InputScaling = -1f)] [Dense(1)] public partial class M;", "Reservoir(30, InputScaling = -1f)", "InputScaling = -1" },
+        { "RNNG026", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3, Dropout = 1f)] [Dense(1)] public partial class M;", "Lstm(3, Dropout = 1f)", "[Lstm] Dropout = 1 is outside the valid range [0, 1)" },
+        { "RNNG026", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Gru(3, RecurrentDropout = -0.1f)] [Dense(1)] public partial class M;", "Gru(3, RecurrentDropout = -0.1f)", "RecurrentDropout = -0.1 is outside the valid range [0, 1)" },
+        { "RNNG026", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Dense(4, Dropout = float.NaN)] [Dense(1)] public partial class M;", "Dense(4, Dropout = float.NaN)", "Dropout = NaN is outside the valid range" },
+        { "RNNG026", "[RnnModel(MaxSteps = 4)] [Embedding(5, 2, Dropout = 1.5f)] [Rnn(3)] [Dense(1)] public partial class M;", "Embedding(5, 2, Dropout = 1.5f)", "choose 0 ≤ p < 1" },
+        { "RNNG026", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] [Dense(1, Dropout = 0.5f)] public partial class M;", "Dense(1, Dropout = 0.5f)", "is on the final layer" },
     };
 
     [Theory, MemberData(nameof(Cases))]
