@@ -45,10 +45,10 @@ public sealed class DropoutParityTests
     public void With_training_off_the_outputs_and_gradients_are_those_of_the_model_without_dropout_bit_for_bit(string name)
     {
         IRecurrentNetwork generated = Create(name);
-        var withDropout = new ReferenceNetwork(generated.Spec);
+        var net = new ReferenceNetwork(generated.Spec);   // the same network with its dropout
         var plain = new ReferenceNetwork(WithoutDropout(generated.Spec));
         generated.InitializeParameters(9);
-        withDropout.InitializeParameters(9);
+        net.InitializeParameters(9);
         plain.InitializeParameters(9);
         int steps = generated.MaxSteps;
         GeneratedParityTests.Inputs inputs = GeneratedParityTests.MakeInputs(generated.Spec, steps, 4);
@@ -56,22 +56,39 @@ public sealed class DropoutParityTests
         plain.ZeroGradients();
         GeneratedParityTests.ForwardContinue(plain, inputs, steps, expected);
         float expectedLoss = GeneratedParityTests.Backward(plain, inputs);
-        foreach (IRecurrentNetwork net in new IRecurrentNetwork[] { withDropout })
+        // a training pass first: its masks must not leak into the next inference pass
+        net.Training = true;
+        net.ResetState();
+        GeneratedParityTests.ForwardContinue(net, inputs, steps, new float[expected.Length]);
+        net.Training = false;
+        net.ResetState();
+        net.ZeroGradients();
+        var actual = new float[expected.Length];
+        GeneratedParityTests.ForwardContinue(net, inputs, steps, actual);
+        Assert.Equal(expected, actual);
+        Assert.Equal(expectedLoss, GeneratedParityTests.Backward(net, inputs));
+        Assert.Equal(plain.Gradients.ToArray(), net.Gradients.ToArray());
+        Assert.Equal(plain.InputGradients.ToArray(), net.InputGradients.ToArray());
+    }
+
+    [Theory, MemberData(nameof(DropoutModels))]
+    public void Training_passes_with_new_masks_allocate_nothing(string name)
+    {
+        IRecurrentNetwork net = Create(name);
+        net.InitializeParameters(3);
+        net.Training = true;
+        GeneratedParityTests.Inputs inputs = GeneratedParityTests.MakeInputs(net.Spec, net.MaxSteps, 7);
+        var outputs = new float[inputs.OutputSteps * net.OutputSize];
+        ulong seed = 0;
+        void Sequence()
         {
-            // a training pass first: its masks must not leak into the next inference pass
-            net.Training = true;
-            net.ResetState();
-            GeneratedParityTests.ForwardContinue(net, inputs, steps, new float[expected.Length]);
-            net.Training = false;
-            net.ResetState();
-            net.ZeroGradients();
-            var actual = new float[expected.Length];
-            GeneratedParityTests.ForwardContinue(net, inputs, steps, actual);
-            Assert.Equal(expected, actual);
-            Assert.Equal(expectedLoss, GeneratedParityTests.Backward(net, inputs));
-            Assert.Equal(plain.Gradients.ToArray(), net.Gradients.ToArray());
-            Assert.Equal(plain.InputGradients.ToArray(), net.InputGradients.ToArray());
+            net.DropoutSeed = seed++;
+            if (net.Spec.UsesTokens) net.Forward(inputs.Tokens, net.MaxSteps, outputs);
+            else net.Forward(inputs.Floats, net.MaxSteps, outputs);
+            GeneratedParityTests.Backward(net, inputs);
         }
+        Sequence();
+        Assert.Equal(0, Allocations.SteadyState(() => { for (int i = 0; i < 20; i++) Sequence(); }));
     }
 
     [Fact]
