@@ -98,6 +98,13 @@ models.append(("StreamTokensLstm16", "MaxSteps = 9, Loss = LossKind.CrossEntropy
 models.append(("StreamGruLast16", "InputSize = 4, MaxSteps = 9", ["[Gru(16)]"]))
 models.append(("StreamDenseFirstLstm8", "InputSize = 5, MaxSteps = 9", ["[Dense(16, Activation.Tanh)]", "[Lstm(8)]", "[Dense(1)]"]))
 
+# Dropout on outputs and on h(t - 1) in the recurrent products: with Training = false these must match the reference
+# like any model; DropoutTests run them with Training = true and one seed on both runtimes.
+models.append(("DropoutLstmStack", "InputSize = 3, MaxSteps = 9", ["[Lstm(8, Dropout = 0.3f, RecurrentDropout = 0.25f)]", "[Dense(6, Activation.Tanh, Dropout = 0.2f)]", "[Dense(2)]"]))
+models.append(("DropoutGruBiCe", "InputSize = 4, MaxSteps = 8, Loss = LossKind.CrossEntropy", ["[Gru(13, Bidirectional = true, Dropout = 0.1f, RecurrentDropout = 0.4f)]", "[Dense(3)]"]))
+models.append(("DropoutRnnLeakySkipLast", "InputSize = 2, MaxSteps = 9, Output = OutputMode.LastStep", ["[Rnn(8, Leak = 0.5f, SkipDelay = 2, Dropout = 0.5f, RecurrentDropout = 0.3f)]", "[Dense(2)]"]))
+models.append(("DropoutTokensRelu", "MaxSteps = 8, Loss = LossKind.CrossEntropy, Reduction = Reduction.Sum", ["[Embedding(11, 5, Dropout = 0.2f)]", "[Rnn(8, Activation = Activation.Relu, RecurrentDropout = 0.2f)]", "[Lstm(4, Bidirectional = true, RecurrentDropout = 0.3f)]", "[Dense(11)]"]))
+
 # Twins of the PyTorch fixtures (tests/RnnGen.Tests/Fixtures/*.json), so generated code is checked against PyTorch too.
 import json
 FIXTURES = OUT.parent.parent / "Fixtures"

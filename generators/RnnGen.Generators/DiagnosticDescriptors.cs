@@ -103,4 +103,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ReplaceUnitDelayInvalid = Error("RNNG023",
         "ReplaceUnitDelay needs a skip connection",
         "[Rnn] ReplaceUnitDelay = true: {0}");
+
+    public static readonly DiagnosticDescriptor DropoutOutOfRange = Error("RNNG026",
+        "A dropout probability must be in [0, 1), and not on the final layer",
+        "{0} {1} = {2} {3}");
 }

@@ -4,13 +4,17 @@
 // get right; --csv FILE trains on your own (text,label) file with two distinct labels.
 //   dotnet run --project samples/Sentiment -c Release
 //   dotnet run --project samples/Sentiment -c Release -- --csv reviews.csv
+//   dotnet run --project samples/Sentiment -c Release -- --rows 500 --patience 0 --dropout on   (a small set: dropout against over-fitting)
 
 using RnnGen.Data;
 
 const string help = """
     Many-to-one sentiment classification with a generated bidirectional GRU.
     options:  --csv FILE (your own data, below; default: a built-in set of templated reviews)   --epochs E (30)
-              --lr X (0.005)   --batch B (32)   --seed S (1)
+              --lr X (0.005)   --batch B (32)   --seed S (1)   --rows N (3000 built-in reviews)
+              --patience P (4 epochs without a better validation loss; 0: never stop early, keep the last weights)
+              --dropout on|off (off; on: the twin model with Dropout = 0.3 on the embedding and the GRU's outputs and
+              RecurrentDropout = 0.25 on its state, active while training only)
     data:     your own data: --csv FILE, UTF-8 comma-separated with a header line naming the columns text and label
               (other columns are ignored; put a field holding commas or line breaks in "…", doubling any quote inside);
               exactly two distinct labels. Texts are split into lower-cased words; a fifth of the rows is held out.
@@ -22,12 +26,17 @@ int epochs = arguments.Int("epochs", 30);
 float lr = arguments.Float("lr", 0.005f);
 int batch = arguments.Int("batch", 32);
 int seed = arguments.Int("seed", 1, min: 0);
+int rowCount = arguments.Int("rows", 3000, min: 20);
+int patience = arguments.Int("patience", 4, min: 0);
+string dropoutArgument = arguments.String("dropout") ?? "off";
+arguments.Require(dropoutArgument is "on" or "off", $"--dropout {dropoutArgument}: expected on or off.");
+bool dropout = dropoutArgument == "on";
 if (!arguments.Finish(out exitCode)) return exitCode;
 
 List<(string Text, string Label)> rows;
 try
 {
-    rows = csv is null ? Reviews.Generate(3000, seed) : TextCsv.Read(csv);
+    rows = csv is null ? Reviews.Generate(rowCount, seed) : TextCsv.Read(csv);
 }
 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
 {
@@ -57,14 +66,17 @@ Sequence ToSequence((string Text, string Label) row)
 Sequence[] trainSet = train.Select(ToSequence).ToArray(), testSet = test.Select(ToSequence).ToArray();
 
 AnsiConsole.MarkupLine("[bold]RnnGen — sentiment classification (many-to-one)[/]");
-AnsiConsole.MarkupLine($"{Markup.Escape(SentimentGru.Spec.ToString())}, {SentimentGru.ParameterCount:N0} parameters (generated)");
+NetworkSpec spec = dropout ? SentimentGruDropout.Spec : SentimentGru.Spec;
+AnsiConsole.MarkupLine($"{Markup.Escape(spec.ToString())}, {SentimentGru.ParameterCount:N0} parameters (generated){(dropout ? "; dropout 0.3 on the embedding and GRU outputs, recurrent dropout 0.25" : "")}");
 AnsiConsole.MarkupLine($"data: {Markup.Escape(csv ?? "built-in templated reviews")}: {rows.Count:N0} rows, labels {Markup.Escape(string.Join(" / ", labels))}, {vocabulary.Count - 1:N0} words; {testCount:N0} held out for the test");
 
-using var trainer = new Trainer(() => new SentimentGru(), new Adam(lr), new TrainerOptions
+using var trainer = new Trainer(() => dropout ? new SentimentGruDropout() : new SentimentGru(), new Adam(lr), new TrainerOptions
 {
-    BatchSize = batch, Epochs = epochs, ClipNorm = 1, Seed = seed, ValidationFraction = 0.1, Patience = 4, ProgressEvery = 5,
+    BatchSize = batch, Epochs = epochs, ClipNorm = 1, Seed = seed, ValidationFraction = 0.1, Patience = patience, RestoreBestParameters = patience > 0,
+    ProgressEvery = 5,
 });
 TrainingResult result = SampleConsole.Train("GRU", p => { trainer.Progress = p; return trainer.Fit(trainSet); }, lossName: "cross-entropy");
+AnsiConsole.MarkupLine($"held-out cross-entropy after {result.Updates:N0} updates: {trainer.Evaluate(testSet):F4} (the {testSet.Length:N0} test rows; dropout {(dropout ? "on" : "off")})");
 
 double accuracy = Accuracy(trainer.Model, testSet);
 int majority = trainSet.Count(s => s.ClassIds![0] == 0) >= trainSet.Length / 2.0 ? 0 : 1;
@@ -126,6 +138,13 @@ internal partial class SentimentGru
     /// <summary>Word ids: 0 unknown, then the 1,999 most frequent training words.</summary>
     public const int Vocabulary = 2000;
 }
+
+/// <summary>The same network with dropout while training (the same parameters: weights load into either).</summary>
+[RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy, Output = OutputMode.LastStep)]
+[Embedding(SentimentGru.Vocabulary, 24, Dropout = 0.3f)]
+[Gru(32, Bidirectional = true, Dropout = 0.3f, RecurrentDropout = 0.25f)]
+[Dense(2, Activation.Softmax)]
+internal partial class SentimentGruDropout;
 
 /// <summary>Templated review sentences whose label depends on word order: negation flips, "but" hands the verdict to
 /// the second clause.</summary>

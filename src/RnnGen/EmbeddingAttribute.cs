@@ -9,4 +9,8 @@ public sealed class EmbeddingAttribute(int vocabulary, int width) : Attribute
     public int Vocabulary { get; } = vocabulary;
     /// <summary>Floats per embedded token.</summary>
     public int Width { get; } = width;
+    /// <summary>Inverted dropout of this layer's outputs while training (<see cref="IRecurrentNetwork.Training"/>): each
+    /// output element is kept with probability 1 − p and scaled by 1/(1 − p), or set to 0. p ∈ [0, 1); 0 (default): none.
+    /// Not on the final layer (see <see cref="LayerSpec.Dropout"/>).</summary>
+    public float Dropout { get; set; }
 }

@@ -9,4 +9,12 @@ public sealed class GruAttribute(int hidden) : Attribute
     public int Hidden { get; } = hidden;
     /// <summary>Also run the sequence backwards; each step's output is forward‖backward.</summary>
     public bool Bidirectional { get; set; }
+    /// <summary>Inverted dropout of this layer's outputs while training (<see cref="IRecurrentNetwork.Training"/>): each
+    /// output element is kept with probability 1 − p and scaled by 1/(1 − p), or set to 0. p ∈ [0, 1); 0 (default): none.
+    /// Not on the final layer (see <see cref="LayerSpec.Dropout"/>).</summary>
+    public float Dropout { get; set; }
+    /// <summary>Variational dropout of h(t−1) in the recurrent product while training: one mask per sequence and
+    /// direction, the same at every step (Gal &amp; Ghahramani; Keras' <c>recurrent_dropout</c>). p ∈ [0, 1); 0 (default):
+    /// none (see <see cref="LayerSpec.RecurrentDropout"/>).</summary>
+    public float RecurrentDropout { get; set; }
 }

@@ -14,7 +14,10 @@ public interface IBatchedNetwork : IRecurrentNetwork
 
     /// <summary>Runs <paramref name="batch"/> sequences: inputs [batch × steps × InputSize] → outputs [batch × output
     /// steps × OutputSize], each from its row of <paramref name="initialStates"/> [batch × StateSize] (zeros when
-    /// empty), final states to <paramref name="finalStates"/> (when not empty). Does not use <see cref="IRecurrentNetwork.CurrentState"/>.</summary>
+    /// empty), final states to <paramref name="finalStates"/> (when not empty). Does not use <see cref="IRecurrentNetwork.CurrentState"/>.
+    /// A batched pass is inference as far as dropout goes: it never drops.</summary>
+    /// <exception cref="InvalidOperationException">The model has dropout and <see cref="IRecurrentNetwork.Training"/> is
+    /// true (train such a model one sequence at a time with <c>Forward</c>, as the <c>Trainer</c> does).</exception>
     void ForwardBatch(ReadOnlySpan<float> inputs, int batch, int steps, Span<float> outputs, ReadOnlySpan<float> initialStates, Span<float> finalStates);
 
     /// <summary>The token version of <see cref="ForwardBatch(ReadOnlySpan{float}, int, int, Span{float}, ReadOnlySpan{float}, Span{float})"/>: tokens [batch × steps].</summary>

@@ -51,6 +51,27 @@ public interface IRecurrentNetwork
     /// <summary>dLoss/d(initial state) of the last <c>Backward</c>, <see cref="StateSize"/> floats.</summary>
     ReadOnlySpan<float> InitialStateGradients { get; }
 
+    /// <summary>
+    /// Training mode (default false). While true, the layers' <see cref="LayerSpec.Dropout"/> and
+    /// <see cref="LayerSpec.RecurrentDropout"/> act in <c>Forward</c> and <c>ForwardContinue</c> (with masks from
+    /// <see cref="DropoutSeed"/>) and <c>Backward</c> differentiates through the same masks; while false dropout is the
+    /// identity and the outputs are bit for bit those of the network without it. <c>Step</c> is inference and ignores
+    /// it. The <c>Trainer</c> sets it during <c>Fit</c> updates, clears it for evaluation and restores it afterwards.
+    /// A network without dropout has nothing to switch: its default implementation reads false and ignores writes.
+    /// </summary>
+    bool Training { get => false; set { } }
+
+    /// <summary>
+    /// Seeds the dropout masks: setting it restarts the mask generator from this value, and the next forward pass
+    /// draws fresh recurrent masks (one per direction of each layer with <see cref="LayerSpec.RecurrentDropout"/>),
+    /// then the output masks of its steps. <c>Forward</c> draws fresh recurrent masks too; <c>ForwardContinue</c>
+    /// keeps them (the same sequence goes on) and draws new output masks. So the masks of a pass depend only on the
+    /// seed and the calls since it was set: the <c>Trainer</c> sets it from (its seed, the update, the example) before
+    /// each training forward pass, which makes training identical for any number of workers.
+    /// A network without dropout ignores it.
+    /// </summary>
+    ulong DropoutSeed { get => 0; set { } }
+
     /// <summary>PyTorch's default initialisation from <paramref name="seed"/>.</summary>
     void InitializeParameters(int seed);
 

@@ -91,6 +91,24 @@ public sealed record LayerSpec
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Peepholes { get; init; }
 
+    /// <summary>
+    /// Inverted dropout of this layer's outputs while the network is <see cref="IRecurrentNetwork.Training"/>: each output
+    /// element of each step is kept with probability 1 − p and then scaled by 1/(1 − p), or set to 0 (y' = y ⊙ m,
+    /// m ∈ {0, 1/(1 − p)}, a fresh mask for every step of every forward pass). p ∈ [0, 1); 0 (the default) is none. Not on
+    /// the final layer. With <c>Training = false</c> the layer is exactly the layer without dropout.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public float Dropout { get; init; }
+
+    /// <summary>
+    /// Recurrent layers only: variational dropout (Gal &amp; Ghahramani; Keras' <c>recurrent_dropout</c>) while
+    /// <see cref="IRecurrentNetwork.Training"/>. One mask m ∈ {0, 1/(1 − p)}^H per direction and sequence multiplies
+    /// h(t−1) where it enters the recurrent product (W_hh·(m ⊙ h(t−1))), the same mask at every step; the state itself,
+    /// the leak's α·h and GRU's z ⊙ h read h unmasked. p ∈ [0, 1); 0 (the default) is none.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public float RecurrentDropout { get; init; }
+
     /// <summary>Embedding only: the number of distinct token ids.</summary>
     public int Vocabulary { get; init; }
 
@@ -165,5 +183,8 @@ public sealed record LayerSpec
     /// <summary>The layer as plain values, for the shared geometry and rules.</summary>
     internal LayerDescription Description =>
         new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, IsReservoir, SpectralRadius, Density, InputScaling, Peepholes,
-            _clockPeriods?.ToArray(), ReplaceUnitDelay);
+            _clockPeriods?.ToArray(), ReplaceUnitDelay, Dropout, RecurrentDropout);
+
+    /// <summary>True when the layer drops anything while training (<see cref="Dropout"/> or <see cref="RecurrentDropout"/> above 0).</summary>
+    internal bool HasDropout => Dropout != 0f || RecurrentDropout != 0f;
 }

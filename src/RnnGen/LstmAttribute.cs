@@ -14,4 +14,12 @@ public sealed class LstmAttribute(int hidden) : Attribute
     /// and p_f ⊙ c(t−1), o reads p_o ⊙ c(t). One more tensor per direction, <c>weight_peephole_l0</c> [3, H], rows i, o, f.
     /// </summary>
     public bool Peepholes { get; set; }
+    /// <summary>Inverted dropout of this layer's outputs while training (<see cref="IRecurrentNetwork.Training"/>): each
+    /// output element is kept with probability 1 − p and scaled by 1/(1 − p), or set to 0. p ∈ [0, 1); 0 (default): none.
+    /// Not on the final layer (see <see cref="LayerSpec.Dropout"/>).</summary>
+    public float Dropout { get; set; }
+    /// <summary>Variational dropout of h(t−1) in the recurrent product while training: one mask per sequence and
+    /// direction, the same at every step (Gal &amp; Ghahramani; Keras' <c>recurrent_dropout</c>). p ∈ [0, 1); 0 (default):
+    /// none (see <see cref="LayerSpec.RecurrentDropout"/>).</summary>
+    public float RecurrentDropout { get; set; }
 }

@@ -29,6 +29,15 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     private int _recordedSteps;
     private bool _recording;               // the buffers hold the last Forward/ForwardContinue (a Step clears it)
     private readonly int _bidirectionalLayer; // the first bidirectional layer (no streaming Step), or -1
+    // Dropout (all empty without): per layer with Dropout, its mask [MaxSteps × OutputWidth] and its dropped outputs,
+    // which the next layer reads while a pass is masked.
+    private readonly bool _hasDropout;
+    private readonly T[][] _dropoutMasks, _dropped;
+    private readonly float[] _maskScratch;
+    private DeterministicRandom _dropoutRandom = Generated.GeneratedModelSupport.DropoutRandom(0);
+    private ulong _dropoutSeed;
+    private bool _recurrentMasksStale = true;   // the next masked pass draws new recurrent masks (a new sequence)
+    private bool _masked;                        // the recorded pass applied the masks
 
     /// <summary>Builds the network described by <paramref name="spec"/> with zero parameters.</summary>
     public ReferenceNetwork(NetworkSpec spec)
@@ -55,6 +64,16 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
             _inputGradients[i] = new T[maxSteps * inWidth];
         }
         _bidirectionalLayer = spec.Layers.ToList().FindIndex(l => l.Directions == 2);
+        _hasDropout = spec.Layers.Any(l => l.HasDropout);
+        _dropoutMasks = new T[_layers.Length][];
+        _dropped = new T[_layers.Length][];
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            int size = spec.Layers[i].Dropout != 0f ? maxSteps * spec.Layers[i].OutputWidth : 0;
+            _dropoutMasks[i] = new T[size];
+            _dropped[i] = new T[size];
+        }
+        _maskScratch = new float[_dropoutMasks.Max(m => m.Length)];
         _parameters = new T[spec.ParameterCount];
         _gradients = new T[spec.ParameterCount];
         _reservoirScratch = new T[_layers.Where(l => l.Spec.IsReservoir).Select(l => l.ParameterCount).DefaultIfEmpty(0).Max()];
@@ -107,6 +126,22 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>dLoss/d(initial state) of the last <c>Backward</c>.</summary>
     public ReadOnlySpan<T> InitialStateGradients => _initialStateGradients;
 
+    /// <summary>Training mode: while true, <see cref="LayerSpec.Dropout"/> and <see cref="LayerSpec.RecurrentDropout"/>
+    /// act in forward passes (see <see cref="IRecurrentNetwork.Training"/>). Default false.</summary>
+    public bool Training { get; set; }
+
+    /// <summary>Restarts the dropout masks' generator (see <see cref="IRecurrentNetwork.DropoutSeed"/>).</summary>
+    public ulong DropoutSeed
+    {
+        get => _dropoutSeed;
+        set
+        {
+            _dropoutSeed = value;
+            _dropoutRandom = Generated.GeneratedModelSupport.DropoutRandom(value);
+            _recurrentMasksStale = true;
+        }
+    }
+
     /// <summary>The view of one named parameter tensor, e.g. <c>Parameter("layers.0.weight_hh_l0")</c>.</summary>
     public Span<T> Parameter(string name)
     {
@@ -143,7 +178,10 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         RequireStreaming();
         int recorded = _recordedSteps;
-        ForwardContinue(input, 1, output);
+        bool training = Training;
+        Training = false;   // streaming is inference: no dropout
+        try { ForwardContinue(input, 1, output); }
+        finally { Training = training; }
         EndStep(recorded);
     }
 
@@ -153,7 +191,10 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         RequireStreaming();
         int recorded = _recordedSteps;
-        ForwardContinue([token], 1, output);
+        bool training = Training;
+        Training = false;   // streaming is inference: no dropout
+        try { ForwardContinue([token], 1, output); }
+        finally { Training = training; }
         EndStep(recorded);
     }
 
@@ -177,6 +218,7 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Forward(ReadOnlySpan<T> inputs, int steps, Span<T> outputs)
     {
         ResetState();
+        _recurrentMasksStale = true;
         ForwardContinue(inputs, steps, outputs);
     }
 
@@ -184,6 +226,7 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Forward(ReadOnlySpan<int> tokens, int steps, Span<T> outputs)
     {
         ResetState();
+        _recurrentMasksStale = true;
         ForwardContinue(tokens, steps, outputs);
     }
 
@@ -233,18 +276,50 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     private void Run(int steps, Span<T> outputs)
     {
+        _masked = Training && _hasDropout;
+        if (_masked) DrawMasks(steps);
         ReadOnlySpan<T> input = _inputs;
         for (int i = 0; i < _layers.Length; i++)
         {
             Layer<T> layer = _layers[i];
+            if (layer is RecurrentLayer<T> recurrent) recurrent.RecurrentMasked = _masked && layer.Spec.RecurrentDropout != 0f;
             layer.Forward(input, _tokens, steps, _parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount),
                 _state.AsSpan(layer.StateOffset, layer.Spec.StateWidth));
-            input = layer.Output;
+            input = LayerOutput(i);
+            if (_masked && layer.Spec.Dropout != 0f)
+            {
+                // y' = y ⊙ m: the next layer reads the dropped outputs
+                T[] mask = _dropoutMasks[i], dropped = _dropped[i];
+                for (int k = 0; k < steps * layer.OutputWidth; k++) dropped[k] = layer.Output[k] * mask[k];
+            }
         }
         int first = Spec.Output == OutputMode.LastStep ? steps - 1 : 0;
         _layers[^1].Output.AsSpan(first * OutputSize, outputs.Length).CopyTo(outputs);
         _recordedSteps = steps;
         _recording = true;
+    }
+
+    /// <summary>What the layer after layer <paramref name="i"/> reads: its dropped outputs in a masked pass, else its outputs.</summary>
+    private T[] LayerOutput(int i) => _masked && _layers[i].Spec.Dropout != 0f ? _dropped[i] : _layers[i].Output;
+
+    /// <summary>The masks of a training pass, in a fixed order: the recurrent masks when a new sequence starts (each
+    /// layer with RecurrentDropout, forward direction then reverse), then each layer's output mask for these steps.</summary>
+    private void DrawMasks(int steps)
+    {
+        if (_recurrentMasksStale)
+        {
+            foreach (Layer<T> layer in _layers)
+                if (layer is RecurrentLayer<T> recurrent && layer.Spec.RecurrentDropout != 0f) recurrent.DrawRecurrentMasks(ref _dropoutRandom);
+            _recurrentMasksStale = false;
+        }
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            float p = _layers[i].Spec.Dropout;
+            if (p == 0f) continue;
+            Span<float> scratch = _maskScratch.AsSpan(0, steps * _layers[i].OutputWidth);
+            Generated.GeneratedModelSupport.DrawDropoutMask(ref _dropoutRandom, p, scratch);
+            for (int k = 0; k < scratch.Length; k++) _dropoutMasks[i][k] = T.CreateChecked(scratch[k]);
+        }
     }
 
     /// <summary>
@@ -308,8 +383,15 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = _layers.Length - 1; i >= 0; i--)
         {
             Layer<T> layer = _layers[i];
-            ReadOnlySpan<T> input = i == 0 ? _inputs : _layers[i - 1].Output;
+            ReadOnlySpan<T> input = i == 0 ? _inputs : LayerOutput(i - 1);
             Span<T> dIn = _inputGradients[i];
+            if (_masked && layer.Spec.Dropout != 0f)
+            {
+                // dL/dy = dL/dy' ⊙ m (never the final layer: dOut is the next layer's input gradient)
+                Span<T> dy = _inputGradients[i + 1].AsSpan(0, steps * layer.OutputWidth);
+                T[] mask = _dropoutMasks[i];
+                for (int k = 0; k < dy.Length; k++) dy[k] *= mask[k];
+            }
             // A reservoir is never learned: its gradients go to scratch, and Gradients keeps zeros there.
             Span<T> gradients = layer.Spec.IsReservoir
                 ? _reservoirScratch.AsSpan(0, layer.ParameterCount)

@@ -48,12 +48,19 @@ public sealed class DiagnosticTests
         { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(4, Leak = 0.5f, ClockPeriods = new[] { 1, 2 })] public partial class M;", "Rnn(4, Leak = 0.5f, ClockPeriods = new[] { 1, 2 })", "remove Leak and LearnLeak" },
         { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(4, SkipDelay = 3, ClockPeriods = new[] { 1, 2 })] public partial class M;", "Rnn(4, SkipDelay = 3, ClockPeriods = new[] { 1, 2 })", "remove SkipDelay" },
         { "RNNG023", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, ReplaceUnitDelay = true)] [Dense(1)] public partial class M;", "Rnn(3, ReplaceUnitDelay = true)", "needs SkipDelay = d ≥ 2; add for example SkipDelay = 4" },
+        { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(4, RecurrentDropout = 0.2f, ClockPeriods = new[] { 1, 2 })] [Dense(1)] public partial class M;", "Rnn(4, RecurrentDropout = 0.2f, ClockPeriods = new[] { 1, 2 })", "remove RecurrentDropout" },
+        { "RNNG023", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, SkipDelay = 2, ReplaceUnitDelay = true, RecurrentDropout = 0.2f)] [Dense(1)] public partial class M;", "Rnn(3, SkipDelay = 2, ReplaceUnitDelay = true, RecurrentDropout = 0.2f)", "a term this layer does not have" },
         { "RNNG017", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, LearnLeak = true)] public partial class M;", "Rnn(3, LearnLeak = true)", "add for example Leak = 0.5f" },
         { "RNNG016", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, SkipDelay = 1)] public partial class M;", "Rnn(3, SkipDelay = 1)", "d = 1 is W_hh itself" },
         { "RNNG016", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, SkipDelay = 5000)] [Dense(2)] public partial class M;", "Rnn(3, SkipDelay = 5000)", "SkipDelay = 5000" },
         { "RNNG015", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Reservoir(30, SpectralRadius = 0f)] [Dense(1)] public partial class M;", "Reservoir(30, SpectralRadius = 0f)", "SpectralRadius = 0, but it must be a finite number > 0" },
         { "RNNG015", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Reservoir(30, Density = 1.5f)] [Dense(1)] public partial class M;", "Reservoir(30, Density = 1.5f)", "Density = 1.5, but it must be in (0, 1]" },
         { "RNNG015", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Reservoir(30, InputScaling = -1f)] [Dense(1)] public partial class M;", "Reservoir(30, InputScaling = -1f)", "InputScaling = -1" },
+        { "RNNG026", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3, Dropout = 1f)] [Dense(1)] public partial class M;", "Lstm(3, Dropout = 1f)", "[Lstm] Dropout = 1 is outside the valid range [0, 1)" },
+        { "RNNG026", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Gru(3, RecurrentDropout = -0.1f)] [Dense(1)] public partial class M;", "Gru(3, RecurrentDropout = -0.1f)", "RecurrentDropout = -0.1 is outside the valid range [0, 1)" },
+        { "RNNG026", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Dense(4, Dropout = float.NaN)] [Dense(1)] public partial class M;", "Dense(4, Dropout = float.NaN)", "Dropout = NaN is outside the valid range" },
+        { "RNNG026", "[RnnModel(MaxSteps = 4)] [Embedding(5, 2, Dropout = 1.5f)] [Rnn(3)] [Dense(1)] public partial class M;", "Embedding(5, 2, Dropout = 1.5f)", "choose 0 ≤ p < 1" },
+        { "RNNG026", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] [Dense(1, Dropout = 0.5f)] public partial class M;", "Dense(1, Dropout = 0.5f)", "is on the final layer" },
     };
 
     [Theory, MemberData(nameof(Cases))]
@@ -93,7 +100,7 @@ public sealed class DiagnosticTests
         string tracked = File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Shipped.md")) + File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Unshipped.md"));
         var ids = typeof(RnnModelGenerator).Assembly.GetType("RnnGen.Generators.DiagnosticDescriptors")!
             .GetFields().Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToList();
-        Assert.Equal(23, ids.Count);
+        Assert.Equal(24, ids.Count);
         Assert.All(ids, id => Assert.Contains(id + " ", tracked));
         var tested = Cases().Select(row => (string)row[0]).ToHashSet();
         // RNNG019 needs a weights file on disk: BakedWeightsTests covers it (mismatched, truncated and corrupt files).

@@ -19,6 +19,8 @@ public sealed class SnapshotTests
         { "PeepholeLstm", "namespace Demo; [RnnModel(InputSize = 3, MaxSteps = 16)] [Lstm(12, Peepholes = true)] [Dense(2)] public partial class PeepholeLstm;" },
         // a Clockwork RNN (groups with periods 1, 2, 4, 8) under an Elman layer that reads only h(t − 3)
         { "ClockworkRnn", "namespace Demo; [RnnModel(InputSize = 2, MaxSteps = 32)] [Rnn(16, ClockPeriods = new[] { 1, 2, 4, 8 })] [Rnn(8, SkipDelay = 3, ReplaceUnitDelay = true)] [Dense(2)] public partial class ClockworkRnn;" },
+        // dropout on outputs and on h(t−1) in the recurrent products (a model without dropout gets none of its code)
+        { "DropoutStack", "namespace Demo; [RnnModel(InputSize = 4, MaxSteps = 16)] [Lstm(8, Dropout = 0.25f, RecurrentDropout = 0.2f)] [Gru(6, Bidirectional = true, RecurrentDropout = 0.1f)] [Rnn(5, Dropout = 0.3f, RecurrentDropout = 0.5f)] [Dense(5, Activation.Tanh, Dropout = 0.3f)] [Dense(2)] public partial class DropoutStack;" },
         { "EchoStateNetwork", "namespace Demo; [RnnModel(InputSize = 1, MaxSteps = 16)] [Reservoir(40, SpectralRadius = 0.95f, Density = 0.1f, InputScaling = 0.5f, Leak = 0.3f)] [Dense(1)] public partial class EchoStateNetwork;" },
     };
 

@@ -48,7 +48,7 @@ internal static class ClassShell
         w.WriteLine("    new global::RnnGen.LayerSpec[]");
         w.WriteLine("    {");
         foreach (LayerPlan p in plan.Layers)
-            w.WriteLine($"        {LayerSpecExpression(p.Layer)},");
+            w.WriteLine($"        {LayerSpecExpression(p.Layer)}{DropoutInitializer(p.Layer)},");
         w.WriteLine("    },");
         w.WriteLine($"    {F(model.MaxSteps)},");
         w.WriteLine($"    global::RnnGen.OutputMode.{model.Output},");
@@ -66,6 +66,16 @@ internal static class ClassShell
         LayerKind.Rnn => $"global::RnnGen.LayerSpec.Rnn({F(l.Size)}, global::RnnGen.Activation.{l.Activation}, {(l.Bidirectional ? "true" : "false")}{(l.IsLeaky || l.HasSkip ? ", " + Float(l.Leak) : "")}{(l.HasSkip || l.HasLearnedLeak ? ", " + F(l.SkipDelay) : "")}{(l.HasLearnedLeak ? ", true" : "")}){(l.HasNoUnitDelay ? " with { ReplaceUnitDelay = true }" : "")}",
         _ => $"global::RnnGen.LayerSpec.{l.Kind}({F(l.Size)}, {(l.Bidirectional ? "true" : "false")}{(l.HasPeepholes ? ", peepholes: true" : "")})",
     };
+
+    /// <summary><c> with { Dropout = …, RecurrentDropout = … }</c> for a layer with dropout, else nothing.</summary>
+    private static string DropoutInitializer(LayerModel l)
+    {
+        if (!l.HasDropout && !l.HasRecurrentDropout) return "";
+        var parts = new System.Collections.Generic.List<string>();
+        if (l.HasDropout) parts.Add("Dropout = " + Float(l.Dropout));
+        if (l.HasRecurrentDropout) parts.Add("RecurrentDropout = " + Float(l.RecurrentDropout));
+        return " with { " + string.Join(", ", parts) + " }";
+    }
 
     /// <summary>The named offsets the layers' code uses: each tensor of the parameter layout (PyTorch name and shape),
     /// each block of the packed forward weights, and each recurrent direction's state.</summary>

@@ -30,9 +30,11 @@ internal static class Emitter
             ClassShell.WriteConstants(w, plan);
             ClassShell.WriteStateStruct(w, plan);
             ClassShell.WriteFields(w, plan, baked);
+            DropoutMembers.WriteFields(w, plan);
             StandardMembers.Write(w, model, StreamingKernels.Tiers(plan).Any());
             StreamingMembers.Write(w, plan, layers);
             SequenceMembers.Write(w, plan);
+            DropoutMembers.Write(w, plan);
             LossMembers.Write(w, plan);
             foreach (LayerEmitter layer in layers) layer.WriteForward(w);
             foreach (LayerEmitter layer in layers) layer.WriteBackward(w);

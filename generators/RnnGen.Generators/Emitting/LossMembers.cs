@@ -43,7 +43,11 @@ internal static class LossMembers
         using (w.WriteBlock("private void BackPropagate(int batch, int steps)"))
         {
             w.WriteLine("EnsurePacked();");
-            for (int i = plan.Layers.Count - 1; i >= 0; i--) w.WriteLine($"{plan.Layers[i].Name}Backward(batch, steps);");
+            for (int i = plan.Layers.Count - 1; i >= 0; i--)
+            {
+                if (plan.Layers[i].Layer.HasDropout) w.WriteLine($"{plan.Layers[i].Name}DropoutBackward(steps);");
+                w.WriteLine($"{plan.Layers[i].Name}Backward(batch, steps);");
+            }
         }
         w.WriteLine();
     }

@@ -82,6 +82,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
             {
                 w.WriteLine($"{Span} states = _{P.Field}States{d.Direction};");
                 w.WriteLine($"{Span} cache = _{P.Field}Cache{d.Direction};");
+                if (P.Layer.HasRecurrentDropout) w.WriteLine($"{Span} maskedH = _{P.Field}MaskedH{d.Direction};");
                 using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     w.WriteLine($"batchStates.Slice(b * StateSize + {d.StateConstant}, {F(SW)}).CopyTo(states.Slice({Times("b", P.StatesStride)}, {F(SW)}));");
                 // One sequence: its input side does not depend on the recurrence, so W_ih·x(t) + b for every step is one
@@ -106,7 +107,22 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                         w.WriteLine($"{K}.PackedMatMatAdd({ih}, input, {Times("t", P.In)}, {si}, cache, {Times("s", CW)}, {sc}, batch, {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
                     }
                     if (P.UnitDelay)
-                        w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]");
+                    {
+                        string hidden = $"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]";
+                        if (P.Layer.HasRecurrentDropout)
+                        {
+                            using (w.WriteBlock("if (_masked)"))
+                            {
+                                w.WriteLine("// recurrent dropout: W_hh·(m ⊙ h(t−1)), the sequence's one mask (a training pass runs one sequence)");
+                                w.WriteLine($"{Support}.Mask(states.Slice({Times("s", SW)}, {F(H)}), _{P.Field}RecurrentMask{d.Direction}, maskedH.Slice({Times("s", H)}, {F(H)}));");
+                                w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), maskedH, {Times("s", H)}, {F(H)}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, 1, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]");
+                            }
+                            using (w.WriteBlock("else"))
+                                w.WriteLine(hidden);
+                        }
+                        else
+                            w.WriteLine(hidden);
+                    }
                     WriteSkipProduct(w, d, ss, sc);
                     using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     {
@@ -136,6 +152,11 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                 w.WriteLine($"{ReadOnlySpan} states = _{P.Field}States{d.Direction};");
                 w.WriteLine($"{ReadOnlySpan} cache = _{P.Field}Cache{d.Direction};");
                 w.WriteLine($"{Span} dz = _{P.Field}Dz{d.Direction};");
+                if (P.Layer.HasRecurrentDropout)
+                {
+                    w.WriteLine($"{ReadOnlySpan} maskedH = _{P.Field}MaskedH{d.Direction}, mask = _{P.Field}RecurrentMask{d.Direction};");
+                    w.WriteLine($"{Span} maskedDh = _{P.Field}MaskedDh;");
+                }
                 w.WriteLine($"dState.Slice(0, {Times("batch", SW)}).Clear();");
                 using (w.WriteBlock("for (int k = steps - 1; k >= 0; k--)"))
                 {
@@ -153,7 +174,23 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                         : "// dx += W_ihᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk); no W_hh: h(t−1) reaches dz only through the skip connection");
                     w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd({ihT}, dz, {Times("k", Record)}, {sd}, dIn, {Times("t", P.In)}, {si}, batch, {inw}, {gh});");
                     if (P.UnitDelay)
-                        w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {h}, {gh});");
+                    {
+                        string dh = $"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {h}, {gh});";
+                        if (P.Layer.HasRecurrentDropout)
+                        {
+                            using (w.WriteBlock("if (_masked)"))
+                            {
+                                w.WriteLine("// recurrent dropout: dh(t−1) += m ⊙ (W_hhᵀ·dz)");
+                                w.WriteLine("maskedDh.Clear();");
+                                w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, maskedDh, 0, {h}, 1, {h}, {gh});");
+                                w.WriteLine($"{Support}.AddMasked(maskedDh, mask, dState.Slice(0, {h}));");
+                            }
+                            using (w.WriteBlock("else"))
+                                w.WriteLine(dh);
+                        }
+                        else
+                            w.WriteLine(dh);
+                    }
                     WriteSkipGradientProduct(w, d, sd);
                 }
                 string firstDx = reverse ? Times("(steps - 1)", P.In) : "0", strideDx = reverse ? "-" + inw : inw;
@@ -170,7 +207,16 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                 w.WriteLine("// (every sequence of the batch at once, slot after slot: each gradient row is read and written once)");
                 w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Input)}), dz, 0, {record}, input, {firstDx}, {strideDx}, steps, {gh}, {inw}, batch, {sd}, {si});");
                 if (P.UnitDelay)
-                    w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {h}, batch, {sd}, {ss});");
+                {
+                    string dwHidden = $"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {h}, batch, {sd}, {ss});";
+                    if (P.Layer.HasRecurrentDropout)
+                    {
+                        w.WriteLine($"if (_masked) {K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, maskedH, 0, {h}, steps, {gh}, {h}, 1, {sd}, {F(Model.Model.MaxSteps * H)});   // recurrent dropout: dW_hh += Σ_t dz(t)·(m ⊙ h(t−1))ᵀ");
+                        w.WriteLine("else " + dwHidden);
+                    }
+                    else
+                        w.WriteLine(dwHidden);
+                }
                 w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(d.Bias!)}), dz, 0, {record}, steps, batch, {sd});");
                 w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(d.HiddenBias!)}), dz, {hh}, {record}, steps, batch, {sd});");
                 foreach (string line in ExtraWeightGradients(d, sd, ss)) w.WriteLine(line);

@@ -24,6 +24,7 @@ internal static class SequenceMembers
         using (w.WriteBlock($"public void Forward({inputType} {input}, int steps, {Span} outputs)"))
         {
             w.WriteLine("_state = default;");
+            if (DropoutMembers.Any(plan)) w.WriteLine("_recurrentMasksStale = true;   // a new sequence: new recurrent dropout masks");
             w.WriteLine($"ForwardContinue({input}, steps, outputs);");
         }
         w.WriteLine();
@@ -65,6 +66,7 @@ internal static class SequenceMembers
         {
             string length = tokens ? "batch * steps" : Times("batch * steps", model.InputSize);
             w.WriteLine($"{Support}.CheckBatch(batch, BatchTile);");
+            if (DropoutMembers.Any(plan)) w.WriteLine($"if (Training) throw {Support}.DropoutBatch();");
             w.WriteLine($"{Support}.CheckSteps(steps, MaxSteps);");
             w.WriteLine($"if ({input}.Length != {length}) {Support}.ThrowLength(nameof({input}), {input}.Length, {length}, \"batch × {(tokens ? "steps" : "steps × InputSize")}\");");
             string outputsLength = Product("batch", outSteps, "OutputSize");
@@ -93,7 +95,12 @@ internal static class SequenceMembers
         using (w.WriteBlock("private void Run(int batch, int steps)"))
         {
             w.WriteLine("EnsurePacked();");
-            foreach (LayerPlan p in plan.Layers) w.WriteLine($"{p.Name}Forward(batch, steps);");
+            DropoutMembers.WriteRunStart(w, plan);
+            foreach (LayerPlan p in plan.Layers)
+            {
+                w.WriteLine($"{p.Name}Forward(batch, steps);");
+                if (p.Layer.HasDropout) w.WriteLine($"{p.Name}Dropout(batch, steps);");
+            }
             w.WriteLine("_recordedSteps = steps;");
             w.WriteLine("_recordedBatch = batch;");
         }

@@ -7,7 +7,8 @@ namespace RnnGen.Generators.Model;
 /// <summary>One declared layer, as plain values.</summary>
 internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activation, bool Bidirectional, int Vocabulary, float Leak = 0f,
     bool Reservoir = false, float SpectralRadius = 0f, float Density = 0f, float InputScaling = 0f, int SkipDelay = 0, bool LearnLeak = false, bool Peepholes = false,
-    bool ReplaceUnitDelay = false, EquatableArray<int> ClockPeriods = default, bool ClockDeclared = false)
+    bool ReplaceUnitDelay = false, EquatableArray<int> ClockPeriods = default, bool ClockDeclared = false,
+    float Dropout = 0f, float RecurrentDropout = 0f)
 {
     /// <summary>Clockwork Rnn: groups of <see cref="ClockGroupSize"/> units updating every T_g steps (ClockPeriods,
     /// declared when <see cref="ClockDeclared"/>, even empty: the rules then say so).</summary>
@@ -18,6 +19,10 @@ internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activatio
     public int ClockGroupSize => IsClockwork && ClockPeriods.Count > 0 ? Size / ClockPeriods.Count : 0;
     /// <summary>The clockwork step counter's modulus, the least common multiple of the periods.</summary>
     public long ClockCycle => Description.ClockCycle;
+    /// <summary>Inverted dropout of the layer's outputs while training (p = <see cref="Dropout"/>).</summary>
+    public bool HasDropout => Dropout != 0f;
+    /// <summary>Variational dropout of h(t−1) in the recurrent product while training (p = <see cref="RecurrentDropout"/>).</summary>
+    public bool HasRecurrentDropout => IsRecurrent && RecurrentDropout != 0f;
     /// <summary>Rnn whose leak is learned per unit: α = σ(λ), λ a parameter vector.</summary>
     public bool HasLearnedLeak => Kind == LayerKind.Rnn && LearnLeak;
     /// <summary>LSTM with diagonal peepholes: p_i, p_f read c(t−1), p_o reads c(t) (tensor <c>weight_peephole</c> [3, H]).</summary>
@@ -35,7 +40,7 @@ internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activatio
     /// <summary>The layer as the shared geometry and rules read it.</summary>
     public LayerDescription Description =>
         new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, Reservoir, SpectralRadius, Density, InputScaling, Peepholes,
-            ClockDeclared ? ClockPeriods.ToArray() : null, ReplaceUnitDelay);
+            ClockDeclared ? ClockPeriods.ToArray() : null, ReplaceUnitDelay, Dropout, RecurrentDropout);
 
     /// <summary>The layer's geometry when fed <paramref name="inputWidth"/> floats per step.</summary>
     public LayerGeometry Geometry(int inputWidth) => LayerGeometry.Of(Description, inputWidth);

@@ -183,6 +183,7 @@ internal static class Parser
         int skipDelay = 0;
         bool learnLeak = false, peepholes = false, replaceUnitDelay = false;
         int[]? clockPeriods = null;
+        float dropout = 0f, recurrentDropout = 0f;
         switch (kind)
         {
             case LayerKind.Embedding:
@@ -217,11 +218,14 @@ internal static class Parser
                 if (named.Value.Kind != TypedConstantKind.Array || named.Value.Values.Any(v => v.Value is not int)) return null;
                 clockPeriods = named.Value.Values.Select(v => (int)v.Value!).ToArray();
             }
+            else if (named.Key == "Dropout" && named.Value.Value is float p) dropout = p;
+            else if (named.Key == "RecurrentDropout" && named.Value.Value is float r) recurrentDropout = r;
         }
         bool rnn = kind == LayerKind.Rnn;
         return new LayerModel(kind, size, activation, bidirectional, vocabulary, rnn ? leak : 0f,
             SkipDelay: rnn ? skipDelay : 0, LearnLeak: rnn && learnLeak, ReplaceUnitDelay: rnn && replaceUnitDelay, Peepholes: kind == LayerKind.Lstm && peepholes,
-            ClockPeriods: rnn && clockPeriods is not null ? clockPeriods.ToEquatableArray() : default, ClockDeclared: rnn && clockPeriods is not null);
+            ClockPeriods: rnn && clockPeriods is not null ? clockPeriods.ToEquatableArray() : default, ClockDeclared: rnn && clockPeriods is not null,
+            Dropout: dropout, RecurrentDropout: LayerGeometry.IsRecurrentKind(kind) ? recurrentDropout : 0f);
     }
 
     /// <summary>[Reservoir(size, SpectralRadius, Density, InputScaling, Leak)]: a fixed, tanh, one-direction Elman layer.</summary>

@@ -89,6 +89,12 @@ internal sealed class ProblemDiagnostics
                 return DiagnosticInfo.Create(DiagnosticDescriptors.ClockPeriodsInvalid, at, string.Join(", ", site.Layer.ClockPeriods), clockwork);
             case ProblemKind.ReplaceUnitDelay when site is not null && NetworkRules.ReplaceUnitDelayProblem(site.Layer.Description) is { } replace:
                 return DiagnosticInfo.Create(DiagnosticDescriptors.ReplaceUnitDelayInvalid, at, replace);
+            case ProblemKind.Dropout when site is not null:
+                return DiagnosticInfo.Create(DiagnosticDescriptors.DropoutOutOfRange, at, label, PropertyName(p.Property), Text(p.Number),
+                    "is outside the valid range [0, 1): p is the probability of dropping each value (0: no dropout; 1 would drop everything); choose 0 ≤ p < 1, e.g. 0.2f");
+            case ProblemKind.DropoutOnFinalLayer when site is not null:
+                return DiagnosticInfo.Create(DiagnosticDescriptors.DropoutOutOfRange, at, label, "Dropout", Text(p.Number),
+                    "is on the final layer, whose outputs are the prediction the loss scores; put Dropout (0 ≤ p < 1) on a layer before it, or remove it");
             case ProblemKind.SpectralRadius when site is not null:
                 return DiagnosticInfo.Create(DiagnosticDescriptors.ReservoirArgument, at, "SpectralRadius", Text(p.Number), "a finite number > 0 (typically just below 1)");
             case ProblemKind.Density when site is not null:
@@ -113,6 +119,9 @@ internal sealed class ProblemDiagnostics
                 return DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, at, _className, "unexpected rule " + p.Kind + ": " + p.Message);
         }
     }
+
+    /// <summary>The property of a rule's field, e.g. <c>RecurrentDropout</c> of <c>Layers[1].RecurrentDropout</c>.</summary>
+    private static string PropertyName(string property) => property.Substring(property.LastIndexOf('.') + 1);
 
     private static string Text(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

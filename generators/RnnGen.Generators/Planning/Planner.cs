@@ -74,7 +74,7 @@ internal static class Planner
                 StatesStride = (model.MaxSteps + 1) * stateWidth,
                 CacheStride = model.MaxSteps * cacheWidth,
                 DzStride = model.MaxSteps * scratchWidth,
-                InputField = i == 0 ? (model.UsesTokens ? "_tokens" : "_inputs") : $"_{previous.Field}Out",
+                InputField = i == 0 ? (model.UsesTokens ? "_tokens" : "_inputs") : previous.Layer.HasDropout ? $"_{previous.Field}Dropped" : $"_{previous.Field}Out",
                 InputStride = i == 0 ? (model.UsesTokens ? model.MaxSteps : inputStride) : previous.OutStride,
                 InputGradientField = i == 0 ? (model.UsesTokens ? "" : "_inputGradients") : $"_{previous.Field}OutGradient",
                 InlineCell = inlineOnlyCell && l.IsRecurrent,

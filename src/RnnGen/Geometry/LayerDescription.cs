@@ -10,7 +10,7 @@ internal sealed class LayerDescription
     public LayerDescription(LayerKind kind, int size, Activation activation, bool bidirectional = false, int vocabulary = 0,
         float leak = 0f, bool learnLeak = false, int skipDelay = 0,
         bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f, bool peepholes = false,
-        int[]? clockPeriods = null, bool replaceUnitDelay = false)
+        int[]? clockPeriods = null, bool replaceUnitDelay = false, float dropout = 0f, float recurrentDropout = 0f)
     {
         Kind = kind;
         Size = size;
@@ -27,6 +27,8 @@ internal sealed class LayerDescription
         Peepholes = peepholes;
         ClockPeriods = clockPeriods;
         ReplaceUnitDelay = replaceUnitDelay;
+        Dropout = dropout;
+        RecurrentDropout = recurrentDropout;
     }
 
     public LayerKind Kind { get; }
@@ -79,6 +81,11 @@ internal sealed class LayerDescription
             return cycle;
         }
     }
+
+    /// <summary>Inverted dropout of the layer's outputs while training, p ∈ [0, 1); 0: none.</summary>
+    public float Dropout { get; }
+    /// <summary>Recurrent layers: variational dropout of h(t−1) in the recurrent product while training, p ∈ [0, 1); 0: none.</summary>
+    public float RecurrentDropout { get; }
 
     /// <summary>True for Rnn, LSTM and GRU.</summary>
     public bool IsRecurrent => LayerGeometry.IsRecurrentKind(Kind);

@@ -127,6 +127,14 @@ internal static class NetworkRules
             Add(ProblemKind.NotAReservoir, "IsReservoir", $"{field} sets SpectralRadius, Density or InputScaling, which only a reservoir has (IsReservoir = true); they must be 0.");
         if (layer.Peepholes && layer.Kind != LayerKind.Lstm)
             Add(ProblemKind.PeepholesNotLstm, "Peepholes", $"{field}.Peepholes = true, but only an Lstm layer has peephole connections; it must be false.");
+        if (!(layer.Dropout >= 0f && layer.Dropout < 1f))
+            Add(ProblemKind.Dropout, "Dropout", $"{field}.Dropout = {layer.Dropout}, but a dropout probability must be in [0, 1): 0 is no dropout, 1 would drop every output.", number: layer.Dropout);
+        else if (layer.Dropout > 0f && index == count - 1)
+            Add(ProblemKind.DropoutOnFinalLayer, "Dropout", $"{field}.Dropout = {layer.Dropout}, but {field} is the final layer, whose outputs are the prediction the loss scores; put the dropout on the layer before (or remove it).", number: layer.Dropout);
+        if (layer.RecurrentDropout != 0f && !layer.IsRecurrent)
+            Add(ProblemKind.RecurrentDropoutNotRecurrent, "RecurrentDropout", $"{field}.RecurrentDropout = {layer.RecurrentDropout}, but a {layer.Kind} layer has no recurrent state; only Rnn, Lstm and Gru layers have recurrent dropout, and it must be 0.", number: layer.RecurrentDropout);
+        else if (!(layer.RecurrentDropout >= 0f && layer.RecurrentDropout < 1f))
+            Add(ProblemKind.Dropout, "RecurrentDropout", $"{field}.RecurrentDropout = {layer.RecurrentDropout}, but a dropout probability must be in [0, 1): 0 is no dropout, 1 would drop the whole recurrent state.", number: layer.RecurrentDropout);
         if (layer.Kind != LayerKind.Embedding && layer.Vocabulary != 0)
             Add(ProblemKind.VocabularyNotEmbedding, "Vocabulary", $"{field}.Vocabulary = {layer.Vocabulary}, but only an Embedding layer has a vocabulary; it must be 0.", layer.Vocabulary);
         switch (layer.Kind)
@@ -183,6 +191,8 @@ internal static class NetworkRules
             return "a clockwork layer's groups keep their state between updates and are not leaky; remove Leak and LearnLeak";
         if (layer.SkipDelay != 0)
             return "a clockwork layer cannot also have a skip connection through time; remove SkipDelay";
+        if (layer.RecurrentDropout != 0f)
+            return "a clockwork layer's groups read h(t−1) through block-triangular W_hh, which recurrent dropout does not mask; remove RecurrentDropout (Dropout on the outputs is fine)";
         return null;
     }
 
@@ -195,6 +205,8 @@ internal static class NetworkRules
             return $"only a (non-reservoir) Rnn layer has a skip connection to replace its unit delay, not {(layer.IsReservoir ? "a reservoir" : "a " + layer.Kind + " layer")}; remove ReplaceUnitDelay";
         if (layer.SkipDelay == 0)
             return "it replaces W_hh·h(t−1) by the skip connection W_skip·h(t−d), so it needs SkipDelay = d ≥ 2; add for example SkipDelay = 4, or remove ReplaceUnitDelay";
+        if (layer.RecurrentDropout != 0f)
+            return "recurrent dropout masks h(t−1) in W_hh·h(t−1), a term this layer does not have; remove RecurrentDropout (Dropout on the outputs is fine)";
         return null;
     }
 

@@ -64,6 +64,12 @@ internal enum ProblemKind
     LossNeedsFinalDense,
     /// <summary>More than <see cref="Limits.MaxParameterCount"/> parameters (<see cref="NetworkProblem.Value"/>).</summary>
     ParameterCount,
+    /// <summary>A Dropout or RecurrentDropout probability outside [0, 1), or NaN (<see cref="NetworkProblem.Number"/>).</summary>
+    Dropout,
+    /// <summary>Dropout on the final layer, whose outputs are the network's prediction.</summary>
+    DropoutOnFinalLayer,
+    /// <summary>Runtime only: RecurrentDropout on a layer that is not recurrent.</summary>
+    RecurrentDropoutNotRecurrent,
     /// <summary>A BPTT cache of more than <see cref="Limits.MaxCacheFloats"/> floats (<see cref="NetworkProblem.Value"/>).</summary>
     CacheSize,
 }

@@ -52,7 +52,7 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
         LinearAlgebra<T>.Add(BiasHh(p), a);
         LinearAlgebra<T>.MultiplyAdd(WeightIh(p), H, I, x, a);
         if (_periods is not null) ClockworkProduct(WeightHh(p), h, a);
-        else if (_unitDelay) LinearAlgebra<T>.MultiplyAdd(WeightHh(p), H, H, h, a);
+        else if (_unitDelay) LinearAlgebra<T>.MultiplyAdd(WeightHh(p), H, H, RecurrentInput(h), a);   // m ⊙ h(t−1) under recurrent dropout
         if (_skip > 0) LinearAlgebra<T>.MultiplyAdd(WeightSkip(p), H, H, previous.Slice((_skip - 1) * H, H), a);
         if (_periods is not null)
         {
@@ -126,7 +126,7 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
         }
         // dW_ih += da·xᵀ, dW_hh += da·hᵀ, db_ih += da, db_hh += da, dx += W_ihᵀ·da, dh = W_hhᵀ·da
         LinearAlgebra<T>.OuterAdd(WeightIh(g), da, x);
-        if (_unitDelay) LinearAlgebra<T>.OuterAdd(WeightHh(g), da, h);
+        if (_unitDelay) LinearAlgebra<T>.OuterAdd(WeightHh(g), da, RecurrentInput(h));
         LinearAlgebra<T>.Add(da, BiasIh(g));
         LinearAlgebra<T>.Add(da, BiasHh(g));
         LinearAlgebra<T>.TransposeMultiplyAdd(WeightIh(p), H, I, da, dx);
@@ -146,7 +146,7 @@ internal sealed class ElmanLayer<T> : RecurrentLayer<T> where T : unmanaged, IFl
             LinearAlgebra<T>.OuterAdd(WeightSkip(g), da, hd);
             LinearAlgebra<T>.TransposeMultiplyAdd(WeightSkip(p), H, H, da, dState.Slice((_skip - 1) * H, H));
         }
-        if (_unitDelay) LinearAlgebra<T>.TransposeMultiplyAdd(WeightHh(p), H, H, da, dState[..H]);
+        if (_unitDelay) AddRecurrentGradient(WeightHh(p), H, da, dState[..H]);
     }
 
     /// <summary>One clockwork step back: an updating unit's da = dh' ⊙ act'(h'); a waiting unit passes dh' on to h(t−1)

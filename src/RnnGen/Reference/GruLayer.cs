@@ -31,7 +31,7 @@ internal sealed class GruLayer<T> : RecurrentLayer<T> where T : unmanaged, IFloa
         BiasIh(p).CopyTo(gi);
         LinearAlgebra<T>.MultiplyAdd(WeightIh(p), 3 * H, I, x, gi);
         BiasHh(p).CopyTo(gh);
-        LinearAlgebra<T>.MultiplyAdd(WeightHh(p), 3 * H, H, h, gh);
+        LinearAlgebra<T>.MultiplyAdd(WeightHh(p), 3 * H, H, RecurrentInput(h), gh);   // m ⊙ h(t−1) under recurrent dropout; z ⊙ h reads h itself
         for (int j = 0; j < H; j++)
         {
             T r = LinearAlgebra<T>.Sigmoid(gi[j] + gh[j]);
@@ -59,10 +59,10 @@ internal sealed class GruLayer<T> : RecurrentLayer<T> where T : unmanaged, IFloa
             dState[j] = dh * z;                           // direct path h → h'
         }
         LinearAlgebra<T>.OuterAdd(WeightIh(g), dgi, x);
-        LinearAlgebra<T>.OuterAdd(WeightHh(g), dgh, h);
+        LinearAlgebra<T>.OuterAdd(WeightHh(g), dgh, RecurrentInput(h));
         LinearAlgebra<T>.Add(dgi, BiasIh(g));
         LinearAlgebra<T>.Add(dgh, BiasHh(g));
         LinearAlgebra<T>.TransposeMultiplyAdd(WeightIh(p), 3 * H, I, dgi, dx);
-        LinearAlgebra<T>.TransposeMultiplyAdd(WeightHh(p), 3 * H, H, dgh, dState);
+        AddRecurrentGradient(WeightHh(p), 3 * H, dgh, dState);
     }
 }

@@ -33,7 +33,7 @@ internal sealed class LstmLayer<T> : RecurrentLayer<T> where T : unmanaged, IFlo
         BiasIh(p).CopyTo(z);
         LinearAlgebra<T>.Add(BiasHh(p), z);
         LinearAlgebra<T>.MultiplyAdd(WeightIh(p), 4 * H, I, x, z);
-        LinearAlgebra<T>.MultiplyAdd(WeightHh(p), 4 * H, H, h, z);
+        LinearAlgebra<T>.MultiplyAdd(WeightHh(p), 4 * H, H, RecurrentInput(h), z);   // m ⊙ h(t−1) under recurrent dropout
         ReadOnlySpan<T> peephole = _peepholes ? Peephole(p) : default;
         for (int j = 0; j < H; j++)
         {
@@ -88,12 +88,12 @@ internal sealed class LstmLayer<T> : RecurrentLayer<T> where T : unmanaged, IFlo
             dState[H + j] = dcPrevious;
         }
         LinearAlgebra<T>.OuterAdd(WeightIh(g), dz, x);
-        LinearAlgebra<T>.OuterAdd(WeightHh(g), dz, h);
+        LinearAlgebra<T>.OuterAdd(WeightHh(g), dz, RecurrentInput(h));
         LinearAlgebra<T>.Add(dz, BiasIh(g));
         LinearAlgebra<T>.Add(dz, BiasHh(g));
         LinearAlgebra<T>.TransposeMultiplyAdd(WeightIh(p), 4 * H, I, dz, dx);
         Span<T> dhPrevious = dState[..H];
         dhPrevious.Clear();
-        LinearAlgebra<T>.TransposeMultiplyAdd(WeightHh(p), 4 * H, H, dz, dhPrevious);
+        AddRecurrentGradient(WeightHh(p), 4 * H, dz, dhPrevious);
     }
 }

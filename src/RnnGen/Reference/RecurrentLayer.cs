@@ -22,6 +22,10 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
     private readonly T[][] _states; // [direction][(k) × stateWidth], k = 0 … steps (k = 0 is the initial state)
     private readonly T[][] _caches; // [direction][k × cacheWidth]
     private readonly T[] _dState;
+    private readonly T[][] _recurrentMasks;   // [direction][H]: RecurrentDropout's mask on h(t−1) (empty without)
+    private readonly T[] _maskedH, _maskedDh;   // scratch [H]: m ⊙ h(t−1), and W_hhᵀ·dz before the mask
+    private readonly float[] _maskScratch;
+    private int _direction;   // the direction being walked
 
     protected RecurrentLayer(LayerSpec spec, int inputWidth, int parameterOffset, int stateOffset, int maxSteps, int cacheWidth)
         : base(spec, inputWidth, parameterOffset,
@@ -49,6 +53,49 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
             _caches[d] = new T[Math.Max(1, maxSteps * cacheWidth)];
         }
         _dState = new T[_stateWidth];
+        bool recurrentDropout = spec.RecurrentDropout != 0f;
+        _recurrentMasks = new T[recurrentDropout ? spec.Directions : 0][];
+        for (int d = 0; d < _recurrentMasks.Length; d++) _recurrentMasks[d] = new T[H];
+        _maskedH = new T[recurrentDropout ? H : 0];
+        _maskedDh = new T[recurrentDropout ? H : 0];
+        _maskScratch = new float[recurrentDropout ? H : 0];
+    }
+
+    /// <summary>The recurrent product reads m ⊙ h(t−1) (RecurrentDropout while training), recorded for the backward pass.</summary>
+    public bool RecurrentMasked { get; set; }
+
+    /// <summary>Draws one RecurrentDropout mask per direction (forward, then reverse).</summary>
+    public void DrawRecurrentMasks(ref DeterministicRandom random)
+    {
+        foreach (T[] mask in _recurrentMasks)
+        {
+            Generated.GeneratedModelSupport.DrawDropoutMask(ref random, Spec.RecurrentDropout, _maskScratch);
+            for (int j = 0; j < H; j++) mask[j] = T.CreateChecked(_maskScratch[j]);
+        }
+    }
+
+    /// <summary>h(t−1) as the recurrent product W_hh·h reads it: m ⊙ h(t−1) under recurrent dropout, else h itself.</summary>
+    protected ReadOnlySpan<T> RecurrentInput(ReadOnlySpan<T> h)
+    {
+        if (!RecurrentMasked) return h;
+        T[] mask = _recurrentMasks[_direction];
+        for (int j = 0; j < H; j++) _maskedH[j] = h[j] * mask[j];
+        return _maskedH;
+    }
+
+    /// <summary>dh(t−1) += d(W·RecurrentInput(h))/dh, i.e. Wᵀ·dz, times the mask under recurrent dropout; W is [rows × H].</summary>
+    protected void AddRecurrentGradient(ReadOnlySpan<T> w, int rows, ReadOnlySpan<T> dz, Span<T> dh)
+    {
+        if (!RecurrentMasked)
+        {
+            LinearAlgebra<T>.TransposeMultiplyAdd(w, rows, H, dz, dh);
+            return;
+        }
+        Span<T> product = _maskedDh;
+        product.Clear();
+        LinearAlgebra<T>.TransposeMultiplyAdd(w, rows, H, dz, product);
+        T[] mask = _recurrentMasks[_direction];
+        for (int j = 0; j < H; j++) dh[j] += mask[j] * product[j];
     }
 
     protected ReadOnlySpan<T> WeightIh(ReadOnlySpan<T> p) => p.Slice(_weightIh, G * H * I);
@@ -79,6 +126,7 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
     {
         for (int d = 0; d < Spec.Directions; d++)
         {
+            _direction = d;
             ReadOnlySpan<T> pd = p.Slice(d * _directionParameters, _directionParameters);
             Span<T> states = _states[d];
             Span<T> directionState = state.Slice(d * _stateWidth, _stateWidth);
@@ -101,6 +149,7 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
         dIn[..(steps * I)].Clear();
         for (int d = 0; d < Spec.Directions; d++)
         {
+            _direction = d;
             ReadOnlySpan<T> pd = p.Slice(d * _directionParameters, _directionParameters);
             Span<T> gd = g.Slice(d * _directionParameters, _directionParameters);
             ReadOnlySpan<T> states = _states[d];

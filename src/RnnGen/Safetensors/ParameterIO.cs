@@ -75,6 +75,7 @@ public static class ParameterIO
         {
             LayerSpec a = saved.Layers[i], b = current.Layers[i];
             if (a == b) continue;
+            if (a with { Dropout = b.Dropout, RecurrentDropout = b.RecurrentDropout } == b) continue;   // dropout only acts while training
             string layer = $"layer {i + 1}, {NetworkSpec.Describe(b)}:";
             if (a.Activation != b.Activation) return $"{layer} {Field("Activation", a.Activation, b.Activation)}";
             if (a.Leak != b.Leak) return $"{layer} {Field("Leak", a.Leak, b.Leak)}";

@@ -14,6 +14,8 @@ namespace RnnGen.Training;
 /// lockstep up to its shortest sequence's end, the finished sequences drop out and the rest go on from their states;
 /// with one, a tile holds sequences of one length. The results are bit-identical to one <c>Forward</c> per sequence.
 /// Any other network runs one <c>Forward</c> per sequence.</para>
+/// <para><b>Dropout.</b> Prediction is inference: <see cref="IRecurrentNetwork.Training"/> is false while it runs (and
+/// restored afterwards), so dropout is the identity.</para>
 /// <para><b>Side effects.</b> <see cref="IRecurrentNetwork.CurrentState"/> is left as it was; what <c>Backward</c>
 /// would read is replaced (run <c>Forward</c> again before a <c>Backward</c>). Allocates the output arrays and one
 /// workspace per call, sized for the longest sequence; nothing per step or per tile. Not thread-safe (the model is
@@ -107,6 +109,8 @@ public static class Prediction
         if (count == 0) return results;
 
         float[] carried = model.CurrentState.ToArray();
+        bool training = model.Training;
+        model.Training = false;   // prediction is inference: no dropout, whatever the model was set to
         try
         {
             if (model is IBatchedNetwork batched && batched.BatchTile > 1) RunBatched(batched, source, results, longest);
@@ -120,6 +124,7 @@ public static class Prediction
         finally
         {
             carried.CopyTo(model.CurrentState);
+            model.Training = training;
         }
         return results;
     }

@@ -89,7 +89,9 @@ public sealed partial class Trainer
             IRecurrentNetwork replica = _factory!() ?? throw new InvalidOperationException("The factory returned null.");
             if (!replica.Spec.Equals(_model.Spec))
                 throw new InvalidOperationException($"The factory made a different network ({replica.Spec}) from the first one ({_model.Spec}).");
-            int tile = _options.UseBatchedKernels && replica is IBatchedNetwork batched ? Math.Max(1, batched.BatchTile) : 1;
+            // A model with dropout trains one sequence at a time: each example draws its own masks (ForwardBatch is inference only).
+            bool dropout = replica.Spec.Layers.Any(l => l.HasDropout);
+            int tile = _options.UseBatchedKernels && !dropout && replica is IBatchedNetwork batched ? Math.Max(1, batched.BatchTile) : 1;
             _workers[w] = new Worker(replica, tile);
         }
         _shardGradients = new float[_options.Shards][];
@@ -143,35 +145,51 @@ public sealed partial class Trainer
         Worker worker = Ready(w);
         IRecurrentNetwork replica = worker.Network;
         int tile = worker.Tile;
-        for (int s = w; s < job.Shards; s += _workers.Length)
+        replica.Training = !job.EvaluateOnly;   // dropout acts in training updates only
+        try
         {
-            (int from, int to) = ShardRange(job.Count, job.Shards, s);
-            replica.ZeroGradients();
-            double loss = 0;
-            long correct = 0, scored = 0;
-            for (int i = from; i < to;)
+            for (int s = w; s < job.Shards; s += _workers.Length)
             {
-                // A run of consecutive examples of one length (and kind) goes through the batched kernels together.
-                Sequence first = Example(job, i, replica);
-                int end = i + 1;
-                while (end < to && end - i < tile && SameShape(first, Example(job, end, replica))) end++;
-                bool single = end - i == 1 && tile == 1;
-                loss += single ? Single(worker, first) : Batch(worker, job, i, end - i, first);
-                if (job.EvaluateOnly && _accuracy)
+                (int from, int to) = ShardRange(job.Count, job.Shards, s);
+                replica.ZeroGradients();
+                double loss = 0;
+                long correct = 0, scored = 0;
+                for (int i = from; i < to;)
                 {
-                    (long c, long n) = Score(worker, end - i, first, single);
-                    correct += c;
-                    scored += n;
+                    // A run of consecutive examples of one length (and kind) goes through the batched kernels together.
+                    Sequence first = Example(job, i, replica);
+                    int end = i + 1;
+                    while (end < to && end - i < tile && SameShape(first, Example(job, end, replica))) end++;
+                    if (!job.EvaluateOnly) replica.DropoutSeed = DropoutSeedFor(_order[job.Start + i]);   // tile 1 with dropout: one example
+                    bool single = end - i == 1 && tile == 1;
+                    loss += single ? Single(worker, first) : Batch(worker, job, i, end - i, first);
+                    if (job.EvaluateOnly && _accuracy)
+                    {
+                        (long c, long n) = Score(worker, end - i, first, single);
+                        correct += c;
+                        scored += n;
+                    }
+                    i = end;
                 }
-                i = end;
+                _shardLoss[s] = loss;
+                _shardCount[s] = to - from;
+                _shardCorrect[s] = correct;
+                _shardScored[s] = scored;
+                if (!job.EvaluateOnly) replica.Gradients.CopyTo(_shardGradients[s]);
             }
-            _shardLoss[s] = loss;
-            _shardCount[s] = to - from;
-            _shardCorrect[s] = correct;
-            _shardScored[s] = scored;
-            if (!job.EvaluateOnly) replica.Gradients.CopyTo(_shardGradients[s]);
+        }
+        finally
+        {
+            replica.Training = false;
         }
     }
+
+    /// <summary>
+    /// The dropout seed of example (or stream) <paramref name="index"/> in this update: it depends only on the trainer's
+    /// seed, the update count and the index, never on the worker or shard that runs it, so dropout masks (and so the
+    /// weights) are the same for any number of workers.
+    /// </summary>
+    private ulong DropoutSeedFor(long index) => Mix(Mix((ulong)(uint)_options.Seed ^ 0xD20F_0A7B_5EEDUL, (ulong)UpdateCount), (ulong)index);
 
     private Sequence Example(in SequenceJob job, int i, IRecurrentNetwork replica)
     {
@@ -284,9 +302,23 @@ public sealed partial class Trainer
         StreamJob job = _streamJob;
         Worker worker = Ready(w);
         IRecurrentNetwork replica = worker.Network;
-        SequenceStream stream = job.Stream;
         int steps = job.WindowEnd - job.WindowStart, masked = job.ScoredFrom - job.WindowStart, outputSize = replica.OutputSize;
         int tile = worker.Tile;
+        replica.Training = !job.EvaluateOnly;   // dropout acts in training updates only
+        try
+        {
+            StreamShardsOf(w, job, worker, steps, masked, outputSize, tile);
+        }
+        finally
+        {
+            replica.Training = false;
+        }
+    }
+
+    private void StreamShardsOf(int w, in StreamJob job, Worker worker, int steps, int masked, int outputSize, int tile)
+    {
+        IRecurrentNetwork replica = worker.Network;
+        SequenceStream stream = job.Stream;
         for (int s = w; s < job.Shards; s += _workers.Length)
         {
             (int from, int to) = ShardRange(job.Count, job.Shards, s);
@@ -296,6 +328,7 @@ public sealed partial class Trainer
             for (int b = from; b < to; b += tile)
             {
                 int n = Math.Min(tile, to - b);
+                if (!job.EvaluateOnly) replica.DropoutSeed = DropoutSeedFor(b);   // tile 1 with dropout: one stream, new masks per window
                 StreamForward(worker, job, b, n, steps, job.KeepEndState);
                 // Targets: the first `masked` steps of each window are not scored (already scored by an earlier update).
                 for (int k = 0; k < n; k++)

@@ -403,6 +403,29 @@ public partial class StreamGruLast16;
 [Dense(1)]
 public partial class StreamDenseFirstLstm8;
 
+[RnnModel(InputSize = 3, MaxSteps = 9)]
+[Lstm(8, Dropout = 0.3f, RecurrentDropout = 0.25f)]
+[Dense(6, Activation.Tanh, Dropout = 0.2f)]
+[Dense(2)]
+public partial class DropoutLstmStack;
+
+[RnnModel(InputSize = 4, MaxSteps = 8, Loss = LossKind.CrossEntropy)]
+[Gru(13, Bidirectional = true, Dropout = 0.1f, RecurrentDropout = 0.4f)]
+[Dense(3)]
+public partial class DropoutGruBiCe;
+
+[RnnModel(InputSize = 2, MaxSteps = 9, Output = OutputMode.LastStep)]
+[Rnn(8, Leak = 0.5f, SkipDelay = 2, Dropout = 0.5f, RecurrentDropout = 0.3f)]
+[Dense(2)]
+public partial class DropoutRnnLeakySkipLast;
+
+[RnnModel(MaxSteps = 8, Loss = LossKind.CrossEntropy, Reduction = Reduction.Sum)]
+[Embedding(11, 5, Dropout = 0.2f)]
+[Rnn(8, Activation = Activation.Relu, RecurrentDropout = 0.2f)]
+[Lstm(4, Bidirectional = true, RecurrentDropout = 0.3f)]
+[Dense(11)]
+public partial class DropoutTokensRelu;
+
 [RnnModel(MaxSteps = 12, Loss = LossKind.CrossEntropy, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
 [Embedding(13, 5)]
 [Lstm(13)]
@@ -567,6 +590,10 @@ public static class MatrixModels
         ("StreamTokensLstm16", () => new StreamTokensLstm16()),
         ("StreamGruLast16", () => new StreamGruLast16()),
         ("StreamDenseFirstLstm8", () => new StreamDenseFirstLstm8()),
+        ("DropoutLstmStack", () => new DropoutLstmStack()),
+        ("DropoutGruBiCe", () => new DropoutGruBiCe()),
+        ("DropoutRnnLeakySkipLast", () => new DropoutRnnLeakySkipLast()),
+        ("DropoutTokensRelu", () => new DropoutTokensRelu()),
     ];
 
     /// <summary>Generated twins of the PyTorch fixtures: fixture name → model.</summary>

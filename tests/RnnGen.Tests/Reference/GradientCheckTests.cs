@@ -70,6 +70,14 @@ public sealed class GradientCheckTests
         // echo state networks: fixed reservoirs (plain and leaky) still pass gradients to inputs, state and earlier layers
         Add("reservoir readout", 2, [LayerSpec.Reservoir(6, 0.9f, 0.5f, 0.5f), LayerSpec.Dense(2)]);
         Add("leaky reservoir in a stack", 2, [LayerSpec.Dense(3, Activation.Tanh), LayerSpec.Reservoir(5, 0.8f, 1f, 1f, leak: 0.6f), LayerSpec.Gru(3), LayerSpec.Dense(1)]);
+        // dropout while training, each pass with the same masks (DropoutSeed set before it): outputs of a recurrent, a
+        // Dense and an Embedding layer, and h(t−1) in the recurrent products of Rnn (leaky, with a skip), LSTM and GRU
+        Add("dropout: Lstm outputs and recurrent state", 3, [LayerSpec.Lstm(4) with { Dropout = 0.4f, RecurrentDropout = 0.3f }, LayerSpec.Dense(2)]);
+        Add("dropout: Dense outputs, then a Gru's recurrent state", 3, [LayerSpec.Dense(4, Activation.Tanh) with { Dropout = 0.5f }, LayerSpec.Gru(3) with { RecurrentDropout = 0.4f }, LayerSpec.Dense(1)]);
+        Add("dropout: leaky bidirectional Rnn with a skip", 2, [LayerSpec.Rnn(4, Activation.Tanh, true, 0.5f, skipDelay: 2) with { Dropout = 0.3f, RecurrentDropout = 0.5f }, LayerSpec.Dense(2)]);
+        Add("dropout: bidirectional Gru and Lstm recurrent state", 2, [LayerSpec.Gru(3, true) with { RecurrentDropout = 0.5f }, LayerSpec.Lstm(3, true) with { RecurrentDropout = 0.3f }, LayerSpec.Dense(1)], OutputMode.LastStep);
+        data.Add("dropout: Embedding outputs and an Rnn's recurrent state", new NetworkSpec(0,
+            [LayerSpec.Embedding(6, 3) with { Dropout = 0.3f }, Rnn(4) with { RecurrentDropout = 0.4f }, LayerSpec.Dense(6)], maxSteps: 7, loss: LossKind.CrossEntropy));
         return data;
     }
 
@@ -90,11 +98,15 @@ public sealed class GradientCheckTests
             : Numerics.Random<double>(outSteps * spec.OutputSize, 5);
         double[] initialState = Numerics.Random<double>(spec.StateSize, 9, 0.5);
         var outputs = new double[outSteps * spec.OutputSize];
+        // Dropout is checked with a fixed mask: training mode, and the same seed before every pass.
+        net.Training = spec.Layers.Any(l => l.HasDropout);
+        void FixMasks() => net.DropoutSeed = 42;
 
         // With LossKind.None, Backward takes dLoss/dOutputs: the implied loss is Σ targets ⊙ outputs.
         double Loss()
         {
             initialState.CopyTo(net.CurrentState);
+            FixMasks();
             if (spec.UsesTokens) net.ForwardContinue(tokens, steps, outputs);
             else net.ForwardContinue(inputs, steps, outputs);
             if (spec.Loss == LossKind.None)
@@ -106,6 +118,7 @@ public sealed class GradientCheckTests
         // Analytic gradients first (Backward also covers LossKind.None, whose targets are dLoss/dOutputs).
         net.ZeroGradients();
         initialState.CopyTo(net.CurrentState);
+        FixMasks();
         if (spec.UsesTokens) net.ForwardContinue(tokens, steps, outputs);
         else net.ForwardContinue(inputs, steps, outputs);
         if (spec.Loss == LossKind.CrossEntropy) net.Backward(classIds); else net.Backward(targets);

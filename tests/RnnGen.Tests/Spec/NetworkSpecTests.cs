@@ -35,6 +35,20 @@ public sealed class NetworkSpecTests
         Assert.Contains("\"kind\":\"Lstm\"", specs[0].ToJson());
     }
 
+    [Fact]
+    public void Dropout_is_in_the_json_only_when_set()
+    {
+        NetworkSpec plain = Valid();
+        Assert.DoesNotContain("ropout", plain.ToJson());
+        var dropout = new NetworkSpec(4, [LayerSpec.Lstm(32) with { Dropout = 0.25f, RecurrentDropout = 0.5f }, LayerSpec.Dense(4)], 64);
+        string json = dropout.ToJson();
+        Assert.Contains("\"dropout\":0.25", json);
+        Assert.Contains("\"recurrentDropout\":0.5", json);
+        NetworkSpec back = NetworkSpec.FromJson(json);
+        Assert.Equal(dropout, back);
+        Assert.NotEqual(plain, new NetworkSpec(4, [LayerSpec.Lstm(32) with { Dropout = 0.25f }, LayerSpec.Gru(16, bidirectional: true), LayerSpec.Dense(4, Activation.Tanh)], 64));
+    }
+
     public static TheoryData<string, Func<NetworkSpec>, string> Invalid() => new()
     {
         { "InputSize", () => new NetworkSpec(0, [LayerSpec.Lstm(3)], 5), "InputSize = 0 is outside the allowed range 1..8192" },
@@ -55,6 +69,11 @@ public sealed class NetworkSpecTests
         { "Output enum", () => new NetworkSpec(3, [LayerSpec.Lstm(3)], 5, output: (OutputMode)7), "Output = 7 is not a defined OutputMode" },
         { "Kind enum", () => new NetworkSpec(3, [LayerSpec.Lstm(3) with { Kind = (LayerKind)9 }], 5), "Layers[0].Kind = 9 is not a defined LayerKind" },
         { "Vocabulary on Lstm", () => new NetworkSpec(3, [LayerSpec.Lstm(3) with { Vocabulary = 4 }], 5), "Layers[0].Vocabulary = 4, but only an Embedding layer has a vocabulary" },
+        { "Dropout", () => new NetworkSpec(3, [LayerSpec.Lstm(3) with { Dropout = 1f }, LayerSpec.Dense(1)], 5), "Layers[0].Dropout = 1, but a dropout probability must be in [0, 1)" },
+        { "Dropout NaN", () => new NetworkSpec(3, [LayerSpec.Dense(3) with { Dropout = float.NaN }, LayerSpec.Dense(1)], 5), "Layers[0].Dropout = NaN, but a dropout probability must be in [0, 1)" },
+        { "RecurrentDropout", () => new NetworkSpec(3, [LayerSpec.Gru(3) with { RecurrentDropout = -0.5f }], 5), "Layers[0].RecurrentDropout = -0.5, but a dropout probability must be in [0, 1)" },
+        { "RecurrentDropout on Dense", () => new NetworkSpec(3, [LayerSpec.Dense(3) with { RecurrentDropout = 0.5f }, LayerSpec.Dense(1)], 5), "only Rnn, Lstm and Gru layers have recurrent dropout" },
+        { "Dropout on the final layer", () => new NetworkSpec(3, [LayerSpec.Lstm(3), LayerSpec.Dense(1) with { Dropout = 0.5f }], 5), "Layers[1] is the final layer" },
         { "ParameterCount", () => new NetworkSpec(8192, [LayerSpec.Lstm(8192), LayerSpec.Lstm(8192), LayerSpec.Lstm(8192), LayerSpec.Lstm(8192)], 5), "ParameterCount = " },
     };
 
