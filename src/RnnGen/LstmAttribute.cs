@@ -14,4 +14,10 @@ public sealed class LstmAttribute(int hidden) : Attribute
     /// and p_f ⊙ c(t−1), o reads p_o ⊙ c(t). One more tensor per direction, <c>weight_peephole_l0</c> [3, H], rows i, o, f.
     /// </summary>
     public bool Peepholes { get; set; }
+    /// <summary>
+    /// A projection of h to this width p (0: none), PyTorch's <c>nn.LSTM(…, proj_size=p)</c>: h(t) = W_hr·(o ⊙ tanh(c(t))),
+    /// one more tensor per direction, <c>weight_hr_l0</c> [p, H], and <c>weight_hh_l0</c> is [4·H, p]. The layer's output and
+    /// h are p wide (2p bidirectional); c stays H wide. It must be in 1 … H − 1, and a layer cannot also have Peepholes.
+    /// </summary>
+    public int ProjectionSize { get; set; }
 }

@@ -9,7 +9,7 @@ internal sealed class LayerDescription
 {
     public LayerDescription(LayerKind kind, int size, Activation activation, bool bidirectional = false, int vocabulary = 0,
         float leak = 0f, bool learnLeak = false, int skipDelay = 0,
-        bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f, bool peepholes = false)
+        bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f, bool peepholes = false, int projectionSize = 0)
     {
         Kind = kind;
         Size = size;
@@ -24,6 +24,7 @@ internal sealed class LayerDescription
         Density = density;
         InputScaling = inputScaling;
         Peepholes = peepholes;
+        ProjectionSize = projectionSize;
     }
 
     public LayerKind Kind { get; }
@@ -41,6 +42,11 @@ internal sealed class LayerDescription
     public float InputScaling { get; }
     /// <summary>LSTM with diagonal peephole weights (tensor <c>weight_peephole</c> [3, H], rows i, o, f).</summary>
     public bool Peepholes { get; }
+    /// <summary>LSTM with a projection of this width p (0: none): h = W_hr·(o ⊙ tanh(c)), tensor <c>weight_hr</c> [p, H].</summary>
+    public int ProjectionSize { get; }
+
+    /// <summary>The width of h per direction: <see cref="ProjectionSize"/> for a projected LSTM, else <see cref="Size"/>.</summary>
+    public int HiddenWidth => LayerGeometry.HiddenWidthOf(Kind, Size, ProjectionSize);
 
     /// <summary>True for Rnn, LSTM and GRU.</summary>
     public bool IsRecurrent => LayerGeometry.IsRecurrentKind(Kind);
@@ -48,8 +54,8 @@ internal sealed class LayerDescription
     /// <summary>1 or 2 (bidirectional).</summary>
     public int Directions => LayerGeometry.DirectionsOf(Kind, Bidirectional);
 
-    /// <summary>Floats this layer emits per step (2·Size when bidirectional).</summary>
-    public int OutputWidth => Size * Directions;
+    /// <summary>Floats this layer emits per step (2·Size when bidirectional; a projected LSTM emits its projection).</summary>
+    public int OutputWidth => HiddenWidth * Directions;
 
     /// <summary>The layer as it is declared on a model class, e.g. <c>[Lstm(8)]</c>, <c>[Dense(2, Activation.Softmax)]</c>,
     /// <c>[Gru(6, Bidirectional = true)]</c>, <c>[Lstm(8, Peepholes = true)]</c>, <c>[Reservoir(30)]</c>.</summary>
@@ -65,6 +71,7 @@ internal sealed class LayerDescription
         };
         if (Bidirectional) arguments += ", Bidirectional = true";
         if (Peepholes) arguments += ", Peepholes = true";
+        if (ProjectionSize != 0) arguments += $", ProjectionSize = {ProjectionSize}";
         return $"[{Kind}({arguments})]";
     }
 }

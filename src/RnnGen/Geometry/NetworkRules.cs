@@ -123,6 +123,12 @@ internal static class NetworkRules
             Add(ProblemKind.NotAReservoir, "IsReservoir", $"{field} sets SpectralRadius, Density or InputScaling, which only a reservoir has (IsReservoir = true); they must be 0.");
         if (layer.Peepholes && layer.Kind != LayerKind.Lstm)
             Add(ProblemKind.PeepholesNotLstm, "Peepholes", $"{field}.Peepholes = true, but only an Lstm layer has peephole connections; it must be false.");
+        if (layer.ProjectionSize != 0 && layer.Kind != LayerKind.Lstm)
+            Add(ProblemKind.ProjectionNotLstm, "ProjectionSize", $"{field}.ProjectionSize = {layer.ProjectionSize}, but only an Lstm layer has a projection; it must be 0.", layer.ProjectionSize);
+        if (layer.Kind == LayerKind.Lstm && layer.ProjectionSize != 0 && (layer.ProjectionSize < 0 || layer.ProjectionSize >= layer.Size))
+            Add(ProblemKind.ProjectionSize, "ProjectionSize", $"{field}.ProjectionSize = {layer.ProjectionSize}, but a projection must be 0 (none) or 1…{layer.Size - 1}, smaller than the hidden size {layer.Size} (like PyTorch's proj_size).", layer.ProjectionSize);
+        if (layer.Kind == LayerKind.Lstm && layer.ProjectionSize != 0 && layer.Peepholes)
+            Add(ProblemKind.ProjectionWithPeepholes, "ProjectionSize", $"{field} has Peepholes = true and ProjectionSize = {layer.ProjectionSize}, but an Lstm layer may have one or the other, not both; remove one.", layer.ProjectionSize);
         if (layer.Kind != LayerKind.Embedding && layer.Vocabulary != 0)
             Add(ProblemKind.VocabularyNotEmbedding, "Vocabulary", $"{field}.Vocabulary = {layer.Vocabulary}, but only an Embedding layer has a vocabulary; it must be 0.", layer.Vocabulary);
         switch (layer.Kind)

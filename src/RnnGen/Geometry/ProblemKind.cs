@@ -46,6 +46,12 @@ internal enum ProblemKind
     NotAReservoir,
     /// <summary>Runtime only: peepholes on a layer other than LSTM.</summary>
     PeepholesNotLstm,
+    /// <summary>Runtime only: a projection on a layer other than LSTM.</summary>
+    ProjectionNotLstm,
+    /// <summary>An LSTM projection outside 1 … H − 1 (<see cref="NetworkProblem.Value"/>; 0 is none).</summary>
+    ProjectionSize,
+    /// <summary>An LSTM with both peepholes and a projection (<see cref="NetworkProblem.Value"/> is the projection).</summary>
+    ProjectionWithPeepholes,
     /// <summary>Runtime only: a vocabulary on a layer other than Embedding.</summary>
     VocabularyNotEmbedding,
     /// <summary>An Embedding that is not the first layer.</summary>
