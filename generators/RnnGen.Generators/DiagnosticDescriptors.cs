@@ -95,4 +95,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LayerWithoutModel = Error("RNNG020",
         "A layer attribute needs [RnnModel] on its class",
         "{0} on '{1}' does nothing: '{1}' has no [RnnModel]; add [RnnModel(InputSize = …, MaxSteps = …)] to the partial class, or remove the layer attributes");
+
+    public static readonly DiagnosticDescriptor ProjectionArgument = Error("RNNG021",
+        "Invalid LSTM ProjectionSize",
+        "[Lstm({0})] ProjectionSize = {1}, but {2}");
 }

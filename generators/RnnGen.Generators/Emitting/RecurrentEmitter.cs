@@ -15,6 +15,8 @@ namespace RnnGen.Generators.Emitting;
 internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : LayerEmitter(model, plan)
 {
     protected int H => P.H;
+    /// <summary>The width of h (the output, the state's first part and W_hh's columns): H, or an LSTM's projection p.</summary>
+    protected int R => P.R;
     protected int GH => P.GH;
     protected int SW => P.StateWidth;
     protected int CW => P.CacheWidth;
@@ -60,7 +62,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         DirectionPlan d = P.Directions[0];
         string slice = $"s.Slice({d.StateConstant}, {F(SW)})";
         w.WriteLine($"{P.Name}Cell(k, {x}, {slice}, {slice}, gates.Slice(0, {F(CW)}));");
-        return $"s.Slice({d.StateConstant}, {F(H)})";
+        return $"s.Slice({d.StateConstant}, {F(R)})";
     }
 
     /// <summary>The states of step <paramref name="step"/> of slot b.</summary>
@@ -103,13 +105,13 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                             w.WriteLine($"{bias}.CopyTo(cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(BiasFloats)}));   // {(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
                         w.WriteLine($"{K}.PackedMatMatAdd({ih}, input, {Times("t", P.In)}, {si}, cache, {Times("s", CW)}, {sc}, batch, {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
                     }
-                    w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]");
+                    w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(R)});   // W_hhᵀ [{F(R)} × {gh}]");
                     WriteSkipProduct(w, d, ss, sc);
                     using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     {
                         w.WriteLine($"{P.Name}Pointwise{(P.OutOfLinePointwise ? "OutOfLine" : "")}({State("s", SW)}, {State("(s + 1)", SW)}, cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(CW)}){PointwiseArguments(d, backward: false)});");
                         WriteDelayLineForward(w, ss);
-                        w.WriteLine($"{State("(s + 1)", H)}.CopyTo(output.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? H : 0)}, {F(H)}));");
+                        w.WriteLine($"{State("(s + 1)", R)}.CopyTo(output.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? R : 0)}, {F(R)}));");
                     }
                 }
                 using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
@@ -120,7 +122,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
 
     protected override void WriteBackwardBody(IndentedTextWriter w)
     {
-        string ss = F(P.StatesStride), sc = F(P.CacheStride), sd = F(P.DzStride), si = F(P.InputStride), inw = F(P.In), gh = F(GH), h = F(H), sw = F(SW), record = F(Record);
+        string ss = F(P.StatesStride), sc = F(P.CacheStride), sd = F(P.DzStride), si = F(P.InputStride), inw = F(P.In), gh = F(GH), sw = F(SW), record = F(Record), r = F(R);
         bool gru = SeparateHidden;
         w.WriteLine($"{Span} dState = _{P.Field}StateGradient;   // [batch × {sw}]");
         foreach (DirectionPlan d in P.Directions)
@@ -140,14 +142,14 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                     using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     {
                         w.WriteLine("// dh(t) += dy(t)");
-                        w.WriteLine($"{K}.Add(dOut.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? H : 0)}, {h}), dState.Slice({Times("b", SW)}, {h}));");
+                        w.WriteLine($"{K}.Add(dOut.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? R : 0)}, {r}), dState.Slice({Times("b", SW)}, {r}));");
                         w.WriteLine($"{P.Name}PointwiseBackward({State("k", SW)}, {State("(k + 1)", SW)}, cache.Slice({Times("b", P.CacheStride)} + {Times("k", CW)}, {F(CW)}), dState.Slice({Times("b", SW)}, {sw}), dz.Slice({Times("b", P.DzStride)} + {Times("k", Record)}, {record}){PointwiseArguments(d, backward: true)});");
-                        if (ClearsHiddenGradient) w.WriteLine($"dState.Slice({Times("b", SW)}, {h}).Clear();");
+                        if (ClearsHiddenGradient) w.WriteLine($"dState.Slice({Times("b", SW)}, {r}).Clear();");
                         WriteDelayLineBackward(w);
                     }
                     w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)");
                     w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd({ihT}, dz, {Times("k", Record)}, {sd}, dIn, {Times("t", P.In)}, {si}, batch, {inw}, {gh});");
-                    w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {h}, {gh});");
+                    w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {r}, {gh});");
                     WriteSkipGradientProduct(w, d, sd);
                 }
                 string firstDx = reverse ? Times("(steps - 1)", P.In) : "0", strideDx = reverse ? "-" + inw : inw;
@@ -163,7 +165,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                 w.WriteLine($"// dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz{(gru ? "_h" : "")}(t)");
                 w.WriteLine("// (every sequence of the batch at once, slot after slot: each gradient row is read and written once)");
                 w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Input)}), dz, 0, {record}, input, {firstDx}, {strideDx}, steps, {gh}, {inw}, batch, {sd}, {si});");
-                w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {h}, batch, {sd}, {ss});");
+                w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {r}, batch, {sd}, {ss});");
                 w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(d.Bias!)}), dz, 0, {record}, steps, batch, {sd});");
                 w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(d.HiddenBias!)}), dz, {hh}, {record}, steps, batch, {sd});");
                 foreach (string line in ExtraWeightGradients(d, sd, ss)) w.WriteLine(line);
@@ -182,7 +184,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
     {
         if (!P.Streaming) return;   // no Step to call it
         DirectionPlan d = P.Directions[0];
-        string gh = F(GH), inw = F(P.In), h = F(H);
+        string gh = F(GH), inw = F(P.In), h = F(R);
         string ih = $"k.Slice({Range(d.PackedInput!)})", hh = $"k.Slice({Range(d.PackedHidden!)})";
         w.WriteLine($"/// <summary>{P.Name}: one step of one direction for streaming. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.");
         if (P.InlineCell)
@@ -213,8 +215,8 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         w.WriteLine();
     }
 
-    /// <summary>The per-unit weights the pointwise step reads beside its buffers: α of a learned leak, an LSTM's peepholes.</summary>
-    private string? ExtraPointwiseParameter => P.LearnedLeak ? "alpha" : P.Peepholes ? "peephole" : null;
+    /// <summary>The weights the pointwise step reads beside its buffers: α of a learned leak, an LSTM's peepholes or projection.</summary>
+    private string? ExtraPointwiseParameter => P.LearnedLeak ? "alpha" : P.Peepholes ? "peephole" : P.Projected ? "projection" : null;
 
     private string ExtraPointwiseDeclaration => ExtraPointwiseParameter is { } name ? $", {ReadOnlySpan} {name}" : "";
 
@@ -256,7 +258,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
     {
         foreach (DirectionPlan d in P.Directions)
         {
-            string gh = F(GH), inw = F(P.In), h = F(H);
+            string gh = F(GH), inw = F(P.In), h = F(R);
             w.WriteLine($"// {P.Name} {d.Name}: W_ihᵀ, W_hhᵀ, {(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
             w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Input)}), k.Slice({Range(d.PackedInput!)}), {gh}, {inw});");
             w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Hidden!)}), k.Slice({Range(d.PackedHidden!)}), {gh}, {h});");

@@ -85,6 +85,12 @@ internal sealed class ProblemDiagnostics
                 return DiagnosticInfo.Create(DiagnosticDescriptors.LearnLeakNeedsStart, at, Text(p.Number));
             case ProblemKind.SkipDelay when site is not null:
                 return DiagnosticInfo.Create(DiagnosticDescriptors.SkipDelayOutOfRange, at, p.Value);
+            case ProblemKind.ProjectionSize when site is not null:
+                return DiagnosticInfo.Create(DiagnosticDescriptors.ProjectionArgument, at, site.Layer.Size, p.Value,
+                    $"a projection must be smaller than the hidden size {site.Layer.Size} (PyTorch's proj_size < hidden_size) and not negative; use a value in 1…{site.Layer.Size - 1}, or 0 for none");
+            case ProblemKind.ProjectionWithPeepholes when site is not null:
+                return DiagnosticInfo.Create(DiagnosticDescriptors.ProjectionArgument, at, site.Layer.Size, p.Value,
+                    "the layer also has Peepholes = true, and an LSTM may have peepholes or a projection, not both; remove Peepholes = true or ProjectionSize");
             case ProblemKind.SpectralRadius when site is not null:
                 return DiagnosticInfo.Create(DiagnosticDescriptors.ReservoirArgument, at, "SpectralRadius", Text(p.Number), "a finite number > 0 (typically just below 1)");
             case ProblemKind.Density when site is not null:
