@@ -1,3 +1,4 @@
+using RnnGen.Tests.Generated.Matrix;
 using RnnGen.Tests.Helpers;
 
 namespace RnnGen.Tests.Reference;
@@ -84,6 +85,20 @@ public sealed class ProjectionTests
             spec.ParameterLayout.Where(t => t.Layer == 0).Select(t => t.Name["layers.0.".Length..]));
         Assert.Equal(2 * (16 * 3 + 16 * 2 + 32 + 2 * 4) + (4 + 1), spec.ParameterCount);
         Assert.Equal([1, 4], spec.ParameterLayout["layers.1.weight"].Shape);   // the Dense reads 2 × p
+    }
+
+    /// <summary>The generated matrix models really declare projections (so their parity with the reference runtime covers them).</summary>
+    [Fact]
+    public void Generated_projection_models_carry_the_projection_in_their_spec()
+    {
+        NetworkSpec spec = ProjectionLstmBi13P5.Spec;
+        Assert.Equal(5, spec.Layers[0].ProjectionSize);
+        Assert.Equal([5, 13], spec.ParameterLayout["layers.0.weight_hr_l0_reverse"].Shape);
+        Assert.Equal(2 * 5, spec.LayerInputWidth(1));
+        Assert.Equal([11, 3], ProjectionStack37Last.Spec.Layers.Take(2).Select(l => l.ProjectionSize));
+        Assert.Equal([64, 11], ProjectionStack37Last.Spec.ParameterLayout["layers.1.weight_ih_l0"].Shape);
+        Assert.Equal(ProjectionStack37Last.ParameterCount, ProjectionStack37Last.Spec.ParameterCount);
+        Assert.Equal(9 + 32, ProjectionTokensLstm32.Spec.StateSize);
     }
 
     [Fact]
