@@ -9,7 +9,8 @@ For every network below it writes, into tests/RnnGen.Tests/Fixtures/:
   NAME.safetensors          the model's state_dict, PyTorch names (layers.{i}.weight_ih_l0, ...)
   NAME.expected.safetensors inputs, targets, outputs, initial/final state, and every gradient
   NAME.json                 the RnnGen NetworkSpec, steps, loss, token ids and class ids
-plus optimizer.* (torch.optim SGD/Adam trajectories, clip_grad_norm_) and remap.* (a checkpoint whose
+plus optimizer.* (torch.optim SGD/Adam trajectories, clip_grad_norm_), clip_value.* (a few training updates with
+clip_grad_value_, alone and after clip_grad_norm_), plateau.* (ReduceLROnPlateau's rates over a loss sequence) and remap.* (a checkpoint whose
 module layout differs from ours, loaded through a name map). The tests never need Python.
 """
 import json
@@ -271,6 +272,77 @@ def optimizer_fixture():
     print("optimizer: ok")
 
 
+class ClipNet(nn.Module):
+    """The tests' TrainerLstm: LSTM(8) over 3 inputs, then Dense(2), scored at every step (MSE)."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.LSTM(3, 8), nn.Linear(8, 2)])
+
+    def forward(self, x):
+        y, _ = self.layers[0](x)
+        return self.layers[1](y)
+
+
+def clip_value_fixture():
+    """Full-batch training updates on 6 sequences of 5 steps with clip_grad_value_: SGD with the values clipped, and
+    Adam with clip_grad_norm_ and then clip_grad_value_ (the order TrainerOptions documents)."""
+    torch.manual_seed(300)
+    gen = torch.Generator().manual_seed(301)
+    net = ClipNet()
+    steps, batch, updates = 5, 6, 4
+    x = torch.randn(steps, batch, 3, generator=gen)
+    y = torch.randn(steps, batch, 2, generator=gen)
+    initial = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    save_safetensors(OUT / "clip_value.safetensors", {k: v.numpy() for k, v in initial.items()}, {"format": "pt"})
+    # x, y as RnnGen's sequences: sequence b, step t, channel k at (b · steps + t) · channels + k.
+    tensors = {"inputs": x.permute(1, 0, 2).numpy(), "targets": y.permute(1, 0, 2).numpy()}
+    configs = {
+        "sgd": (lambda ps: torch.optim.SGD(ps, lr=0.5), None, 0.01),
+        "adam_norm": (lambda ps: torch.optim.Adam(ps, lr=0.02), 0.05, 0.004),
+    }
+    for name, (make, max_norm, clip) in configs.items():
+        net.load_state_dict(initial)
+        opt = make(net.parameters())
+        clipped = []
+        for _ in range(updates):
+            opt.zero_grad()
+            F.mse_loss(net(x), y).backward()
+            if max_norm is not None:
+                torch.nn.utils.clip_grad_norm_(net.parameters(), max_norm)
+            clipped.append(np.mean([(p.grad.abs() > clip).float().mean().item() for p in net.parameters()]))
+            torch.nn.utils.clip_grad_value_(net.parameters(), clip)
+            opt.step()
+        for k, v in net.state_dict().items():
+            tensors[f"{name}.{k}"] = v.detach().clone().numpy()   # a copy: the next config reloads these tensors in place
+        tensors[f"{name}.clip_value"] = np.array([clip], dtype="<f4")
+        tensors[f"{name}.max_norm"] = np.array([max_norm or 0.0], dtype="<f4")
+        print(f"clip_value {name}: share of gradients clipped per update {np.round(clipped, 2).tolist()}")
+    save_safetensors(OUT / "clip_value.expected.safetensors", tensors,
+                     {"steps": str(steps), "updates": str(updates), "torch": torch.__version__})
+    print("clip_value: ok")
+
+
+def plateau_fixture():
+    """ReduceLROnPlateau (mode min, threshold 1e-4 rel, no cooldown): the rate after each epoch's validation loss."""
+    losses = np.array([1.0, 0.9, 0.95, 0.9, 0.89995, 0.8999, 0.8, 0.8, 0.81, 0.79, 0.85, 0.86, 0.87, 0.88, 0.5, 0.5,
+                       0.5, 0.5, 0.5, 0.5], dtype="<f4")
+    tensors = {"losses": losses}
+    configs = {"halve_0": (1.0, 0.5, 0, 0.0), "tenth_2": (0.01, 0.1, 2, 1e-5), "halve_1_floor": (1.0, 0.5, 1, 0.2)}
+    for name, (base, factor, patience, minimum) in configs.items():
+        opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base)
+        schedule = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="min", factor=factor, patience=patience,
+                                                               min_lr=minimum)
+        rates = []
+        for loss in losses:
+            schedule.step(float(loss))
+            rates.append(opt.param_groups[0]["lr"])
+        tensors[f"{name}.rates"] = np.array(rates, dtype="<f4")
+        tensors[f"{name}.config"] = np.array([base, factor, patience, minimum], dtype="<f4")
+    save_safetensors(OUT / "plateau.expected.safetensors", tensors, {"torch": torch.__version__})
+    print("plateau: ok")
+
+
 class Remapped(nn.Module):
     """A checkpoint laid out the way a PyTorch user would write it: one 2-layer nn.LSTM and a head."""
 
@@ -300,4 +372,6 @@ if __name__ == "__main__":
     torch.set_num_threads(1)
     networks()
     optimizer_fixture()
+    clip_value_fixture()
+    plateau_fixture()
     remap_fixture()

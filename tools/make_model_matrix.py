@@ -65,6 +65,16 @@ models.append(("LearnedLeakReluBiSkip13", "InputSize = 5, MaxSteps = 9, Reductio
 models.append(("Skip2Tanh8", "InputSize = 3, MaxSteps = 9", ["[Rnn(8, SkipDelay = 2)]", "[Dense(2)]"]))
 models.append(("Skip3LeakyReluBi13", "InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum", ["[Rnn(13, Activation = Activation.Relu, Bidirectional = true, Leak = 0.5f, SkipDelay = 3)]", "[Dense(3, Activation.Tanh)]"]))
 models.append(("Skip12Stack33Last", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep", ["[Gru(8)]", "[Rnn(33, SkipDelay = 12)]", "[Dense(1)]"]))
+# Clockwork groups: periods with a cycle shorter and longer than the sequence, ReLU, inside a stack, a width the
+# streaming kernels would take (routed to the portable ones).
+models.append(("Clockwork16Tanh", "InputSize = 3, MaxSteps = 9", ["[Rnn(16, ClockPeriods = new[] { 1, 2, 4, 8 })]", "[Dense(2)]"]))
+models.append(("ClockworkRelu33StackLast", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep, Reduction = Reduction.Sum", ["[Gru(8)]", "[Rnn(33, Activation = Activation.Relu, ClockPeriods = new[] { 1, 3, 5 })]", "[Dense(1)]"]))
+models.append(("Clockwork64Ce", "InputSize = 8, MaxSteps = 9, Loss = LossKind.CrossEntropy", ["[Rnn(64, ClockPeriods = new[] { 1, 2, 4, 8, 16, 32, 64, 128 })]", "[Dense(5)]"]))
+models.append(("ClockworkSingleGroup3", "InputSize = 2, MaxSteps = 7", ["[Rnn(3, ClockPeriods = new[] { 2 })]", "[Dense(1)]"]))
+# Skip connections replacing the unit delay: no W_hh; leaky, bidirectional, learned leak, longer than the sequence.
+models.append(("SkipOnly2Tanh8", "InputSize = 3, MaxSteps = 9", ["[Rnn(8, SkipDelay = 2, ReplaceUnitDelay = true)]", "[Dense(2)]"]))
+models.append(("SkipOnly3LeakyReluBi13", "InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum", ["[Rnn(13, Activation = Activation.Relu, Bidirectional = true, Leak = 0.5f, SkipDelay = 3, ReplaceUnitDelay = true)]", "[Dense(3, Activation.Tanh)]"]))
+models.append(("SkipOnly12LearnedLeakStackLast", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep", ["[Gru(8)]", "[Rnn(32, SkipDelay = 12, ReplaceUnitDelay = true, Leak = 0.3f, LearnLeak = true)]", "[Dense(1)]"]))
 # Output recurrence (Jordan, issue 6): no hidden recurrence; the input is [x(t); y(t - 1)] (teacher-forced in training).
 models.append(("JordanTanh16", "InputSize = 3, MaxSteps = 9", ["[Dense(16, Activation.Tanh)]", "[Dense(2)]"]))
 # LSTM peepholes (p_i, p_f read c(t-1), p_o reads c(t)): whole vectors, remainder lanes, bidirectional, stacked, tokens.

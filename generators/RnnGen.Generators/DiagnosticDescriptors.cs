@@ -99,4 +99,11 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ProjectionArgument = Error("RNNG021",
         "Invalid LSTM ProjectionSize",
         "[Lstm({0})] ProjectionSize = {1}, but {2}");
+    public static readonly DiagnosticDescriptor ClockPeriodsInvalid = Error("RNNG022",
+        "ClockPeriods do not form clockwork groups",
+        "[Rnn] ClockPeriods = new[] {{ {0} }}: {1}");
+
+    public static readonly DiagnosticDescriptor ReplaceUnitDelayInvalid = Error("RNNG023",
+        "ReplaceUnitDelay needs a skip connection",
+        "[Rnn] ReplaceUnitDelay = true: {0}");
 }

@@ -40,6 +40,33 @@ public sealed record LayerSpec
     public int SkipDelay { get; init; }
 
     /// <summary>
+    /// Rnn only: the skip connection replaces the unit delay. The units read only h(t − d) (d = <see cref="SkipDelay"/>,
+    /// which must be ≥ 2): a = W_ih·x + b_ih + b_hh + W_skip·h(t−d), with no W_hh·h(t−1) term and no <c>weight_hh_l0</c>
+    /// tensor. The layer then runs as d interleaved chains of steps, each with the period d.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ReplaceUnitDelay { get; init; }
+
+    /// <summary>
+    /// Rnn only: a Clockwork RNN (Koutník et al. 2014), null for an ordinary layer. The H units form equal groups, one
+    /// per period T_g, in this order (group g is units [g·H/G, (g+1)·H/G)). At step t, counted from the sequence's first
+    /// step (t = 0), group g updates when t mod T_g = 0 and otherwise keeps its state; it reads the previous states of
+    /// the groups with the same or a longer period (g' ≥ g), so W_hh is block upper triangular, and W_ih is full.
+    /// <c>weight_hh_l0</c> is stored whole [H, H]: the blocks below the diagonal are initialised to zero, never read
+    /// and their gradients stay zero. The state per direction is h, then the step counter t mod lcm(T) (a float).
+    /// Periods must be ≥ 1 and strictly increasing, at most H of them dividing H evenly, with a least common multiple
+    /// of at most 2^24; not with Bidirectional, Leak, LearnLeak, SkipDelay or a reservoir.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? ClockPeriods
+    {
+        get => _clockPeriods;
+        init => _clockPeriods = value is null ? null : new ClockPeriodList(value);
+    }
+
+    private readonly ClockPeriodList? _clockPeriods;   // a copy, compared by value (the record's equality reads this field)
+
+    /// <summary>
     /// Rnn only: an echo-state reservoir. Its weights are drawn once by <see cref="ParameterInitializer"/> (sparse
     /// W_hh rescaled to <see cref="SpectralRadius"/>, W_ih and b_ih uniform in ±<see cref="InputScaling"/>, b_hh = 0)
     /// and never learned: <c>Backward</c> leaves its gradients at zero, and the readout after it is fitted in closed
@@ -90,6 +117,10 @@ public sealed record LayerSpec
     public static LayerSpec Rnn(int hidden, Activation activation, bool bidirectional, float leak, int skipDelay = 0, bool learnLeak = false) =>
         new() { Kind = LayerKind.Rnn, Size = hidden, Activation = activation, Bidirectional = bidirectional, Leak = leak, SkipDelay = skipDelay, LearnLeak = learnLeak };
 
+    /// <summary>A Clockwork RNN layer of <paramref name="hidden"/> units in groups with the given periods (see <see cref="ClockPeriods"/>).</summary>
+    public static LayerSpec Clockwork(int hidden, IReadOnlyList<int> periods, Activation activation = Activation.Tanh) =>
+        new() { Kind = LayerKind.Rnn, Size = hidden, Activation = activation, ClockPeriods = periods };
+
     /// <summary>An LSTM layer with <paramref name="hidden"/> units per direction, with diagonal peephole connections when
     /// <paramref name="peepholes"/> (see <see cref="Peepholes"/>).</summary>
     public static LayerSpec Lstm(int hidden, bool bidirectional = false, bool peepholes = false) =>
@@ -126,8 +157,9 @@ public sealed record LayerSpec
     /// <summary>Gate blocks stacked in the recurrent weight matrices: 1 (Rnn), 4 (LSTM: i,f,g,o), 3 (GRU: r,z,n).</summary>
     public int GateCount => LayerGeometry.GateCountOf(Kind);
 
-    /// <summary>Recurrent state floats per direction: h, plus c for LSTM (h is <see cref="ProjectionSize"/> wide when projected).</summary>
-    public int StateWidthPerDirection => LayerGeometry.StateWidthOf(Kind, Size, SkipDelay, ProjectionSize);
+    /// <summary>Recurrent state floats per direction: h, plus c for LSTM (h is <see cref="ProjectionSize"/> wide when
+    /// projected), the last d states with a skip delay d, or h and the step counter for a clockwork layer.</summary>
+    public int StateWidthPerDirection => LayerGeometry.StateWidthOf(Kind, Size, SkipDelay, Kind == LayerKind.Rnn && ClockPeriods is not null, ProjectionSize);
 
     /// <summary>Parameters of one direction: W_ih, W_hh, b_ih, b_hh (G·H·(I + H + 2)), plus W_skip [H × H] with a skip connection
     /// (and λ [H] with a learned leak, the peepholes [3 × H] of an LSTM that has them, a projection's W_hr [p × H] with W_hh [4H × p]); 0 for a layer without directions (Embedding, Dense).</summary>
@@ -141,5 +173,6 @@ public sealed record LayerSpec
 
     /// <summary>The layer as plain values, for the shared geometry and rules.</summary>
     internal LayerDescription Description =>
-        new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, IsReservoir, SpectralRadius, Density, InputScaling, Peepholes, ProjectionSize);
+        new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, IsReservoir, SpectralRadius, Density, InputScaling, Peepholes,
+            _clockPeriods?.ToArray(), ReplaceUnitDelay, ProjectionSize);
 }

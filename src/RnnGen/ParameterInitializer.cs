@@ -39,6 +39,8 @@ public static class ParameterInitializer
                     break;
                 default:
                     Uniform(span, 1.0 / Math.Sqrt(layer.Size), ref random);
+                    if (layer.ClockPeriods is { } periods && t.Name.Contains("weight_hh", StringComparison.Ordinal))
+                        Generated.ElmanCell.ClockworkMask(span, layer.Size, periods.Count);   // drawn, then held at zero: the stream stays that of an ordinary layer
                     break;
             }
         }

@@ -24,6 +24,19 @@ public sealed class RnnAttribute(int hidden) : Attribute
     /// </summary>
     public int SkipDelay { get; set; }
     /// <summary>
+    /// With <see cref="SkipDelay"/> = d ≥ 2: the skip connection replaces the unit delay, so the units read only h(t − d):
+    /// a = W_ih·x + b_ih + b_hh + W_skip·h(t−d), with no W_hh·h(t−1) term and no <c>weight_hh_l0</c> tensor.
+    /// </summary>
+    public bool ReplaceUnitDelay { get; set; }
+    /// <summary>
+    /// Clockwork RNN (Koutník et al. 2014), e.g. <c>ClockPeriods = new[] { 1, 2, 4, 8 }</c>: the units form equal groups,
+    /// one per period T_g in this order; at step t (t = 0 the sequence's first step) group g updates when t mod T_g = 0
+    /// and otherwise keeps its state, reading the previous states of the groups with the same or a longer period
+    /// (W_hh block upper triangular, stored whole with the other blocks held at zero; W_ih full). Periods ≥ 1, strictly
+    /// increasing, dividing the units evenly, least common multiple ≤ 2^24; not with Bidirectional, Leak or SkipDelay.
+    /// </summary>
+    public int[]? ClockPeriods { get; set; }
+    /// <summary>
     /// Learn the leak per unit: α_j = σ(λ_j), λ a parameter vector (tensor <c>leak_l0</c>) starting at logit(Leak), so
     /// <see cref="Leak"/> must be in (0, 1) and every unit starts there; α stays in (0, 1) as λ learns.
     /// </summary>

@@ -38,6 +38,16 @@ public sealed class DiagnosticTests
         { "RNNG020", "[Lstm(3)] public partial class Forgotten;", "Lstm(3)", "[Lstm] on 'Forgotten' does nothing: 'Forgotten' has no [RnnModel]" },
         { "RNNG020", "[Gru(3)] public partial record ForgottenRecord;", "Gru(3)", "add [RnnModel(InputSize = …, MaxSteps = …)]" },
         { "RNNG018", "[RnnModel(InputSize = 1, MaxSteps = 4, Weights = \"no-such-dir/trained.safetensors\")] [Gru(3)] public partial class M;", "RnnModel(InputSize = 1, MaxSteps = 4, Weights = \"no-such-dir/trained.safetensors\")", "a relative path starts at the project directory" },
+        { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(8, ClockPeriods = new[] { 1, 4, 2, 8 })] public partial class M;", "Rnn(8, ClockPeriods = new[] { 1, 4, 2, 8 })", "4 is followed by 2; list each period once, shortest first" },
+        { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(8, ClockPeriods = new int[0])] public partial class M;", "Rnn(8, ClockPeriods = new int[0])", "there must be at least one period" },
+        { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(8, ClockPeriods = new[] { 0, 2 })] public partial class M;", "Rnn(8, ClockPeriods = new[] { 0, 2 })", "every period must be ≥ 1" },
+        { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(10, ClockPeriods = new[] { 1, 2, 4 })] [Dense(1)] public partial class M;", "Rnn(10, ClockPeriods = new[] { 1, 2, 4 })", "make the hidden size a multiple of 3 (e.g. 12)" },
+        { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(2, ClockPeriods = new[] { 1, 2, 4 })] public partial class M;", "Rnn(2, ClockPeriods = new[] { 1, 2, 4 })", "3 groups need at least 3 units" },
+        { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, ClockPeriods = new[] { 4099, 4111, 4127 })] public partial class M;", "Rnn(3, ClockPeriods = new[] { 4099, 4111, 4127 })", "exceeds 16777216 (2^24)" },
+        { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(4, Bidirectional = true, ClockPeriods = new[] { 1, 2 })] public partial class M;", "Rnn(4, Bidirectional = true, ClockPeriods = new[] { 1, 2 })", "remove Bidirectional" },
+        { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(4, Leak = 0.5f, ClockPeriods = new[] { 1, 2 })] public partial class M;", "Rnn(4, Leak = 0.5f, ClockPeriods = new[] { 1, 2 })", "remove Leak and LearnLeak" },
+        { "RNNG022", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(4, SkipDelay = 3, ClockPeriods = new[] { 1, 2 })] public partial class M;", "Rnn(4, SkipDelay = 3, ClockPeriods = new[] { 1, 2 })", "remove SkipDelay" },
+        { "RNNG023", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, ReplaceUnitDelay = true)] [Dense(1)] public partial class M;", "Rnn(3, ReplaceUnitDelay = true)", "needs SkipDelay = d ≥ 2; add for example SkipDelay = 4" },
         { "RNNG017", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, LearnLeak = true)] public partial class M;", "Rnn(3, LearnLeak = true)", "add for example Leak = 0.5f" },
         { "RNNG016", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, SkipDelay = 1)] public partial class M;", "Rnn(3, SkipDelay = 1)", "d = 1 is W_hh itself" },
         { "RNNG016", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, SkipDelay = 5000)] [Dense(2)] public partial class M;", "Rnn(3, SkipDelay = 5000)", "SkipDelay = 5000" },
@@ -86,7 +96,7 @@ public sealed class DiagnosticTests
         string tracked = File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Shipped.md")) + File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Unshipped.md"));
         var ids = typeof(RnnModelGenerator).Assembly.GetType("RnnGen.Generators.DiagnosticDescriptors")!
             .GetFields().Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToList();
-        Assert.Equal(22, ids.Count);
+        Assert.Equal(24, ids.Count);
         Assert.All(ids, id => Assert.Contains(id + " ", tracked));
         var tested = Cases().Select(row => (string)row[0]).ToHashSet();
         // RNNG019 needs a weights file on disk: BakedWeightsTests covers it (mismatched, truncated and corrupt files).

@@ -19,6 +19,8 @@ public sealed class SnapshotTests
         { "PeepholeLstm", "namespace Demo; [RnnModel(InputSize = 3, MaxSteps = 16)] [Lstm(12, Peepholes = true)] [Dense(2)] public partial class PeepholeLstm;" },
         // a projection (PyTorch's proj_size): h' = W_hr·(o ⊙ tanh(c')) is 4 wide, c stays 12; the streaming Step keeps the portable cell
         { "ProjectedLstm", "namespace Demo; [RnnModel(InputSize = 3, MaxSteps = 16)] [Lstm(12, ProjectionSize = 4)] [Dense(2)] public partial class ProjectedLstm;" },
+        // a Clockwork RNN (groups with periods 1, 2, 4, 8) under an Elman layer that reads only h(t − 3)
+        { "ClockworkRnn", "namespace Demo; [RnnModel(InputSize = 2, MaxSteps = 32)] [Rnn(16, ClockPeriods = new[] { 1, 2, 4, 8 })] [Rnn(8, SkipDelay = 3, ReplaceUnitDelay = true)] [Dense(2)] public partial class ClockworkRnn;" },
         { "EchoStateNetwork", "namespace Demo; [RnnModel(InputSize = 1, MaxSteps = 16)] [Reservoir(40, SpectralRadius = 0.95f, Density = 0.1f, InputScaling = 0.5f, Leak = 0.3f)] [Dense(1)] public partial class EchoStateNetwork;" },
     };
 

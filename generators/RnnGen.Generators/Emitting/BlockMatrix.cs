@@ -44,6 +44,10 @@ internal static class BlockMatrix
                     $"   {rows}; gates r, z, n of {F(p.H)} rows each (gh apart: n = tanh(gi_n + r ⊙ gh_n))");
             }
             default:
+                if (!p.UnitDelay)
+                    return [$"// a = W_ih · x + (b_ih + b_hh) + W_skip · h(t−{F(p.Skip)})   (no W_hh: the skip connection replaces the unit delay; W_skip [{F(p.H)} × {F(p.H)}])"];
+                if (p.Clockwork)
+                    return [$"// a = [W_ih  W_hh] · [x; h] + (b_ih + b_hh)   ({rows}; W_hh block upper triangular: {F(p.Layer.ClockPeriods.Count)} groups of {F(p.Layer.ClockGroupSize)} units, periods {string.Join(", ", p.Layer.ClockPeriods)})"];
                 return [$"// a = [W_ih  W_hh] · [x; h] + (b_ih + b_hh){(p.Skip > 0 ? $" + W_skip · h(t−{F(p.Skip)})" : "")}   ({rows}{(p.Skip > 0 ? $", W_skip [{F(p.H)} × {F(p.H)}]" : "")})"];
         }
     }

@@ -4,6 +4,7 @@
 // BatchedParityTests, GradientCheckTests, LeakyUnitTests, SkipConnectionTests, EchoStateTests and PyTorchParityTests
 // (the golden PyTorch fixtures) hold them together.
 using System.Collections.Generic;
+using System.Linq;
 using RnnGen.Generators.Helpers;
 using RnnGen.Generators.Model;
 using RnnGen.Generators.Planning;
@@ -14,7 +15,8 @@ namespace RnnGen.Generators.Emitting;
 /// <summary>
 /// Elman RNN: a = W_ih·x + b_ih + W_hh·h + b_hh, h' = act(a); with its variants: leaky units (h' = α·h + (1 − α)·act(a),
 /// α fixed or learned per unit as σ(λ)), a skip connection through time (+ W_skip·h(t − d), the state a delay line
-/// of d blocks) and reservoirs (fixed weights: no weight gradients).
+/// of d blocks, with or without W_hh·h(t−1)), clockwork groups (group g updates every T_g steps, reading the groups g' ≥ g)
+/// and reservoirs (fixed weights: no weight gradients).
 /// </summary>
 internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentEmitter(model, plan)
 {
@@ -22,7 +24,11 @@ internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentE
     private string ActivationName => Relu ? "Relu" : "Tanh";
     private string ReluArgument => Relu ? "true" : "false";
 
-    protected override bool ClearsHiddenGradient => !P.Layer.IsLeaky;   // a leak's direct path α·dh' stays in dState
+    // a leak's direct path α·dh' stays in dState, and so does a waiting clockwork group's dh' (its pointwise step clears the others)
+    protected override bool ClearsHiddenGradient => !P.Layer.IsLeaky && !P.Clockwork;
+
+    /// <summary>The clockwork arguments of the cell's calls: the periods, the units per group, the cycle and the activation.</summary>
+    private string ClockArguments => $"{P.Name}Periods, groupSize: {F(P.Layer.ClockGroupSize)}, cycle: {F((int)P.Layer.ClockCycle)}, relu: {ReluArgument}";
 
     protected override string StepProductComment => $"// z = W·[x; h] + b   ({F(H)} rows; every sequence of the batch per weight block)";
 
@@ -61,6 +67,8 @@ internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentE
 
     protected override IEnumerable<string> ExtraWeightGradients(DirectionPlan d, string sd, string ss)
     {
+        if (P.Clockwork)
+            yield return $"{Cells}.ElmanCell.ClockworkMask(g.Slice({Range(d.Hidden!)}), {F(H)}, groups: {F(P.Layer.ClockPeriods.Count)});   // dW_hh: the blocks no group reads stay zero";
         if (P.LearnedLeak)
             yield return $"{K}.AddStridedSum(g.Slice({Range(d.Leak!)}), dz, {F(H)}, {F(Record)}, steps, batch, {sd});   // dλ += Σ dh' ⊙ (h − v) ⊙ α(1 − α)";
         if (P.Skip > 0)
@@ -75,6 +83,13 @@ internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentE
         w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({Range(d.PackedSkip!)}), previous.Slice({lag}, {h}), cache.Slice(0, {h}), {h}, {h});   // W_skipᵀ [{h} × {h}]");
         w.WriteLine("// the delay line moves on before h' is written (previous and next may be the same span): next[H…] = previous[…(d−1)·H]");
         w.WriteLine($"previous.Slice(0, {lag}).CopyTo(next.Slice({h}, {lag}));");
+    }
+
+    protected override void WritePackingPrelude(IndentedTextWriter w, DirectionPlan d)
+    {
+        if (!P.Clockwork) return;
+        w.WriteLine($"// clockwork: W_hh's blocks below the diagonal (group g reads only groups g' ≥ g) are held at zero, so the full products read them as zero");
+        w.WriteLine($"{Cells}.ElmanCell.ClockworkMask(new {Span}(_parameters, {Range(d.Hidden!)}), {F(H)}, groups: {F(P.Layer.ClockPeriods.Count)});");
     }
 
     protected override void WriteExtraPacking(IndentedTextWriter w, DirectionPlan d)
@@ -97,27 +112,45 @@ internal sealed class ElmanEmitter(ModelPlan model, LayerPlan plan) : RecurrentE
         }
     }
 
+    /// <summary>The pre-activation the pointwise step finds in the cache, for its summary.</summary>
+    private string Sum => P.UnitDelay ? "W_ih·x + b_ih + W_hh·h + b_hh" : $"W_ih·x + b_ih + b_hh + W_skip·h(t−{F(P.Skip)}) (no W_hh)";
+
+    /// <summary>What the caller adds to the state gradient after the pointwise step back, for its summary.</summary>
+    private string HiddenGradient => P.UnitDelay ? "W_hhᵀ·dz" : $"W_skipᵀ·dz into dh(t−{F(P.Skip)}); there is no W_hh";
+
     protected override void WritePointwise(IndentedTextWriter w)
     {
         string h = F(H), act = Relu ? "max(0, a)" : "tanh(a)", derivative = Relu ? "[v > 0]" : "(1 − v²)", alpha = Float(P.Layer.Leak);
         string activateInPlace = $"{Act}.{ActivationName}(cache.Slice(0, {h}), cache.Slice(0, {h}));";
-        if (!P.Layer.IsLeaky)
+        if (P.Clockwork)
+        {
+            string periods = string.Join(", ", P.Layer.ClockPeriods.Select(t => F(t)));
+            w.WriteLine($"/// <summary>{P.Name}: the clock period of each group of {F(P.Layer.ClockGroupSize)} units, in order.</summary>");
+            w.WriteLine($"private static global::System.ReadOnlySpan<int> {P.Name}Periods => new int[] {{ {periods} }};");
+            w.WriteLine();
             WritePointwiseMethods(w,
-                "the Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh.",
+                $"the clockwork step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh (W_hh block upper triangular); previous[{h}] is the step counter t.",
+                [$"// group g: h' = {act} when t mod T_g = 0, else h' = h;  then t ← (t + 1) mod {F((int)P.Layer.ClockCycle)}", $"{Cells}.ElmanCell.ClockworkForward(previous, cache, next, {ClockArguments});"],
+                "one clockwork step back, pointwise part: dz from dL/dh' for the groups that updated (their dState cleared); a waiting group's dz = 0 and its dL/dh' passes on (the caller adds W_hhᵀ·dz).",
+                [$"// updating group: dz = dh' ⊙ {(Relu ? "[h' > 0]" : "(1 − h'²)")}, dh = 0;  waiting group: dz = 0, dh = dh'", $"{Cells}.ElmanCell.ClockworkBackward(previous, next, dState, dz, {ClockArguments});"]);
+        }
+        else if (!P.Layer.IsLeaky)
+            WritePointwiseMethods(w,
+                $"the Elman step after its products; cache holds a = {Sum}.",
                 [$"// h' = {act}", $"{Act}.{ActivationName}(cache.Slice(0, {h}), next.Slice(0, {h}));"],
-                "one Elman step back, pointwise part: dz from dL/dh' (the caller then forms dh = W_hhᵀ·dz).",
+                $"one Elman step back, pointwise part: dz from dL/dh' (the caller then forms {(P.UnitDelay ? "dh = W_hhᵀ·dz" : HiddenGradient)}).",
                 [Relu ? "// dz = dh' ⊙ [h' > 0]" : "// dz = dh' ⊙ (1 − h'²)", $"{Cells}.ElmanCell.Backward(next, dState, dz, relu: {ReluArgument}, {h});"]);
         else if (P.LearnedLeak)
             WritePointwiseMethods(w,
                 "the leaky Elman step after its products, α per unit (learned); cache holds a and becomes v = act(a).",
                 [$"// v = {act}", activateInPlace, "// h' = α ⊙ h + (1 − α) ⊙ v,  α = σ(λ) per unit", $"{Cells}.ElmanCell.LearnedLeakForward(previous, cache, alpha, next, {h});"],
-                "one leaky Elman step back (α learned): dz = [dL/da | dL/dλ contribution]; dState becomes α ⊙ dL/dh' (the caller adds W_hhᵀ·dz).",
+                $"one leaky Elman step back (α learned): dz = [dL/da | dL/dλ contribution]; dState becomes α ⊙ dL/dh' (the caller adds {HiddenGradient}).",
                 [$"// dz = dh' ⊙ (1 − α) ⊙ {derivative};  dλ = dh' ⊙ (h − v) ⊙ α(1 − α);  dh = α ⊙ dh'", $"{Cells}.ElmanCell.LearnedLeakBackward(previous, cache, alpha, dState, dz, relu: {ReluArgument}, {h});"]);
         else
             WritePointwiseMethods(w,
-                "the leaky Elman step after its products; cache holds a = W_ih·x + b_ih + W_hh·h + b_hh and becomes v = act(a).",
+                $"the leaky Elman step after its products; cache holds a = {Sum} and becomes v = act(a).",
                 [$"// v = {act}", activateInPlace, $"// h' = α·h + (1 − α)·v,  α = {alpha}", $"{Cells}.ElmanCell.LeakyForward(previous, cache, next, alpha: {alpha}, {h});"],
-                "one leaky Elman step back, pointwise part: dz from dL/dh'; dState becomes the leak's direct path α·dL/dh' (the caller adds W_hhᵀ·dz).",
+                $"one leaky Elman step back, pointwise part: dz from dL/dh'; dState becomes the leak's direct path α·dL/dh' (the caller adds {HiddenGradient}).",
                 [$"// dz = dh' ⊙ (1 − α) ⊙ {derivative};  dh = α·dh'", $"{Cells}.ElmanCell.LeakyBackward(cache, dState, dz, alpha: {alpha}, relu: {ReluArgument}, {h});"]);
     }
 }

@@ -54,6 +54,8 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
     protected virtual void WriteStreamingSkip(IndentedTextWriter w, DirectionPlan d) { }
     protected virtual IEnumerable<string> ExtraWeightGradients(DirectionPlan d, string sd, string ss) { yield break; }
     protected virtual void WriteExtraPacking(IndentedTextWriter w, DirectionPlan d) { }
+    /// <summary>What the packing does to a direction's parameters before it reads them (a clockwork mask).</summary>
+    protected virtual void WritePackingPrelude(IndentedTextWriter w, DirectionPlan d) { }
 
     public override bool WritesStepBuffer => false;   // Step exists only without bidirectional layers: the output is h in the state
 
@@ -105,7 +107,8 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                             w.WriteLine($"{bias}.CopyTo(cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(BiasFloats)}));   // {(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
                         w.WriteLine($"{K}.PackedMatMatAdd({ih}, input, {Times("t", P.In)}, {si}, cache, {Times("s", CW)}, {sc}, batch, {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
                     }
-                    w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(R)});   // W_hhᵀ [{F(R)} × {gh}]");
+                    if (P.UnitDelay)
+                        w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(R)});   // W_hhᵀ [{F(R)} × {gh}]");
                     WriteSkipProduct(w, d, ss, sc);
                     using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     {
@@ -147,9 +150,12 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                         if (ClearsHiddenGradient) w.WriteLine($"dState.Slice({Times("b", SW)}, {r}).Clear();");
                         WriteDelayLineBackward(w);
                     }
-                    w.WriteLine($"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)");
+                    w.WriteLine(P.UnitDelay
+                        ? $"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)"
+                        : "// dx += W_ihᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk); no W_hh: h(t−1) reaches dz only through the skip connection");
                     w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd({ihT}, dz, {Times("k", Record)}, {sd}, dIn, {Times("t", P.In)}, {si}, batch, {inw}, {gh});");
-                    w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {r}, {gh});");
+                    if (P.UnitDelay)
+                        w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {r}, {gh});");
                     WriteSkipGradientProduct(w, d, sd);
                 }
                 string firstDx = reverse ? Times("(steps - 1)", P.In) : "0", strideDx = reverse ? "-" + inw : inw;
@@ -162,10 +168,11 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                     continue;
                 }
                 string hh = F(HiddenAt);
-                w.WriteLine($"// dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz{(gru ? "_h" : "")}(t)");
+                w.WriteLine($"// dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  {(P.UnitDelay ? $"dW_hh += Σ_b Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  " : "")}db_ih += Σ dz(t);  db_hh += Σ dz{(gru ? "_h" : "")}(t)");
                 w.WriteLine("// (every sequence of the batch at once, slot after slot: each gradient row is read and written once)");
                 w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Input)}), dz, 0, {record}, input, {firstDx}, {strideDx}, steps, {gh}, {inw}, batch, {sd}, {si});");
-                w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {r}, batch, {sd}, {ss});");
+                if (P.UnitDelay)
+                    w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {r}, batch, {sd}, {ss});");
                 w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(d.Bias!)}), dz, 0, {record}, steps, batch, {sd});");
                 w.WriteLine($"{K}.AddStridedSum(g.Slice({Range(d.HiddenBias!)}), dz, {hh}, {record}, steps, batch, {sd});");
                 foreach (string line in ExtraWeightGradients(d, sd, ss)) w.WriteLine(line);
@@ -185,7 +192,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         if (!P.Streaming) return;   // no Step to call it
         DirectionPlan d = P.Directions[0];
         string gh = F(GH), inw = F(P.In), h = F(R);
-        string ih = $"k.Slice({Range(d.PackedInput!)})", hh = $"k.Slice({Range(d.PackedHidden!)})";
+        string ih = $"k.Slice({Range(d.PackedInput!)})", hh = P.UnitDelay ? $"k.Slice({Range(d.PackedHidden!)})" : "";
         w.WriteLine($"/// <summary>{P.Name}: one step of one direction for streaming. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.");
         if (P.InlineCell)
         {
@@ -206,6 +213,11 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                 w.WriteLine($"k.Slice({Range(d.PackedBias!)}).CopyTo(cache);   // b_ih, b_hh");
                 w.WriteLine($"{K}.PackedMatVecAdd({ih}, x, cache.Slice(0, {gh}), {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
                 w.WriteLine($"{K}.PackedMatVecAdd({hh}, h, cache.Slice({gh}, {gh}), {gh}, {h});   // W_hhᵀ [{h} × {gh}]");
+            }
+            else if (!P.UnitDelay)
+            {
+                w.WriteLine($"k.Slice({Range(d.PackedBias!)}).CopyTo(cache);   // b_ih + b_hh (no W_hh: the skip connection replaces the unit delay)");
+                w.WriteLine($"{K}.PackedMatVecAdd({ih}, x, cache.Slice(0, {gh}), {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
             }
             else
                 w.WriteLine($"{K}.PackedMatVec2Add(k.Slice({Range(d.PackedBias!)}), {ih}, x, {hh}, h, cache.Slice(0, {gh}), {gh}, {inw}, {h});   // b_ih + b_hh, W_ih [{gh} × {inw}], W_hh [{gh} × {h}], one pass");
@@ -259,11 +271,12 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         foreach (DirectionPlan d in P.Directions)
         {
             string gh = F(GH), inw = F(P.In), h = F(R);
-            w.WriteLine($"// {P.Name} {d.Name}: W_ihᵀ, W_hhᵀ, {(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
+            w.WriteLine($"// {P.Name} {d.Name}: W_ihᵀ, {(P.UnitDelay ? "W_hhᵀ, " : "")}{(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
+            WritePackingPrelude(w, d);
             w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Input)}), k.Slice({Range(d.PackedInput!)}), {gh}, {inw});");
-            w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Hidden!)}), k.Slice({Range(d.PackedHidden!)}), {gh}, {h});");
+            if (P.UnitDelay) w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Hidden!)}), k.Slice({Range(d.PackedHidden!)}), {gh}, {h});");
             w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Input)}), kb.Slice({Range(d.Input)}), {gh}, {inw});   // backward: dx = W_ihᵀ·dz");
-            w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Hidden!)}), kb.Slice({Range(d.Hidden!)}), {gh}, {h});   // backward: dh = W_hhᵀ·dz");
+            if (P.UnitDelay) w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Hidden!)}), kb.Slice({Range(d.Hidden!)}), {gh}, {h});   // backward: dh = W_hhᵀ·dz");
             WriteExtraPacking(w, d);
             w.WriteLine($"p.Slice({Range(d.Bias!)}).CopyTo(k.Slice({d.PackedBias!.Constant}, {gh}));");
             if (SeparateHidden)

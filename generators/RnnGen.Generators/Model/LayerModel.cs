@@ -1,3 +1,5 @@
+using System.Linq;
+using RnnGen.Generators.Helpers;
 using RnnGen.Geometry;
 
 namespace RnnGen.Generators.Model;
@@ -5,8 +7,17 @@ namespace RnnGen.Generators.Model;
 /// <summary>One declared layer, as plain values.</summary>
 internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activation, bool Bidirectional, int Vocabulary, float Leak = 0f,
     bool Reservoir = false, float SpectralRadius = 0f, float Density = 0f, float InputScaling = 0f, int SkipDelay = 0, bool LearnLeak = false, bool Peepholes = false,
-    int ProjectionSize = 0)
+    bool ReplaceUnitDelay = false, EquatableArray<int> ClockPeriods = default, bool ClockDeclared = false, int ProjectionSize = 0)
 {
+    /// <summary>Clockwork Rnn: groups of <see cref="ClockGroupSize"/> units updating every T_g steps (ClockPeriods,
+    /// declared when <see cref="ClockDeclared"/>, even empty: the rules then say so).</summary>
+    public bool IsClockwork => Kind == LayerKind.Rnn && ClockDeclared;
+    /// <summary>Rnn whose skip connection replaces the unit delay: no W_hh·h(t−1), no weight_hh.</summary>
+    public bool HasNoUnitDelay => HasSkip && ReplaceUnitDelay;
+    /// <summary>Units per clockwork group.</summary>
+    public int ClockGroupSize => IsClockwork && ClockPeriods.Count > 0 ? Size / ClockPeriods.Count : 0;
+    /// <summary>The clockwork step counter's modulus, the least common multiple of the periods.</summary>
+    public long ClockCycle => Description.ClockCycle;
     /// <summary>Rnn whose leak is learned per unit: α = σ(λ), λ a parameter vector.</summary>
     public bool HasLearnedLeak => Kind == LayerKind.Rnn && LearnLeak;
     /// <summary>LSTM with diagonal peepholes: p_i, p_f read c(t−1), p_o reads c(t) (tensor <c>weight_peephole</c> [3, H]).</summary>
@@ -23,11 +34,12 @@ internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activatio
     public int Directions => LayerGeometry.DirectionsOf(Kind, Bidirectional);
     public int OutputWidth => HiddenWidth * Directions;
     public int GateCount => LayerGeometry.GateCountOf(Kind);
-    public int StateWidthPerDirection => LayerGeometry.StateWidthOf(Kind, Size, SkipDelay, ProjectionSize);
+    public int StateWidthPerDirection => LayerGeometry.StateWidthOf(Kind, Size, SkipDelay, IsClockwork, ProjectionSize);
 
     /// <summary>The layer as the shared geometry and rules read it.</summary>
     public LayerDescription Description =>
-        new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, Reservoir, SpectralRadius, Density, InputScaling, Peepholes, ProjectionSize);
+        new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, Reservoir, SpectralRadius, Density, InputScaling, Peepholes,
+            ClockDeclared ? ClockPeriods.ToArray() : null, ReplaceUnitDelay, ProjectionSize);
 
     /// <summary>The layer's geometry when fed <paramref name="inputWidth"/> floats per step.</summary>
     public LayerGeometry Geometry(int inputWidth) => LayerGeometry.Of(Description, inputWidth);

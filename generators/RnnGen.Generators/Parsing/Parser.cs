@@ -181,7 +181,8 @@ internal static class Parser
         bool bidirectional = false;
         float leak = 0f;
         int skipDelay = 0, projectionSize = 0;
-        bool learnLeak = false, peepholes = false;
+        bool learnLeak = false, peepholes = false, replaceUnitDelay = false;
+        int[]? clockPeriods = null;
         switch (kind)
         {
             case LayerKind.Embedding:
@@ -209,10 +210,19 @@ internal static class Parser
             else if (named.Key == "LearnLeak" && named.Value.Value is bool learn) learnLeak = learn;
             else if (named.Key == "Peepholes" && named.Value.Value is bool peep) peepholes = peep;
             else if (named.Key == "ProjectionSize" && named.Value.Value is int projection) projectionSize = projection;
+            else if (named.Key == "ReplaceUnitDelay" && named.Value.Value is bool replace) replaceUnitDelay = replace;
+            else if (named.Key == "ClockPeriods")
+            {
+                // new[] { 1, 2, 4, 8 }; null (ClockPeriods = null) is an ordinary layer
+                if (named.Value.IsNull) continue;
+                if (named.Value.Kind != TypedConstantKind.Array || named.Value.Values.Any(v => v.Value is not int)) return null;
+                clockPeriods = named.Value.Values.Select(v => (int)v.Value!).ToArray();
+            }
         }
         bool rnn = kind == LayerKind.Rnn;
         return new LayerModel(kind, size, activation, bidirectional, vocabulary, rnn ? leak : 0f,
-            SkipDelay: rnn ? skipDelay : 0, LearnLeak: rnn && learnLeak, Peepholes: kind == LayerKind.Lstm && peepholes,
+            SkipDelay: rnn ? skipDelay : 0, LearnLeak: rnn && learnLeak, ReplaceUnitDelay: rnn && replaceUnitDelay, Peepholes: kind == LayerKind.Lstm && peepholes,
+            ClockPeriods: rnn && clockPeriods is not null ? clockPeriods.ToEquatableArray() : default, ClockDeclared: rnn && clockPeriods is not null,
             ProjectionSize: kind == LayerKind.Lstm ? projectionSize : 0);
     }
 

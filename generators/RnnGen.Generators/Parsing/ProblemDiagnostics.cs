@@ -91,6 +91,10 @@ internal sealed class ProblemDiagnostics
             case ProblemKind.ProjectionWithPeepholes when site is not null:
                 return DiagnosticInfo.Create(DiagnosticDescriptors.ProjectionArgument, at, site.Layer.Size, p.Value,
                     "the layer also has Peepholes = true, and an LSTM may have peepholes or a projection, not both; remove Peepholes = true or ProjectionSize");
+            case ProblemKind.ClockPeriods when site is not null && NetworkRules.ClockworkProblem(site.Layer.Description) is { } clockwork:
+                return DiagnosticInfo.Create(DiagnosticDescriptors.ClockPeriodsInvalid, at, string.Join(", ", site.Layer.ClockPeriods), clockwork);
+            case ProblemKind.ReplaceUnitDelay when site is not null && NetworkRules.ReplaceUnitDelayProblem(site.Layer.Description) is { } replace:
+                return DiagnosticInfo.Create(DiagnosticDescriptors.ReplaceUnitDelayInvalid, at, replace);
             case ProblemKind.SpectralRadius when site is not null:
                 return DiagnosticInfo.Create(DiagnosticDescriptors.ReservoirArgument, at, "SpectralRadius", Text(p.Number), "a finite number > 0 (typically just below 1)");
             case ProblemKind.Density when site is not null:

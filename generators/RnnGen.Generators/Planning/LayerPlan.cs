@@ -85,6 +85,11 @@ internal sealed record LayerPlan
     /// <summary>LSTM with a projection: its pointwise step forms m = o ⊙ tanh(c') (cached after tanh(c')) and h' = W_hr·m;
     /// its dz records carry dh' and dm = W_hrᵀ·dh' after the gates'.</summary>
     public bool Projected => Layer.HasProjection;
+    /// <summary>Clockwork Elman: unit groups that update every T_g steps; the state ends with the step counter.</summary>
+    public bool Clockwork => Layer.IsClockwork;
+
+    /// <summary>The sum has W_hh·h(t−1) (every layer but an Elman whose skip connection replaces the unit delay).</summary>
+    public bool UnitDelay => !Layer.HasNoUnitDelay;
 
     public string Name => $"Layer{Index}";
 
@@ -96,7 +101,7 @@ internal sealed record LayerPlan
         LayerKind.Embedding => $"Embedding({Layer.Vocabulary} ids → {Layer.Size})",
         LayerKind.Dense => $"Dense({In} → {Layer.Size}, {Layer.Activation})",
         LayerKind.Rnn when Layer.Reservoir => $"Reservoir({In} → {H}, tanh, ρ = {Literals.Float(Layer.SpectralRadius)}, density {Literals.Float(Layer.Density)}, input scaling {Literals.Float(Layer.InputScaling)}{(Layer.IsLeaky ? ", leaky α = " + Literals.Float(Layer.Leak) : "")}; fixed weights)",
-        LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? (Layer.HasLearnedLeak ? ", leak learned per unit from α = " : ", leaky α = ") + Literals.Float(Layer.Leak) : "")}{(Layer.HasSkip ? ", skip d = " + Layer.SkipDelay : "")}{(DirectionCount == 2 ? ", bidirectional" : "")})",
+        LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? (Layer.HasLearnedLeak ? ", leak learned per unit from α = " : ", leaky α = ") + Literals.Float(Layer.Leak) : "")}{(Layer.HasSkip ? ", skip d = " + Layer.SkipDelay + (Layer.HasNoUnitDelay ? " replacing the unit delay" : "") : "")}{(Layer.IsClockwork ? ", clockwork periods " + string.Join(", ", Layer.ClockPeriods) : "")}{(DirectionCount == 2 ? ", bidirectional" : "")})",
         _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Layer.HasPeepholes ? ", peepholes" : "")}{(Layer.HasProjection ? ", projection " + Layer.ProjectionSize : "")}{(DirectionCount == 2 ? ", bidirectional" : "")})",
     };
 }

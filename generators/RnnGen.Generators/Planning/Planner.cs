@@ -41,7 +41,7 @@ internal static class Planner
                 LayerKind.Dense => h * width + h,
                 // GRU keeps b_ih and b_hh apart (b_hn stays inside the reset product); the others pack b_ih + b_hh
                 LayerKind.Gru => gh * (width + h + 2),
-                _ => gh * (width + r + 1) + (l.HasSkip ? h * h : 0) + (l.HasLearnedLeak ? h : 0) + (l.HasPeepholes ? 3 * h : 0) + (l.HasProjection ? r * h : 0),
+                _ => gh * (width + (l.HasNoUnitDelay ? 0 : r) + 1) + (l.HasSkip ? h * h : 0) + (l.HasLearnedLeak ? h : 0) + (l.HasPeepholes ? 3 * h : 0) + (l.HasProjection ? r * h : 0),
             };
             int stateWidth = g.StateWidthPerDirection;
             int cacheWidth = l.Kind switch { LayerKind.Lstm => l.HasProjection ? 6 * h : 5 * h, LayerKind.Gru => 6 * h, LayerKind.Rnn => h, _ => 0 };   // + m = o ⊙ tanh(c') of a projection
@@ -139,8 +139,10 @@ internal static class Planner
                     PackedInput: Packed("Weight", packed, h * width, $"Wᵀ [{width} × {h}]"),
                     PackedBias: Packed("Bias", packed + h * width, h, $"b [{h}]"));
         }
-        bool gru = g.Kind == LayerKind.Gru, skip = g.Has(TensorRole.WeightSkip), leak = g.Has(TensorRole.Leak), peephole = g.Has(TensorRole.Peephole), projection = g.Has(TensorRole.Projection);
-        int packedSkipAt = packed + (width + r + 1) * gh, packedLeakAt = packedSkipAt + (skip ? h * h : 0), packedPeepholeAt = packedLeakAt + (leak ? h : 0);
+        bool gru = g.Kind == LayerKind.Gru, skip = g.Has(TensorRole.WeightSkip), leak = g.Has(TensorRole.Leak), hidden = g.Has(TensorRole.WeightHh);
+        bool peephole = g.Has(TensorRole.Peephole), projection = g.Has(TensorRole.Projection);
+        int packedHidden = hidden ? r * gh : 0;   // none when a skip connection replaces the unit delay
+        int packedSkipAt = packed + width * gh + packedHidden + gh, packedLeakAt = packedSkipAt + (skip ? h * h : 0), packedPeepholeAt = packedLeakAt + (leak ? h : 0);
         int packedProjectionAt = packedPeepholeAt + (peephole ? 3 * h : 0);
         return new DirectionPlan(d, state, constant + "State" + reverse,
             Input: Tensor(TensorRole.WeightIh)!,
@@ -152,8 +154,8 @@ internal static class Planner
             Peephole: Tensor(TensorRole.Peephole),
             Projection: Tensor(TensorRole.Projection),
             PackedInput: Packed("WeightIh", packed, width * gh, $"W_ihᵀ [{width} × {gh}]"),
-            PackedHidden: Packed("WeightHh", packed + width * gh, r * gh, $"W_hhᵀ [{r} × {gh}]"),
-            PackedBias: Packed("Bias", packed + (width + r) * gh, gru ? 2 * gh : gh, gru ? $"b_ih [{gh}], then b_hh [{gh}]" : $"b_ih + b_hh [{gh}]"),
+            PackedHidden: hidden ? Packed("WeightHh", packed + width * gh, r * gh, $"W_hhᵀ [{r} × {gh}]") : null,
+            PackedBias: Packed("Bias", packed + width * gh + packedHidden, gru ? 2 * gh : gh, gru ? $"b_ih [{gh}], then b_hh [{gh}]" : $"b_ih + b_hh [{gh}]"),
             PackedSkip: skip ? Packed("WeightSkip", packedSkipAt, h * h, $"W_skipᵀ [{h} × {h}]") : null,
             PackedAlpha: leak ? Packed("Alpha", packedLeakAt, h, $"α = σ(λ) [{h}]") : null,
             PackedPeephole: peephole ? Packed("Peephole", packedPeepholeAt, 3 * h, $"p_i, p_o, p_f [3 × {h}]") : null,

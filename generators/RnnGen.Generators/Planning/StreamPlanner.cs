@@ -29,11 +29,11 @@ internal static class StreamPlanner
     public static int AccumulatorBudget(int tier) => tier == 512 ? 24 : 12;
 
     /// <summary>The plan of a recurrent layer at <paramref name="tier"/>, or null where it keeps the portable kernels
-    /// (a width that is not a multiple of 8, a bidirectional layer, leaky or skip units, an Elman activation other
+    /// (a width that is not a multiple of 8, a bidirectional layer, leaky, skip or clockwork units, an Elman activation other
     /// than tanh or ReLU, an LSTM with peepholes or a projection).</summary>
     public static StreamKernelPlan? Recurrent(LayerModel layer, int input, int tier)
     {
-        if (!layer.IsRecurrent || layer.Bidirectional || layer.IsLeaky || layer.HasSkip || layer.HasPeepholes || layer.HasProjection) return null;
+        if (!layer.IsRecurrent || layer.Bidirectional || layer.IsLeaky || layer.HasSkip || layer.IsClockwork || layer.HasPeepholes || layer.HasProjection) return null;
         if (layer.Kind == LayerKind.Rnn && layer.Activation is not (Activation.Tanh or Activation.Relu)) return null;
         int hidden = layer.Size;
         int lanes = Lanes(hidden, tier);

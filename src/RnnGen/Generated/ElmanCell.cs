@@ -10,7 +10,7 @@ using System.Runtime.CompilerServices;
 namespace RnnGen.Generated;
 
 /// <summary>
-/// The element-wise parts of an Elman step (plain, leaky with a fixed α, leaky with α learned per unit) that are not a
+/// The element-wise parts of an Elman step (plain, leaky with a fixed α, leaky with α learned per unit, clockwork) that are not a
 /// plain activation over a span (called by generated code). <c>relu</c> picks ReLU over tanh; generated code passes a
 /// constant, so the branch folds away.
 /// </summary>
@@ -102,6 +102,63 @@ public static class ElmanCell
         Derivative(relu, value, dh * (T.One - a)).Store(dz, j);
         (dh * (T.Load(previous, j) - value) * a * (T.One - a)).Store(dz, n + j);
         (dh * a).Store(dState, j);
+    }
+
+    /// <summary>The clockwork step counter t mod <paramref name="cycle"/>, read from its float in the state (any other
+    /// value is taken modulo the cycle).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int ClockCounter(float value, int cycle)
+    {
+        int t = int.CreateSaturating(value) % cycle;
+        return t < 0 ? t + cycle : t;
+    }
+
+    /// <summary>
+    /// A clockwork step after its products, over groups of <paramref name="groupSize"/> units, one per period: at step t
+    /// (the counter after the units of <paramref name="previous"/>) group g's h' = act(a) when t mod T_g = 0, else h' = h;
+    /// then the counter moves on to t + 1 mod <paramref name="cycle"/>. <paramref name="previous"/> may be <paramref name="next"/>.
+    /// </summary>
+    public static void ClockworkForward(ReadOnlySpan<float> previous, ReadOnlySpan<float> a, Span<float> next,
+        ReadOnlySpan<int> periods, int groupSize, int cycle, bool relu)
+    {
+        int n = periods.Length * groupSize;
+        int t = ClockCounter(previous[n], cycle);
+        for (int g = 0, start = 0; g < periods.Length; g++, start += groupSize)
+        {
+            if (t % periods[g] != 0) previous.Slice(start, groupSize).CopyTo(next.Slice(start, groupSize));   // waits: keeps h
+            else if (relu) Kernels.Activations.Relu(a.Slice(start, groupSize), next.Slice(start, groupSize));
+            else Kernels.Activations.Tanh(a.Slice(start, groupSize), next.Slice(start, groupSize));
+        }
+        next[n] = t + 1 == cycle ? 0f : t + 1;
+    }
+
+    /// <summary>
+    /// A clockwork step back, pointwise part: an updating group's dz = dh' ⊙ act'(h') and its dState is cleared (the
+    /// caller adds W_hhᵀ·dz); a waiting group's dz = 0 and its dState passes to h(t−1) unchanged.
+    /// </summary>
+    public static void ClockworkBackward(ReadOnlySpan<float> previous, ReadOnlySpan<float> next, Span<float> dState, Span<float> dz,
+        ReadOnlySpan<int> periods, int groupSize, int cycle, bool relu)
+    {
+        int n = periods.Length * groupSize;
+        int t = ClockCounter(previous[n], cycle);
+        for (int g = 0, start = 0; g < periods.Length; g++, start += groupSize)
+        {
+            if (t % periods[g] != 0)
+            {
+                dz.Slice(start, groupSize).Clear();
+                continue;
+            }
+            Backward(next.Slice(start, groupSize), dState.Slice(start, groupSize), dz.Slice(start, groupSize), relu, groupSize);
+            dState.Slice(start, groupSize).Clear();
+        }
+    }
+
+    /// <summary>Sets to zero the entries of a clockwork W_hh [n × n] (or its gradient) that no unit reads: row i of group
+    /// g (n / <paramref name="groups"/> units each) reads only the columns of the groups g' ≥ g.</summary>
+    public static void ClockworkMask(Span<float> w, int n, int groups)
+    {
+        int size = n / groups;
+        for (int i = 0; i < n; i++) w.Slice(i * n, i / size * size).Clear();
     }
 
     /// <summary>upstream ⊙ act'(a) given y = act(a): upstream ⊙ (1 − y²) for tanh, upstream where y &gt; 0 for ReLU.</summary>

@@ -9,7 +9,8 @@ internal sealed class LayerDescription
 {
     public LayerDescription(LayerKind kind, int size, Activation activation, bool bidirectional = false, int vocabulary = 0,
         float leak = 0f, bool learnLeak = false, int skipDelay = 0,
-        bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f, bool peepholes = false, int projectionSize = 0)
+        bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f, bool peepholes = false,
+        int[]? clockPeriods = null, bool replaceUnitDelay = false, int projectionSize = 0)
     {
         Kind = kind;
         Size = size;
@@ -24,6 +25,8 @@ internal sealed class LayerDescription
         Density = density;
         InputScaling = inputScaling;
         Peepholes = peepholes;
+        ClockPeriods = clockPeriods;
+        ReplaceUnitDelay = replaceUnitDelay;
         ProjectionSize = projectionSize;
     }
 
@@ -47,6 +50,41 @@ internal sealed class LayerDescription
 
     /// <summary>The width of h per direction: <see cref="ProjectionSize"/> for a projected LSTM, else <see cref="Size"/>.</summary>
     public int HiddenWidth => LayerGeometry.HiddenWidthOf(Kind, Size, ProjectionSize);
+
+    /// <summary>Clockwork Rnn: the period of each unit group, in declared order; null for an ordinary layer.</summary>
+    public int[]? ClockPeriods { get; }
+    /// <summary>Rnn with a skip connection that reads only h(t − d): no W_hh·h(t−1) term.</summary>
+    public bool ReplaceUnitDelay { get; }
+
+    /// <summary>A clockwork Rnn layer (<see cref="ClockPeriods"/> set).</summary>
+    public bool IsClockwork => Kind == LayerKind.Rnn && ClockPeriods is not null;
+
+    /// <summary>An Rnn layer whose unit delay W_hh·h(t−1) is replaced by its skip connection.</summary>
+    public bool HasNoUnitDelay => Kind == LayerKind.Rnn && ReplaceUnitDelay && SkipDelay > 0;
+
+    /// <summary>Units per clockwork group: H / (number of periods); 0 for an ordinary layer.</summary>
+    public int ClockGroupSize => ClockPeriods is { Length: > 0 } periods ? Size / periods.Length : 0;
+
+    /// <summary>The clockwork cycle, the least common multiple of the periods (the step counter in the state counts
+    /// modulo it), or <see cref="long.MaxValue"/> once it passes <see cref="Limits.MaxClockCycle"/> or a period is
+    /// not positive; 0 for an ordinary layer.</summary>
+    public long ClockCycle
+    {
+        get
+        {
+            if (ClockPeriods is not { } periods) return 0;
+            long cycle = 1;
+            foreach (int period in periods)
+            {
+                if (period < 1) return long.MaxValue;
+                long a = cycle, b = period;
+                while (b != 0) (a, b) = (b, a % b);
+                cycle = cycle / a * period;
+                if (cycle > Limits.MaxClockCycle) return long.MaxValue;
+            }
+            return cycle;
+        }
+    }
 
     /// <summary>True for Rnn, LSTM and GRU.</summary>
     public bool IsRecurrent => LayerGeometry.IsRecurrentKind(Kind);

@@ -11,9 +11,11 @@ namespace RnnGen.Geometry;
 /// <item>Embedding: <c>weight</c> [V, E].</item>
 /// <item>Rnn / LSTM / GRU (G = 1 / 4 / 3 gate blocks, H hidden, I input width): <c>weight_ih</c> [G·H, I],
 /// <c>weight_hh</c> [G·H, H], <c>bias_ih</c> [G·H], <c>bias_hh</c> [G·H]; an Rnn with a skip connection adds
-/// <c>weight_skip</c> [H, H], one that learns its leak <c>leak</c> [H]; an LSTM with peepholes adds
-/// <c>weight_peephole</c> [3, H] (rows i, o, f, ONNX's order). An LSTM with a projection of width p has
-/// <c>weight_hh</c> [4·H, p] and adds <c>weight_hr</c> [p, H] after the biases (PyTorch's <c>proj_size</c>). Gate blocks are stacked i,f,g,o (LSTM) and r,z,n (GRU).</item>
+/// <c>weight_skip</c> [H, H] (and has no <c>weight_hh</c> when the skip replaces the unit delay), one that learns its
+/// leak <c>leak</c> [H]; a clockwork Rnn keeps <c>weight_hh</c> whole [H, H], the blocks it does not read held at zero;
+/// an LSTM with peepholes adds <c>weight_peephole</c> [3, H] (rows i, o, f, ONNX's order). An LSTM with a projection of
+/// width p has <c>weight_hh</c> [4·H, p] and adds <c>weight_hr</c> [p, H] after the biases (PyTorch's <c>proj_size</c>).
+/// Gate blocks are stacked i,f,g,o (LSTM) and r,z,n (GRU).</item>
 /// <item>Dense: <c>weight</c> [U, I], <c>bias</c> [U].</item>
 /// </list>
 /// Counts are <c>long</c> so that a layer failing the size rules can still be measured; offsets are meaningful
@@ -28,7 +30,7 @@ internal sealed class LayerGeometry
         Layer = layer;
         InputWidth = inputWidth;
         GateCount = GateCountOf(layer.Kind);
-        StateWidthPerDirection = StateWidthOf(layer.Kind, layer.Size, layer.SkipDelay, layer.ProjectionSize);
+        StateWidthPerDirection = StateWidthOf(layer.Kind, layer.Size, layer.SkipDelay, layer.IsClockwork, layer.ProjectionSize);
         int h = layer.Size, r = layer.HiddenWidth;
 
         var tensors = new List<TensorGeometry>();
@@ -51,7 +53,7 @@ internal sealed class LayerGeometry
             default:
                 int gh = GateCount * h;
                 Add(TensorRole.WeightIh, gh, inputWidth);
-                Add(TensorRole.WeightHh, gh, r);
+                if (!layer.HasNoUnitDelay) Add(TensorRole.WeightHh, gh, r);   // a clockwork layer keeps it whole, the blocks it does not read held at zero
                 Add(TensorRole.BiasIh, gh, 0);
                 Add(TensorRole.BiasHh, gh, 0);
                 if (layer.SkipDelay > 0) Add(TensorRole.WeightSkip, h, h);
@@ -81,12 +83,12 @@ internal sealed class LayerGeometry
         kind == LayerKind.Lstm && projectionSize > 0 ? projectionSize : size;
 
     /// <summary>State floats per direction: 2·H (LSTM: h and c; p + H with a projection p), H (GRU), d·H (Rnn with skip
-    /// delay d ≥ 2, else H), 0 otherwise.</summary>
-    public static int StateWidthOf(LayerKind kind, int size, int skipDelay, int projectionSize = 0) => kind switch
+    /// delay d ≥ 2), H + 1 (clockwork Rnn: h, then the step counter modulo the clock cycle), H (other Rnn), 0 otherwise.</summary>
+    public static int StateWidthOf(LayerKind kind, int size, int skipDelay, bool clockwork = false, int projectionSize = 0) => kind switch
     {
         LayerKind.Lstm => HiddenWidthOf(kind, size, projectionSize) + size,
         LayerKind.Gru => size,
-        LayerKind.Rnn => skipDelay > 1 ? size * skipDelay : size,
+        LayerKind.Rnn => clockwork ? size + 1 : skipDelay > 1 ? size * skipDelay : size,
         _ => 0,
     };
 

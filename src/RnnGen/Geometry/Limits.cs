@@ -24,6 +24,10 @@ internal static class Limits
     /// <summary>The largest skip delay of an Rnn layer (a delay of 1 is W_hh itself, so the smallest is 2).</summary>
     public const int MaxSkipDelay = 1024;
 
+    /// <summary>The largest clockwork cycle (least common multiple of the periods): the step counter a clockwork
+    /// layer keeps in its state is a float, exact up to 2^24.</summary>
+    public const int MaxClockCycle = 1 << 24;
+
     /// <summary>The largest BPTT cache, in floats (one array).</summary>
     public const long MaxCacheFloats = int.MaxValue;
 

@@ -108,6 +108,10 @@ internal static class NetworkRules
             Add(ProblemKind.SkipDelay, "SkipDelay", $"{field}.SkipDelay = {layer.SkipDelay}, but it must be 0 (none) or 2…{Limits.MaxSkipDelay} (a delay of 1 is W_hh itself).", layer.SkipDelay);
         if (layer.IsReservoir && layer.SkipDelay != 0)
             Add(ProblemKind.ReservoirSkip, "SkipDelay", $"{field} is a reservoir, which has no skip connection; SkipDelay must be 0.", layer.SkipDelay);
+        if (ClockworkProblem(layer) is { } clockwork)
+            Add(ProblemKind.ClockPeriods, "ClockPeriods", $"{field}.ClockPeriods = [{string.Join(", ", layer.ClockPeriods!)}]: {clockwork}.");
+        if (ReplaceUnitDelayProblem(layer) is { } replace)
+            Add(ProblemKind.ReplaceUnitDelay, "ReplaceUnitDelay", $"{field}.ReplaceUnitDelay = true: {replace}.");
         if (layer.IsReservoir)
         {
             if (layer.Kind != LayerKind.Rnn || layer.Activation != Activation.Tanh || layer.Bidirectional)
@@ -152,6 +156,52 @@ internal static class NetworkRules
                     Add(ProblemKind.SoftmaxNotFinal, "Activation", $"{field}.Activation = Softmax, but Softmax is only allowed on the final layer (Layers[{count - 1}]).");
                 break;
         }
+    }
+
+    /// <summary>
+    /// What is wrong with a layer's clock periods, as a clause that says how to fix it, or null when they are fine (or
+    /// absent): periods ≥ 1 and strictly increasing, at most H groups that split H evenly, a cycle (their least common
+    /// multiple) within <see cref="Limits.MaxClockCycle"/>, on a one-direction, non-leaky Rnn without a skip connection.
+    /// </summary>
+    public static string? ClockworkProblem(LayerDescription layer)
+    {
+        if (layer.ClockPeriods is not { } periods) return null;
+        if (layer.Kind != LayerKind.Rnn || layer.IsReservoir)
+            return $"only a (non-reservoir) Rnn layer has clockwork groups, not {(layer.IsReservoir ? "a reservoir" : "a " + layer.Kind + " layer")}; remove ClockPeriods";
+        if (periods.Length == 0)
+            return "there must be at least one period; give for example new[] { 1, 2, 4, 8 }, or remove ClockPeriods";
+        for (int g = 0; g < periods.Length; g++)
+        {
+            if (periods[g] < 1)
+                return $"period {g + 1} is {periods[g]}, but every period must be ≥ 1 (group g updates when t mod T_g = 0); use for example 1, 2, 4, 8";
+            if (g > 0 && periods[g] <= periods[g - 1])
+                return $"periods must be strictly increasing, but {periods[g - 1]} is followed by {periods[g]}; list each period once, shortest first, e.g. 1, 2, 4, 8";
+        }
+        if (periods.Length > layer.Size)
+            return $"{periods.Length} groups need at least {periods.Length} units, but the layer has {layer.Size}; use at most {layer.Size} periods or more units";
+        if (layer.Size % periods.Length != 0)
+            return $"the {layer.Size} units do not split into {periods.Length} equal groups; make the hidden size a multiple of {periods.Length} (e.g. {(layer.Size / periods.Length + 1) * periods.Length}) or change the number of periods";
+        if (layer.ClockCycle > Limits.MaxClockCycle)
+            return $"the least common multiple of the periods exceeds {Limits.MaxClockCycle} (2^24), the longest cycle the step counter in the state holds exactly; use periods with a smaller common multiple, such as powers of 2";
+        if (layer.Bidirectional)
+            return "a clockwork layer counts its steps from the sequence's first step, forwards only; remove Bidirectional";
+        if (layer.Leak != 0f || layer.LearnLeak)
+            return "a clockwork layer's groups keep their state between updates and are not leaky; remove Leak and LearnLeak";
+        if (layer.SkipDelay != 0)
+            return "a clockwork layer cannot also have a skip connection through time; remove SkipDelay";
+        return null;
+    }
+
+    /// <summary>What is wrong with ReplaceUnitDelay, as a clause that says how to fix it, or null: it needs a
+    /// (non-reservoir) Rnn layer with a skip connection (a SkipDelay out of range is the SkipDelay rule's to report).</summary>
+    public static string? ReplaceUnitDelayProblem(LayerDescription layer)
+    {
+        if (!layer.ReplaceUnitDelay) return null;
+        if (layer.Kind != LayerKind.Rnn || layer.IsReservoir)
+            return $"only a (non-reservoir) Rnn layer has a skip connection to replace its unit delay, not {(layer.IsReservoir ? "a reservoir" : "a " + layer.Kind + " layer")}; remove ReplaceUnitDelay";
+        if (layer.SkipDelay == 0)
+            return "it replaces W_hh·h(t−1) by the skip connection W_skip·h(t−d), so it needs SkipDelay = d ≥ 2; add for example SkipDelay = 4, or remove ReplaceUnitDelay";
+        return null;
     }
 
     /// <summary>Cross-entropy losses need a final Dense layer of logits (or Softmax / Sigmoid).</summary>

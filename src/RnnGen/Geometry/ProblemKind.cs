@@ -32,6 +32,10 @@ internal enum ProblemKind
     SkipDelayNotRnn,
     /// <summary>An Rnn skip delay that is neither 0 nor 2..<see cref="Limits.MaxSkipDelay"/> (<see cref="NetworkProblem.Value"/>).</summary>
     SkipDelay,
+    /// <summary>Clock periods that break a clockwork rule (<see cref="NetworkRules.ClockworkProblem"/> says which).</summary>
+    ClockPeriods,
+    /// <summary>ReplaceUnitDelay without a skip connection (<see cref="NetworkRules.ReplaceUnitDelayProblem"/>).</summary>
+    ReplaceUnitDelay,
     /// <summary>Runtime only: a reservoir with a skip delay.</summary>
     ReservoirSkip,
     /// <summary>Runtime only: a reservoir that is not a one-direction Tanh Rnn.</summary>

@@ -4,7 +4,8 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 namespace RnnGen.Optimization;
 
-/// <summary>Gradient clipping by global L2 norm, as <c>torch.nn.utils.clip_grad_norm_</c>.</summary>
+/// <summary>Gradient clipping by global L2 norm, as <c>torch.nn.utils.clip_grad_norm_</c>, and element-wise by value,
+/// as <c>torch.nn.utils.clip_grad_value_</c>.</summary>
 public static class GradientClipping
 {
     /// <summary>
@@ -19,6 +20,19 @@ public static class GradientClipping
         float coefficient = maxNorm / (norm + 1e-6f);
         if (coefficient < 1f) Scale(gradients, coefficient);
         return norm;
+    }
+
+    /// <summary>
+    /// Clamps every gradient to [−<paramref name="maxValue"/>, <paramref name="maxValue"/>] in place, as
+    /// <c>clip_grad_value_</c> (<c>clamp_(-v, v)</c>): a NaN stays NaN, ±∞ becomes ±v. Allocation-free; each element
+    /// is clamped on its own, so the result does not depend on how the span is split.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxValue"/> is not positive and finite.</exception>
+    public static void ClipByValue(Span<float> gradients, float maxValue)
+    {
+        if (!(maxValue > 0f) || float.IsInfinity(maxValue))
+            throw new ArgumentOutOfRangeException(nameof(maxValue), maxValue, $"maxValue = {maxValue}; expected a finite number > 0.");
+        TensorPrimitives.Clamp(gradients, -maxValue, maxValue, gradients);
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
         LayerGeometry geometry = LayerGeometry.Of(spec.Description, inputWidth);
         _directionParameters = (int)geometry.ParametersPerDirection;
         _weightIh = geometry[TensorRole.WeightIh].Offset;
-        _weightHh = geometry[TensorRole.WeightHh].Offset;
+        _weightHh = geometry.Has(TensorRole.WeightHh) ? geometry[TensorRole.WeightHh].Offset : -1;
         _biasIh = geometry[TensorRole.BiasIh].Offset;
         _biasHh = geometry[TensorRole.BiasHh].Offset;
         _weightSkip = geometry.Has(TensorRole.WeightSkip) ? geometry[TensorRole.WeightSkip].Offset : -1;

@@ -80,6 +80,9 @@ public static class ParameterIO
             if (a.Leak != b.Leak) return $"{layer} {Field("Leak", a.Leak, b.Leak)}";
             if (a.LearnLeak != b.LearnLeak) return $"{layer} {Field("LearnLeak", a.LearnLeak, b.LearnLeak)}";
             if (a.SkipDelay != b.SkipDelay) return $"{layer} {Field("SkipDelay", a.SkipDelay, b.SkipDelay)}";
+            if (a.ReplaceUnitDelay != b.ReplaceUnitDelay) return $"{layer} {Field("ReplaceUnitDelay", a.ReplaceUnitDelay, b.ReplaceUnitDelay)}";
+            if (!Equals(a.ClockPeriods, b.ClockPeriods))
+                return $"{layer} {Field("ClockPeriods", a.ClockPeriods?.ToString() ?? "none", b.ClockPeriods?.ToString() ?? "none")}";
             if (a.IsReservoir != b.IsReservoir) return $"{layer} {Field("IsReservoir", a.IsReservoir, b.IsReservoir)}";
             return $"{layer} the reservoir settings differ ({a} in the file, {b} in this model)";
         }

@@ -359,6 +359,8 @@ public static class PyTorchImport
                 if (l.Bidirectional) a.Add("Bidirectional = true");
                 if (l.Leak != 0f) a.Add($"Leak = {Float(l.Leak)}");
                 if (l.SkipDelay != 0) a.Add($"SkipDelay = {l.SkipDelay}");
+                if (l.ReplaceUnitDelay) a.Add("ReplaceUnitDelay = true");
+                if (l.ClockPeriods is { } periods) a.Add($"ClockPeriods = new[] {{ {string.Join(", ", periods)} }}");
                 if (l.LearnLeak) a.Add("LearnLeak = true");
                 return $"[Rnn({string.Join(", ", a.Prepend(l.Size.ToString(CultureInfo.InvariantCulture)))})]";
             default:

@@ -9,6 +9,15 @@ public sealed partial class Trainer
         return _options.MaxUpdates > 0 ? Math.Min(planned, _options.MaxUpdates) : planned;
     }
 
+    /// <summary>A schedule that follows the validation loss (<see cref="LearningRateSchedule.OnPlateau"/>) needs validation data.</summary>
+    private void RequireValidation(bool hasValidation, string mode)
+    {
+        if (hasValidation || !_options.Schedule.NeedsValidation) return;
+        throw new ArgumentException($"The learning-rate schedule ({_options.Schedule}) reduces the rate when the validation loss stops " +
+            (mode == "stream" ? "falling, and FitStream got no validation stream; pass one." : "falling, and Fit got no validation data; pass a validation set or set ValidationFraction > 0."),
+            "validation");
+    }
+
     private bool Stop(long planned, CancellationToken cancellation, ref string reason)
     {
         if (_position.Update >= planned && _options.MaxUpdates > 0) { reason = $"reached MaxUpdates ({_options.MaxUpdates})"; return true; }
@@ -18,11 +27,14 @@ public sealed partial class Trainer
     }
 
     /// <summary>Closes an epoch: history, validation, early stopping. Returns true when training should stop.</summary>
-    private bool EndEpoch(double validationLoss, ref string reason)
+    private bool EndEpoch(Evaluation validation, ref string reason)
     {
         double trainLoss = _position.EpochUpdates > 0 ? _position.EpochLossSum / _position.EpochUpdates : double.NaN;
-        _position.History.Add(new EpochSummary(_position.Epoch + 1, trainLoss, validationLoss));
+        double validationLoss = validation.Loss;
+        _position.History.Add(new EpochSummary(_position.Epoch + 1, trainLoss, validationLoss, validation.Accuracy));
         _position.LastValidation = validationLoss;
+        _position.LastValidationAccuracy = validation.Accuracy;
+        _options.Schedule.EndEpoch(validationLoss, _baseRate, _position);
         _position.Epoch++;
         _position.BatchInEpoch = 0;
         _position.EpochLossSum = 0;

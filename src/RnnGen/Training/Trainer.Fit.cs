@@ -10,7 +10,8 @@ public sealed partial class Trainer
     /// Validation uses <paramref name="validation"/>, or holds out <see cref="TrainerOptions.ValidationFraction"/>.
     /// Each call is a run of its own (its epochs from the current weights), unless <see cref="LoadCheckpoint"/> loaded an unfinished run, which it continues.
     /// </summary>
-    /// <exception cref="ArgumentException">An example does not fit the network (named, with expected and actual sizes).</exception>
+    /// <exception cref="ArgumentException">An example does not fit the network (named, with expected and actual sizes), or the
+    /// schedule is <see cref="LearningRateSchedule.OnPlateau"/> and there is no validation data.</exception>
     /// <exception cref="TrainingDivergedException">A loss or gradient became NaN or infinite.</exception>
     public TrainingResult Fit(IReadOnlyList<Sequence> training, IReadOnlyList<Sequence>? validation = null, CancellationToken cancellation = default)
     {
@@ -20,6 +21,7 @@ public sealed partial class Trainer
         if (validation is null && _options.ValidationFraction > 0)
             (training, validation) = Split(training, _options.ValidationFraction, _options.Seed);
         if (validation is { Count: 0 }) validation = null;
+        RequireValidation(validation is not null, "sequences");
         return FitBatches("sequences", training.Count, (start, n) =>
         {
             if (_options.SortBatchesByLength) SortByLength(training, start, n);
@@ -30,7 +32,7 @@ public sealed partial class Trainer
     /// <summary>The loop of a run over a data set of <paramref name="count"/> examples: epochs of shuffled batches,
     /// each run by <paramref name="runBatch"/>(first position, examples) on the workers (it returns the shard count),
     /// reduced and applied, with progress, checkpoints and validation by <paramref name="validate"/> after each epoch.</summary>
-    private TrainingResult FitBatches(string mode, int count, Func<int, int, int> runBatch, Func<double>? validate, CancellationToken cancellation)
+    private TrainingResult FitBatches(string mode, int count, Func<int, int, int> runBatch, Func<Evaluation>? validate, CancellationToken cancellation)
     {
         int batchesPerEpoch = (count + _options.BatchSize - 1) / _options.BatchSize;
         long planned = Planned(batchesPerEpoch);
@@ -57,8 +59,8 @@ public sealed partial class Trainer
                 Report(planned, loss, examplesThisRun, clock.Elapsed, startUpdate);
                 if (_options.CheckpointEvery > 0 && _position.Update % _options.CheckpointEvery == 0) SaveCheckpoint(mode, count);
             }
-            double validationLoss = validate is null ? double.NaN : validate();
-            if (EndEpoch(validationLoss, ref reason)) { SaveCheckpoint(mode, count); goto Done; }
+            Evaluation validationResult = validate is null ? Evaluation.None : validate();
+            if (EndEpoch(validationResult, ref reason)) { SaveCheckpoint(mode, count); goto Done; }
             if (_options.CheckpointEvery == 0) SaveCheckpoint(mode, count);
         }
     Done:
@@ -77,6 +79,7 @@ public sealed partial class Trainer
         ArgumentNullException.ThrowIfNull(training);
         training.Validate(_model, nameof(training));
         validation?.Validate(_model, nameof(validation));
+        RequireValidation(validation is not null, "stream");
         int k1 = _options.TbpttK1, k2 = _options.TbpttK2 == 0 ? k1 : _options.TbpttK2;
         if (k2 > _model.MaxSteps)
             throw new ArgumentException($"Truncated BPTT needs {k2} steps per pass (k2); the network's MaxSteps is {_model.MaxSteps}.", nameof(training));
@@ -123,16 +126,17 @@ public sealed partial class Trainer
                 Report(planned, loss, chunksThisRun, clock.Elapsed, startUpdate);
                 if (_options.CheckpointEvery > 0 && _position.Update % _options.CheckpointEvery == 0) SaveCheckpoint("stream", training.Length);
             }
-            double validationLoss = validation is null ? double.NaN : EvaluateStream(validation);
-            if (EndEpoch(validationLoss, ref reason)) { SaveCheckpoint("stream", training.Length); goto Done; }
+            Evaluation validationResult = validation is null ? Evaluation.None : EvaluateStream(validation);
+            if (EndEpoch(validationResult, ref reason)) { SaveCheckpoint("stream", training.Length); goto Done; }
             if (_options.CheckpointEvery == 0) SaveCheckpoint("stream", training.Length);
         }
     Done:
         return Finish(reason, clock.Elapsed, "stream", training.Length);
     }
 
-    /// <summary>The mean loss of <see cref="Model"/> over <paramref name="data"/> (no update; uses the workers).</summary>
-    public double Evaluate(IReadOnlyList<Sequence> data)
+    /// <summary>The mean loss of <see cref="Model"/> over <paramref name="data"/> and, for classification losses
+    /// (CrossEntropy, BinaryCrossEntropy), its accuracy (no update; uses the workers). The result converts to its loss.</summary>
+    public Evaluation Evaluate(IReadOnlyList<Sequence> data)
     {
         RequireNetwork(nameof(Evaluate));
         ArgumentNullException.ThrowIfNull(data);
@@ -140,31 +144,34 @@ public sealed partial class Trainer
     }
 
     /// <summary>The mean of the examples' losses over a data set of <paramref name="count"/> examples, run batch by
-    /// batch by <paramref name="runBatch"/>(first position, examples) on the workers (it returns the shard count).</summary>
-    private double EvaluateBatches(int count, Func<int, int, int> runBatch)
+    /// batch by <paramref name="runBatch"/>(first position, examples) on the workers (it returns the shard count), and
+    /// the accuracy the shards counted when the network's loss is a classification loss.</summary>
+    private Evaluation EvaluateBatches(int count, Func<int, int, int> runBatch)
     {
-        if (count == 0) return double.NaN;
+        if (count == 0) return Evaluation.None;
         EnsureWorkers();
         double sum = 0;
+        long correct = 0, scored = 0;
         PushParameters();
         for (int start = 0; start < count; start += _options.BatchSize)
         {
             int n = Math.Min(_options.BatchSize, count - start);
             int shards = runBatch(start, n);
-            for (int s = 0; s < shards; s++) sum += _shardLoss[s];
+            for (int s = 0; s < shards; s++) { sum += _shardLoss[s]; correct += _shardCorrect[s]; scored += _shardScored[s]; }
         }
-        return sum / count;
+        return new Evaluation(sum / count, ClassificationAccuracy.Share(_accuracy, correct, scored));
     }
 
     /// <summary>The mean per-step loss of <see cref="Model"/> over a stream, read as BatchSize parallel streams in
-    /// chunks of k1 steps with the state carried (no update).</summary>
-    public double EvaluateStream(SequenceStream data)
+    /// chunks of k1 steps with the state carried, and for classification losses the per-step accuracy (no update).
+    /// The result converts to its loss.</summary>
+    public Evaluation EvaluateStream(SequenceStream data)
     {
         RequireNetwork(nameof(EvaluateStream));
         ArgumentNullException.ThrowIfNull(data);
         data.Validate(_model, nameof(data));
         int streams = _options.BatchSize, length = data.Length / streams, k1 = Math.Min(_options.TbpttK1, _model.MaxSteps);
-        if (length < 1) return double.NaN;
+        if (length < 1) return Evaluation.None;
         EnsureWorkers();
         // Its own states, from zero: the training streams' carried states are left as they are.
         var states = new float[streams][];
@@ -173,12 +180,12 @@ public sealed partial class Trainer
             WindowStart: 0, WindowEnd: 0, ScoredFrom: 0, EvaluateOnly: true, KeepEndState: true);
         PushParameters();
         double sum = 0;
-        long scored = 0;
+        long scored = 0, correct = 0, predicted = 0;
         for (int t = 0; t < length; t += k1)
         {
             int shards = RunStream(_streamShards, streamJob with { WindowStart = t, WindowEnd = Math.Min(length, t + k1), ScoredFrom = t });
-            for (int s = 0; s < shards; s++) { sum += _shardLoss[s]; scored += _shardCount[s]; }
+            for (int s = 0; s < shards; s++) { sum += _shardLoss[s]; scored += _shardCount[s]; correct += _shardCorrect[s]; predicted += _shardScored[s]; }
         }
-        return sum / scored;
+        return new Evaluation(sum / scored, ClassificationAccuracy.Share(_accuracy, correct, predicted));
     }
 }

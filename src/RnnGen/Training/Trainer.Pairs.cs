@@ -37,15 +37,17 @@ public sealed partial class Trainer
         if (validation is null && _options.ValidationFraction > 0)
             (training, validation) = SplitOf(training, _options.ValidationFraction, _options.Seed);
         if (validation is { Count: 0 }) validation = null;
+        RequireValidation(validation is not null, "pairs");
         Gather(_pair!, _master);   // weights loaded into the pair's networks since the last run count
         return FitBatches("pairs", training.Count,
             (start, n) => RunPairs(new PairJob(training, "training", start, n, ShardsFor(n), EvaluateOnly: false)),
             validation is null ? null : () => Evaluate(validation), cancellation);
     }
 
-    /// <summary>The mean teacher-forced loss of <see cref="EncoderDecoder"/> over <paramref name="data"/> (no update; uses the workers).</summary>
+    /// <summary>The mean teacher-forced loss of <see cref="EncoderDecoder"/> over <paramref name="data"/> (no update; uses
+    /// the workers). Its accuracy is null: judge a pair by what it generates.</summary>
     /// <exception cref="InvalidOperationException">This trainer trains one network, not a pair.</exception>
-    public double Evaluate(IReadOnlyList<SequencePair> data)
+    public Evaluation Evaluate(IReadOnlyList<SequencePair> data)
     {
         RequirePair(nameof(Evaluate));
         ArgumentNullException.ThrowIfNull(data);
@@ -142,6 +144,7 @@ public sealed partial class Trainer
             }
             _shardLoss[s] = loss;
             _shardCount[s] = to - from;
+            _shardCorrect[s] = _shardScored[s] = 0;
             if (!job.EvaluateOnly)
             {
                 int e = pair.Encoder.ParameterCount;

@@ -35,7 +35,8 @@ public sealed partial class Trainer
                 (_options.CheckpointPath is null ? "." : $"; the last good checkpoint, {_options.CheckpointPath}, is intact.") +
                 " Lower the learning rate, clip gradients (ClipNorm) or check the data for NaN or Inf.", update);
         }
-        float rate = _options.Schedule.RateAt(_position.Update, planned, _baseRate);
+        if (_options.ClipValue is float clip) GradientClipping.ClipByValue(g, clip);   // after the norm: clip_grad_norm_, then clip_grad_value_
+        float rate = _options.Schedule.Rate(_position.Update, planned, _baseRate, _position);
         _optimizer.LearningRate = rate;
         _optimizer.Step(MasterParameters, g);
         MasterChanged();
@@ -66,6 +67,7 @@ public sealed partial class Trainer
         TimeSpan remaining = Remaining(planned - _position.Update, perUpdate);
         Progress.Report(new TrainingProgress(
             _position.Epoch + 1, _options.Epochs, _position.Update, planned, loss, _position.SmoothedLoss, _position.LastValidation,
-            _position.LastRate, _position.LastNorm, elapsed.TotalSeconds > 0 ? sequences / elapsed.TotalSeconds : 0, elapsed, remaining));
+            _position.LastRate, _position.LastNorm, elapsed.TotalSeconds > 0 ? sequences / elapsed.TotalSeconds : 0, elapsed, remaining,
+            _position.LastValidationAccuracy));
     }
 }

@@ -148,17 +148,27 @@ public sealed partial class Trainer
             (int from, int to) = ShardRange(job.Count, job.Shards, s);
             replica.ZeroGradients();
             double loss = 0;
+            long correct = 0, scored = 0;
             for (int i = from; i < to;)
             {
                 // A run of consecutive examples of one length (and kind) goes through the batched kernels together.
                 Sequence first = Example(job, i, replica);
                 int end = i + 1;
                 while (end < to && end - i < tile && SameShape(first, Example(job, end, replica))) end++;
-                loss += end - i == 1 && tile == 1 ? Single(worker, first) : Batch(worker, job, i, end - i, first);
+                bool single = end - i == 1 && tile == 1;
+                loss += single ? Single(worker, first) : Batch(worker, job, i, end - i, first);
+                if (job.EvaluateOnly && _accuracy)
+                {
+                    (long c, long n) = Score(worker, end - i, first, single);
+                    correct += c;
+                    scored += n;
+                }
                 i = end;
             }
             _shardLoss[s] = loss;
             _shardCount[s] = to - from;
+            _shardCorrect[s] = correct;
+            _shardScored[s] = scored;
             if (!job.EvaluateOnly) replica.Gradients.CopyTo(_shardGradients[s]);
         }
     }
@@ -205,6 +215,18 @@ public sealed partial class Trainer
         return first.ClassIds is not null
             ? batched.BackwardBatch(worker.ClassIds.AsSpan(0, n * targetWidth))
             : batched.BackwardBatch(worker.Targets.AsSpan(0, n * targetWidth));
+    }
+
+    /// <summary>Right predictions among the outputs of the <paramref name="n"/> examples just run (from <paramref name="first"/>'s
+    /// own targets when it ran alone, else from the worker's copies); for <see cref="Evaluation.Accuracy"/>.</summary>
+    private (long Correct, long Scored) Score(Worker worker, int n, Sequence first, bool single)
+    {
+        IRecurrentNetwork replica = worker.Network;
+        int outputSize = replica.OutputSize, outputSteps = replica.Spec.Output == OutputMode.LastStep ? 1 : first.Steps;
+        ReadOnlySpan<float> y = worker.Outputs.AsSpan(0, n * outputSteps * outputSize);
+        return first.ClassIds is not null
+            ? ClassificationAccuracy.Count(y, outputSize, single ? first.ClassIds : worker.ClassIds.AsSpan(0, n * outputSteps))
+            : ClassificationAccuracy.Count(y, single ? first.Targets! : worker.Targets.AsSpan(0, n * outputSteps * outputSize), _accuracyThreshold);
     }
 
     /// <summary>Advances the streams' carried states over the job's window (forward only, nothing scored).</summary>
@@ -270,6 +292,7 @@ public sealed partial class Trainer
             (int from, int to) = ShardRange(job.Count, job.Shards, s);
             replica.ZeroGradients();
             double loss = 0;
+            long correct = 0, scored = 0;
             for (int b = from; b < to; b += tile)
             {
                 int n = Math.Min(tile, to - b);
@@ -302,10 +325,22 @@ public sealed partial class Trainer
                     Span<float> targets = worker.Targets.AsSpan(0, n * steps * outputSize);
                     loss += batchedPass ? ((IBatchedNetwork)replica).BackwardBatch(targets) : replica.Backward(targets);
                 }
+                if (job.EvaluateOnly && _accuracy)
+                {
+                    // The masked steps carry ignore_index or NaN targets, so only the scored steps count.
+                    ReadOnlySpan<float> y = worker.Outputs.AsSpan(0, n * steps * outputSize);
+                    (long c, long k) = stream.ClassIds is not null
+                        ? ClassificationAccuracy.Count(y, outputSize, worker.ClassIds.AsSpan(0, n * steps))
+                        : ClassificationAccuracy.Count(y, worker.Targets.AsSpan(0, n * steps * outputSize), _accuracyThreshold);
+                    correct += c;
+                    scored += k;
+                }
             }
             // Losses are means over the scored steps of each stream; evaluation wants sums.
             _shardLoss[s] = job.EvaluateOnly ? loss * (steps - masked) : loss;
             _shardCount[s] = job.EvaluateOnly ? (long)(to - from) * (steps - masked) : to - from;
+            _shardCorrect[s] = correct;
+            _shardScored[s] = scored;
             if (!job.EvaluateOnly) replica.Gradients.CopyTo(_shardGradients[s]);
         }
     }

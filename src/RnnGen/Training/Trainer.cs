@@ -46,6 +46,9 @@ public sealed partial class Trainer : IDisposable
     private readonly float[] _parameters;         // the master copy handed to the replicas
     private readonly double[] _shardLoss;
     private readonly long[] _shardCount;
+    private readonly long[] _shardCorrect, _shardScored;   // evaluation: right predictions and scored outputs per shard
+    private readonly bool _accuracy;                       // the loss is a classification loss (Evaluation.Accuracy)
+    private readonly float _accuracyThreshold;
     private float[][] _shardGradients = [];
     private int[] _order = [];                    // this epoch's example order
     private long[] _sortKeys = [];
@@ -94,6 +97,10 @@ public sealed partial class Trainer : IDisposable
         _parameters = new float[pair is null ? model.ParameterCount : pair.Encoder.ParameterCount + pair.Decoder.ParameterCount];
         _shardLoss = new double[_options.Shards];
         _shardCount = new long[_options.Shards];
+        _shardCorrect = new long[_options.Shards];
+        _shardScored = new long[_options.Shards];
+        _accuracy = pair is null && ClassificationAccuracy.Applies(_model.Spec);
+        _accuracyThreshold = ClassificationAccuracy.Threshold(_model.Spec);
         _sequenceShards = SequenceShards;
         _pairShards = PairShards;
         _streamShards = StreamShards;

@@ -20,7 +20,14 @@ internal class TrainerCheckpoint
     public int EpochUpdates { get; set; }
     public double BestValidation { get; set; }
     public double LastValidation { get; set; }
+    public double? LastValidationAccuracy { get; set; }
     public int BadEpochs { get; set; }
+    /// <summary><see cref="LearningRateSchedule.OnPlateau"/>: the best validation loss so far (+∞ before the first).</summary>
+    public double PlateauBest { get; set; } = double.PositiveInfinity;
+    /// <summary><see cref="LearningRateSchedule.OnPlateau"/>: epochs since the best one, reset at each reduction.</summary>
+    public int PlateauBadEpochs { get; set; }
+    /// <summary><see cref="LearningRateSchedule.OnPlateau"/>: the reduced rate (in double, as PyTorch keeps it); NaN before the first reduction.</summary>
+    public double PlateauRate { get; set; } = double.NaN;
     public int StoredPosition { get; set; }
     public float BaseLearningRate { get; set; }
     public string Optimizer { get; set; } = "";

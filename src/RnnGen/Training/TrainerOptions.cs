@@ -15,13 +15,20 @@ public sealed record TrainerOptions
     /// <summary>Clip the batch gradient to this global L2 norm (<c>clip_grad_norm_</c>); 0 turns clipping off.</summary>
     public float ClipNorm { get; init; }
 
+    /// <summary>Clamp every element of the batch gradient to [−v, v] (<c>clip_grad_value_</c>); null turns it off.
+    /// With <see cref="ClipNorm"/> too, the norm is clipped first and the values after, as a PyTorch loop that calls
+    /// <c>clip_grad_norm_</c> and then <c>clip_grad_value_</c>; the result satisfies both bounds, and the reported
+    /// <see cref="TrainingProgress.GradientNorm"/> stays the norm before any clipping.</summary>
+    public float? ClipValue { get; init; }
+
     /// <summary>Seeds the parameter initialisation and the order of the examples.</summary>
     public int Seed { get; init; }
 
     /// <summary>Shuffle the examples each epoch (order from <see cref="Seed"/> and the epoch). Default true.</summary>
     public bool Shuffle { get; init; } = true;
 
-    /// <summary>The learning-rate schedule over the planned updates (base rate: the optimizer's). Default constant.</summary>
+    /// <summary>The learning-rate schedule over the planned updates (base rate: the optimizer's), or over the validation
+    /// losses (<see cref="LearningRateSchedule.OnPlateau"/>). Default constant.</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
     /// <summary>When <c>Trainer.Fit</c> gets no validation set, hold out this fraction of the training
@@ -98,6 +105,8 @@ public sealed record TrainerOptions
             throw new ArgumentOutOfRangeException(nameof(TbpttK2), TbpttK2, $"TbpttK2 = {TbpttK2}; expected 0 or ≥ TbpttK1 ({TbpttK1}).");
         if (!(ClipNorm >= 0f) || float.IsInfinity(ClipNorm))
             throw new ArgumentOutOfRangeException(nameof(ClipNorm), ClipNorm, "ClipNorm must be a finite number ≥ 0 (0: off).");
+        if (ClipValue is float clip && (!(clip > 0f) || float.IsInfinity(clip)))
+            throw new ArgumentException($"ClipValue = {clip}; expected a finite number > 0 (null: off).", nameof(ClipValue));
         if (!(ValidationFraction is >= 0 and < 1))
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 1).");
         if (!(LossSmoothing is >= 0 and < 1))

@@ -13,6 +13,9 @@ namespace RnnGen.Training;
 /// <param name="SequencesPerSecond">Training throughput of this run so far (sequences, or stream chunks).</param>
 /// <param name="Elapsed">Wall time of this run so far.</param>
 /// <param name="Remaining">Estimated time to the planned end (<see cref="TimeSpan.MaxValue"/> when that is beyond its range).</param>
+/// <param name="ValidationAccuracy">The latest validation accuracy (<see cref="Evaluation.Accuracy"/>), or null before the
+/// first evaluation and for losses other than CrossEntropy and BinaryCrossEntropy.</param>
 public readonly record struct TrainingProgress(
     int Epoch, int Epochs, long Update, long TotalUpdates, double Loss, double SmoothedLoss, double ValidationLoss,
-    float LearningRate, float GradientNorm, double SequencesPerSecond, TimeSpan Elapsed, TimeSpan Remaining);
+    float LearningRate, float GradientNorm, double SequencesPerSecond, TimeSpan Elapsed, TimeSpan Remaining,
+    double? ValidationAccuracy = null);

@@ -282,6 +282,43 @@ public partial class Skip3LeakyReluBi13;
 public partial class Skip12Stack33Last;
 
 [RnnModel(InputSize = 3, MaxSteps = 9)]
+[Rnn(16, ClockPeriods = new[] { 1, 2, 4, 8 })]
+[Dense(2)]
+public partial class Clockwork16Tanh;
+
+[RnnModel(InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep, Reduction = Reduction.Sum)]
+[Gru(8)]
+[Rnn(33, Activation = Activation.Relu, ClockPeriods = new[] { 1, 3, 5 })]
+[Dense(1)]
+public partial class ClockworkRelu33StackLast;
+
+[RnnModel(InputSize = 8, MaxSteps = 9, Loss = LossKind.CrossEntropy)]
+[Rnn(64, ClockPeriods = new[] { 1, 2, 4, 8, 16, 32, 64, 128 })]
+[Dense(5)]
+public partial class Clockwork64Ce;
+
+[RnnModel(InputSize = 2, MaxSteps = 7)]
+[Rnn(3, ClockPeriods = new[] { 2 })]
+[Dense(1)]
+public partial class ClockworkSingleGroup3;
+
+[RnnModel(InputSize = 3, MaxSteps = 9)]
+[Rnn(8, SkipDelay = 2, ReplaceUnitDelay = true)]
+[Dense(2)]
+public partial class SkipOnly2Tanh8;
+
+[RnnModel(InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum)]
+[Rnn(13, Activation = Activation.Relu, Bidirectional = true, Leak = 0.5f, SkipDelay = 3, ReplaceUnitDelay = true)]
+[Dense(3, Activation.Tanh)]
+public partial class SkipOnly3LeakyReluBi13;
+
+[RnnModel(InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep)]
+[Gru(8)]
+[Rnn(32, SkipDelay = 12, ReplaceUnitDelay = true, Leak = 0.3f, LearnLeak = true)]
+[Dense(1)]
+public partial class SkipOnly12LearnedLeakStackLast;
+
+[RnnModel(InputSize = 3, MaxSteps = 9)]
 [Dense(16, Activation.Tanh)]
 [Dense(2)]
 public partial class JordanTanh16;
@@ -550,6 +587,13 @@ public static class MatrixModels
         ("Skip2Tanh8", () => new Skip2Tanh8()),
         ("Skip3LeakyReluBi13", () => new Skip3LeakyReluBi13()),
         ("Skip12Stack33Last", () => new Skip12Stack33Last()),
+        ("Clockwork16Tanh", () => new Clockwork16Tanh()),
+        ("ClockworkRelu33StackLast", () => new ClockworkRelu33StackLast()),
+        ("Clockwork64Ce", () => new Clockwork64Ce()),
+        ("ClockworkSingleGroup3", () => new ClockworkSingleGroup3()),
+        ("SkipOnly2Tanh8", () => new SkipOnly2Tanh8()),
+        ("SkipOnly3LeakyReluBi13", () => new SkipOnly3LeakyReluBi13()),
+        ("SkipOnly12LearnedLeakStackLast", () => new SkipOnly12LearnedLeakStackLast()),
         ("JordanTanh16", () => new JordanTanh16()),
         ("PeepholeLstm8", () => new PeepholeLstm8()),
         ("PeepholeLstmBi13", () => new PeepholeLstmBi13()),

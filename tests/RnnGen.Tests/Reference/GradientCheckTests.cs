@@ -36,6 +36,8 @@ public sealed class GradientCheckTests
             Add("Rnn relu leaky skip 3" + d, 2, [LayerSpec.Rnn(3, Activation.Relu, bi, leak: 0.4f, skipDelay: 3), LayerSpec.Dense(2)]);
             Add("Rnn learned leak" + d, 3, [LayerSpec.Rnn(4, Activation.Tanh, bi, leak: 0.6f, learnLeak: true), LayerSpec.Dense(2)]);
             Add("Rnn relu learned leak skip 2" + d, 2, [LayerSpec.Rnn(3, Activation.Relu, bi, leak: 0.3f, skipDelay: 2, learnLeak: true), LayerSpec.Dense(2)]);
+            Add("Rnn skip 2 replacing the unit delay" + d, 3, [LayerSpec.Rnn(4, Activation.Tanh, bi, leak: 0f, skipDelay: 2) with { ReplaceUnitDelay = true }, LayerSpec.Dense(2)]);
+            Add("Rnn relu leaky skip 3 replacing the unit delay" + d, 2, [LayerSpec.Rnn(3, Activation.Relu, bi, leak: 0.4f, skipDelay: 3) with { ReplaceUnitDelay = true }, LayerSpec.Dense(2)]);
         }
         // every Dense activation
         foreach (Activation a in Enum.GetValues<Activation>())
@@ -63,6 +65,10 @@ public sealed class GradientCheckTests
         Add("stack projection", 2, [LayerSpec.Lstm(5) with { ProjectionSize = 3 }, LayerSpec.Lstm(4, true) with { ProjectionSize = 1 }, LayerSpec.Gru(3), LayerSpec.Dense(2)], OutputMode.LastStep);
         Add("peepholes beside plain LSTM", 0, [LayerSpec.Embedding(5, 3), LayerSpec.Lstm(3), LayerSpec.Lstm(5, peepholes: true), LayerSpec.Dense(5, Activation.Softmax)], loss: LossKind.CrossEntropy);
         Add("skip longer than the sequence, in a stack", 2, [LayerSpec.Lstm(3), LayerSpec.Rnn(4, Activation.Tanh, false, 0f, skipDelay: 6), LayerSpec.Dense(1)], OutputMode.LastStep);
+        // clockwork layers: groups that wait pass their gradient straight through; the blocks below W_hh's diagonal stay zero
+        Add("clockwork tanh", 3, [LayerSpec.Clockwork(6, [1, 2, 3]), LayerSpec.Dense(2)]);
+        Add("clockwork relu in a stack", 2, [LayerSpec.Dense(3, Activation.Tanh), LayerSpec.Clockwork(8, [1, 2, 4, 5], Activation.Relu), LayerSpec.Gru(3), LayerSpec.Dense(1)], OutputMode.LastStep);
+        Add("skip replacing the unit delay, longer than the sequence", 2, [LayerSpec.Rnn(4, Activation.Tanh, false, 0f, skipDelay: 6) with { ReplaceUnitDelay = true }, LayerSpec.Dense(1)]);
         // echo state networks: fixed reservoirs (plain and leaky) still pass gradients to inputs, state and earlier layers
         Add("reservoir readout", 2, [LayerSpec.Reservoir(6, 0.9f, 0.5f, 0.5f), LayerSpec.Dense(2)]);
         Add("leaky reservoir in a stack", 2, [LayerSpec.Dense(3, Activation.Tanh), LayerSpec.Reservoir(5, 0.8f, 1f, 1f, leak: 0.6f), LayerSpec.Gru(3), LayerSpec.Dense(1)]);

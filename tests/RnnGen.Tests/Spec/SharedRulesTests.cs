@@ -42,6 +42,27 @@ public sealed class SharedRulesTests
     }
 
     [Fact]
+    public void Clockwork_and_skip_only_geometry()
+    {
+        var clockwork = new LayerDescription(LayerKind.Rnn, 12, Activation.Tanh, clockPeriods: [1, 2, 4]);
+        LayerGeometry c = LayerGeometry.Of(clockwork, 5);
+        Assert.Equal(13, c.StateWidthPerDirection);   // h, then the step counter
+        Assert.Equal((12, 12), (c[TensorRole.WeightHh].Rows, c[TensorRole.WeightHh].Columns));   // kept whole
+        Assert.Equal(12L * (5 + 12 + 2), c.ParametersPerDirection);
+        Assert.Equal((4, 4L), (clockwork.ClockGroupSize, clockwork.ClockCycle));
+        Assert.Equal(24L, new LayerDescription(LayerKind.Rnn, 3, Activation.Tanh, clockPeriods: [3, 8, 12]).ClockCycle);
+        Assert.Equal(long.MaxValue, new LayerDescription(LayerKind.Rnn, 3, Activation.Tanh, clockPeriods: [4099, 4111, 4127]).ClockCycle);
+
+        var skipOnly = new LayerDescription(LayerKind.Rnn, 6, Activation.Tanh, bidirectional: true, skipDelay: 3, replaceUnitDelay: true);
+        LayerGeometry s = LayerGeometry.Of(skipOnly, 4);
+        Assert.False(s.Has(TensorRole.WeightHh));
+        Assert.Equal([TensorRole.WeightIh, TensorRole.BiasIh, TensorRole.BiasHh, TensorRole.WeightSkip], s.Tensors.Select(t => t.Role));
+        Assert.Equal(6L * (4 + 2) + 36, s.ParametersPerDirection);
+        Assert.Equal(18, s.StateWidthPerDirection);   // the delay line is unchanged
+        Assert.Equal(6 * 4, s[TensorRole.BiasIh].Offset);
+    }
+
+    [Fact]
     public void Network_geometry_is_the_parameter_layout()
     {
         var spec = new NetworkSpec(0, [LayerSpec.Embedding(11, 4), LayerSpec.Lstm(5, true), LayerSpec.Rnn(3, Activation.Tanh, false, 0.5f, 2, learnLeak: true), LayerSpec.Dense(2)], 8);

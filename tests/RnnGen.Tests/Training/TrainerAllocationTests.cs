@@ -20,7 +20,7 @@ public class TrainerAllocationTests
         {
             long before = GC.GetTotalAllocatedBytes(precise: true);
             using var trainer = new Trainer(() => new TrainerLstm(), new Adam(0.01f),
-                new TrainerOptions { BatchSize = 8, Epochs = 1, Workers = 2, MaxUpdates = updates, ClipNorm = 1 });
+                new TrainerOptions { BatchSize = 8, Epochs = 1, Workers = 2, MaxUpdates = updates, ClipNorm = 1, ClipValue = 0.1f });
             trainer.Fit(data);
             return GC.GetTotalAllocatedBytes(precise: true) - before;
         }

@@ -28,7 +28,7 @@ public class TrainerTests
 
     private static TrainerOptions Options(int workers) => new()
     {
-        BatchSize = 10, Epochs = 3, Seed = 7, ClipNorm = 0.5f, Workers = workers, Shards = 4,
+        BatchSize = 10, Epochs = 3, Seed = 7, ClipNorm = 0.5f, ClipValue = 0.05f, Workers = workers, Shards = 4,
         Schedule = LearningRateSchedule.Cosine(1e-4f, warmupUpdates: 2), ValidationFraction = 0.2,
     };
 

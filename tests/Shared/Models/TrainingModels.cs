@@ -57,3 +57,13 @@ public partial class CharLmLstm32;
 /// <summary>Embedding(65, 32) → GRU(128) → Linear(65).</summary>
 [RnnModel(MaxSteps = 64, Loss = LossKind.CrossEntropy, Output = OutputMode.EveryStep)] [Embedding(65, 32)] [Gru(128)] [Dense(65, Activation.Softmax)]
 public partial class CharLmGru128;
+
+// ---- Clockwork long-memory test: the sign of a long sequence's first input, two layers of 16 units ----
+
+/// <summary>A Clockwork RNN(16) with periods 1, 4, 16, 96 (four groups of 4 units), scored at the last step.</summary>
+[RnnModel(InputSize = 1, MaxSteps = 96, Loss = LossKind.BinaryCrossEntropy, Output = OutputMode.LastStep)] [Rnn(16, ClockPeriods = new[] { 1, 4, 16, 96 })] [Dense(1)]
+public partial class ClockworkMemory;
+
+/// <summary>The plain Elman RNN(16) of the same size, for comparison.</summary>
+[RnnModel(InputSize = 1, MaxSteps = 96, Loss = LossKind.BinaryCrossEntropy, Output = OutputMode.LastStep)] [Rnn(16)] [Dense(1)]
+public partial class ElmanMemory;
