@@ -53,6 +53,16 @@ def layer(kind, size, activation="Tanh", bidirectional=False, vocabulary=0):
     return {"kind": kind, "size": size, "activation": activation, "bidirectional": bidirectional, "vocabulary": vocabulary}
 
 
+def ProjectedLstm(size, projection, bidirectional=False):
+    """nn.LSTM(..., proj_size=projection): h = W_hr (o * tanh(c)), W_hr = weight_hr_l0 [p, H]."""
+    return dict(layer("Lstm", size, "Tanh", bidirectional), projectionSize=projection)
+
+
+def hidden_width(l):
+    """The width of h per direction: the projection of a projected LSTM, else the size."""
+    return l.get("projectionSize", 0) or l["size"]
+
+
 def Dense(units, activation="Identity"):
     return layer("Dense", units, activation)
 
@@ -76,13 +86,13 @@ class Net(nn.Module):
             elif k == "Rnn":
                 m = nn.RNN(width, h, nonlinearity=l["activation"].lower(), bidirectional=bi)
             elif k == "Lstm":
-                m = nn.LSTM(width, h, bidirectional=bi)
+                m = nn.LSTM(width, h, bidirectional=bi, proj_size=l.get("projectionSize", 0))
             elif k == "Gru":
                 m = nn.GRU(width, h, bidirectional=bi)
             else:
                 m = nn.Linear(width, h)
             self.layers.append(m)
-            width = h * (2 if bi else 1)
+            width = hidden_width(l) * (2 if bi else 1)
 
     def forward(self, x, states):
         """x: (T, I) floats or (T,) token ids; states: per recurrent layer, h0 or (h0, c0) of shape (D, 1, H).
@@ -124,11 +134,12 @@ def make_states(spec, random_state, gen):
     for l in spec["layers"]:
         if l["kind"] not in ("Rnn", "Lstm", "Gru"):
             continue
-        shape = (2 if l["bidirectional"] else 1, 1, l["size"])
-        def one():
+        directions = 2 if l["bidirectional"] else 1
+        def one(width):
+            shape = (directions, 1, width)
             t = torch.randn(shape, generator=gen) * 0.5 if random_state else torch.zeros(shape)
             return t.requires_grad_(True)
-        states.append((one(), one()) if l["kind"] == "Lstm" else one())
+        states.append((one(hidden_width(l)), one(l["size"])) if l["kind"] == "Lstm" else one(l["size"]))
     return states
 
 
@@ -217,6 +228,12 @@ def networks():
     fixture("lstm33_dense_lstm_last", spec(1, [L(33), Dense(13, "Tanh"), L(5), Dense(1)], 12, "LastStep"), 12, 13)
     fixture("gru_sigmoid_rnn_final_recurrent", spec(13, [G(3), Dense(5, "Sigmoid"), R(1)], 3), 3, 14, random_state=True)
     fixture("embedding_rnn_relu_bce", spec(0, [E(5, 13), R(3, "Relu"), Dense(5)], 6, loss="BinaryCrossEntropy"), 6, 15)
+    # nn.LSTM(..., proj_size=p): one layer, bidirectional, and two stacked (the second reads the first's p floats)
+    fixture("lstm_projection", spec(3, [ProjectedLstm(7, 3), Dense(2)], 8), 6, 16, random_state=True)
+    fixture("lstm_projection_bidirectional_ce", spec(4, [ProjectedLstm(6, 2, True), Dense(3, "Softmax")], 6,
+                                                     loss="CrossEntropy"), 6, 17, random_state=True)
+    fixture("lstm_projection_stack2_last", spec(2, [ProjectedLstm(13, 5), ProjectedLstm(8, 3), Dense(1)], 7, "LastStep",
+                                                reduction="Sum"), 7, 18, random_state=True)
 
 
 def optimizer_fixture():

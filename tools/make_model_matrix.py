@@ -82,6 +82,13 @@ models.append(("PeepholeLstm8", "InputSize = 3, MaxSteps = 9", ["[Lstm(8, Peepho
 models.append(("PeepholeLstmBi13", "InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum", ["[Lstm(13, Bidirectional = true, Peepholes = true)]", "[Dense(3, Activation.Tanh)]"]))
 models.append(("PeepholeStack37Last", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep, Loss = LossKind.BinaryCrossEntropy", ["[Lstm(37, Peepholes = true)]", "[Lstm(16, Peepholes = true)]", "[Dense(1)]"]))
 models.append(("PeepholeTokensLstm32", "MaxSteps = 9, Loss = LossKind.CrossEntropy", ["[Embedding(11, 6)]", "[Lstm(32, Peepholes = true)]", "[Dense(11, Activation.Softmax)]"]))
+# LSTM projections (PyTorch's proj_size: h = W_hr (o * tanh(c)), p wide): whole vectors, odd p and H, bidirectional, a
+# projected layer feeding another, streaming (the specialised kernels decline projections), tokens.
+models.append(("ProjectionLstm16P8", "InputSize = 3, MaxSteps = 9", ["[Lstm(16, ProjectionSize = 8)]", "[Dense(2)]"]))
+models.append(("ProjectionLstm13P5", "InputSize = 4, MaxSteps = 9, Reduction = Reduction.Sum", ["[Lstm(13, ProjectionSize = 5)]", "[Dense(3, Activation.Tanh)]"]))
+models.append(("ProjectionLstmBi13P5", "InputSize = 5, MaxSteps = 9", ["[Lstm(13, Bidirectional = true, ProjectionSize = 5)]", "[Dense(3)]"]))
+models.append(("ProjectionStack37Last", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep, Loss = LossKind.BinaryCrossEntropy", ["[Lstm(37, ProjectionSize = 11)]", "[Lstm(16, ProjectionSize = 3)]", "[Dense(1)]"]))
+models.append(("ProjectionTokensLstm32", "MaxSteps = 9, Loss = LossKind.CrossEntropy", ["[Embedding(11, 6)]", "[Lstm(32, ProjectionSize = 9)]", "[Dense(11, Activation.Softmax)]"]))
 
 # The streaming kernels written for the shape: every plan the generator can choose (Vector512 and Vector256 widths,
 # one and several register passes with a remainder, looped and unrolled columns, Dense row blocks full and padded,
@@ -126,7 +133,8 @@ for path in sorted(FIXTURES.glob("*.json")):
         elif k == "Rnn":
             layers.append(f"[Rnn({l['size']}, Activation = Activation.{l['activation']}{bi})]")
         else:
-            layers.append(f"[{k}({l['size']}{bi})]")
+            projection = f", ProjectionSize = {l['projectionSize']}" if l.get("projectionSize") else ""
+            layers.append(f"[{k}({l['size']}{bi}{projection})]")
     name = "Fixture_" + path.stem
     twins.append((name, path.stem))
     models.append((name, ", ".join(parts), layers))

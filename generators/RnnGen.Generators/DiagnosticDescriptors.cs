@@ -96,6 +96,9 @@ internal static class DiagnosticDescriptors
         "A layer attribute needs [RnnModel] on its class",
         "{0} on '{1}' does nothing: '{1}' has no [RnnModel]; add [RnnModel(InputSize = …, MaxSteps = …)] to the partial class, or remove the layer attributes");
 
+    public static readonly DiagnosticDescriptor ProjectionArgument = Error("RNNG021",
+        "Invalid LSTM ProjectionSize",
+        "[Lstm({0})] ProjectionSize = {1}, but {2}");
     public static readonly DiagnosticDescriptor ClockPeriodsInvalid = Error("RNNG022",
         "ClockPeriods do not form clockwork groups",
         "[Rnn] ClockPeriods = new[] {{ {0} }}: {1}");

@@ -109,6 +109,15 @@ public sealed record LayerSpec
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public float RecurrentDropout { get; init; }
 
+    /// <summary>
+    /// Lstm only: a projection of h to this width p (0: none), PyTorch's <c>nn.LSTM(…, proj_size=p)</c>:
+    /// h(t) = W_hr·(o ⊙ tanh(c(t))) from one more tensor per direction, <c>weight_hr_l0</c> [p, H], after PyTorch's four;
+    /// <c>weight_hh_l0</c> is then [4·H, p]. The output and h are p wide (2p bidirectional), c stays H wide. Must be in
+    /// 1 … H − 1 (as PyTorch requires) and cannot be combined with <see cref="Peepholes"/>. Left out of the JSON when 0.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ProjectionSize { get; init; }
+
     /// <summary>Embedding only: the number of distinct token ids.</summary>
     public int Vocabulary { get; init; }
 
@@ -160,18 +169,18 @@ public sealed record LayerSpec
     /// <summary>1 or 2 (bidirectional).</summary>
     public int Directions => LayerGeometry.DirectionsOf(Kind, Bidirectional);
 
-    /// <summary>Floats this layer emits per step (2·Size when bidirectional).</summary>
-    public int OutputWidth => Size * Directions;
+    /// <summary>Floats this layer emits per step (2·Size when bidirectional; the projection's width for a projected LSTM).</summary>
+    public int OutputWidth => LayerGeometry.HiddenWidthOf(Kind, Size, ProjectionSize) * Directions;
 
     /// <summary>Gate blocks stacked in the recurrent weight matrices: 1 (Rnn), 4 (LSTM: i,f,g,o), 3 (GRU: r,z,n).</summary>
     public int GateCount => LayerGeometry.GateCountOf(Kind);
 
-    /// <summary>Recurrent state floats per direction: h, plus c for LSTM, the last d states with a skip delay d, or h and
-    /// the step counter for a clockwork layer.</summary>
-    public int StateWidthPerDirection => LayerGeometry.StateWidthOf(Kind, Size, SkipDelay, Kind == LayerKind.Rnn && ClockPeriods is not null);
+    /// <summary>Recurrent state floats per direction: h, plus c for LSTM (h is <see cref="ProjectionSize"/> wide when
+    /// projected), the last d states with a skip delay d, or h and the step counter for a clockwork layer.</summary>
+    public int StateWidthPerDirection => LayerGeometry.StateWidthOf(Kind, Size, SkipDelay, Kind == LayerKind.Rnn && ClockPeriods is not null, ProjectionSize);
 
     /// <summary>Parameters of one direction: W_ih, W_hh, b_ih, b_hh (G·H·(I + H + 2)), plus W_skip [H × H] with a skip connection
-    /// (and λ [H] with a learned leak, the peepholes [3 × H] of an LSTM that has them); 0 for a layer without directions (Embedding, Dense).</summary>
+    /// (and λ [H] with a learned leak, the peepholes [3 × H] of an LSTM that has them, a projection's W_hr [p × H] with W_hh [4H × p]); 0 for a layer without directions (Embedding, Dense).</summary>
     public long ParametersPerDirection(int inputWidth) => IsRecurrent ? LayerGeometry.Of(Description, inputWidth).ParametersPerDirection : 0;
 
     /// <summary>The largest <see cref="SkipDelay"/>.</summary>
@@ -183,7 +192,7 @@ public sealed record LayerSpec
     /// <summary>The layer as plain values, for the shared geometry and rules.</summary>
     internal LayerDescription Description =>
         new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, IsReservoir, SpectralRadius, Density, InputScaling, Peepholes,
-            _clockPeriods?.ToArray(), ReplaceUnitDelay, Dropout, RecurrentDropout);
+            _clockPeriods?.ToArray(), ReplaceUnitDelay, Dropout, RecurrentDropout, ProjectionSize);
 
     /// <summary>True when the layer drops anything while training (<see cref="Dropout"/> or <see cref="RecurrentDropout"/> above 0).</summary>
     internal bool HasDropout => Dropout != 0f || RecurrentDropout != 0f;

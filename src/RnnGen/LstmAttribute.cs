@@ -22,4 +22,10 @@ public sealed class LstmAttribute(int hidden) : Attribute
     /// direction, the same at every step (Gal &amp; Ghahramani; Keras' <c>recurrent_dropout</c>). p ∈ [0, 1); 0 (default):
     /// none (see <see cref="LayerSpec.RecurrentDropout"/>).</summary>
     public float RecurrentDropout { get; set; }
+    /// <summary>
+    /// A projection of h to this width p (0: none), PyTorch's <c>nn.LSTM(…, proj_size=p)</c>: h(t) = W_hr·(o ⊙ tanh(c(t))),
+    /// one more tensor per direction, <c>weight_hr_l0</c> [p, H], and <c>weight_hh_l0</c> is [4·H, p]. The layer's output and
+    /// h are p wide (2p bidirectional); c stays H wide. It must be in 1 … H − 1, and a layer cannot also have Peepholes.
+    /// </summary>
+    public int ProjectionSize { get; set; }
 }

@@ -150,7 +150,7 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
             LayerKind.Dense => $"Dense({l.Size}, {l.Activation})",
             LayerKind.Rnn when l.IsReservoir => $"Reservoir({l.Size}, ρ {l.SpectralRadius}, density {l.Density}, input scaling {l.InputScaling}{(l.Leak != 0f ? $", leak {l.Leak}" : "")})",
             LayerKind.Rnn => $"Rnn({l.Size}, {l.Activation}{(l.Bidirectional ? ", bi" : "")}{(l.Leak != 0f ? $", leak {l.Leak}{(l.LearnLeak ? " learned" : "")}" : "")}{(l.SkipDelay > 0 ? $", skip {l.SkipDelay}{(l.ReplaceUnitDelay ? " only" : "")}" : "")}{(l.ClockPeriods is { } periods ? $", clock {string.Join("/", periods)}" : "")})",
-            _ => $"{l.Kind}({l.Size}{(l.Bidirectional ? ", bi" : "")}{(l.Peepholes ? ", peepholes" : "")})",
+            _ => $"{l.Kind}({l.Size}{(l.Bidirectional ? ", bi" : "")}{(l.Peepholes ? ", peepholes" : "")}{(l.ProjectionSize != 0 ? $", projection {l.ProjectionSize}" : "")})",
         }));
         string input = UsesTokens ? "tokens" : $"in {InputSize}";
         return $"{input} → {layers}; {Loss} {Reduction}, {Output}, T ≤ {MaxSteps}";

@@ -61,6 +61,10 @@ public sealed class DiagnosticTests
         { "RNNG026", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Dense(4, Dropout = float.NaN)] [Dense(1)] public partial class M;", "Dense(4, Dropout = float.NaN)", "Dropout = NaN is outside the valid range" },
         { "RNNG026", "[RnnModel(MaxSteps = 4)] [Embedding(5, 2, Dropout = 1.5f)] [Rnn(3)] [Dense(1)] public partial class M;", "Embedding(5, 2, Dropout = 1.5f)", "choose 0 ≤ p < 1" },
         { "RNNG026", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(3)] [Dense(1, Dropout = 0.5f)] public partial class M;", "Dense(1, Dropout = 0.5f)", "is on the final layer" },
+        { "RNNG021", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(4, ProjectionSize = 4)] public partial class M;", "Lstm(4, ProjectionSize = 4)", "smaller than the hidden size 4 (PyTorch's proj_size < hidden_size) and not negative; use a value in 1…3" },
+        { "RNNG021", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(4, ProjectionSize = -2)] [Dense(1)] public partial class M;", "Lstm(4, ProjectionSize = -2)", "ProjectionSize = -2, but" },
+        { "RNNG021", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Gru(3)] [Lstm(6, Peepholes = true, ProjectionSize = 2)] public partial class M;", "Lstm(6, Peepholes = true, ProjectionSize = 2)", "remove Peepholes = true or ProjectionSize" },
+        { "RNNG021", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(6, ProjectionSize = 2, RecurrentDropout = 0.2f)] [Dense(1)] public partial class M;", "Lstm(6, ProjectionSize = 2, RecurrentDropout = 0.2f)", "remove RecurrentDropout or ProjectionSize" },
     };
 
     [Theory, MemberData(nameof(Cases))]
@@ -100,7 +104,7 @@ public sealed class DiagnosticTests
         string tracked = File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Shipped.md")) + File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Unshipped.md"));
         var ids = typeof(RnnModelGenerator).Assembly.GetType("RnnGen.Generators.DiagnosticDescriptors")!
             .GetFields().Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToList();
-        Assert.Equal(24, ids.Count);
+        Assert.Equal(25, ids.Count);
         Assert.All(ids, id => Assert.Contains(id + " ", tracked));
         var tested = Cases().Select(row => (string)row[0]).ToHashSet();
         // RNNG019 needs a weights file on disk: BakedWeightsTests covers it (mismatched, truncated and corrupt files).

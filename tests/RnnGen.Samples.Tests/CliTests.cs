@@ -196,12 +196,17 @@ public sealed class CliTests : IDisposable
         (code, output) = Rnngen("import", gru);
         Assert.Equal(2, code);
         Assert.Contains("weight_ih_l1 has no bias_ih_l1/bias_hh_l1: nn.GRU(bias=False) is not supported yet", output);
+    }
 
-        // nn.LSTM(3, 5, proj_size=2): weight_hh_l0 is [4·5, 2] and weight_hr_l0 [2, 5] projects h.
-        string projected = Write("lstm_proj.safetensors", ("lstm.weight_ih_l0", [20, 3]), ("lstm.weight_hh_l0", [20, 2]), ("lstm.bias_ih_l0", [20]), ("lstm.bias_hh_l0", [20]), ("lstm.weight_hr_l0", [2, 5]));
-        (code, output) = Rnngen("import", projected);
-        Assert.Equal(2, code);
-        Assert.Contains($"{projected}: lstm.weight_hr_l0 [2, 5] is PyTorch's proj_size (LSTM projections), which RnnGen cannot import yet", output);
+    [Fact]
+    public void Import_declares_an_lstm_projection_from_weight_hr()
+    {
+        // nn.LSTM(3, 5, proj_size=2): weight_hh_l0 is [4·5, 2] and weight_hr_l0 [2, 5] projects h; the head reads 2.
+        string projected = Write("lstm_proj.safetensors", ("lstm.weight_ih_l0", [20, 3]), ("lstm.weight_hh_l0", [20, 2]), ("lstm.bias_ih_l0", [20]), ("lstm.bias_hh_l0", [20]), ("lstm.weight_hr_l0", [2, 5]), ("head.weight", [1, 2]), ("head.bias", [1]));
+        var (code, output) = Rnngen("import", projected);
+        Assert.Equal(0, code);
+        Assert.Contains("[Lstm(5, ProjectionSize = 2)]", output);
+        Assert.Contains("[Dense(1)]", output);
         Assert.DoesNotContain("gate blocks", output);
     }
 

@@ -23,7 +23,7 @@ internal static class BlockMatrix
     /// <summary>The comment lines for layer <paramref name="p"/>'s pre-activations.</summary>
     public static IEnumerable<string> Of(LayerPlan p)
     {
-        string rows = $"W_ih [{F(p.GH)} × {F(p.In)}], W_hh [{F(p.GH)} × {F(p.H)}]";
+        string rows = $"W_ih [{F(p.GH)} × {F(p.In)}], W_hh [{F(p.GH)} × {F(p.R)}]{(p.Projected ? $", W_hr [{F(p.R)} × {F(p.H)}]" : "")}";
         switch (p.Layer.Kind)
         {
             case LayerKind.Dense:

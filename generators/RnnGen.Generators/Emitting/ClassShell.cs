@@ -64,7 +64,7 @@ internal static class ClassShell
         LayerKind.Rnn when l.Reservoir => $"global::RnnGen.LayerSpec.Reservoir({F(l.Size)}, {Float(l.SpectralRadius)}, {Float(l.Density)}, {Float(l.InputScaling)}, {Float(l.Leak)})",
         LayerKind.Rnn when l.IsClockwork => $"global::RnnGen.LayerSpec.Clockwork({F(l.Size)}, new[] {{ {string.Join(", ", l.ClockPeriods.Select(t => F(t)))} }}, global::RnnGen.Activation.{l.Activation})",
         LayerKind.Rnn => $"global::RnnGen.LayerSpec.Rnn({F(l.Size)}, global::RnnGen.Activation.{l.Activation}, {(l.Bidirectional ? "true" : "false")}{(l.IsLeaky || l.HasSkip ? ", " + Float(l.Leak) : "")}{(l.HasSkip || l.HasLearnedLeak ? ", " + F(l.SkipDelay) : "")}{(l.HasLearnedLeak ? ", true" : "")}){(l.HasNoUnitDelay ? " with { ReplaceUnitDelay = true }" : "")}",
-        _ => $"global::RnnGen.LayerSpec.{l.Kind}({F(l.Size)}, {(l.Bidirectional ? "true" : "false")}{(l.HasPeepholes ? ", peepholes: true" : "")})",
+        _ => $"global::RnnGen.LayerSpec.{l.Kind}({F(l.Size)}, {(l.Bidirectional ? "true" : "false")}{(l.HasPeepholes ? ", peepholes: true" : "")}){(l.HasProjection ? $" with {{ ProjectionSize = {F(l.ProjectionSize)} }}" : "")}",
     };
 
     /// <summary><c> with { Dropout = …, RecurrentDropout = … }</c> for a layer with dropout, else nothing.</summary>
@@ -112,7 +112,7 @@ internal static class ClassShell
     }
 
     private static string StateContents(LayerPlan p) =>
-        p.Layer.Kind == LayerKind.Lstm ? $"h [{F(p.H)}], c [{F(p.H)}]"
+        p.Layer.Kind == LayerKind.Lstm ? $"h [{F(p.R)}], c [{F(p.H)}]"
         : p.Clockwork ? $"h [{F(p.H)}], then the step counter t mod {F((int)p.Layer.ClockCycle)} [1]"
         : p.Skip > 0 ? $"h(t−1) … h(t−{F(p.Skip)}) [{F(p.Skip)} × {F(p.H)}]"
         : $"h [{F(p.H)}]";
@@ -124,7 +124,7 @@ internal static class ClassShell
         foreach (LayerPlan p in plan.Layers.Where(p => p.Layer.IsRecurrent))
             foreach (DirectionPlan d in p.Directions)
                 w.WriteLine($"/// [{F(d.StateOffset)}, {F(d.StateOffset + p.StateWidth)}): layer {F(p.Index)} {d.Name} " +
-                    (p.Layer.Kind == LayerKind.Lstm ? $"h [{F(p.H)}], c [{F(p.H)}]" : p.Clockwork ? StateContents(p) : $"h [{F(p.H)}]"));
+                    (p.Layer.Kind == LayerKind.Lstm ? $"h [{F(p.R)}], c [{F(p.H)}]" : p.Clockwork ? StateContents(p) : $"h [{F(p.H)}]"));
         w.WriteLine("/// A default value is the zero state. View it as a span with <c>Span&lt;float&gt; s = state;</c>.");
         w.WriteLine("/// </summary>");
         w.WriteLine($"[global::System.Runtime.CompilerServices.InlineArray({F(Math.Max(1, plan.StateSize))})]");

@@ -15,6 +15,8 @@ namespace RnnGen.Generators.Emitting;
 internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : LayerEmitter(model, plan)
 {
     protected int H => P.H;
+    /// <summary>The width of h (the output, the state's first part and W_hh's columns): H, or an LSTM's projection p.</summary>
+    protected int R => P.R;
     protected int GH => P.GH;
     protected int SW => P.StateWidth;
     protected int CW => P.CacheWidth;
@@ -62,7 +64,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         DirectionPlan d = P.Directions[0];
         string slice = $"s.Slice({d.StateConstant}, {F(SW)})";
         w.WriteLine($"{P.Name}Cell(k, {x}, {slice}, {slice}, gates.Slice(0, {F(CW)}));");
-        return $"s.Slice({d.StateConstant}, {F(H)})";
+        return $"s.Slice({d.StateConstant}, {F(R)})";
     }
 
     /// <summary>The states of step <paramref name="step"/> of slot b.</summary>
@@ -108,7 +110,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                     }
                     if (P.UnitDelay)
                     {
-                        string hidden = $"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(H)});   // W_hhᵀ [{F(H)} × {gh}]";
+                        string hidden = $"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(R)});   // W_hhᵀ [{F(R)} × {gh}]";
                         if (P.Layer.HasRecurrentDropout)
                         {
                             using (w.WriteBlock("if (_masked)"))
@@ -128,7 +130,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                     {
                         w.WriteLine($"{P.Name}Pointwise{(P.OutOfLinePointwise ? "OutOfLine" : "")}({State("s", SW)}, {State("(s + 1)", SW)}, cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(CW)}){PointwiseArguments(d, backward: false)});");
                         WriteDelayLineForward(w, ss);
-                        w.WriteLine($"{State("(s + 1)", H)}.CopyTo(output.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? H : 0)}, {F(H)}));");
+                        w.WriteLine($"{State("(s + 1)", R)}.CopyTo(output.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? R : 0)}, {F(R)}));");
                     }
                 }
                 using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
@@ -139,7 +141,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
 
     protected override void WriteBackwardBody(IndentedTextWriter w)
     {
-        string ss = F(P.StatesStride), sc = F(P.CacheStride), sd = F(P.DzStride), si = F(P.InputStride), inw = F(P.In), gh = F(GH), h = F(H), sw = F(SW), record = F(Record);
+        string ss = F(P.StatesStride), sc = F(P.CacheStride), sd = F(P.DzStride), si = F(P.InputStride), inw = F(P.In), gh = F(GH), sw = F(SW), record = F(Record), r = F(R);
         bool gru = SeparateHidden;
         w.WriteLine($"{Span} dState = _{P.Field}StateGradient;   // [batch × {sw}]");
         foreach (DirectionPlan d in P.Directions)
@@ -164,9 +166,9 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                     using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
                     {
                         w.WriteLine("// dh(t) += dy(t)");
-                        w.WriteLine($"{K}.Add(dOut.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? H : 0)}, {h}), dState.Slice({Times("b", SW)}, {h}));");
+                        w.WriteLine($"{K}.Add(dOut.Slice({Plus($"{Times("b", P.OutStride)} + {Times("t", P.Out)}", reverse ? R : 0)}, {r}), dState.Slice({Times("b", SW)}, {r}));");
                         w.WriteLine($"{P.Name}PointwiseBackward({State("k", SW)}, {State("(k + 1)", SW)}, cache.Slice({Times("b", P.CacheStride)} + {Times("k", CW)}, {F(CW)}), dState.Slice({Times("b", SW)}, {sw}), dz.Slice({Times("b", P.DzStride)} + {Times("k", Record)}, {record}){PointwiseArguments(d, backward: true)});");
-                        if (ClearsHiddenGradient) w.WriteLine($"dState.Slice({Times("b", SW)}, {h}).Clear();");
+                        if (ClearsHiddenGradient) w.WriteLine($"dState.Slice({Times("b", SW)}, {r}).Clear();");
                         WriteDelayLineBackward(w);
                     }
                     w.WriteLine(P.UnitDelay
@@ -175,15 +177,15 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                     w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd({ihT}, dz, {Times("k", Record)}, {sd}, dIn, {Times("t", P.In)}, {si}, batch, {inw}, {gh});");
                     if (P.UnitDelay)
                     {
-                        string dh = $"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {h}, {gh});";
+                        string dh = $"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {r}, {gh});";
                         if (P.Layer.HasRecurrentDropout)
                         {
                             using (w.WriteBlock("if (_masked)"))
                             {
                                 w.WriteLine("// recurrent dropout: dh(t−1) += m ⊙ (W_hhᵀ·dz)");
                                 w.WriteLine("maskedDh.Clear();");
-                                w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, maskedDh, 0, {h}, 1, {h}, {gh});");
-                                w.WriteLine($"{Support}.AddMasked(maskedDh, mask, dState.Slice(0, {h}));");
+                                w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, maskedDh, 0, {r}, 1, {r}, {gh});");
+                                w.WriteLine($"{Support}.AddMasked(maskedDh, mask, dState.Slice(0, {r}));");
                             }
                             using (w.WriteBlock("else"))
                                 w.WriteLine(dh);
@@ -208,10 +210,10 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                 w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Input)}), dz, 0, {record}, input, {firstDx}, {strideDx}, steps, {gh}, {inw}, batch, {sd}, {si});");
                 if (P.UnitDelay)
                 {
-                    string dwHidden = $"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {h}, batch, {sd}, {ss});";
+                    string dwHidden = $"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {r}, batch, {sd}, {ss});";
                     if (P.Layer.HasRecurrentDropout)
                     {
-                        w.WriteLine($"if (_masked) {K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, maskedH, 0, {h}, steps, {gh}, {h}, 1, {sd}, {F(Model.Model.MaxSteps * H)});   // recurrent dropout: dW_hh += Σ_t dz(t)·(m ⊙ h(t−1))ᵀ");
+                        w.WriteLine($"if (_masked) {K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, maskedH, 0, {r}, steps, {gh}, {r}, 1, {sd}, {F(Model.Model.MaxSteps * H)});   // recurrent dropout: dW_hh += Σ_t dz(t)·(m ⊙ h(t−1))ᵀ");
                         w.WriteLine("else " + dwHidden);
                     }
                     else
@@ -235,7 +237,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
     {
         if (!P.Streaming) return;   // no Step to call it
         DirectionPlan d = P.Directions[0];
-        string gh = F(GH), inw = F(P.In), h = F(H);
+        string gh = F(GH), inw = F(P.In), h = F(R);
         string ih = $"k.Slice({Range(d.PackedInput!)})", hh = P.UnitDelay ? $"k.Slice({Range(d.PackedHidden!)})" : "";
         w.WriteLine($"/// <summary>{P.Name}: one step of one direction for streaming. <paramref name=\"previous\"/> and <paramref name=\"next\"/> may be the same state.");
         if (P.InlineCell)
@@ -271,8 +273,8 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         w.WriteLine();
     }
 
-    /// <summary>The per-unit weights the pointwise step reads beside its buffers: α of a learned leak, an LSTM's peepholes.</summary>
-    private string? ExtraPointwiseParameter => P.LearnedLeak ? "alpha" : P.Peepholes ? "peephole" : null;
+    /// <summary>The weights the pointwise step reads beside its buffers: α of a learned leak, an LSTM's peepholes or projection.</summary>
+    private string? ExtraPointwiseParameter => P.LearnedLeak ? "alpha" : P.Peepholes ? "peephole" : P.Projected ? "projection" : null;
 
     private string ExtraPointwiseDeclaration => ExtraPointwiseParameter is { } name ? $", {ReadOnlySpan} {name}" : "";
 
@@ -314,7 +316,7 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
     {
         foreach (DirectionPlan d in P.Directions)
         {
-            string gh = F(GH), inw = F(P.In), h = F(H);
+            string gh = F(GH), inw = F(P.In), h = F(R);
             w.WriteLine($"// {P.Name} {d.Name}: W_ihᵀ, {(P.UnitDelay ? "W_hhᵀ, " : "")}{(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
             WritePackingPrelude(w, d);
             w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Input)}), k.Slice({Range(d.PackedInput!)}), {gh}, {inw});");

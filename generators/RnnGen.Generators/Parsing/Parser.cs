@@ -180,7 +180,7 @@ internal static class Parser
         var activation = kind is LayerKind.Dense or LayerKind.Embedding ? Activation.Identity : Activation.Tanh;
         bool bidirectional = false;
         float leak = 0f;
-        int skipDelay = 0;
+        int skipDelay = 0, projectionSize = 0;
         bool learnLeak = false, peepholes = false, replaceUnitDelay = false;
         int[]? clockPeriods = null;
         float dropout = 0f, recurrentDropout = 0f;
@@ -210,6 +210,7 @@ internal static class Parser
             else if (named.Key == "SkipDelay" && named.Value.Value is int d) skipDelay = d;
             else if (named.Key == "LearnLeak" && named.Value.Value is bool learn) learnLeak = learn;
             else if (named.Key == "Peepholes" && named.Value.Value is bool peep) peepholes = peep;
+            else if (named.Key == "ProjectionSize" && named.Value.Value is int projection) projectionSize = projection;
             else if (named.Key == "ReplaceUnitDelay" && named.Value.Value is bool replace) replaceUnitDelay = replace;
             else if (named.Key == "ClockPeriods")
             {
@@ -225,7 +226,8 @@ internal static class Parser
         return new LayerModel(kind, size, activation, bidirectional, vocabulary, rnn ? leak : 0f,
             SkipDelay: rnn ? skipDelay : 0, LearnLeak: rnn && learnLeak, ReplaceUnitDelay: rnn && replaceUnitDelay, Peepholes: kind == LayerKind.Lstm && peepholes,
             ClockPeriods: rnn && clockPeriods is not null ? clockPeriods.ToEquatableArray() : default, ClockDeclared: rnn && clockPeriods is not null,
-            Dropout: dropout, RecurrentDropout: LayerGeometry.IsRecurrentKind(kind) ? recurrentDropout : 0f);
+            Dropout: dropout, RecurrentDropout: LayerGeometry.IsRecurrentKind(kind) ? recurrentDropout : 0f,
+            ProjectionSize: kind == LayerKind.Lstm ? projectionSize : 0);
     }
 
     /// <summary>[Reservoir(size, SpectralRadius, Density, InputScaling, Leak)]: a fixed, tanh, one-direction Elman layer.</summary>

@@ -85,6 +85,15 @@ internal sealed class ProblemDiagnostics
                 return DiagnosticInfo.Create(DiagnosticDescriptors.LearnLeakNeedsStart, at, Text(p.Number));
             case ProblemKind.SkipDelay when site is not null:
                 return DiagnosticInfo.Create(DiagnosticDescriptors.SkipDelayOutOfRange, at, p.Value);
+            case ProblemKind.ProjectionSize when site is not null:
+                return DiagnosticInfo.Create(DiagnosticDescriptors.ProjectionArgument, at, site.Layer.Size, p.Value,
+                    $"a projection must be smaller than the hidden size {site.Layer.Size} (PyTorch's proj_size < hidden_size) and not negative; use a value in 1…{site.Layer.Size - 1}, or 0 for none");
+            case ProblemKind.ProjectionWithPeepholes when site is not null:
+                return DiagnosticInfo.Create(DiagnosticDescriptors.ProjectionArgument, at, site.Layer.Size, p.Value,
+                    "the layer also has Peepholes = true, and an LSTM may have peepholes or a projection, not both; remove Peepholes = true or ProjectionSize");
+            case ProblemKind.ProjectionWithRecurrentDropout when site is not null:
+                return DiagnosticInfo.Create(DiagnosticDescriptors.ProjectionArgument, at, site.Layer.Size, p.Value,
+                    "the layer also has RecurrentDropout, which is not implemented on a projected h; remove RecurrentDropout or ProjectionSize (Dropout on the outputs is fine)");
             case ProblemKind.ClockPeriods when site is not null && NetworkRules.ClockworkProblem(site.Layer.Description) is { } clockwork:
                 return DiagnosticInfo.Create(DiagnosticDescriptors.ClockPeriodsInvalid, at, string.Join(", ", site.Layer.ClockPeriods), clockwork);
             case ProblemKind.ReplaceUnitDelay when site is not null && NetworkRules.ReplaceUnitDelayProblem(site.Layer.Description) is { } replace:

@@ -18,12 +18,14 @@ internal sealed record DirectionPlan(
     TensorPlan? Skip = null,
     TensorPlan? Leak = null,
     TensorPlan? Peephole = null,
+    TensorPlan? Projection = null,
     PackedTensorPlan? PackedInput = null,
     PackedTensorPlan? PackedHidden = null,
     PackedTensorPlan? PackedBias = null,
     PackedTensorPlan? PackedSkip = null,
     PackedTensorPlan? PackedAlpha = null,
-    PackedTensorPlan? PackedPeephole = null)
+    PackedTensorPlan? PackedPeephole = null,
+    PackedTensorPlan? PackedProjection = null)
 {
     /// <summary>"forward" or "reverse".</summary>
     public string Name => Direction == 0 ? "forward" : "reverse";
@@ -33,7 +35,7 @@ internal sealed record DirectionPlan(
     {
         get
         {
-            foreach (TensorPlan? t in new[] { Input, Hidden, Bias, HiddenBias, Skip, Leak, Peephole })
+            foreach (TensorPlan? t in new[] { Input, Hidden, Bias, HiddenBias, Skip, Leak, Peephole, Projection })
                 if (t is not null) yield return t;
         }
     }
@@ -43,7 +45,7 @@ internal sealed record DirectionPlan(
     {
         get
         {
-            foreach (PackedTensorPlan? k in new[] { PackedInput, PackedHidden, PackedBias, PackedSkip, PackedAlpha, PackedPeephole })
+            foreach (PackedTensorPlan? k in new[] { PackedInput, PackedHidden, PackedBias, PackedSkip, PackedAlpha, PackedPeephole, PackedProjection })
                 if (k is not null) yield return k;
         }
     }

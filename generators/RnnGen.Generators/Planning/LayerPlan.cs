@@ -17,6 +17,10 @@ internal sealed record LayerPlan
     public int Out { get; init; }
     public int H { get; init; }
 
+    /// <summary>R: the width of h per direction (the output, the state's first part, W_hh's columns): <see cref="H"/>, or
+    /// the projection p of a projected LSTM.</summary>
+    public int R { get; init; }
+
     /// <summary>State floats per direction and where the layer's state starts in <c>State</c>.</summary>
     public int StateOffset { get; init; }
     public int StateWidth { get; init; }
@@ -78,6 +82,9 @@ internal sealed record LayerPlan
     /// <summary>LSTM with diagonal peepholes: its pointwise step reads p_i, p_o, p_f and its dz records carry their terms.</summary>
     public bool Peepholes => Layer.HasPeepholes;
 
+    /// <summary>LSTM with a projection: its pointwise step forms m = o ⊙ tanh(c') (cached after tanh(c')) and h' = W_hr·m;
+    /// its dz records carry dh' and dm = W_hrᵀ·dh' after the gates'.</summary>
+    public bool Projected => Layer.HasProjection;
     /// <summary>Clockwork Elman: unit groups that update every T_g steps; the state ends with the step counter.</summary>
     public bool Clockwork => Layer.IsClockwork;
 
@@ -95,6 +102,6 @@ internal sealed record LayerPlan
         LayerKind.Dense => $"Dense({In} → {Layer.Size}, {Layer.Activation})",
         LayerKind.Rnn when Layer.Reservoir => $"Reservoir({In} → {H}, tanh, ρ = {Literals.Float(Layer.SpectralRadius)}, density {Literals.Float(Layer.Density)}, input scaling {Literals.Float(Layer.InputScaling)}{(Layer.IsLeaky ? ", leaky α = " + Literals.Float(Layer.Leak) : "")}; fixed weights)",
         LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? (Layer.HasLearnedLeak ? ", leak learned per unit from α = " : ", leaky α = ") + Literals.Float(Layer.Leak) : "")}{(Layer.HasSkip ? ", skip d = " + Layer.SkipDelay + (Layer.HasNoUnitDelay ? " replacing the unit delay" : "") : "")}{(Layer.IsClockwork ? ", clockwork periods " + string.Join(", ", Layer.ClockPeriods) : "")}{(DirectionCount == 2 ? ", bidirectional" : "")})",
-        _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Layer.HasPeepholes ? ", peepholes" : "")}{(DirectionCount == 2 ? ", bidirectional" : "")})",
+        _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Layer.HasPeepholes ? ", peepholes" : "")}{(Layer.HasProjection ? ", projection " + Layer.ProjectionSize : "")}{(DirectionCount == 2 ? ", bidirectional" : "")})",
     };
 }

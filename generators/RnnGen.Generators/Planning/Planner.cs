@@ -34,18 +34,18 @@ internal static class Planner
         {
             LayerModel l = model.Layers[i];
             LayerGeometry g = geometry.Layers[i];
-            int h = l.Size, width = g.InputWidth, gh = g.GateRows;
+            int h = l.Size, r = g.HiddenWidth, width = g.InputWidth, gh = g.GateRows;
             int packedPerDirection = l.Kind switch
             {
                 LayerKind.Embedding => 0,
                 LayerKind.Dense => h * width + h,
                 // GRU keeps b_ih and b_hh apart (b_hn stays inside the reset product); the others pack b_ih + b_hh
                 LayerKind.Gru => gh * (width + h + 2),
-                _ => gh * (width + (l.HasNoUnitDelay ? 0 : h) + 1) + (l.HasSkip ? h * h : 0) + (l.HasLearnedLeak ? h : 0) + (l.HasPeepholes ? 3 * h : 0),
+                _ => gh * (width + (l.HasNoUnitDelay ? 0 : r) + 1) + (l.HasSkip ? h * h : 0) + (l.HasLearnedLeak ? h : 0) + (l.HasPeepholes ? 3 * h : 0) + (l.HasProjection ? r * h : 0),
             };
             int stateWidth = g.StateWidthPerDirection;
-            int cacheWidth = l.Kind switch { LayerKind.Lstm => 5 * h, LayerKind.Gru => 6 * h, LayerKind.Rnn => h, _ => 0 };
-            int scratchWidth = l.Kind switch { LayerKind.Lstm => l.HasPeepholes ? 7 * h : 4 * h, LayerKind.Gru => 6 * h, LayerKind.Rnn => l.HasLearnedLeak ? 2 * h : h, LayerKind.Dense => h, _ => 0 };   // + dλ records, + the peepholes' terms
+            int cacheWidth = l.Kind switch { LayerKind.Lstm => l.HasProjection ? 6 * h : 5 * h, LayerKind.Gru => 6 * h, LayerKind.Rnn => h, _ => 0 };   // + m = o ⊙ tanh(c') of a projection
+            int scratchWidth = l.Kind switch { LayerKind.Lstm => l.HasPeepholes ? 7 * h : l.HasProjection ? 5 * h + r : 4 * h, LayerKind.Gru => 6 * h, LayerKind.Rnn => l.HasLearnedLeak ? 2 * h : h, LayerKind.Dense => h, _ => 0 };   // + dλ records, + the peepholes' terms, + dh' and dm
             var directions = new List<DirectionPlan>();
             for (int d = 0; d < g.Directions; d++)
                 directions.Add(Direction(i, g, d, geometry.ParameterOffset(i) + g.DirectionOffset(d), packed + d * packedPerDirection, geometry.StateOffset(i) + d * stateWidth));
@@ -64,6 +64,7 @@ internal static class Planner
                 In = width,
                 Out = g.OutputWidth,
                 H = h,
+                R = r,
                 StateOffset = geometry.StateOffset(i),
                 StateWidth = stateWidth,
                 CacheWidth = cacheWidth,
@@ -113,12 +114,12 @@ internal static class Planner
     };
 
     /// <summary>One direction's tensors, from the shared geometry (W_ih, W_hh, b_ih, b_hh, then W_skip and λ of an
-    /// Elman layer that has them, or an LSTM's peepholes; W and b of a Dense or Embedding layer), and its packed blocks
-    /// (W_ihᵀ, W_hhᵀ, the bias, W_skipᵀ, α, the peepholes).</summary>
+    /// Elman layer that has them, or an LSTM's peepholes or projection W_hr; W and b of a Dense or Embedding layer), and its packed blocks
+    /// (W_ihᵀ, W_hhᵀ, the bias, W_skipᵀ, α, the peepholes, W_hrᵀ).</summary>
     private static DirectionPlan Direction(int index, LayerGeometry g, int d, int parameters, int packed, int state)
     {
         string constant = $"L{index}", reverse = d == 0 ? "" : "Reverse";
-        int h = g.Size, width = g.InputWidth, gh = g.GateRows;
+        int h = g.Size, r = g.HiddenWidth, width = g.InputWidth, gh = g.GateRows;
         TensorPlan? Tensor(TensorRole role)
         {
             if (!g.Has(role)) return null;
@@ -139,9 +140,10 @@ internal static class Planner
                     PackedBias: Packed("Bias", packed + h * width, h, $"b [{h}]"));
         }
         bool gru = g.Kind == LayerKind.Gru, skip = g.Has(TensorRole.WeightSkip), leak = g.Has(TensorRole.Leak), hidden = g.Has(TensorRole.WeightHh);
-        bool peephole = g.Has(TensorRole.Peephole);
-        int packedHidden = hidden ? h * gh : 0;   // none when a skip connection replaces the unit delay
+        bool peephole = g.Has(TensorRole.Peephole), projection = g.Has(TensorRole.Projection);
+        int packedHidden = hidden ? r * gh : 0;   // none when a skip connection replaces the unit delay
         int packedSkipAt = packed + width * gh + packedHidden + gh, packedLeakAt = packedSkipAt + (skip ? h * h : 0), packedPeepholeAt = packedLeakAt + (leak ? h : 0);
+        int packedProjectionAt = packedPeepholeAt + (peephole ? 3 * h : 0);
         return new DirectionPlan(d, state, constant + "State" + reverse,
             Input: Tensor(TensorRole.WeightIh)!,
             Hidden: Tensor(TensorRole.WeightHh),
@@ -150,12 +152,14 @@ internal static class Planner
             Skip: Tensor(TensorRole.WeightSkip),
             Leak: Tensor(TensorRole.Leak),
             Peephole: Tensor(TensorRole.Peephole),
+            Projection: Tensor(TensorRole.Projection),
             PackedInput: Packed("WeightIh", packed, width * gh, $"W_ihᵀ [{width} × {gh}]"),
-            PackedHidden: hidden ? Packed("WeightHh", packed + width * gh, h * gh, $"W_hhᵀ [{h} × {gh}]") : null,
+            PackedHidden: hidden ? Packed("WeightHh", packed + width * gh, r * gh, $"W_hhᵀ [{r} × {gh}]") : null,
             PackedBias: Packed("Bias", packed + width * gh + packedHidden, gru ? 2 * gh : gh, gru ? $"b_ih [{gh}], then b_hh [{gh}]" : $"b_ih + b_hh [{gh}]"),
             PackedSkip: skip ? Packed("WeightSkip", packedSkipAt, h * h, $"W_skipᵀ [{h} × {h}]") : null,
             PackedAlpha: leak ? Packed("Alpha", packedLeakAt, h, $"α = σ(λ) [{h}]") : null,
-            PackedPeephole: peephole ? Packed("Peephole", packedPeepholeAt, 3 * h, $"p_i, p_o, p_f [3 × {h}]") : null);
+            PackedPeephole: peephole ? Packed("Peephole", packedPeepholeAt, 3 * h, $"p_i, p_o, p_f [3 × {h}]") : null,
+            PackedProjection: projection ? Packed("Projection", packedProjectionAt, r * h, $"W_hrᵀ [{h} × {r}]") : null);
     }
 
     /// <summary>Sequence slots: how many sequences the batched methods run in lockstep (each weight block is loaded

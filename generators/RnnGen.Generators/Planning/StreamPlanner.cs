@@ -30,10 +30,10 @@ internal static class StreamPlanner
 
     /// <summary>The plan of a recurrent layer at <paramref name="tier"/>, or null where it keeps the portable kernels
     /// (a width that is not a multiple of 8, a bidirectional layer, leaky, skip or clockwork units, an Elman activation other
-    /// than tanh or ReLU, an LSTM with peepholes).</summary>
+    /// than tanh or ReLU, an LSTM with peepholes or a projection).</summary>
     public static StreamKernelPlan? Recurrent(LayerModel layer, int input, int tier)
     {
-        if (!layer.IsRecurrent || layer.Bidirectional || layer.IsLeaky || layer.HasSkip || layer.IsClockwork || layer.HasPeepholes) return null;
+        if (!layer.IsRecurrent || layer.Bidirectional || layer.IsLeaky || layer.HasSkip || layer.IsClockwork || layer.HasPeepholes || layer.HasProjection) return null;
         if (layer.Kind == LayerKind.Rnn && layer.Activation is not (Activation.Tanh or Activation.Relu)) return null;
         int hidden = layer.Size;
         int lanes = Lanes(hidden, tier);

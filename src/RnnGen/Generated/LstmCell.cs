@@ -68,7 +68,7 @@ public static class LstmCell
     /// One step back with diagonal peepholes over <paramref name="n"/> units: dz_o = dh' ⊙ tanh(c') ⊙ o(1 − o);
     /// dc = dc' + dh' ⊙ o ⊙ (1 − tanh²(c')) + dz_o ⊙ p_o;  dz_i, dz_f, dz_g as without;  dc_prev = dc ⊙ f + dz_i ⊙ p_i + dz_f ⊙ p_f.
     /// <paramref name="dz"/> [7n] gets the four gates' dz, then the peepholes' terms [dz_i ⊙ c, dz_o ⊙ c', dz_f ⊙ c] (rows i, o, f,
-    /// summed over the steps by the caller). <paramref name="cache"/> and <paramref name="dState"/> as in <see cref="Backward"/>.
+    /// summed over the steps by the caller). <paramref name="cache"/> and <paramref name="dState"/> as in <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void PeepholeBackward(ReadOnlySpan<float> c, ReadOnlySpan<float> cNext, ReadOnlySpan<float> cache, ReadOnlySpan<float> peephole, Span<float> dState, Span<float> dz, int n)
@@ -105,24 +105,32 @@ public static class LstmCell
     /// [·, dc_prev] on return.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Backward(ReadOnlySpan<float> c, ReadOnlySpan<float> cache, Span<float> dState, Span<float> dz, int n)
+    public static void Backward(ReadOnlySpan<float> c, ReadOnlySpan<float> cache, Span<float> dState, Span<float> dz, int n) =>
+        Backward(c, cache, dState.Slice(0, n), dState.Slice(n, n), dz, n);
+
+    /// <summary>
+    /// The same step back with dL/d(o ⊙ tanh(c')) in <paramref name="dh"/> apart from <paramref name="dc"/>, which holds dc' on
+    /// entry and dc_prev on return: for a projected LSTM (h' = W_hr·m) <paramref name="dh"/> is dm = W_hrᵀ·dh'.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Backward(ReadOnlySpan<float> c, ReadOnlySpan<float> cache, ReadOnlySpan<float> dh, Span<float> dc, Span<float> dz, int n)
     {
         int j = 0;
-        for (; j <= n - VectorLane.Count; j += VectorLane.Count) Backward<VectorLane>(c, cache, dState, dz, n, j);
-        for (; j < n; j++) Backward<ScalarLane>(c, cache, dState, dz, n, j);
+        for (; j <= n - VectorLane.Count; j += VectorLane.Count) Backward<VectorLane>(c, cache, dh, dc, dz, n, j);
+        for (; j < n; j++) Backward<ScalarLane>(c, cache, dh, dc, dz, n, j);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Backward<T>(ReadOnlySpan<float> c, ReadOnlySpan<float> cache, Span<float> dState, Span<float> dz, int n, int j)
+    private static void Backward<T>(ReadOnlySpan<float> c, ReadOnlySpan<float> cache, ReadOnlySpan<float> dhNext, Span<float> dcNext, Span<float> dz, int n, int j)
         where T : struct, ILane<T>
     {
         T i = T.Load(cache, j), f = T.Load(cache, n + j), g = T.Load(cache, 2 * n + j), o = T.Load(cache, 3 * n + j), tc = T.Load(cache, 4 * n + j);
-        T dh = T.Load(dState, j);
-        T dc = T.Load(dState, n + j) + dh * o * (T.One - tc * tc);
+        T dh = T.Load(dhNext, j);
+        T dc = T.Load(dcNext, j) + dh * o * (T.One - tc * tc);
         (dc * g * i * (T.One - i)).Store(dz, j);
         (dc * T.Load(c, j) * f * (T.One - f)).Store(dz, n + j);
         (dc * i * (T.One - g * g)).Store(dz, 2 * n + j);
         (dh * tc * o * (T.One - o)).Store(dz, 3 * n + j);
-        (dc * f).Store(dState, n + j);
+        (dc * f).Store(dcNext, j);
     }
 }

@@ -10,7 +10,7 @@ internal sealed class LayerDescription
     public LayerDescription(LayerKind kind, int size, Activation activation, bool bidirectional = false, int vocabulary = 0,
         float leak = 0f, bool learnLeak = false, int skipDelay = 0,
         bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f, bool peepholes = false,
-        int[]? clockPeriods = null, bool replaceUnitDelay = false, float dropout = 0f, float recurrentDropout = 0f)
+        int[]? clockPeriods = null, bool replaceUnitDelay = false, float dropout = 0f, float recurrentDropout = 0f, int projectionSize = 0)
     {
         Kind = kind;
         Size = size;
@@ -29,6 +29,7 @@ internal sealed class LayerDescription
         ReplaceUnitDelay = replaceUnitDelay;
         Dropout = dropout;
         RecurrentDropout = recurrentDropout;
+        ProjectionSize = projectionSize;
     }
 
     public LayerKind Kind { get; }
@@ -46,6 +47,11 @@ internal sealed class LayerDescription
     public float InputScaling { get; }
     /// <summary>LSTM with diagonal peephole weights (tensor <c>weight_peephole</c> [3, H], rows i, o, f).</summary>
     public bool Peepholes { get; }
+    /// <summary>LSTM with a projection of this width p (0: none): h = W_hr·(o ⊙ tanh(c)), tensor <c>weight_hr</c> [p, H].</summary>
+    public int ProjectionSize { get; }
+
+    /// <summary>The width of h per direction: <see cref="ProjectionSize"/> for a projected LSTM, else <see cref="Size"/>.</summary>
+    public int HiddenWidth => LayerGeometry.HiddenWidthOf(Kind, Size, ProjectionSize);
 
     /// <summary>Clockwork Rnn: the period of each unit group, in declared order; null for an ordinary layer.</summary>
     public int[]? ClockPeriods { get; }
@@ -93,8 +99,8 @@ internal sealed class LayerDescription
     /// <summary>1 or 2 (bidirectional).</summary>
     public int Directions => LayerGeometry.DirectionsOf(Kind, Bidirectional);
 
-    /// <summary>Floats this layer emits per step (2·Size when bidirectional).</summary>
-    public int OutputWidth => Size * Directions;
+    /// <summary>Floats this layer emits per step (2·Size when bidirectional; a projected LSTM emits its projection).</summary>
+    public int OutputWidth => HiddenWidth * Directions;
 
     /// <summary>The layer as it is declared on a model class, e.g. <c>[Lstm(8)]</c>, <c>[Dense(2, Activation.Softmax)]</c>,
     /// <c>[Gru(6, Bidirectional = true)]</c>, <c>[Lstm(8, Peepholes = true)]</c>, <c>[Reservoir(30)]</c>.</summary>
@@ -110,6 +116,7 @@ internal sealed class LayerDescription
         };
         if (Bidirectional) arguments += ", Bidirectional = true";
         if (Peepholes) arguments += ", Peepholes = true";
+        if (ProjectionSize != 0) arguments += $", ProjectionSize = {ProjectionSize}";
         return $"[{Kind}({arguments})]";
     }
 }

@@ -13,7 +13,9 @@ namespace RnnGen.Geometry;
 /// <c>weight_hh</c> [G·H, H], <c>bias_ih</c> [G·H], <c>bias_hh</c> [G·H]; an Rnn with a skip connection adds
 /// <c>weight_skip</c> [H, H] (and has no <c>weight_hh</c> when the skip replaces the unit delay), one that learns its
 /// leak <c>leak</c> [H]; a clockwork Rnn keeps <c>weight_hh</c> whole [H, H], the blocks it does not read held at zero;
-/// an LSTM with peepholes adds <c>weight_peephole</c> [3, H] (rows i, o, f, ONNX's order). Gate blocks are stacked i,f,g,o (LSTM) and r,z,n (GRU).</item>
+/// an LSTM with peepholes adds <c>weight_peephole</c> [3, H] (rows i, o, f, ONNX's order). An LSTM with a projection of
+/// width p has <c>weight_hh</c> [4·H, p] and adds <c>weight_hr</c> [p, H] after the biases (PyTorch's <c>proj_size</c>).
+/// Gate blocks are stacked i,f,g,o (LSTM) and r,z,n (GRU).</item>
 /// <item>Dense: <c>weight</c> [U, I], <c>bias</c> [U].</item>
 /// </list>
 /// Counts are <c>long</c> so that a layer failing the size rules can still be measured; offsets are meaningful
@@ -28,8 +30,8 @@ internal sealed class LayerGeometry
         Layer = layer;
         InputWidth = inputWidth;
         GateCount = GateCountOf(layer.Kind);
-        StateWidthPerDirection = StateWidthOf(layer.Kind, layer.Size, layer.SkipDelay, layer.IsClockwork);
-        int h = layer.Size;
+        StateWidthPerDirection = StateWidthOf(layer.Kind, layer.Size, layer.SkipDelay, layer.IsClockwork, layer.ProjectionSize);
+        int h = layer.Size, r = layer.HiddenWidth;
 
         var tensors = new List<TensorGeometry>();
         long offset = 0;
@@ -51,12 +53,13 @@ internal sealed class LayerGeometry
             default:
                 int gh = GateCount * h;
                 Add(TensorRole.WeightIh, gh, inputWidth);
-                if (!layer.HasNoUnitDelay) Add(TensorRole.WeightHh, gh, h);   // a clockwork layer keeps it whole, the blocks it does not read held at zero
+                if (!layer.HasNoUnitDelay) Add(TensorRole.WeightHh, gh, r);   // a clockwork layer keeps it whole, the blocks it does not read held at zero
                 Add(TensorRole.BiasIh, gh, 0);
                 Add(TensorRole.BiasHh, gh, 0);
                 if (layer.SkipDelay > 0) Add(TensorRole.WeightSkip, h, h);
                 if (layer.LearnLeak) Add(TensorRole.Leak, h, 0);
                 if (layer.Peepholes) Add(TensorRole.Peephole, 3, h);
+                if (layer.ProjectionSize > 0) Add(TensorRole.Projection, layer.ProjectionSize, h);
                 break;
         }
         _tensors = tensors.ToArray();
@@ -75,11 +78,15 @@ internal sealed class LayerGeometry
     /// <summary>G for a layer kind: 1 (Rnn), 4 (LSTM: i,f,g,o), 3 (GRU: r,z,n), 0 (Embedding, Dense).</summary>
     public static int GateCountOf(LayerKind kind) => kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, LayerKind.Rnn => 1, _ => 0 };
 
-    /// <summary>State floats per direction: 2·H (LSTM: h and c), H (GRU), d·H (Rnn with skip delay d ≥ 2), H + 1
-    /// (clockwork Rnn: h, then the step counter modulo the clock cycle), H (other Rnn), 0 otherwise.</summary>
-    public static int StateWidthOf(LayerKind kind, int size, int skipDelay, bool clockwork = false) => kind switch
+    /// <summary>The width of h per direction: the projection p of an LSTM that has one (p &gt; 0), else the size.</summary>
+    public static int HiddenWidthOf(LayerKind kind, int size, int projectionSize) =>
+        kind == LayerKind.Lstm && projectionSize > 0 ? projectionSize : size;
+
+    /// <summary>State floats per direction: 2·H (LSTM: h and c; p + H with a projection p), H (GRU), d·H (Rnn with skip
+    /// delay d ≥ 2), H + 1 (clockwork Rnn: h, then the step counter modulo the clock cycle), H (other Rnn), 0 otherwise.</summary>
+    public static int StateWidthOf(LayerKind kind, int size, int skipDelay, bool clockwork = false, int projectionSize = 0) => kind switch
     {
-        LayerKind.Lstm => 2 * size,
+        LayerKind.Lstm => HiddenWidthOf(kind, size, projectionSize) + size,
         LayerKind.Gru => size,
         LayerKind.Rnn => clockwork ? size + 1 : skipDelay > 1 ? size * skipDelay : size,
         _ => 0,
@@ -98,6 +105,9 @@ internal sealed class LayerGeometry
 
     /// <summary>1 or 2 (bidirectional).</summary>
     public int Directions => Layer.Directions;
+
+    /// <summary>R: the width of h per direction (the projection p of a projected LSTM, else H).</summary>
+    public int HiddenWidth => Layer.HiddenWidth;
 
     /// <summary>Floats emitted per step.</summary>
     public int OutputWidth => Layer.OutputWidth;

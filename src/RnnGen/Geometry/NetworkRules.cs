@@ -135,6 +135,14 @@ internal static class NetworkRules
             Add(ProblemKind.RecurrentDropoutNotRecurrent, "RecurrentDropout", $"{field}.RecurrentDropout = {layer.RecurrentDropout}, but a {layer.Kind} layer has no recurrent state; only Rnn, Lstm and Gru layers have recurrent dropout, and it must be 0.", number: layer.RecurrentDropout);
         else if (!(layer.RecurrentDropout >= 0f && layer.RecurrentDropout < 1f))
             Add(ProblemKind.Dropout, "RecurrentDropout", $"{field}.RecurrentDropout = {layer.RecurrentDropout}, but a dropout probability must be in [0, 1): 0 is no dropout, 1 would drop the whole recurrent state.", number: layer.RecurrentDropout);
+        if (layer.ProjectionSize != 0 && layer.Kind != LayerKind.Lstm)
+            Add(ProblemKind.ProjectionNotLstm, "ProjectionSize", $"{field}.ProjectionSize = {layer.ProjectionSize}, but only an Lstm layer has a projection; it must be 0.", layer.ProjectionSize);
+        if (layer.Kind == LayerKind.Lstm && layer.ProjectionSize != 0 && (layer.ProjectionSize < 0 || layer.ProjectionSize >= layer.Size))
+            Add(ProblemKind.ProjectionSize, "ProjectionSize", $"{field}.ProjectionSize = {layer.ProjectionSize}, but a projection must be 0 (none) or 1…{layer.Size - 1}, smaller than the hidden size {layer.Size} (like PyTorch's proj_size).", layer.ProjectionSize);
+        if (layer.Kind == LayerKind.Lstm && layer.ProjectionSize != 0 && layer.Peepholes)
+            Add(ProblemKind.ProjectionWithPeepholes, "ProjectionSize", $"{field} has Peepholes = true and ProjectionSize = {layer.ProjectionSize}, but an Lstm layer may have one or the other, not both; remove one.", layer.ProjectionSize);
+        if (layer.Kind == LayerKind.Lstm && layer.ProjectionSize != 0 && layer.RecurrentDropout != 0f)
+            Add(ProblemKind.ProjectionWithRecurrentDropout, "ProjectionSize", $"{field} has RecurrentDropout = {layer.RecurrentDropout} and ProjectionSize = {layer.ProjectionSize}, but recurrent dropout is not implemented on a projected h; remove one (Dropout on the outputs is fine).", layer.ProjectionSize);
         if (layer.Kind != LayerKind.Embedding && layer.Vocabulary != 0)
             Add(ProblemKind.VocabularyNotEmbedding, "Vocabulary", $"{field}.Vocabulary = {layer.Vocabulary}, but only an Embedding layer has a vocabulary; it must be 0.", layer.Vocabulary);
         switch (layer.Kind)

@@ -50,6 +50,14 @@ internal enum ProblemKind
     NotAReservoir,
     /// <summary>Runtime only: peepholes on a layer other than LSTM.</summary>
     PeepholesNotLstm,
+    /// <summary>Runtime only: a projection on a layer other than LSTM.</summary>
+    ProjectionNotLstm,
+    /// <summary>An LSTM projection outside 1 … H − 1 (<see cref="NetworkProblem.Value"/>; 0 is none).</summary>
+    ProjectionSize,
+    /// <summary>An LSTM with both peepholes and a projection (<see cref="NetworkProblem.Value"/> is the projection).</summary>
+    ProjectionWithPeepholes,
+    /// <summary>An LSTM with both recurrent dropout and a projection (<see cref="NetworkProblem.Value"/> is the projection).</summary>
+    ProjectionWithRecurrentDropout,
     /// <summary>Runtime only: a vocabulary on a layer other than Embedding.</summary>
     VocabularyNotEmbedding,
     /// <summary>An Embedding that is not the first layer.</summary>

@@ -61,6 +61,7 @@ internal readonly struct TensorGeometry : IEquatable<TensorGeometry>
         TensorRole.WeightSkip => "weight_skip",
         TensorRole.Leak => "leak",
         TensorRole.Peephole => "weight_peephole",
+        TensorRole.Projection => "weight_hr",
         _ => throw new ArgumentOutOfRangeException(nameof(role)),
     };
 

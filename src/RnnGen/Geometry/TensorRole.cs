@@ -21,4 +21,6 @@ internal enum TensorRole
     Leak,
     /// <summary>LSTM diagonal peephole weights <c>weight_peephole</c> [3, H], rows p_i, p_o, p_f (ONNX's order).</summary>
     Peephole,
+    /// <summary>LSTM projection <c>weight_hr</c> [p, H] (PyTorch's <c>proj_size</c>): h = W_hr·(o ⊙ tanh(c)).</summary>
+    Projection,
 }

@@ -11,14 +11,15 @@ namespace RnnGen.Reference;
 /// <summary>
 /// A recurrent layer (Elman, LSTM or GRU), one or two directions. Direction 0 runs t = 0…T−1, direction 1
 /// (reverse) runs t = T−1…0; the output at step t is h_fwd(t) ‖ h_rev(t), like PyTorch.
-/// Per-direction parameters: W_ih [G·H × I], W_hh [G·H × H], b_ih [G·H], b_hh [G·H].
+/// Per-direction parameters: W_ih [G·H × I], W_hh [G·H × R], b_ih [G·H], b_hh [G·H], with R the width of h (H, or the
+/// projection p of a projected LSTM, which also has W_hr [p × H]). The output at each step is R wide per direction.
 /// </summary>
 internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    protected readonly int H, G, I;
+    protected readonly int H, G, I, R;
     private readonly int _stateWidth, _cacheWidth, _directionParameters;
     // Offsets of one direction's tensors inside its block, from the shared geometry (-1: the layer has no such tensor).
-    private readonly int _weightIh, _weightHh, _biasIh, _biasHh, _weightSkip, _leak, _peephole;
+    private readonly int _weightIh, _weightHh, _biasIh, _biasHh, _weightSkip, _leak, _peephole, _projection;
     private readonly T[][] _states; // [direction][(k) × stateWidth], k = 0 … steps (k = 0 is the initial state)
     private readonly T[][] _caches; // [direction][k × cacheWidth]
     private readonly T[] _dState;
@@ -34,6 +35,7 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
         H = spec.Size;
         G = spec.GateCount;
         I = inputWidth;
+        R = LayerGeometry.HiddenWidthOf(spec.Kind, spec.Size, spec.ProjectionSize);
         _stateWidth = spec.StateWidthPerDirection;
         _cacheWidth = cacheWidth;
         LayerGeometry geometry = LayerGeometry.Of(spec.Description, inputWidth);
@@ -45,6 +47,7 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
         _weightSkip = geometry.Has(TensorRole.WeightSkip) ? geometry[TensorRole.WeightSkip].Offset : -1;
         _leak = geometry.Has(TensorRole.Leak) ? geometry[TensorRole.Leak].Offset : -1;
         _peephole = geometry.Has(TensorRole.Peephole) ? geometry[TensorRole.Peephole].Offset : -1;
+        _projection = geometry.Has(TensorRole.Projection) ? geometry[TensorRole.Projection].Offset : -1;
         _states = new T[spec.Directions][];
         _caches = new T[spec.Directions][];
         for (int d = 0; d < spec.Directions; d++)
@@ -88,7 +91,7 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
     {
         if (!RecurrentMasked)
         {
-            LinearAlgebra<T>.TransposeMultiplyAdd(w, rows, H, dz, dh);
+            LinearAlgebra<T>.TransposeMultiplyAdd(w, rows, R, dz, dh);   // R = H but for a projected LSTM (never masked)
             return;
         }
         Span<T> product = _maskedDh;
@@ -99,11 +102,11 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
     }
 
     protected ReadOnlySpan<T> WeightIh(ReadOnlySpan<T> p) => p.Slice(_weightIh, G * H * I);
-    protected ReadOnlySpan<T> WeightHh(ReadOnlySpan<T> p) => p.Slice(_weightHh, G * H * H);
+    protected ReadOnlySpan<T> WeightHh(ReadOnlySpan<T> p) => p.Slice(_weightHh, G * H * R);
     protected ReadOnlySpan<T> BiasIh(ReadOnlySpan<T> p) => p.Slice(_biasIh, G * H);
     protected ReadOnlySpan<T> BiasHh(ReadOnlySpan<T> p) => p.Slice(_biasHh, G * H);
     protected Span<T> WeightIh(Span<T> g) => g.Slice(_weightIh, G * H * I);
-    protected Span<T> WeightHh(Span<T> g) => g.Slice(_weightHh, G * H * H);
+    protected Span<T> WeightHh(Span<T> g) => g.Slice(_weightHh, G * H * R);
     protected Span<T> BiasIh(Span<T> g) => g.Slice(_biasIh, G * H);
     protected Span<T> BiasHh(Span<T> g) => g.Slice(_biasHh, G * H);
     protected ReadOnlySpan<T> WeightSkip(ReadOnlySpan<T> p) => p.Slice(_weightSkip, H * H);
@@ -112,6 +115,8 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
     protected Span<T> LeakLogits(Span<T> g) => g.Slice(_leak, H);
     protected ReadOnlySpan<T> Peephole(ReadOnlySpan<T> p) => p.Slice(_peephole, 3 * H);
     protected Span<T> Peephole(Span<T> g) => g.Slice(_peephole, 3 * H);
+    protected ReadOnlySpan<T> Projection(ReadOnlySpan<T> p) => p.Slice(_projection, R * H);
+    protected Span<T> Projection(Span<T> g) => g.Slice(_projection, R * H);
 
     /// <summary>One step: from <paramref name="previous"/> state and input <paramref name="x"/>, writes
     /// <paramref name="next"/> state (h first) and whatever backward needs into <paramref name="cache"/>.</summary>
@@ -137,7 +142,7 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
                 Span<T> next = states.Slice((k + 1) * _stateWidth, _stateWidth);
                 StepForward(pd, input.Slice(t * I, I), states.Slice(k * _stateWidth, _stateWidth), next,
                     _caches[d].AsSpan(k * _cacheWidth, _cacheWidth));
-                next[..H].CopyTo(Output.AsSpan(t * OutputWidth + d * H, H));
+                next[..R].CopyTo(Output.AsSpan(t * OutputWidth + d * R, R));
             }
             states.Slice(steps * _stateWidth, _stateWidth).CopyTo(directionState);
         }
@@ -159,7 +164,7 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
             {
                 int t = d == 0 ? k : steps - 1 - k;
                 // dh(t) = dOut(t) + dh from step t+1 (in this direction's order)
-                LinearAlgebra<T>.Add(dOut.Slice(t * OutputWidth + d * H, H), dState[..H]);
+                LinearAlgebra<T>.Add(dOut.Slice(t * OutputWidth + d * R, R), dState[..R]);
                 StepBackward(pd, gd, input.Slice(t * I, I), states.Slice(k * _stateWidth, _stateWidth),
                     states.Slice((k + 1) * _stateWidth, _stateWidth), _caches[d].AsSpan(k * _cacheWidth, _cacheWidth),
                     dState, dIn.Slice(t * I, I));

@@ -22,6 +22,7 @@ public static class PyTorchImport
         public int In, Out, Hidden, Layers, Directions = 1, Gates;
         public bool HasBias;
         public SafetensorsTensorInfo? Projection;
+        public int ProjectionSize;
     }
 
     /// <summary>
@@ -30,7 +31,7 @@ public static class PyTorchImport
     /// </summary>
     /// <exception cref="InvalidDataException">The saved spec is invalid or does not fit the tensors; or the tensors do
     /// not form a chain of supported modules, or use a PyTorch
-    /// feature RnnGen has no layer for (LSTM <c>proj_size</c>, <c>bias=False</c>); the message names the tensor.</exception>
+    /// feature RnnGen has no layer for (<c>bias=False</c>); the message names the tensor.</exception>
     public static ImportedModel Infer(SafetensorsFile file)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -58,8 +59,15 @@ public static class PyTorchImport
         }
         foreach (Module module in modules.Values.OrderBy(m => m.Prefix, StringComparer.Ordinal))
         {
+            if (module.Projection is { Shape.Count: 2 } hr)
+            {
+                // nn.LSTM(…, proj_size=p): weight_hr_l0 is [p, H] and weight_hh_l0 [4·H, p]; h (the output) is p wide.
+                module.ProjectionSize = (int)hr.Shape[0];
+                module.Hidden = (int)hr.Shape[1];
+                module.Gates = module.Hidden == 0 ? 0 : (int)(file.Tensors[module.Prefix + "weight_hh_l0"].Shape[0] / module.Hidden);
+            }
             CheckSupported(file, module);
-            module.Out = module.Hidden * module.Directions;
+            module.Out = (module.ProjectionSize > 0 ? module.ProjectionSize : module.Hidden) * module.Directions;
         }
         foreach (SafetensorsTensorInfo t in file.Tensors.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
@@ -110,7 +118,7 @@ public static class PyTorchImport
                 default:
                     for (int k = 0; k < m.Layers; k++)
                     {
-                        foreach (string tensor in new[] { "weight_ih", "weight_hh", "bias_ih", "bias_hh" })
+                        foreach (string tensor in m.ProjectionSize > 0 ? ["weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"] : new[] { "weight_ih", "weight_hh", "bias_ih", "bias_hh" })
                             for (int d = 0; d < m.Directions; d++)
                             {
                                 string suffix = d == 0 ? "" : "_reverse";
@@ -118,7 +126,7 @@ public static class PyTorchImport
                             }
                         layers.Add(m.Gates switch
                         {
-                            4 => LayerSpec.Lstm(m.Hidden, m.Directions == 2),
+                            4 => LayerSpec.Lstm(m.Hidden, m.Directions == 2) with { ProjectionSize = m.ProjectionSize },
                             3 => LayerSpec.Gru(m.Hidden, m.Directions == 2),
                             _ => LayerSpec.Rnn(m.Hidden, Activation.Tanh, m.Directions == 2),
                         });
@@ -153,15 +161,22 @@ public static class PyTorchImport
     }
 
     /// <summary>
-    /// Refuses, naming the feature, the PyTorch recurrent modules RnnGen has no layer for: LSTM projections
-    /// (<c>proj_size</c>, a <c>weight_hr_l*</c> tensor) and layers without biases (<c>bias=False</c>); and names any
-    /// missing tensor of a layer.
+    /// Refuses, naming the feature, the PyTorch recurrent modules RnnGen has no layer for: layers without biases
+    /// (<c>bias=False</c>); and names any missing tensor of a layer (an LSTM projection's <c>weight_hr_l*</c> too).
     /// </summary>
     private static void CheckSupported(SafetensorsFile file, Module module)
     {
         string p = module.Prefix;
-        if (module.Projection is { } hr)
-            throw new InvalidDataException($"{hr.Name} {hr.ShapeText} is PyTorch's proj_size (LSTM projections), which RnnGen cannot import yet.");
+        if (module.Projection is { } hr && (hr.Shape.Count != 2 || module.Gates != 4))
+            throw new InvalidDataException($"{hr.Name} {hr.ShapeText}: a projection (proj_size) is [p, H] on an nn.LSTM whose weight_hh_l0 is [4·H, p].");
+        if (module.Projection is not null)
+            for (int k = 0; k < module.Layers; k++)
+                for (int d = 0; d < module.Directions; d++)
+                {
+                    string name = $"{p}weight_hr_l{k}{(d == 0 ? "" : "_reverse")}";
+                    if (!file.Tensors.ContainsKey(name))
+                        throw new InvalidDataException($"{name} is missing: an nn.LSTM with proj_size has weight_hr for every layer and direction.");
+                }
         for (int k = 0; k < module.Layers; k++)
             for (int d = 0; d < module.Directions; d++)
             {
@@ -349,7 +364,7 @@ public static class PyTorchImport
                 if (l.LearnLeak) a.Add("LearnLeak = true");
                 return $"[Rnn({string.Join(", ", a.Prepend(l.Size.ToString(CultureInfo.InvariantCulture)))})]";
             default:
-                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")}{(l.Peepholes ? ", Peepholes = true" : "")})]";
+                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")}{(l.Peepholes ? ", Peepholes = true" : "")}{(l.ProjectionSize != 0 ? $", ProjectionSize = {l.ProjectionSize}" : "")})]";
         }
     }
 

@@ -41,8 +41,8 @@ public sealed class EncoderDecoder
         LayerSpec? first = d.Layers.FirstOrDefault(l => l.IsRecurrent);
         if (first is null || first.Bidirectional)
             throw new ArgumentException("The decoder needs a one-direction recurrent layer whose initial state the context sets.", nameof(decoder));
-        if (first.Size != encoder.OutputSize)
-            throw new ArgumentException($"The context has {encoder.OutputSize} floats (the encoder's OutputSize) but the decoder's first recurrent layer has {first.Size} hidden units; they must be equal.", nameof(decoder));
+        if (first.OutputWidth != encoder.OutputSize)
+            throw new ArgumentException($"The context has {encoder.OutputSize} floats (the encoder's OutputSize) but the decoder's first recurrent layer's h has {first.OutputWidth}; they must be equal.", nameof(decoder));
         int vocabulary = d.Layers[0].Vocabulary;
         if (decoder.OutputSize != vocabulary)
             throw new ArgumentException($"The decoder predicts {decoder.OutputSize} classes but reads {vocabulary} token ids; they must be the same vocabulary.", nameof(decoder));

@@ -345,6 +345,33 @@ public partial class PeepholeStack37Last;
 [Dense(11, Activation.Softmax)]
 public partial class PeepholeTokensLstm32;
 
+[RnnModel(InputSize = 3, MaxSteps = 9)]
+[Lstm(16, ProjectionSize = 8)]
+[Dense(2)]
+public partial class ProjectionLstm16P8;
+
+[RnnModel(InputSize = 4, MaxSteps = 9, Reduction = Reduction.Sum)]
+[Lstm(13, ProjectionSize = 5)]
+[Dense(3, Activation.Tanh)]
+public partial class ProjectionLstm13P5;
+
+[RnnModel(InputSize = 5, MaxSteps = 9)]
+[Lstm(13, Bidirectional = true, ProjectionSize = 5)]
+[Dense(3)]
+public partial class ProjectionLstmBi13P5;
+
+[RnnModel(InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep, Loss = LossKind.BinaryCrossEntropy)]
+[Lstm(37, ProjectionSize = 11)]
+[Lstm(16, ProjectionSize = 3)]
+[Dense(1)]
+public partial class ProjectionStack37Last;
+
+[RnnModel(MaxSteps = 9, Loss = LossKind.CrossEntropy)]
+[Embedding(11, 6)]
+[Lstm(32, ProjectionSize = 9)]
+[Dense(11, Activation.Softmax)]
+public partial class ProjectionTokensLstm32;
+
 [RnnModel(InputSize = 1, MaxSteps = 9)]
 [Lstm(8)]
 [Dense(1)]
@@ -483,6 +510,22 @@ public partial class Fixture_lstm_bidirectional;
 [Dense(1, Activation.Identity)]
 public partial class Fixture_lstm_initial_state;
 
+[RnnModel(InputSize = 3, MaxSteps = 8, Loss = LossKind.MeanSquaredError, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
+[Lstm(7, ProjectionSize = 3)]
+[Dense(2, Activation.Identity)]
+public partial class Fixture_lstm_projection;
+
+[RnnModel(InputSize = 4, MaxSteps = 6, Loss = LossKind.CrossEntropy, Reduction = Reduction.Mean, Output = OutputMode.EveryStep)]
+[Lstm(6, Bidirectional = true, ProjectionSize = 2)]
+[Dense(3, Activation.Softmax)]
+public partial class Fixture_lstm_projection_bidirectional_ce;
+
+[RnnModel(InputSize = 2, MaxSteps = 7, Loss = LossKind.MeanSquaredError, Reduction = Reduction.Sum, Output = OutputMode.LastStep)]
+[Lstm(13, ProjectionSize = 5)]
+[Lstm(8, ProjectionSize = 3)]
+[Dense(1, Activation.Identity)]
+public partial class Fixture_lstm_projection_stack2_last;
+
 [RnnModel(InputSize = 1, MaxSteps = 6, Loss = LossKind.BinaryCrossEntropy, Reduction = Reduction.Sum, Output = OutputMode.LastStep)]
 [Rnn(5, Activation = Activation.Relu, Bidirectional = true)]
 [Dense(1, Activation.Sigmoid)]
@@ -579,6 +622,11 @@ public static class MatrixModels
         ("PeepholeLstmBi13", () => new PeepholeLstmBi13()),
         ("PeepholeStack37Last", () => new PeepholeStack37Last()),
         ("PeepholeTokensLstm32", () => new PeepholeTokensLstm32()),
+        ("ProjectionLstm16P8", () => new ProjectionLstm16P8()),
+        ("ProjectionLstm13P5", () => new ProjectionLstm13P5()),
+        ("ProjectionLstmBi13P5", () => new ProjectionLstmBi13P5()),
+        ("ProjectionStack37Last", () => new ProjectionStack37Last()),
+        ("ProjectionTokensLstm32", () => new ProjectionTokensLstm32()),
         ("StreamLstm1x8", () => new StreamLstm1x8()),
         ("StreamLstm8x32", () => new StreamLstm8x32()),
         ("StreamLstm3x128Softmax65", () => new StreamLstm3x128Softmax65()),
@@ -609,6 +657,9 @@ public static class MatrixModels
         ("lstm33_dense_lstm_last", () => new Fixture_lstm33_dense_lstm_last()),
         ("lstm_bidirectional", () => new Fixture_lstm_bidirectional()),
         ("lstm_initial_state", () => new Fixture_lstm_initial_state()),
+        ("lstm_projection", () => new Fixture_lstm_projection()),
+        ("lstm_projection_bidirectional_ce", () => new Fixture_lstm_projection_bidirectional_ce()),
+        ("lstm_projection_stack2_last", () => new Fixture_lstm_projection_stack2_last()),
         ("rnn_relu_bidirectional_bce_last", () => new Fixture_rnn_relu_bidirectional_bce_last()),
         ("rnn_relu_last_sum", () => new Fixture_rnn_relu_last_sum()),
         ("rnn_tanh", () => new Fixture_rnn_tanh()),

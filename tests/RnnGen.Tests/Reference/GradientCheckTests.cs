@@ -28,6 +28,7 @@ public sealed class GradientCheckTests
             Add("Rnn relu" + d, 3, [Relu(4, bi), LayerSpec.Dense(2)]);
             Add("Lstm" + d, 3, [LayerSpec.Lstm(4, bi), LayerSpec.Dense(2)]);
             Add("Lstm peepholes" + d, 3, [LayerSpec.Lstm(4, bi, peepholes: true), LayerSpec.Dense(2)]);
+            Add("Lstm projection" + d, 3, [LayerSpec.Lstm(5, bi) with { ProjectionSize = 2 }, LayerSpec.Dense(2)]);
             Add("Gru" + d, 3, [LayerSpec.Gru(4, bi), LayerSpec.Dense(2)]);
             Add("Rnn tanh leaky" + d, 3, [LayerSpec.Rnn(4, Activation.Tanh, bi, leak: 0.7f), LayerSpec.Dense(2)]);
             Add("Rnn relu leaky" + d, 3, [LayerSpec.Rnn(4, Activation.Relu, bi, leak: 0.3f), LayerSpec.Dense(2)]);
@@ -61,6 +62,7 @@ public sealed class GradientCheckTests
             OutputMode.LastStep, LossKind.BinaryCrossEntropy);
         Add("larger", 5, [LayerSpec.Lstm(13), LayerSpec.Dense(3)]);
         Add("stack peepholes", 2, [LayerSpec.Lstm(3, peepholes: true), LayerSpec.Lstm(4, true, peepholes: true), LayerSpec.Dense(2)], OutputMode.LastStep);
+        Add("stack projection", 2, [LayerSpec.Lstm(5) with { ProjectionSize = 3 }, LayerSpec.Lstm(4, true) with { ProjectionSize = 1 }, LayerSpec.Gru(3), LayerSpec.Dense(2)], OutputMode.LastStep);
         Add("peepholes beside plain LSTM", 0, [LayerSpec.Embedding(5, 3), LayerSpec.Lstm(3), LayerSpec.Lstm(5, peepholes: true), LayerSpec.Dense(5, Activation.Softmax)], loss: LossKind.CrossEntropy);
         Add("skip longer than the sequence, in a stack", 2, [LayerSpec.Lstm(3), LayerSpec.Rnn(4, Activation.Tanh, false, 0f, skipDelay: 6), LayerSpec.Dense(1)], OutputMode.LastStep);
         // clockwork layers: groups that wait pass their gradient straight through; the blocks below W_hh's diagonal stay zero

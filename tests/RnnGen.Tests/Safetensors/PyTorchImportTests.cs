@@ -39,13 +39,52 @@ public sealed class PyTorchImportTests
     [InlineData("rnn_relu_bidirectional_bce_last")]
     [InlineData("lstm33_dense_lstm_last")]
     [InlineData("gru_sigmoid_rnn_final_recurrent")]
+    [InlineData("lstm_projection")]
+    [InlineData("lstm_projection_bidirectional_ce")]
+    [InlineData("lstm_projection_stack2_last")]
     public void Fixtures_are_inferred_back_to_their_layers(string name)
     {
         var fixture = PyTorchFixture.Load(name);
         ImportedModel model = PyTorchImport.Infer(SafetensorsFile.Open(Fixture(name + ".safetensors")));
         Assert.Equal(fixture.Spec.InputSize, model.InputSize);
-        Assert.Equal(fixture.Spec.Layers.Select(l => (l.Kind, l.Size, l.Bidirectional, l.Vocabulary)), model.Layers.Select(l => (l.Kind, l.Size, l.Bidirectional, l.Vocabulary)));
+        Assert.Equal(fixture.Spec.Layers.Select(l => (l.Kind, l.Size, l.Bidirectional, l.Vocabulary, l.ProjectionSize)), model.Layers.Select(l => (l.Kind, l.Size, l.Bidirectional, l.Vocabulary, l.ProjectionSize)));
         Assert.True(PyTorchImport.Check(SafetensorsFile.Open(Fixture(name + ".safetensors")), fixture.Spec).Fits);
+    }
+
+    /// <summary>nn.LSTM(3, 6, num_layers=2, proj_size=2, bidirectional=True) then nn.Linear(4, 1): the projection comes
+    /// from weight_hr (the hidden size from its columns, W_hh being [4·H, p]) and every weight_hr is mapped.</summary>
+    [Fact]
+    public void A_proj_size_lstm_of_two_layers_is_declared_with_its_projection()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rnngen-import-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var tensors = new List<(string, int[], ReadOnlyMemory<float>)>();
+            void Add(string name, params int[] shape) => tensors.Add((name, shape, new float[shape.Aggregate(1, (a, b) => a * b)]));
+            foreach (string suffix in new[] { "", "_reverse" })
+                for (int k = 0; k < 2; k++)
+                {
+                    Add($"lstm.weight_ih_l{k}{suffix}", 24, k == 0 ? 3 : 4);
+                    Add($"lstm.weight_hh_l{k}{suffix}", 24, 2);
+                    Add($"lstm.bias_ih_l{k}{suffix}", 24);
+                    Add($"lstm.bias_hh_l{k}{suffix}", 24);
+                    Add($"lstm.weight_hr_l{k}{suffix}", 2, 6);
+                }
+            Add("head.weight", 1, 4);
+            Add("head.bias", 1);
+            SafetensorsFile.WriteFloat32(path, tensors);
+            ImportedModel model = PyTorchImport.Infer(SafetensorsFile.Open(path));
+            LayerSpec projected = LayerSpec.Lstm(6, bidirectional: true) with { ProjectionSize = 2 };
+            Assert.Equal([projected, projected, LayerSpec.Dense(1)], model.Layers);
+            Assert.Equal("lstm.weight_hr_l1_reverse", model.NameMap["layers.1.weight_hr_l0_reverse"]);
+            Assert.Contains("[Lstm(6, Bidirectional = true, ProjectionSize = 2)]", PyTorchImport.Declaration(model, "Projected"));
+            var spec = new NetworkSpec(model.InputSize, [.. model.Layers], maxSteps: 4);
+            Assert.True(PyTorchImport.Check(SafetensorsFile.Open(path), spec, model.NameMap).Fits);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
