@@ -14,4 +14,11 @@ public sealed class LstmAttribute(int hidden) : Attribute
     /// and p_f ⊙ c(t−1), o reads p_o ⊙ c(t). One more tensor per direction, <c>weight_peephole_l0</c> [3, H], rows i, o, f.
     /// </summary>
     public bool Peepholes { get; set; }
+    /// <summary>
+    /// Learn the initial state: h(0) and c(0) of each direction are parameters (<c>initial_h_l0</c> [H], <c>initial_c_l0</c> [H]; <c>_reverse</c> for
+    /// the reverse direction), starting at zero, used whenever a sequence starts from the default state (<c>Forward</c>,
+    /// <c>ResetState</c>, <c>ForwardBatch</c> without initial states) and learned by <c>Backward</c>. A state the caller
+    /// gives (<c>ForwardContinue</c>, <c>ForwardBatch</c> with initial states) wins and the learned one gets no gradient.
+    /// </summary>
+    public bool LearnInitialState { get; set; }
 }

@@ -9,7 +9,8 @@ internal sealed class LayerDescription
 {
     public LayerDescription(LayerKind kind, int size, Activation activation, bool bidirectional = false, int vocabulary = 0,
         float leak = 0f, bool learnLeak = false, int skipDelay = 0,
-        bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f, bool peepholes = false)
+        bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f, bool peepholes = false,
+        bool learnInitialState = false)
     {
         Kind = kind;
         Size = size;
@@ -24,6 +25,7 @@ internal sealed class LayerDescription
         Density = density;
         InputScaling = inputScaling;
         Peepholes = peepholes;
+        LearnInitialState = learnInitialState;
     }
 
     public LayerKind Kind { get; }
@@ -41,6 +43,8 @@ internal sealed class LayerDescription
     public float InputScaling { get; }
     /// <summary>LSTM with diagonal peephole weights (tensor <c>weight_peephole</c> [3, H], rows i, o, f).</summary>
     public bool Peepholes { get; }
+    /// <summary>The initial state of each direction is a parameter (<c>initial_h</c> [H], and <c>initial_c</c> [H] for LSTM).</summary>
+    public bool LearnInitialState { get; }
 
     /// <summary>True for Rnn, LSTM and GRU.</summary>
     public bool IsRecurrent => LayerGeometry.IsRecurrentKind(Kind);
@@ -65,6 +69,7 @@ internal sealed class LayerDescription
         };
         if (Bidirectional) arguments += ", Bidirectional = true";
         if (Peepholes) arguments += ", Peepholes = true";
+        if (LearnInitialState) arguments += ", LearnInitialState = true";
         return $"[{Kind}({arguments})]";
     }
 }

@@ -12,7 +12,8 @@ namespace RnnGen.Geometry;
 /// <item>Rnn / LSTM / GRU (G = 1 / 4 / 3 gate blocks, H hidden, I input width): <c>weight_ih</c> [G·H, I],
 /// <c>weight_hh</c> [G·H, H], <c>bias_ih</c> [G·H], <c>bias_hh</c> [G·H]; an Rnn with a skip connection adds
 /// <c>weight_skip</c> [H, H], one that learns its leak <c>leak</c> [H]; an LSTM with peepholes adds
-/// <c>weight_peephole</c> [3, H] (rows i, o, f, ONNX's order). Gate blocks are stacked i,f,g,o (LSTM) and r,z,n (GRU).</item>
+/// <c>weight_peephole</c> [3, H] (rows i, o, f, ONNX's order); a layer that learns its initial state ends with
+/// <c>initial_h</c> [H] (and <c>initial_c</c> [H] for an LSTM). Gate blocks are stacked i,f,g,o (LSTM) and r,z,n (GRU).</item>
 /// <item>Dense: <c>weight</c> [U, I], <c>bias</c> [U].</item>
 /// </list>
 /// Counts are <c>long</c> so that a layer failing the size rules can still be measured; offsets are meaningful
@@ -56,6 +57,11 @@ internal sealed class LayerGeometry
                 if (layer.SkipDelay > 0) Add(TensorRole.WeightSkip, h, h);
                 if (layer.LearnLeak) Add(TensorRole.Leak, h, 0);
                 if (layer.Peepholes) Add(TensorRole.Peephole, 3, h);
+                if (layer.LearnInitialState)
+                {
+                    Add(TensorRole.InitialH, h, 0);
+                    if (layer.Kind == LayerKind.Lstm) Add(TensorRole.InitialC, h, 0);
+                }
                 break;
         }
         _tensors = tensors.ToArray();

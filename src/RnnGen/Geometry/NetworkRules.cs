@@ -123,6 +123,15 @@ internal static class NetworkRules
             Add(ProblemKind.NotAReservoir, "IsReservoir", $"{field} sets SpectralRadius, Density or InputScaling, which only a reservoir has (IsReservoir = true); they must be 0.");
         if (layer.Peepholes && layer.Kind != LayerKind.Lstm)
             Add(ProblemKind.PeepholesNotLstm, "Peepholes", $"{field}.Peepholes = true, but only an Lstm layer has peephole connections; it must be false.");
+        if (layer.LearnInitialState)
+        {
+            if (!layer.IsRecurrent)
+                Add(ProblemKind.LearnInitialState, "LearnInitialState", $"{field}.LearnInitialState = true, but a {layer.Kind} layer has no recurrent state; only Rnn, Lstm and Gru layers learn an initial state. Set it to false.");
+            else if (layer.IsReservoir)
+                Add(ProblemKind.LearnInitialState, "LearnInitialState", $"{field} is a reservoir, whose parameters are never learned, so it cannot learn its initial state. Set LearnInitialState to false, or use a trained Rnn layer.");
+            else if (layer.SkipDelay != 0)
+                Add(ProblemKind.LearnInitialState, "LearnInitialState", $"{field}.LearnInitialState = true with SkipDelay = {layer.SkipDelay}: the state holds the last {layer.SkipDelay} hidden states, which one learned h(0) does not define. Remove SkipDelay or LearnInitialState.", layer.SkipDelay);
+        }
         if (layer.Kind != LayerKind.Embedding && layer.Vocabulary != 0)
             Add(ProblemKind.VocabularyNotEmbedding, "Vocabulary", $"{field}.Vocabulary = {layer.Vocabulary}, but only an Embedding layer has a vocabulary; it must be 0.", layer.Vocabulary);
         switch (layer.Kind)

@@ -46,6 +46,8 @@ internal enum ProblemKind
     NotAReservoir,
     /// <summary>Runtime only: peepholes on a layer other than LSTM.</summary>
     PeepholesNotLstm,
+    /// <summary>A learned initial state on a layer without a learnable state (not Rnn/Lstm/Gru, a reservoir, or a skip delay).</summary>
+    LearnInitialState,
     /// <summary>Runtime only: a vocabulary on a layer other than Embedding.</summary>
     VocabularyNotEmbedding,
     /// <summary>An Embedding that is not the first layer.</summary>

@@ -61,6 +61,8 @@ internal readonly struct TensorGeometry : IEquatable<TensorGeometry>
         TensorRole.WeightSkip => "weight_skip",
         TensorRole.Leak => "leak",
         TensorRole.Peephole => "weight_peephole",
+        TensorRole.InitialH => "initial_h",
+        TensorRole.InitialC => "initial_c",
         _ => throw new ArgumentOutOfRangeException(nameof(role)),
     };
 

@@ -21,4 +21,8 @@ internal enum TensorRole
     Leak,
     /// <summary>LSTM diagonal peephole weights <c>weight_peephole</c> [3, H], rows p_i, p_o, p_f (ONNX's order).</summary>
     Peephole,
+    /// <summary>Learned initial hidden state <c>initial_h</c> [H] of a layer with <c>LearnInitialState</c>.</summary>
+    InitialH,
+    /// <summary>Learned initial cell state <c>initial_c</c> [H] of an LSTM with <c>LearnInitialState</c>.</summary>
+    InitialC,
 }

@@ -345,9 +345,10 @@ public static class PyTorchImport
                 if (l.Leak != 0f) a.Add($"Leak = {Float(l.Leak)}");
                 if (l.SkipDelay != 0) a.Add($"SkipDelay = {l.SkipDelay}");
                 if (l.LearnLeak) a.Add("LearnLeak = true");
+                if (l.LearnInitialState) a.Add("LearnInitialState = true");
                 return $"[Rnn({string.Join(", ", a.Prepend(l.Size.ToString(CultureInfo.InvariantCulture)))})]";
             default:
-                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")}{(l.Peepholes ? ", Peepholes = true" : "")})]";
+                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")}{(l.Peepholes ? ", Peepholes = true" : "")}{(l.LearnInitialState ? ", LearnInitialState = true" : "")})]";
         }
     }
 
