@@ -95,4 +95,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor LayerWithoutModel = Error("RNNG020",
         "A layer attribute needs [RnnModel] on its class",
         "{0} on '{1}' does nothing: '{1}' has no [RnnModel]; add [RnnModel(InputSize = …, MaxSteps = …)] to the partial class, or remove the layer attributes");
+
+    public static readonly DiagnosticDescriptor LearnInitialStateConflict = Error("RNNG025",
+        "LearnInitialState does not fit this layer",
+        "{0} LearnInitialState = true cannot work here: {1}");
 }

@@ -17,6 +17,8 @@ public sealed class SnapshotTests
         { "StreamingLstm", "namespace Demo; [RnnModel(InputSize = 8, MaxSteps = 64)] [Lstm(32)] [Dense(8)] public partial class StreamingLstm;" },
         // diagonal peepholes: p_i, p_f read c(t−1), p_o reads c(t); the streaming Step keeps the portable cell
         { "PeepholeLstm", "namespace Demo; [RnnModel(InputSize = 3, MaxSteps = 16)] [Lstm(12, Peepholes = true)] [Dense(2)] public partial class PeepholeLstm;" },
+        // learned initial states: a bidirectional LSTM whose h(0), c(0) of both directions are parameters
+        { "LearnedStateLstm", "namespace Demo; [RnnModel(InputSize = 3, MaxSteps = 16)] [Lstm(6, Bidirectional = true, LearnInitialState = true)] [Dense(2)] public partial class LearnedStateLstm;" },
         { "EchoStateNetwork", "namespace Demo; [RnnModel(InputSize = 1, MaxSteps = 16)] [Reservoir(40, SpectralRadius = 0.95f, Density = 0.1f, InputScaling = 0.5f, Leak = 0.3f)] [Dense(1)] public partial class EchoStateNetwork;" },
     };
 

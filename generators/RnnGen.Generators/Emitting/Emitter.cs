@@ -31,6 +31,7 @@ internal static class Emitter
             ClassShell.WriteStateStruct(w, plan);
             ClassShell.WriteFields(w, plan, baked);
             StandardMembers.Write(w, model, StreamingKernels.Tiers(plan).Any());
+            StandardMembers.WriteResetState(w, plan);
             StreamingMembers.Write(w, plan, layers);
             SequenceMembers.Write(w, plan);
             LossMembers.Write(w, plan);

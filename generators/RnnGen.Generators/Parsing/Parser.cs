@@ -181,7 +181,7 @@ internal static class Parser
         bool bidirectional = false;
         float leak = 0f;
         int skipDelay = 0;
-        bool learnLeak = false, peepholes = false;
+        bool learnLeak = false, peepholes = false, learnInitialState = false;
         switch (kind)
         {
             case LayerKind.Embedding:
@@ -208,10 +208,12 @@ internal static class Parser
             else if (named.Key == "SkipDelay" && named.Value.Value is int d) skipDelay = d;
             else if (named.Key == "LearnLeak" && named.Value.Value is bool learn) learnLeak = learn;
             else if (named.Key == "Peepholes" && named.Value.Value is bool peep) peepholes = peep;
+            else if (named.Key == "LearnInitialState" && named.Value.Value is bool learnState) learnInitialState = learnState;
         }
         bool rnn = kind == LayerKind.Rnn;
         return new LayerModel(kind, size, activation, bidirectional, vocabulary, rnn ? leak : 0f,
-            SkipDelay: rnn ? skipDelay : 0, LearnLeak: rnn && learnLeak, Peepholes: kind == LayerKind.Lstm && peepholes);
+            SkipDelay: rnn ? skipDelay : 0, LearnLeak: rnn && learnLeak, Peepholes: kind == LayerKind.Lstm && peepholes,
+            LearnInitialState: LayerGeometry.IsRecurrentKind(kind) && learnInitialState);
     }
 
     /// <summary>[Reservoir(size, SpectralRadius, Density, InputScaling, Leak)]: a fixed, tanh, one-direction Elman layer.</summary>

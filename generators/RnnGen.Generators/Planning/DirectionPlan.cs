@@ -18,6 +18,8 @@ internal sealed record DirectionPlan(
     TensorPlan? Skip = null,
     TensorPlan? Leak = null,
     TensorPlan? Peephole = null,
+    TensorPlan? InitialH = null,
+    TensorPlan? InitialC = null,
     PackedTensorPlan? PackedInput = null,
     PackedTensorPlan? PackedHidden = null,
     PackedTensorPlan? PackedBias = null,
@@ -33,7 +35,7 @@ internal sealed record DirectionPlan(
     {
         get
         {
-            foreach (TensorPlan? t in new[] { Input, Hidden, Bias, HiddenBias, Skip, Leak, Peephole })
+            foreach (TensorPlan? t in new[] { Input, Hidden, Bias, HiddenBias, Skip, Leak, Peephole, InitialH, InitialC })
                 if (t is not null) yield return t;
         }
     }

@@ -148,6 +148,8 @@ internal static class Planner
             Skip: Tensor(TensorRole.WeightSkip),
             Leak: Tensor(TensorRole.Leak),
             Peephole: Tensor(TensorRole.Peephole),
+            InitialH: Tensor(TensorRole.InitialH),
+            InitialC: Tensor(TensorRole.InitialC),
             PackedInput: Packed("WeightIh", packed, width * gh, $"W_ihᵀ [{width} × {gh}]"),
             PackedHidden: Packed("WeightHh", packed + width * gh, h * gh, $"W_hhᵀ [{h} × {gh}]"),
             PackedBias: Packed("Bias", packed + (width + h) * gh, gru ? 2 * gh : gh, gru ? $"b_ih [{gh}], then b_hh [{gh}]" : $"b_ih + b_hh [{gh}]"),
