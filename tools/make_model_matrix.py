@@ -89,6 +89,11 @@ models.append(("ProjectionLstm13P5", "InputSize = 4, MaxSteps = 9, Reduction = R
 models.append(("ProjectionLstmBi13P5", "InputSize = 5, MaxSteps = 9", ["[Lstm(13, Bidirectional = true, ProjectionSize = 5)]", "[Dense(3)]"]))
 models.append(("ProjectionStack37Last", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep, Loss = LossKind.BinaryCrossEntropy", ["[Lstm(37, ProjectionSize = 11)]", "[Lstm(16, ProjectionSize = 3)]", "[Dense(1)]"]))
 models.append(("ProjectionTokensLstm32", "MaxSteps = 9, Loss = LossKind.CrossEntropy", ["[Embedding(11, 6)]", "[Lstm(32, ProjectionSize = 9)]", "[Dense(11, Activation.Softmax)]"]))
+# Learned initial states (LearnInitialState): Elman (leaky), bidirectional LSTM, GRU, a stack over tokens.
+models.append(("LearnedStateRnnLeaky8", "InputSize = 3, MaxSteps = 9", ["[Rnn(8, Leak = 0.5f, LearnInitialState = true)]", "[Dense(2)]"]))
+models.append(("LearnedStateLstmBi13", "InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum", ["[Lstm(13, Bidirectional = true, LearnInitialState = true)]", "[Dense(3, Activation.Tanh)]"]))
+models.append(("LearnedStateGru16Last", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep", ["[Gru(16, LearnInitialState = true)]", "[Dense(1)]"]))
+models.append(("LearnedStateTokensGruLstm", "MaxSteps = 9, Loss = LossKind.CrossEntropy", ["[Embedding(11, 6)]", "[Gru(12, LearnInitialState = true)]", "[Lstm(8, Peepholes = true, LearnInitialState = true)]", "[Dense(11, Activation.Softmax)]"]))
 
 # The streaming kernels written for the shape: every plan the generator can choose (Vector512 and Vector256 widths,
 # one and several register passes with a remainder, looped and unrolled columns, Dense row blocks full and padded,

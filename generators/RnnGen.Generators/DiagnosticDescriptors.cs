@@ -110,4 +110,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor DropoutOutOfRange = Error("RNNG026",
         "A dropout probability must be in [0, 1), and not on the final layer",
         "{0} {1} = {2} {3}");
+    public static readonly DiagnosticDescriptor LearnInitialStateConflict = Error("RNNG025",
+        "LearnInitialState does not fit this layer",
+        "{0} LearnInitialState = true cannot work here: {1}");
 }

@@ -17,4 +17,11 @@ public sealed class GruAttribute(int hidden) : Attribute
     /// direction, the same at every step (Gal &amp; Ghahramani; Keras' <c>recurrent_dropout</c>). p ∈ [0, 1); 0 (default):
     /// none (see <see cref="LayerSpec.RecurrentDropout"/>).</summary>
     public float RecurrentDropout { get; set; }
+    /// <summary>
+    /// Learn the initial state: h(0) of each direction are parameters (<c>initial_h_l0</c> [H]; <c>_reverse</c> for
+    /// the reverse direction), starting at zero, used whenever a sequence starts from the default state (<c>Forward</c>,
+    /// <c>ResetState</c>, <c>ForwardBatch</c> without initial states) and learned by <c>Backward</c>. A state the caller
+    /// gives (<c>ForwardContinue</c>, <c>ForwardBatch</c> with initial states) wins and the learned one gets no gradient.
+    /// </summary>
+    public bool LearnInitialState { get; set; }
 }

@@ -7,7 +7,8 @@ namespace RnnGen;
 /// <remarks>
 /// <para><b>State.</b> <see cref="CurrentState"/> is the recurrent state carried between calls: <see cref="Step(ReadOnlySpan{float}, Span{float})"/>
 /// reads and updates it; <see cref="Forward(ReadOnlySpan{float}, int, Span{float})"/> starts a new sequence from
-/// the zero state; <see cref="ForwardContinue(ReadOnlySpan{float}, int, Span{float})"/> starts from
+/// the initial state (zero, or the learned one of a layer with <see cref="LayerSpec.LearnInitialState"/>, which
+/// <c>Backward</c> then learns); <see cref="ForwardContinue(ReadOnlySpan{float}, int, Span{float})"/> starts from
 /// <see cref="CurrentState"/> (truncated BPTT: the gradient stops at the chunk edge, like PyTorch's <c>detach()</c>);
 /// both leave the final state in <see cref="CurrentState"/>. To start from a given state, write it into
 /// <see cref="CurrentState"/> and call <c>ForwardContinue</c>.</para>
@@ -94,7 +95,8 @@ public interface IRecurrentNetwork
     /// <summary>Saves parameters with PyTorch's names (written to a temporary file, then renamed).</summary>
     void SaveSafetensors(string path);
 
-    /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
+    /// <summary>Sets <see cref="CurrentState"/> to the initial state: zero, except for the layers with
+    /// <see cref="LayerSpec.LearnInitialState"/>, which return to their learned initial state.</summary>
     void ResetState();
 
     /// <summary>Advances <see cref="CurrentState"/> by one input step and writes that step's output. Records nothing
@@ -107,13 +109,15 @@ public interface IRecurrentNetwork
     /// <exception cref="NotSupportedException">The network has a bidirectional layer (see the other overload).</exception>
     void Step(int token, Span<float> output);
 
-    /// <summary>Runs a new sequence from the zero state and records what <c>Backward</c> needs.</summary>
+    /// <summary>Runs a new sequence from the initial state (zero, or a layer's learned one: see <see cref="ResetState"/>) and
+    /// records what <c>Backward</c> needs; <c>Backward</c> then also learns the learned initial states.</summary>
     void Forward(ReadOnlySpan<float> inputs, int steps, Span<float> outputs);
 
-    /// <summary>Runs a new token sequence from the zero state (Embedding models).</summary>
+    /// <summary>Runs a new token sequence from the initial state (Embedding models).</summary>
     void Forward(ReadOnlySpan<int> tokens, int steps, Span<float> outputs);
 
-    /// <summary>Runs a sequence chunk from the current <see cref="CurrentState"/> (truncated BPTT).</summary>
+    /// <summary>Runs a sequence chunk from the current <see cref="CurrentState"/> (truncated BPTT). The state is the
+    /// caller's: a learned initial state gets no gradient from this pass.</summary>
     void ForwardContinue(ReadOnlySpan<float> inputs, int steps, Span<float> outputs);
 
     /// <summary>Runs a token chunk from the current <see cref="CurrentState"/> (truncated BPTT, Embedding models).</summary>

@@ -118,6 +118,19 @@ public sealed record LayerSpec
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int ProjectionSize { get; init; }
 
+    /// <summary>
+    /// Rnn, Lstm and Gru: the initial state of each direction is a parameter, <c>initial_h_l0</c> [H] (and
+    /// <c>initial_c_l0</c> [H] for an LSTM; <c>initial_h_l0_reverse</c>, <c>initial_c_l0_reverse</c> for the reverse
+    /// direction, whose initial state is where it starts, at the last step), after the layer's other tensors. Every
+    /// sequence that starts from the default state starts there (<c>Forward</c>, <c>ResetState</c>, <c>ForwardBatch</c>
+    /// without initial states), and <c>Backward</c> adds dLoss/d(initial state) to their gradients. A state the caller
+    /// gives (<c>ForwardContinue</c>, <c>ForwardBatch</c> with initial states, <c>Step</c> from a given state) wins, and
+    /// the learned one gets no gradient from that pass. They start at zero. Not with a reservoir or a <see cref="SkipDelay"/>.
+    /// Left out of the JSON when false.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool LearnInitialState { get; init; }
+
     /// <summary>Embedding only: the number of distinct token ids.</summary>
     public int Vocabulary { get; init; }
 
@@ -180,7 +193,7 @@ public sealed record LayerSpec
     public int StateWidthPerDirection => LayerGeometry.StateWidthOf(Kind, Size, SkipDelay, Kind == LayerKind.Rnn && ClockPeriods is not null, ProjectionSize);
 
     /// <summary>Parameters of one direction: W_ih, W_hh, b_ih, b_hh (G·H·(I + H + 2)), plus W_skip [H × H] with a skip connection
-    /// (and λ [H] with a learned leak, the peepholes [3 × H] of an LSTM that has them, a projection's W_hr [p × H] with W_hh [4H × p]); 0 for a layer without directions (Embedding, Dense).</summary>
+    /// (and λ [H] with a learned leak, the peepholes [3 × H] of an LSTM that has them, a projection's W_hr [p × H] with W_hh [4H × p], the learned initial state [H], or [2 × H] for an LSTM); 0 for a layer without directions (Embedding, Dense).</summary>
     public long ParametersPerDirection(int inputWidth) => IsRecurrent ? LayerGeometry.Of(Description, inputWidth).ParametersPerDirection : 0;
 
     /// <summary>The largest <see cref="SkipDelay"/>.</summary>
@@ -192,7 +205,7 @@ public sealed record LayerSpec
     /// <summary>The layer as plain values, for the shared geometry and rules.</summary>
     internal LayerDescription Description =>
         new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, IsReservoir, SpectralRadius, Density, InputScaling, Peepholes,
-            _clockPeriods?.ToArray(), ReplaceUnitDelay, Dropout, RecurrentDropout, ProjectionSize);
+            _clockPeriods?.ToArray(), ReplaceUnitDelay, Dropout, RecurrentDropout, ProjectionSize, LearnInitialState);
 
     /// <summary>True when the layer drops anything while training (<see cref="Dropout"/> or <see cref="RecurrentDropout"/> above 0).</summary>
     internal bool HasDropout => Dropout != 0f || RecurrentDropout != 0f;

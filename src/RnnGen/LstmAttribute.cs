@@ -28,4 +28,11 @@ public sealed class LstmAttribute(int hidden) : Attribute
     /// h are p wide (2p bidirectional); c stays H wide. It must be in 1 … H − 1, and a layer cannot also have Peepholes.
     /// </summary>
     public int ProjectionSize { get; set; }
+    /// <summary>
+    /// Learn the initial state: h(0) and c(0) of each direction are parameters (<c>initial_h_l0</c> [H], <c>initial_c_l0</c> [H]; <c>_reverse</c> for
+    /// the reverse direction), starting at zero, used whenever a sequence starts from the default state (<c>Forward</c>,
+    /// <c>ResetState</c>, <c>ForwardBatch</c> without initial states) and learned by <c>Backward</c>. A state the caller
+    /// gives (<c>ForwardContinue</c>, <c>ForwardBatch</c> with initial states) wins and the learned one gets no gradient.
+    /// </summary>
+    public bool LearnInitialState { get; set; }
 }

@@ -149,8 +149,8 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
             LayerKind.Embedding => $"Embedding({l.Vocabulary}, {l.Size})",
             LayerKind.Dense => $"Dense({l.Size}, {l.Activation})",
             LayerKind.Rnn when l.IsReservoir => $"Reservoir({l.Size}, ρ {l.SpectralRadius}, density {l.Density}, input scaling {l.InputScaling}{(l.Leak != 0f ? $", leak {l.Leak}" : "")})",
-            LayerKind.Rnn => $"Rnn({l.Size}, {l.Activation}{(l.Bidirectional ? ", bi" : "")}{(l.Leak != 0f ? $", leak {l.Leak}{(l.LearnLeak ? " learned" : "")}" : "")}{(l.SkipDelay > 0 ? $", skip {l.SkipDelay}{(l.ReplaceUnitDelay ? " only" : "")}" : "")}{(l.ClockPeriods is { } periods ? $", clock {string.Join("/", periods)}" : "")})",
-            _ => $"{l.Kind}({l.Size}{(l.Bidirectional ? ", bi" : "")}{(l.Peepholes ? ", peepholes" : "")}{(l.ProjectionSize != 0 ? $", projection {l.ProjectionSize}" : "")})",
+            LayerKind.Rnn => $"Rnn({l.Size}, {l.Activation}{(l.Bidirectional ? ", bi" : "")}{(l.Leak != 0f ? $", leak {l.Leak}{(l.LearnLeak ? " learned" : "")}" : "")}{(l.SkipDelay > 0 ? $", skip {l.SkipDelay}{(l.ReplaceUnitDelay ? " only" : "")}" : "")}{(l.LearnInitialState ? ", learned h0" : "")}{(l.ClockPeriods is { } periods ? $", clock {string.Join("/", periods)}" : "")})",
+            _ => $"{l.Kind}({l.Size}{(l.Bidirectional ? ", bi" : "")}{(l.Peepholes ? ", peepholes" : "")}{(l.ProjectionSize != 0 ? $", projection {l.ProjectionSize}" : "")}{(l.LearnInitialState ? ", learned h0" : "")})",
         }));
         string input = UsesTokens ? "tokens" : $"in {InputSize}";
         return $"{input} → {layers}; {Loss} {Reduction}, {Output}, T ≤ {MaxSteps}";

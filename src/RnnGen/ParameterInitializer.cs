@@ -3,7 +3,7 @@ namespace RnnGen;
 /// <summary>
 /// PyTorch's default initialisation, reproducible from a seed with RnnGen's own generator (so the generated
 /// models and the reference runtime start from identical weights):
-/// recurrent layers U(−1/√H, 1/√H) for every tensor (an LSTM's peepholes too); Dense U(−1/√I, 1/√I) for weight and bias (what
+/// recurrent layers U(−1/√H, 1/√H) for every tensor (an LSTM's peepholes too) but a learned initial state, which starts at zero; Dense U(−1/√I, 1/√I) for weight and bias (what
 /// <c>nn.Linear</c>'s kaiming_uniform(a=√5) amounts to); Embedding N(0, 1).
 /// Tensors are filled in layout order from one stream.
 /// </summary>
@@ -28,6 +28,9 @@ public static class ParameterInitializer
                     break;
                 case LayerKind.Dense:
                     Uniform(span, 1.0 / Math.Sqrt(spec.LayerInputWidth(t.Layer)), ref random);
+                    break;
+                case LayerKind.Rnn or LayerKind.Lstm or LayerKind.Gru when t.Name.Contains(".initial_", StringComparison.Ordinal):
+                    span.Clear();   // a learned initial state starts at the zero state (draws nothing from the stream)
                     break;
                 case LayerKind.Rnn when t.Name.Contains(".leak", StringComparison.Ordinal):
                     span.Fill((float)Math.Log(layer.Leak / (1.0 - layer.Leak)));   // λ = logit(α): every unit starts at Leak

@@ -28,6 +28,7 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly DenseLayer<T>? _logitsLayer; // final Dense whose pre-activation the CE/BCE losses read
     private int _recordedSteps;
     private bool _recording;               // the buffers hold the last Forward/ForwardContinue (a Step clears it)
+    private bool _fromInitialState;        // the recorded pass started from the default state (Forward): Backward learns it
     private readonly int _bidirectionalLayer; // the first bidirectional layer (no streaming Step), or -1
     // Dropout (all empty without): per layer with Dropout, its mask [MaxSteps × OutputWidth] and its dropped outputs,
     // which the next layer reads while a pass is masked.
@@ -167,8 +168,17 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
     public void ZeroGradients() => Array.Clear(_gradients);
 
-    /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
-    public void ResetState() => Array.Clear(_state);
+    /// <summary>Sets <see cref="CurrentState"/> to the initial state: zero, or a layer's learned initial state when it has
+    /// <see cref="LayerSpec.LearnInitialState"/>.</summary>
+    public void ResetState()
+    {
+        Array.Clear(_state);
+        foreach (Layer<T> layer in _layers)
+        {
+            if (layer is RecurrentLayer<T> recurrent && layer.Spec.LearnInitialState)
+                recurrent.LoadInitialState(_parameters.AsSpan(layer.ParameterOffset, layer.ParameterCount), _state.AsSpan(layer.StateOffset, layer.Spec.StateWidth));
+        }
+    }
 
     /// <summary>Advances <see cref="CurrentState"/> by one input step; writes that step's output (OutputSize floats).
     /// Records nothing for <c>Backward</c>: after a step, <c>Backward</c> throws until the next <c>Forward</c> or
@@ -213,25 +223,29 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         _recording = false;
     }
 
-    /// <summary>Runs a new sequence from the zero state: inputs [steps × InputSize] → outputs [steps × OutputSize]
-    /// ([1 × OutputSize] in LastStep mode), recording what <c>Backward</c> needs.</summary>
+    /// <summary>Runs a new sequence from the initial state (zero, or the learned one, see <see cref="ResetState"/>): inputs
+    /// [steps × InputSize] → outputs [steps × OutputSize] ([1 × OutputSize] in LastStep mode), recording what
+    /// <c>Backward</c> needs (which then also learns a learned initial state).</summary>
     public void Forward(ReadOnlySpan<T> inputs, int steps, Span<T> outputs)
     {
         ResetState();
         _recurrentMasksStale = true;
         ForwardContinue(inputs, steps, outputs);
+        _fromInitialState = true;
     }
 
-    /// <summary>Runs a new token sequence from the zero state (Embedding models).</summary>
+    /// <summary>Runs a new token sequence from the initial state (Embedding models).</summary>
     public void Forward(ReadOnlySpan<int> tokens, int steps, Span<T> outputs)
     {
         ResetState();
         _recurrentMasksStale = true;
         ForwardContinue(tokens, steps, outputs);
+        _fromInitialState = true;
     }
 
     /// <summary>Runs a chunk from the current <see cref="CurrentState"/> (truncated BPTT: the gradient stops at the
-    /// chunk's first step; <see cref="InitialStateGradients"/> reports dLoss/d(that state)).</summary>
+    /// chunk's first step; <see cref="InitialStateGradients"/> reports dLoss/d(that state)). The state is the caller's:
+    /// a learned initial state gets no gradient from this pass.</summary>
     public void ForwardContinue(ReadOnlySpan<T> inputs, int steps, Span<T> outputs)
     {
         if (Spec.UsesTokens)
@@ -297,6 +311,7 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
         _layers[^1].Output.AsSpan(first * OutputSize, outputs.Length).CopyTo(outputs);
         _recordedSteps = steps;
         _recording = true;
+        _fromInitialState = false;
     }
 
     /// <summary>What the layer after layer <paramref name="i"/> reads: its dropped outputs in a masked pass, else its outputs.</summary>
@@ -402,6 +417,9 @@ public class ReferenceNetwork<T> where T : unmanaged, IFloatingPointIeee754<T>
                 gradients,
                 dOut, dIn, _initialStateGradients.AsSpan(layer.StateOffset, layer.Spec.StateWidth));
             dOut = dIn[..(steps * layer.InputWidth)];
+            // A pass that began at the learned initial state learns it: dLoss/dh(0) (and dc(0)) are its gradients.
+            if (_fromInitialState && layer is RecurrentLayer<T> recurrent && layer.Spec.LearnInitialState)
+                recurrent.AddInitialStateGradient(gradients, _initialStateGradients.AsSpan(layer.StateOffset, layer.Spec.StateWidth));
         }
     }
 

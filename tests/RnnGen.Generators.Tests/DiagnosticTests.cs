@@ -65,6 +65,9 @@ public sealed class DiagnosticTests
         { "RNNG021", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(4, ProjectionSize = -2)] [Dense(1)] public partial class M;", "Lstm(4, ProjectionSize = -2)", "ProjectionSize = -2, but" },
         { "RNNG021", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Gru(3)] [Lstm(6, Peepholes = true, ProjectionSize = 2)] public partial class M;", "Lstm(6, Peepholes = true, ProjectionSize = 2)", "remove Peepholes = true or ProjectionSize" },
         { "RNNG021", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(6, ProjectionSize = 2, RecurrentDropout = 0.2f)] [Dense(1)] public partial class M;", "Lstm(6, ProjectionSize = 2, RecurrentDropout = 0.2f)", "remove RecurrentDropout or ProjectionSize" },
+        { "RNNG025", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(3, SkipDelay = 4, LearnInitialState = true)] [Dense(1)] public partial class M;", "Rnn(3, SkipDelay = 4, LearnInitialState = true)", "remove SkipDelay or LearnInitialState" },
+        { "RNNG025", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Rnn(4, ClockPeriods = new[] { 1, 2 }, LearnInitialState = true)] [Dense(1)] public partial class M;", "Rnn(4, ClockPeriods = new[] { 1, 2 }, LearnInitialState = true)", "Remove ClockPeriods or LearnInitialState" },
+        { "RNNG025", "[RnnModel(InputSize = 1, MaxSteps = 4)] [Lstm(6, ProjectionSize = 2, LearnInitialState = true)] [Dense(1)] public partial class M;", "Lstm(6, ProjectionSize = 2, LearnInitialState = true)", "Remove ProjectionSize or LearnInitialState" },
     };
 
     [Theory, MemberData(nameof(Cases))]
@@ -104,7 +107,7 @@ public sealed class DiagnosticTests
         string tracked = File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Shipped.md")) + File.ReadAllText(Path.Combine(root, "AnalyzerReleases.Unshipped.md"));
         var ids = typeof(RnnModelGenerator).Assembly.GetType("RnnGen.Generators.DiagnosticDescriptors")!
             .GetFields().Select(f => ((DiagnosticDescriptor)f.GetValue(null)!).Id).ToList();
-        Assert.Equal(25, ids.Count);
+        Assert.Equal(26, ids.Count);
         Assert.All(ids, id => Assert.Contains(id + " ", tracked));
         var tested = Cases().Select(row => (string)row[0]).ToHashSet();
         // RNNG019 needs a weights file on disk: BakedWeightsTests covers it (mismatched, truncated and corrupt files).

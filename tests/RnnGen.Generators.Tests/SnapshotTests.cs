@@ -22,7 +22,12 @@ public sealed class SnapshotTests
         // a Clockwork RNN (groups with periods 1, 2, 4, 8) under an Elman layer that reads only h(t − 3)
         { "ClockworkRnn", "namespace Demo; [RnnModel(InputSize = 2, MaxSteps = 32)] [Rnn(16, ClockPeriods = new[] { 1, 2, 4, 8 })] [Rnn(8, SkipDelay = 3, ReplaceUnitDelay = true)] [Dense(2)] public partial class ClockworkRnn;" },
         // dropout on outputs and on h(t−1) in the recurrent products (a model without dropout gets none of its code)
+        // the course material's mechanisms together: a peephole LSTM with a learned initial state and output dropout under
+        // a Clockwork RNN (periods 1, 2, 4, 8) with output dropout
+        { "CourseMechanisms", "namespace Demo; [RnnModel(InputSize = 3, MaxSteps = 16)] [Lstm(12, Peepholes = true, LearnInitialState = true, Dropout = 0.2f)] [Rnn(8, ClockPeriods = new[] { 1, 2, 4, 8 }, Dropout = 0.1f)] [Dense(2)] public partial class CourseMechanisms;" },
         { "DropoutStack", "namespace Demo; [RnnModel(InputSize = 4, MaxSteps = 16)] [Lstm(8, Dropout = 0.25f, RecurrentDropout = 0.2f)] [Gru(6, Bidirectional = true, RecurrentDropout = 0.1f)] [Rnn(5, Dropout = 0.3f, RecurrentDropout = 0.5f)] [Dense(5, Activation.Tanh, Dropout = 0.3f)] [Dense(2)] public partial class DropoutStack;" },
+        // learned initial states: a bidirectional LSTM whose h(0), c(0) of both directions are parameters
+        { "LearnedStateLstm", "namespace Demo; [RnnModel(InputSize = 3, MaxSteps = 16)] [Lstm(6, Bidirectional = true, LearnInitialState = true)] [Dense(2)] public partial class LearnedStateLstm;" },
         { "EchoStateNetwork", "namespace Demo; [RnnModel(InputSize = 1, MaxSteps = 16)] [Reservoir(40, SpectralRadius = 0.95f, Density = 0.1f, InputScaling = 0.5f, Leak = 0.3f)] [Dense(1)] public partial class EchoStateNetwork;" },
     };
 

@@ -57,7 +57,10 @@ internal static class ClassShell
         w.WriteLine();
     }
 
-    private static string LayerSpecExpression(LayerModel l) => l.Kind switch
+    private static string LayerSpecExpression(LayerModel l) =>
+        PlainLayerSpecExpression(l) + (l.HasLearnedInitialState ? " with { LearnInitialState = true }" : "");
+
+    private static string PlainLayerSpecExpression(LayerModel l) => l.Kind switch
     {
         LayerKind.Embedding => $"global::RnnGen.LayerSpec.Embedding({F(l.Vocabulary)}, {F(l.Size)})",
         LayerKind.Dense => $"global::RnnGen.LayerSpec.Dense({F(l.Size)}, global::RnnGen.Activation.{l.Activation})",
@@ -125,7 +128,9 @@ internal static class ClassShell
             foreach (DirectionPlan d in p.Directions)
                 w.WriteLine($"/// [{F(d.StateOffset)}, {F(d.StateOffset + p.StateWidth)}): layer {F(p.Index)} {d.Name} " +
                     (p.Layer.Kind == LayerKind.Lstm ? $"h [{F(p.R)}], c [{F(p.H)}]" : p.Clockwork ? StateContents(p) : $"h [{F(p.H)}]"));
-        w.WriteLine("/// A default value is the zero state. View it as a span with <c>Span&lt;float&gt; s = state;</c>.");
+        w.WriteLine(plan.LearnsInitialState
+            ? "/// A default value is the zero state; <c>ResetState(ref state)</c> sets the learned initial state. View it as a span with <c>Span&lt;float&gt; s = state;</c>."
+            : "/// A default value is the zero state. View it as a span with <c>Span&lt;float&gt; s = state;</c>.");
         w.WriteLine("/// </summary>");
         w.WriteLine($"[global::System.Runtime.CompilerServices.InlineArray({F(Math.Max(1, plan.StateSize))})]");
         using (w.WriteBlock("public struct State"))
@@ -168,6 +173,8 @@ internal static class ClassShell
         }
         w.WriteLine($"private readonly float[] _initialStateGradients = new float[{F(plan.StateSize)}];");
         w.WriteLine("private State _state;");
+        if (plan.LearnsInitialState)
+            w.WriteLine("private bool _fromInitialState;   // the recorded pass began at the learned initial state (not a given one): Backward learns it");
         w.WriteLine("private int _recordedSteps, _recordedBatch;");
         w.WriteLine($"// Sequence buffers hold BatchTile = {F(tile)} slots (one sequence each); the single-sequence methods use slot 0.");
         w.WriteLine($"private readonly float[] _batchStates = new float[{F(tile * plan.StateSize)}];   // [BatchTile × StateSize] states in and out of a pass");

@@ -16,13 +16,16 @@ internal static class DropoutMembers
     /// <summary>The model drops anything while training.</summary>
     public static bool Any(ModelPlan plan) => plan.Layers.Any(p => p.Layer.HasDropout || p.Layer.HasRecurrentDropout);
 
+    /// <summary>The model has recurrent dropout: masks drawn once per sequence.</summary>
+    public static bool AnyRecurrent(ModelPlan plan) => plan.Layers.Any(p => p.Layer.HasRecurrentDropout);
+
     public static void WriteFields(IndentedTextWriter w, ModelPlan plan)
     {
         if (!Any(plan)) return;
         w.WriteLine("// Dropout: the masks of the last training pass (each element 0 or 1/(1 − p)), drawn from DropoutSeed.");
         w.WriteLine($"private global::RnnGen.DeterministicRandom _dropoutRandom = {Support}.DropoutRandom(0);");
         w.WriteLine("private ulong _dropoutSeed;");
-        w.WriteLine("private bool _recurrentMasksStale = true;   // the next training pass starts a sequence: new recurrent masks");
+        if (AnyRecurrent(plan)) w.WriteLine("private bool _recurrentMasksStale = true;   // the next training pass starts a sequence: new recurrent masks");
         w.WriteLine("private bool _masked;                       // the recorded pass applied the masks (Training was true)");
         foreach (LayerPlan p in plan.Layers)
         {
@@ -58,7 +61,7 @@ internal static class DropoutMembers
             {
                 w.WriteLine("_dropoutSeed = value;");
                 w.WriteLine($"_dropoutRandom = {Support}.DropoutRandom(value);");
-                w.WriteLine("_recurrentMasksStale = true;");
+                if (AnyRecurrent(plan)) w.WriteLine("_recurrentMasksStale = true;");
             }
         }
         w.WriteLine();
@@ -66,7 +69,7 @@ internal static class DropoutMembers
         w.WriteLine("/// (layer by layer, forward direction then reverse), then each layer's output mask for these steps.</summary>");
         using (w.WriteBlock("private void DrawMasks(int steps)"))
         {
-            if (plan.Layers.Any(p => p.Layer.HasRecurrentDropout))
+            if (AnyRecurrent(plan))
             {
                 using (w.WriteBlock("if (_recurrentMasksStale)"))
                 {

@@ -32,6 +32,7 @@ internal static class Emitter
             ClassShell.WriteFields(w, plan, baked);
             DropoutMembers.WriteFields(w, plan);
             StandardMembers.Write(w, model, StreamingKernels.Tiers(plan).Any());
+            StandardMembers.WriteResetState(w, plan);
             StreamingMembers.Write(w, plan, layers);
             SequenceMembers.Write(w, plan);
             DropoutMembers.Write(w, plan);

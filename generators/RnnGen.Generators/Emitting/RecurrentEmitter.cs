@@ -199,6 +199,16 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                 w.WriteLine("// one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)");
                 w.WriteLine($"if (batch == 1) {K}.PackedMatMatAdd({ihT}, dz, 0, {record}, dIn, {firstDx}, {strideDx}, steps, {inw}, {gh});");
                 w.WriteLine($"dState.Slice(0, {sw}).CopyTo(new {Span}(_initialStateGradients, {d.StateConstant}, {sw}));   // slot 0 (single-sequence API)");
+                if (P.LearnedInitialState)
+                {
+                    w.WriteLine("// a pass from the learned initial state learns it: d initial_h += dL/dh(0)" + (d.InitialC is null ? "" : ", d initial_c += dL/dc(0)") + ", slot after slot");
+                    using (w.WriteBlock("if (_fromInitialState)"))
+                    using (w.WriteBlock("for (int b = 0; b < batch; b++)"))
+                    {
+                        w.WriteLine($"{K}.Add(dState.Slice({Times("b", SW)}, {F(H)}), g.Slice({Range(d.InitialH!)}));");
+                        if (d.InitialC is not null) w.WriteLine($"{K}.Add(dState.Slice({Plus(Times("b", SW), H)}, {F(H)}), g.Slice({Range(d.InitialC)}));");
+                    }
+                }
                 if (P.Layer.Reservoir)
                 {
                     w.WriteLine("// a reservoir's weights are fixed: no weight gradients (its Gradients stay zero); dx and dh above still flow");

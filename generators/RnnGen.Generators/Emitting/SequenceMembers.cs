@@ -20,17 +20,23 @@ internal static class SequenceMembers
         string perStep = tokens ? "one token id per step" : "steps × InputSize";
         string vocabulary = tokens ? F(model.Layers[0].Vocabulary) : "";
 
-        w.WriteLine($"/// <summary>Runs a new {(tokens ? "token " : "")}sequence from the zero state: {(tokens ? "tokens [steps]" : "inputs [steps × InputSize]")} → outputs {(lastStep ? "[1 × OutputSize] (last step only)" : "[steps × OutputSize]")}; records what <c>Backward</c> needs.</summary>");
+        bool learned = plan.LearnsInitialState;
+        string start = learned ? "the initial state (the learned one, which <c>Backward</c> then learns)" : "the zero state";
+        w.WriteLine($"/// <summary>Runs a new {(tokens ? "token " : "")}sequence from {start}: {(tokens ? "tokens [steps]" : "inputs [steps × InputSize]")} → outputs {(lastStep ? "[1 × OutputSize] (last step only)" : "[steps × OutputSize]")}; records what <c>Backward</c> needs.</summary>");
         using (w.WriteBlock($"public void Forward({inputType} {input}, int steps, {Span} outputs)"))
         {
-            w.WriteLine("_state = default;");
-            if (DropoutMembers.Any(plan)) w.WriteLine("_recurrentMasksStale = true;   // a new sequence: new recurrent dropout masks");
+            w.WriteLine(learned ? "ResetState();" : "_state = default;");
+            if (DropoutMembers.AnyRecurrent(plan)) w.WriteLine("_recurrentMasksStale = true;   // a new sequence: new recurrent dropout masks");
             w.WriteLine($"ForwardContinue({input}, steps, outputs);");
+            if (learned) w.WriteLine("_fromInitialState = true;");
         }
         w.WriteLine();
-        w.WriteLine("/// <summary>Runs a chunk from <see cref=\"CurrentState\"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>");
+        w.WriteLine(learned
+            ? "/// <summary>Runs a chunk from <see cref=\"CurrentState\"/> (truncated BPTT: the gradient stops at the chunk's first step; the state is the caller's, so the learned initial state gets no gradient).</summary>"
+            : "/// <summary>Runs a chunk from <see cref=\"CurrentState\"/> (truncated BPTT: the gradient stops at the chunk's first step).</summary>");
         using (w.WriteBlock($"public void ForwardContinue({inputType} {input}, int steps, {Span} outputs)"))
         {
+            if (learned) w.WriteLine("_fromInitialState = false;");
             string length = tokens ? "steps" : Times("steps", model.InputSize), outputs = lastStep ? F(model.OutputSize) : Times("steps", model.OutputSize);
             w.WriteLine($"{Support}.CheckSteps(steps, MaxSteps);");
             w.WriteLine($"if ({input}.Length != {length}) {Support}.ThrowLength(nameof({input}), {input}.Length, {length}, \"{perStep}\");");
@@ -58,7 +64,9 @@ internal static class SequenceMembers
         w.WriteLine($"/// <summary>");
         w.WriteLine($"/// Runs <paramref name=\"batch\"/> (1 … BatchTile = {F(plan.Tile)}) sequences of <paramref name=\"steps\"/> steps in lockstep, so that each weight");
         w.WriteLine($"/// block is loaded once per step for all of them: {(tokens ? "tokens [batch × steps]" : "inputs [batch × steps × InputSize]")} → outputs [batch × {outSteps} × OutputSize].");
-        w.WriteLine("/// Each sequence starts from its row of <paramref name=\"initialStates\"/> [batch × StateSize] (zeros when empty) and its final state");
+        w.WriteLine(learned
+            ? "/// Each sequence starts from its row of <paramref name=\"initialStates\"/> [batch × StateSize] (the learned initial state when empty, which only then <c>BackwardBatch</c> learns) and its final state"
+            : "/// Each sequence starts from its row of <paramref name=\"initialStates\"/> [batch × StateSize] (zeros when empty) and its final state");
         w.WriteLine("/// goes to <paramref name=\"finalStates\"/> (when not empty); <see cref=\"CurrentState\"/> is not used. Records what <c>BackwardBatch</c> needs.");
         w.WriteLine("/// The results are bit-identical to running the sequences one at a time.");
         w.WriteLine($"/// </summary>");
@@ -85,7 +93,18 @@ internal static class SequenceMembers
                     w.WriteLine($"inputs.Slice({Times("b * steps", model.InputSize)}, {sequence}).CopyTo(new {Span}(_inputs, {Times("b", plan.InputStride)}, {sequence}));");
                 }
             }
-            w.WriteLine($"if (initialStates.IsEmpty) new {Span}(_batchStates, 0, batch * StateSize).Clear(); else initialStates.CopyTo(_batchStates);");
+            if (learned)
+            {
+                using (w.WriteBlock("if (initialStates.IsEmpty)"))
+                {
+                    w.WriteLine($"new {Span}(_batchStates, 0, batch * StateSize).Clear();");
+                    w.WriteLine($"for (int b = 0; b < batch; b++) LoadInitialState(new {Span}(_batchStates, b * StateSize, StateSize));   // the default state is the learned one");
+                }
+                w.WriteLine("else initialStates.CopyTo(_batchStates);");
+                w.WriteLine("_fromInitialState = initialStates.IsEmpty;   // a given state wins, and the learned one gets no gradient");
+            }
+            else
+                w.WriteLine($"if (initialStates.IsEmpty) new {Span}(_batchStates, 0, batch * StateSize).Clear(); else initialStates.CopyTo(_batchStates);");
             w.WriteLine("Run(batch, steps);");
             w.WriteLine($"if (!finalStates.IsEmpty) new {ReadOnlySpan}(_batchStates, 0, batch * StateSize).CopyTo(finalStates);");
             using (w.WriteBlock("for (int b = 0; b < batch; b++)"))

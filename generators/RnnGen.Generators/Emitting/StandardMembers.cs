@@ -1,6 +1,7 @@
 using System.Linq;
 using RnnGen.Generators.Helpers;
 using RnnGen.Generators.Model;
+using RnnGen.Generators.Planning;
 using static RnnGen.Generators.Emitting.Code;
 
 namespace RnnGen.Generators.Emitting;
@@ -57,9 +58,6 @@ internal static class StandardMembers
             /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
             public void ZeroGradients() => _gradients.Span.Clear();
 
-            /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
-            public void ResetState() => _state = default;
-
             /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
             public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false, false);
 
@@ -85,5 +83,55 @@ internal static class StandardMembers
         if (!streamKernels)
             text = string.Join("\n", text.Split('\n').Where(line => !line.Contains("_streamPackedValid")));
         w.WriteLines(text);
+    }
+
+    /// <summary><c>ResetState</c>: <see cref="CurrentState"/>, one <c>State</c> or many return to the initial state,
+    /// zero or, for the layers with <c>LearnInitialState</c>, their learned h(0) (and c(0)).</summary>
+    public static void WriteResetState(IndentedTextWriter w, ModelPlan plan)
+    {
+        if (!plan.LearnsInitialState)
+        {
+            w.WriteLine("/// <summary>Sets <see cref=\"CurrentState\"/> to zero.</summary>");
+            w.WriteLine("public void ResetState() => _state = default;");
+            w.WriteLine();
+            w.WriteLine("/// <summary>Sets <paramref name=\"state\"/> to the initial state (zero).</summary>");
+            w.WriteLine("public void ResetState(ref State state) => state = default;");
+            w.WriteLine();
+            w.WriteLine("/// <summary>Sets each of <paramref name=\"states\"/> to the initial state (zero), to start streams for <c>Step(Span&lt;State&gt;, …)</c>.</summary>");
+            w.WriteLine("public void ResetState(global::System.Span<State> states) => states.Clear();");
+            w.WriteLine();
+            return;
+        }
+        w.WriteLine("/// <summary>Sets <see cref=\"CurrentState\"/> to the initial state: the learned initial state of the layers that learn it, zero elsewhere.</summary>");
+        w.WriteLine("public void ResetState() => ResetState(ref _state);");
+        w.WriteLine();
+        w.WriteLine("/// <summary>Sets <paramref name=\"state\"/> to the initial state (the learned one of the layers that learn it, zero elsewhere).");
+        w.WriteLine("/// Reads only the parameters.</summary>");
+        using (w.WriteBlock("public void ResetState(ref State state)"))
+        {
+            w.WriteLine("state = default;");
+            w.WriteLine("LoadInitialState(Values(ref state));");
+        }
+        w.WriteLine();
+        w.WriteLine("/// <summary>Sets each of <paramref name=\"states\"/> to the initial state, to start streams for <c>Step(Span&lt;State&gt;, …)</c>.</summary>");
+        using (w.WriteBlock("public void ResetState(global::System.Span<State> states)"))
+            w.WriteLine("for (int i = 0; i < states.Length; i++) ResetState(ref states[i]);");
+        w.WriteLine();
+        w.WriteLine("/// <summary>Writes the learned initial states into <paramref name=\"s\"/> [StateSize]; the other layers' parts are left as they are.</summary>");
+        using (w.WriteBlock($"private void LoadInitialState({Span} s)"))
+        {
+            foreach (LayerPlan p in plan.Layers.Where(p => p.LearnedInitialState))
+            {
+                foreach (DirectionPlan d in p.Directions)
+                {
+                    string where = d.Direction == 0 ? "h(0)" : "h at the last step, where it starts", cell = d.Direction == 0 ? "c(0)" : "c";
+                    w.WriteLine($"// layers.{F(p.Index)} {d.Name}: {where} ← {d.InitialH!.Name}{(d.InitialC is null ? "" : $", {cell} ← {d.InitialC.Name}")}");
+                    w.WriteLine($"new {ReadOnlySpan}(_parameters, {Range(d.InitialH)}).CopyTo(s.Slice({d.StateConstant}, {F(p.H)}));");
+                    if (d.InitialC is not null)
+                        w.WriteLine($"new {ReadOnlySpan}(_parameters, {Range(d.InitialC)}).CopyTo(s.Slice({d.StateConstant} + {F(p.H)}, {F(p.H)}));");
+                }
+            }
+        }
+        w.WriteLine();
     }
 }

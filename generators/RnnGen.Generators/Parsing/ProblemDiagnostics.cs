@@ -104,6 +104,11 @@ internal sealed class ProblemDiagnostics
             case ProblemKind.DropoutOnFinalLayer when site is not null:
                 return DiagnosticInfo.Create(DiagnosticDescriptors.DropoutOutOfRange, at, label, "Dropout", Text(p.Number),
                     "is on the final layer, whose outputs are the prediction the loss scores; put Dropout (0 ≤ p < 1) on a layer before it, or remove it");
+            case ProblemKind.LearnInitialState when site is not null:
+                // The attributes reach this rule only through SkipDelay ([Reservoir] has no LearnInitialState).
+                return DiagnosticInfo.Create(DiagnosticDescriptors.LearnInitialStateConflict, at, label, p.Value > 0
+                    ? $"with SkipDelay = {p.Value} the state is the last {p.Value} hidden states, which one learned h(0) does not define; remove SkipDelay or LearnInitialState"
+                    : p.Message);
             case ProblemKind.SpectralRadius when site is not null:
                 return DiagnosticInfo.Create(DiagnosticDescriptors.ReservoirArgument, at, "SpectralRadius", Text(p.Number), "a finite number > 0 (typically just below 1)");
             case ProblemKind.Density when site is not null:

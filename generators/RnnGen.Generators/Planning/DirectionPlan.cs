@@ -19,6 +19,8 @@ internal sealed record DirectionPlan(
     TensorPlan? Leak = null,
     TensorPlan? Peephole = null,
     TensorPlan? Projection = null,
+    TensorPlan? InitialH = null,
+    TensorPlan? InitialC = null,
     PackedTensorPlan? PackedInput = null,
     PackedTensorPlan? PackedHidden = null,
     PackedTensorPlan? PackedBias = null,
@@ -35,7 +37,7 @@ internal sealed record DirectionPlan(
     {
         get
         {
-            foreach (TensorPlan? t in new[] { Input, Hidden, Bias, HiddenBias, Skip, Leak, Peephole, Projection })
+            foreach (TensorPlan? t in new[] { Input, Hidden, Bias, HiddenBias, Skip, Leak, Peephole, Projection, InitialH, InitialC })
                 if (t is not null) yield return t;
         }
     }

@@ -91,6 +91,10 @@ internal sealed record LayerPlan
     /// <summary>The sum has W_hh·h(t−1) (every layer but an Elman whose skip connection replaces the unit delay).</summary>
     public bool UnitDelay => !Layer.HasNoUnitDelay;
 
+    /// <summary>The initial state of each direction is a parameter: sequences from the default state start there, and
+    /// the backward pass adds dL/d(initial state) to its gradient.</summary>
+    public bool LearnedInitialState => Layer.HasLearnedInitialState;
+
     public string Name => $"Layer{Index}";
 
     /// <summary>The field-name stem of the layer's buffers, e.g. <c>layer0</c>.</summary>
@@ -101,7 +105,7 @@ internal sealed record LayerPlan
         LayerKind.Embedding => $"Embedding({Layer.Vocabulary} ids → {Layer.Size})",
         LayerKind.Dense => $"Dense({In} → {Layer.Size}, {Layer.Activation})",
         LayerKind.Rnn when Layer.Reservoir => $"Reservoir({In} → {H}, tanh, ρ = {Literals.Float(Layer.SpectralRadius)}, density {Literals.Float(Layer.Density)}, input scaling {Literals.Float(Layer.InputScaling)}{(Layer.IsLeaky ? ", leaky α = " + Literals.Float(Layer.Leak) : "")}; fixed weights)",
-        LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? (Layer.HasLearnedLeak ? ", leak learned per unit from α = " : ", leaky α = ") + Literals.Float(Layer.Leak) : "")}{(Layer.HasSkip ? ", skip d = " + Layer.SkipDelay + (Layer.HasNoUnitDelay ? " replacing the unit delay" : "") : "")}{(Layer.IsClockwork ? ", clockwork periods " + string.Join(", ", Layer.ClockPeriods) : "")}{(DirectionCount == 2 ? ", bidirectional" : "")})",
-        _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Layer.HasPeepholes ? ", peepholes" : "")}{(Layer.HasProjection ? ", projection " + Layer.ProjectionSize : "")}{(DirectionCount == 2 ? ", bidirectional" : "")})",
+        LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? (Layer.HasLearnedLeak ? ", leak learned per unit from α = " : ", leaky α = ") + Literals.Float(Layer.Leak) : "")}{(Layer.HasSkip ? ", skip d = " + Layer.SkipDelay + (Layer.HasNoUnitDelay ? " replacing the unit delay" : "") : "")}{(Layer.IsClockwork ? ", clockwork periods " + string.Join(", ", Layer.ClockPeriods) : "")}{(DirectionCount == 2 ? ", bidirectional" : "")}{(Layer.HasLearnedInitialState ? ", learned initial state" : "")})",
+        _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Layer.HasPeepholes ? ", peepholes" : "")}{(Layer.HasProjection ? ", projection " + Layer.ProjectionSize : "")}{(DirectionCount == 2 ? ", bidirectional" : "")}{(Layer.HasLearnedInitialState ? ", learned initial state" : "")})",
     };
 }

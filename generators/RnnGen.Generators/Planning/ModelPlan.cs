@@ -1,3 +1,4 @@
+using System.Linq;
 using RnnGen.Generators.Helpers;
 using RnnGen.Generators.Model;
 
@@ -31,6 +32,9 @@ internal sealed record ModelPlan
 
     /// <summary>No bidirectional layer: the model can be stepped one input at a time.</summary>
     public bool Streaming { get; init; }
+
+    /// <summary>Some layer learns its initial state (<c>LearnInitialState</c>): the default state is not all zeros.</summary>
+    public bool LearnsInitialState => Layers.Any(p => p.LearnedInitialState);
 
     /// <summary>Floats of the streaming kernels' weights (at least 1).</summary>
     public int StreamPackedCount { get; init; }

@@ -153,6 +153,8 @@ internal static class Planner
             Leak: Tensor(TensorRole.Leak),
             Peephole: Tensor(TensorRole.Peephole),
             Projection: Tensor(TensorRole.Projection),
+            InitialH: Tensor(TensorRole.InitialH),
+            InitialC: Tensor(TensorRole.InitialC),
             PackedInput: Packed("WeightIh", packed, width * gh, $"W_ihᵀ [{width} × {gh}]"),
             PackedHidden: hidden ? Packed("WeightHh", packed + width * gh, r * gh, $"W_hhᵀ [{r} × {gh}]") : null,
             PackedBias: Packed("Bias", packed + width * gh + packedHidden, gru ? 2 * gh : gh, gru ? $"b_ih [{gh}], then b_hh [{gh}]" : $"b_ih + b_hh [{gh}]"),

@@ -10,7 +10,7 @@ internal sealed class LayerDescription
     public LayerDescription(LayerKind kind, int size, Activation activation, bool bidirectional = false, int vocabulary = 0,
         float leak = 0f, bool learnLeak = false, int skipDelay = 0,
         bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f, bool peepholes = false,
-        int[]? clockPeriods = null, bool replaceUnitDelay = false, float dropout = 0f, float recurrentDropout = 0f, int projectionSize = 0)
+        int[]? clockPeriods = null, bool replaceUnitDelay = false, float dropout = 0f, float recurrentDropout = 0f, int projectionSize = 0, bool learnInitialState = false)
     {
         Kind = kind;
         Size = size;
@@ -30,6 +30,7 @@ internal sealed class LayerDescription
         Dropout = dropout;
         RecurrentDropout = recurrentDropout;
         ProjectionSize = projectionSize;
+        LearnInitialState = learnInitialState;
     }
 
     public LayerKind Kind { get; }
@@ -93,6 +94,9 @@ internal sealed class LayerDescription
     /// <summary>Recurrent layers: variational dropout of h(t−1) in the recurrent product while training, p ∈ [0, 1); 0: none.</summary>
     public float RecurrentDropout { get; }
 
+    /// <summary>The initial state of each direction is a parameter (<c>initial_h</c> [H], and <c>initial_c</c> [H] for LSTM).</summary>
+    public bool LearnInitialState { get; }
+
     /// <summary>True for Rnn, LSTM and GRU.</summary>
     public bool IsRecurrent => LayerGeometry.IsRecurrentKind(Kind);
 
@@ -117,6 +121,7 @@ internal sealed class LayerDescription
         if (Bidirectional) arguments += ", Bidirectional = true";
         if (Peepholes) arguments += ", Peepholes = true";
         if (ProjectionSize != 0) arguments += $", ProjectionSize = {ProjectionSize}";
+        if (LearnInitialState) arguments += ", LearnInitialState = true";
         return $"[{Kind}({arguments})]";
     }
 }

@@ -15,6 +15,7 @@ namespace RnnGen.Geometry;
 /// leak <c>leak</c> [H]; a clockwork Rnn keeps <c>weight_hh</c> whole [H, H], the blocks it does not read held at zero;
 /// an LSTM with peepholes adds <c>weight_peephole</c> [3, H] (rows i, o, f, ONNX's order). An LSTM with a projection of
 /// width p has <c>weight_hh</c> [4·H, p] and adds <c>weight_hr</c> [p, H] after the biases (PyTorch's <c>proj_size</c>).
+/// A layer that learns its initial state ends with <c>initial_h</c> [H] (and <c>initial_c</c> [H] for an LSTM).
 /// Gate blocks are stacked i,f,g,o (LSTM) and r,z,n (GRU).</item>
 /// <item>Dense: <c>weight</c> [U, I], <c>bias</c> [U].</item>
 /// </list>
@@ -60,6 +61,11 @@ internal sealed class LayerGeometry
                 if (layer.LearnLeak) Add(TensorRole.Leak, h, 0);
                 if (layer.Peepholes) Add(TensorRole.Peephole, 3, h);
                 if (layer.ProjectionSize > 0) Add(TensorRole.Projection, layer.ProjectionSize, h);
+                if (layer.LearnInitialState)
+                {
+                    Add(TensorRole.InitialH, h, 0);
+                    if (layer.Kind == LayerKind.Lstm) Add(TensorRole.InitialC, h, 0);
+                }
                 break;
         }
         _tensors = tensors.ToArray();

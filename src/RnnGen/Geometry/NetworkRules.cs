@@ -143,6 +143,19 @@ internal static class NetworkRules
             Add(ProblemKind.ProjectionWithPeepholes, "ProjectionSize", $"{field} has Peepholes = true and ProjectionSize = {layer.ProjectionSize}, but an Lstm layer may have one or the other, not both; remove one.", layer.ProjectionSize);
         if (layer.Kind == LayerKind.Lstm && layer.ProjectionSize != 0 && layer.RecurrentDropout != 0f)
             Add(ProblemKind.ProjectionWithRecurrentDropout, "ProjectionSize", $"{field} has RecurrentDropout = {layer.RecurrentDropout} and ProjectionSize = {layer.ProjectionSize}, but recurrent dropout is not implemented on a projected h; remove one (Dropout on the outputs is fine).", layer.ProjectionSize);
+        if (layer.LearnInitialState)
+        {
+            if (!layer.IsRecurrent)
+                Add(ProblemKind.LearnInitialState, "LearnInitialState", $"{field}.LearnInitialState = true, but a {layer.Kind} layer has no recurrent state; only Rnn, Lstm and Gru layers learn an initial state. Set it to false.");
+            else if (layer.IsReservoir)
+                Add(ProblemKind.LearnInitialState, "LearnInitialState", $"{field} is a reservoir, whose parameters are never learned, so it cannot learn its initial state. Set LearnInitialState to false, or use a trained Rnn layer.");
+            else if (layer.ProjectionSize != 0)
+                Add(ProblemKind.LearnInitialState, "LearnInitialState", $"{field}.LearnInitialState = true with ProjectionSize = {layer.ProjectionSize}: a learned initial state of a projected h is not implemented. Remove ProjectionSize or LearnInitialState.");
+            else if (layer.ClockPeriods is not null)
+                Add(ProblemKind.LearnInitialState, "LearnInitialState", $"{field}.LearnInitialState = true with ClockPeriods: a learned initial state of a clockwork layer is not implemented. Remove ClockPeriods or LearnInitialState.");
+            else if (layer.SkipDelay != 0)
+                Add(ProblemKind.LearnInitialState, "LearnInitialState", $"{field}.LearnInitialState = true with SkipDelay = {layer.SkipDelay}: the state holds the last {layer.SkipDelay} hidden states, which one learned h(0) does not define. Remove SkipDelay or LearnInitialState.", layer.SkipDelay);
+        }
         if (layer.Kind != LayerKind.Embedding && layer.Vocabulary != 0)
             Add(ProblemKind.VocabularyNotEmbedding, "Vocabulary", $"{field}.Vocabulary = {layer.Vocabulary}, but only an Embedding layer has a vocabulary; it must be 0.", layer.Vocabulary);
         switch (layer.Kind)

@@ -58,6 +58,8 @@ internal enum ProblemKind
     ProjectionWithPeepholes,
     /// <summary>An LSTM with both recurrent dropout and a projection (<see cref="NetworkProblem.Value"/> is the projection).</summary>
     ProjectionWithRecurrentDropout,
+    /// <summary>A learned initial state on a layer without a learnable state (not Rnn/Lstm/Gru, a reservoir, or a skip delay).</summary>
+    LearnInitialState,
     /// <summary>Runtime only: a vocabulary on a layer other than Embedding.</summary>
     VocabularyNotEmbedding,
     /// <summary>An Embedding that is not the first layer.</summary>

@@ -62,6 +62,8 @@ internal readonly struct TensorGeometry : IEquatable<TensorGeometry>
         TensorRole.Leak => "leak",
         TensorRole.Peephole => "weight_peephole",
         TensorRole.Projection => "weight_hr",
+        TensorRole.InitialH => "initial_h",
+        TensorRole.InitialC => "initial_c",
         _ => throw new ArgumentOutOfRangeException(nameof(role)),
     };
 

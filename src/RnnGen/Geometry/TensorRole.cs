@@ -23,4 +23,8 @@ internal enum TensorRole
     Peephole,
     /// <summary>LSTM projection <c>weight_hr</c> [p, H] (PyTorch's <c>proj_size</c>): h = W_hr·(o ⊙ tanh(c)).</summary>
     Projection,
+    /// <summary>Learned initial hidden state <c>initial_h</c> [H] of a layer with <c>LearnInitialState</c>.</summary>
+    InitialH,
+    /// <summary>Learned initial cell state <c>initial_c</c> [H] of an LSTM with <c>LearnInitialState</c>.</summary>
+    InitialC,
 }

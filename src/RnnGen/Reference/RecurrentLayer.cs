@@ -19,7 +19,7 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
     protected readonly int H, G, I, R;
     private readonly int _stateWidth, _cacheWidth, _directionParameters;
     // Offsets of one direction's tensors inside its block, from the shared geometry (-1: the layer has no such tensor).
-    private readonly int _weightIh, _weightHh, _biasIh, _biasHh, _weightSkip, _leak, _peephole, _projection;
+    private readonly int _weightIh, _weightHh, _biasIh, _biasHh, _weightSkip, _leak, _peephole, _projection, _initialH, _initialC;
     private readonly T[][] _states; // [direction][(k) × stateWidth], k = 0 … steps (k = 0 is the initial state)
     private readonly T[][] _caches; // [direction][k × cacheWidth]
     private readonly T[] _dState;
@@ -48,6 +48,8 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
         _leak = geometry.Has(TensorRole.Leak) ? geometry[TensorRole.Leak].Offset : -1;
         _peephole = geometry.Has(TensorRole.Peephole) ? geometry[TensorRole.Peephole].Offset : -1;
         _projection = geometry.Has(TensorRole.Projection) ? geometry[TensorRole.Projection].Offset : -1;
+        _initialH = geometry.Has(TensorRole.InitialH) ? geometry[TensorRole.InitialH].Offset : -1;
+        _initialC = geometry.Has(TensorRole.InitialC) ? geometry[TensorRole.InitialC].Offset : -1;
         _states = new T[spec.Directions][];
         _caches = new T[spec.Directions][];
         for (int d = 0; d < spec.Directions; d++)
@@ -117,6 +119,34 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
     protected Span<T> Peephole(Span<T> g) => g.Slice(_peephole, 3 * H);
     protected ReadOnlySpan<T> Projection(ReadOnlySpan<T> p) => p.Slice(_projection, R * H);
     protected Span<T> Projection(Span<T> g) => g.Slice(_projection, R * H);
+
+    /// <summary>Writes the learned initial state of each direction (h, then c for an LSTM) into <paramref name="state"/>
+    /// (this layer's slice); leaves it alone when the layer does not learn its initial state.</summary>
+    public void LoadInitialState(ReadOnlySpan<T> p, Span<T> state)
+    {
+        if (_initialH < 0) return;
+        for (int d = 0; d < Spec.Directions; d++)
+        {
+            ReadOnlySpan<T> pd = p.Slice(d * _directionParameters, _directionParameters);
+            Span<T> directionState = state.Slice(d * _stateWidth, _stateWidth);
+            pd.Slice(_initialH, H).CopyTo(directionState[..H]);
+            if (_initialC >= 0) pd.Slice(_initialC, H).CopyTo(directionState.Slice(H, H));
+        }
+    }
+
+    /// <summary>Adds dLoss/d(initial state) <paramref name="dState"/> (this layer's slice) to the gradients of the learned
+    /// initial state; nothing when the layer does not learn it.</summary>
+    public void AddInitialStateGradient(Span<T> g, ReadOnlySpan<T> dState)
+    {
+        if (_initialH < 0) return;
+        for (int d = 0; d < Spec.Directions; d++)
+        {
+            Span<T> gd = g.Slice(d * _directionParameters, _directionParameters);
+            ReadOnlySpan<T> directionGradient = dState.Slice(d * _stateWidth, _stateWidth);
+            LinearAlgebra<T>.Add(directionGradient[..H], gd.Slice(_initialH, H));
+            if (_initialC >= 0) LinearAlgebra<T>.Add(directionGradient.Slice(H, H), gd.Slice(_initialC, H));
+        }
+    }
 
     /// <summary>One step: from <paramref name="previous"/> state and input <paramref name="x"/>, writes
     /// <paramref name="next"/> state (h first) and whatever backward needs into <paramref name="cache"/>.</summary>

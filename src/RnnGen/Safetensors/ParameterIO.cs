@@ -68,7 +68,7 @@ public static class ParameterIO
         for (int i = 0; i < saved.Layers.Count; i++)
         {
             LayerSpec a = saved.Layers[i], b = current.Layers[i];
-            if (a.Kind != b.Kind || a.Size != b.Size || a.Bidirectional != b.Bidirectional || a.Vocabulary != b.Vocabulary || a.Peepholes != b.Peepholes || a.ProjectionSize != b.ProjectionSize) return null;
+            if (a.Kind != b.Kind || a.Size != b.Size || a.Bidirectional != b.Bidirectional || a.Vocabulary != b.Vocabulary || a.Peepholes != b.Peepholes || a.ProjectionSize != b.ProjectionSize || a.LearnInitialState != b.LearnInitialState) return null;
         }
         static string Field<TValue>(string name, TValue file, TValue model) => $"{name} is {file} in the file and {model} in this model";
         for (int i = 0; i < saved.Layers.Count; i++)

@@ -362,9 +362,10 @@ public static class PyTorchImport
                 if (l.ReplaceUnitDelay) a.Add("ReplaceUnitDelay = true");
                 if (l.ClockPeriods is { } periods) a.Add($"ClockPeriods = new[] {{ {string.Join(", ", periods)} }}");
                 if (l.LearnLeak) a.Add("LearnLeak = true");
+                if (l.LearnInitialState) a.Add("LearnInitialState = true");
                 return $"[Rnn({string.Join(", ", a.Prepend(l.Size.ToString(CultureInfo.InvariantCulture)))})]";
             default:
-                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")}{(l.Peepholes ? ", Peepholes = true" : "")}{(l.ProjectionSize != 0 ? $", ProjectionSize = {l.ProjectionSize}" : "")})]";
+                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")}{(l.Peepholes ? ", Peepholes = true" : "")}{(l.ProjectionSize != 0 ? $", ProjectionSize = {l.ProjectionSize}" : "")}{(l.LearnInitialState ? ", LearnInitialState = true" : "")})]";
         }
     }
 

@@ -215,9 +215,6 @@ namespace Demo
         /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
         public void ZeroGradients() => _gradients.Span.Clear();
 
-        /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
-        public void ResetState() => _state = default;
-
         /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
         public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false, false);
 
@@ -237,6 +234,15 @@ namespace Demo
         /// <summary>The floats of <paramref name="state"/> as a span.</summary>
         public static global::System.Span<float> Values(ref State state) =>
             global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref state), StateSize);
+
+        /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
+        public void ResetState() => _state = default;
+
+        /// <summary>Sets <paramref name="state"/> to the initial state (zero).</summary>
+        public void ResetState(ref State state) => state = default;
+
+        /// <summary>Sets each of <paramref name="states"/> to the initial state (zero), to start streams for <c>Step(Span&lt;State&gt;, …)</c>.</summary>
+        public void ResetState(global::System.Span<State> states) => states.Clear();
 
         // No streaming Step: a bidirectional layer's output at step t depends on the inputs after t.
         void global::RnnGen.IRecurrentNetwork.Step(global::System.ReadOnlySpan<float> input, global::System.Span<float> output) => throw NotStreaming();

@@ -136,9 +136,6 @@ namespace Demo
         /// <summary>Sets <see cref="Gradients"/> to zero.</summary>
         public void ZeroGradients() => _gradients.Span.Clear();
 
-        /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
-        public void ResetState() => _state = default;
-
         /// <summary>Loads parameters saved with PyTorch's names (all-or-nothing).</summary>
         public void LoadSafetensors(string path) => LoadSafetensors(path, s_noMap, false, false);
 
@@ -159,6 +156,15 @@ namespace Demo
         /// <summary>The floats of <paramref name="state"/> as a span.</summary>
         public static global::System.Span<float> Values(ref State state) =>
             global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.As<State, float>(ref state), StateSize);
+
+        /// <summary>Sets <see cref="CurrentState"/> to zero.</summary>
+        public void ResetState() => _state = default;
+
+        /// <summary>Sets <paramref name="state"/> to the initial state (zero).</summary>
+        public void ResetState(ref State state) => state = default;
+
+        /// <summary>Sets each of <paramref name="states"/> to the initial state (zero), to start streams for <c>Step(Span&lt;State&gt;, …)</c>.</summary>
+        public void ResetState(global::System.Span<State> states) => states.Clear();
 
         /// <summary>Advances <paramref name="state"/> by one step and writes that step's output (OutputSize floats).
         /// Reads only the parameters, so any number of states may be stepped concurrently. Records nothing for <c>Backward</c>.</summary>

@@ -57,6 +57,41 @@ public sealed class BatchedParityTests
         }
     }
 
+    /// <summary>Without initial states a batch starts every sequence at the initial state (the learned one, randomised
+    /// here, where a layer learns it), like Forward one at a time, and learns it the same way.</summary>
+    [Theory, MemberData(nameof(Models))]
+    public void A_batch_from_the_default_state_is_bit_identical_to_forward_one_at_a_time(string name)
+    {
+        var batched = (IBatchedNetwork)MatrixModels.All.Single(m => m.Name == name).Create();
+        var single = (IBatchedNetwork)MatrixModels.All.Single(m => m.Name == name).Create();
+        NetworkSpec spec = batched.Spec;
+        GeneratedParityTests.Initialize(batched, 6);
+        batched.Parameters.CopyTo(single.Parameters);
+        int batch = Math.Min(batched.BatchTile, 3), steps = spec.MaxSteps;
+        var inputs = Enumerable.Range(0, batch).Select(b => GeneratedParityTests.MakeInputs(spec, steps, 7 + b)).ToArray();
+        int outputSteps = inputs[0].OutputSteps, o = spec.OutputSize, s = spec.StateSize;
+        single.ZeroGradients();
+        float[] expectedOutputs = new float[batch * outputSteps * o], expectedFinal = new float[batch * s];
+        float expectedLoss = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            GeneratedParityTests.Forward(single, inputs[b], steps, expectedOutputs.AsSpan(b * outputSteps * o, outputSteps * o));
+            single.CurrentState.CopyTo(expectedFinal.AsSpan(b * s, s));
+            expectedLoss += GeneratedParityTests.Backward(single, inputs[b]);
+        }
+        batched.ZeroGradients();
+        float[] outputs = new float[expectedOutputs.Length], final = new float[expectedFinal.Length];
+        if (spec.UsesTokens) batched.ForwardBatch(inputs.SelectMany(i => i.Tokens).ToArray(), batch, steps, outputs, default, final);
+        else batched.ForwardBatch(inputs.SelectMany(i => i.Floats).ToArray(), batch, steps, outputs, default, final);
+        float loss = spec.Loss == LossKind.CrossEntropy
+            ? batched.BackwardBatch(inputs.SelectMany(i => i.ClassIds).ToArray())
+            : batched.BackwardBatch(inputs.SelectMany(i => i.Targets).ToArray());
+        Assert.Equal(expectedOutputs, outputs);
+        Assert.Equal(expectedFinal, final);
+        Assert.Equal(expectedLoss, loss);
+        Assert.Equal(single.Gradients.ToArray(), batched.Gradients.ToArray());
+    }
+
     [Fact]
     public void Batch_calls_check_their_sizes_and_order()
     {

@@ -33,6 +33,22 @@ public sealed class GeneratedParityTests
         return new Inputs(floats, tokens, targets, classIds, initial, outputSteps);
     }
 
+    /// <summary>InitializeParameters, then random values in the learned initial states (which it sets to zero), so
+    /// that the parity checks see non-zero ones.</summary>
+    internal static void Initialize(IRecurrentNetwork net, int seed)
+    {
+        net.InitializeParameters(seed);
+        foreach (ParameterTensor t in net.Spec.ParameterLayout)
+            if (t.Name.Contains(".initial_", StringComparison.Ordinal))
+                Numerics.Random<float>(t.Length, seed + t.Offset, 0.8).CopyTo(net.Parameters.Slice(t.Offset, t.Length));
+    }
+
+    internal static void Forward(IRecurrentNetwork net, Inputs inputs, int steps, Span<float> outputs)
+    {
+        if (net.Spec.UsesTokens) net.Forward(inputs.Tokens, steps, outputs);
+        else net.Forward(inputs.Floats, steps, outputs);
+    }
+
     internal static void ForwardContinue(IRecurrentNetwork net, Inputs inputs, int steps, Span<float> outputs)
     {
         if (net.Spec.UsesTokens) net.ForwardContinue(inputs.Tokens, steps, outputs);
@@ -72,8 +88,8 @@ public sealed class GeneratedParityTests
     {
         IRecurrentNetwork generated = Create(name);
         var reference = new ReferenceNetwork(generated.Spec);
-        generated.InitializeParameters(17);
-        reference.InitializeParameters(17);
+        Initialize(generated, 17);
+        Initialize(reference, 17);
         Assert.Equal(reference.Parameters.ToArray(), generated.Parameters.ToArray());
 
         // Full length, and a shorter sequence (buffers sized for MaxSteps, used partly).
@@ -81,13 +97,55 @@ public sealed class GeneratedParityTests
             AssertSameSequence(generated, reference, MakeInputs(generated.Spec, steps, steps * 31), steps, $"{name} T={steps}");
     }
 
+    /// <summary>Forward (a fresh start), ResetState and the first steps after it start from the initial state: zero, or
+    /// the learned one, which Backward then learns.</summary>
+    [Theory, MemberData(nameof(Models))]
+    public void Fresh_sequences_start_from_the_same_initial_state_as_the_reference_runtime(string name)
+    {
+        IRecurrentNetwork generated = Create(name);
+        var reference = new ReferenceNetwork(generated.Spec);
+        Initialize(generated, 23);
+        Initialize(reference, 23);
+        NetworkSpec spec = generated.Spec;
+        Inputs inputs = MakeInputs(spec, spec.MaxSteps, 3);
+        generated.CurrentState.Fill(1f);
+        reference.CurrentState.Fill(1f);
+        generated.ResetState();
+        reference.ResetState();
+        Assert.Equal(reference.CurrentState.ToArray(), generated.CurrentState.ToArray());
+        var expected = new float[inputs.OutputSteps * spec.OutputSize];
+        var actual = new float[expected.Length];
+        reference.ZeroGradients();
+        generated.ZeroGradients();
+        Forward(reference, inputs, spec.MaxSteps, expected);
+        Forward(generated, inputs, spec.MaxSteps, actual);
+        Numerics.AssertClose<float, float>(expected, actual, $"{name} outputs");
+        Numerics.AssertClose(Backward(reference, inputs), Backward(generated, inputs), $"{name} loss");
+        float[] expectedGradients = reference.Gradients.ToArray(), actualGradients = generated.Gradients.ToArray();
+        foreach (ParameterTensor t in spec.ParameterLayout)
+            Numerics.AssertClose<float, float>(expectedGradients.AsSpan(t.Offset, t.Length), actualGradients.AsSpan(t.Offset, t.Length), $"{name} dLoss/d{t.Name}");
+        if (spec.Layers.Any(l => l.LearnInitialState))
+            Assert.Contains(spec.ParameterLayout, t => t.Name.Contains(".initial_", StringComparison.Ordinal) && actualGradients.AsSpan(t.Offset, t.Length).ContainsAnyExcept(0f));
+        if (!Streams(spec)) return;
+        generated.ResetState();
+        reference.ResetState();
+        var e = new float[spec.OutputSize];
+        var a = new float[spec.OutputSize];
+        for (int t = 0; t < 3; t++)
+        {
+            if (spec.UsesTokens) { reference.Step(inputs.Tokens[t], e); generated.Step(inputs.Tokens[t], a); }
+            else { reference.Step(inputs.Floats.AsSpan(t * spec.InputSize, spec.InputSize), e); generated.Step(inputs.Floats.AsSpan(t * spec.InputSize, spec.InputSize), a); }
+            Numerics.AssertClose<float, float>(e, a, $"{name} step {t} after ResetState");
+        }
+    }
+
     [Theory, MemberData(nameof(Models))]
     public void Streaming_steps_match_the_reference_runtime(string name)
     {
         IRecurrentNetwork generated = Create(name);
         var reference = new ReferenceNetwork(generated.Spec);
-        generated.InitializeParameters(5);
-        reference.InitializeParameters(5);
+        Initialize(generated, 5);
+        Initialize(reference, 5);
         NetworkSpec spec = generated.Spec;
         // Clockwork layers: past two whole cycles, so every group updates more than once and the counter wraps.
         long cycle = spec.Layers.Max(l => l.ClockPeriods?.Aggregate(1L, (c, p) => c / (long)System.Numerics.BigInteger.GreatestCommonDivisor(c, p) * p) ?? 0);
@@ -132,8 +190,8 @@ public sealed class GeneratedParityTests
     {
         IRecurrentNetwork generated = Create(name);
         var reference = new ReferenceNetwork(generated.Spec);
-        generated.InitializeParameters(21);
-        reference.InitializeParameters(21);
+        Initialize(generated, 21);
+        Initialize(reference, 21);
         NetworkSpec spec = generated.Spec;
         Inputs inputs = MakeInputs(spec, spec.MaxSteps, 5);
         var expected = new float[spec.OutputSize];
@@ -158,8 +216,8 @@ public sealed class GeneratedParityTests
     {
         IRecurrentNetwork generated = Create(name);
         var reference = new ReferenceNetwork(generated.Spec);
-        generated.InitializeParameters(9);
-        reference.InitializeParameters(9);
+        Initialize(generated, 9);
+        Initialize(reference, 9);
         NetworkSpec spec = generated.Spec;
         int chunk = Math.Max(1, spec.MaxSteps / 3);
         generated.ResetState();

@@ -372,6 +372,28 @@ public partial class ProjectionStack37Last;
 [Dense(11, Activation.Softmax)]
 public partial class ProjectionTokensLstm32;
 
+[RnnModel(InputSize = 3, MaxSteps = 9)]
+[Rnn(8, Leak = 0.5f, LearnInitialState = true)]
+[Dense(2)]
+public partial class LearnedStateRnnLeaky8;
+
+[RnnModel(InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum)]
+[Lstm(13, Bidirectional = true, LearnInitialState = true)]
+[Dense(3, Activation.Tanh)]
+public partial class LearnedStateLstmBi13;
+
+[RnnModel(InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep)]
+[Gru(16, LearnInitialState = true)]
+[Dense(1)]
+public partial class LearnedStateGru16Last;
+
+[RnnModel(MaxSteps = 9, Loss = LossKind.CrossEntropy)]
+[Embedding(11, 6)]
+[Gru(12, LearnInitialState = true)]
+[Lstm(8, Peepholes = true, LearnInitialState = true)]
+[Dense(11, Activation.Softmax)]
+public partial class LearnedStateTokensGruLstm;
+
 [RnnModel(InputSize = 1, MaxSteps = 9)]
 [Lstm(8)]
 [Dense(1)]
@@ -627,6 +649,10 @@ public static class MatrixModels
         ("ProjectionLstmBi13P5", () => new ProjectionLstmBi13P5()),
         ("ProjectionStack37Last", () => new ProjectionStack37Last()),
         ("ProjectionTokensLstm32", () => new ProjectionTokensLstm32()),
+        ("LearnedStateRnnLeaky8", () => new LearnedStateRnnLeaky8()),
+        ("LearnedStateLstmBi13", () => new LearnedStateLstmBi13()),
+        ("LearnedStateGru16Last", () => new LearnedStateGru16Last()),
+        ("LearnedStateTokensGruLstm", () => new LearnedStateTokensGruLstm()),
         ("StreamLstm1x8", () => new StreamLstm1x8()),
         ("StreamLstm8x32", () => new StreamLstm8x32()),
         ("StreamLstm3x128Softmax65", () => new StreamLstm3x128Softmax65()),

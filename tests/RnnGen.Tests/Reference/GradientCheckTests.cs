@@ -153,6 +153,116 @@ public sealed class GradientCheckTests
         Numerics.AssertClose<double, double>(Enumerable.Range(0, initialState.Length).Select(i => Numeric(initialState, i)).ToArray(), stateGradients, "dLoss/dInitialState", 1e-5, 1e-7);
     }
 
+    private static LayerSpec Learned(LayerSpec layer) => layer with { LearnInitialState = true };
+
+    public static TheoryData<string, NetworkSpec> LearnedInitialStateNetworks()
+    {
+        var data = new TheoryData<string, NetworkSpec>();
+        void Add(string name, int input, LayerSpec[] layers, OutputMode output = OutputMode.EveryStep, LossKind loss = LossKind.MeanSquaredError) =>
+            data.Add(name, new NetworkSpec(input, layers, maxSteps: 7, output, loss, Reduction.Mean));
+        foreach (bool bi in new[] { false, true })
+        {
+            string d = bi ? " bidirectional" : "";
+            Add("Rnn" + d, 3, [Learned(Rnn(4, bi)), LayerSpec.Dense(2)]);
+            Add("Lstm" + d, 3, [Learned(LayerSpec.Lstm(4, bi)), LayerSpec.Dense(2)]);
+            Add("Gru" + d, 3, [Learned(LayerSpec.Gru(4, bi)), LayerSpec.Dense(2)]);
+            Add("Lstm peepholes" + d, 3, [Learned(LayerSpec.Lstm(3, bi, peepholes: true)), LayerSpec.Dense(2)]);
+            Add("Rnn learned leak" + d, 3, [Learned(LayerSpec.Rnn(4, Activation.Relu, bi, leak: 0.6f, learnLeak: true)), LayerSpec.Dense(2)]);
+        }
+        Add("stack Rnn-Lstm-Gru", 2, [Learned(Rnn(3)), Learned(LayerSpec.Lstm(4, true)), Learned(LayerSpec.Gru(3)), LayerSpec.Dense(1)]);
+        Add("stack, learned state on the second layer only", 2, [LayerSpec.Lstm(3), Learned(LayerSpec.Gru(3, true)), LayerSpec.Dense(2)], OutputMode.LastStep);
+        Add("embedding char LM", 0, [LayerSpec.Embedding(6, 3), Learned(LayerSpec.Lstm(4)), LayerSpec.Dense(6, Activation.Softmax)], loss: LossKind.CrossEntropy);
+        return data;
+    }
+
+    /// <summary>Forward starts at the learned initial states (made non-zero here): every parameter, the initial-state
+    /// tensors included, against finite differences of the loss. ForwardContinue from a given state leaves their
+    /// gradients at zero (the given state wins), and ResetState returns to them.</summary>
+    [Theory, MemberData(nameof(LearnedInitialStateNetworks))]
+    public void Learned_initial_states_match_finite_differences(string name, NetworkSpec spec)
+    {
+        _ = name;
+        const int steps = 5;
+        var net = new ReferenceNetwork<double>(spec);
+        net.InitializeParameters(seed: 7);
+        bool[] initial = new bool[net.ParameterCount];
+        int learned = 0;
+        foreach (ParameterTensor t in spec.ParameterLayout)
+        {
+            if (!t.Name.Contains(".initial_", StringComparison.Ordinal)) continue;
+            Assert.All(net.Parameter(t.Name).ToArray(), v => Assert.Equal(0.0, v));   // they start at zero
+            Numerics.Random<double>(t.Length, 13 + t.Offset, 0.8).CopyTo(net.Parameter(t.Name));
+            Array.Fill(initial, true, t.Offset, t.Length);
+            learned += t.Length;
+        }
+        int directions = spec.Layers.Where(l => l.LearnInitialState).Sum(l => l.Directions * (l.Kind == LayerKind.Lstm ? 2 : 1) * l.Size);
+        Assert.Equal(directions, learned);
+
+        // ResetState returns CurrentState to the learned values, layer by layer and direction by direction.
+        net.ResetState();
+        double[] reset = net.CurrentState.ToArray();
+        RnnGen.Geometry.NetworkGeometry geometry = spec.Geometry;
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            LayerSpec l = spec.Layers[i];
+            if (!l.IsRecurrent) continue;
+            for (int d = 0; d < l.Directions; d++)
+            {
+                int at = geometry.StateOffset(i) + d * l.StateWidthPerDirection;
+                string suffix = d == 0 ? "_l0" : "_l0_reverse";
+                double[] h = l.LearnInitialState ? net.Parameter($"layers.{i}.initial_h{suffix}").ToArray() : new double[l.Size];
+                Assert.Equal(h, reset.AsSpan(at, l.Size).ToArray());
+                if (l.Kind == LayerKind.Lstm)
+                {
+                    double[] c = l.LearnInitialState ? net.Parameter($"layers.{i}.initial_c{suffix}").ToArray() : new double[l.Size];
+                    Assert.Equal(c, reset.AsSpan(at + l.Size, l.Size).ToArray());
+                }
+            }
+        }
+
+        int outSteps = spec.Output == OutputMode.LastStep ? 1 : steps;
+        var random = new DeterministicRandom(11);
+        double[] inputs = Numerics.Random<double>(steps * spec.InputSize, 3);
+        int[] tokens = Enumerable.Range(0, steps).Select(_ => random.NextInt(spec.UsesTokens ? spec.Layers[0].Vocabulary : 1)).ToArray();
+        int[] classIds = Enumerable.Range(0, outSteps).Select(_ => random.NextInt(spec.OutputSize)).ToArray();
+        double[] targets = Numerics.Random<double>(outSteps * spec.OutputSize, 5);
+        var outputs = new double[outSteps * spec.OutputSize];
+        double Backward() => spec.Loss == LossKind.CrossEntropy ? net.Backward(classIds) : net.Backward(targets);
+        double Loss()
+        {
+            if (spec.UsesTokens) net.Forward(tokens, steps, outputs);
+            else net.Forward(inputs, steps, outputs);
+            return Backward();
+        }
+
+        net.ZeroGradients();
+        Loss();
+        double[] gradients = net.Gradients.ToArray();
+        Assert.Contains(Enumerable.Range(0, net.ParameterCount), i => initial[i] && gradients[i] != 0.0);
+        int[] sample = Sample(net.ParameterCount, 300).Concat(Enumerable.Range(0, net.ParameterCount).Where(i => initial[i])).Distinct().Order().ToArray();
+        double Numeric(int index)
+        {
+            Span<double> p = net.Parameters;
+            double saved = p[index];
+            p[index] = saved + Epsilon;
+            double plus = Loss();
+            p[index] = saved - Epsilon;
+            double minus = Loss();
+            p[index] = saved;
+            return (plus - minus) / (2 * Epsilon);
+        }
+        Numerics.AssertClose<double, double>(sample.Select(Numeric).ToArray(), sample.Select(i => gradients[i]).ToArray(), "dLoss/dθ", rel: 1e-5, abs: 1e-7);
+
+        // From a state the caller gives, the learned initial states get no gradient.
+        net.ZeroGradients();
+        reset.CopyTo(net.CurrentState);
+        if (spec.UsesTokens) net.ForwardContinue(tokens, steps, outputs);
+        else net.ForwardContinue(inputs, steps, outputs);
+        Backward();
+        double[] given = net.Gradients.ToArray();
+        Assert.All(Enumerable.Range(0, net.ParameterCount).Where(i => initial[i]), i => Assert.Equal(0.0, given[i]));
+    }
+
     private static int[] Sample(int count, int max)
     {
         if (count <= max) return Enumerable.Range(0, count).ToArray();

@@ -60,6 +60,62 @@ public sealed class PyTorchParityTests
         Numerics.AssertClose<float, T>(f.Tensor("initial_state_grad"), net.InitialStateGradients, $"{f.Name} dLoss/dInitialState");
     }
 
+    /// <summary>PyTorch's h0 (and c0) as leaf tensors with gradients are what a learned initial state is: the fixtures
+    /// with random initial states, run as networks that learn their initial state (set to the fixture's h0, c0) from a
+    /// fresh Forward, give PyTorch's outputs, loss and gradients, and dLoss/dh0, dc0 land in initial_h, initial_c.</summary>
+    [Theory]
+    [InlineData("lstm_initial_state")]
+    [InlineData("lstm_bidirectional")]
+    [InlineData("stack2_lstm_gru_sum")]
+    [InlineData("gru_sigmoid_rnn_final_recurrent")]
+    public void Learned_initial_states_match_pytorch_h0_and_c0_with_gradients(string name)
+    {
+        CheckLearned<float>(PyTorchFixture.Load(name));
+        CheckLearned<double>(PyTorchFixture.Load(name));
+    }
+
+    private static void CheckLearned<T>(PyTorchFixture f) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var plain = new ReferenceNetwork<T>(f.Spec);
+        plain.LoadSafetensors(f.ParametersPath);
+        var spec = new NetworkSpec(f.Spec.InputSize, [.. f.Spec.Layers.Select(l => l.IsRecurrent ? l with { LearnInitialState = true } : l)],
+            f.Spec.MaxSteps, f.Spec.Output, f.Spec.Loss, f.Spec.Reduction);
+        var net = new ReferenceNetwork<T>(spec);
+        foreach (ParameterTensor t in f.Spec.ParameterLayout) plain.Parameter(t.Name).CopyTo(net.Parameter(t.Name));
+        T[] h0 = Numerics.Convert<T>(f.Tensor("initial_state")), dh0 = Numerics.Convert<T>(f.Tensor("initial_state_grad"));
+        RnnGen.Geometry.NetworkGeometry geometry = spec.Geometry;
+        var learnedGradients = new List<(string Name, T[] Expected)>();
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            LayerSpec l = spec.Layers[i];
+            if (!l.IsRecurrent) continue;
+            for (int d = 0; d < l.Directions; d++)
+            {
+                int at = geometry.StateOffset(i) + d * l.StateWidthPerDirection;
+                string suffix = d == 0 ? "_l0" : "_l0_reverse";
+                foreach ((string part, int from) in l.Kind == LayerKind.Lstm ? new[] { ("h", 0), ("c", l.Size) } : new[] { ("h", 0) })
+                {
+                    string tensor = $"layers.{i}.initial_{part}{suffix}";
+                    h0.AsSpan(at + from, l.Size).CopyTo(net.Parameter(tensor));
+                    learnedGradients.Add((tensor, dh0.AsSpan(at + from, l.Size).ToArray()));
+                }
+            }
+        }
+        int outputSteps = f.Spec.Output == OutputMode.LastStep ? 1 : f.Steps;
+        var outputs = new T[outputSteps * f.Spec.OutputSize];
+        net.CurrentState.Clear();
+        if (f.Tokens is not null) net.Forward(f.Tokens, f.Steps, outputs);
+        else net.Forward(Numerics.Convert<T>(f.Tensor("inputs")), f.Steps, outputs);
+        Numerics.AssertClose<float, T>(f.Tensor("outputs"), outputs, $"{f.Name} outputs");
+        Numerics.AssertClose<float, T>(f.Tensor("final_state"), net.CurrentState, $"{f.Name} final state");
+        T loss = f.ClassIds is not null ? net.Backward(f.ClassIds) : net.Backward(Numerics.Convert<T>(f.Tensor("targets")));
+        Numerics.AssertClose(f.Loss, double.CreateChecked(loss), $"{f.Name} loss");
+        foreach (ParameterTensor t in f.Spec.ParameterLayout)
+            Numerics.AssertClose<float, T>(f.Tensor("grad." + t.Name), net.Gradient(t.Name), $"{f.Name} dLoss/d{t.Name}");
+        foreach ((string tensor, T[] expected) in learnedGradients)
+            Numerics.AssertClose<T, T>(expected, net.Gradient(tensor), $"{f.Name} dLoss/d{tensor}");
+    }
+
     [Fact]
     public void A_checkpoint_with_another_module_layout_loads_through_a_name_map()
     {
