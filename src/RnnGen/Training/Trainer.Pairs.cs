@@ -127,6 +127,19 @@ public sealed partial class Trainer
         PairJob job = _pairJob;
         Worker worker = Ready(w);
         EncoderDecoder pair = worker.Pair!;
+        pair.Encoder.Training = pair.Decoder.Training = !job.EvaluateOnly;   // dropout acts in training updates only
+        try
+        {
+            PairShardsOf(job, w, pair);
+        }
+        finally
+        {
+            pair.Encoder.Training = pair.Decoder.Training = false;
+        }
+    }
+
+    private void PairShardsOf(in PairJob job, int w, EncoderDecoder pair)
+    {
         for (int s = w; s < job.Shards; s += _workers.Length)
         {
             (int from, int to) = ShardRange(job.Count, job.Shards, s);
@@ -138,6 +151,12 @@ public sealed partial class Trainer
                 SequencePair example = job.Examples[index];
                 string? problem = example.Problem(pair);
                 if (problem is not null) throw new ArgumentException($"{job.SetName}[{index}]{problem}", job.SetName);
+                if (!job.EvaluateOnly)
+                {
+                    // each network's masks from the example alone, never from the worker that runs it
+                    pair.Encoder.DropoutSeed = DropoutSeedFor(2L * index);
+                    pair.Decoder.DropoutSeed = DropoutSeedFor(2L * index + 1);
+                }
                 loss += example.SourceTokens is not null
                     ? job.EvaluateOnly ? pair.Loss(example.SourceTokens, example.Target) : pair.Backward(example.SourceTokens, example.Target)
                     : job.EvaluateOnly ? pair.Loss(example.SourceInputs, example.SourceSteps, example.Target) : pair.Backward(example.SourceInputs, example.SourceSteps, example.Target);

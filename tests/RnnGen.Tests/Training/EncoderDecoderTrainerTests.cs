@@ -101,6 +101,30 @@ public sealed class EncoderDecoderTrainerTests
         Assert.NotEqual(one, [.. untrained.EncoderDecoder!.Encoder.Parameters.ToArray(), .. untrained.EncoderDecoder.Decoder.Parameters.ToArray()]);
     }
 
+    /// <summary>A decoder with dropout: the trainer switches the pair's networks to training for updates only, with masks
+    /// seeded per example, so any worker count trains the same weights, and they differ from training without dropout.</summary>
+    [Fact]
+    public void Dropout_in_a_pair_acts_in_updates_and_keeps_any_worker_count_identical()
+    {
+        static ReferenceNetwork Decoder(float dropout) => new(new NetworkSpec(0,
+            [LayerSpec.Embedding(7, 3), LayerSpec.Lstm(6) with { Dropout = dropout, RecurrentDropout = dropout }, LayerSpec.Dense(7, Activation.Softmax)],
+            9, loss: LossKind.CrossEntropy));
+        SequencePair[] data = Reversals(24, 21, longest: 6);
+        float[] Train(int workers, float dropout, out Trainer trainer)
+        {
+            trainer = new Trainer(() => new EncoderDecoder(new TinyEncoder(), Decoder(dropout), Start, End), new Adam(0.02f), Options(workers) with { Epochs = 2 });
+            trainer.Fit(data);
+            return [.. trainer.EncoderDecoder!.Encoder.Parameters.ToArray(), .. trainer.EncoderDecoder.Decoder.Parameters.ToArray()];
+        }
+        float[] one = Train(1, 0.3f, out Trainer a), two = Train(2, 0.3f, out Trainer b), plain = Train(1, 0f, out Trainer c);
+        Assert.Equal(one, two);
+        Assert.NotEqual(one, plain);
+        // Evaluation runs without dropout: twice the same loss, and the networks are left out of training mode.
+        Assert.Equal(a.Evaluate(data).Loss, a.Evaluate(data).Loss);
+        Assert.False(a.EncoderDecoder!.Decoder.Training);
+        a.Dispose(); b.Dispose(); c.Dispose();
+    }
+
     [Fact]
     public void Validation_is_the_mean_teacher_forced_loss_and_drives_early_stopping()
     {
