@@ -75,11 +75,13 @@ public sealed partial class Trainer
     }
 
     /// <summary>Copies the pair's parameters into <paramref name="flat"/> [encoder | decoder].</summary>
-    private static void Gather(EncoderDecoder pair, Span<float> flat)
+    private static void Gather(EncoderDecoder pair, Span<float> flat) => Join(pair.Encoder.Parameters, pair.Decoder.Parameters, flat);
+
+    /// <summary>Copies <paramref name="encoder"/> then <paramref name="decoder"/> into <paramref name="flat"/>.</summary>
+    private static void Join(ReadOnlySpan<float> encoder, ReadOnlySpan<float> decoder, Span<float> flat)
     {
-        int e = pair.Encoder.ParameterCount;
-        pair.Encoder.Parameters.CopyTo(flat[..e]);
-        pair.Decoder.Parameters.CopyTo(flat[e..]);
+        encoder.CopyTo(flat[..encoder.Length]);
+        decoder.CopyTo(flat[encoder.Length..]);
     }
 
     /// <summary>Copies <paramref name="flat"/> [encoder | decoder] into the pair's parameters.</summary>
@@ -164,12 +166,7 @@ public sealed partial class Trainer
             _shardLoss[s] = loss;
             _shardCount[s] = to - from;
             _shardCorrect[s] = _shardScored[s] = 0;
-            if (!job.EvaluateOnly)
-            {
-                int e = pair.Encoder.ParameterCount;
-                pair.Encoder.Gradients.CopyTo(_shardGradients[s].AsSpan(0, e));
-                pair.Decoder.Gradients.CopyTo(_shardGradients[s].AsSpan(e));
-            }
+            if (!job.EvaluateOnly) Join(pair.Encoder.Gradients, pair.Decoder.Gradients, _shardGradients[s]);
         }
     }
 }
