@@ -233,6 +233,6 @@ internal sealed class ConstTensor
     public ConstTensor WithDims(long[] dims) => new(dims, Floats, Longs);
 }
 
-/// <summary>A file that is not a readable or supported ONNX model; <see cref="OnnxImport"/> turns it into an
+/// <summary>A file that is not a readable or supported ONNX model; <see cref="Safetensors.OnnxImport"/> turns it into an
 /// <see cref="InvalidDataException"/> whose message starts with the path.</summary>
 internal sealed class OnnxFormatException(string message) : Exception(message);

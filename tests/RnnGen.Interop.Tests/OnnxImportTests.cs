@@ -1,0 +1,77 @@
+using RnnGen.Safetensors;
+
+namespace RnnGen.Interop.Tests;
+
+public class OnnxImportTests
+{
+    public static TheoryData<string> Fixtures =>
+    [
+        "lstm_stack", "gru_bidirectional_softmax", "rnn_relu", "lstm_gemm_sigmoid", "lstm_initial_state",
+        "embedding_lstm_softmax", "lstm_fixed_shape", "lstm_reverse", "lstm_peepholes",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    [InlineData("gru_lbr0")]
+    public void OnnxRuntimeComputesWhatTheFixtureRecords(string name)
+    {
+        Fixture f = Fixture.Load(name);
+        Close.All(f.Output, Ort.Run(f.OnnxPath, f.Input, f.Steps), 1e-5f, name);
+    }
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void ImportedReferenceNetworkMatchesOnnxRuntime(string name)
+    {
+        Fixture f = Fixture.Load(name);
+        Imported model = Imported.Read(f.OnnxPath);
+        ReferenceNetwork net = Run.Reference(model);
+        Close.All(Ort.Run(f.OnnxPath, f.Input, f.Steps), Run.Forward(net, f.Input, f.Steps), 1e-5f, name);
+        // Other lengths than the traced one, where the graph allows them.
+        if (name != "lstm_fixed_shape")
+            foreach (int steps in new[] { 1, 13 })
+            {
+                float[] x = Run.Input(net.Spec, steps, seed: steps);
+                Close.All(Ort.Run(f.OnnxPath, x, steps), Run.Forward(net, x, steps), 1e-5f, $"{name}, {steps} steps");
+            }
+    }
+
+    [Fact]
+    public void ImportedSpecsAreTheTorchModules()
+    {
+        Assert.Equal("in 3 → Lstm(5) → Lstm(5) → Dense(2, Identity); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("lstm_stack").ToString());
+        Assert.Equal("in 4 → Gru(6, bi) → Dense(3, Softmax); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("gru_bidirectional_softmax").ToString());
+        Assert.Equal("in 3 → Rnn(7, Relu) → Rnn(7, Relu) → Dense(1, Identity); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("rnn_relu").ToString());
+        Assert.Equal("in 2 → Lstm(8) → Dense(3, Sigmoid); MeanSquaredError Mean, LastStep, T ≤ 64", Spec("lstm_gemm_sigmoid").ToString());
+        Assert.Equal("in 3 → Lstm(4, bi, learned h0) → Dense(2, Tanh); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("lstm_initial_state").ToString());
+        Assert.Equal("tokens → Embedding(10, 4) → Lstm(5) → Dense(10, Softmax); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("embedding_lstm_softmax").ToString());
+        Assert.Equal("in 2 → Lstm(3, peepholes); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("lstm_peepholes").ToString());
+        // A reverse-only LSTM followed by a layer: a bidirectional LSTM whose forward half the head ignores.
+        NetworkSpec reverse = Spec("lstm_reverse");
+        Assert.Equal("in 3 → Lstm(4, bi) → Dense(2, Identity); MeanSquaredError Mean, EveryStep, T ≤ 64", reverse.ToString());
+        Imported model = Imported.Read(Fixture.Load("lstm_reverse").OnnxPath);
+        ParameterTensor head = reverse.ParameterLayout["layers.1.weight"];
+        for (int u = 0; u < 2; u++)
+            for (int j = 0; j < 4; j++) Assert.Equal(0f, model.Parameters[head.Offset + u * 8 + j]);
+    }
+
+    private static NetworkSpec Spec(string name) => Imported.Read(Fixture.Load(name).OnnxPath).Spec;
+
+    [Fact]
+    public void MappedLinesNameTheOnnxTensorsAndGateOrders()
+    {
+        Imported model = Imported.Read(Fixture.Load("lstm_stack").OnnxPath);
+        Assert.Contains(model.Mapped, m => m.StartsWith("layers.0.weight_ih_l0 [20, 3]", StringComparison.Ordinal) && m.Contains("gates i,o,f,c → i,f,g,o"));
+        Assert.Contains(model.Mapped, m => m.StartsWith("layers.2.weight [2, 5]", StringComparison.Ordinal) && m.Contains("transposed"));
+    }
+
+    [Fact]
+    public void GruWithLinearBeforeResetZeroIsRefusedByName()
+    {
+        string path = Fixture.Load("gru_lbr0").OnnxPath;
+        var e = Assert.Throws<InvalidDataException>(() => Imported.Read(path));
+        Assert.StartsWith(path, e.Message);
+        Assert.Contains("linear_before_reset", e.Message);
+        Assert.Contains("gru_lbr0", e.Message);
+    }
+}
