@@ -145,7 +145,7 @@ public static class OnnxExport
                 case LayerKind.Dense:
                 {
                     int inputs = spec.LayerInputWidth(i);
-                    float[] w = Blocks.Transpose(Tensor(p + "weight", out _), l.Size, inputs);
+                    float[] w = ImportedWeights.Transpose(Tensor(p + "weight", out _), l.Size, inputs);
                     string weight = Initializer(p + "weight_transposed", [inputs, l.Size], w);
                     string bias = Initializer(p + "bias", [l.Size], Tensor(p + "bias", out _));
                     string product = $"layers.{i}.matmul";
@@ -186,10 +186,10 @@ public static class OnnxExport
             for (int k = 0; k < d; k++)
             {
                 string s = k == 0 ? "" : "_reverse";
-                w.AddRange(Blocks.Reorder(Tensor(p + "weight_ih_l0" + s, out _), h * inputs, order));
-                r.AddRange(Blocks.Reorder(Tensor(p + "weight_hh_l0" + s, out _), h * h, order));
-                b.AddRange(Blocks.Reorder(Tensor(p + "bias_ih_l0" + s, out _), h, order));
-                b.AddRange(Blocks.Reorder(Tensor(p + "bias_hh_l0" + s, out _), h, order));
+                w.AddRange(ImportedWeights.ReorderBlocks(Tensor(p + "weight_ih_l0" + s, out _), h * inputs, order));
+                r.AddRange(ImportedWeights.ReorderBlocks(Tensor(p + "weight_hh_l0" + s, out _), h * h, order));
+                b.AddRange(ImportedWeights.ReorderBlocks(Tensor(p + "bias_ih_l0" + s, out _), h, order));
+                b.AddRange(ImportedWeights.ReorderBlocks(Tensor(p + "bias_hh_l0" + s, out _), h, order));
                 if (l.Peepholes) peep.AddRange(Tensor(p + "weight_peephole_l0" + s, out _));
                 if (l.LearnInitialState)
                 {

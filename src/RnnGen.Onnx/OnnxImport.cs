@@ -15,7 +15,6 @@ public static class OnnxImport
     /// <summary>The largest file read (ONNX's protobuf limit).</summary>
     public const long MaxFileBytes = int.MaxValue;
 
-#if !RNNGEN_NO_IMPORT_CONTRACT
     /// <summary>Reads <paramref name="path"/> into the spec and the parameters of an RnnGen network.</summary>
     /// <exception cref="InvalidDataException">The file is not a readable ONNX model, or it holds something RnnGen
     /// cannot express; the message starts with the path and names the node, operator or attribute.</exception>
@@ -30,7 +29,6 @@ public static class OnnxImport
         }
         catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     }
-#endif
 
     /// <summary>Parses and interprets the file; every failure is an InvalidDataException that starts with the path.</summary>
     internal static OnnxGraphModel ReadGraph(string path)

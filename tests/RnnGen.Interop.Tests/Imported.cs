@@ -1,4 +1,3 @@
-using RnnGen.Onnx;
 using RnnGen.Safetensors;
 
 namespace RnnGen.Interop.Tests;
@@ -8,14 +7,7 @@ internal sealed record Imported(NetworkSpec Spec, float[] Parameters, IReadOnlyL
 {
     public static Imported Read(string path)
     {
-#if RNNGEN_NO_IMPORT_CONTRACT
-        OnnxGraphModel g = OnnxImport.ReadGraph(path);
-        var parameters = new float[g.Spec.ParameterCount];
-        foreach (var (name, values, _) in g.Tensors) values.CopyTo(parameters.AsSpan(g.Spec.ParameterLayout[name].Offset));
-        return new Imported(g.Spec, parameters, [.. g.Tensors.Select(t => $"{t.Name} {g.Spec.ParameterLayout[t.Name].ShapeText} ← {t.Source}")]);
-#else
         ImportedModel m = OnnxImport.Read(path);
         return new Imported(m.Spec!, m.Parameters!, m.Mapped);
-#endif
     }
 }

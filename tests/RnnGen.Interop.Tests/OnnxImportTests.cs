@@ -75,3 +75,29 @@ public class OnnxImportTests
         Assert.Contains("gru_lbr0", e.Message);
     }
 }
+
+public class GeneratedTwinTests
+{
+    public static TheoryData<string> Twins => ["lstm_stack", "gru_bidirectional_softmax", "lstm_gemm_sigmoid"];
+
+    [Theory]
+    [MemberData(nameof(Twins))]
+    public void GeneratedModelWithImportedParametersMatchesOnnxRuntime(string name)
+    {
+        Fixture f = Fixture.Load(name);
+        Imported model = Imported.Read(f.OnnxPath);
+        IRecurrentNetwork net = name switch
+        {
+            "lstm_stack" => new OnnxLstmStack(),
+            "gru_bidirectional_softmax" => new OnnxBiGruSoftmax(),
+            _ => new OnnxLstmLastStep(),
+        };
+        Assert.Equal(model.Spec, net.Spec);
+        model.Parameters.CopyTo(net.Parameters);
+        foreach (int steps in new[] { f.Steps, 1, 20 })
+        {
+            float[] x = steps == f.Steps ? f.Input : Run.Input(net.Spec, steps, seed: 100 + steps);
+            Close.All(Ort.Run(f.OnnxPath, x, steps), Run.Forward(net, x, steps), 1e-5f, $"{name}, {steps} steps");
+        }
+    }
+}

@@ -1,4 +1,5 @@
 using Onnx;
+using RnnGen.Safetensors;
 
 namespace RnnGen.Onnx;
 
@@ -38,6 +39,7 @@ internal sealed class GraphReader
 {
     private const long TraceSteps = 7;
     private readonly Dictionary<string, object> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _initializers = new(StringComparer.Ordinal);
     private readonly List<LayerBuild> _layers = [];
     private readonly List<string> _notes = [];
     private int _inputSize;
@@ -59,6 +61,7 @@ internal sealed class GraphReader
         {
             if (string.IsNullOrEmpty(t.Name)) throw new OnnxFormatException("an initializer has no name.");
             _values[t.Name] = ConstTensor.Read(t, $"initializer '{t.Name}'");
+            _initializers.Add(t.Name);
         }
         if (graph.SparseInitializer.Count > 0) throw new OnnxFormatException("the graph has sparse initializers, which are not supported.");
         var inputs = graph.Input.Where(i => !_values.ContainsKey(i.Name)).ToList();
@@ -700,7 +703,7 @@ internal sealed class GraphReader
         if (w.Rank != 2 || !w.IsFloat) throw n.Error($"its weight is [{string.Join(", ", w.Dims)}]; a Dense weight is a float [inputs, units] matrix.");
         if (w.Dims[0] != x.Sizes[^1]) throw n.Error($"its weight is [{string.Join(", ", w.Dims)}] but its input has {x.Sizes[^1]} features.");
         int inputs = checked((int)w.Dims[0]), units = checked((int)w.Dims[1]);
-        return AddDense(n, x, units, inputs, Blocks.Transpose(w.Floats!, inputs, units), $"{n.Proto.Input[1]} [{inputs}, {units}], transposed", null, null);
+        return AddDense(n, x, units, inputs, ImportedWeights.Transpose(w.Floats!, inputs, units), $"{n.Proto.Input[1]} [{inputs}, {units}], transposed", null, null);
     }
 
     private object Gemm(Node n)
@@ -716,7 +719,7 @@ internal sealed class GraphReader
         float alpha = n.Float("alpha", 1f), beta = n.Float("beta", 1f);
         int inputs = checked((int)(transB ? w.Dims[1] : w.Dims[0])), units = checked((int)(transB ? w.Dims[0] : w.Dims[1]));
         if (inputs != x.Sizes[^1]) throw n.Error($"its weight is [{string.Join(", ", w.Dims)}]{(transB ? " (transB)" : "")} but its input has {x.Sizes[^1]} features.");
-        float[] weight = transB ? [.. w.Floats!] : Blocks.Transpose(w.Floats!, inputs, units);
+        float[] weight = transB ? [.. w.Floats!] : ImportedWeights.Transpose(w.Floats!, inputs, units);
         if (alpha != 1f) for (int i = 0; i < weight.Length; i++) weight[i] *= alpha;
         float[]? bias = null;
         if (c is not null)
@@ -840,9 +843,10 @@ internal sealed class GraphReader
         if (kind == LayerKind.Lstm && n.Int("input_forget", 0) != 0) throw n.Error("attribute 'input_forget' = 1 (coupled input and forget gates) has no RnnGen equivalent.");
         ConstTensor? p = kind == LayerKind.Lstm ? n.OptionalConst(7, "P (peepholes)") : null;
         if (p is not null && (p.Rank != 2 || p.Dims[0] != directions || p.Dims[1] != 3L * hidden || !p.IsFloat)) throw n.Error($"its P is [{string.Join(", ", p.Dims)}], expected [{directions}, {3 * hidden}].");
-        bool peepholes = p is not null && p.Floats!.Any(v => v != 0f);
-        float[]? h0 = InitialState(n, 5, "initial_h", directions, hidden);
-        float[]? c0 = kind == LayerKind.Lstm ? InitialState(n, 6, "initial_c", directions, hidden) : null;
+        // A parameter (an initializer) counts even when zero; a computed constant (torch's zero state) only when not.
+        bool peepholes = p is not null && (IsInitializer(n, 7) || p.Floats!.Any(v => v != 0f));
+        float[]? h0 = InitialState(n, 5, "initial_h", directions, hidden, IsInitializer(n, 5));
+        float[]? c0 = kind == LayerKind.Lstm ? InitialState(n, 6, "initial_c", directions, hidden, IsInitializer(n, 6)) : null;
         bool learnInitial = h0 is not null || c0 is not null;
 
         bool reverseOnly = direction == "reverse";
@@ -881,14 +885,14 @@ internal sealed class GraphReader
             }
             int d = reverseOnly ? 0 : k;
             string at = directions == 2 ? $"[{d}]" : "";
-            float[] wih = Blocks.Reorder(w.Floats.AsSpan(d * gates * blockIh, gates * blockIh), blockIh, order);
+            float[] wih = ImportedWeights.ReorderBlocks(w.Floats.AsSpan(d * gates * blockIh, gates * blockIh), blockIh, order);
             layer.Tensors[$"weight_ih_l0{suffix}"] = (PadColumns(wih, gates * hidden, input, x.PadLeft), $"{n.Proto.Input[1]}{at} [{gates * hidden}, {input}]{gateNote}{(x.PadLeft > 0 ? $", {x.PadLeft} zero columns" : "")}");
-            layer.Tensors[$"weight_hh_l0{suffix}"] = (Blocks.Reorder(r.Floats.AsSpan(d * gates * blockHh, gates * blockHh), blockHh, order), $"{n.Proto.Input[2]}{at} [{gates * hidden}, {hidden}]{gateNote}");
+            layer.Tensors[$"weight_hh_l0{suffix}"] = (ImportedWeights.ReorderBlocks(r.Floats.AsSpan(d * gates * blockHh, gates * blockHh), blockHh, order), $"{n.Proto.Input[2]}{at} [{gates * hidden}, {hidden}]{gateNote}");
             if (b is not null)
             {
                 ReadOnlySpan<float> bias = b.Floats.AsSpan(d * 2 * gates * hidden, 2 * gates * hidden);
-                layer.Tensors[$"bias_ih_l0{suffix}"] = (Blocks.Reorder(bias[..(gates * hidden)], hidden, order), $"{n.Proto.Input[3]}{at}[0:{gates * hidden}] (Wb){gateNote}");
-                layer.Tensors[$"bias_hh_l0{suffix}"] = (Blocks.Reorder(bias[(gates * hidden)..], hidden, order), $"{n.Proto.Input[3]}{at}[{gates * hidden}:] (Rb){gateNote}");
+                layer.Tensors[$"bias_ih_l0{suffix}"] = (ImportedWeights.ReorderBlocks(bias[..(gates * hidden)], hidden, order), $"{n.Proto.Input[3]}{at}[0:{gates * hidden}] (Wb){gateNote}");
+                layer.Tensors[$"bias_hh_l0{suffix}"] = (ImportedWeights.ReorderBlocks(bias[(gates * hidden)..], hidden, order), $"{n.Proto.Input[3]}{at}[{gates * hidden}:] (Rb){gateNote}");
             }
             else
             {
@@ -915,7 +919,9 @@ internal sealed class GraphReader
     }
 
     /// <summary>Reads initial_h / initial_c: null when absent or all zero; a constant [D, B, H] whose batch rows agree.</summary>
-    private static float[]? InitialState(Node n, int index, string what, int directions, int hidden)
+    private bool IsInitializer(Node n, int index) => index < n.Proto.Input.Count && _initializers.Contains(n.Proto.Input[index]);
+
+    private static float[]? InitialState(Node n, int index, string what, int directions, int hidden, bool parameter)
     {
         if (n.Optional(index) is null) return null;
         object v = n.In(index);
@@ -934,7 +940,7 @@ internal sealed class GraphReader
                     if (values[(d * batch + b) * hidden + j] != first) throw n.Error($"its {what} differs between batch entries; RnnGen has one initial state per layer.");
                 result[d * hidden + j] = first;
             }
-        return result.All(f => f == 0f) ? null : result;
+        return !parameter && result.All(f => f == 0f) ? null : result;
     }
 
     private static LayerSpec WithResetBeforeGate(Node n, LayerSpec spec) =>
