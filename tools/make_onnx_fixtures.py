@@ -32,12 +32,12 @@ def write_json(name, inputs, outputs, **extra):
     (OUT / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")
 
 
-def export(name, module, x, dynamic=True):
+def export(name, module, x, dynamic=True, time_axis=0):
     module.eval()
     with torch.no_grad():
         y = module(x)
     path = OUT / f"{name}.onnx"
-    axes = {"input": {0: "steps"}, "output": {0: "steps"}} if dynamic else None
+    axes = {"input": {time_axis: "steps"}, "output": {time_axis: "steps"}} if dynamic else None
     torch.onnx.export(module, (x,), str(path), input_names=["input"], output_names=["output"], opset_version=14,
                       dynamic_axes=axes, do_constant_folding=True)
     write_json(name, x.numpy(), y.numpy())
@@ -116,6 +116,42 @@ class EmbeddingLstm(nn.Module):
     def forward(self, tokens):
         y, _ = self.lstm(self.embedding(tokens))
         return torch.softmax(self.head(y), dim=-1)
+
+
+class LstmBidirectionalStack(nn.Module):
+    """nn.LSTM(3, 4, num_layers=2, bidirectional=True) + nn.Linear(8, 2)."""
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return self.head(y)
+
+
+class LstmFinalHidden(nn.Module):
+    """nn.LSTM(3, 6) → h_n[-1] [B, 6] → nn.Linear(6, 2): the head reads the final hidden state."""
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 6)
+        self.head = nn.Linear(6, 2)
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(x)
+        return self.head(h[-1])
+
+
+class GruBatchFirst(nn.Module):
+    """nn.GRU(3, 5, batch_first=True) + nn.Linear(5, 1) + tanh over [1, T, 3]."""
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 5, batch_first=True)
+        self.head = nn.Linear(5, 1)
+
+    def forward(self, x):
+        y, _ = self.gru(x)
+        return torch.tanh(self.head(y))
 
 
 def tensor(name, array):
@@ -227,6 +263,12 @@ def main():
     export("embedding_lstm_softmax", EmbeddingLstm(), tokens)
     torch.manual_seed(7)
     export("lstm_fixed_shape", LstmStack(), torch.randn(STEPS, 1, 3), dynamic=False)
+    torch.manual_seed(9)
+    export("lstm_bidirectional_stack", LstmBidirectionalStack(), torch.randn(STEPS, 1, 3))
+    torch.manual_seed(10)
+    export("lstm_final_hidden", LstmFinalHidden(), torch.randn(STEPS, 1, 3))
+    torch.manual_seed(11)
+    export("gru_batch_first", GruBatchFirst(), torch.randn(1, STEPS, 3), time_axis=1)
     rng = np.random.default_rng(8)
     reverse_lstm(rng)
     gru_lbr0(rng)

@@ -7,7 +7,8 @@ public class OnnxImportTests
     public static TheoryData<string> Fixtures =>
     [
         "lstm_stack", "gru_bidirectional_softmax", "rnn_relu", "lstm_gemm_sigmoid", "lstm_initial_state",
-        "embedding_lstm_softmax", "lstm_fixed_shape", "lstm_reverse", "lstm_peepholes",
+        "embedding_lstm_softmax", "lstm_fixed_shape", "lstm_reverse", "lstm_peepholes", "lstm_bidirectional_stack",
+        "lstm_final_hidden", "gru_batch_first",
     ];
 
     [Theory]
@@ -46,6 +47,9 @@ public class OnnxImportTests
         Assert.Equal("in 3 → Lstm(4, bi, learned h0) → Dense(2, Tanh); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("lstm_initial_state").ToString());
         Assert.Equal("tokens → Embedding(10, 4) → Lstm(5) → Dense(10, Softmax); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("embedding_lstm_softmax").ToString());
         Assert.Equal("in 2 → Lstm(3, peepholes); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("lstm_peepholes").ToString());
+        Assert.Equal("in 3 → Lstm(4, bi) → Lstm(4, bi) → Dense(2, Identity); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("lstm_bidirectional_stack").ToString());
+        Assert.Equal("in 3 → Lstm(6) → Dense(2, Identity); MeanSquaredError Mean, LastStep, T ≤ 64", Spec("lstm_final_hidden").ToString());
+        Assert.Equal("in 3 → Gru(5) → Dense(1, Tanh); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("gru_batch_first").ToString());
         // A reverse-only LSTM followed by a layer: a bidirectional LSTM whose forward half the head ignores.
         NetworkSpec reverse = Spec("lstm_reverse");
         Assert.Equal("in 3 → Lstm(4, bi) → Dense(2, Identity); MeanSquaredError Mean, EveryStep, T ≤ 64", reverse.ToString());

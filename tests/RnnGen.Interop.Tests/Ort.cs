@@ -15,7 +15,8 @@ internal static class Ort
         NodeMetadata meta = session.InputMetadata[name];
         int rank = meta.Dimensions.Length;
         int features = rank >= 2 ? meta.Dimensions[^1] : 1;
-        int[] shape = rank == 3 ? [steps, 1, features] : rank == 2 && meta.ElementType == typeof(float) ? [steps, features] : rank == 2 ? [steps, 1] : [steps];
+        bool batchFirst = rank == 3 && meta.Dimensions[0] == 1;
+        int[] shape = batchFirst ? [1, steps, features] : rank == 3 ? [steps, 1, features] : rank == 2 && meta.ElementType == typeof(float) ? [steps, features] : rank == 2 ? [steps, 1] : [steps];
         NamedOnnxValue value = meta.ElementType == typeof(long)
             ? NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(Array.ConvertAll(input, f => (long)f), shape))
             : NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(input, shape));
@@ -31,7 +32,8 @@ internal sealed record Fixture(string Name, float[] Input, int[] Shape, float[] 
 
     public string OnnxPath => Path.Combine(Directory, Name + ".onnx");
 
-    public int Steps => Shape[0];
+    // [steps, 1, features], [steps, 1] tokens, or [1, steps, features] (batch first).
+    public int Steps => Shape.Length == 3 && Shape[0] == 1 ? Shape[1] : Shape[0];
 
     public static Fixture Load(string name)
     {

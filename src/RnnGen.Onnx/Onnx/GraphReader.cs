@@ -128,6 +128,15 @@ internal sealed class GraphReader
             if (feature.ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || feature.DimValue < 1 || feature.DimValue > NetworkSpec.MaxWidth)
                 throw new OnnxFormatException($"input '{input.Name}' has no fixed feature width (its last dimension) in 1 … {NetworkSpec.MaxWidth}.");
             _inputSize = (int)feature.DimValue;
+            // [1, steps, features] (batch first: a fixed batch of 1 before a dynamic or longer axis) or [steps, batch, features].
+            bool batchFirst = shape.Count == 3 && fixedTime && shape[0].DimValue == 1
+                && (shape[1].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || shape[1].DimValue > 1);
+            if (batchFirst)
+            {
+                long time = Dim(1, TraceSteps);
+                _fixedSteps = shape[1].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? time : 0;
+                return new SeqValue([Axis.Batch, Axis.Time, Axis.Feature], [1, time, _inputSize], 0, false);
+            }
             long steps = Dim(0, TraceSteps);
             if (fixedTime) _fixedSteps = steps;
             return shape.Count == 3
