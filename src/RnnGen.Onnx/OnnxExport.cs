@@ -230,8 +230,9 @@ public static class OnnxExport
         }
     }
 
-    /// <summary>1 for RnnGen's GRU (PyTorch's: the reset gate multiplies W_hn·h + b_hn).</summary>
-    private static long LinearBeforeReset(LayerSpec l) => 1;
+    /// <summary>1 for RnnGen's default GRU (PyTorch's: the reset gate multiplies W_hn·h + b_hn); 0 for
+    /// <see cref="LayerSpec.ResetAfter"/> = false (the reset gate multiplies h before the product, ONNX's default).</summary>
+    private static long LinearBeforeReset(LayerSpec l) => l.ResetAfter ? 1 : 0;
 
     private static NodeProto Node(string op, string name, string[] inputs, string[] outputs, params AttributeProto[] attributes)
     {

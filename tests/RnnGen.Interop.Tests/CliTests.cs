@@ -45,11 +45,18 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void ARefusedFileExitsWithItsReason()
     {
-        Fixture f = Fixture.Load("gru_lbr0");
+        var spec = new NetworkSpec(3, [LayerSpec.Lstm(4), LayerSpec.Dense(2)], 8);
+        var net = new ReferenceNetwork(spec);
+        net.InitializeParameters(1);
+        global::Onnx.ModelProto model = OnnxExport.Build(spec, net.Parameters);
+        model.Graph.Node.First(n => n.OpType == "LSTM").Attribute.Add(new global::Onnx.AttributeProto { Name = "clip", Type = global::Onnx.AttributeProto.Types.AttributeType.Float, F = 2 });
+        string path = Path.Combine(_dir, "clipped.onnx");
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
         string dll = Repository.Built(Path.Combine("src", "RnnGen.Cli"), "RnnGen.Cli");
-        var (code, output) = Repository.Run("dotnet", _dir, null, TimeSpan.FromMinutes(1), [dll, "import", f.OnnxPath, "--out", Path.Combine(_dir, "x")]);
+        var (code, output) = Repository.Run("dotnet", _dir, null, TimeSpan.FromMinutes(1), [dll, "import", path, "--out", Path.Combine(_dir, "x")]);
         Assert.Equal(2, code);
-        Assert.Contains("linear_before_reset", output);
+        Assert.Contains($"{path}: node 'layers.0.lstm' (LSTM): attribute 'clip'", output);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "x")));
     }
 
     private static NetworkSpec OnnxImportSpec(Fixture f) => Imported.Read(f.OnnxPath).Spec;

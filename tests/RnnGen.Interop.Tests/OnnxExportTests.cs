@@ -20,6 +20,7 @@ public sealed class OnnxExportTests : IDisposable
         ["peepholes"] = new(2, [LayerSpec.Lstm(3, bidirectional: true, peepholes: true), LayerSpec.Dense(2, Activation.Relu)], 32),
         ["learned_initial_states"] = new(3, [LayerSpec.Lstm(4, bidirectional: true) with { LearnInitialState = true }, LayerSpec.Gru(3) with { LearnInitialState = true }, LayerSpec.Rnn(2) with { LearnInitialState = true }], 32),
         ["reservoir"] = new(2, [LayerSpec.Reservoir(20, spectralRadius: 0.9f, density: 0.3f), LayerSpec.Dense(1)], 32),
+        ["gru_reset_before"] = new(3, [LayerSpec.Gru(5, bidirectional: true, resetAfter: false), LayerSpec.Gru(4, resetAfter: false), LayerSpec.Dense(2)], 32),
         ["dense_only"] = new(3, [LayerSpec.Dense(4, Activation.Tanh), LayerSpec.Dense(2)], 32),
     };
 

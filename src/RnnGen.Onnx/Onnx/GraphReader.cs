@@ -867,7 +867,8 @@ internal sealed class GraphReader
             _ => LayerSpec.Rnn(hidden, activation, rnnDirections == 2),
         };
         spec = spec with { LearnInitialState = learnInitial };
-        if (!resetAfter) spec = WithResetBeforeGate(n, spec);
+        // linear_before_reset = 0 (ONNX's default): the reset gate multiplies h before the recurrent product.
+        if (!resetAfter) spec = spec with { ResetAfter = false };
         spec = Guard(n, () => new NetworkSpec(input + x.PadLeft, [spec], 2).Layers[0]);
         var layer = new LayerBuild(spec) { NodeName = n.Name, ReverseOnly = reverseOnly };
         int[] order = kind switch { LayerKind.Lstm => [0, 2, 3, 1], LayerKind.Gru => [1, 0, 2], _ => [0] };
@@ -952,6 +953,4 @@ internal sealed class GraphReader
         return !parameter && result.All(f => f == 0f) ? null : result;
     }
 
-    private static LayerSpec WithResetBeforeGate(Node n, LayerSpec spec) =>
-        throw n.Error("attribute 'linear_before_reset' = 0 (the ONNX default: the reset gate applied before the recurrent product) is not supported yet; RnnGen's GRU is linear_before_reset = 1, PyTorch's.");
 }
