@@ -143,6 +143,27 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    public void ConstantFoldingHasABudget()
+    {
+        string message = Refusal(Lstm, g =>
+        {
+            var shape = new TensorProto { Name = "huge_shape", DataType = (int)TensorProto.Types.DataType.Int64 };
+            shape.Dims.Add(2);
+            shape.Int64Data.AddRange([4096, 4096]);
+            g.Initializer.Add(shape);
+            for (int i = 0; i < 3; i++)
+            {
+                var node = new NodeProto { OpType = "ConstantOfShape", Name = $"bomb{i}" };
+                node.Input.Add("huge_shape");
+                node.Output.Add($"bomb{i}_out");
+                g.Node.Insert(0, node);
+            }
+        });
+        Assert.Contains("bomb", message);
+        Assert.Contains("folds more than", message);
+    }
+
+    [Fact]
     public void TruncatedTensorDataIsRefusedBeforeItIsRead()
     {
         string message = Refusal(Lstm, g =>

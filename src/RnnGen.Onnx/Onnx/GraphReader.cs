@@ -43,6 +43,7 @@ internal sealed class GraphReader
     private readonly List<LayerBuild> _layers = [];
     private readonly List<string> _notes = [];
     private int _inputSize;
+    private long _folded;   // elements of constants the nodes computed (initializers are bounded by the file's size)
     private long _fixedSteps;
 
     public static OnnxGraphModel Read(ModelProto model)
@@ -199,6 +200,9 @@ internal sealed class GraphReader
             "RNN" => Recurrent(ctx, LayerKind.Rnn),
             _ => throw new OnnxFormatException($"node '{name}' is a {node.OpType}, an operator RnnGen cannot import (it reads LSTM, GRU, RNN, MatMul, Add, Gemm, Tanh, Sigmoid, Relu, Softmax, an embedding Gather and torch.onnx.export's shape glue)."),
         };
+        foreach (object? r in results)
+            if (r is ConstTensor folded && !inputs.Contains(r) && (_folded += folded.Length) > ConstTensor.MaxElements)
+                throw new OnnxFormatException($"node '{name}' ({node.OpType}): the graph folds more than {ConstTensor.MaxElements} elements of constants.");
         for (int i = 0; i < node.Output.Count; i++)
         {
             string output = node.Output[i];
@@ -300,9 +304,7 @@ internal sealed class GraphReader
             long[] dims = [.. c.Dims[..axis], .. indices.Dims, .. c.Dims[(axis + 1)..]];
             long inner = 1;
             for (int i = axis + 1; i < c.Rank; i++) inner *= c.Dims[i];
-            long[] outStrides = ConstTensor.Strides(dims);
             long innerCount = inner, axisSize = size;
-            int indexRank = indices.Rank;
             return c.Gather(i =>
             {
                 long outer = i / (idx.Length * innerCount);
