@@ -142,6 +142,18 @@ class LstmFinalHidden(nn.Module):
         return self.head(h[-1])
 
 
+class LstmStackFinalHidden(nn.Module):
+    """nn.LSTM(3, 5, num_layers=2) → h_n[-1] (torch concatenates the layers' Y_h) → nn.Linear(5, 2) + relu."""
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 5, num_layers=2)
+        self.head = nn.Linear(5, 2)
+
+    def forward(self, x):
+        _, (h, _) = self.lstm(x)
+        return torch.relu(self.head(h[-1]))
+
+
 class GruBatchFirst(nn.Module):
     """nn.GRU(3, 5, batch_first=True) + nn.Linear(5, 1) + tanh over [1, T, 3]."""
     def __init__(self):
@@ -267,6 +279,8 @@ def main():
     export("lstm_bidirectional_stack", LstmBidirectionalStack(), torch.randn(STEPS, 1, 3))
     torch.manual_seed(10)
     export("lstm_final_hidden", LstmFinalHidden(), torch.randn(STEPS, 1, 3))
+    torch.manual_seed(12)
+    export("lstm_stack_final_hidden", LstmStackFinalHidden(), torch.randn(STEPS, 1, 3))
     torch.manual_seed(11)
     export("gru_batch_first", GruBatchFirst(), torch.randn(1, STEPS, 3), time_axis=1)
     rng = np.random.default_rng(8)

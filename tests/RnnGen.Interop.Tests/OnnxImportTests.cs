@@ -8,7 +8,7 @@ public class OnnxImportTests
     [
         "lstm_stack", "gru_bidirectional_softmax", "rnn_relu", "lstm_gemm_sigmoid", "lstm_initial_state",
         "embedding_lstm_softmax", "lstm_fixed_shape", "lstm_reverse", "lstm_peepholes", "lstm_bidirectional_stack",
-        "lstm_final_hidden", "gru_batch_first", "gru_lbr0",
+        "lstm_final_hidden", "lstm_stack_final_hidden", "gru_batch_first", "gru_lbr0",
     ];
 
     [Theory]
@@ -49,6 +49,7 @@ public class OnnxImportTests
         Assert.Equal("in 3 → Lstm(4, bi) → Lstm(4, bi) → Dense(2, Identity); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("lstm_bidirectional_stack").ToString());
         Assert.Equal("in 3 → Lstm(6) → Dense(2, Identity); MeanSquaredError Mean, LastStep, T ≤ 64", Spec("lstm_final_hidden").ToString());
         Assert.Equal("in 3 → Gru(5) → Dense(1, Tanh); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("gru_batch_first").ToString());
+        Assert.Equal("in 3 → Lstm(5) → Lstm(5) → Dense(2, Relu); MeanSquaredError Mean, LastStep, T ≤ 64", Spec("lstm_stack_final_hidden").ToString());
         // A reverse-only LSTM followed by a layer: a bidirectional LSTM whose forward half the head ignores.
         NetworkSpec reverse = Spec("lstm_reverse");
         Assert.Equal("in 3 → Lstm(4, bi) → Dense(2, Identity); MeanSquaredError Mean, EveryStep, T ≤ 64", reverse.ToString());

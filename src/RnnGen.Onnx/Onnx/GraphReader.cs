@@ -14,6 +14,9 @@ internal sealed record SeqValue(Axis[] Axes, long[] Sizes, int Depth, bool Last,
     public string Describe() => "[" + string.Join(", ", Axes.Select((a, i) => $"{a} {Sizes[i]}")) + "]";
 }
 
+/// <summary>torch's h_n of a stacked layer: the layers' Y_h concatenated on axis 0; only indexing it is supported.</summary>
+internal sealed record HiddenStack(IReadOnlyList<object> Parts);
+
 /// <summary>An output the import cannot follow (an LSTM's Y_c, …): reading it is an error naming why.</summary>
 internal sealed record Unusable(string Reason);
 
@@ -169,7 +172,7 @@ internal sealed class GraphReader
             if (input.Length == 0) continue;
             if (!_values.TryGetValue(input, out object? v))
                 throw new OnnxFormatException($"node '{name}' ({node.OpType}) reads '{input}', which no initializer, input or earlier node defines.");
-            if (v is Unusable u) throw new OnnxFormatException($"node '{name}' ({node.OpType}) reads '{input}': {u.Reason}");
+            if (v is Unusable u && node.OpType != "Concat") throw new OnnxFormatException($"node '{name}' ({node.OpType}) reads '{input}': {u.Reason}");
             inputs[i] = v;
         }
         var ctx = new Node(node, name, inputs);
@@ -230,7 +233,7 @@ internal sealed class GraphReader
 
         public ConstTensor? OptionalConst(int i, string what) => Optional(i) is null ? null : Const(i, what);
 
-        public SeqValue Seq(int i) => In(i) as SeqValue ?? throw new OnnxFormatException($"{Where}: input {i} is a constant where the sequence was expected.");
+        public SeqValue Seq(int i) => In(i) as SeqValue ?? throw new OnnxFormatException($"{Where}: input {i} is {(In(i) is ConstTensor ? "a constant" : "stacked final hidden states")} where the sequence was expected.");
 
         public AttributeProto? Attr(string attribute) => Proto.Attribute.FirstOrDefault(a => a.Name == attribute);
 
@@ -290,6 +293,18 @@ internal sealed class GraphReader
             return Embedding(n, table, tokens);
         if (indicesValue is not ConstTensor indices) throw n.Error("its indices depend on the model's input (only an embedding's table lookup may).");
         long[] idx = indices.AsLongs($"{n.Where}'s indices");
+        if (data is HiddenStack stack)
+        {
+            if (n.Int("axis", 0) != 0 || indices.Rank != 0) throw n.Error("it indexes stacked final hidden states other than by one layer (h_n[k]).");
+            long k = idx[0] < 0 ? idx[0] + stack.Parts.Count : idx[0];
+            if (k < 0 || k >= stack.Parts.Count) throw n.Error($"index {idx[0]} is outside the {stack.Parts.Count} stacked hidden states.");
+            return stack.Parts[(int)k] switch
+            {
+                SeqValue s => s with { Axes = s.Axes[1..], Sizes = s.Sizes[1..] },
+                Unusable u => throw n.Error(u.Reason),
+                _ => throw n.Error("unexpected stacked value."),
+            };
+        }
         if (data is ConstTensor c)
         {
             int axis = NormalizeAxis(n.Int("axis", 0), c.Rank, n);
@@ -398,6 +413,22 @@ internal sealed class GraphReader
 
     private static object Concat(Node n)
     {
+        if (Enumerable.Range(0, n.Count).Any(i => n.Optional(i) is SeqValue or HiddenStack or Unusable))
+        {
+            // h_n of stacked layers: [Y_h of layer 0; Y_h of layer 1; …], of which torch takes h_n[-1].
+            if (n.Int("axis", 0) != 0) throw n.Error("it concatenates the sequence with something along a feature axis, which RnnGen cannot express.");
+            var stacked = new List<object>();
+            for (int i = 0; i < n.Count; i++)
+                switch (n.Optional(i))
+                {
+                    case HiddenStack h: stacked.AddRange(h.Parts); break;
+                    case SeqValue { LastHidden: true } s: stacked.Add(s); break;
+                    case Unusable u: stacked.Add(u); break;
+                    case null: break;
+                    default: throw n.Error("it concatenates the sequence with other tensors, which RnnGen cannot express.");
+                }
+            return new HiddenStack(stacked);
+        }
         var parts = new List<ConstTensor>();
         for (int i = 0; i < n.Count; i++)
             if (n.Optional(i) is not null) parts.Add(n.Const(i, "input"));
