@@ -11,7 +11,11 @@ public sealed class HostileInputTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static readonly string[] Sources = ["lstm_stack", "gru_bidirectional_softmax", "lstm_gemm_sigmoid", "lstm_initial_state", "embedding_lstm_softmax", "lstm_peepholes"];
+    private static readonly string[] Sources =
+    [
+        "lstm_stack", "gru_bidirectional_softmax", "lstm_gemm_sigmoid", "lstm_initial_state", "embedding_lstm_softmax", "lstm_peepholes",
+        "lstm_stack_final_hidden", "gru_batch_first", "lstm_reverse", "lstm_bidirectional_stack",
+    ];
 
     [Fact]
     public void MutatedAndTruncatedFilesFailWithTheirPath()

@@ -173,6 +173,8 @@ internal sealed class GraphReader
             if (!_values.TryGetValue(input, out object? v))
                 throw new OnnxFormatException($"node '{name}' ({node.OpType}) reads '{input}', which no initializer, input or earlier node defines.");
             if (v is Unusable u && node.OpType != "Concat") throw new OnnxFormatException($"node '{name}' ({node.OpType}) reads '{input}': {u.Reason}");
+            if (v is HiddenStack && !(node.OpType == "Concat" || (node.OpType == "Gather" && i == 0)))
+                throw new OnnxFormatException($"node '{name}' ({node.OpType}) reads '{input}', the final hidden states of stacked layers, which RnnGen reads only as h_n[k] (a Gather).");
             inputs[i] = v;
         }
         var ctx = new Node(node, name, inputs);
