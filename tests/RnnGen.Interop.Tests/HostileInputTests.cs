@@ -48,6 +48,83 @@ public sealed class HostileInputTests : IDisposable
         Assert.True(failed > 2000, $"{failed} refused, {read} read");
     }
 
+    /// <summary>Valid protobuf with wrong contents: dims, attributes, inputs and operators changed at random, so the
+    /// graph reader (not the protobuf parser) meets them.</summary>
+    [Fact]
+    public void StructurallyMutatedGraphsFailWithTheirPath()
+    {
+        var random = new Random(7);
+        string[] ops = ["LSTM", "GRU", "RNN", "Gather", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Concat", "MatMul", "Gemm", "Add", "Softmax", "Shape", "Expand", "ConstantOfShape", "Cast", "Mul", "Div"];
+        int failed = 0, read = 0;
+        string path = Path.Combine(_dir, "structural.onnx");
+        for (int c = 0; c < 2000; c++)
+        {
+            ModelProto model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(Fixture.Load(Sources[c % Sources.Length]).OnnxPath));
+            GraphProto g = model.Graph;
+            for (int k = 1 + random.Next(3); k > 0; k--)
+            {
+                switch (random.Next(6))
+                {
+                    case 0 when g.Initializer.Count > 0:
+                    {
+                        TensorProto t = g.Initializer[random.Next(g.Initializer.Count)];
+                        if (t.Dims.Count > 0) t.Dims[random.Next(t.Dims.Count)] = random.Next(4) switch { 0 => 0, 1 => -1, 2 => long.MaxValue, _ => random.Next(1, 50) };
+                        else t.Dims.Add(random.Next(0, 9));
+                        break;
+                    }
+                    case 1:
+                    {
+                        NodeProto n = g.Node[random.Next(g.Node.Count)];
+                        if (n.Attribute.Count > 0)
+                        {
+                            AttributeProto a = n.Attribute[random.Next(n.Attribute.Count)];
+                            a.I = random.Next(3) switch { 0 => -1, 1 => long.MinValue, _ => random.Next(-3, 40) };
+                            if (a.Ints.Count > 0) a.Ints[random.Next(a.Ints.Count)] = random.Next(-5, 5);
+                        }
+                        break;
+                    }
+                    case 2:
+                    {
+                        NodeProto n = g.Node[random.Next(g.Node.Count)];
+                        if (n.Input.Count > 0)
+                        {
+                            NodeProto other = g.Node[random.Next(g.Node.Count)];
+                            n.Input[random.Next(n.Input.Count)] = other.Output.Count > 0 ? other.Output[random.Next(other.Output.Count)] : "";
+                        }
+                        break;
+                    }
+                    case 3:
+                        g.Node[random.Next(g.Node.Count)].OpType = ops[random.Next(ops.Length)];
+                        break;
+                    case 4:
+                    {
+                        int at = random.Next(g.Node.Count);
+                        NodeProto n = g.Node[at];
+                        g.Node.RemoveAt(at);
+                        g.Node.Insert(random.Next(g.Node.Count + 1), n);
+                        break;
+                    }
+                    default:
+                        if (g.Input.Count > 0 && g.Input[0].Type?.TensorType?.Shape is { } shape && shape.Dim.Count > 0)
+                            shape.Dim[random.Next(shape.Dim.Count)].DimValue = random.Next(-2, 3);
+                        break;
+                }
+            }
+            File.WriteAllBytes(path, model.ToByteArray());
+            try
+            {
+                OnnxImport.Read(path);
+                read++;
+            }
+            catch (InvalidDataException e)
+            {
+                Assert.StartsWith(path, e.Message);
+                failed++;
+            }
+        }
+        Assert.True(failed > 1000 && read > 50, $"{failed} refused, {read} read");
+    }
+
     private static byte[] Flip(byte[] bytes, Random random, int count)
     {
         byte[] copy = [.. bytes];
