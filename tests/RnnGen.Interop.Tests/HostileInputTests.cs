@@ -205,6 +205,15 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    public void SoftmaxOverAnotherAxisIsRefused()
+    {
+        var spec = new NetworkSpec(3, [LayerSpec.Gru(4), LayerSpec.Dense(2, Activation.Softmax)], 8);
+        string message = Refusal(spec, g => NodeOf(g, "Softmax").Attribute[0].I = 1);
+        Assert.Contains("layers.1.softmax", message);
+        Assert.Contains("axis 1", message);
+    }
+
+    [Fact]
     public void TheCellStateAndBranchesAreRefused()
     {
         string cell = Refusal(Lstm, g =>

@@ -46,6 +46,7 @@ internal sealed class GraphReader
     private readonly List<LayerBuild> _layers = [];
     private readonly List<string> _notes = [];
     private int _inputSize;
+    private long _opset = 14;
     private long _folded;   // elements of constants the nodes computed (initializers are bounded by the file's size)
     private long _fixedSteps;
 
@@ -59,8 +60,11 @@ internal sealed class GraphReader
     {
         GraphProto graph = model.Graph ?? throw new OnnxFormatException("the model has no graph.");
         foreach (OperatorSetIdProto opset in model.OpsetImport)
-            if (opset.Domain is "" or "ai.onnx" && (opset.Version < 7 || opset.Version > 21))
-                _notes.Add($"opset {opset.Version}: read as the opsets 7–21 define these operators.");
+            if (opset.Domain is "" or "ai.onnx")
+            {
+                _opset = opset.Version;
+                if (opset.Version < 7 || opset.Version > 21) _notes.Add($"opset {opset.Version}: read as the opsets 7–21 define these operators.");
+            }
         foreach (TensorProto t in graph.Initializer)
         {
             if (string.IsNullOrEmpty(t.Name)) throw new OnnxFormatException("an initializer has no name.");
@@ -809,14 +813,11 @@ internal sealed class GraphReader
         object v = n.In(0);
         if (v is SeqValue seq)
         {
-            long axis = n.Int("axis", -1);
+            long axis = n.Int("axis", _opset >= 13 ? -1 : 1);
             int a = NormalizeAxis(axis, seq.Rank, n);
-            if (a != seq.Rank - 1)
-            {
-                // Before opset 13 Softmax flattens from its axis on: the same as the last axis when all after it are size 1.
-                for (int d = a; d < seq.Rank - 1; d++)
-                    if (seq.Sizes[d] != 1) throw n.Error($"it normalises over axis {axis} of {seq.Describe()}; RnnGen's Softmax is over the units of one step (the last axis).");
-            }
+            // Before opset 13 Softmax flattens from its axis on: the same as the last axis when all after it are size 1.
+            bool overLastAxis = a == seq.Rank - 1 || (_opset < 13 && Enumerable.Range(a, seq.Rank - 1 - a).All(d => seq.Sizes[d] == 1));
+            if (!overLastAxis) throw n.Error($"it normalises over axis {axis} of {seq.Describe()}; RnnGen's Softmax is over the units of one step (the last axis).");
         }
         return Activate(n, Activation.Softmax);
     }
