@@ -102,3 +102,40 @@ public class GeneratedTwinTests
         }
     }
 }
+
+public sealed class ConstantNodeTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("rnngen-onnx-constant-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void InitialStatesFromConstantNodesAreLearnedInitialStates()
+    {
+        var spec = new NetworkSpec(3, [LayerSpec.Lstm(4, bidirectional: true) with { LearnInitialState = true }, LayerSpec.Dense(2)], 16);
+        var net = new ReferenceNetwork(spec);
+        net.InitializeParameters(9);
+        var random = new Random(9);
+        foreach (ParameterTensor t in spec.ParameterLayout)
+            if (t.Name.Contains(".initial_", StringComparison.Ordinal))
+                for (int i = 0; i < t.Length; i++) net.Parameters[t.Offset + i] = (float)(random.NextDouble() - 0.5);
+        global::Onnx.ModelProto model = OnnxExport.Build(spec, net.Parameters);
+        // The initial states as Constant nodes instead of initializers, as some exporters write them.
+        foreach (string name in new[] { "layers.0.initial_h", "layers.0.initial_c" })
+        {
+            global::Onnx.TensorProto tensor = model.Graph.Initializer.Single(t => t.Name == name);
+            model.Graph.Initializer.Remove(tensor);
+            var node = new global::Onnx.NodeProto { OpType = "Constant", Name = name + "_constant" };
+            node.Output.Add(name);
+            node.Attribute.Add(new global::Onnx.AttributeProto { Name = "value", Type = global::Onnx.AttributeProto.Types.AttributeType.Tensor, T = tensor });
+            model.Graph.Node.Insert(0, node);
+        }
+        string path = Path.Combine(_dir, "constant_states.onnx");
+        File.WriteAllBytes(path, Google.Protobuf.MessageExtensions.ToByteArray(model));
+        Imported back = Imported.Read(path);
+        Assert.Equal(spec.Layers, back.Spec.Layers);
+        Assert.Equal(net.Parameters.ToArray(), back.Parameters);
+        float[] x = Run.Input(spec, 7, seed: 3);
+        Close.All(Ort.Run(path, x, 7), Run.Forward(Run.Reference(back), x, 7), 1e-5f);
+    }
+}
