@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using RnnGen.Safetensors;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace RnnGen.TorchSharp;
+
+/// <summary>
+/// Copies the parameters of a TorchSharp module into an RnnGen model, so that a network trained with TorchSharp (on
+/// the CPU or a GPU) is served by RnnGen. The module may be any <see cref="nn.Module"/> built from
+/// <c>nn.LSTM</c>, <c>nn.GRU</c>, <c>nn.RNN</c> (any <c>numLayers</c>, bidirectional), <c>nn.Linear</c> and
+/// <c>nn.Embedding</c>: a <c>Sequential</c>, or a custom module whose submodules are fields registered with
+/// <c>RegisterComponents()</c>. Its parameters are matched to RnnGen's by name
+/// (<c>layers.{i}.weight_ih_l0</c>, …), the way <see cref="PyTorchImport"/> matches a PyTorch <c>state_dict</c>, or
+/// through a name map; they are copied to the CPU as float32, and the module is left unchanged.
+/// </summary>
+/// <remarks>
+/// A module's parameters do not say what its <c>forward</c> does between the layers: the activations of a
+/// <c>Linear</c> head, an <c>nn.RNN</c>'s <c>nonlinearity</c>, or the loss. Declare those on the RnnGen model as the
+/// TorchSharp model has them (<see cref="Infer"/> notes them in its declaration).
+/// </remarks>
+public static class TorchSharpImport
+{
+    /// <summary>The module types whose parameters RnnGen has layers for.</summary>
+    private const string Supported = "nn.LSTM, nn.GRU, nn.RNN, nn.Linear (with bias) and nn.Embedding";
+
+    /// <summary>
+    /// Every parameter of <paramref name="module"/> and its submodules, by its <c>named_parameters()</c> name
+    /// (<c>encoder.weight_ih_l0</c>, <c>head.bias</c>, <c>0.weight</c> in a Sequential), with its shape.
+    /// </summary>
+    /// <exception cref="ArgumentException">A submodule with parameters is of a type RnnGen has no layer for, or is an
+    /// <c>nn.Linear</c> without bias; the message names it.</exception>
+    public static IReadOnlyList<(string Name, IReadOnlyList<long> Shape)> Tensors(nn.Module module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        CheckModules(module);
+        return module.named_parameters().Select(p => (p.name, (IReadOnlyList<long>)p.parameter.shape)).ToList();
+    }
+
+    /// <summary>
+    /// The RnnGen network that <paramref name="module"/> computes, inferred from its parameters' names and shapes as
+    /// <see cref="PyTorchImport.Infer(IEnumerable{ValueTuple{string, IReadOnlyList{long}}})"/> infers a PyTorch
+    /// <c>state_dict</c>: the layers in data-flow order (chained by width), the name map from RnnGen's names to the
+    /// module's, and notes on what the parameters cannot tell (activations, an <c>nn.RNN</c>'s nonlinearity, the
+    /// order of modules of equal width). <see cref="PyTorchImport.Declaration"/> prints the <c>[RnnModel]</c>
+    /// declaration of the result; <see cref="Declaration"/> does both.
+    /// </summary>
+    /// <exception cref="ArgumentException">The module has a submodule RnnGen has no layer for, a layer without biases,
+    /// or modules that do not chain by width; the message names the module or tensor.</exception>
+    public static ImportedModel Infer(nn.Module module)
+    {
+        IReadOnlyList<(string Name, IReadOnlyList<long> Shape)> tensors = Tensors(module);
+        ImportedModel model;
+        try
+        {
+            model = PyTorchImport.Infer(tensors);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ArgumentException($"the module's parameters do not form an RnnGen network: {e.Message}", nameof(module), e);
+        }
+        var notes = model.Notes.ToList();
+        foreach ((string name, nn.Module sub) in module.named_modules())
+        {
+            if (sub is RNN)
+                notes.Add($"{Label(name)}: TorchSharp does not expose an nn.RNN's nonlinearity; declare Activation = Activation.Relu on its layers if it was created with NonLinearities.ReLU.");
+            else if (IsActivation(sub))
+                notes.Add($"{Label(name)} is a {sub.GetType().Name} module without parameters: put it in the declaration as the Activation of the layer it follows.");
+        }
+        return model with { Notes = notes };
+    }
+
+    /// <summary>
+    /// The C# declaration (an attributed partial class, see <see cref="PyTorchImport.Declaration"/>) of the RnnGen model
+    /// that <paramref name="module"/> computes (<see cref="Infer"/>), with the notes as comments.
+    /// </summary>
+    /// <param name="module">The TorchSharp module.</param>
+    /// <param name="className">The class to declare.</param>
+    /// <param name="ns">Its namespace, or null for the global namespace.</param>
+    /// <param name="maxSteps">MaxSteps, the longest sequence the model will run; 64 when null.</param>
+    /// <exception cref="ArgumentException">As for <see cref="Infer"/>.</exception>
+    public static string Declaration(nn.Module module, string className, string? ns = null, int? maxSteps = null)
+    {
+        ArgumentNullException.ThrowIfNull(className);
+        return PyTorchImport.Declaration(Infer(module), className, ns, maxSteps);
+    }
+
+    /// <summary>
+    /// Copies the parameters of <paramref name="module"/> into <paramref name="model"/>, matching names as
+    /// <see cref="Infer"/> does (the module's layers, chained by width, are the model's layers in order). The copy is
+    /// all-or-nothing: every parameter of the model must come from a module tensor of the same shape, and every module
+    /// parameter must be used; otherwise nothing is written and the exception lists every problem.
+    /// </summary>
+    /// <param name="model">A generated model or a <see cref="ReferenceNetwork"/>, declared like the module.</param>
+    /// <param name="module">The TorchSharp module; its tensors may be on any device and of any floating-point type.</param>
+    /// <exception cref="ArgumentException">The module does not fit the model: a tensor is missing, mis-shaped (the
+    /// message names it with the expected and actual shapes), not floating-point or unused; or the module cannot be
+    /// imported (see <see cref="Infer"/>).</exception>
+    public static void LoadTorchSharp(this IRecurrentNetwork model, nn.Module module)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ImportedModel imported = Infer(module);
+        Load(model, module, imported.NameMap, ignoreUnusedTensors: false);
+    }
+
+    /// <summary>
+    /// Copies the parameters of <paramref name="module"/> into <paramref name="model"/>, reading for each of the
+    /// model's tensors the module parameter that <paramref name="nameMap"/> gives (names not in the map are looked up
+    /// as they are). All-or-nothing, as the other overload.
+    /// </summary>
+    /// <param name="model">A generated model or a <see cref="ReferenceNetwork"/>.</param>
+    /// <param name="module">The TorchSharp module; its tensors may be on any device and of any floating-point type.</param>
+    /// <param name="nameMap">RnnGen's name (e.g. <c>layers.0.weight_ih_l0</c>) → the module's <c>named_parameters()</c>
+    /// name (e.g. <c>encoder.weight_ih_l0</c>).</param>
+    /// <param name="ignoreUnusedTensors">Accept module parameters that no model parameter reads (otherwise an error
+    /// names them).</param>
+    /// <exception cref="ArgumentException">A tensor is missing, mis-shaped (the message names it with the expected and
+    /// actual shapes), not floating-point, or unused (unless ignored).</exception>
+    public static void LoadTorchSharp(this IRecurrentNetwork model, nn.Module module, IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(nameMap);
+        Load(model, module, nameMap, ignoreUnusedTensors);
+    }
+
+    private static void Load(IRecurrentNetwork model, nn.Module module, IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors)
+    {
+        ParameterLayout layout = model.Spec.ParameterLayout;
+        var parameters = new Dictionary<string, Parameter>(StringComparer.Ordinal);
+        foreach ((string name, Parameter p) in module.named_parameters()) parameters[name] = p;
+
+        var problems = new List<string>();
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        int missing = 0;
+        foreach (ParameterTensor t in layout)
+        {
+            string theirs = nameMap.TryGetValue(t.Name, out string? mapped) ? mapped : t.Name;
+            string label = theirs == t.Name ? t.Name : $"{t.Name} (module: {theirs})";
+            if (!parameters.TryGetValue(theirs, out Parameter? p))
+            {
+                problems.Add($"missing tensor {label}: expected shape {t.ShapeText}");
+                missing++;
+                continue;
+            }
+            used.Add(theirs);
+            if (!p.shape.SequenceEqual(t.Shape.Select(d => (long)d)))
+                problems.Add($"tensor {label}: expected shape {t.ShapeText}, the module has {ShapeText(p.shape)}");
+            else if (!is_floating_point(p))
+                problems.Add($"tensor {label}: dtype {p.dtype} is not a floating-point type");
+        }
+        if (!ignoreUnusedTensors)
+            foreach (string name in parameters.Keys.Where(n => !used.Contains(n)).OrderBy(n => n, StringComparer.Ordinal))
+                problems.Add($"extra tensor {name} {ShapeText(parameters[name].shape)} matches no parameter of this model");
+        if (problems.Count > 0)
+        {
+            string advice = missing > 0
+                ? "\nDeclare the model as TorchSharpImport.Declaration(module, …) prints it, or pass a name map from RnnGen's names to the module's: "
+                    + "LoadTorchSharp(module, new Dictionary<string, string> { [\"layers.0.weight_ih_l0\"] = \"encoder.weight_ih_l0\", … })."
+                : "";
+            throw new ArgumentException($"the module does not fit {model.Spec} ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):\n  "
+                + string.Join("\n  ", problems) + advice, nameof(module));
+        }
+
+        float[] staged = new float[layout.ParameterCount];
+        using (no_grad())
+        using (DisposeScope scope = NewDisposeScope())
+        {
+            foreach (ParameterTensor t in layout)
+            {
+                string theirs = nameMap.TryGetValue(t.Name, out string? mapped) ? mapped : t.Name;
+                Tensor cpu = parameters[theirs].detach().to(ScalarType.Float32, CPU).contiguous();
+                ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(cpu.bytes);
+                values.CopyTo(staged.AsSpan(t.Offset, t.Length));
+            }
+        }
+        staged.CopyTo(model.Parameters);
+    }
+
+    /// <summary>Refuses, by name, the submodules with parameters that RnnGen has no layer for.</summary>
+    private static void CheckModules(nn.Module module)
+    {
+        foreach ((string name, nn.Module sub) in module.named_modules())
+        {
+            bool hasOwn = sub.named_parameters(recurse: false).Any();
+            switch (sub)
+            {
+                case Linear linear when linear.bias is null:
+                    throw new ArgumentException($"{Label(name)} is an nn.Linear without bias (hasBias: false), which RnnGen has no layer for; "
+                        + "create it with a bias, or copy its weight into a model whose Dense bias stays zero with a name map.", nameof(module));
+                case LSTM or GRU or RNN or Linear or Embedding:
+                    break;
+                default:
+                    if (hasOwn)
+                        throw new ArgumentException($"{Label(name)} is a {sub.GetType().Name} with parameters ({string.Join(", ", sub.named_parameters(recurse: false).Select(p => p.name))}), "
+                            + $"which RnnGen has no layer for; RnnGen imports {Supported}.", nameof(module));
+                    break;
+            }
+        }
+    }
+
+    private static bool IsActivation(nn.Module m) =>
+        m is ReLU or Tanh or Sigmoid or GELU or LeakyReLU or ELU or SiLU or Softmax or LogSoftmax or Softplus or Mish or Hardtanh or ReLU6;
+
+    private static string Label(string name) => name.Length == 0 ? "the module itself" : $"module '{name}'";
+
+    private static string ShapeText(long[] shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
+}
