@@ -1,0 +1,194 @@
+using System.Runtime.InteropServices;
+using RnnGen;
+using RnnGen.Safetensors;
+using RnnGen.TorchSharp;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+// torch.manual_seed is process-wide: the tests build their modules one at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace RnnGenTorchSharp.Tests;
+
+/// <summary>
+/// TorchSharp modules built with fixed seeds, run by TorchSharp, then copied into generated RnnGen models and into the
+/// reference runtime: both reproduce TorchSharp's outputs.
+/// </summary>
+public sealed class ParityTests
+{
+    private const int Steps = 12;
+    private const double Tolerance = 1e-5;
+
+    /// <summary>nn.LSTM(3, 5, numLayers: 2) and nn.Linear(5, 2) as the fields of a custom module.</summary>
+    [Fact]
+    public void A_two_layer_lstm_with_a_linear_head()
+    {
+        torch.manual_seed(1);
+        using var module = new RecurrentWithHead(nn.LSTM(3, 5, numLayers: 2), nn.Linear(5, 2));
+        AssertParity(module, new LstmStack(), [LayerSpec.Lstm(5), LayerSpec.Lstm(5), LayerSpec.Dense(2)]);
+        Assert.Equal("recurrent.weight_hh_l1", TorchSharpImport.Infer(module).NameMap["layers.1.weight_hh_l0"]);
+    }
+
+    /// <summary>nn.GRU(4, 6, numLayers: 2, bidirectional: true) and nn.Linear(12, 3): the reverse direction's
+    /// weights (weight_ih_l0_reverse, …) go to each layer's backward direction.</summary>
+    [Fact]
+    public void A_bidirectional_two_layer_gru_with_a_linear_head()
+    {
+        torch.manual_seed(2);
+        using var module = new RecurrentWithHead(nn.GRU(4, 6, numLayers: 2, bidirectional: true), nn.Linear(12, 3));
+        AssertParity(module, new BidirectionalGru(), [LayerSpec.Gru(6, true), LayerSpec.Gru(6, true), LayerSpec.Dense(3)]);
+    }
+
+    /// <summary>nn.RNN with tanh, then nn.RNN with ReLU: the model declares the ReLU (TorchSharp does not expose the
+    /// nonlinearity, and Infer says so), and the copied weights reproduce both.</summary>
+    [Fact]
+    public void A_tanh_rnn_then_a_relu_rnn()
+    {
+        torch.manual_seed(3);
+        using var module = new TwoRecurrentWithHead(nn.RNN(3, 5), nn.RNN(5, 4, nonLinearity: nn.NonLinearities.ReLU), nn.Linear(4, 2));
+        float[] torchOutputs = AssertParity(module, new TanhReluRnn(),
+            [LayerSpec.Rnn(5, Activation.Tanh), LayerSpec.Rnn(4, Activation.Tanh), LayerSpec.Dense(2)]);
+        Assert.Contains(TorchSharpImport.Infer(module).Notes, n => n.Contains("module 'second'", StringComparison.Ordinal) && n.Contains("Activation.Relu", StringComparison.Ordinal));
+
+        // The test can tell the activations apart: the same weights under tanh give other outputs.
+        var allTanh = new ReferenceNetwork(new NetworkSpec(3, [LayerSpec.Rnn(5), LayerSpec.Rnn(4), LayerSpec.Dense(2)], Steps));
+        allTanh.LoadTorchSharp(module);
+        Assert.True(MaxAbsDifference(torchOutputs, Run(allTanh, Inputs(3, 3))) > 1e-3);
+    }
+
+    /// <summary>nn.Embedding(10, 4), nn.LSTM(4, 6), nn.Linear(6, 10): token ids in.</summary>
+    [Fact]
+    public void An_embedding_lstm_and_linear_on_tokens()
+    {
+        torch.manual_seed(4);
+        using var module = new EmbeddingRecurrentHead(nn.Embedding(10, 4), nn.LSTM(4, 6), nn.Linear(6, 10));
+        int[] tokens = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8];
+        float[] expected;
+        using (torch.no_grad())
+        using (Tensor ids = torch.tensor(tokens.Select(t => (long)t).ToArray()).reshape(Steps, 1))
+        using (Tensor y = module.call(ids))
+            expected = Floats(y);
+
+        ImportedModel imported = TorchSharpImport.Infer(module);
+        Assert.Equal(0, imported.InputSize);
+        Assert.Equal([LayerSpec.Embedding(10, 4), LayerSpec.Lstm(6), LayerSpec.Dense(10)], imported.Layers);
+        var generated = new TokenLstm();
+        var reference = new ReferenceNetwork(new NetworkSpec(0, [.. imported.Layers], Steps));
+        foreach (IRecurrentNetwork net in new IRecurrentNetwork[] { generated, reference })
+        {
+            net.LoadTorchSharp(module);
+            float[] outputs = new float[Steps * net.OutputSize];
+            net.Forward(tokens, Steps, outputs);
+            AssertClose(expected, outputs, net.GetType().Name);
+        }
+    }
+
+    /// <summary>A Sequential whose first module wraps an nn.LSTM (names "encoder.lstm.weight_ih_l0", "head.weight").</summary>
+    [Fact]
+    public void A_sequential_with_a_nested_lstm()
+    {
+        torch.manual_seed(5);
+        using var module = nn.Sequential(("encoder", new SequenceOutput(nn.LSTM(3, 5))), ("head", nn.Linear(5, 2)));
+        AssertParity(module, new SequentialLstm(), [LayerSpec.Lstm(5), LayerSpec.Dense(2)]);
+        Assert.Equal("encoder.lstm.weight_ih_l0", TorchSharpImport.Infer(module).NameMap["layers.0.weight_ih_l0"]);
+    }
+
+    /// <summary>A module in float64 (as trained on any device) is copied as float32.</summary>
+    [Fact]
+    public void A_float64_module_is_copied_as_float32()
+    {
+        torch.manual_seed(6);
+        using var module = new RecurrentWithHead(nn.LSTM(3, 5, numLayers: 2), nn.Linear(5, 2));
+        module.to(ScalarType.Float64);
+        float[] inputs = Inputs(3, 6);
+        float[] expected;
+        using (torch.no_grad())
+        using (Tensor x = torch.tensor(inputs.Select(v => (double)v).ToArray()).reshape(Steps, 1, 3))
+        using (Tensor y = module.call(x))
+            expected = Floats(y);
+        var generated = new LstmStack();
+        generated.LoadTorchSharp(module);
+        AssertClose(expected, Run(generated, inputs), "generated");
+        Assert.Equal(ScalarType.Float64, module.parameters().First().dtype);   // the module is left as it was
+    }
+
+    /// <summary>An explicit name map loads the same parameters as the inferred one.</summary>
+    [Fact]
+    public void A_hand_written_name_map_loads_the_module()
+    {
+        torch.manual_seed(7);
+        using var module = nn.Sequential(("encoder", new SequenceOutput(nn.LSTM(3, 5))), ("head", nn.Linear(5, 2)));
+        var map = new Dictionary<string, string>
+        {
+            ["layers.0.weight_ih_l0"] = "encoder.lstm.weight_ih_l0",
+            ["layers.0.weight_hh_l0"] = "encoder.lstm.weight_hh_l0",
+            ["layers.0.bias_ih_l0"] = "encoder.lstm.bias_ih_l0",
+            ["layers.0.bias_hh_l0"] = "encoder.lstm.bias_hh_l0",
+            ["layers.1.weight"] = "head.weight",
+            ["layers.1.bias"] = "head.bias",
+        };
+        var byMap = new SequentialLstm();
+        byMap.LoadTorchSharp(module, map);
+        var inferred = new SequentialLstm();
+        inferred.LoadTorchSharp(module);
+        Assert.Equal(inferred.Parameters.ToArray(), byMap.Parameters.ToArray());
+        Assert.Contains(byMap.Parameters.ToArray(), v => v != 0f);
+    }
+
+    /// <summary>TorchSharp's forward, then the generated model and the reference runtime loaded from the module;
+    /// returns TorchSharp's outputs.</summary>
+    private static float[] AssertParity(nn.Module<Tensor, Tensor> module, IRecurrentNetwork generated, LayerSpec[] inferredLayers)
+    {
+        int inputSize = generated.InputSize;
+        float[] inputs = Inputs(inputSize, seed: inputSize * 31 + generated.OutputSize);
+        float[] expected;
+        using (torch.no_grad())
+        using (Tensor x = torch.tensor(inputs).reshape(Steps, 1, inputSize))
+        using (Tensor y = module.call(x))
+            expected = Floats(y);
+        Assert.Equal(Steps * generated.OutputSize, expected.Length);
+        Assert.True(expected.Max(Math.Abs) > 1e-2, "TorchSharp's outputs are not trivial");
+
+        ImportedModel imported = TorchSharpImport.Infer(module);
+        Assert.Equal(inputSize, imported.InputSize);
+        Assert.Equal(inferredLayers, imported.Layers);
+
+        generated.LoadTorchSharp(module);
+        AssertClose(expected, Run(generated, inputs), generated.GetType().Name);
+        var reference = new ReferenceNetwork(generated.Spec);
+        reference.LoadTorchSharp(module, imported.NameMap);
+        AssertClose(expected, Run(reference, inputs), "ReferenceNetwork");
+        return expected;
+    }
+
+    private static float[] Run(IRecurrentNetwork net, float[] inputs)
+    {
+        float[] outputs = new float[Steps * net.OutputSize];
+        net.Forward(inputs, Steps, outputs);
+        return outputs;
+    }
+
+    /// <summary>Inputs in [-1, 1), [Steps × size], from a fixed seed.</summary>
+    private static float[] Inputs(int size, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, Steps * size).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    /// <summary>A tensor's values as float32, copied to the CPU.</summary>
+    internal static float[] Floats(Tensor t)
+    {
+        using Tensor cpu = t.detach().to(ScalarType.Float32, CPU).contiguous();
+        return MemoryMarshal.Cast<byte, float>(cpu.bytes).ToArray();
+    }
+
+    private static double MaxAbsDifference(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+
+    private static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double worst = MaxAbsDifference(expected, actual);
+        Assert.True(worst <= Tolerance, $"{what}: max |RnnGen - TorchSharp| = {worst:g3} > {Tolerance:g1}");
+    }
+}
