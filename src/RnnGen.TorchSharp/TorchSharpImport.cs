@@ -18,8 +18,9 @@ namespace RnnGen.TorchSharp;
 /// </summary>
 /// <remarks>
 /// A module's parameters do not say what its <c>forward</c> does between the layers: the activations of a
-/// <c>Linear</c> head, an <c>nn.RNN</c>'s <c>nonlinearity</c>, or the loss. Declare those on the RnnGen model as the
-/// TorchSharp model has them (<see cref="Infer"/> notes them in its declaration).
+/// <c>Linear</c> head, or the loss. Declare those on the RnnGen model as the TorchSharp model has them
+/// (<see cref="Infer"/> notes them in its declaration). An <c>nn.RNN</c>'s nonlinearity (tanh or ReLU), which
+/// TorchSharp keeps in the native module only, is found by running one step of the module.
 /// </remarks>
 public static class TorchSharpImport
 {
@@ -44,7 +45,8 @@ public static class TorchSharpImport
     /// <see cref="PyTorchImport.Infer(IEnumerable{ValueTuple{string, IReadOnlyList{long}}})"/> infers a PyTorch
     /// <c>state_dict</c>: the layers in data-flow order (chained by width), the name map from RnnGen's names to the
     /// module's, and notes on what the parameters cannot tell (activations, an <c>nn.RNN</c>'s nonlinearity, the
-    /// order of modules of equal width). <see cref="PyTorchImport.Declaration"/> prints the <c>[RnnModel]</c>
+    /// order of modules of equal width). An <c>nn.RNN</c>'s layers get its nonlinearity, found by running one step
+    /// of it (tanh or ReLU). <see cref="PyTorchImport.Declaration"/> prints the <c>[RnnModel]</c>
     /// declaration of the result; <see cref="Declaration"/> does both.
     /// </summary>
     /// <exception cref="ArgumentException">The module has a submodule RnnGen has no layer for, a layer without biases,
@@ -62,14 +64,29 @@ public static class TorchSharpImport
             throw new ArgumentException($"the module's parameters do not form an RnnGen network: {e.Message}", nameof(module), e);
         }
         var notes = model.Notes.ToList();
+        var layers = model.Layers.ToList();
         foreach ((string name, nn.Module sub) in module.named_modules())
         {
-            if (sub is RNN)
-                notes.Add($"{Label(name)}: TorchSharp does not expose an nn.RNN's nonlinearity; declare Activation = Activation.Relu on its layers if it was created with NonLinearities.ReLU.");
+            if (sub is RNN rnn)
+            {
+                string prefix = name.Length == 0 ? "" : name + ".";
+                Activation? found = Nonlinearity(rnn);
+                if (found is not { } activation)
+                {
+                    notes.Add($"{Label(name)}: one step of this nn.RNN does not tell tanh from ReLU; declare Activation = Activation.Relu on its layers if it was created with NonLinearities.ReLU.");
+                    continue;
+                }
+                // The nonlinearity is known, so PyTorchImport's "Tanh assumed" note on this module does not apply.
+                notes.RemoveAll(n => n.StartsWith(name + ": nn.RNN's nonlinearity", StringComparison.Ordinal));
+                for (int i = 0; i < layers.Count; i++)
+                    if (OwnerPrefix(model.NameMap, i) == prefix) layers[i] = layers[i] with { Activation = activation };
+            }
             else if (IsActivation(sub))
+            {
                 notes.Add($"{Label(name)} is a {sub.GetType().Name} module without parameters: put it in the declaration as the Activation of the layer it follows.");
+            }
         }
-        return model with { Notes = notes };
+        return model with { Layers = layers, Notes = notes };
     }
 
     /// <summary>
@@ -96,8 +113,9 @@ public static class TorchSharpImport
     /// <param name="model">A generated model or a <see cref="ReferenceNetwork"/>, declared like the module.</param>
     /// <param name="module">The TorchSharp module; its tensors may be on any device and of any floating-point type.</param>
     /// <exception cref="ArgumentException">The module does not fit the model: a tensor is missing, mis-shaped (the
-    /// message names it with the expected and actual shapes), not floating-point or unused; or the module cannot be
-    /// imported (see <see cref="Infer"/>).</exception>
+    /// message names it with the expected and actual shapes), not floating-point or unused, or an <c>[Rnn]</c> layer
+    /// is declared with another activation than its nn.RNN's nonlinearity; or the module cannot be imported (see
+    /// <see cref="Infer"/>).</exception>
     public static void LoadTorchSharp(this IRecurrentNetwork model, nn.Module module)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -117,7 +135,8 @@ public static class TorchSharpImport
     /// <param name="ignoreUnusedTensors">Accept module parameters that no model parameter reads (otherwise an error
     /// names them).</param>
     /// <exception cref="ArgumentException">A tensor is missing, mis-shaped (the message names it with the expected and
-    /// actual shapes), not floating-point, or unused (unless ignored).</exception>
+    /// actual shapes), not floating-point, or unused (unless ignored); or an <c>[Rnn]</c> layer is declared with another
+    /// activation than the nonlinearity of the nn.RNN its weights come from.</exception>
     public static void LoadTorchSharp(this IRecurrentNetwork model, nn.Module module, IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors = false)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -150,6 +169,16 @@ public static class TorchSharpImport
                 problems.Add($"tensor {label}: expected shape {t.ShapeText}, the module has {ShapeText(p.shape)}");
             else if (!is_floating_point(p))
                 problems.Add($"tensor {label}: dtype {p.dtype} is not a floating-point type");
+        }
+        var rnns = module.named_modules().Where(m => m.module is RNN)
+            .ToDictionary(m => m.name.Length == 0 ? "" : m.name + ".", m => (m.name, rnn: (RNN)m.module), StringComparer.Ordinal);
+        for (int i = 0; i < model.Spec.Layers.Count; i++)
+        {
+            LayerSpec layer = model.Spec.Layers[i];
+            if (layer.Kind != LayerKind.Rnn || layer.IsReservoir || OwnerPrefix(nameMap, i) is not { } prefix || !rnns.TryGetValue(prefix, out var owner)) continue;
+            if (Nonlinearity(owner.rnn) is { } found && found != layer.Activation)
+                problems.Add($"layer {i} ({layer.Kind}({layer.Size})) is declared with Activation = Activation.{layer.Activation}, but {Label(owner.name)} is an nn.RNN "
+                    + $"with nonlinearity {(found == Activation.Relu ? "ReLU" : "tanh")} (one step of it tells): declare Activation = Activation.{found}");
         }
         if (!ignoreUnusedTensors)
             foreach (string name in parameters.Keys.Where(n => !used.Contains(n)).OrderBy(n => n, StringComparer.Ordinal))
@@ -200,6 +229,76 @@ public static class TorchSharpImport
             }
         }
     }
+
+    /// <summary>The prefix (<c>encoder.</c>, or empty for the root) of the recurrent module that layer
+    /// <paramref name="layer"/>'s <c>weight_ih</c> comes from under <paramref name="nameMap"/>, or null.</summary>
+    private static string? OwnerPrefix(IReadOnlyDictionary<string, string> nameMap, int layer)
+    {
+        string ours = $"layers.{layer}.weight_ih_l0";
+        string theirs = nameMap.TryGetValue(ours, out string? mapped) ? mapped : ours;
+        int at = theirs.LastIndexOf("weight_ih_l", StringComparison.Ordinal);
+        return at < 0 ? null : theirs[..at];
+    }
+
+    /// <summary>
+    /// An nn.RNN's nonlinearity, which TorchSharp keeps in the native module only: its output for one step of ones
+    /// from the zero state, compared with that step computed from its parameters under tanh and under ReLU. Null when
+    /// the step cannot tell them apart (every pre-activation near zero or the two within 1e-3 of each other).
+    /// </summary>
+    private static Activation? Nonlinearity(RNN rnn)
+    {
+        var p = new Dictionary<string, Parameter>(StringComparer.Ordinal);
+        foreach ((string name, Parameter parameter) in rnn.named_parameters(recurse: false)) p[name] = parameter;
+        if (!p.TryGetValue("weight_ih_l0", out Parameter? first) || first.shape.Length != 2) return null;
+        int layers = 0;
+        while (p.ContainsKey($"weight_ih_l{layers}")) layers++;
+        int directions = p.ContainsKey("weight_ih_l0_reverse") ? 2 : 1;
+        double[] actual;
+        using (no_grad())
+        using (DisposeScope scope = NewDisposeScope())
+        {
+            Tensor x = ones(1, 1, first.shape[1], dtype: first.dtype, device: first.device);
+            actual = Doubles(rnn.call(x).Item1);
+        }
+        double[]? Simulate(Func<double, double> activation)
+        {
+            double[] input = Enumerable.Repeat(1.0, (int)first.shape[1]).ToArray();
+            for (int k = 0; k < layers; k++)
+            {
+                var output = new List<double>();
+                for (int d = 0; d < directions; d++)
+                {
+                    string suffix = $"_l{k}{(d == 0 ? "" : "_reverse")}";
+                    if (!p.TryGetValue("weight_ih" + suffix, out Parameter? w) || !p.TryGetValue("bias_ih" + suffix, out Parameter? bi)
+                        || !p.TryGetValue("bias_hh" + suffix, out Parameter? bh) || w.shape.Length != 2 || w.shape[1] != input.Length)
+                        return null;
+                    double[] weight = Doubles(w), biasIh = Doubles(bi), biasHh = Doubles(bh);
+                    for (int r = 0; r < w.shape[0]; r++)
+                    {
+                        double sum = biasIh[r] + biasHh[r];
+                        for (int c = 0; c < input.Length; c++) sum += weight[r * input.Length + c] * input[c];
+                        output.Add(activation(sum));
+                    }
+                }
+                input = [.. output];
+            }
+            return input;
+        }
+        double[]? tanh = Simulate(Math.Tanh), relu = Simulate(v => Math.Max(v, 0));
+        if (tanh is null || relu is null || tanh.Length != actual.Length) return null;
+        double offTanh = MaxDifference(actual, tanh), offRelu = MaxDifference(actual, relu);
+        if (offTanh < 1e-3 && offRelu >= 1e-3) return Activation.Tanh;
+        if (offRelu < 1e-3 && offTanh >= 1e-3) return Activation.Relu;
+        return null;
+    }
+
+    private static double[] Doubles(Tensor t)
+    {
+        using Tensor cpu = t.detach().to(ScalarType.Float64, CPU).contiguous();
+        return MemoryMarshal.Cast<byte, double>(cpu.bytes).ToArray();
+    }
+
+    private static double MaxDifference(double[] a, double[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).DefaultIfEmpty(0).Max();
 
     private static bool IsActivation(nn.Module m) =>
         m is ReLU or Tanh or Sigmoid or GELU or LeakyReLU or ELU or SiLU or Softmax or LogSoftmax or Softplus or Mish or Hardtanh or ReLU6;

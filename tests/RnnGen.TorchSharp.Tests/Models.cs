@@ -24,9 +24,10 @@ public partial class LstmStack;
 [Dense(3)]
 public partial class BidirectionalGru;
 
-/// <summary>nn.RNN(3, 5) (tanh), nn.RNN(5, 4, nonLinearity: ReLU), then nn.Linear(4, 2).</summary>
+/// <summary>nn.RNN(3, 5) (tanh), nn.RNN(5, 4, numLayers: 2, nonLinearity: ReLU), then nn.Linear(4, 2).</summary>
 [RnnModel(InputSize = 3, MaxSteps = 16)]
 [Rnn(5)]
+[Rnn(4, Activation = Activation.Relu)]
 [Rnn(4, Activation = Activation.Relu)]
 [Dense(2)]
 public partial class TanhReluRnn;

@@ -28,6 +28,22 @@ public sealed class ParityTests
         using var module = new RecurrentWithHead(nn.LSTM(3, 5, numLayers: 2), nn.Linear(5, 2));
         AssertParity(module, new LstmStack(), [LayerSpec.Lstm(5), LayerSpec.Lstm(5), LayerSpec.Dense(2)]);
         Assert.Equal("recurrent.weight_hh_l1", TorchSharpImport.Infer(module).NameMap["layers.1.weight_hh_l0"]);
+        string declaration = TorchSharpImport.Declaration(module, "Imported", "MyApp", maxSteps: 100).Replace("\r\n", "\n");
+        Assert.Contains("namespace MyApp;", declaration);
+        Assert.Contains("[RnnModel(InputSize = 3, MaxSteps = 100)]", declaration);
+        Assert.Contains("[Lstm(5)]\n[Lstm(5)]\n[Dense(2)]\npublic partial class Imported;", declaration);
+    }
+
+    /// <summary>A parameterless activation module is noted in the declaration: RnnGen cannot tell where it acts.</summary>
+    [Fact]
+    public void An_activation_module_is_noted()
+    {
+        torch.manual_seed(8);
+        using var module = nn.Sequential(("encoder", new SequenceOutput(nn.LSTM(3, 5))), ("hidden", nn.Linear(5, 4)), ("act", nn.ReLU()), ("out", nn.Linear(4, 2)));
+        ImportedModel imported = TorchSharpImport.Infer(module);
+        Assert.Equal([LayerSpec.Lstm(5), LayerSpec.Dense(4), LayerSpec.Dense(2)], imported.Layers);
+        Assert.Contains(imported.Notes, n => n.StartsWith("module 'act' is a ReLU module without parameters", StringComparison.Ordinal));
+        Assert.Contains("// note: module 'act' is a ReLU", TorchSharpImport.Declaration(module, "Imported"));
     }
 
     /// <summary>nn.GRU(4, 6, numLayers: 2, bidirectional: true) and nn.Linear(12, 3): the reverse direction's
@@ -40,21 +56,25 @@ public sealed class ParityTests
         AssertParity(module, new BidirectionalGru(), [LayerSpec.Gru(6, true), LayerSpec.Gru(6, true), LayerSpec.Dense(3)]);
     }
 
-    /// <summary>nn.RNN with tanh, then nn.RNN with ReLU: the model declares the ReLU (TorchSharp does not expose the
-    /// nonlinearity, and Infer says so), and the copied weights reproduce both.</summary>
+    /// <summary>nn.RNN with tanh, then nn.RNN with ReLU (numLayers: 2): TorchSharp keeps the nonlinearity in the
+    /// native module, and one step of each module tells it, so the declaration has it and a model declared with
+    /// another activation is refused.</summary>
     [Fact]
     public void A_tanh_rnn_then_a_relu_rnn()
     {
         torch.manual_seed(3);
-        using var module = new TwoRecurrentWithHead(nn.RNN(3, 5), nn.RNN(5, 4, nonLinearity: nn.NonLinearities.ReLU), nn.Linear(4, 2));
-        float[] torchOutputs = AssertParity(module, new TanhReluRnn(),
-            [LayerSpec.Rnn(5, Activation.Tanh), LayerSpec.Rnn(4, Activation.Tanh), LayerSpec.Dense(2)]);
-        Assert.Contains(TorchSharpImport.Infer(module).Notes, n => n.Contains("module 'second'", StringComparison.Ordinal) && n.Contains("Activation.Relu", StringComparison.Ordinal));
+        using var module = new TwoRecurrentWithHead(nn.RNN(3, 5), nn.RNN(5, 4, numLayers: 2, nonLinearity: nn.NonLinearities.ReLU), nn.Linear(4, 2));
+        AssertParity(module, new TanhReluRnn(),
+            [LayerSpec.Rnn(5, Activation.Tanh), LayerSpec.Rnn(4, Activation.Relu), LayerSpec.Rnn(4, Activation.Relu), LayerSpec.Dense(2)]);
+        string declaration = TorchSharpImport.Declaration(module, "Imported").Replace("\r\n", "\n");
+        Assert.Contains("[Rnn(5)]\n[Rnn(4, Activation = Activation.Relu)]\n[Rnn(4, Activation = Activation.Relu)]\n[Dense(2)]\npublic partial class Imported;", declaration);
+        Assert.DoesNotContain("Tanh assumed", declaration);
 
-        // The test can tell the activations apart: the same weights under tanh give other outputs.
-        var allTanh = new ReferenceNetwork(new NetworkSpec(3, [LayerSpec.Rnn(5), LayerSpec.Rnn(4), LayerSpec.Dense(2)], Steps));
-        allTanh.LoadTorchSharp(module);
-        Assert.True(MaxAbsDifference(torchOutputs, Run(allTanh, Inputs(3, 3))) > 1e-3);
+        var allTanh = new ReferenceNetwork(new NetworkSpec(3, [LayerSpec.Rnn(5), LayerSpec.Rnn(4), LayerSpec.Rnn(4), LayerSpec.Dense(2)], Steps));
+        var e = Assert.Throws<ArgumentException>(() => allTanh.LoadTorchSharp(module));
+        Assert.Contains("layer 1 (Rnn(4)) is declared with Activation = Activation.Tanh, but module 'second' is an nn.RNN with nonlinearity ReLU", e.Message);
+        Assert.Contains("layer 2 (Rnn(4))", e.Message);
+        Assert.DoesNotContain("layer 0", e.Message);
     }
 
     /// <summary>nn.Embedding(10, 4), nn.LSTM(4, 6), nn.Linear(6, 10): token ids in.</summary>
