@@ -254,11 +254,20 @@ public static class TorchSharpImport
         while (p.ContainsKey($"weight_ih_l{layers}")) layers++;
         int directions = p.ContainsKey("weight_ih_l0_reverse") ? 2 : 1;
         double[] actual;
-        using (no_grad())
-        using (DisposeScope scope = NewDisposeScope())
+        bool training = rnn.training;
+        try
         {
-            Tensor x = ones(1, 1, first.shape[1], dtype: first.dtype, device: first.device);
-            actual = Doubles(rnn.call(x).Item1);
+            rnn.eval();   // no dropout between the layers during the step
+            using (no_grad())
+            using (DisposeScope scope = NewDisposeScope())
+            {
+                Tensor x = ones(1, 1, first.shape[1], dtype: first.dtype, device: first.device);
+                actual = Doubles(rnn.call(x).Item1);
+            }
+        }
+        finally
+        {
+            rnn.train(training);
         }
         double[]? Simulate(Func<double, double> activation)
         {

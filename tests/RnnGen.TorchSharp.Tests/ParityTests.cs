@@ -63,13 +63,18 @@ public sealed class ParityTests
     public void A_tanh_rnn_then_a_relu_rnn()
     {
         torch.manual_seed(3);
-        using var module = new TwoRecurrentWithHead(nn.RNN(3, 5), nn.RNN(5, 4, numLayers: 2, nonLinearity: nn.NonLinearities.ReLU), nn.Linear(4, 2));
+        using var module = new TwoRecurrentWithHead(nn.RNN(3, 5), nn.RNN(5, 4, numLayers: 2, nonLinearity: nn.NonLinearities.ReLU, dropout: 0.5), nn.Linear(4, 2));
+        module.eval();
         AssertParity(module, new TanhReluRnn(),
             [LayerSpec.Rnn(5, Activation.Tanh), LayerSpec.Rnn(4, Activation.Relu), LayerSpec.Rnn(4, Activation.Relu), LayerSpec.Dense(2)]);
         string declaration = TorchSharpImport.Declaration(module, "Imported").Replace("\r\n", "\n");
         Assert.Contains("[Rnn(5)]\n[Rnn(4, Activation = Activation.Relu)]\n[Rnn(4, Activation = Activation.Relu)]\n[Dense(2)]\npublic partial class Imported;", declaration);
         Assert.DoesNotContain("Tanh assumed", declaration);
 
+        // Telling the nonlinearity runs one step in eval mode (no dropout between the layers), then restores the mode.
+        module.train();
+        Assert.Equal(Activation.Relu, TorchSharpImport.Infer(module).Layers[2].Activation);
+        Assert.All(module.modules(), m => Assert.True(m.training));
         var allTanh = new ReferenceNetwork(new NetworkSpec(3, [LayerSpec.Rnn(5), LayerSpec.Rnn(4), LayerSpec.Rnn(4), LayerSpec.Dense(2)], Steps));
         var e = Assert.Throws<ArgumentException>(() => allTanh.LoadTorchSharp(module));
         Assert.Contains("layer 1 (Rnn(4)) is declared with Activation = Activation.Tanh, but module 'second' is an nn.RNN with nonlinearity ReLU", e.Message);
