@@ -46,7 +46,8 @@ public static class TorchSharpImport
     /// <c>state_dict</c>: the layers in data-flow order (chained by width), the name map from RnnGen's names to the
     /// module's, and notes on what the parameters cannot tell (activations, an <c>nn.RNN</c>'s nonlinearity, the
     /// order of modules of equal width). An <c>nn.RNN</c>'s layers get its nonlinearity, found by running one step
-    /// of it (tanh or ReLU). <see cref="PyTorchImport.Declaration"/> prints the <c>[RnnModel]</c>
+    /// of it (tanh or ReLU). The parameters stay in the module (<see cref="Convert"/> copies them out).
+    /// <see cref="PyTorchImport.Declaration"/> prints the <c>[RnnModel]</c>
     /// declaration of the result; <see cref="Declaration"/> does both.
     /// </summary>
     /// <exception cref="ArgumentException">The module has a submodule RnnGen has no layer for, a layer without biases,
@@ -87,6 +88,45 @@ public static class TorchSharpImport
             }
         }
         return model with { Layers = layers, Notes = notes };
+    }
+
+    /// <summary>
+    /// The network of <paramref name="module"/> (as <see cref="Infer"/> finds it) with its parameters copied out of the
+    /// module, in RnnGen's names and layout: the <see cref="ImportedWeights"/> contract that the readers of other
+    /// formats follow. <see cref="ImportedModel.SaveWeights"/> writes them as a safetensors file that the plain
+    /// <c>LoadSafetensors(path)</c> loads and that <c>[RnnModel(Weights = …)]</c> bakes in at compile time
+    /// (<see cref="PyTorchImport.Declaration"/> with <c>weights:</c> declares it so); <see cref="ImportedModel.Mapped"/>
+    /// says which module parameter each tensor came from.
+    /// </summary>
+    /// <param name="module">The TorchSharp module; its tensors may be on any device and of any floating-point type.</param>
+    /// <param name="maxSteps">MaxSteps of the network's spec: the longest sequence it will run.</param>
+    /// <exception cref="ArgumentException">As for <see cref="Infer"/>; or a parameter is not floating-point.</exception>
+    public static ImportedModel Convert(nn.Module module, int maxSteps = 64)
+    {
+        ImportedModel inferred = Infer(module);
+        var spec = new NetworkSpec(inferred.InputSize, [.. inferred.Layers], maxSteps);
+        var parameters = Parameters(module);
+        var weights = new ImportedWeights(spec);
+        float[] staged = new float[spec.ParameterCount];
+        try
+        {
+            foreach (ParameterTensor t in spec.ParameterLayout)
+            {
+                string theirs = inferred.NameMap.TryGetValue(t.Name, out string? mapped) ? mapped : t.Name;
+                Parameter p = parameters.TryGetValue(theirs, out Parameter? found) ? found
+                    : throw new ArgumentException($"the module has no parameter {theirs} for {t.Name} {t.ShapeText}.", nameof(module));
+                if (!is_floating_point(p))
+                    throw new ArgumentException($"{theirs}: dtype {p.dtype} is not a floating-point type.", nameof(module));
+                Span<float> values = staged.AsSpan(t.Offset, t.Length);
+                CopyAsFloat32(p, theirs, t, values);
+                weights.Set(t.Name, values, p.dtype == ScalarType.Float32 ? theirs : $"{theirs}, {p.dtype} as Float32");
+            }
+            return weights.Build(inferred.Notes);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ArgumentException($"the module's parameters do not fit the network they describe: {e.Message}", nameof(module), e);
+        }
     }
 
     /// <summary>
@@ -148,8 +188,7 @@ public static class TorchSharpImport
     private static void Load(IRecurrentNetwork model, nn.Module module, IReadOnlyDictionary<string, string> nameMap, bool ignoreUnusedTensors)
     {
         ParameterLayout layout = model.Spec.ParameterLayout;
-        var parameters = new Dictionary<string, Parameter>(StringComparer.Ordinal);
-        foreach ((string name, Parameter p) in module.named_parameters()) parameters[name] = p;
+        Dictionary<string, Parameter> parameters = Parameters(module);
 
         var problems = new List<string>();
         var used = new HashSet<string>(StringComparer.Ordinal);
@@ -194,18 +233,34 @@ public static class TorchSharpImport
         }
 
         float[] staged = new float[layout.ParameterCount];
+        foreach (ParameterTensor t in layout)
+        {
+            string theirs = nameMap.TryGetValue(t.Name, out string? mapped) ? mapped : t.Name;
+            CopyAsFloat32(parameters[theirs], theirs, t, staged.AsSpan(t.Offset, t.Length));
+        }
+        staged.CopyTo(model.Parameters);
+    }
+
+    private static Dictionary<string, Parameter> Parameters(nn.Module module)
+    {
+        var parameters = new Dictionary<string, Parameter>(StringComparer.Ordinal);
+        foreach ((string name, Parameter p) in module.named_parameters()) parameters[name] = p;
+        return parameters;
+    }
+
+    /// <summary>Copies <paramref name="p"/> (any device, any floating-point type) to <paramref name="destination"/> as
+    /// float32, row-major.</summary>
+    private static void CopyAsFloat32(Parameter p, string name, ParameterTensor t, Span<float> destination)
+    {
         using (no_grad())
         using (DisposeScope scope = NewDisposeScope())
         {
-            foreach (ParameterTensor t in layout)
-            {
-                string theirs = nameMap.TryGetValue(t.Name, out string? mapped) ? mapped : t.Name;
-                Tensor cpu = parameters[theirs].detach().to(ScalarType.Float32, CPU).contiguous();
-                ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(cpu.bytes);
-                values.CopyTo(staged.AsSpan(t.Offset, t.Length));
-            }
+            Tensor cpu = p.detach().to(ScalarType.Float32, CPU).contiguous();
+            ReadOnlySpan<float> values = MemoryMarshal.Cast<byte, float>(cpu.bytes);
+            if (values.Length != destination.Length)
+                throw new ArgumentException($"tensor {t.Name} (module: {name}): expected shape {t.ShapeText}, the module has {ShapeText(p.shape)}", "module");
+            values.CopyTo(destination);
         }
-        staged.CopyTo(model.Parameters);
     }
 
     /// <summary>Refuses, by name, the submodules with parameters that RnnGen has no layer for.</summary>

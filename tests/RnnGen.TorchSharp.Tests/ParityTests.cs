@@ -138,6 +138,40 @@ public sealed class ParityTests
         Assert.Equal(ScalarType.Float64, module.parameters().First().dtype);   // the module is left as it was
     }
 
+    /// <summary>Convert copies the parameters out in RnnGen's names: saved as safetensors, the plain LoadSafetensors
+    /// reproduces TorchSharp's outputs, and the declaration can bake them in.</summary>
+    [Fact]
+    public void A_converted_module_is_saved_in_rnngen_names_and_loads_without_a_map()
+    {
+        torch.manual_seed(9);
+        using var module = new RecurrentWithHead(nn.GRU(4, 6, numLayers: 2, bidirectional: true), nn.Linear(12, 3));
+        module.to(ScalarType.Float64);
+        ImportedModel converted = TorchSharpImport.Convert(module, maxSteps: 16);
+        Assert.Equal(new NetworkSpec(4, [LayerSpec.Gru(6, true), LayerSpec.Gru(6, true), LayerSpec.Dense(3)], 16), converted.Spec);
+        Assert.Contains("layers.1.weight_hh_l0_reverse [18, 6] ← recurrent.weight_hh_l1_reverse, Float64 as Float32", converted.Mapped);
+        string declaration = PyTorchImport.Declaration(converted, "Imported", weights: "Models/imported.safetensors");
+        Assert.Contains("[RnnModel(InputSize = 4, MaxSteps = 16, Weights = \"Models/imported.safetensors\")]", declaration);
+
+        float[] inputs = Inputs(4, 9);
+        float[] expected;
+        using (torch.no_grad())
+        using (Tensor x = torch.tensor(inputs.Select(v => (double)v).ToArray()).reshape(Steps, 1, 4))
+        using (Tensor y = module.call(x))
+            expected = Floats(y);
+        string path = Path.Combine(Path.GetTempPath(), $"rnngen-torchsharp-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            converted.SaveWeights(path);
+            var generated = new BidirectionalGru();
+            generated.LoadSafetensors(path);
+            AssertClose(expected, Run(generated, inputs), "generated, from the saved file");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>An explicit name map loads the same parameters as the inferred one.</summary>
     [Fact]
     public void A_hand_written_name_map_loads_the_module()
