@@ -30,6 +30,27 @@ public sealed class PyTorchImportTests
         Numerics.AssertClose<float, float>(expected.ReadFloat32("outputs"), outputs, "imported model vs PyTorch");
     }
 
+    /// <summary>Names and shapes alone (a module's parameters in memory) are inferred as the checkpoint that holds them.</summary>
+    [Theory]
+    [InlineData("remap")]
+    [InlineData("charlm_embedding_lstm_ce")]
+    [InlineData("lstm_projection_bidirectional_ce")]
+    public void Names_and_shapes_are_inferred_as_the_checkpoint(string name)
+    {
+        SafetensorsFile file = SafetensorsFile.Open(Fixture(name + ".safetensors"));
+        ImportedModel fromFile = PyTorchImport.Infer(file);
+        ImportedModel fromShapes = PyTorchImport.Infer(file.Tensors.Values.Select(t => (t.Name, t.Shape)).Reverse());
+        Assert.Equal(fromFile.InputSize, fromShapes.InputSize);
+        Assert.Equal(fromFile.Layers, fromShapes.Layers);
+        Assert.Equal(fromFile.NameMap.OrderBy(p => p.Key), fromShapes.NameMap.OrderBy(p => p.Key));
+        Assert.Equal(fromFile.Notes, fromShapes.Notes);
+
+        var e = Assert.Throws<ArgumentException>(() => PyTorchImport.Infer([("lstm.weight_ih_l0", [20L, 3]), ("lstm.weight_ih_l0", [20L, 3])]));
+        Assert.Contains("'lstm.weight_ih_l0' occurs twice", e.Message);
+        var bad = Assert.Throws<InvalidDataException>(() => PyTorchImport.Infer([("lstm.weight_ih_l0", [20L, 3])]));
+        Assert.Contains("lstm.weight_hh_l0 is missing", bad.Message);
+    }
+
     /// <summary>Every PyTorch fixture (embeddings, GRU/RNN/LSTM, bidirectional, stacks, Dense between) is inferred back
     /// to its own layer kinds and sizes.</summary>
     [Theory]
