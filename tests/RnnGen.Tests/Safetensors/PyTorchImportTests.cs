@@ -143,4 +143,27 @@ public sealed class PyTorchImportTests
             File.Delete(path);
         }
     }
+
+    /// <summary>A file RnnGen saved with a reset-before GRU imports to the attribute that declares it (PyTorch's form, the
+    /// default, stays unwritten).</summary>
+    [Fact]
+    public void A_saved_reset_before_gru_is_declared_with_reset_after_false()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rnngen-reset-before-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var spec = new NetworkSpec(3, [LayerSpec.Gru(5, bidirectional: true, resetAfter: false), LayerSpec.Gru(4), LayerSpec.Dense(2)], maxSteps: 4);
+            var net = new ReferenceNetwork(spec);
+            net.InitializeParameters(1);
+            net.SaveSafetensors(path);
+            ImportedModel model = PyTorchImport.Infer(SafetensorsFile.Open(path));
+            Assert.Equal(spec, model.Spec);
+            string declaration = PyTorchImport.Declaration(model, "Saved").Replace("\r\n", "\n");
+            Assert.Contains("[Gru(5, Bidirectional = true, ResetAfter = false)]\n[Gru(4)]\n[Dense(2)]\n", declaration);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
