@@ -22,6 +22,7 @@ public sealed class CliTests : IDisposable
     [InlineData("gru_bidirectional_softmax", "GruBidirectionalSoftmax")]
     [InlineData("lstm_gemm_sigmoid", "LstmGemmSigmoid")]
     [InlineData("lstm_initial_state", "LstmInitialState")]
+    [InlineData("gru_lbr0", "GruLbr0")]
     public void ImportedOnnxCompilesAndMatchesOnnxRuntime(string name, string type)
     {
         Fixture f = Fixture.Load(name);

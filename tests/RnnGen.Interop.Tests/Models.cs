@@ -49,3 +49,14 @@ public partial class ExportLastStep;
 [Lstm(3, Peepholes = true, LearnInitialState = true)]
 [Dense(2)]
 public partial class ExportPeepholes;
+
+[RnnModel(InputSize = 3, MaxSteps = 32)]
+[Gru(5, Bidirectional = true, ResetAfter = false)]
+[Gru(4, ResetAfter = false)]
+[Dense(2)]
+public partial class ExportGruResetBefore;
+
+// The generated twin of ONNX's default GRU (linear_before_reset = 0).
+[RnnModel(InputSize = 3, MaxSteps = 64)]
+[Gru(5, ResetAfter = false)]
+public partial class OnnxGruLbr0;

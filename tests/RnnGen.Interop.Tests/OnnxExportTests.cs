@@ -67,7 +67,7 @@ public sealed class OnnxExportTests : IDisposable
     [Fact]
     public void GeneratedModelsExportRunInOnnxRuntimeAndReadBack()
     {
-        IRecurrentNetwork[] models = [new ExportLstmStack(), new ExportBiGru(), new ExportRnnRelu(), new ExportEmbeddingLstm(), new ExportLastStep(), new ExportPeepholes()];
+        IRecurrentNetwork[] models = [new ExportLstmStack(), new ExportBiGru(), new ExportRnnRelu(), new ExportEmbeddingLstm(), new ExportLastStep(), new ExportPeepholes(), new ExportGruResetBefore()];
         foreach (IRecurrentNetwork net in models)
         {
             Initialize(net, 5);

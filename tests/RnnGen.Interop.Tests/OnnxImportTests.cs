@@ -79,7 +79,7 @@ public class OnnxImportTests
 
 public class GeneratedTwinTests
 {
-    public static TheoryData<string> Twins => ["lstm_stack", "gru_bidirectional_softmax", "lstm_gemm_sigmoid"];
+    public static TheoryData<string> Twins => ["lstm_stack", "gru_bidirectional_softmax", "lstm_gemm_sigmoid", "gru_lbr0"];
 
     [Theory]
     [MemberData(nameof(Twins))]
@@ -91,6 +91,7 @@ public class GeneratedTwinTests
         {
             "lstm_stack" => new OnnxLstmStack(),
             "gru_bidirectional_softmax" => new OnnxBiGruSoftmax(),
+            "gru_lbr0" => new OnnxGruLbr0(),
             _ => new OnnxLstmLastStep(),
         };
         Assert.Equal(model.Spec, net.Spec);
