@@ -133,6 +133,7 @@ static ImportedModel Read(string path)
     return extension switch
     {
         ".safetensors" => InferSafetensors(path),
+        ".onnx" => OnnxImport.Read(path),
         _ => throw new UsageException($"{path}: unknown model format '{extension}'; rnngen import reads .safetensors."),
     };
 }
