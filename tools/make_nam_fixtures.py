@@ -102,6 +102,10 @@ def write_nam(path, model, name, metadata=None):
 def fixture(name, hidden, layers, seed):
     torch.manual_seed(seed)
     model = NamLstm(hidden, layers)
+    with torch.no_grad():   # a trained model's range rather than the initial one, so that the outputs move (and test) more
+        for p in model.core.parameters():
+            p.uniform_(-0.9, 0.9)
+        model.head.weight.uniform_(-1.0, 1.0)
     h, c = write_nam(FIXTURES / f"{name}.nam", model, f"RnnGen test fixture {name}")
     # The plugin's run: from the file's (h, c), whose float32 values the file holds exactly.
     generator = torch.Generator().manual_seed(seed + 1)
