@@ -64,6 +64,7 @@ if (modelPath is not null)
     {
         runtime = new ReferenceNetwork(spec);
         imported.Parameters.AsSpan().CopyTo(runtime.Parameters);
+        runtime.ResetState();
         modelText = $"{modelPath}, {Describe(spec)}: not Amp's shape ({Describe(Amp.Spec)}), so it runs in the reference runtime "
             + $"(for generated code: rnngen import {Path.GetFileName(modelPath)} --out YourProject)";
     }
@@ -158,6 +159,7 @@ string namPath = Path.Combine(AppContext.BaseDirectory, "amp.nam");
 ImportedModel builtIn = NamImport.Read(namPath);
 var check = new ReferenceNetwork(builtIn.Spec!);
 builtIn.Parameters.AsSpan().CopyTo(check.Parameters);
+check.ResetState();   // to the learned initial state, now that the parameters hold it
 double worst = 0;
 var one = new float[1];
 for (int i = 0; i < input.Length; i++)
