@@ -14,8 +14,8 @@ using RnnGen.Safetensors;
 const string help = """
     AmpModel: audio through a Neural Amp Modeler LSTM, one sample per step.
     usage:    AmpModel [input.wav] [--model FILE.nam] [--out DIR]
-    input:    a mono 16-bit PCM or 32-bit float WAV file (default: a built-in test signal, 4 s at 48 kHz: plucked
-              notes, then a sine sweep from 60 Hz to 4 kHz)
+    data:     your own data: a mono 16-bit PCM or 32-bit float WAV file as the first argument (default: a built-in
+              test signal, 4 s at 48 kHz: plucked notes, then a sine sweep from 60 Hz to 4 kHz)
     options:  --model FILE.nam  a NAM "LSTM" model of yours, read at run time by NamImport (default: the built-in amp
                                 baked into the generated class Amp). One of Amp's shape (input 1, 1 × LSTM(16),
                                 Dense(1)) runs in the generated code; any other LSTM shape runs in the reference runtime
