@@ -27,7 +27,7 @@ public sealed class AmpModelTests(SampleRuns runs) : IClassFixture<SampleRuns>, 
     {
         SampleRun run = runs.Get("AmpModel");
         Assert.True(run.ExitCode == 0, run.Output);
-        Assert.Contains("allocated by the loop: 0 bytes (GC.GetAllocatedBytesForCurrentThread around it)", run.Lines);
+        Assert.Equal("allocated by the loop: 0 bytes (GC.GetAllocatedBytesForCurrentThread around it)", Assert.Single(run.Lines, l => l.StartsWith("allocated by the loop: ", StringComparison.Ordinal)));
         Assert.Contains(run.Lines, l => l.StartsWith("model: built-in amp.nam, input 1, LSTM(16), Dense(1) baked into the generated class Amp", StringComparison.Ordinal));
         Assert.Contains("input: built-in test signal (plucked notes, then a sine sweep), 4.00 s at 48000 Hz, 192,000 samples", run.Lines);
         Assert.Matches(new Regex(@"^real-time factor at 48 kHz: [\d,]+× \(4\.00 s of audio in [\d.]+ ms, generated code", RegexOptions.Multiline), run.Output);
@@ -67,7 +67,7 @@ public sealed class AmpModelTests(SampleRuns runs) : IClassFixture<SampleRuns>, 
         Assert.Contains(run.Lines, l => l.Contains("input 1, 2 × LSTM(12), Dense(1): not Amp's shape (input 1, LSTM(16), Dense(1)), so it runs in the reference runtime", StringComparison.Ordinal));
         Assert.Contains($"input: {input}, 0.25 s at 48000 Hz, 12,000 samples", run.Lines);
         Assert.Contains(run.Lines, l => l.StartsWith("real-time factor at 48 kHz: ", StringComparison.Ordinal) && l.EndsWith("reference runtime, Step(input, output))", StringComparison.Ordinal));
-        Assert.Contains("allocated by the loop: 0 bytes (GC.GetAllocatedBytesForCurrentThread around it)", run.Lines);
+        Assert.Equal("allocated by the loop: 0 bytes (GC.GetAllocatedBytesForCurrentThread around it)", Assert.Single(run.Lines, l => l.StartsWith("allocated by the loop: ", StringComparison.Ordinal)));
         Assert.DoesNotContain("sounds like its amp", run.Output);   // no verdict for a model it knows no target of
         (float[] samples, int rate) = WavFile.ReadMono(Path.Combine(output, "output.wav"));
         Assert.Equal((12_000, 48_000), (samples.Length, rate));
