@@ -23,8 +23,8 @@ const string usage = """
           the statements that load the checkpoint (with the name map from the file's names to RnnGen's), then the
           declaration whose layers fit it (PyTorch nn.LSTM/GRU/RNN, nn.Linear, nn.Embedding state_dicts, any
           num_layers, bidirectional); a file RnnGen wrote (SaveSafetensors, trainer checkpoints) is declared from the
-          spec saved in it, with its activations, loss, output mode and MaxSteps; for other formats: prints the
-          mapping and the declaration
+          spec saved in it, with its activations, loss, output mode and MaxSteps; for other formats (.nam: Neural
+          Amp Modeler LSTM models): prints the mapping and the declaration
           --max-steps overrides MaxSteps (default: the saved one, or 64); the class is named after the file
           (my_model.safetensors → MyModel) unless --class is given, and declared in namespace NS with --namespace
 
@@ -134,7 +134,8 @@ static ImportedModel Read(string path)
     {
         ".safetensors" => InferSafetensors(path),
         ".onnx" => OnnxImport.Read(path),
-        _ => throw new UsageException($"{path}: unknown model format '{extension}'; rnngen import reads .safetensors."),
+        ".nam" => NamImport.Read(path),
+        _ => throw new UsageException($"{path}: unknown model format '{extension}'; rnngen import reads .safetensors, .onnx and .nam (Neural Amp Modeler LSTM)."),
     };
 }
 

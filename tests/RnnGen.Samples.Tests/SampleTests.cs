@@ -63,7 +63,7 @@ public class SampleTests(SampleRuns runs) : IClassFixture<SampleRuns>
     };
 
     public static TheoryData<string> AllSamples() =>
-        ["AddingProblem", "ReberGrammar", "CharLanguageModel", "Sentiment", "Forecasting", "EchoStateNetwork", "SequenceToSequence", "NativeAot"];
+        ["AddingProblem", "ReberGrammar", "CharLanguageModel", "Sentiment", "Forecasting", "EchoStateNetwork", "SequenceToSequence", "NativeAot", "AmpModel"];
 
     /// <summary>The closing line of the progress display, drawn from the TrainingResult.</summary>
     private static readonly Regex Stopped = new(@"^(?<title>[^:\n]+): stopped at update (?<updates>[\d,]+) \(", RegexOptions.Multiline);
