@@ -20,4 +20,10 @@ public sealed record ImportedModel(int InputSize, IReadOnlyList<LayerSpec> Layer
     /// <summary>File tensors that are not parameters of the network (a trainer checkpoint's optimizer state, …), which
     /// loading must ignore (<c>ignoreUnusedTensors: true</c>).</summary>
     public IReadOnlyList<string> UnusedTensors { get; init; } = [];
+
+    /// <summary>Stand-in: parameters in spec.ParameterLayout order.</summary>
+    public float[]? Parameters { get; init; }
+
+    /// <summary>Stand-in: mapped lines.</summary>
+    public IReadOnlyList<string> Mapped { get; init; } = [];
 }
