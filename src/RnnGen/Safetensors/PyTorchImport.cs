@@ -36,10 +36,28 @@ public static class PyTorchImport
     {
         ArgumentNullException.ThrowIfNull(file);
         if (file.Metadata.TryGetValue(ParameterIO.SpecMetadataKey, out string? json)) return FromSavedSpec(file, json);
+        return InferCore(file.Tensors);
+    }
+
+    /// <summary>
+    /// The network of a PyTorch state_dict given as tensor names and shapes (a state_dict saved as JSON, or by another
+    /// tool): the same inference as <see cref="Infer(SafetensorsFile)"/> for a file without RnnGen's spec.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The tensors do not form a chain of supported modules; the message names the tensor.</exception>
+    public static ImportedModel InferFromShapes(IEnumerable<(string Name, IReadOnlyList<long> Shape)> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        var byName = new Dictionary<string, SafetensorsTensorInfo>(StringComparer.Ordinal);
+        foreach (var (name, shape) in tensors) byName[name] = new SafetensorsTensorInfo(name, "F32", shape, 0, 0);
+        return InferCore(byName);
+    }
+
+    private static ImportedModel InferCore(IReadOnlyDictionary<string, SafetensorsTensorInfo> tensors)
+    {
         var modules = new Dictionary<string, Module>(StringComparer.Ordinal);
         var notes = new List<string>();
         var recurrent = new HashSet<string>(StringComparer.Ordinal);
-        foreach (SafetensorsTensorInfo t in file.Tensors.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
+        foreach (SafetensorsTensorInfo t in tensors.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
             Match m = Recurrent.Match(t.Name);
             if (!m.Success) continue;
@@ -64,16 +82,16 @@ public static class PyTorchImport
                 // nn.LSTM(…, proj_size=p): weight_hr_l0 is [p, H] and weight_hh_l0 [4·H, p]; h (the output) is p wide.
                 module.ProjectionSize = (int)hr.Shape[0];
                 module.Hidden = (int)hr.Shape[1];
-                module.Gates = module.Hidden == 0 ? 0 : (int)(file.Tensors[module.Prefix + "weight_hh_l0"].Shape[0] / module.Hidden);
+                module.Gates = module.Hidden == 0 ? 0 : (int)(tensors[module.Prefix + "weight_hh_l0"].Shape[0] / module.Hidden);
             }
-            CheckSupported(file, module);
+            CheckSupported(tensors, module);
             module.Out = (module.ProjectionSize > 0 ? module.ProjectionSize : module.Hidden) * module.Directions;
         }
-        foreach (SafetensorsTensorInfo t in file.Tensors.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
+        foreach (SafetensorsTensorInfo t in tensors.Values.OrderBy(t => t.Name, StringComparer.Ordinal))
         {
             if (recurrent.Contains(t.Name) || !t.Name.EndsWith("weight", StringComparison.Ordinal) || t.Shape.Count != 2) continue;
             string prefix = t.Name[..^"weight".Length];
-            bool bias = file.Tensors.TryGetValue(prefix + "bias", out SafetensorsTensorInfo? b) && b.Shape.Count == 1 && b.Shape[0] == t.Shape[0];
+            bool bias = tensors.TryGetValue(prefix + "bias", out SafetensorsTensorInfo? b) && b.Shape.Count == 1 && b.Shape[0] == t.Shape[0];
             modules[prefix] = bias
                 ? new Module(prefix) { Kind = "dense", In = (int)t.Shape[1], Out = (int)t.Shape[0], HasBias = true }
                 : new Module(prefix) { Kind = "embedding", In = (int)t.Shape[0], Out = (int)t.Shape[1] };
@@ -164,7 +182,7 @@ public static class PyTorchImport
     /// Refuses, naming the feature, the PyTorch recurrent modules RnnGen has no layer for: layers without biases
     /// (<c>bias=False</c>); and names any missing tensor of a layer (an LSTM projection's <c>weight_hr_l*</c> too).
     /// </summary>
-    private static void CheckSupported(SafetensorsFile file, Module module)
+    private static void CheckSupported(IReadOnlyDictionary<string, SafetensorsTensorInfo> tensors, Module module)
     {
         string p = module.Prefix;
         if (module.Projection is { } hr && (hr.Shape.Count != 2 || module.Gates != 4))
@@ -174,7 +192,7 @@ public static class PyTorchImport
                 for (int d = 0; d < module.Directions; d++)
                 {
                     string name = $"{p}weight_hr_l{k}{(d == 0 ? "" : "_reverse")}";
-                    if (!file.Tensors.ContainsKey(name))
+                    if (!tensors.ContainsKey(name))
                         throw new InvalidDataException($"{name} is missing: an nn.LSTM with proj_size has weight_hr for every layer and direction.");
                 }
         for (int k = 0; k < module.Layers; k++)
@@ -182,7 +200,7 @@ public static class PyTorchImport
             {
                 string suffix = $"_l{k}{(d == 0 ? "" : "_reverse")}";
                 foreach (string weight in new[] { "weight_ih", "weight_hh" })
-                    if (!file.Tensors.ContainsKey(p + weight + suffix))
+                    if (!tensors.ContainsKey(p + weight + suffix))
                         throw new InvalidDataException($"{p}{weight}{suffix} is missing: a PyTorch recurrent module has weight_ih, weight_hh, bias_ih and bias_hh for every layer and direction.");
             }
         if (module.Gates is not (1 or 3 or 4))
@@ -192,7 +210,7 @@ public static class PyTorchImport
             for (int d = 0; d < module.Directions; d++)
             {
                 string suffix = $"_l{k}{(d == 0 ? "" : "_reverse")}";
-                bool ih = file.Tensors.ContainsKey(p + "bias_ih" + suffix), hh = file.Tensors.ContainsKey(p + "bias_hh" + suffix);
+                bool ih = tensors.ContainsKey(p + "bias_ih" + suffix), hh = tensors.ContainsKey(p + "bias_hh" + suffix);
                 if (!ih && !hh)
                     throw new InvalidDataException($"{p}weight_ih{suffix} has no {p}bias_ih{suffix}/{p}bias_hh{suffix}: {kind}(bias=False) is not supported yet. "
                         + "To import it anyway, add zero-filled bias_ih and bias_hh tensors to the state_dict: the network is the same.");
