@@ -1,5 +1,6 @@
 // rnngen: tools for RnnGen models and checkpoints.
-//   rnngen import model.safetensors [--class Name] [--namespace NS] [--max-steps N]
+//   rnngen import model.safetensors [--class Name] [--namespace NS] [--max-steps N] [--out DIR [--no-bake]]
+//       with --out: writes DIR/<Name>.cs (the declaration) and DIR/<Name>.safetensors (the weights, RnnGen's names)
 //       prints a whole Program.cs: top-level statements that load the checkpoint, then the [RnnModel] declaration
 //       (in a block-scoped namespace NS { … } with --namespace: C# allows no file-scoped namespace beside statements);
 //       a file with RnnGen's 'rnngen.spec' metadata is declared from that spec, a PyTorch state_dict from its shapes
@@ -13,14 +14,19 @@ using RnnGen.Safetensors;
 const string usage = """
     rnngen — RnnGen's command-line tool
 
-      rnngen import <checkpoint.safetensors> [--class Name] [--namespace NS] [--max-steps N]
-          prints a Program.cs for a console project that references RnnGen: the statements that load the checkpoint
-          (with the name map from the file's names to RnnGen's), then the [RnnModel] partial-class declaration whose
-          layers fit it (PyTorch nn.LSTM/GRU/RNN, nn.Linear, nn.Embedding state_dicts, any num_layers, bidirectional);
-          a file RnnGen wrote (SaveSafetensors, trainer checkpoints) is declared from the spec saved in it, with its
-          activations, loss, output mode and MaxSteps; --max-steps overrides MaxSteps (default: the saved one, or 64);
-          the class is named after the file (my_model.safetensors → MyModel) unless --class is given, and declared
-          in namespace NS { … } with --namespace
+      rnngen import <model file> [--class Name] [--namespace NS] [--max-steps N] [--out DIR [--no-bake]]
+          with --out: writes DIR/<Name>.cs, the [RnnModel] declaration of the file's network, which compiles as is,
+          and DIR/<Name>.safetensors, its weights in RnnGen's names (loadable with the plain LoadSafetensors); when
+          DIR is inside a project (a *.csproj in DIR or above), the declaration bakes them in with Weights = "…"
+          (--no-bake: it doesn't); prints what each RnnGen tensor was mapped from
+          without --out, for a .safetensors file: prints a Program.cs for a console project that references RnnGen:
+          the statements that load the checkpoint (with the name map from the file's names to RnnGen's), then the
+          declaration whose layers fit it (PyTorch nn.LSTM/GRU/RNN, nn.Linear, nn.Embedding state_dicts, any
+          num_layers, bidirectional); a file RnnGen wrote (SaveSafetensors, trainer checkpoints) is declared from the
+          spec saved in it, with its activations, loss, output mode and MaxSteps; for other formats: prints the
+          mapping and the declaration
+          --max-steps overrides MaxSteps (default: the saved one, or 64); the class is named after the file
+          (my_model.safetensors → MyModel) unless --class is given, and declared in namespace NS with --namespace
 
       rnngen check <checkpoint.safetensors> <model> [--assembly app.dll]
           reports which tensors the model needs are present, missing or mis-shaped, and which file tensors are unused;
@@ -64,8 +70,8 @@ static int Version()
 
 static int Import(string[] args)
 {
-    var (positional, options) = Parse(args, "class", "namespace", "max-steps");
-    if (positional.Count != 1) throw new UsageException("import takes one checkpoint file.");
+    var (positional, options) = Parse(args, ["class", "namespace", "max-steps", "out"], ["no-bake"]);
+    if (positional.Count != 1) throw new UsageException("import takes one model file.");
     string path = positional[0];
     string className = options.GetValueOrDefault("class") ?? PyTorchImport.ClassName(path);
     if (!IsIdentifier(className)) throw new UsageException($"--class {className}: not a C# identifier (letters, digits and _, not starting with a digit).");
@@ -74,17 +80,103 @@ static int Import(string[] args)
     int? maxSteps = options.TryGetValue("max-steps", out string? m)
         ? int.TryParse(m, out int n) && n >= 1 ? n : throw new UsageException($"--max-steps {m}: expected an integer ≥ 1.")
         : null;
-    SafetensorsFile file = SafetensorsFile.Open(path);
-    ImportedModel model;
-    try { model = PyTorchImport.Infer(file); }
-    catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
-    Console.Write(PyTorchImport.ProgramCode(model, className, Path.GetFileName(path), ns, maxSteps));
+    ImportedModel model = Read(path);
+    if (!options.TryGetValue("out", out string? outDir))
+    {
+        if (model.Parameters is null)
+        {
+            Console.Write(PyTorchImport.ProgramCode(model, className, Path.GetFileName(path), ns, maxSteps));
+            return 0;
+        }
+        // Another framework's file: its weights need converting, which --out writes; show what would be declared.
+        PrintMapped(path, className, model);
+        Console.WriteLine();
+        Console.Write(PyTorchImport.Declaration(model, className, ns, maxSteps));
+        Console.WriteLine();
+        Console.WriteLine($"// rnngen import {Path.GetFileName(path)} --out DIR writes DIR/{className}.cs and DIR/{className}.safetensors (the weights in RnnGen's names).");
+        return 0;
+    }
+
+    model = WithParameters(model, path, maxSteps);
+    string dir = Path.GetFullPath(outDir);
+    Directory.CreateDirectory(dir);
+    string weightsPath = Path.Combine(dir, className + ".safetensors");
+    string codePath = Path.Combine(dir, className + ".cs");
+    model.SaveWeights(weightsPath);
+    string? project = options.ContainsKey("no-bake") ? null : ProjectDirectory(dir);
+    string? weights = project is null ? null : Path.GetRelativePath(project, weightsPath).Replace('\\', '/');
+    string code = PyTorchImport.Declaration(model, className, ns, maxSteps, weights);
+    if (weights is null)
+        code += $"""
+
+            // The weights are in {className}.safetensors (RnnGen's names). Load them at run time:
+            //     var model = new {className}();
+            //     model.LoadSafetensors("{className}.safetensors");
+            // or bake them into the assembly with [RnnModel(…, Weights = "<path from the project directory>/{className}.safetensors")].
+
+            """;
+    AtomicFile.Write(codePath, stream =>
+    {
+        using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), leaveOpen: true);
+        writer.Write(code);
+    });
+    PrintMapped(path, className, model);
+    Console.WriteLine($"wrote {codePath}{(weights is null ? "" : $" (Weights = \"{weights}\": baked in at compile time)")}");
+    Console.WriteLine($"wrote {weightsPath}");
     return 0;
+}
+
+// The model of the file at path, by its extension: one case per format.
+static ImportedModel Read(string path)
+{
+    string extension = Path.GetExtension(path).ToLowerInvariant();
+    return extension switch
+    {
+        ".safetensors" => InferSafetensors(path),
+        _ => throw new UsageException($"{path}: unknown model format '{extension}'; rnngen import reads .safetensors."),
+    };
+}
+
+static ImportedModel InferSafetensors(string path)
+{
+    SafetensorsFile file = SafetensorsFile.Open(path);
+    try { return PyTorchImport.Infer(file); }
+    catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+}
+
+// A checkpoint read through its name map gets its parameters now, in RnnGen's layout, so --out can write them.
+static ImportedModel WithParameters(ImportedModel model, string path, int? maxSteps)
+{
+    if (model.Parameters is not null) return model;
+    NetworkSpec spec = model.Spec ?? new NetworkSpec(model.InputSize, model.Layers, maxSteps ?? 64);
+    var net = new ReferenceNetwork(spec);
+    net.LoadSafetensors(path, model.NameMap, ignoreUnusedTensors: model.UnusedTensors.Count > 0);
+    return model with
+    {
+        Spec = spec,
+        Parameters = net.Parameters.ToArray(),
+        Mapped = spec.ParameterLayout.Select(t => $"{t.Name} {t.ShapeText} ← {model.NameMap.GetValueOrDefault(t.Name, t.Name)}").ToList(),
+    };
+}
+
+static void PrintMapped(string path, string className, ImportedModel model)
+{
+    Console.WriteLine($"{Path.GetFileName(path)} → {className}: {model.Spec?.ToString() ?? string.Join(" → ", model.Layers)}");
+    foreach (string line in model.Mapped) Console.WriteLine($"  {line}");
+    foreach (string note in model.Notes) Console.WriteLine($"note: {note}");
+}
+
+// The project a folder belongs to: the nearest folder, from it upwards, holding a *.csproj; null when none does.
+static string? ProjectDirectory(string dir)
+{
+    for (var d = new DirectoryInfo(dir); d is not null; d = d.Parent)
+        if (d.EnumerateFiles("*.csproj").Any()) return d.FullName;
+    return null;
 }
 
 static int Check(string[] args)
 {
-    var (positional, options) = Parse(args, "assembly");
+    var (positional, options) = Parse(args, ["assembly"]);
     if (positional.Count != 2) throw new UsageException("check takes a checkpoint file and a model (class name or spec JSON file).");
     SafetensorsFile file = SafetensorsFile.Open(positional[0]);
     NetworkSpec spec = ResolveSpec(positional[1], options.GetValueOrDefault("assembly"));
@@ -157,15 +249,17 @@ static NetworkSpec? FindSpec(string dll, string model)
     }
 }
 
-static (List<string> Positional, Dictionary<string, string> Options) Parse(string[] args, params string[] known)
+static (List<string> Positional, Dictionary<string, string> Options) Parse(string[] args, string[] known, string[]? flags = null)
 {
+    flags ??= [];
     var positional = new List<string>();
     var options = new Dictionary<string, string>(StringComparer.Ordinal);
     for (int i = 0; i < args.Length; i++)
     {
         if (!args[i].StartsWith("--", StringComparison.Ordinal)) { positional.Add(args[i]); continue; }
         string name = args[i][2..];
-        if (!known.Contains(name)) throw new UsageException($"unknown option --{name}; this command takes {string.Join(", ", known.Select(k => "--" + k))}.");
+        if (flags.Contains(name)) { options[name] = "true"; continue; }
+        if (!known.Contains(name)) throw new UsageException($"unknown option --{name}; this command takes {string.Join(", ", known.Concat(flags).Select(k => "--" + k))}.");
         if (i + 1 >= args.Length) throw new UsageException($"--{name} needs a value.");
         options[name] = args[++i];
     }

@@ -128,6 +128,50 @@ public sealed class CliTests : IDisposable
         Assert.Equal(saved, compiled.Spec("TrainerCheckpoint"));
     }
 
+    /// <summary>--out writes the declaration and the weights in RnnGen's names: inside a project the declaration bakes
+    /// them in, outside (or with --no-bake) it loads them; either way it compiles and computes what the checkpoint's
+    /// network computes.</summary>
+    [Fact]
+    public void Import_out_writes_a_declaration_and_weights_that_reproduce_the_checkpoint()
+    {
+        string fixture = Path.Combine(Repository.Root, "tests", "RnnGen.Tests", "Fixtures", "remap.safetensors");
+        ImportedModel inferred = PyTorchImport.Infer(SafetensorsFile.Open(fixture));
+        var expected = new ReferenceNetwork(new NetworkSpec(inferred.InputSize, inferred.Layers, 64));
+        expected.LoadSafetensors(fixture, inferred.NameMap);
+        float[] inputs = Enumerable.Range(0, 7 * 3).Select(i => MathF.Sin(i * 0.7f)).ToArray();
+        var want = new float[7 * 2];
+        expected.Forward(inputs, 7, want);
+
+        string project = Path.Combine(_dir, "app");
+        Directory.CreateDirectory(Path.Combine(project, "Models"));
+        File.WriteAllText(Path.Combine(project, "App.csproj"), "<Project Sdk=\"Microsoft.NET.Sdk\" />");
+        var (code, output) = Rnngen("import", fixture, "--class", "Encoder", "--namespace", "Demo", "--out", Path.Combine(project, "Models"));
+        Assert.True(code == 0, output);
+        Assert.Contains("layers.1.weight_ih_l0 [20, 5] ← encoder.weight_ih_l1", output);
+        Assert.Contains("(Weights = \"Models/Encoder.safetensors\": baked in at compile time)", output);
+        string declaration = File.ReadAllText(Path.Combine(project, "Models", "Encoder.cs"));
+        Assert.Contains("[RnnModel(InputSize = 3, MaxSteps = 64, Weights = \"Models/Encoder.safetensors\")]", declaration);
+        // The written weights load with the plain LoadSafetensors, no name map.
+        var reloaded = new ReferenceNetwork(expected.Spec);
+        reloaded.LoadSafetensors(Path.Combine(project, "Models", "Encoder.safetensors"));
+        Assert.Equal(expected.Parameters.ToArray(), reloaded.Parameters.ToArray());
+        // Compiled with the project directory as the generator sees it, the baked model computes the same outputs.
+        File.Move(Path.Combine(project, "Models", "Encoder.cs"), Path.Combine(project, "Encoder.cs"));
+        AssertClose(want, ImportedProject.Run(project, "Demo.Encoder", inputs, 7));
+
+        foreach (string[] extra in new[] { new[] { "--no-bake" }, Array.Empty<string>() })
+        {
+            string loose = Path.Combine(_dir, extra.Length == 0 ? "loose" : "no-bake");
+            string target = extra.Length == 0 ? loose : Path.Combine(project, "NoBake");
+            (code, output) = Rnngen(["import", fixture, "--out", target, .. extra]);
+            Assert.True(code == 0, output);
+            string text = File.ReadAllText(Path.Combine(target, "Remap.cs"));
+            Assert.DoesNotContain("Weights = ", text.Split('\n').Single(l => l.StartsWith("[RnnModel(", StringComparison.Ordinal)));
+            Assert.Contains("model.LoadSafetensors(\"Remap.safetensors\");", text);
+            AssertClose(want, ImportedProject.Run(target, "Remap", inputs, 7));
+        }
+    }
+
     [Fact]
     public void Check_reports_fit_and_mismatch_with_exit_codes()
     {
@@ -162,7 +206,7 @@ public sealed class CliTests : IDisposable
     {
         var (code, output) = Rnngen("import");
         Assert.Equal(2, code);
-        Assert.Contains("import takes one checkpoint file", output);
+        Assert.Contains("import takes one model file", output);
         (code, output) = Rnngen("check", Remap, "NoSuchModel", "--assembly", Path.Combine(_dir, "missing.dll"));
         Assert.Equal(2, code);
         Assert.Contains("no such file", output);
@@ -216,6 +260,14 @@ public sealed class CliTests : IDisposable
         string path = Path.Combine(_dir, name);
         SafetensorsFile.WriteFloat32(path, tensors.Select(t => (t.Name, t.Shape, (ReadOnlyMemory<float>)new float[t.Shape.Aggregate(1, (a, b) => a * b)])));
         return path;
+    }
+
+    // Generated code sums in its own order: equal to the reference within float rounding.
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(MathF.Abs(expected[i] - actual[i]) <= 1e-5f, $"output {i}: expected {expected[i]}, got {actual[i]}");
     }
 
     private (int Code, string Output) Rnngen(params string[] arguments)

@@ -21,9 +21,28 @@ public sealed record ImportedModel(int InputSize, IReadOnlyList<LayerSpec> Layer
     /// loading must ignore (<c>ignoreUnusedTensors: true</c>).</summary>
     public IReadOnlyList<string> UnusedTensors { get; init; } = [];
 
-    /// <summary>Stand-in: parameters in spec.ParameterLayout order.</summary>
+    /// <summary>
+    /// The parameters in <see cref="NetworkSpec.ParameterLayout"/> order, for a model read from another framework's file
+    /// (see <see cref="ImportedWeights"/>); null for a safetensors checkpoint, whose tensors are loaded through
+    /// <see cref="NameMap"/>.
+    /// </summary>
     public float[]? Parameters { get; init; }
 
-    /// <summary>Stand-in: mapped lines.</summary>
+    /// <summary>What each RnnGen tensor came from, one line per tensor (<c>layers.0.weight_ih_l0 [20, 3] ← …</c>), as
+    /// <c>rnngen import</c> prints them.</summary>
     public IReadOnlyList<string> Mapped { get; init; } = [];
+
+    /// <summary>
+    /// Writes <see cref="Parameters"/> to <paramref name="path"/> as a safetensors file with RnnGen's names and the spec
+    /// in its metadata (as <c>SaveSafetensors</c> does), atomically: loadable with the plain <c>LoadSafetensors</c> and
+    /// usable as <c>[RnnModel(Weights = …)]</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has no <see cref="Spec"/> or <see cref="Parameters"/>.</exception>
+    public void SaveWeights(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Spec is null || Parameters is null)
+            throw new InvalidOperationException("this model carries no parameters: it was inferred from a checkpoint's names, which loads through NameMap.");
+        ParameterIO.Save(path, Spec, Parameters);
+    }
 }

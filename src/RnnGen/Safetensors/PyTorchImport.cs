@@ -288,7 +288,9 @@ public static class PyTorchImport
     /// <param name="className">The class to declare.</param>
     /// <param name="ns">Its namespace, or null for the global namespace.</param>
     /// <param name="maxSteps">MaxSteps; null keeps the saved spec's, or 64 when the file has no spec.</param>
-    public static string Declaration(ImportedModel model, string className, string? ns = null, int? maxSteps = null)
+    /// <param name="weights">A safetensors file with the model's parameters in RnnGen's names, relative to the project
+    /// directory, to bake in as <c>[RnnModel(Weights = …)]</c>; null for none.</param>
+    public static string Declaration(ImportedModel model, string className, string? ns = null, int? maxSteps = null, string? weights = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(className);
@@ -296,7 +298,7 @@ public static class PyTorchImport
         s.AppendLine("using RnnGen;");
         s.AppendLine();
         if (ns is not null) s.AppendLine($"namespace {ns};").AppendLine();
-        AppendDeclaration(s, model, className, maxSteps, "");
+        AppendDeclaration(s, model, className, maxSteps, "", weights);
         return s.ToString();
     }
 
@@ -342,7 +344,7 @@ public static class PyTorchImport
         }
     }
 
-    private static void AppendDeclaration(StringBuilder s, ImportedModel model, string className, int? maxSteps, string indent)
+    private static void AppendDeclaration(StringBuilder s, ImportedModel model, string className, int? maxSteps, string indent, string? weights = null)
     {
         NetworkSpec? spec = model.Spec;
         var arguments = new List<string>();
@@ -351,6 +353,7 @@ public static class PyTorchImport
         if (spec is { Loss: not LossKind.MeanSquaredError }) arguments.Add($"Loss = LossKind.{spec.Loss}");
         if (spec is { Reduction: not Reduction.Mean }) arguments.Add($"Reduction = Reduction.{spec.Reduction}");
         if (spec is { Output: not OutputMode.EveryStep }) arguments.Add($"Output = OutputMode.{spec.Output}");
+        if (weights is not null) arguments.Add($"Weights = {Literal(weights)}");
         foreach (string note in model.Notes) s.Append(indent).AppendLine($"// note: {note}");
         s.Append(indent).AppendLine($"[RnnModel({string.Join(", ", arguments)})]   // MaxSteps: the longest sequence you will run");
         foreach (LayerSpec l in model.Layers) s.Append(indent).AppendLine(Attribute(l));
