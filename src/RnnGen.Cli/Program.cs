@@ -133,7 +133,9 @@ static ImportedModel Read(string path)
     return extension switch
     {
         ".safetensors" => InferSafetensors(path),
-        _ => throw new UsageException($"{path}: unknown model format '{extension}'; rnngen import reads .safetensors."),
+        ".json" => KerasJsonImport.Read(path),
+        ".h5" or ".keras" => RnnGen.Keras.KerasImport.Read(path),
+        _ => throw new UsageException($"{path}: unknown model format '{extension}'; rnngen import reads .safetensors, .json (RTNeural/Keras, PyTorch state_dict), .h5 and .keras."),
     };
 }
 

@@ -36,8 +36,12 @@ public static class KerasJsonImport
         using (document)
         {
             JsonElement root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("layers", out _)) return ReadRTNeural(root, path);
-            if (root.ValueKind == JsonValueKind.Object && IsStateDict(root)) return ReadStateDict(root, path);
+            try
+            {
+                if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("layers", out _)) return ReadRTNeural(root, path);
+                if (root.ValueKind == JsonValueKind.Object && IsStateDict(root)) return ReadStateDict(root, path);
+            }
+            catch (InvalidOperationException e) { throw Bad(path, $"holds text that is not valid UTF-8 ({e.Message})", e); }
             throw Bad(path, "neither an RTNeural/Keras model ({\"in_shape\": …, \"layers\": […]}) nor a PyTorch state_dict ({\"name\": nested list, …}).");
         }
     }

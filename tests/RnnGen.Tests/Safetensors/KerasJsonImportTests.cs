@@ -180,8 +180,10 @@ public sealed class KerasJsonImportTests
         {
             for (int i = 0; i < Cases; i++)
             {
-                string text = Encoding.UTF8.GetString(seeds[random.NextInt(seeds.Length)]);
-                int kind = random.NextInt(5);
+                byte[] seed = seeds[random.NextInt(seeds.Length)];
+                string text = Encoding.UTF8.GetString(seed);
+                int kind = random.NextInt(6);
+                byte[]? raw = null;
                 switch (kind)
                 {
                     case 0: text = text[..random.NextInt(text.Length)]; break;
@@ -204,6 +206,13 @@ public sealed class KerasJsonImportTests
                         text = text[..s] + tokens[8 + random.NextInt(5)] + text[e..];
                         break;
                     }
+                    case 4:
+                    {
+                        // Bytes: bit flips and invalid UTF-8 inside strings and numbers.
+                        raw = (byte[])seed.Clone();
+                        for (int k = 1 + random.NextInt(6); k > 0; k--) raw[random.NextInt(raw.Length)] ^= (byte)(0x80 | (1 << random.NextInt(8)));
+                        break;
+                    }
                     default:
                     {
                         // Drop or duplicate one element of a list: ragged weights, missing layers.
@@ -214,7 +223,8 @@ public sealed class KerasJsonImportTests
                         break;
                     }
                 }
-                File.WriteAllText(path, text);
+                if (raw is null) File.WriteAllText(path, text);
+                else File.WriteAllBytes(path, raw);
                 try
                 {
                     ImportedModel m = KerasJsonImport.Read(path);
