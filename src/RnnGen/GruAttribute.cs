@@ -1,7 +1,7 @@
 namespace RnnGen;
 
 // Read by the RnnGen source generator (by metadata name); layers apply in declaration order.
-/// <summary>GRU layer with PyTorch's equations and gate order (r, z, n).</summary>
+/// <summary>GRU layer with PyTorch's equations and gate order (r, z, n); <see cref="ResetAfter"/> = false moves the reset gate before the recurrent product.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class GruAttribute(int hidden) : Attribute
 {
@@ -24,4 +24,11 @@ public sealed class GruAttribute(int hidden) : Attribute
     /// gives (<c>ForwardContinue</c>, <c>ForwardBatch</c> with initial states) wins and the learned one gets no gradient.
     /// </summary>
     public bool LearnInitialState { get; set; }
+    /// <summary>
+    /// Where the reset gate applies. True (the default): PyTorch's <c>nn.GRU</c>, n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)).
+    /// False: before the recurrent product, n = tanh(W_in·x + b_in + W_hn·(r ⊙ h) + b_hn), as ONNX's GRU with
+    /// <c>linear_before_reset = 0</c> and Keras' <c>reset_after = False</c>. The tensors and the gate order are the same
+    /// (see <see cref="LayerSpec.ResetAfter"/>).
+    /// </summary>
+    public bool ResetAfter { get; set; } = true;
 }

@@ -9,6 +9,14 @@ namespace RnnGen;
 /// </summary>
 public sealed record LayerSpec
 {
+    /// <summary>An empty layer; the factory methods set its fields.</summary>
+    public LayerSpec() { }
+
+    // How the JSON reads a layer: the other fields are init properties, and a missing "resetAfter" is true, the
+    // default (an init property alone would read as false).
+    [JsonConstructor]
+    internal LayerSpec(bool resetAfter = true) => ResetAfter = resetAfter;
+
     /// <summary>The kind of layer.</summary>
     public LayerKind Kind { get; init; }
 
@@ -131,6 +139,15 @@ public sealed record LayerSpec
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool LearnInitialState { get; init; }
 
+    /// <summary>
+    /// Gru only: where the reset gate applies. True (the default) is PyTorch's <c>nn.GRU</c>: n = tanh(W_in·x + b_in +
+    /// r ⊙ (W_hn·h + b_hn)). False applies it to h before the recurrent product, as ONNX's GRU with
+    /// <c>linear_before_reset = 0</c> and Keras' <c>reset_after = False</c>: n = tanh(W_in·x + b_in + W_hn·(r ⊙ h) + b_hn).
+    /// The tensors, their shapes and the gate order (r, z, n) are the same either way. Must be true on the other kinds.
+    /// Written to the JSON only when false.
+    /// </summary>
+    public bool ResetAfter { get; init; } = true;   // left out of the JSON when true (NetworkSpec's serializer options)
+
     /// <summary>Embedding only: the number of distinct token ids.</summary>
     public int Vocabulary { get; init; }
 
@@ -168,9 +185,10 @@ public sealed record LayerSpec
             SpectralRadius = spectralRadius, Density = density, InputScaling = inputScaling,
         };
 
-    /// <summary>A GRU layer with <paramref name="hidden"/> units per direction.</summary>
-    public static LayerSpec Gru(int hidden, bool bidirectional = false) =>
-        new() { Kind = LayerKind.Gru, Size = hidden, Activation = Activation.Tanh, Bidirectional = bidirectional };
+    /// <summary>A GRU layer with <paramref name="hidden"/> units per direction; <paramref name="resetAfter"/> false applies the
+    /// reset gate before the recurrent product (see <see cref="ResetAfter"/>).</summary>
+    public static LayerSpec Gru(int hidden, bool bidirectional = false, bool resetAfter = true) =>
+        new() { Kind = LayerKind.Gru, Size = hidden, Activation = Activation.Tanh, Bidirectional = bidirectional, ResetAfter = resetAfter };
 
     /// <summary>A dense layer with <paramref name="units"/> outputs.</summary>
     public static LayerSpec Dense(int units, Activation activation = Activation.Identity) =>
@@ -205,7 +223,7 @@ public sealed record LayerSpec
     /// <summary>The layer as plain values, for the shared geometry and rules.</summary>
     internal LayerDescription Description =>
         new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, IsReservoir, SpectralRadius, Density, InputScaling, Peepholes,
-            _clockPeriods?.ToArray(), ReplaceUnitDelay, Dropout, RecurrentDropout, ProjectionSize, LearnInitialState);
+            _clockPeriods?.ToArray(), ReplaceUnitDelay, Dropout, RecurrentDropout, ProjectionSize, LearnInitialState, ResetAfter);
 
     /// <summary>True when the layer drops anything while training (<see cref="Dropout"/> or <see cref="RecurrentDropout"/> above 0).</summary>
     internal bool HasDropout => Dropout != 0f || RecurrentDropout != 0f;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using RnnGen.Geometry;
 
 namespace RnnGen;
@@ -106,7 +107,19 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
     internal static string Describe(LayerSpec l) => l.Description.Declaration();
 
     /// <summary>Serialises the spec as JSON (camelCase, enums as names).</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, NetworkSpecJsonContext.Default.NetworkSpec);
+    public string ToJson() => JsonSerializer.Serialize(this, JsonInfo);
+
+    /// <summary>The source-generated metadata, with <see cref="LayerSpec.ResetAfter"/> written only when false (so a spec
+    /// without it keeps the JSON it always had, and a missing <c>resetAfter</c> reads as the default, true).</summary>
+    private static readonly JsonTypeInfo<NetworkSpec> JsonInfo = (JsonTypeInfo<NetworkSpec>)new JsonSerializerOptions(NetworkSpecJsonContext.Default.Options)
+    {
+        TypeInfoResolver = NetworkSpecJsonContext.Default.WithAddedModifier(static info =>
+        {
+            if (info.Type != typeof(LayerSpec)) return;
+            foreach (JsonPropertyInfo property in info.Properties)
+                if (property.Name == "resetAfter") property.ShouldSerialize = static (_, value) => value is false;
+        }),
+    }.GetTypeInfo(typeof(NetworkSpec));
 
     /// <summary>Reads a spec written by <see cref="ToJson"/>.</summary>
     /// <exception cref="ArgumentException">The JSON is malformed, or describes an invalid network.</exception>
@@ -115,7 +128,7 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
         ArgumentNullException.ThrowIfNull(json);
         try
         {
-            return JsonSerializer.Deserialize(json, NetworkSpecJsonContext.Default.NetworkSpec)
+            return JsonSerializer.Deserialize(json, JsonInfo)
                 ?? throw new ArgumentException("The JSON is 'null', not a network spec.", nameof(json));
         }
         catch (JsonException e)
@@ -150,7 +163,7 @@ public sealed class NetworkSpec : IEquatable<NetworkSpec>
             LayerKind.Dense => $"Dense({l.Size}, {l.Activation})",
             LayerKind.Rnn when l.IsReservoir => $"Reservoir({l.Size}, ρ {l.SpectralRadius}, density {l.Density}, input scaling {l.InputScaling}{(l.Leak != 0f ? $", leak {l.Leak}" : "")})",
             LayerKind.Rnn => $"Rnn({l.Size}, {l.Activation}{(l.Bidirectional ? ", bi" : "")}{(l.Leak != 0f ? $", leak {l.Leak}{(l.LearnLeak ? " learned" : "")}" : "")}{(l.SkipDelay > 0 ? $", skip {l.SkipDelay}{(l.ReplaceUnitDelay ? " only" : "")}" : "")}{(l.LearnInitialState ? ", learned h0" : "")}{(l.ClockPeriods is { } periods ? $", clock {string.Join("/", periods)}" : "")})",
-            _ => $"{l.Kind}({l.Size}{(l.Bidirectional ? ", bi" : "")}{(l.Peepholes ? ", peepholes" : "")}{(l.ProjectionSize != 0 ? $", projection {l.ProjectionSize}" : "")}{(l.LearnInitialState ? ", learned h0" : "")})",
+            _ => $"{l.Kind}({l.Size}{(l.Bidirectional ? ", bi" : "")}{(l.Peepholes ? ", peepholes" : "")}{(l.ProjectionSize != 0 ? $", projection {l.ProjectionSize}" : "")}{(l.LearnInitialState ? ", learned h0" : "")}{(!l.ResetAfter ? ", ResetAfter = false" : "")})",
         }));
         string input = UsesTokens ? "tokens" : $"in {InputSize}";
         return $"{input} → {layers}; {Loss} {Reduction}, {Output}, T ≤ {MaxSteps}";

@@ -10,7 +10,7 @@ internal sealed class LayerDescription
     public LayerDescription(LayerKind kind, int size, Activation activation, bool bidirectional = false, int vocabulary = 0,
         float leak = 0f, bool learnLeak = false, int skipDelay = 0,
         bool isReservoir = false, float spectralRadius = 0f, float density = 0f, float inputScaling = 0f, bool peepholes = false,
-        int[]? clockPeriods = null, bool replaceUnitDelay = false, float dropout = 0f, float recurrentDropout = 0f, int projectionSize = 0, bool learnInitialState = false)
+        int[]? clockPeriods = null, bool replaceUnitDelay = false, float dropout = 0f, float recurrentDropout = 0f, int projectionSize = 0, bool learnInitialState = false, bool resetAfter = true)
     {
         Kind = kind;
         Size = size;
@@ -31,6 +31,7 @@ internal sealed class LayerDescription
         RecurrentDropout = recurrentDropout;
         ProjectionSize = projectionSize;
         LearnInitialState = learnInitialState;
+        ResetAfter = resetAfter;
     }
 
     public LayerKind Kind { get; }
@@ -97,6 +98,13 @@ internal sealed class LayerDescription
     /// <summary>The initial state of each direction is a parameter (<c>initial_h</c> [H], and <c>initial_c</c> [H] for LSTM).</summary>
     public bool LearnInitialState { get; }
 
+    /// <summary>GRU: the reset gate multiplies W_hn·h + b_hn (true, PyTorch's form), or h before W_hn reads it (false, ONNX's
+    /// <c>linear_before_reset = 0</c>, Keras' <c>reset_after = False</c>). Always true for the other kinds but in a bad spec.</summary>
+    public bool ResetAfter { get; }
+
+    /// <summary>A GRU whose reset gate applies before the recurrent product: n = tanh(W_in·x + b_in + W_hn·(r ⊙ h) + b_hn).</summary>
+    public bool IsResetBefore => Kind == LayerKind.Gru && !ResetAfter;
+
     /// <summary>True for Rnn, LSTM and GRU.</summary>
     public bool IsRecurrent => LayerGeometry.IsRecurrentKind(Kind);
 
@@ -122,6 +130,7 @@ internal sealed class LayerDescription
         if (Peepholes) arguments += ", Peepholes = true";
         if (ProjectionSize != 0) arguments += $", ProjectionSize = {ProjectionSize}";
         if (LearnInitialState) arguments += ", LearnInitialState = true";
+        if (!ResetAfter) arguments += ", ResetAfter = false";
         return $"[{Kind}({arguments})]";
     }
 }

@@ -127,6 +127,8 @@ internal static class NetworkRules
             Add(ProblemKind.NotAReservoir, "IsReservoir", $"{field} sets SpectralRadius, Density or InputScaling, which only a reservoir has (IsReservoir = true); they must be 0.");
         if (layer.Peepholes && layer.Kind != LayerKind.Lstm)
             Add(ProblemKind.PeepholesNotLstm, "Peepholes", $"{field}.Peepholes = true, but only an Lstm layer has peephole connections; it must be false.");
+        if (!layer.ResetAfter && layer.Kind != LayerKind.Gru)
+            Add(ProblemKind.ResetAfterNotGru, "ResetAfter", $"{field}.ResetAfter = false, but only a Gru layer has a reset gate; it must be true (the default).");
         if (!(layer.Dropout >= 0f && layer.Dropout < 1f))
             Add(ProblemKind.Dropout, "Dropout", $"{field}.Dropout = {layer.Dropout}, but a dropout probability must be in [0, 1): 0 is no dropout, 1 would drop every output.", number: layer.Dropout);
         else if (layer.Dropout > 0f && index == count - 1)

@@ -50,6 +50,8 @@ internal enum ProblemKind
     NotAReservoir,
     /// <summary>Runtime only: peepholes on a layer other than LSTM.</summary>
     PeepholesNotLstm,
+    /// <summary>Runtime only: ResetAfter = false on a layer other than GRU.</summary>
+    ResetAfterNotGru,
     /// <summary>Runtime only: a projection on a layer other than LSTM.</summary>
     ProjectionNotLstm,
     /// <summary>An LSTM projection outside 1 … H − 1 (<see cref="NetworkProblem.Value"/>; 0 is none).</summary>

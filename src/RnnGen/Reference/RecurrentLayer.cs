@@ -103,6 +103,19 @@ internal abstract class RecurrentLayer<T> : Layer<T> where T : unmanaged, IFloat
         for (int j = 0; j < H; j++) dh[j] += mask[j] * product[j];
     }
 
+    /// <summary>dh(t−1) += <paramref name="dInput"/>, a gradient with respect to <see cref="RecurrentInput"/>(h), times the
+    /// mask under recurrent dropout.</summary>
+    protected void AddThroughRecurrentInput(ReadOnlySpan<T> dInput, Span<T> dh)
+    {
+        if (!RecurrentMasked)
+        {
+            LinearAlgebra<T>.Add(dInput[..H], dh);
+            return;
+        }
+        T[] mask = _recurrentMasks[_direction];
+        for (int j = 0; j < H; j++) dh[j] += mask[j] * dInput[j];
+    }
+
     protected ReadOnlySpan<T> WeightIh(ReadOnlySpan<T> p) => p.Slice(_weightIh, G * H * I);
     protected ReadOnlySpan<T> WeightHh(ReadOnlySpan<T> p) => p.Slice(_weightHh, G * H * R);
     protected ReadOnlySpan<T> BiasIh(ReadOnlySpan<T> p) => p.Slice(_biasIh, G * H);

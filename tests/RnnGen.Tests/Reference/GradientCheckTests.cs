@@ -30,6 +30,7 @@ public sealed class GradientCheckTests
             Add("Lstm peepholes" + d, 3, [LayerSpec.Lstm(4, bi, peepholes: true), LayerSpec.Dense(2)]);
             Add("Lstm projection" + d, 3, [LayerSpec.Lstm(5, bi) with { ProjectionSize = 2 }, LayerSpec.Dense(2)]);
             Add("Gru" + d, 3, [LayerSpec.Gru(4, bi), LayerSpec.Dense(2)]);
+            Add("Gru reset before" + d, 3, [LayerSpec.Gru(4, bi, resetAfter: false), LayerSpec.Dense(2)]);
             Add("Rnn tanh leaky" + d, 3, [LayerSpec.Rnn(4, Activation.Tanh, bi, leak: 0.7f), LayerSpec.Dense(2)]);
             Add("Rnn relu leaky" + d, 3, [LayerSpec.Rnn(4, Activation.Relu, bi, leak: 0.3f), LayerSpec.Dense(2)]);
             Add("Rnn skip 2" + d, 3, [LayerSpec.Rnn(4, Activation.Tanh, bi, leak: 0f, skipDelay: 2), LayerSpec.Dense(2)]);
@@ -78,6 +79,10 @@ public sealed class GradientCheckTests
         Add("dropout: Dense outputs, then a Gru's recurrent state", 3, [LayerSpec.Dense(4, Activation.Tanh) with { Dropout = 0.5f }, LayerSpec.Gru(3) with { RecurrentDropout = 0.4f }, LayerSpec.Dense(1)]);
         Add("dropout: leaky bidirectional Rnn with a skip", 2, [LayerSpec.Rnn(4, Activation.Tanh, true, 0.5f, skipDelay: 2) with { Dropout = 0.3f, RecurrentDropout = 0.5f }, LayerSpec.Dense(2)]);
         Add("dropout: bidirectional Gru and Lstm recurrent state", 2, [LayerSpec.Gru(3, true) with { RecurrentDropout = 0.5f }, LayerSpec.Lstm(3, true) with { RecurrentDropout = 0.3f }, LayerSpec.Dense(1)], OutputMode.LastStep);
+        Add("dropout: reset-before Gru outputs and recurrent state", 3, [LayerSpec.Gru(4, resetAfter: false) with { Dropout = 0.3f, RecurrentDropout = 0.4f }, LayerSpec.Dense(2)]);
+        Add("dropout: bidirectional reset-before Gru recurrent state", 2, [LayerSpec.Gru(3, true, resetAfter: false) with { RecurrentDropout = 0.5f }, LayerSpec.Dense(1)], OutputMode.LastStep);
+        Add("stack reset-before Gru under PyTorch's Gru", 2, [LayerSpec.Gru(3, true, resetAfter: false), LayerSpec.Gru(4), LayerSpec.Gru(2, resetAfter: false), LayerSpec.Dense(2)]);
+        Add("embedding into a reset-before Gru", 0, [LayerSpec.Embedding(5, 3), LayerSpec.Gru(4, resetAfter: false), LayerSpec.Dense(5, Activation.Softmax)], loss: LossKind.CrossEntropy);
         data.Add("dropout: Embedding outputs and an Rnn's recurrent state", new NetworkSpec(0,
             [LayerSpec.Embedding(6, 3) with { Dropout = 0.3f }, Rnn(4) with { RecurrentDropout = 0.4f }, LayerSpec.Dense(6)], maxSteps: 7, loss: LossKind.CrossEntropy));
         return data;
@@ -166,6 +171,7 @@ public sealed class GradientCheckTests
             Add("Rnn" + d, 3, [Learned(Rnn(4, bi)), LayerSpec.Dense(2)]);
             Add("Lstm" + d, 3, [Learned(LayerSpec.Lstm(4, bi)), LayerSpec.Dense(2)]);
             Add("Gru" + d, 3, [Learned(LayerSpec.Gru(4, bi)), LayerSpec.Dense(2)]);
+            Add("Gru reset before" + d, 3, [Learned(LayerSpec.Gru(4, bi, resetAfter: false)), LayerSpec.Dense(2)]);
             Add("Lstm peepholes" + d, 3, [Learned(LayerSpec.Lstm(3, bi, peepholes: true)), LayerSpec.Dense(2)]);
             Add("Rnn learned leak" + d, 3, [Learned(LayerSpec.Rnn(4, Activation.Relu, bi, leak: 0.6f, learnLeak: true)), LayerSpec.Dense(2)]);
         }
