@@ -299,9 +299,7 @@ public static class KerasJsonImport
                         resetAfter = l.ResetAfter ?? true;
                         allNotes.Add($"{where} has no bias (use_bias=False): its biases are zero.");
                     }
-                    if (gates == 3 && !resetAfter)
-                        throw Bad(path, $"{where} is a GRU with reset_after=False (bias [{3 * u}]), which RnnGen does not support yet; Keras' default, reset_after=True (bias [2, {3 * u}]), imports.");
-                    specs.Add(gates switch { 4 => LayerSpec.Lstm(u), 3 => LayerSpec.Gru(u), _ => LayerSpec.Rnn(u, act) });
+                    specs.Add(gates switch { 4 => LayerSpec.Lstm(u), 3 => LayerSpec.Gru(u, resetAfter: resetAfter), _ => LayerSpec.Rnn(u, act) });
                     if (gates == 4 && w.Count == 3) lstmBias = true;
                     if (gates == 3 && !resetAfter) gruV1 = true;
                     setters.Add(iw => SetRecurrent(iw, path, n, w, inW, u, gates, resetAfter));

@@ -387,7 +387,7 @@ public static class PyTorchImport
                 if (l.LearnInitialState) a.Add("LearnInitialState = true");
                 return $"[Rnn({string.Join(", ", a.Prepend(l.Size.ToString(CultureInfo.InvariantCulture)))})]";
             default:
-                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")}{(l.Peepholes ? ", Peepholes = true" : "")}{(l.ProjectionSize != 0 ? $", ProjectionSize = {l.ProjectionSize}" : "")}{(l.LearnInitialState ? ", LearnInitialState = true" : "")})]";
+                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")}{(l.Peepholes ? ", Peepholes = true" : "")}{(l.Kind == LayerKind.Gru && !l.ResetAfter ? ", ResetAfter = false" : "")}{(l.ProjectionSize != 0 ? $", ProjectionSize = {l.ProjectionSize}" : "")}{(l.LearnInitialState ? ", LearnInitialState = true" : "")})]";
         }
     }
 

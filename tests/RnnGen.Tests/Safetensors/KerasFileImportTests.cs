@@ -17,7 +17,7 @@ public sealed class KerasFileImportTests
     public static TheoryData<string, string> Files()
     {
         var data = new TheoryData<string, string>();
-        foreach (string name in new[] { "keras_lstm_dense", "keras_stacked_lstm_softmax", "keras_gru_ra_dense" })
+        foreach (string name in new[] { "keras_lstm_dense", "keras_stacked_lstm_softmax", "keras_gru_ra_dense", "keras_gru_v1_heads", "keras_lstm_gru_v1_last" })
             foreach (string ext in new[] { ".h5", ".keras" })
                 data.Add(name, ext);
         return data;
@@ -34,16 +34,6 @@ public sealed class KerasFileImportTests
         var (input, steps, expected) = KerasFixtures.Expected(name);
         KerasFixtures.AssertClose(expected, KerasFixtures.RunReference(file, input, steps), name + ext);
         Assert.Contains(file.Mapped, l => l.Contains(ext == ".h5" ? "model_weights/" : "layers/", StringComparison.Ordinal));
-    }
-
-    [Theory]
-    [InlineData(".h5")]
-    [InlineData(".keras")]
-    public void A_gru_with_reset_after_false_is_refused_by_name_until_supported(string ext)
-    {
-        var e = Assert.Throws<InvalidDataException>(() => KerasImport.Read(Path.Combine(Dir, "keras_gru_v1_heads" + ext)));
-        Assert.Contains("reset_after=False", e.Message);
-        Assert.Contains("'gru'", e.Message);
     }
 
     [Fact]

@@ -47,7 +47,8 @@ public sealed class KerasJsonImportTests
 
     public static TheoryData<string> JsonFixtures() =>
     [
-        "keras_lstm_dense", "keras_stacked_lstm_softmax", "keras_gru_ra_dense", "torch_lstm2_linear", "torch_gru_linear",
+        "keras_lstm_dense", "keras_stacked_lstm_softmax", "keras_gru_ra_dense", "keras_gru_v1_heads", "keras_lstm_gru_v1_last",
+        "torch_lstm2_linear", "torch_gru_linear",
     ];
 
     [Theory]
@@ -131,11 +132,16 @@ public sealed class KerasJsonImportTests
     }
 
     [Fact]
-    public void A_gru_with_reset_after_false_is_refused_by_name_until_supported()
+    public void A_gru_with_reset_after_false_and_a_last_step_output_are_declared_as_keras_has_them()
     {
-        var e = Assert.Throws<InvalidDataException>(() => KerasJsonImport.Read(Path.Combine(Dir, "keras_gru_v1_heads.json")));
-        Assert.Contains("reset_after=False", e.Message);
-        Assert.Contains("layer 0 (gru)", e.Message);
+        ImportedModel v1 = KerasJsonImport.Read(Path.Combine(Dir, "keras_gru_v1_heads.json"));
+        Assert.Equal(new NetworkSpec(2, [LayerSpec.Gru(6, resetAfter: false), LayerSpec.Dense(4, Activation.Tanh), LayerSpec.Dense(1, Activation.Sigmoid)], 64), v1.Spec);
+        Assert.Contains("[Gru(6, ResetAfter = false)]", PyTorchImport.Declaration(v1, "GruV1"));
+        Assert.Contains(v1.Mapped, l => l == "layers.0.bias_hh_l0 [18] ← zeros (Keras has one bias)");
+
+        ImportedModel last = KerasJsonImport.Read(Path.Combine(Dir, "keras_lstm_gru_v1_last.json"));
+        Assert.Equal(new NetworkSpec(3, [LayerSpec.Lstm(5), LayerSpec.Gru(4, resetAfter: false), LayerSpec.Dense(2, Activation.Relu)], 64, OutputMode.LastStep), last.Spec);
+        Assert.Contains("Output = OutputMode.LastStep", PyTorchImport.Declaration(last, "LastStep"));
     }
 
     [Fact]
