@@ -27,6 +27,8 @@ const string usage = """
           mapping and the declaration
           --max-steps overrides MaxSteps (default: the saved one, or 64); the class is named after the file
           (my_model.safetensors → MyModel) unless --class is given, and declared in namespace NS with --namespace
+          formats: .safetensors; .json (RTNeural/Keras save_model JSON, or a PyTorch state_dict json.dump);
+          .keras and .h5 (Keras 3 zips and legacy Keras 2 files)
 
       rnngen check <checkpoint.safetensors> <model> [--assembly app.dll]
           reports which tensors the model needs are present, missing or mis-shaped, and which file tensors are unused;
