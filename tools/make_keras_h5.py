@@ -45,19 +45,22 @@ def keras_layers(model):
         activation = layer["activation"] or "linear"
         units = layer["shape"][-1]
         weights = [np.asarray(w, dtype=np.float32) for w in layer["weights"]]
-        base = {"lstm": "lstm", "gru": "gru", "dense": "dense", "time-distributed-dense": "time_distributed"}[t]
+        base = {"lstm": "lstm", "gru": "gru", "simple-rnn": "simple_rnn", "dense": "dense",
+                "time-distributed-dense": "time_distributed"}[t]
         n = counts.get(base, 0)
         counts[base] = n + 1
         name = base if n == 0 else f"{base}_{n}"
-        if t in ("lstm", "gru"):
-            config = {"name": name, "trainable": True, "dtype": "float32", "units": units, "activation": "tanh",
-                      "recurrent_activation": "sigmoid", "use_bias": True, "return_sequences": len(layer["shape"]) == 3,
+        if t in ("lstm", "gru", "simple-rnn"):
+            config = {"name": name, "trainable": True, "dtype": "float32", "units": units,
+                      "activation": activation if t == "simple-rnn" else "tanh", "recurrent_activation": "sigmoid", "use_bias": True, "return_sequences": len(layer["shape"]) == 3,
                       "return_state": False, "go_backwards": False, "stateful": False, "unroll": False}
             if t == "lstm":
                 config["unit_forget_bias"] = True
-            else:
+            elif t == "gru":
                 config["reset_after"] = weights[2].ndim == 2
-            result.append(("LSTM" if t == "lstm" else "GRU", config, weights))
+            else:
+                del config["recurrent_activation"]
+            result.append(({"lstm": "LSTM", "gru": "GRU", "simple-rnn": "SimpleRNN"}[t], config, weights))
         elif t == "dense":
             result.append(("Dense", {"name": name, "trainable": True, "dtype": "float32", "units": units,
                                      "activation": activation, "use_bias": True}, weights))
@@ -94,8 +97,9 @@ def write_h5_legacy(path, model):
         for cls, cfg, weights in layers:
             name = cfg["name"]
             lg = g.create_group(name)
-            if cls in ("LSTM", "GRU"):
-                names = [f"{name}/{cls.lower()}_cell/{w}:0" for w in ("kernel", "recurrent_kernel", "bias")]
+            if cls in ("LSTM", "GRU", "SimpleRNN"):
+                cell = {"LSTM": "lstm_cell", "GRU": "gru_cell", "SimpleRNN": "simple_rnn_cell"}[cls]
+                names = [f"{name}/{cell}/{w}:0" for w in ("kernel", "recurrent_kernel", "bias")]
             else:
                 names = [f"{name}/{w}:0" for w in ("kernel", "bias")]
             lg.attrs["weight_names"] = np.array([n.encode() for n in names])
@@ -118,7 +122,7 @@ def write_keras3(path, model):
         for cls, cfg, weights in layers:
             lg = root.create_group(cfg["name"])
             lg.create_group("vars")
-            vg = lg.create_group({"LSTM": "cell/vars", "GRU": "cell/vars", "TimeDistributed": "layer/vars"}.get(cls, "vars")) \
+            vg = lg.create_group({"LSTM": "cell/vars", "GRU": "cell/vars", "SimpleRNN": "cell/vars", "TimeDistributed": "layer/vars"}.get(cls, "vars")) \
                 if cls != "Dense" else lg["vars"]
             for k, w in enumerate(weights):
                 vg.create_dataset(str(k), data=w)

@@ -42,6 +42,7 @@ function rtneuralLayer(layer) {
   if (cls === 'TimeDistributed') { type = 'time-distributed-dense'; inner = layer.layer; }
   else if (cls === 'GRU') type = 'gru';
   else if (cls === 'LSTM') type = 'lstm';
+  else if (cls === 'SimpleRNN') type = 'simple-rnn';   // not an RTNeural type: RnnGen's reader also takes it
   else if (cls === 'Dense') type = 'dense';
   else throw new Error('no RTNeural type for ' + cls);
   const act = inner.getConfig().activation;
@@ -97,4 +98,10 @@ build('keras_lstm_gru_v1_last', 14, 8, 3, (m, f) => {
   m.add(L.lstm({ units: 5, returnSequences: true, recurrentActivation: 'sigmoid', inputShape: [null, f] }));
   m.add(L.gru({ units: 4, returnSequences: false, recurrentActivation: 'sigmoid' }));
   m.add(L.dense({ units: 2, activation: 'relu' }));
+});
+
+// SimpleRNN (relu) → Dense: RnnGen's [Rnn(h, Activation = Relu)].
+build('keras_simplernn_relu', 15, 6, 2, (m, f) => {
+  m.add(L.simpleRNN({ units: 5, activation: 'relu', returnSequences: true, inputShape: [null, f] }));
+  m.add(L.dense({ units: 2 }));
 });

@@ -17,7 +17,7 @@ public sealed class KerasFileImportTests
     public static TheoryData<string, string> Files()
     {
         var data = new TheoryData<string, string>();
-        foreach (string name in new[] { "keras_lstm_dense", "keras_stacked_lstm_softmax", "keras_gru_ra_dense", "keras_gru_v1_heads", "keras_lstm_gru_v1_last" })
+        foreach (string name in new[] { "keras_lstm_dense", "keras_stacked_lstm_softmax", "keras_gru_ra_dense", "keras_gru_v1_heads", "keras_lstm_gru_v1_last", "keras_simplernn_relu" })
             foreach (string ext in new[] { ".h5", ".keras" })
                 data.Add(name, ext);
         return data;

@@ -48,7 +48,7 @@ public sealed class KerasJsonImportTests
     public static TheoryData<string> JsonFixtures() =>
     [
         "keras_lstm_dense", "keras_stacked_lstm_softmax", "keras_gru_ra_dense", "keras_gru_v1_heads", "keras_lstm_gru_v1_last",
-        "torch_lstm2_linear", "torch_gru_linear",
+        "keras_simplernn_relu", "torch_lstm2_linear", "torch_gru_linear",
     ];
 
     [Theory]
@@ -84,6 +84,7 @@ public sealed class KerasJsonImportTests
         Check<KerasStackedModel>("keras_stacked_lstm_softmax");
         Check<KerasGruResetAfterModel>("keras_gru_ra_dense");
         Check<TorchLstm2LinearModel>("torch_lstm2_linear");
+        Check<KerasSimpleRnnModel>("keras_simplernn_relu");
 
         static void Check<T>(string name) where T : IRecurrentNetwork, new()
         {
@@ -275,3 +276,8 @@ public partial class KerasGruResetAfterModel;
 [Lstm(6)]
 [Dense(2)]
 public partial class TorchLstm2LinearModel;
+
+[RnnModel(InputSize = 2, MaxSteps = 64)]
+[Rnn(5, Activation = Activation.Relu)]
+[Dense(2)]
+public partial class KerasSimpleRnnModel;
