@@ -94,6 +94,17 @@ models.append(("LearnedStateRnnLeaky8", "InputSize = 3, MaxSteps = 9", ["[Rnn(8,
 models.append(("LearnedStateLstmBi13", "InputSize = 5, MaxSteps = 9, Reduction = Reduction.Sum", ["[Lstm(13, Bidirectional = true, LearnInitialState = true)]", "[Dense(3, Activation.Tanh)]"]))
 models.append(("LearnedStateGru16Last", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep", ["[Gru(16, LearnInitialState = true)]", "[Dense(1)]"]))
 models.append(("LearnedStateTokensGruLstm", "MaxSteps = 9, Loss = LossKind.CrossEntropy", ["[Embedding(11, 6)]", "[Gru(12, LearnInitialState = true)]", "[Lstm(8, Peepholes = true, LearnInitialState = true)]", "[Dense(11, Activation.Softmax)]"]))
+# GRU with the reset before the recurrent product (ResetAfter = false: n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)):
+# whole vectors, remainder lanes, bidirectional, stacked under and over PyTorch's form, tokens, a learned initial state,
+# dropout on outputs and h(t - 1); the specialised streaming kernels decline it, so Step keeps the portable cell.
+models.append(("ResetBeforeGru8", "InputSize = 3, MaxSteps = 9", ["[Gru(8, ResetAfter = false)]", "[Dense(2)]"]))
+models.append(("ResetBeforeGru13", "InputSize = 4, MaxSteps = 9, Reduction = Reduction.Sum", ["[Gru(13, ResetAfter = false)]", "[Dense(3, Activation.Tanh)]"]))
+models.append(("ResetBeforeGruBi13", "InputSize = 5, MaxSteps = 9", ["[Gru(13, Bidirectional = true, ResetAfter = false)]", "[Dense(3)]"]))
+models.append(("ResetBeforeStack37Last", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep, Loss = LossKind.BinaryCrossEntropy", ["[Gru(37, ResetAfter = false)]", "[Gru(16)]", "[Gru(8, ResetAfter = false)]", "[Dense(1)]"]))
+models.append(("ResetBeforeTokensGru32", "MaxSteps = 9, Loss = LossKind.CrossEntropy", ["[Embedding(11, 6)]", "[Gru(32, ResetAfter = false)]", "[Dense(11, Activation.Softmax)]"]))
+models.append(("ResetBeforeLearnedStateGru16Last", "InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep", ["[Gru(16, ResetAfter = false, LearnInitialState = true)]", "[Dense(1)]"]))
+models.append(("ResetBeforeDropoutGru12", "InputSize = 3, MaxSteps = 8", ["[Gru(12, ResetAfter = false, Dropout = 0.2f, RecurrentDropout = 0.3f)]", "[Dense(2)]"]))
+models.append(("ResetBeforeDropoutGruBiCe", "InputSize = 4, MaxSteps = 8, Loss = LossKind.CrossEntropy", ["[Gru(13, Bidirectional = true, ResetAfter = false, RecurrentDropout = 0.4f)]", "[Dense(3)]"]))
 
 # The streaming kernels written for the shape: every plan the generator can choose (Vector512 and Vector256 widths,
 # one and several register passes with a remainder, looped and unrolled columns, Dense row blocks full and padded,
@@ -139,7 +150,8 @@ for path in sorted(FIXTURES.glob("*.json")):
             layers.append(f"[Rnn({l['size']}, Activation = Activation.{l['activation']}{bi})]")
         else:
             projection = f", ProjectionSize = {l['projectionSize']}" if l.get("projectionSize") else ""
-            layers.append(f"[{k}({l['size']}{bi}{projection})]")
+            reset = ", ResetAfter = false" if l.get("resetAfter") is False else ""
+            layers.append(f"[{k}({l['size']}{bi}{projection}{reset})]")
     name = "Fixture_" + path.stem
     twins.append((name, path.stem))
     models.append((name, ", ".join(parts), layers))

@@ -126,7 +126,7 @@ public sealed class GeneratorFuzzTests
                         ? $"[Rnn({Sz()}, Leak = {Float(r, 0.2f, 0.9f)}, LearnLeak = true{(r.Next(2) == 0 ? ", SkipDelay = 2" : "")})]\n"
                         : $"[Lstm({Sz()}{Named(r, ("Bidirectional", () => Pick(r, "true", "false")), ("Peepholes", () => Pick(r, "true", "false")), ("LearnInitialState", () => Pick(r, "true", "false")))})]\n");
                     break;
-                case 3: text.Append($"[Gru({Sz()}{Named(r, ("Bidirectional", () => Pick(r, "true", "false")), ("LearnInitialState", () => Pick(r, "true", "false")))})]\n"); break;
+                case 3: text.Append($"[Gru({Sz()}{Named(r, ("Bidirectional", () => Pick(r, "true", "false")), ("LearnInitialState", () => Pick(r, "true", "false")), ("ResetAfter", () => Pick(r, "true", "false")))})]\n"); break;
                 case 4: text.Append($"[Dense({Sz()}{(r.Next(2) == 0 ? ", " + P(["Activation.Identity", "Activation.Tanh", "Activation.Sigmoid", "Activation.Relu"], ["Activation.Softmax", "(Activation)(-1)"]) : "")})]\n"); break;
                 case 5:
                     text.Append($"[Reservoir({Sz()}{Named(r,

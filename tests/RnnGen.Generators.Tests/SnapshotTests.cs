@@ -19,6 +19,8 @@ public sealed class SnapshotTests
         { "PeepholeLstm", "namespace Demo; [RnnModel(InputSize = 3, MaxSteps = 16)] [Lstm(12, Peepholes = true)] [Dense(2)] public partial class PeepholeLstm;" },
         // a projection (PyTorch's proj_size): h' = W_hr·(o ⊙ tanh(c')) is 4 wide, c stays 12; the streaming Step keeps the portable cell
         { "ProjectedLstm", "namespace Demo; [RnnModel(InputSize = 3, MaxSteps = 16)] [Lstm(12, ProjectionSize = 4)] [Dense(2)] public partial class ProjectedLstm;" },
+        // a GRU with the reset before the recurrent product: W_hn reads r ⊙ h in a second product; the streaming Step keeps the portable cell
+        { "ResetBeforeGru", "namespace Demo; [RnnModel(InputSize = 3, MaxSteps = 16)] [Gru(8, ResetAfter = false)] [Dense(2)] public partial class ResetBeforeGru;" },
         // a Clockwork RNN (groups with periods 1, 2, 4, 8) under an Elman layer that reads only h(t − 3)
         { "ClockworkRnn", "namespace Demo; [RnnModel(InputSize = 2, MaxSteps = 32)] [Rnn(16, ClockPeriods = new[] { 1, 2, 4, 8 })] [Rnn(8, SkipDelay = 3, ReplaceUnitDelay = true)] [Dense(2)] public partial class ClockworkRnn;" },
         // dropout on outputs and on h(t−1) in the recurrent products (a model without dropout gets none of its code)

@@ -67,6 +67,7 @@ public sealed class StreamPlannerTests
     [InlineData("[Rnn(32, SkipDelay = 2)] [Dense(1)]")]       // a skip connection through time
     [InlineData("[Lstm(32, Peepholes = true)] [Dense(1)]")]   // peepholes
     [InlineData("[Lstm(32, ProjectionSize = 16)] [Dense(1)]")] // a projection
+    [InlineData("[Gru(32, ResetAfter = false)] [Dense(1)]")]   // the reset before the recurrent product
     [InlineData("[Gru(32, Bidirectional = true)] [Dense(1)]")] // no streaming step at all
     [InlineData("[Lstm(32)] [Dense(3)] [Dense(3)]")]           // dot products need whole vectors of input (3 here)
     public void Layers_the_kernels_do_not_cover_keep_the_whole_model_on_the_portable_kernels(string layers)

@@ -35,6 +35,15 @@ internal static class BlockMatrix
                     [gates.Select(g => "z_" + g).ToArray(), ["="], gates.Select(g => $"W_i{g}  W_h{g}").ToArray(), ["·"], ["x", "h"], ["+"], gates.Select(g => $"b_i{g} + b_h{g}").ToArray()],
                     $"   {rows}; gates i, f, g, o of {F(p.H)} rows each");
             }
+            case LayerKind.Gru when p.ResetBefore:
+            {
+                string[] gates = ["r", "z"];
+                return Render(
+                    [gates.Select(g => "gi_" + g).ToArray(), ["="], gates.Select(g => "W_i" + g).ToArray(), ["· x +"], gates.Select(g => "b_i" + g).ToArray(), [",  "],
+                     gates.Select(g => "gh_" + g).ToArray(), ["="], gates.Select(g => "W_h" + g).ToArray(), ["· h +"], gates.Select(g => "b_h" + g).ToArray()],
+                    $"   {rows}; gates r, z, n of {F(p.H)} rows each")
+                    .Concat([$"// gi_n = W_in · x + b_in,  gh_n = W_hn · (r ⊙ h) + b_hn   (reset before the product: n = tanh(gi_n + gh_n))"]);
+            }
             case LayerKind.Gru:
             {
                 string[] gates = ["r", "z", "n"];

@@ -67,7 +67,7 @@ internal static class ClassShell
         LayerKind.Rnn when l.Reservoir => $"global::RnnGen.LayerSpec.Reservoir({F(l.Size)}, {Float(l.SpectralRadius)}, {Float(l.Density)}, {Float(l.InputScaling)}, {Float(l.Leak)})",
         LayerKind.Rnn when l.IsClockwork => $"global::RnnGen.LayerSpec.Clockwork({F(l.Size)}, new[] {{ {string.Join(", ", l.ClockPeriods.Select(t => F(t)))} }}, global::RnnGen.Activation.{l.Activation})",
         LayerKind.Rnn => $"global::RnnGen.LayerSpec.Rnn({F(l.Size)}, global::RnnGen.Activation.{l.Activation}, {(l.Bidirectional ? "true" : "false")}{(l.IsLeaky || l.HasSkip ? ", " + Float(l.Leak) : "")}{(l.HasSkip || l.HasLearnedLeak ? ", " + F(l.SkipDelay) : "")}{(l.HasLearnedLeak ? ", true" : "")}){(l.HasNoUnitDelay ? " with { ReplaceUnitDelay = true }" : "")}",
-        _ => $"global::RnnGen.LayerSpec.{l.Kind}({F(l.Size)}, {(l.Bidirectional ? "true" : "false")}{(l.HasPeepholes ? ", peepholes: true" : "")}){(l.HasProjection ? $" with {{ ProjectionSize = {F(l.ProjectionSize)} }}" : "")}",
+        _ => $"global::RnnGen.LayerSpec.{l.Kind}({F(l.Size)}, {(l.Bidirectional ? "true" : "false")}{(l.HasPeepholes ? ", peepholes: true" : "")}{(l.HasResetBefore ? ", resetAfter: false" : "")}){(l.HasProjection ? $" with {{ ProjectionSize = {F(l.ProjectionSize)} }}" : "")}",
     };
 
     /// <summary><c> with { Dropout = …, RecurrentDropout = … }</c> for a layer with dropout, else nothing.</summary>

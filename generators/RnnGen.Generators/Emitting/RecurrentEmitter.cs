@@ -108,7 +108,9 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                             w.WriteLine($"{bias}.CopyTo(cache.Slice({Times("b", P.CacheStride)} + {Times("s", CW)}, {F(BiasFloats)}));   // {(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
                         w.WriteLine($"{K}.PackedMatMatAdd({ih}, input, {Times("t", P.In)}, {si}, cache, {Times("s", CW)}, {sc}, batch, {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
                     }
-                    if (P.UnitDelay)
+                    if (P.ResetBefore)
+                        WriteResetBeforeProducts(w, d, ss, sc);
+                    else if (P.UnitDelay)
                     {
                         string hidden = $"{K}.PackedMatMatAdd(k.Slice({Range(d.PackedHidden!)}), states, {Times("s", SW)}, {ss}, cache, {Plus(Times("s", CW), HiddenAt)}, {sc}, batch, {gh}, {F(R)});   // W_hhᵀ [{F(R)} × {gh}]";
                         if (P.Layer.HasRecurrentDropout)
@@ -171,27 +173,32 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                         if (ClearsHiddenGradient) w.WriteLine($"dState.Slice({Times("b", SW)}, {r}).Clear();");
                         WriteDelayLineBackward(w);
                     }
-                    w.WriteLine(P.UnitDelay
-                        ? $"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)"
-                        : "// dx += W_ihᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk); no W_hh: h(t−1) reaches dz only through the skip connection");
-                    w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd({ihT}, dz, {Times("k", Record)}, {sd}, dIn, {Times("t", P.In)}, {si}, batch, {inw}, {gh});");
-                    if (P.UnitDelay)
+                    if (P.ResetBefore)
+                        WriteResetBeforeGradientProducts(w, d, sd, ihT, si, inw, gh);
+                    else
                     {
-                        string dh = $"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {r}, {gh});";
-                        if (P.Layer.HasRecurrentDropout)
+                        w.WriteLine(P.UnitDelay
+                            ? $"// dx += W_ihᵀ·dz;  dh {(gru ? "+= W_hhᵀ·dz_h (after the direct path z ⊙ dh')" : "= W_hhᵀ·dz")}   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)"
+                            : "// dx += W_ihᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk); no W_hh: h(t−1) reaches dz only through the skip connection");
+                        w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd({ihT}, dz, {Times("k", Record)}, {sd}, dIn, {Times("t", P.In)}, {si}, batch, {inw}, {gh});");
+                        if (P.UnitDelay)
                         {
-                            using (w.WriteBlock("if (_masked)"))
+                            string dh = $"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, dState, 0, {sw}, batch, {r}, {gh});";
+                            if (P.Layer.HasRecurrentDropout)
                             {
-                                w.WriteLine("// recurrent dropout: dh(t−1) += m ⊙ (W_hhᵀ·dz)");
-                                w.WriteLine("maskedDh.Clear();");
-                                w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, maskedDh, 0, {r}, 1, {r}, {gh});");
-                                w.WriteLine($"{Support}.AddMasked(maskedDh, mask, dState.Slice(0, {r}));");
+                                using (w.WriteBlock("if (_masked)"))
+                                {
+                                    w.WriteLine("// recurrent dropout: dh(t−1) += m ⊙ (W_hhᵀ·dz)");
+                                    w.WriteLine("maskedDh.Clear();");
+                                    w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({Range(d.Hidden!)}), dz, {Plus(Times("k", Record), HiddenAt)}, {sd}, maskedDh, 0, {r}, 1, {r}, {gh});");
+                                    w.WriteLine($"{Support}.AddMasked(maskedDh, mask, dState.Slice(0, {r}));");
+                                }
+                                using (w.WriteBlock("else"))
+                                    w.WriteLine(dh);
                             }
-                            using (w.WriteBlock("else"))
+                            else
                                 w.WriteLine(dh);
                         }
-                        else
-                            w.WriteLine(dh);
                     }
                     WriteSkipGradientProduct(w, d, sd);
                 }
@@ -218,7 +225,9 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                 w.WriteLine($"// dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  {(P.UnitDelay ? $"dW_hh += Σ_b Σ_t dz{(gru ? "_h" : "")}(t)·h(t−1)ᵀ;  " : "")}db_ih += Σ dz(t);  db_hh += Σ dz{(gru ? "_h" : "")}(t)");
                 w.WriteLine("// (every sequence of the batch at once, slot after slot: each gradient row is read and written once)");
                 w.WriteLine($"{K}.AddOuterProducts(g.Slice({Range(d.Input)}), dz, 0, {record}, input, {firstDx}, {strideDx}, steps, {gh}, {inw}, batch, {sd}, {si});");
-                if (P.UnitDelay)
+                if (P.ResetBefore)
+                    WriteResetBeforeWeightGradients(w, d, sd, ss, sc);
+                else if (P.UnitDelay)
                 {
                     string dwHidden = $"{K}.AddOuterProducts(g.Slice({Range(d.Hidden!)}), dz, {hh}, {record}, states, 0, {sw}, steps, {gh}, {r}, batch, {sd}, {ss});";
                     if (P.Layer.HasRecurrentDropout)
@@ -234,6 +243,96 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
                 foreach (string line in ExtraWeightGradients(d, sd, ss)) w.WriteLine(line);
             }
         }
+    }
+
+    // A GRU whose reset comes before the recurrent product (cache record [gi | gh | r ⊙ h̃], dz record [dgi | dgh]; h̃ is h
+    // as the recurrent product reads it, m ⊙ h under recurrent dropout): W_hr, W_hz are one product, r follows, then W_hn
+    // reads r ⊙ h̃ in a second. Its packed W_hhᵀ holds the two blocks one after the other, and so does the backward's.
+
+    /// <summary>Forward walk: gh_r, gh_z, then r and r ⊙ h̃, then gh_n = W_hn·(r ⊙ h̃) + b_hn, for the whole batch.</summary>
+    private void WriteResetBeforeProducts(IndentedTextWriter w, DirectionPlan d, string ss, string sc)
+    {
+        string h = F(H), rz = F(2 * H), hh0 = d.PackedHidden!.Constant;
+        string cacheAt = Times("s", CW);
+        void Products(string source, string offset, string stride, string batch, string hOf)
+        {
+            w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({hh0}, {F(2 * H * H)}), {source}, {offset}, {stride}, cache, {Plus(cacheAt, GH)}, {sc}, {batch}, {rz}, {h});   // gh_r, gh_z: W_hrᵀ, W_hzᵀ [{h} × {rz}]");
+            string record = batch == "1" ? cacheAt : $"{Times("b", P.CacheStride)} + {cacheAt}";
+            string gate = $"{Cells}.GruCell.ResetBeforeGate({hOf}, cache.Slice({record}, {F(GH)}), cache.Slice({Plus(record, GH)}, {rz}), cache.Slice({Plus(record, 2 * GH)}, {h}), {h});   // r; r ⊙ h̃";
+            if (batch == "1") w.WriteLine(gate);
+            else
+                using (w.WriteBlock($"for (int b = 0; b < {batch}; b++)"))
+                    w.WriteLine(gate);
+            w.WriteLine($"{K}.PackedMatMatAdd(k.Slice({hh0} + {F(2 * H * H)}, {F(H * H)}), cache, {Plus(cacheAt, 2 * GH)}, {sc}, cache, {Plus(cacheAt, GH + 2 * H)}, {sc}, {batch}, {h}, {h});   // gh_n = W_hn·(r ⊙ h̃) + b_hn: W_hnᵀ [{h} × {h}]");
+        }
+        w.WriteLine("// reset before the product: gh_r, gh_z = W_hr·h + b_hr, W_hz·h + b_hz;  r = σ(gi_r + gh_r);  gh_n = W_hn·(r ⊙ h) + b_hn");
+        if (P.Layer.HasRecurrentDropout)
+        {
+            using (w.WriteBlock("if (_masked)"))
+            {
+                w.WriteLine("// recurrent dropout: h̃ = m ⊙ h(t−1), the sequence's one mask (a training pass runs one sequence)");
+                w.WriteLine($"{Support}.Mask(states.Slice({Times("s", SW)}, {h}), _{P.Field}RecurrentMask{d.Direction}, maskedH.Slice({Times("s", H)}, {h}));");
+                Products("maskedH", Times("s", H), h, "1", $"maskedH.Slice({Times("s", H)}, {h})");
+            }
+            using (w.WriteBlock("else"))
+                Products("states", Times("s", SW), ss, "batch", State("s", H));
+        }
+        else
+            Products("states", Times("s", SW), ss, "batch", State("s", H));
+    }
+
+    /// <summary>Backward walk, after the pointwise part: u = W_hnᵀ·dn into dr's slot, dr and dh̃ += r ⊙ u, dh̃ += W_hrᵀ·dr +
+    /// W_hzᵀ·dz (times the mask under recurrent dropout), then dx += W_ihᵀ·dz of the batch.</summary>
+    private void WriteResetBeforeGradientProducts(IndentedTextWriter w, DirectionPlan d, string sd, string ihT, string si, string inw, string gh)
+    {
+        string h = F(H), rz = F(2 * H), sw = F(SW), w0 = d.Hidden!.Constant, dzAt = Times("k", Record);
+        string rzT = $"kb.Slice({w0}, {F(2 * H * H)})";
+        w.WriteLine("// reset before the product: u = W_hnᵀ·dn (into dr's slot);  dr = u ⊙ h̃ ⊙ r(1 − r);  dh += r ⊙ u + W_hrᵀ·dr + W_hzᵀ·dz");
+        w.WriteLine($"{K}.PackedMatMatAdd(kb.Slice({w0} + {F(2 * H * H)}, {F(H * H)}), dz, {Plus(dzAt, GH + 2 * H)}, {sd}, dz, {dzAt}, {sd}, batch, {h}, {h});");
+        void Rest(string hOf, string record, string cacheRecord, string target, string targetStride, string batch)
+        {
+            string gate = $"{Cells}.GruCell.ResetBeforeBackwardGate({hOf}, cache.Slice({cacheRecord}, {F(CW)}), dz.Slice({record}, {gh}), dz.Slice({Plus(record, GH)}, {gh}), {target}, {h});";
+            if (batch == "1") w.WriteLine(gate);
+            else
+                using (w.WriteBlock($"for (int b = 0; b < {batch}; b++)"))
+                    w.WriteLine(gate);
+            string all = target.StartsWith("maskedDh", System.StringComparison.Ordinal) ? "maskedDh" : "dState";
+            w.WriteLine($"{K}.PackedMatMatAdd({rzT}, dz, {Plus(dzAt, GH)}, {sd}, {all}, 0, {targetStride}, {batch}, {h}, {rz});");
+        }
+        string slotRecord = $"{Times("b", P.DzStride)} + {dzAt}", slotCache = $"{Times("b", P.CacheStride)} + {Times("k", CW)}";
+        if (P.Layer.HasRecurrentDropout)
+        {
+            using (w.WriteBlock("if (_masked)"))
+            {
+                w.WriteLine("// recurrent dropout: dh(t−1) += m ⊙ (r ⊙ u + W_hrᵀ·dr + W_hzᵀ·dz)");
+                w.WriteLine("maskedDh.Clear();");
+                Rest($"maskedH.Slice({Times("k", H)}, {h})", dzAt, Times("k", CW), "maskedDh", h, "1");
+                w.WriteLine($"{Support}.AddMasked(maskedDh, mask, dState.Slice(0, {h}));");
+            }
+            using (w.WriteBlock("else"))
+                Rest(State("k", H), slotRecord, slotCache, $"dState.Slice({Times("b", SW)}, {h})", sw, "batch");
+        }
+        else
+            Rest(State("k", H), slotRecord, slotCache, $"dState.Slice({Times("b", SW)}, {h})", sw, "batch");
+        w.WriteLine("// dx += W_ihᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)");
+        w.WriteLine($"if (batch > 1) {K}.PackedMatMatAdd({ihT}, dz, {dzAt}, {sd}, dIn, {Times("t", P.In)}, {si}, batch, {inw}, {gh});");
+    }
+
+    /// <summary>dW_hr, dW_hz += Σ dz_{r,z}(t)·h̃(t−1)ᵀ and dW_hn += Σ dn(t)·(r ⊙ h̃)(t)ᵀ (r ⊙ h̃ from the cache).</summary>
+    private void WriteResetBeforeWeightGradients(IndentedTextWriter w, DirectionPlan d, string sd, string ss, string sc)
+    {
+        string h = F(H), rz = F(2 * H), record = F(Record), w0 = d.Hidden!.Constant;
+        string rzG = $"g.Slice({w0}, {F(2 * H * H)})", nG = $"g.Slice({w0} + {F(2 * H * H)}, {F(H * H)})";
+        w.WriteLine("// reset before the product: dW_hr, dW_hz += Σ dz_h(t)·h(t−1)ᵀ;  dW_hn += Σ dn(t)·(r ⊙ h)(t)ᵀ");
+        string rzStates = $"{K}.AddOuterProducts({rzG}, dz, {F(GH)}, {record}, states, 0, {F(SW)}, steps, {rz}, {h}, batch, {sd}, {ss});";
+        if (P.Layer.HasRecurrentDropout)
+        {
+            w.WriteLine($"if (_masked) {K}.AddOuterProducts({rzG}, dz, {F(GH)}, {record}, maskedH, 0, {h}, steps, {rz}, {h}, 1, {sd}, {F(Model.Model.MaxSteps * H)});   // recurrent dropout: h̃ = m ⊙ h(t−1)");
+            w.WriteLine("else " + rzStates);
+        }
+        else
+            w.WriteLine(rzStates);
+        w.WriteLine($"{K}.AddOuterProducts({nG}, dz, {F(GH + 2 * H)}, {record}, cache, {F(2 * GH)}, {F(CW)}, steps, {h}, {h}, batch, {sd}, {sc});");
     }
 
     public override void WriteCells(IndentedTextWriter w)
@@ -264,7 +363,16 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
         {
             w.WriteLine($"{ReadOnlySpan} h = previous.Slice(0, {h});");
             foreach (string line in BlockMatrix.Of(P)) w.WriteLine(line);
-            if (SeparateHidden)
+            if (P.ResetBefore)
+            {
+                string hh0 = d.PackedHidden!.Constant, rz = F(2 * H), hn = F(H);
+                w.WriteLine($"k.Slice({Range(d.PackedBias!)}).CopyTo(cache);   // b_ih, b_hh");
+                w.WriteLine($"{K}.PackedMatVecAdd({ih}, x, cache.Slice(0, {gh}), {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
+                w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({hh0}, {F(2 * H * H)}), h, cache.Slice({gh}, {rz}), {rz}, {h});   // gh_r, gh_z: W_hrᵀ, W_hzᵀ [{h} × {rz}]");
+                w.WriteLine($"{Cells}.GruCell.ResetBeforeGate(h, cache.Slice(0, {gh}), cache.Slice({gh}, {rz}), cache.Slice({F(2 * GH)}, {hn}), {hn});   // r; r ⊙ h");
+                w.WriteLine($"{K}.PackedMatVecAdd(k.Slice({hh0} + {F(2 * H * H)}, {F(H * H)}), cache.Slice({F(2 * GH)}, {hn}), cache.Slice({F(GH + 2 * H)}, {hn}), {hn}, {hn});   // gh_n = W_hn·(r ⊙ h) + b_hn: W_hnᵀ [{hn} × {hn}]");
+            }
+            else if (SeparateHidden)
             {
                 w.WriteLine($"k.Slice({Range(d.PackedBias!)}).CopyTo(cache);   // b_ih, b_hh");
                 w.WriteLine($"{K}.PackedMatVecAdd({ih}, x, cache.Slice(0, {gh}), {gh}, {inw});   // W_ihᵀ [{inw} × {gh}]");
@@ -330,9 +438,22 @@ internal abstract class RecurrentEmitter(ModelPlan model, LayerPlan plan) : Laye
             w.WriteLine($"// {P.Name} {d.Name}: W_ihᵀ, {(P.UnitDelay ? "W_hhᵀ, " : "")}{(SeparateHidden ? "b_ih, b_hh" : "b_ih + b_hh")}");
             WritePackingPrelude(w, d);
             w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Input)}), k.Slice({Range(d.PackedInput!)}), {gh}, {inw});");
-            if (P.UnitDelay) w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Hidden!)}), k.Slice({Range(d.PackedHidden!)}), {gh}, {h});");
-            w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Input)}), kb.Slice({Range(d.Input)}), {gh}, {inw});   // backward: dx = W_ihᵀ·dz");
-            if (P.UnitDelay) w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Hidden!)}), kb.Slice({Range(d.Hidden!)}), {gh}, {h});   // backward: dh = W_hhᵀ·dz");
+            if (P.ResetBefore)
+            {
+                // W_hr, W_hz (rows 0 … 2H) and W_hn packed apart: W_hn reads r ⊙ h in a product of its own
+                string rz = F(2 * H * H), hn = F(H * H), w0 = d.Hidden!.Constant, k0 = d.PackedHidden!.Constant;
+                w.WriteLine($"{K}.Transpose(p.Slice({w0}, {rz}), k.Slice({k0}, {rz}), {F(2 * H)}, {h});   // W_hr, W_hz");
+                w.WriteLine($"{K}.Transpose(p.Slice({w0} + {rz}, {hn}), k.Slice({k0} + {rz}, {hn}), {h}, {h});   // W_hn");
+                w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Input)}), kb.Slice({Range(d.Input)}), {gh}, {inw});   // backward: dx = W_ihᵀ·dz");
+                w.WriteLine($"{K}.PackTransposed(p.Slice({w0}, {rz}), kb.Slice({w0}, {rz}), {F(2 * H)}, {h});   // backward: dh += W_hrᵀ·dr + W_hzᵀ·dz");
+                w.WriteLine($"{K}.PackTransposed(p.Slice({w0} + {rz}, {hn}), kb.Slice({w0} + {rz}, {hn}), {h}, {h});   // backward: u = W_hnᵀ·dn");
+            }
+            else
+            {
+                if (P.UnitDelay) w.WriteLine($"{K}.Transpose(p.Slice({Range(d.Hidden!)}), k.Slice({Range(d.PackedHidden!)}), {gh}, {h});");
+                w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Input)}), kb.Slice({Range(d.Input)}), {gh}, {inw});   // backward: dx = W_ihᵀ·dz");
+                if (P.UnitDelay) w.WriteLine($"{K}.PackTransposed(p.Slice({Range(d.Hidden!)}), kb.Slice({Range(d.Hidden!)}), {gh}, {h});   // backward: dh = W_hhᵀ·dz");
+            }
             WriteExtraPacking(w, d);
             w.WriteLine($"p.Slice({Range(d.Bias!)}).CopyTo(k.Slice({d.PackedBias!.Constant}, {gh}));");
             if (SeparateHidden)

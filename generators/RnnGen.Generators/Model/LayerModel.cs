@@ -8,7 +8,7 @@ namespace RnnGen.Generators.Model;
 internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activation, bool Bidirectional, int Vocabulary, float Leak = 0f,
     bool Reservoir = false, float SpectralRadius = 0f, float Density = 0f, float InputScaling = 0f, int SkipDelay = 0, bool LearnLeak = false, bool Peepholes = false,
     bool ReplaceUnitDelay = false, EquatableArray<int> ClockPeriods = default, bool ClockDeclared = false,
-    float Dropout = 0f, float RecurrentDropout = 0f, int ProjectionSize = 0, bool LearnInitialState = false)
+    float Dropout = 0f, float RecurrentDropout = 0f, int ProjectionSize = 0, bool LearnInitialState = false, bool ResetAfter = true)
 {
     /// <summary>Clockwork Rnn: groups of <see cref="ClockGroupSize"/> units updating every T_g steps (ClockPeriods,
     /// declared when <see cref="ClockDeclared"/>, even empty: the rules then say so).</summary>
@@ -33,6 +33,8 @@ internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activatio
     public int HiddenWidth => LayerGeometry.HiddenWidthOf(Kind, Size, ProjectionSize);
     /// <summary>Rnn, LSTM or GRU whose initial state is a parameter (tensors <c>initial_h</c>, and <c>initial_c</c> for LSTM).</summary>
     public bool HasLearnedInitialState => IsRecurrent && !Reservoir && LearnInitialState;
+    /// <summary>GRU whose reset gate applies before the recurrent product: n = tanh(W_in·x + b_in + W_hn·(r ⊙ h) + b_hn).</summary>
+    public bool HasResetBefore => Kind == LayerKind.Gru && !ResetAfter;
     /// <summary>Rnn with a skip connection through time: W_skip·h(t − d) joins the pre-activation.</summary>
     public bool HasSkip => Kind == LayerKind.Rnn && SkipDelay > 0;
     /// <summary>Rnn with leaky units: h' = α·h + (1 − α)·act(…), α = <see cref="Leak"/>.</summary>
@@ -46,7 +48,7 @@ internal sealed record LayerModel(LayerKind Kind, int Size, Activation Activatio
     /// <summary>The layer as the shared geometry and rules read it.</summary>
     public LayerDescription Description =>
         new(Kind, Size, Activation, Bidirectional, Vocabulary, Leak, LearnLeak, SkipDelay, Reservoir, SpectralRadius, Density, InputScaling, Peepholes,
-            ClockDeclared ? ClockPeriods.ToArray() : null, ReplaceUnitDelay, Dropout, RecurrentDropout, ProjectionSize, LearnInitialState);
+            ClockDeclared ? ClockPeriods.ToArray() : null, ReplaceUnitDelay, Dropout, RecurrentDropout, ProjectionSize, LearnInitialState, ResetAfter);
 
     /// <summary>The layer's geometry when fed <paramref name="inputWidth"/> floats per step.</summary>
     public LayerGeometry Geometry(int inputWidth) => LayerGeometry.Of(Description, inputWidth);

@@ -181,7 +181,7 @@ internal static class Parser
         bool bidirectional = false;
         float leak = 0f;
         int skipDelay = 0, projectionSize = 0;
-        bool learnLeak = false, peepholes = false, replaceUnitDelay = false, learnInitialState = false;
+        bool learnLeak = false, peepholes = false, replaceUnitDelay = false, learnInitialState = false, resetAfter = true;
         int[]? clockPeriods = null;
         float dropout = 0f, recurrentDropout = 0f;
         switch (kind)
@@ -222,13 +222,15 @@ internal static class Parser
             else if (named.Key == "Dropout" && named.Value.Value is float p) dropout = p;
             else if (named.Key == "RecurrentDropout" && named.Value.Value is float r) recurrentDropout = r;
             else if (named.Key == "LearnInitialState" && named.Value.Value is bool learnState) learnInitialState = learnState;
+            else if (named.Key == "ResetAfter" && named.Value.Value is bool after) resetAfter = after;
         }
         bool rnn = kind == LayerKind.Rnn;
         return new LayerModel(kind, size, activation, bidirectional, vocabulary, rnn ? leak : 0f,
             SkipDelay: rnn ? skipDelay : 0, LearnLeak: rnn && learnLeak, ReplaceUnitDelay: rnn && replaceUnitDelay, Peepholes: kind == LayerKind.Lstm && peepholes,
             ClockPeriods: rnn && clockPeriods is not null ? clockPeriods.ToEquatableArray() : default, ClockDeclared: rnn && clockPeriods is not null,
             Dropout: dropout, RecurrentDropout: LayerGeometry.IsRecurrentKind(kind) ? recurrentDropout : 0f,
-            ProjectionSize: kind == LayerKind.Lstm ? projectionSize : 0, LearnInitialState: LayerGeometry.IsRecurrentKind(kind) && learnInitialState);
+            ProjectionSize: kind == LayerKind.Lstm ? projectionSize : 0, LearnInitialState: LayerGeometry.IsRecurrentKind(kind) && learnInitialState,
+            ResetAfter: kind != LayerKind.Gru || resetAfter);
     }
 
     /// <summary>[Reservoir(size, SpectralRadius, Density, InputScaling, Leak)]: a fixed, tanh, one-direction Elman layer.</summary>

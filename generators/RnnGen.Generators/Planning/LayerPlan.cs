@@ -85,6 +85,9 @@ internal sealed record LayerPlan
     /// <summary>LSTM with a projection: its pointwise step forms m = o ⊙ tanh(c') (cached after tanh(c')) and h' = W_hr·m;
     /// its dz records carry dh' and dm = W_hrᵀ·dh' after the gates'.</summary>
     public bool Projected => Layer.HasProjection;
+    /// <summary>GRU with the reset before the recurrent product: the step runs W_hr, W_hz first, then W_hn·(r ⊙ h) (its
+    /// cache records r ⊙ h after [gi | gh]).</summary>
+    public bool ResetBefore => Layer.HasResetBefore;
     /// <summary>Clockwork Elman: unit groups that update every T_g steps; the state ends with the step counter.</summary>
     public bool Clockwork => Layer.IsClockwork;
 
@@ -106,6 +109,6 @@ internal sealed record LayerPlan
         LayerKind.Dense => $"Dense({In} → {Layer.Size}, {Layer.Activation})",
         LayerKind.Rnn when Layer.Reservoir => $"Reservoir({In} → {H}, tanh, ρ = {Literals.Float(Layer.SpectralRadius)}, density {Literals.Float(Layer.Density)}, input scaling {Literals.Float(Layer.InputScaling)}{(Layer.IsLeaky ? ", leaky α = " + Literals.Float(Layer.Leak) : "")}; fixed weights)",
         LayerKind.Rnn => $"Elman RNN({In} → {H}, {Layer.Activation}{(Layer.IsLeaky ? (Layer.HasLearnedLeak ? ", leak learned per unit from α = " : ", leaky α = ") + Literals.Float(Layer.Leak) : "")}{(Layer.HasSkip ? ", skip d = " + Layer.SkipDelay + (Layer.HasNoUnitDelay ? " replacing the unit delay" : "") : "")}{(Layer.IsClockwork ? ", clockwork periods " + string.Join(", ", Layer.ClockPeriods) : "")}{(DirectionCount == 2 ? ", bidirectional" : "")}{(Layer.HasLearnedInitialState ? ", learned initial state" : "")})",
-        _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Layer.HasPeepholes ? ", peepholes" : "")}{(Layer.HasProjection ? ", projection " + Layer.ProjectionSize : "")}{(DirectionCount == 2 ? ", bidirectional" : "")}{(Layer.HasLearnedInitialState ? ", learned initial state" : "")})",
+        _ => $"{Layer.Kind.ToString().ToUpperInvariant()}({In} → {H}{(Layer.HasPeepholes ? ", peepholes" : "")}{(Layer.HasProjection ? ", projection " + Layer.ProjectionSize : "")}{(Layer.HasResetBefore ? ", reset before the product" : "")}{(DirectionCount == 2 ? ", bidirectional" : "")}{(Layer.HasLearnedInitialState ? ", learned initial state" : "")})",
     };
 }

@@ -44,7 +44,7 @@ internal static class Planner
                 _ => gh * (width + (l.HasNoUnitDelay ? 0 : r) + 1) + (l.HasSkip ? h * h : 0) + (l.HasLearnedLeak ? h : 0) + (l.HasPeepholes ? 3 * h : 0) + (l.HasProjection ? r * h : 0),
             };
             int stateWidth = g.StateWidthPerDirection;
-            int cacheWidth = l.Kind switch { LayerKind.Lstm => l.HasProjection ? 6 * h : 5 * h, LayerKind.Gru => 6 * h, LayerKind.Rnn => h, _ => 0 };   // + m = o ⊙ tanh(c') of a projection
+            int cacheWidth = l.Kind switch { LayerKind.Lstm => l.HasProjection ? 6 * h : 5 * h, LayerKind.Gru => l.HasResetBefore ? 7 * h : 6 * h, LayerKind.Rnn => h, _ => 0 };   // + m = o ⊙ tanh(c') of a projection, + r ⊙ h of a reset-before GRU
             int scratchWidth = l.Kind switch { LayerKind.Lstm => l.HasPeepholes ? 7 * h : l.HasProjection ? 5 * h + r : 4 * h, LayerKind.Gru => 6 * h, LayerKind.Rnn => l.HasLearnedLeak ? 2 * h : h, LayerKind.Dense => h, _ => 0 };   // + dλ records, + the peepholes' terms, + dh' and dm
             var directions = new List<DirectionPlan>();
             for (int d = 0; d < g.Directions; d++)

@@ -30,10 +30,11 @@ internal static class StreamPlanner
 
     /// <summary>The plan of a recurrent layer at <paramref name="tier"/>, or null where it keeps the portable kernels
     /// (a width that is not a multiple of 8, a bidirectional layer, leaky, skip or clockwork units, an Elman activation other
-    /// than tanh or ReLU, an LSTM with peepholes or a projection).</summary>
+    /// than tanh or ReLU, an LSTM with peepholes or a projection, a GRU whose reset comes before the recurrent product).</summary>
     public static StreamKernelPlan? Recurrent(LayerModel layer, int input, int tier)
     {
         if (!layer.IsRecurrent || layer.Bidirectional || layer.IsLeaky || layer.HasSkip || layer.IsClockwork || layer.HasPeepholes || layer.HasProjection) return null;
+        if (layer.HasResetBefore) return null;   // W_hn reads r ⊙ h: a second product after r, which the fused unit blocks do not have
         if (layer.Kind == LayerKind.Rnn && layer.Activation is not (Activation.Tanh or Activation.Relu)) return null;
         int hidden = layer.Size;
         int lanes = Lanes(hidden, tier);

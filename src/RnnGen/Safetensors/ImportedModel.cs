@@ -1,7 +1,7 @@
 namespace RnnGen.Safetensors;
 
 /// <summary>
-/// The network of a checkpoint (see <see cref="PyTorchImport.Infer"/>): the spec RnnGen saved in the file, or one
+/// The network of a checkpoint (see <see cref="PyTorchImport.Infer(SafetensorsFile)"/>): the spec RnnGen saved in the file, or one
 /// inferred from the tensor names and shapes of a PyTorch state_dict.
 /// </summary>
 /// <param name="InputSize">Floats per step (0 when the first layer is an Embedding).</param>

@@ -168,7 +168,7 @@ public static class KerasJsonImport
         ImportedModel inferred;
         try
         {
-            inferred = PyTorchImport.InferFromShapes(tensors.Select(t => (t.Key, (IReadOnlyList<long>)t.Value.Shape.Select(d => (long)d).ToArray())));
+            inferred = PyTorchImport.Infer(tensors.Select(t => (t.Key, (IReadOnlyList<long>)t.Value.Shape.Select(d => (long)d).ToArray())));
         }
         catch (InvalidDataException e) { throw Bad(path, e.Message, e); }
         NetworkSpec spec = Spec(path, inferred.InputSize, inferred.Layers, OutputMode.EveryStep);

@@ -36,23 +36,33 @@ public static class PyTorchImport
     {
         ArgumentNullException.ThrowIfNull(file);
         if (file.Metadata.TryGetValue(ParameterIO.SpecMetadataKey, out string? json)) return FromSavedSpec(file, json);
-        return InferCore(file.Tensors);
+        return InferFromShapes(file.Tensors);
     }
 
     /// <summary>
-    /// The network of a PyTorch state_dict given as tensor names and shapes (a state_dict saved as JSON, or by another
-    /// tool): the same inference as <see cref="Infer(SafetensorsFile)"/> for a file without RnnGen's spec.
+    /// The network of a PyTorch-style <c>state_dict</c> given as tensor names and shapes, inferred as for a checkpoint
+    /// file without RnnGen's spec (see <see cref="Infer(SafetensorsFile)"/>): for parameters that live in memory, such as
+    /// a TorchSharp module's <c>named_parameters()</c>.
     /// </summary>
-    /// <exception cref="InvalidDataException">The tensors do not form a chain of supported modules; the message names the tensor.</exception>
-    public static ImportedModel InferFromShapes(IEnumerable<(string Name, IReadOnlyList<long> Shape)> tensors)
+    /// <param name="tensors">Each tensor's state_dict name and shape.</param>
+    /// <exception cref="ArgumentException">Two tensors have the same name.</exception>
+    /// <exception cref="InvalidDataException">The tensors do not form a chain of supported modules, or use a PyTorch
+    /// feature RnnGen has no layer for (<c>bias=False</c>); the message names the tensor.</exception>
+    public static ImportedModel Infer(IEnumerable<(string Name, IReadOnlyList<long> Shape)> tensors)
     {
         ArgumentNullException.ThrowIfNull(tensors);
         var byName = new Dictionary<string, SafetensorsTensorInfo>(StringComparer.Ordinal);
-        foreach (var (name, shape) in tensors) byName[name] = new SafetensorsTensorInfo(name, "F32", shape, 0, 0);
-        return InferCore(byName);
+        foreach ((string name, IReadOnlyList<long> shape) in tensors)
+        {
+            ArgumentNullException.ThrowIfNull(name, nameof(tensors));
+            ArgumentNullException.ThrowIfNull(shape, nameof(tensors));
+            if (!byName.TryAdd(name, new SafetensorsTensorInfo(name, "F32", shape.ToArray(), 0, 0)))
+                throw new ArgumentException($"the tensor name '{name}' occurs twice.", nameof(tensors));
+        }
+        return InferFromShapes(byName);
     }
 
-    private static ImportedModel InferCore(IReadOnlyDictionary<string, SafetensorsTensorInfo> tensors)
+    private static ImportedModel InferFromShapes(IReadOnlyDictionary<string, SafetensorsTensorInfo> tensors)
     {
         var modules = new Dictionary<string, Module>(StringComparer.Ordinal);
         var notes = new List<string>();
@@ -387,7 +397,7 @@ public static class PyTorchImport
                 if (l.LearnInitialState) a.Add("LearnInitialState = true");
                 return $"[Rnn({string.Join(", ", a.Prepend(l.Size.ToString(CultureInfo.InvariantCulture)))})]";
             default:
-                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")}{(l.Peepholes ? ", Peepholes = true" : "")}{(l.Kind == LayerKind.Gru && !l.ResetAfter ? ", ResetAfter = false" : "")}{(l.ProjectionSize != 0 ? $", ProjectionSize = {l.ProjectionSize}" : "")}{(l.LearnInitialState ? ", LearnInitialState = true" : "")})]";
+                return $"[{l.Kind}({l.Size}{(l.Bidirectional ? ", Bidirectional = true" : "")}{(l.Peepholes ? ", Peepholes = true" : "")}{(l.ProjectionSize != 0 ? $", ProjectionSize = {l.ProjectionSize}" : "")}{(l.LearnInitialState ? ", LearnInitialState = true" : "")}{(!l.ResetAfter ? ", ResetAfter = false" : "")})]";
         }
     }
 
@@ -416,7 +426,7 @@ public static class PyTorchImport
 
     /// <summary>
     /// Checks <paramref name="file"/> against <paramref name="spec"/>: every tensor the network needs, looked up by
-    /// RnnGen's own names or, when those are absent, through the names <see cref="Infer"/> finds (a PyTorch
+    /// RnnGen's own names or, when those are absent, through the names <see cref="Infer(SafetensorsFile)"/> finds (a PyTorch
     /// state_dict), or through <paramref name="nameMap"/> when given.
     /// </summary>
     public static CheckReport Check(SafetensorsFile file, NetworkSpec spec, IReadOnlyDictionary<string, string>? nameMap = null)

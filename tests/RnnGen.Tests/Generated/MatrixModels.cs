@@ -394,6 +394,49 @@ public partial class LearnedStateGru16Last;
 [Dense(11, Activation.Softmax)]
 public partial class LearnedStateTokensGruLstm;
 
+[RnnModel(InputSize = 3, MaxSteps = 9)]
+[Gru(8, ResetAfter = false)]
+[Dense(2)]
+public partial class ResetBeforeGru8;
+
+[RnnModel(InputSize = 4, MaxSteps = 9, Reduction = Reduction.Sum)]
+[Gru(13, ResetAfter = false)]
+[Dense(3, Activation.Tanh)]
+public partial class ResetBeforeGru13;
+
+[RnnModel(InputSize = 5, MaxSteps = 9)]
+[Gru(13, Bidirectional = true, ResetAfter = false)]
+[Dense(3)]
+public partial class ResetBeforeGruBi13;
+
+[RnnModel(InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep, Loss = LossKind.BinaryCrossEntropy)]
+[Gru(37, ResetAfter = false)]
+[Gru(16)]
+[Gru(8, ResetAfter = false)]
+[Dense(1)]
+public partial class ResetBeforeStack37Last;
+
+[RnnModel(MaxSteps = 9, Loss = LossKind.CrossEntropy)]
+[Embedding(11, 6)]
+[Gru(32, ResetAfter = false)]
+[Dense(11, Activation.Softmax)]
+public partial class ResetBeforeTokensGru32;
+
+[RnnModel(InputSize = 4, MaxSteps = 10, Output = OutputMode.LastStep)]
+[Gru(16, ResetAfter = false, LearnInitialState = true)]
+[Dense(1)]
+public partial class ResetBeforeLearnedStateGru16Last;
+
+[RnnModel(InputSize = 3, MaxSteps = 8)]
+[Gru(12, ResetAfter = false, Dropout = 0.2f, RecurrentDropout = 0.3f)]
+[Dense(2)]
+public partial class ResetBeforeDropoutGru12;
+
+[RnnModel(InputSize = 4, MaxSteps = 8, Loss = LossKind.CrossEntropy)]
+[Gru(13, Bidirectional = true, ResetAfter = false, RecurrentDropout = 0.4f)]
+[Dense(3)]
+public partial class ResetBeforeDropoutGruBiCe;
+
 [RnnModel(InputSize = 1, MaxSteps = 9)]
 [Lstm(8)]
 [Dense(1)]
@@ -653,6 +696,14 @@ public static class MatrixModels
         ("LearnedStateLstmBi13", () => new LearnedStateLstmBi13()),
         ("LearnedStateGru16Last", () => new LearnedStateGru16Last()),
         ("LearnedStateTokensGruLstm", () => new LearnedStateTokensGruLstm()),
+        ("ResetBeforeGru8", () => new ResetBeforeGru8()),
+        ("ResetBeforeGru13", () => new ResetBeforeGru13()),
+        ("ResetBeforeGruBi13", () => new ResetBeforeGruBi13()),
+        ("ResetBeforeStack37Last", () => new ResetBeforeStack37Last()),
+        ("ResetBeforeTokensGru32", () => new ResetBeforeTokensGru32()),
+        ("ResetBeforeLearnedStateGru16Last", () => new ResetBeforeLearnedStateGru16Last()),
+        ("ResetBeforeDropoutGru12", () => new ResetBeforeDropoutGru12()),
+        ("ResetBeforeDropoutGruBiCe", () => new ResetBeforeDropoutGruBiCe()),
         ("StreamLstm1x8", () => new StreamLstm1x8()),
         ("StreamLstm8x32", () => new StreamLstm8x32()),
         ("StreamLstm3x128Softmax65", () => new StreamLstm3x128Softmax65()),

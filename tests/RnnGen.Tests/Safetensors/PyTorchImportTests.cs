@@ -30,6 +30,27 @@ public sealed class PyTorchImportTests
         Numerics.AssertClose<float, float>(expected.ReadFloat32("outputs"), outputs, "imported model vs PyTorch");
     }
 
+    /// <summary>Names and shapes alone (a module's parameters in memory) are inferred as the checkpoint that holds them.</summary>
+    [Theory]
+    [InlineData("remap")]
+    [InlineData("charlm_embedding_lstm_ce")]
+    [InlineData("lstm_projection_bidirectional_ce")]
+    public void Names_and_shapes_are_inferred_as_the_checkpoint(string name)
+    {
+        SafetensorsFile file = SafetensorsFile.Open(Fixture(name + ".safetensors"));
+        ImportedModel fromFile = PyTorchImport.Infer(file);
+        ImportedModel fromShapes = PyTorchImport.Infer(file.Tensors.Values.Select(t => (t.Name, t.Shape)).Reverse());
+        Assert.Equal(fromFile.InputSize, fromShapes.InputSize);
+        Assert.Equal(fromFile.Layers, fromShapes.Layers);
+        Assert.Equal(fromFile.NameMap.OrderBy(p => p.Key), fromShapes.NameMap.OrderBy(p => p.Key));
+        Assert.Equal(fromFile.Notes, fromShapes.Notes);
+
+        var e = Assert.Throws<ArgumentException>(() => PyTorchImport.Infer([("lstm.weight_ih_l0", [20L, 3]), ("lstm.weight_ih_l0", [20L, 3])]));
+        Assert.Contains("'lstm.weight_ih_l0' occurs twice", e.Message);
+        var bad = Assert.Throws<InvalidDataException>(() => PyTorchImport.Infer([("lstm.weight_ih_l0", [20L, 3])]));
+        Assert.Contains("lstm.weight_hh_l0 is missing", bad.Message);
+    }
+
     /// <summary>Every PyTorch fixture (embeddings, GRU/RNN/LSTM, bidirectional, stacks, Dense between) is inferred back
     /// to its own layer kinds and sizes.</summary>
     [Theory]
@@ -116,6 +137,29 @@ public sealed class PyTorchImportTests
             SafetensorsFile.WriteFloat32(path, new (string, int[], ReadOnlyMemory<float>)[] { ("a.weight", [4, 3], new float[12]), ("a.bias", [4], new float[4]), ("b.weight", [2, 7], new float[14]), ("b.bias", [2], new float[2]) });
             var e = Assert.Throws<InvalidDataException>(() => PyTorchImport.Infer(SafetensorsFile.Open(path)));
             Assert.Contains("takes 4 inputs", e.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>A file RnnGen saved with a reset-before GRU imports to the attribute that declares it (PyTorch's form, the
+    /// default, stays unwritten).</summary>
+    [Fact]
+    public void A_saved_reset_before_gru_is_declared_with_reset_after_false()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rnngen-reset-before-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var spec = new NetworkSpec(3, [LayerSpec.Gru(5, bidirectional: true, resetAfter: false), LayerSpec.Gru(4), LayerSpec.Dense(2)], maxSteps: 4);
+            var net = new ReferenceNetwork(spec);
+            net.InitializeParameters(1);
+            net.SaveSafetensors(path);
+            ImportedModel model = PyTorchImport.Infer(SafetensorsFile.Open(path));
+            Assert.Equal(spec, model.Spec);
+            string declaration = PyTorchImport.Declaration(model, "Saved").Replace("\r\n", "\n");
+            Assert.Contains("[Gru(5, Bidirectional = true, ResetAfter = false)]\n[Gru(4)]\n[Dense(2)]\n", declaration);
         }
         finally
         {
