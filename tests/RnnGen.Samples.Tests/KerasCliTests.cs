@@ -18,6 +18,8 @@ public sealed class KerasCliTests : IDisposable
     [InlineData("keras_stacked_lstm_softmax.h5", "Stacked")]
     [InlineData("keras_gru_ra_dense.json", "GruDense")]
     [InlineData("torch_lstm2_linear.json", "TorchLstm")]
+    [InlineData("keras_gru_v1_heads.h5", "GruResetBefore")]
+    [InlineData("keras_lstm_gru_v1_last.keras", "LastStep")]
     public void An_imported_model_compiles_and_runs_its_reference_outputs(string file, string className)
     {
         string project = Path.Combine(_dir, className);

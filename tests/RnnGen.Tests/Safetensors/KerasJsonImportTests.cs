@@ -85,6 +85,8 @@ public sealed class KerasJsonImportTests
         Check<KerasGruResetAfterModel>("keras_gru_ra_dense");
         Check<TorchLstm2LinearModel>("torch_lstm2_linear");
         Check<KerasSimpleRnnModel>("keras_simplernn_relu");
+        Check<KerasGruV1HeadsModel>("keras_gru_v1_heads");
+        Check<KerasLstmGruV1LastModel>("keras_lstm_gru_v1_last");
 
         static void Check<T>(string name) where T : IRecurrentNetwork, new()
         {
@@ -281,3 +283,15 @@ public partial class TorchLstm2LinearModel;
 [Rnn(5, Activation = Activation.Relu)]
 [Dense(2)]
 public partial class KerasSimpleRnnModel;
+
+[RnnModel(InputSize = 2, MaxSteps = 64)]
+[Gru(6, ResetAfter = false)]
+[Dense(4, Activation.Tanh)]
+[Dense(1, Activation.Sigmoid)]
+public partial class KerasGruV1HeadsModel;
+
+[RnnModel(InputSize = 3, MaxSteps = 64, Output = OutputMode.LastStep)]
+[Lstm(5)]
+[Gru(4, ResetAfter = false)]
+[Dense(2, Activation.Relu)]
+public partial class KerasLstmGruV1LastModel;
