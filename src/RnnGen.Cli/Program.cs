@@ -23,10 +23,13 @@ const string usage = """
           the statements that load the checkpoint (with the name map from the file's names to RnnGen's), then the
           declaration whose layers fit it (PyTorch nn.LSTM/GRU/RNN, nn.Linear, nn.Embedding state_dicts, any
           num_layers, bidirectional); a file RnnGen wrote (SaveSafetensors, trainer checkpoints) is declared from the
-          spec saved in it, with its activations, loss, output mode and MaxSteps; for other formats (.nam: Neural
-          Amp Modeler LSTM models): prints the mapping and the declaration
+          spec saved in it, with its activations, loss, output mode and MaxSteps; for other formats: prints the
+          mapping and the declaration
           --max-steps overrides MaxSteps (default: the saved one, or 64); the class is named after the file
           (my_model.safetensors → MyModel) unless --class is given, and declared in namespace NS with --namespace
+          formats, by extension: .safetensors (PyTorch state_dict, RnnGen files); .onnx (LSTM/GRU/RNN graphs and
+          their heads); .json (RTNeural/Keras save_model JSON, or a PyTorch state_dict json.dump); .keras and .h5
+          (Keras 3 zips and legacy Keras 2 files); .nam (Neural Amp Modeler LSTM models)
 
       rnngen check <checkpoint.safetensors> <model> [--assembly app.dll]
           reports which tensors the model needs are present, missing or mis-shaped, and which file tensors are unused;
@@ -135,7 +138,9 @@ static ImportedModel Read(string path)
         ".safetensors" => InferSafetensors(path),
         ".onnx" => OnnxImport.Read(path),
         ".nam" => NamImport.Read(path),
-        _ => throw new UsageException($"{path}: unknown model format '{extension}'; rnngen import reads .safetensors, .onnx and .nam (Neural Amp Modeler LSTM)."),
+        ".json" => KerasJsonImport.Read(path),
+        ".h5" or ".keras" => RnnGen.Keras.KerasImport.Read(path),
+        _ => throw new UsageException($"{path}: unknown model format '{extension}'; rnngen import reads .safetensors, .onnx, .json (RTNeural/Keras, PyTorch state_dict), .h5, .keras and .nam (Neural Amp Modeler LSTM)."),
     };
 }
 

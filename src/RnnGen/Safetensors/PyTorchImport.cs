@@ -74,7 +74,8 @@ public static class PyTorchImport
             recurrent.Add(t.Name);
             string prefix = m.Groups["prefix"].Value;
             if (!modules.TryGetValue(prefix, out Module? module)) modules[prefix] = module = new Module(prefix) { Kind = "recurrent" };
-            int layer = int.Parse(m.Groups["layer"].Value, CultureInfo.InvariantCulture);
+            if (!int.TryParse(m.Groups["layer"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int layer) || layer >= NetworkSpec.MaxLayers)
+                throw new InvalidDataException($"{t.Name}: layer index {m.Groups["layer"].Value} is beyond RnnGen's {NetworkSpec.MaxLayers} layers.");
             module.Layers = Math.Max(module.Layers, layer + 1);
             if (m.Groups["reverse"].Success) module.Directions = 2;
             if (m.Groups["tensor"].Value == "weight_hr") module.Projection ??= t;

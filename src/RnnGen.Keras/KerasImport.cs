@@ -1,0 +1,280 @@
+using System.IO.Compression;
+using System.Text.Json;
+using PureHDF;
+using PureHDF.VOL.Native;
+using RnnGen.Safetensors;
+
+namespace RnnGen.Keras;
+
+/// <summary>
+/// Imports Keras' own files: a Keras 3 <c>.keras</c> zip (<c>config.json</c> + <c>model.weights.h5</c>, weights under
+/// <c>layers/&lt;name&gt;/[cell/|layer/]vars/0…</c>) and a legacy Keras 2 <c>.h5</c> (<c>model_config</c> attribute,
+/// weights under <c>model_weights/&lt;layer&gt;/…</c> named by its <c>weight_names</c> attribute). The configuration
+/// gives the layer types, activations, <c>return_sequences</c> and <c>reset_after</c>; the HDF5 datasets (read with
+/// PureHDF) give the weights, converted as <see cref="KerasJsonImport.Build"/> does.
+/// </summary>
+public static class KerasImport
+{
+    /// <summary>The largest <c>config.json</c> or <c>model.weights.h5</c> read out of a .keras zip.</summary>
+    public const long MaxEntryBytes = 512L << 20;
+
+    private static readonly byte[] Hdf5Signature = [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>Reads <paramref name="path"/>: a .keras zip or a legacy .h5, told apart by their first bytes.</summary>
+    /// <exception cref="InvalidDataException">The file is neither, is damaged, or holds a layer RnnGen cannot import;
+    /// the message starts with the path.</exception>
+    public static ImportedModel Read(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] head = new byte[8];
+        int n;
+        using (FileStream s = File.OpenRead(path)) n = s.ReadAtLeast(head, 8, throwOnEndOfStream: false);
+        if (n >= 4 && head[0] == (byte)'P' && head[1] == (byte)'K') return ReadKeras(path);
+        if (n == 8 && head.AsSpan().SequenceEqual(Hdf5Signature)) return ReadH5(path);
+        throw Bad(path, "neither a .keras zip nor an HDF5 (.h5) file.");
+    }
+
+    /// <summary>Reads a Keras 3 <c>.keras</c> file.</summary>
+    /// <exception cref="InvalidDataException">As <see cref="Read"/>.</exception>
+    public static ImportedModel ReadKeras(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] config, weights;
+        try
+        {
+            using ZipArchive zip = ZipFile.OpenRead(path);
+            config = Entry(zip, "config.json", path);
+            weights = Entry(zip, "model.weights.h5", path);
+        }
+        catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal)) { throw Bad(path, $"not a readable zip ({e.Message})", e); }
+        (int inputSize, List<LayerConfig> layers) = Config(config, path, "config.json");
+        var list = new List<KerasLayer>();
+        Hdf5(path, "model.weights.h5", () => H5File.Open(new MemoryStream(weights, writable: false), leaveOpen: false), file =>
+        {
+            foreach (LayerConfig l in layers)
+            {
+                if (!l.HasWeights) { list.Add(l.Layer([])); continue; }
+                string? found = null;
+                foreach (string sub in new[] { "cell/vars", "layer/vars", "vars" })
+                {
+                    string p = $"layers/{l.Name}/{sub}";
+                    if (Exists(file, p) && file.Group(p).Children().Any()) { found = p; break; }
+                }
+                if (found is null) throw Bad(path, $"model.weights.h5 has no weights for layer '{l.Name}' ({l.ClassName}) under layers/{l.Name}/.");
+                var vars = file.Group(found).Children()
+                    .Select(c => (Index: int.TryParse(c.Name, out int k) ? k : int.MaxValue, c.Name))
+                    .OrderBy(c => c.Index).ToList();
+                if (vars.Any(v => v.Index == int.MaxValue)) throw Bad(path, $"{found} holds '{vars.First(v => v.Index == int.MaxValue).Name}', not a numbered variable.");
+                list.Add(l.Layer([.. vars.Select(v => Tensor(file, $"{found}/{v.Name}", path, "model.weights.h5 "))]));
+            }
+        });
+        return KerasJsonImport.Build(path, inputSize, list, ["read from the Keras 3 file's config.json and model.weights.h5."]);
+    }
+
+    /// <summary>Reads a legacy Keras 2 <c>.h5</c> file (<c>model.save("x.h5")</c>).</summary>
+    /// <exception cref="InvalidDataException">As <see cref="Read"/>.</exception>
+    public static ImportedModel ReadH5(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        int inputSize = 0;
+        var list = new List<KerasLayer>();
+        Hdf5(path, "", () => H5File.OpenRead(path), file =>
+        {
+            if (!file.AttributeExists("model_config"))
+                throw Bad(path, "has no 'model_config' attribute: a weights-only file (save_weights) does not say which layers it holds; save the whole model.");
+            string json = file.Attribute("model_config").Read<string>();
+            (inputSize, List<LayerConfig> layers) = Config(System.Text.Encoding.UTF8.GetBytes(json), path, "model_config");
+            string root = Exists(file, "model_weights") ? "model_weights" : "";
+            foreach (LayerConfig l in layers)
+            {
+                if (!l.HasWeights) { list.Add(l.Layer([])); continue; }
+                string g = root.Length > 0 ? $"{root}/{l.Name}" : l.Name;
+                if (!Exists(file, g)) throw Bad(path, $"has no group {g} for layer '{l.Name}' ({l.ClassName}).");
+                IH5Group group = file.Group(g);
+                string[] names = group.AttributeExists("weight_names") ? group.Attribute("weight_names").Read<string[]>() : [];
+                if (names.Length == 0) throw Bad(path, $"{g} has no weight_names.");
+                var ordered = names.OrderBy(Role).ToList();
+                list.Add(l.Layer([.. ordered.Select(w => Tensor(group, w, path, g + "/"))]));
+            }
+        });
+        return KerasJsonImport.Build(path, inputSize, list, ["read from the legacy .h5 file's model_config and model_weights."]);
+    }
+
+    // kernel, recurrent_kernel, bias: the order KerasJsonImport.Build takes them in, whatever the file's.
+    private static int Role(string name)
+    {
+        string leaf = name[(name.LastIndexOf('/') + 1)..];
+        return leaf.StartsWith("recurrent_kernel", StringComparison.Ordinal) ? 1 : leaf.StartsWith("kernel", StringComparison.Ordinal) ? 0 : leaf.StartsWith("bias", StringComparison.Ordinal) ? 2 : 3;
+    }
+
+    private static bool Exists(IH5Group file, string path)
+    {
+        IH5Group g = file;
+        foreach (string part in path.Split('/'))
+        {
+            if (!g.LinkExists(part)) return false;
+            if (g.Get(part) is not IH5Group next) return false;
+            g = next;
+        }
+        return true;
+    }
+
+    private static KerasTensor Tensor(IH5Group group, string name, string path, string prefix)
+    {
+        IH5Dataset ds;
+        try { ds = group.Dataset(name); }
+        catch (Exception e) when (e is not InvalidDataException) { throw Bad(path, $"{prefix}{name} is not a dataset ({e.Message})", e); }
+        ulong[] dims = ds.Space.Dimensions;
+        if (dims.Length is 0 or > 4) throw Bad(path, $"{prefix}{name} has {dims.Length} dimensions; a weight has 1 to 4.");
+        long count = 1;
+        foreach (ulong d in dims)
+        {
+            if (d > int.MaxValue || (count *= (long)d) > NetworkSpec.MaxParameterCount)
+                throw Bad(path, $"{prefix}{name} is [{string.Join(", ", dims)}], larger than any RnnGen network.");
+        }
+        if (ds.Type.Class != H5DataTypeClass.FloatingPoint || ds.Type.Size is not (4 or 8))
+            throw Bad(path, $"{prefix}{name} holds {ds.Type.Class} of {ds.Type.Size} bytes, not float32 or float64.");
+        float[] values = ds.Type.Size == 4 ? ds.Read<float[]>() : [.. ds.Read<double[]>().Select(v => (float)v)];
+        if (values.Length != count) throw Bad(path, $"{prefix}{name}: {values.Length} values for [{string.Join(", ", dims)}].");
+        foreach (float v in values)
+            if (!float.IsFinite(v)) throw Bad(path, $"{prefix}{name} holds {v}, not a finite float.");
+        return new KerasTensor(prefix + name, [.. dims.Select(d => (int)d)], values);
+    }
+
+    /// <summary>Opens an HDF5 file and runs <paramref name="read"/>; whatever PureHDF throws on a damaged file becomes
+    /// an <see cref="InvalidDataException"/> naming the path.</summary>
+    private static void Hdf5(string path, string what, Func<NativeFile> open, Action<NativeFile> read)
+    {
+        try
+        {
+            using NativeFile file = open();
+            read(file);
+        }
+        catch (InvalidDataException e) when (e.Message.StartsWith(path, StringComparison.Ordinal)) { throw; }
+        catch (Exception e)   // PureHDF on a damaged file: EndOfStream, IndexOutOfRange, Overflow, a huge allocation (OutOfMemory)…
+        {
+            throw Bad(path, $"{(what.Length > 0 ? what + " is" : "is")} not a readable HDF5 file ({e.GetType().Name}: {e.Message})", e);
+        }
+    }
+
+    private static byte[] Entry(ZipArchive zip, string name, string path)
+    {
+        ZipArchiveEntry entry = zip.GetEntry(name) ?? throw Bad(path, $"has no {name}: not a Keras 3 .keras file.");
+        if (entry.Length > MaxEntryBytes) throw Bad(path, $"{name} is {entry.Length} bytes, more than {MaxEntryBytes}.");
+        using Stream s = entry.Open();
+        var buffer = new MemoryStream();
+        s.CopyTo(buffer);
+        if (buffer.Length != entry.Length) throw Bad(path, $"{name} holds {buffer.Length} bytes, its entry says {entry.Length}.");
+        return buffer.ToArray();
+    }
+
+    // ------------------------------------------------------------------------------------------ the configuration
+
+    private sealed record LayerConfig(string ClassName, string Name, string Type, string Activation, int Units, bool HasWeights)
+    {
+        public bool ReturnSequences { get; init; } = true;
+        public string RecurrentActivation { get; init; } = "sigmoid";
+        public bool? ResetAfter { get; init; }
+
+        public KerasLayer Layer(IReadOnlyList<KerasTensor> weights) => new(Type, Activation, Units, weights)
+        {
+            Name = Name,
+            ReturnSequences = ReturnSequences,
+            RecurrentActivation = RecurrentActivation,
+            ResetAfter = ResetAfter,
+        };
+    }
+
+    private static (int InputSize, List<LayerConfig> Layers) Config(byte[] json, string path, string where)
+    {
+        JsonDocument document;
+        try { document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 }); }
+        catch (JsonException e) { throw Bad(path, $"{where} is not valid JSON ({e.Message})", e); }
+        using (document)
+        {
+            try { return Layers(document.RootElement, path, where); }
+            catch (InvalidOperationException e) { throw Bad(path, $"{where} holds text that is not valid UTF-8 ({e.Message})", e); }
+        }
+    }
+
+    private static (int InputSize, List<LayerConfig> Layers) Layers(JsonElement root, string path, string where)
+    {
+        {
+            if (root.ValueKind != JsonValueKind.Object) throw Bad(path, $"{where} is not a model configuration.");
+            string cls = Str(root, "class_name");
+            if (cls is not ("Sequential" or "Functional" or "Model"))
+                throw Bad(path, $"{where} describes a '{cls}'; RnnGen imports Sequential models and functional models that are one chain of layers.");
+            JsonElement config = root.TryGetProperty("config", out JsonElement c) ? c : default;
+            JsonElement layers = config.ValueKind == JsonValueKind.Array ? config
+                : config.ValueKind == JsonValueKind.Object && config.TryGetProperty("layers", out JsonElement l) && l.ValueKind == JsonValueKind.Array ? l
+                : throw Bad(path, $"{where} has no list of layers.");
+            int inputSize = 0;
+            var result = new List<LayerConfig>();
+            int index = 0;
+            foreach (JsonElement layer in layers.EnumerateArray())
+            {
+                if (layer.ValueKind != JsonValueKind.Object) throw Bad(path, $"{where}: layer {index} is not an object.");
+                string type = Str(layer, "class_name");
+                JsonElement lc = layer.TryGetProperty("config", out JsonElement x) && x.ValueKind == JsonValueKind.Object ? x
+                    : throw Bad(path, $"{where}: layer {index} ({type}) has no config.");
+                string name = Str(lc, "name");
+                if (name.Length == 0 || name.Contains('/')) throw Bad(path, $"{where}: layer {index} ({type}) has no usable name.");
+                if (index == 0 || type == "InputLayer")
+                {
+                    foreach (string key in new[] { "batch_input_shape", "batch_shape" })
+                        if (lc.TryGetProperty(key, out JsonElement shape) && shape.ValueKind == JsonValueKind.Array && shape.GetArrayLength() > 0
+                            && shape[shape.GetArrayLength() - 1].TryGetInt32(out int features) && features > 0)
+                            inputSize = features;
+                }
+                index++;
+                switch (type)
+                {
+                    case "InputLayer":
+                        continue;
+                    case "Dropout" or "SpatialDropout1D" or "GaussianDropout" or "GaussianNoise":
+                        continue;   // identity at inference
+                    case "Bidirectional":
+                        throw Bad(path, $"{where}: layer {index - 1} '{name}' is Bidirectional, which this importer does not read yet.");
+                }
+                bool recurrent = type is "LSTM" or "GRU" or "SimpleRNN";
+                if (recurrent && Bool(lc, "go_backwards", false)) throw Bad(path, $"{where}: layer '{name}' ({type}) has go_backwards=True, which RnnGen has no layer for.");
+                string activation = Str(lc, "activation");
+                string mapped = type switch
+                {
+                    "Dense" => "dense",
+                    "LSTM" => "lstm",
+                    "GRU" => "gru",
+                    "SimpleRNN" => "simple-rnn",
+                    "Activation" => "activation",
+                    "TimeDistributed" => "time-distributed-dense",
+                    _ => type,
+                };
+                if (type == "TimeDistributed")
+                {
+                    JsonElement inner = lc.TryGetProperty("layer", out JsonElement il) && il.ValueKind == JsonValueKind.Object ? il : default;
+                    string innerClass = inner.ValueKind == JsonValueKind.Object ? Str(inner, "class_name") : "";
+                    if (innerClass != "Dense") throw Bad(path, $"{where}: layer '{name}' is TimeDistributed({(innerClass.Length > 0 ? innerClass : "?")}); RnnGen reads TimeDistributed(Dense).");
+                    JsonElement ic = inner.TryGetProperty("config", out JsonElement icc) && icc.ValueKind == JsonValueKind.Object ? icc : default;
+                    activation = ic.ValueKind == JsonValueKind.Object ? Str(ic, "activation") : "";
+                    lc = ic.ValueKind == JsonValueKind.Object ? ic : lc;
+                }
+                int units = lc.TryGetProperty("units", out JsonElement u) && u.TryGetInt32(out int un) && un > 0 ? un : 0;
+                result.Add(new LayerConfig(type, name, mapped, activation, units, HasWeights: mapped != "activation")
+                {
+                    ReturnSequences = !recurrent || Bool(lc, "return_sequences", false),
+                    RecurrentActivation = recurrent && type != "SimpleRNN" ? Str(lc, "recurrent_activation") is { Length: > 0 } ra ? ra : "sigmoid" : "sigmoid",
+                    ResetAfter = type == "GRU" && lc.TryGetProperty("reset_after", out JsonElement r) && r.ValueKind is JsonValueKind.True or JsonValueKind.False ? r.GetBoolean() : null,
+                });
+            }
+            return (inputSize, result);
+        }
+    }
+
+    private static string Str(JsonElement e, string name) =>
+        e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+
+    private static bool Bool(JsonElement e, string name, bool fallback) =>
+        e.TryGetProperty(name, out JsonElement v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : fallback;
+
+    private static InvalidDataException Bad(string path, string message, Exception? inner = null) => new($"{path}: {message}", inner);
+}
