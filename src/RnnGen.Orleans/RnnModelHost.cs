@@ -179,7 +179,7 @@ public sealed class RnnModelHost<TModel, TState> : RnnModelHost<TModel>
         lock (_gate)
         {
             int n = _queue.Count;
-            bool close = n >= _options.MaxBatch || n == work.Seen || Stopwatch.GetTimestamp() - work.Started >= _windowTicks;
+            bool close = n >= _options.MaxBatch || (_options.CloseWhenQuiet && n == work.Seen) || Stopwatch.GetTimestamp() - work.Started >= _windowTicks;
             if (!close)
             {
                 work.Seen = n;

@@ -20,6 +20,10 @@ public sealed class RnnServingOptions
     /// full or when no step joined it since the last look.</summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>Close a batch as soon as no step joined it since the last look (default true), so that a quiet silo
+    /// adds next to no latency; false waits for the window or the count bound.</summary>
+    public bool CloseWhenQuiet { get; set; } = true;
+
     /// <summary>The most steps in one batch (default 256).</summary>
     public int MaxBatch { get; set; } = 256;
 
