@@ -41,6 +41,9 @@ public sealed class StepResult
 
     /// <summary>True when this is the stored result of a step already applied (a repeated call), not a new step.</summary>
     [Id(3)] public bool Replayed { get; init; }
+
+    /// <summary>The silo that served the call.</summary>
+    [Id(4)] public string Silo { get; init; } = "";
 }
 
 /// <summary>A stream's stored progress.</summary>

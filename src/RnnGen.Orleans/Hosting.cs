@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
+using Orleans.Serialization.Configuration;
 
 namespace RnnGen.Orleans;
 
@@ -21,6 +22,7 @@ public static class RnnOrleansHostingExtensions
         var options = new RnnServingOptions();
         configure?.Invoke(options);
         options.Validate();
+        AllowModelType<TModel>(silo.Services);
         silo.Services.AddSingleton<RnnModelHost<TModel>>(_ =>
         {
             TModel model = create();
@@ -29,4 +31,16 @@ public static class RnnOrleansHostingExtensions
         });
         return silo;
     }
+
+    /// <summary>Lets this client call the stream grains of <typeparamref name="TModel"/> (Orleans names grain
+    /// interfaces by their type arguments, and allows only the types it is told of).</summary>
+    public static IClientBuilder AddRnnModelClient<TModel>(this IClientBuilder client)
+        where TModel : class, IRecurrentNetwork
+    {
+        AllowModelType<TModel>(client.Services);
+        return client;
+    }
+
+    private static void AllowModelType<TModel>(IServiceCollection services) =>
+        services.Configure<TypeManifestOptions>(o => o.AddAllowedType(typeof(TModel)));
 }

@@ -50,7 +50,7 @@ public sealed class RnnStreamGrain<TModel>(
     {
         RnnStreamState s = store.State;
         if (sequence == s.Steps && s.LastOutput is not null)
-            return Task.FromResult(new StepResult { Sequence = sequence, Output = s.LastOutput, WeightsVersion = s.WeightsVersion, Replayed = true });
+            return Task.FromResult(new StepResult { Sequence = sequence, Output = s.LastOutput, WeightsVersion = s.WeightsVersion, Replayed = true, Silo = RuntimeIdentity });
         if (sequence != s.Steps + 1)
             throw new StepSequenceException(this.GetPrimaryKeyString(), sequence, s.Steps);
         return ApplyAsync(input);
@@ -91,7 +91,7 @@ public sealed class RnnStreamGrain<TModel>(
                 throw;
             }
         }
-        return new StepResult { Sequence = s.Steps, Output = output, WeightsVersion = version };
+        return new StepResult { Sequence = s.Steps, Output = output, WeightsVersion = version, Silo = RuntimeIdentity };
     }
 
     /// <inheritdoc/>

@@ -33,7 +33,7 @@ public sealed class SiloConfigurator : ISiloConfigurator
 public sealed class ClientConfigurator : IClientBuilderConfigurator
 {
     public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client) =>
-        client.Configure<MessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+        client.AddRnnModelClient<ServedLstm>().Configure<MessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
 }
 
 /// <summary>Three silos serving the model; one is killed in the middle of a run of a thousand streams.</summary>
