@@ -229,7 +229,7 @@ namespace SensorFleet
                     for (int s = Interlocked.Increment(ref next); s < n; s = Interlocked.Increment(ref next))
                     {
                         float reading = Sensors.Reading(s, step, steps);
-                        var grain = grains.GetGrain<IRnnStreamGrain<AnomalyLstm>>($"sensor-{s}");
+                        var grain = grains.GetGrain<IRnnStreamGrain<AnomalyLstm>>($"{clusterId}/sensor-{s}");
                         var deadline = Stopwatch.GetTimestamp() + 60 * Stopwatch.Frequency;
                         while (true)
                         {
@@ -269,7 +269,7 @@ namespace SensorFleet
             {
                 if (!moved[s]) continue;
                 movedCount++;
-                StreamStatus status = await grains.GetGrain<IRnnStreamGrain<AnomalyLstm>>($"sensor-{s}").GetStatusAsync();
+                StreamStatus status = await grains.GetGrain<IRnnStreamGrain<AnomalyLstm>>($"{clusterId}/sensor-{s}").GetStatusAsync();
                 if (status.Steps == steps && applied[s] == steps) recovered++;
             }
 
