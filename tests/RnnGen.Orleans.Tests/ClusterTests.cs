@@ -15,7 +15,8 @@ public sealed class SiloConfigurator : ISiloConfigurator
 
     public void Configure(ISiloBuilder silo)
     {
-        silo.AddProcessGrainStorage(Store);
+        silo.Services.AddKeyedSingleton<global::Orleans.Storage.IGrainStorage>(RnnStreamGrain.StorageName,
+            (sp, _) => new LosingStorage(new ProcessGrainStorage(Store, sp.GetRequiredService<global::Orleans.Serialization.Serializer>())));
         silo.AddRnnModel<ServedLstm, ServedLstm.State>(() => ServedLstm.WithSeed(1), "v1", configure: o => o.WriteEvery = WriteEvery(silo));
         silo.Configure<ClusterMembershipOptions>(o =>
         {
@@ -28,6 +29,36 @@ public sealed class SiloConfigurator : ISiloConfigurator
 
     private static int WriteEvery(ISiloBuilder silo) =>
         int.TryParse(silo.Configuration["RnnGen:WriteEvery"], out int k) ? k : 1;
+}
+
+/// <summary>The process store, except that one chosen write is stored and then reported failed: what a caller sees when
+/// a silo dies after writing a step's state and before answering.</summary>
+public sealed class LosingStorage(ProcessGrainStorage inner) : global::Orleans.Storage.IGrainStorage
+{
+    /// <summary>The stream (grain key) and step count whose write is stored and then reported failed, once.</summary>
+    public static (string Stream, long Steps)? LoseReplyOf;
+
+    /// <summary>The stream and step count whose write fails before anything is stored, once.</summary>
+    public static (string Stream, long Steps)? FailWriteOf;
+
+    public Task ReadStateAsync<T>(string stateName, global::Orleans.Runtime.GrainId grainId, IGrainState<T> grainState) => inner.ReadStateAsync(stateName, grainId, grainState);
+
+    public async Task WriteStateAsync<T>(string stateName, global::Orleans.Runtime.GrainId grainId, IGrainState<T> grainState)
+    {
+        if (FailWriteOf is { } fail && grainState.State is RnnStreamState s && grainId.Key.ToString() == fail.Stream && s.Steps == fail.Steps)
+        {
+            FailWriteOf = null;
+            throw new IOException($"{fail.Stream}: the storage refused the write of step {fail.Steps}.");
+        }
+        await inner.WriteStateAsync(stateName, grainId, grainState);
+        if (LoseReplyOf is { } lose && grainState.State is RnnStreamState state && grainId.Key.ToString() == lose.Stream && state.Steps == lose.Steps)
+        {
+            LoseReplyOf = null;
+            throw new IOException($"{lose.Stream}: the reply to the write of step {lose.Steps} was lost.");
+        }
+    }
+
+    public Task ClearStateAsync<T>(string stateName, global::Orleans.Runtime.GrainId grainId, IGrainState<T> grainState) => inner.ClearStateAsync(stateName, grainId, grainState);
 }
 
 public sealed class ClientConfigurator : IClientBuilderConfigurator
@@ -152,6 +183,45 @@ public class ClusterTests
         Assert.Equal(0, (await stream.GetStatusAsync()).Steps);
         Assert.Equal(expected[0], (await stream.StepAtAsync(1, Inputs.For(0, 1))).Output);
         Assert.Equal(expected[1], await stream.StepAsync(Inputs.For(0, 2)));
+    }
+
+    [Fact]
+    public async Task A_step_stored_but_reported_failed_is_answered_from_storage_when_sent_again()
+    {
+        await using TestCluster cluster = await Start(1);
+        string id = "lost-reply-" + Guid.NewGuid();
+        var stream = Stream(cluster.Client, id);
+        float[][] expected = Inputs.Reference(ServedLstm.WithSeed(1), 0, 3);
+        Assert.Equal(expected[0], (await stream.StepAtAsync(1, Inputs.For(0, 1))).Output);
+
+        LosingStorage.LoseReplyOf = (id, 2);
+        await Assert.ThrowsAnyAsync<Exception>(() => stream.StepAtAsync(2, Inputs.For(0, 2)));   // reported failed...
+        Assert.Null(LosingStorage.LoseReplyOf);
+        StepResult retry = await stream.StepAtAsync(2, Inputs.For(0, 2));                        // ...but it was applied once
+        Assert.True(retry.Replayed);
+        Assert.Equal(expected[1], retry.Output);
+        StepResult third = await stream.StepAtAsync(3, Inputs.For(0, 3));
+        Assert.False(third.Replayed);
+        Assert.Equal(expected[2], third.Output);
+        Assert.Equal(3, (await stream.GetStatusAsync()).Steps);
+    }
+
+    [Fact]
+    public async Task A_step_whose_write_failed_is_applied_when_sent_again()
+    {
+        await using TestCluster cluster = await Start(1);
+        string id = "failed-write-" + Guid.NewGuid();
+        var stream = Stream(cluster.Client, id);
+        float[][] expected = Inputs.Reference(ServedLstm.WithSeed(1), 0, 3);
+        await stream.StepAtAsync(1, Inputs.For(0, 1));
+
+        LosingStorage.FailWriteOf = (id, 2);
+        await Assert.ThrowsAnyAsync<Exception>(() => stream.StepAtAsync(2, Inputs.For(0, 2)));
+        Assert.Equal(1, (await stream.GetStatusAsync()).Steps);   // undone: not applied
+        StepResult retry = await stream.StepAtAsync(2, Inputs.For(0, 2));
+        Assert.False(retry.Replayed);
+        Assert.Equal(expected[1], retry.Output);
+        Assert.Equal(expected[2], (await stream.StepAtAsync(3, Inputs.For(0, 3))).Output);
     }
 
     [Fact]
