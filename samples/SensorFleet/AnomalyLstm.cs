@@ -1,0 +1,10 @@
+using RnnGen.Orleans;
+
+namespace SensorFleet;
+
+/// <summary>The fleet's model: one sensor reading in, the predicted next reading out; a reading far from its
+/// prediction is an anomaly. LSTM 1 → 16 → Dense 1, trained at start-up on clean simulated sensors.</summary>
+[RnnModel(InputSize = 1, MaxSteps = 32)]
+[Lstm(16)]
+[Dense(1)]
+public partial class AnomalyLstm : IStreamingModel<AnomalyLstm.State>;

@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace RnnGen.Orleans;
+
+/// <summary>One set of weights of a model, with its version: a step runs wholly on one of these.</summary>
+public sealed class ModelWeights<TModel>(TModel model, string version)
+    where TModel : class, IRecurrentNetwork
+{
+    /// <summary>The model instance holding the weights (only read while serving).</summary>
+    public TModel Model { get; } = model;
+
+    /// <summary>The version the streams record.</summary>
+    public string Version { get; } = version;
+}
+
+/// <summary>Counts of what the silo's batcher formed.</summary>
+public readonly record struct BatchStatistics(long Steps, long Batches, int LargestBatch)
+{
+    /// <summary>Steps per batch on average.</summary>
+    public double MeanBatch => Batches == 0 ? 0 : (double)Steps / Batches;
+}
+
+/// <summary>
+/// The silo's one weights instance of <typeparamref name="TModel"/> and its batcher: the stream grains of the model
+/// step through it. Registered as a singleton by <c>AddRnnModel</c>.
+/// </summary>
+public abstract class RnnModelHost<TModel>
+    where TModel : class, IRecurrentNetwork
+{
+    /// <summary>The serving options.</summary>
+    public abstract RnnServingOptions Options { get; }
+
+    /// <summary>The weights in use now.</summary>
+    public abstract ModelWeights<TModel> Weights { get; }
+
+    /// <summary>Floats per input step.</summary>
+    public abstract int InputSize { get; }
+
+    /// <summary>Floats per output step.</summary>
+    public abstract int OutputSize { get; }
+
+    /// <summary>Floats of one stream's state.</summary>
+    public abstract int StateFloats { get; }
+
+    /// <summary>Batches formed so far on this silo.</summary>
+    public abstract BatchStatistics Statistics { get; }
+
+    /// <summary>Replaces the weights: steps already in a batch finish on the old ones, later steps run on the new.</summary>
+    public abstract void UpdateWeights(TModel model, string version);
+
+    /// <summary>Loads new weights from a safetensors file into a new instance and swaps them in.</summary>
+    public abstract void LoadWeights(string path, string version);
+
+    /// <summary>The model's initial state, as floats.</summary>
+    public abstract float[] InitialState();
+
+    /// <summary>Steps one stream: <paramref name="state"/> is updated in place, <paramref name="output"/> written; returns
+    /// the weights version the step ran on.</summary>
+    public abstract Task<string> StepAsync(float[] state, string stateVersion, float[] input, float[] output);
+}
+
+/// <summary>The host for a model whose many-stream step works on <typeparamref name="TState"/>.</summary>
+public sealed class RnnModelHost<TModel, TState> : RnnModelHost<TModel>
+    where TModel : class, IStreamingModel<TState>
+    where TState : unmanaged
+{
+    private readonly RnnServingOptions _options;
+    private readonly Func<TModel> _create;
+    private readonly long _windowTicks;
+    private readonly object _gate = new();
+    private ModelWeights<TModel> _weights;
+    private List<PendingStep> _queue = [];
+    private bool _scheduled;
+    private long _steps, _batches;
+    private int _largest;
+
+    private sealed class PendingStep(float[] state, string stateVersion, float[] input, float[] output)
+    {
+        public readonly float[] State = state, Input = input, Output = output;
+        public readonly string StateVersion = stateVersion;
+        public readonly TaskCompletionSource<string> Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>A host on <paramref name="weights"/>; <paramref name="create"/> makes a fresh instance for
+    /// <see cref="LoadWeights"/>.</summary>
+    public RnnModelHost(ModelWeights<TModel> weights, Func<TModel> create, RnnServingOptions options)
+    {
+        options.Validate();
+        int stateFloats = Marshal.SizeOf<TState>() / sizeof(float);
+        if (stateFloats != weights.Model.StateSize)
+            throw new ArgumentException($"{typeof(TState)} holds {stateFloats} floats but {typeof(TModel).Name}.StateSize is {weights.Model.StateSize}.", nameof(weights));
+        _weights = weights;
+        _create = create;
+        _options = options;
+        _windowTicks = (long)(options.BatchWindow.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    /// <inheritdoc/>
+    public override RnnServingOptions Options => _options;
+
+    /// <inheritdoc/>
+    public override ModelWeights<TModel> Weights => Volatile.Read(ref _weights);
+
+    /// <inheritdoc/>
+    public override int InputSize => _weights.Model.InputSize;
+
+    /// <inheritdoc/>
+    public override int OutputSize => _weights.Model.OutputSize;
+
+    /// <inheritdoc/>
+    public override int StateFloats => _weights.Model.StateSize;
+
+    /// <inheritdoc/>
+    public override BatchStatistics Statistics
+    {
+        get { lock (_gate) return new BatchStatistics(_steps, _batches, _largest); }
+    }
+
+    /// <inheritdoc/>
+    public override void UpdateWeights(TModel model, string version)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.StateSize != StateFloats || model.InputSize != InputSize || model.OutputSize != OutputSize)
+            throw new ArgumentException($"The new weights' model has input {model.InputSize}, output {model.OutputSize}, state {model.StateSize}; expected {InputSize}, {OutputSize}, {StateFloats}.", nameof(model));
+        Volatile.Write(ref _weights, new ModelWeights<TModel>(model, version));
+    }
+
+    /// <inheritdoc/>
+    public override void LoadWeights(string path, string version)
+    {
+        TModel model = _create();
+        model.LoadSafetensors(path);
+        UpdateWeights(model, version);
+    }
+
+    /// <inheritdoc/>
+    public override float[] InitialState()
+    {
+        Span<TState> one = stackalloc TState[1];
+        Weights.Model.ResetState(one);
+        return MemoryMarshal.Cast<TState, float>(one).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public override Task<string> StepAsync(float[] state, string stateVersion, float[] input, float[] output)
+    {
+        if (state.Length != StateFloats) throw new ArgumentException($"state has {state.Length} floats, expected {StateFloats}.", nameof(state));
+        if (input.Length != InputSize) throw new ArgumentException($"input has {input.Length} floats, expected {InputSize}.", nameof(input));
+        if (output.Length != OutputSize) throw new ArgumentException($"output has {output.Length} floats, expected {OutputSize}.", nameof(output));
+        var step = new PendingStep(state, stateVersion, input, output);
+        if (!_options.Batching)
+        {
+            Run([step], 1);
+            return step.Done.Task;
+        }
+        bool schedule = false;
+        lock (_gate)
+        {
+            _queue.Add(step);
+            if (!_scheduled) { _scheduled = true; schedule = true; }
+        }
+        if (schedule) ThreadPool.UnsafeQueueUserWorkItem(static w => w.Host.Gather(w), new GatherWork(this, Stopwatch.GetTimestamp()), preferLocal: false);
+        return step.Done.Task;
+    }
+
+    private sealed class GatherWork(RnnModelHost<TModel, TState> host, long started)
+    {
+        public readonly RnnModelHost<TModel, TState> Host = host;
+        public readonly long Started = started;
+        public int Seen = -1;
+    }
+
+    /// <summary>Closes the batch when it is full, its window has passed or nothing joined since the last look; else
+    /// looks again behind the work queued meanwhile (the grain calls that may join).</summary>
+    private void Gather(GatherWork work)
+    {
+        List<PendingStep> batch;
+        lock (_gate)
+        {
+            int n = _queue.Count;
+            bool close = n >= _options.MaxBatch || (_options.CloseWhenQuiet && n == work.Seen) || Stopwatch.GetTimestamp() - work.Started >= _windowTicks;
+            if (!close)
+            {
+                work.Seen = n;
+                ThreadPool.UnsafeQueueUserWorkItem(static w => w.Host.Gather(w), work, preferLocal: false);
+                return;
+            }
+            if (n <= _options.MaxBatch)
+            {
+                batch = _queue;
+                _queue = [];
+                _scheduled = false;
+            }
+            else
+            {
+                batch = _queue.GetRange(0, _options.MaxBatch);
+                _queue.RemoveRange(0, _options.MaxBatch);
+                ThreadPool.UnsafeQueueUserWorkItem(static w => w.Host.Gather(w), new GatherWork(this, Stopwatch.GetTimestamp()), preferLocal: false);
+            }
+            _steps += batch.Count;
+            _batches++;
+            if (batch.Count > _largest) _largest = batch.Count;
+        }
+        Run(batch, batch.Count);
+    }
+
+    /// <summary>Steps a batch on one weights snapshot, in tiles of <see cref="RnnServingOptions.Tile"/> streams.</summary>
+    private void Run(IReadOnlyList<PendingStep> batch, int count)
+    {
+        ModelWeights<TModel> weights = Weights;
+        if (!_options.Batching) lock (_gate) { _steps++; _batches++; if (_largest == 0) _largest = 1; }
+        int tile = Math.Min(_options.Tile, count);
+        int inputSize = InputSize, outputSize = OutputSize, stateFloats = StateFloats;
+        var states = new TState[tile];
+        var inputs = new float[tile * inputSize];
+        var outputs = new float[tile * outputSize];
+        for (int start = 0; start < count; start += tile)
+        {
+            int n = Math.Min(tile, count - start);
+            try
+            {
+                Span<float> stateFloatsSpan = MemoryMarshal.Cast<TState, float>(states.AsSpan(0, n));
+                for (int i = 0; i < n; i++)
+                {
+                    PendingStep s = batch[start + i];
+                    Span<float> dst = stateFloatsSpan.Slice(i * stateFloats, stateFloats);
+                    if (_options.OnWeightsUpdate == WeightsUpdateBehavior.ResetState && s.StateVersion.Length > 0 && s.StateVersion != weights.Version)
+                        weights.Model.ResetState(states.AsSpan(i, 1));
+                    else
+                        s.State.CopyTo(dst);
+                    s.Input.CopyTo(inputs.AsSpan(i * inputSize, inputSize));
+                }
+                weights.Model.Step(states.AsSpan(0, n), inputs.AsSpan(0, n * inputSize), outputs.AsSpan(0, n * outputSize));
+                for (int i = 0; i < n; i++)
+                {
+                    PendingStep s = batch[start + i];
+                    stateFloatsSpan.Slice(i * stateFloats, stateFloats).CopyTo(s.State);
+                    outputs.AsSpan(i * outputSize, outputSize).CopyTo(s.Output);
+                    s.Done.SetResult(weights.Version);
+                }
+            }
+            catch (Exception e)
+            {
+                for (int i = 0; i < n; i++) batch[start + i].Done.TrySetException(e);
+            }
+        }
+    }
+}
