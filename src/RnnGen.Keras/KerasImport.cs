@@ -54,6 +54,7 @@ public static class KerasImport
         catch (InvalidDataException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal)) { throw Bad(path, $"not a readable zip ({e.Message})", e); }
         (int inputSize, List<LayerConfig> layers) = Config(config, path, "config.json");
         var list = new List<KerasLayer>();
+        using (var scan = new MemoryStream(weights, writable: false)) CheckGlobalHeaps(scan, path, "model.weights.h5 ");
         Hdf5(path, "model.weights.h5", () => H5File.Open(new MemoryStream(weights, writable: false), leaveOpen: false), file =>
         {
             foreach (LayerConfig l in layers)
@@ -91,6 +92,7 @@ public static class KerasImport
         ArgumentNullException.ThrowIfNull(path);
         int inputSize = 0;
         var list = new List<KerasLayer>();
+        using (FileStream scan = File.OpenRead(path)) CheckGlobalHeaps(scan, path, "");
         Hdf5(path, "", () => H5File.OpenRead(path), file =>
         {
             if (!file.AttributeExists("model_config"))
@@ -135,6 +137,70 @@ public static class KerasImport
         CheckAttribute(a, path, prefix + name);
         if (a.Space.Dimensions.Length > 1) throw Bad(path, $"{prefix}{name} has {a.Space.Dimensions.Length} dimensions, not a list of strings.");
         return a.Read<string[]>();
+    }
+
+    /// <summary>
+    /// Variable-length strings (h5py's <c>model_config</c>, <c>weight_names</c>) live in global heap collections
+    /// ("GCOL"), whose objects PureHDF allocates at the size the file states. Every collection in the file is walked
+    /// as PureHDF would walk it, and an object larger than <see cref="MaxAttributeBytes"/> or than the rest of the file
+    /// is refused before PureHDF reads anything.
+    /// </summary>
+    private static void CheckGlobalHeaps(Stream s, string path, string prefix)
+    {
+        long length = s.Length;
+        if (length < 16) return;
+        var head = new byte[16];
+        s.Position = 0;
+        s.ReadExactly(head);
+        // The superblock's "size of lengths": byte 14 in versions 0 and 1, byte 10 in versions 2 and 3.
+        int lengths = head[8] <= 1 ? head[14] : head[10];
+        if (lengths is not (2 or 4 or 8)) return;   // PureHDF refuses such a superblock itself
+        var buffer = new byte[1 << 20];
+        long at = 0;
+        var hits = new List<long>();
+        while (at < length)
+        {
+            s.Position = at;
+            int n = s.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            for (int i = 0; i + 3 < n; i++)
+                if (buffer[i] == 'G' && buffer[i + 1] == 'C' && buffer[i + 2] == 'O' && buffer[i + 3] == 'L') hits.Add(at + i);
+            if (at + n >= length) break;
+            at += n - 3;
+        }
+        Span<byte> field = stackalloc byte[8];
+        foreach (long start in hits)
+        {
+            if (start + 8 + lengths > length) continue;
+            s.Position = start + 4;
+            if (s.ReadByte() != 1) continue;   // not a version 1 collection: PureHDF refuses it
+            s.Position = start + 8;
+            ulong remaining = ReadLength(s, lengths, field);
+            ulong header = 8UL + (ulong)lengths;
+            long pos = start + 8 + lengths;
+            while (remaining > header && pos + 2 <= length)
+            {
+                s.Position = pos;
+                int index = s.ReadByte() | (s.ReadByte() << 8);
+                if (index == 0) break;
+                if (pos + 8 + lengths > length) break;   // PureHDF meets the end of the file
+                s.Position = pos + 8;
+                ulong size = ReadLength(s, lengths, field);
+                long rest = length - (pos + 8 + lengths);
+                if (size > (ulong)MaxAttributeBytes || size > (ulong)rest)
+                    throw Bad(path, $"{prefix}has a global heap object of {size} bytes at offset {pos}, more than {(size > (ulong)MaxAttributeBytes ? $"the {MaxAttributeBytes} bytes an attribute may hold here" : $"the {rest} bytes after it")}.");
+                ulong consumed = header + (size + 7) / 8 * 8;
+                unchecked { remaining -= consumed; }   // as PureHDF counts
+                pos += (long)consumed;
+            }
+        }
+        s.Position = 0;
+    }
+
+    private static ulong ReadLength(Stream s, int size, Span<byte> field)
+    {
+        field.Clear();
+        s.ReadExactly(field[..size]);
+        return System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(field);
     }
 
     private static ulong Elements(IH5Attribute a)
@@ -315,7 +381,7 @@ public static class KerasImport
                     "SimpleRNN" => "simple-rnn",
                     "Activation" => "activation",
                     "TimeDistributed" => "time-distributed-dense",
-                    _ => type,
+                    _ => throw Bad(path, $"{where}: layer {index - 1} has type '{type}' ('{name}'), which RnnGen has no layer for (supported: Dense, TimeDistributed(Dense), LSTM, GRU, SimpleRNN, Activation, Dropout)."),
                 };
                 if (type == "TimeDistributed")
                 {

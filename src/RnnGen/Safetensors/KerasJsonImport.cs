@@ -54,7 +54,7 @@ public static class KerasJsonImport
                 if (root.ValueKind == JsonValueKind.Object && IsStateDict(root)) return ReadStateDict(root, path);
                 if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("class_name", out JsonElement c) && c.ValueKind == JsonValueKind.String
                     && root.TryGetProperty("config", out _))
-                    throw Bad(path, $"this is a Keras architecture without weights (model.to_json() of a {c.GetString()} model): save the model as .keras or .h5, or with RTNeural's save_model.");
+                    throw Bad(path, "this is a Keras architecture without weights: save the model as .keras or .h5, or with RTNeural's save_model.");
             }
             catch (InvalidOperationException e) { throw Bad(path, $"holds text that is not valid UTF-8 ({e.Message})", e); }
             throw Bad(path, "neither an RTNeural/Keras model ({\"in_shape\": …, \"layers\": […]}) nor a PyTorch state_dict ({\"name\": nested list, …}).");
