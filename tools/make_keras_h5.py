@@ -5,7 +5,8 @@ Run after tools/keras-reference/make_fixtures.js, with Debian's /usr/bin/python3
 
   * every keras_*.json there (RTNeural's save_model layout) is also written as a legacy Keras 2 .h5 (model_config
     attribute, model_weights/<layer>/… datasets named by weight_names) and a Keras 3 .keras zip (config.json,
-    metadata.json, model.weights.h5 with layers/<layer>/[cell/|layer/]vars/0..2), holding the same weights;
+    metadata.json, model.weights.h5 with layers/<snake_case(class)>[_k]/[cell/|layer/]vars/0..2, where the config
+    names the layers encoder0, mixer1, …), holding the same weights;
   * keras_gru_ra_dense.json: a GRU with reset_after=True (which TensorFlow.js does not have) → Dense. Its reference is
     torch's nn.GRU, the same equations: the weights are drawn in torch and converted to Keras' layout (kernel [in, 3u]
     transposed, gates z,r,h; bias [2, 3u] = input row, recurrent row);
@@ -17,6 +18,7 @@ Each model's expected outputs go to <name>.expected.json: {"steps", "input": [st
 import io
 import json
 import os
+import re
 import zipfile
 
 import h5py
@@ -107,9 +109,22 @@ def write_h5_legacy(path, model):
                 lg.create_dataset(n, data=w)
 
 
+KERAS3_NAMES = ["encoder", "mixer", "decoder", "head"]
+
+
+def snake_case(name):
+    """Keras 3's naming.to_snake_case: LSTM → lstm, SimpleRNN → simple_rnn, TimeDistributed → time_distributed."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
 def write_keras3(path, model):
     """Keras 3's model.save('x.keras'): a zip of config.json, metadata.json and model.weights.h5."""
-    layers = keras_layers(model)
+    # Keras 3 stores a layer's weights under layers/<snake_case(class name)>[_k] (numbered per class in the model's
+    # layer order), not under its name; the config names given here differ from those paths, as a user's would.
+    layers = [(cls, dict(cfg, name=f"{KERAS3_NAMES[i % len(KERAS3_NAMES)]}{i}"), weights)
+              for i, (cls, cfg, weights) in enumerate(keras_layers(model))]
     config = {"module": "keras", "class_name": "Sequential",
               "config": {"name": "sequential", "trainable": True, "dtype": "float32",
                          "layers": [input_layer(model, True)] + [
@@ -119,8 +134,12 @@ def write_keras3(path, model):
     with h5py.File(buffer, "w") as f:
         root = f.create_group("layers")
         f.create_group("vars")
+        used = {}
         for cls, cfg, weights in layers:
-            lg = root.create_group(cfg["name"])
+            base = snake_case(cls)
+            n = used.get(base, -1) + 1
+            used[base] = n
+            lg = root.create_group(base if n == 0 else f"{base}_{n}")
             lg.create_group("vars")
             vg = lg.create_group({"LSTM": "cell/vars", "GRU": "cell/vars", "SimpleRNN": "cell/vars", "TimeDistributed": "layer/vars"}.get(cls, "vars")) \
                 if cls != "Dense" else lg["vars"]

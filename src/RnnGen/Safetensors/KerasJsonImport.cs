@@ -16,13 +16,25 @@ public static class KerasJsonImport
 
     private const int MaxDepth = 64;
 
+    /// <summary>The largest JSON file <see cref="Read(string)"/> reads.</summary>
+    public const long MaxFileBytes = 256L << 20;
+
     /// <summary>Reads the JSON model at <paramref name="path"/>: RTNeural/Keras JSON or a PyTorch state_dict JSON.</summary>
     /// <exception cref="InvalidDataException">The file is not valid JSON, is neither kind, or holds a layer or shape
     /// RnnGen cannot import; the message starts with the path and names the layer or tensor.</exception>
     public static ImportedModel Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Read(File.ReadAllBytes(path), path);
+        byte[] bytes;
+        using (FileStream s = File.OpenRead(path))
+        {
+            long length = s.Length;
+            if (length > MaxFileBytes)
+                throw Bad(path, $"{length:N0} bytes; a JSON model this importer reads is at most {MaxFileBytes:N0} bytes.");
+            bytes = new byte[length];
+            s.ReadExactly(bytes);
+        }
+        return Read(bytes, path);
     }
 
     /// <summary>Reads a JSON model from <paramref name="utf8Json"/>; <paramref name="path"/> starts every message.</summary>
@@ -40,6 +52,9 @@ public static class KerasJsonImport
             {
                 if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("layers", out _)) return ReadRTNeural(root, path);
                 if (root.ValueKind == JsonValueKind.Object && IsStateDict(root)) return ReadStateDict(root, path);
+                if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("class_name", out JsonElement c) && c.ValueKind == JsonValueKind.String
+                    && root.TryGetProperty("config", out _))
+                    throw Bad(path, "this is a Keras architecture without weights: save the model as .keras or .h5, or with RTNeural's save_model.");
             }
             catch (InvalidOperationException e) { throw Bad(path, $"holds text that is not valid UTF-8 ({e.Message})", e); }
             throw Bad(path, "neither an RTNeural/Keras model ({\"in_shape\": …, \"layers\": […]}) nor a PyTorch state_dict ({\"name\": nested list, …}).");
@@ -85,7 +100,7 @@ public static class KerasJsonImport
             string where = $"layers[{i}]";
             if (l.ValueKind != JsonValueKind.Object) throw Bad(path, $"{where} is not an object.");
             string type = StringProperty(l, "type", where, path, required: true);
-            string activation = StringProperty(l, "activation", where, path, required: false);
+            string activation = ActivationProperty(l, where, path);
             int units = 0;
             bool sequences = true;
             if (l.TryGetProperty("shape", out JsonElement shape) && shape.ValueKind != JsonValueKind.Null)
@@ -107,6 +122,23 @@ public static class KerasJsonImport
             i++;
         }
         return Build(path, inputSize, list, ["RTNeural JSON does not store recurrent_activation: sigmoid (Keras' default) assumed."]);
+    }
+
+    /// <summary>"activation": a name, or Keras 3's object of a built-in function (<c>{"module": "keras.activations",
+    /// "class_name": "function", "config": "relu"}</c>), which save_model may copy from get_config(); any other object
+    /// (a LeakyReLU layer, a custom function) is refused by name.</summary>
+    private static string ActivationProperty(JsonElement l, string where, string path)
+    {
+        if (!l.TryGetProperty("activation", out JsonElement v) || v.ValueKind != JsonValueKind.Object)
+            return StringProperty(l, "activation", where, path, required: false);
+        string cls = v.TryGetProperty("class_name", out JsonElement c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : "";
+        string module = v.TryGetProperty("module", out JsonElement m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "";
+        string fn = v.TryGetProperty("config", out JsonElement f) && f.ValueKind == JsonValueKind.String ? f.GetString()! : "";
+        if (cls == "function" && fn.Length > 0
+            && (module.Length == 0 || module == "keras.activations" || module.StartsWith("keras.src.activations", StringComparison.Ordinal)))
+            return fn;
+        string what = cls == "function" ? $"the function '{(fn.Length > 0 ? fn : "?")}'{(module.Length > 0 ? $" of module '{module}'" : "")}" : $"a {(cls.Length > 0 ? cls : "?")} object";
+        throw Bad(path, $"{where}.activation is {what}; RnnGen reads Keras' built-in activations by name.");
     }
 
     private static string StringProperty(JsonElement e, string name, string where, string path, bool required)

@@ -54,7 +54,7 @@ public sealed class KerasFileImportTests
             }
             var e = Assert.Throws<InvalidDataException>(() => KerasImport.Read(path));
             Assert.StartsWith(path + ": ", e.Message);
-            Assert.Contains("type 'Conv1D' ('dense')", e.Message);
+            Assert.Contains("type 'Conv1D' ('mixer1')", e.Message);
         }
         finally { File.Delete(path); }
     }
@@ -116,7 +116,7 @@ public sealed class KerasFileImportTests
                 }
                 catch (Exception e)
                 {
-                    Assert.Fail($"case {i} (target {target}): {e.GetType().Name}: {e.Message}");
+                    Assert.Fail($"case {i} (target {target}): {e}");
                 }
                 File.Delete(path);
             }
