@@ -6,7 +6,7 @@ Run with Debian's own python3 (torch 1.13, onnx 1.12), not a pyenv python:
     /usr/bin/python3 tools/make_onnx_fixtures.py
 
 Every model is seeded, so the files are reproducible. Into tests/RnnGen.Interop.Tests/Fixtures/onnx/ it writes
-NAME.onnx plus NAME.json: the input the tests feed ("input", float [T, 1, in] or int64 tokens [T, 1]) and the
+NAME.onnx plus NAME.json: the input the tests feed ("input", float [T, 1, in], [1, T, in] or int64 tokens [T, 1]) and the
 outputs PyTorch computed for it (the tests compare RnnGen with ONNX Runtime, and ONNX Runtime with these).
 Most models are torch modules exported by torch.onnx.export (opset 14); the ONNX-only cases (a reverse-direction
 LSTM, a GRU with linear_before_reset = 0, a peephole LSTM) are built with onnx.helper.
@@ -32,12 +32,13 @@ def write_json(name, inputs, outputs, **extra):
     (OUT / f"{name}.json").write_text(json.dumps(data, indent=1) + "\n")
 
 
-def export(name, module, x, dynamic=True, time_axis=0):
+def export(name, module, x, dynamic=True, time_axis=0, axes=None):
     module.eval()
     with torch.no_grad():
         y = module(x)
     path = OUT / f"{name}.onnx"
-    axes = {"input": {time_axis: "steps"}, "output": {time_axis: "steps"}} if dynamic else None
+    if axes is None:
+        axes = {"input": {time_axis: "steps"}, "output": {time_axis: "steps"}} if dynamic else None
     torch.onnx.export(module, (x,), str(path), input_names=["input"], output_names=["output"], opset_version=14,
                       dynamic_axes=axes, do_constant_folding=True)
     write_json(name, x.numpy(), y.numpy())
@@ -166,6 +167,18 @@ class GruBatchFirst(nn.Module):
         return torch.tanh(self.head(y))
 
 
+class LstmBatchFirst(nn.Module):
+    """nn.LSTM(3, 4, batch_first=True) + nn.Linear(4, 2) over [1, T, 3], exported with a dynamic batch and length."""
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 4, batch_first=True)
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        return self.head(y)
+
+
 def tensor(name, array):
     return numpy_helper.from_array(np.asarray(array, dtype=np.float32), name)
 
@@ -283,6 +296,9 @@ def main():
     export("lstm_stack_final_hidden", LstmStackFinalHidden(), torch.randn(STEPS, 1, 3))
     torch.manual_seed(11)
     export("gru_batch_first", GruBatchFirst(), torch.randn(1, STEPS, 3), time_axis=1)
+    torch.manual_seed(13)
+    export("lstm_batch_first_dynamic", LstmBatchFirst(), torch.randn(1, STEPS, 3),
+           axes={"input": {0: "batch", 1: "seq"}, "output": {0: "batch", 1: "seq"}})
     rng = np.random.default_rng(8)
     reverse_lstm(rng)
     gru_lbr0(rng)

@@ -140,9 +140,14 @@ static ImportedModel Read(string path)
         ".nam" => NamImport.Read(path),
         ".json" => KerasJsonImport.Read(path),
         ".h5" or ".keras" => RnnGen.Keras.KerasImport.Read(path),
+        ".pt" or ".pth" or ".ckpt" => throw Pickled(path),
         _ => throw new UsageException($"{path}: unknown model format '{extension}'; rnngen import reads .safetensors, .onnx, .json (RTNeural/Keras, PyTorch state_dict), .h5, .keras and .nam (Neural Amp Modeler LSTM)."),
     };
 }
+
+// torch.save writes a pickle, which can run code when loaded: RnnGen reads the tensors only from safetensors or ONNX.
+static InvalidDataException Pickled(string path) => new(
+    $"{path}: a pickled PyTorch checkpoint: RnnGen does not unpickle; save it with safetensors.torch.save_file(model.state_dict(), 'x.safetensors') or export it with torch.onnx.export.");
 
 static ImportedModel InferSafetensors(string path)
 {
@@ -185,6 +190,7 @@ static int Check(string[] args)
 {
     var (positional, options) = Parse(args, ["assembly"]);
     if (positional.Count != 2) throw new UsageException("check takes a checkpoint file and a model (class name or spec JSON file).");
+    if (Path.GetExtension(positional[0]).ToLowerInvariant() is ".pt" or ".pth" or ".ckpt") throw Pickled(positional[0]);
     SafetensorsFile file = SafetensorsFile.Open(positional[0]);
     NetworkSpec spec = ResolveSpec(positional[1], options.GetValueOrDefault("assembly"));
     CheckReport report = PyTorchImport.Check(file, spec);

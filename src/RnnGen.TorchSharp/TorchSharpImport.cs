@@ -74,7 +74,7 @@ public static class TorchSharpImport
                 Activation? found = Nonlinearity(rnn);
                 if (found is not { } activation)
                 {
-                    notes.Add($"{Label(name)}: one step of this nn.RNN does not tell tanh from ReLU; declare Activation = Activation.Relu on its layers if it was created with NonLinearities.ReLU.");
+                    notes.Add($"{Label(name)}: one step of this nn.RNN (from inputs of ones, −ones, 4 × ones and a random one) does not tell tanh from ReLU; declare Activation = Activation.Relu on its layers if it was created with NonLinearities.ReLU.");
                     continue;
                 }
                 // The nonlinearity is known, so PyTorchImport's "Tanh assumed" note on this module does not apply.
@@ -296,9 +296,11 @@ public static class TorchSharpImport
     }
 
     /// <summary>
-    /// An nn.RNN's nonlinearity, which TorchSharp keeps in the native module only: its output for one step of ones
-    /// from the zero state, compared with that step computed from its parameters under tanh and under ReLU. Null when
-    /// the step cannot tell them apart (every pre-activation near zero or the two within 1e-3 of each other).
+    /// An nn.RNN's nonlinearity, which TorchSharp keeps in the native module only: its output for one step from the
+    /// zero state, compared with that step computed from its parameters under tanh and under ReLU. The probe inputs are
+    /// all ones, then −ones, 4 × ones and a seeded random vector, until one tells them apart. Null when none does
+    /// (every pre-activation near zero, or the two within 1e-3 of each other, for all of them), or when the output
+    /// matches neither.
     /// </summary>
     private static Activation? Nonlinearity(RNN rnn)
     {
@@ -308,52 +310,73 @@ public static class TorchSharpImport
         int layers = 0;
         while (p.ContainsKey($"weight_ih_l{layers}")) layers++;
         int directions = p.ContainsKey("weight_ih_l0_reverse") ? 2 : 1;
-        double[] actual;
+        int width = (int)first.shape[1];
+        var random = new Random(20261203);
+        double[][] probes =
+        [
+            Enumerable.Repeat(1.0, width).ToArray(),
+            Enumerable.Repeat(-1.0, width).ToArray(),
+            Enumerable.Repeat(4.0, width).ToArray(),
+            Enumerable.Range(0, width).Select(_ => random.NextDouble() * 4 - 2).ToArray(),
+        ];
+        foreach (double[] probe in probes)
+        {
+            double[] actual = Step(rnn, first, probe);
+            double[]? tanh = Simulate(p, layers, directions, probe, Math.Tanh), relu = Simulate(p, layers, directions, probe, v => Math.Max(v, 0));
+            if (tanh is null || relu is null || tanh.Length != actual.Length) return null;
+            double offTanh = MaxDifference(actual, tanh), offRelu = MaxDifference(actual, relu);
+            if (offTanh < 1e-3 && offRelu >= 1e-3) return Activation.Tanh;
+            if (offRelu < 1e-3 && offTanh >= 1e-3) return Activation.Relu;
+            if (offTanh >= 1e-3 && offRelu >= 1e-3) return null;   // neither: not a step RnnGen can reproduce
+        }
+        return null;
+    }
+
+    /// <summary>The module's output for one step of <paramref name="probe"/> from the zero state, in eval mode (no
+    /// dropout between the layers); the training mode is restored after.</summary>
+    private static double[] Step(RNN rnn, Parameter first, double[] probe)
+    {
         bool training = rnn.training;
         try
         {
-            rnn.eval();   // no dropout between the layers during the step
+            rnn.eval();
             using (no_grad())
             using (DisposeScope scope = NewDisposeScope())
             {
-                Tensor x = ones(1, 1, first.shape[1], dtype: first.dtype, device: first.device);
-                actual = Doubles(rnn.call(x).Item1);
+                Tensor x = tensor(probe, dtype: ScalarType.Float64).reshape(1, 1, probe.Length).to(first.dtype, first.device);
+                return Doubles(rnn.call(x).Item1);
             }
         }
         finally
         {
             rnn.train(training);
         }
-        double[]? Simulate(Func<double, double> activation)
+    }
+
+    /// <summary>That step computed from the parameters under <paramref name="activation"/>; null when they do not chain.</summary>
+    private static double[]? Simulate(Dictionary<string, Parameter> p, int layers, int directions, double[] probe, Func<double, double> activation)
+    {
+        double[] input = probe;
+        for (int k = 0; k < layers; k++)
         {
-            double[] input = Enumerable.Repeat(1.0, (int)first.shape[1]).ToArray();
-            for (int k = 0; k < layers; k++)
+            var output = new List<double>();
+            for (int d = 0; d < directions; d++)
             {
-                var output = new List<double>();
-                for (int d = 0; d < directions; d++)
+                string suffix = $"_l{k}{(d == 0 ? "" : "_reverse")}";
+                if (!p.TryGetValue("weight_ih" + suffix, out Parameter? w) || !p.TryGetValue("bias_ih" + suffix, out Parameter? bi)
+                    || !p.TryGetValue("bias_hh" + suffix, out Parameter? bh) || w.shape.Length != 2 || w.shape[1] != input.Length)
+                    return null;
+                double[] weight = Doubles(w), biasIh = Doubles(bi), biasHh = Doubles(bh);
+                for (int r = 0; r < w.shape[0]; r++)
                 {
-                    string suffix = $"_l{k}{(d == 0 ? "" : "_reverse")}";
-                    if (!p.TryGetValue("weight_ih" + suffix, out Parameter? w) || !p.TryGetValue("bias_ih" + suffix, out Parameter? bi)
-                        || !p.TryGetValue("bias_hh" + suffix, out Parameter? bh) || w.shape.Length != 2 || w.shape[1] != input.Length)
-                        return null;
-                    double[] weight = Doubles(w), biasIh = Doubles(bi), biasHh = Doubles(bh);
-                    for (int r = 0; r < w.shape[0]; r++)
-                    {
-                        double sum = biasIh[r] + biasHh[r];
-                        for (int c = 0; c < input.Length; c++) sum += weight[r * input.Length + c] * input[c];
-                        output.Add(activation(sum));
-                    }
+                    double sum = biasIh[r] + biasHh[r];
+                    for (int c = 0; c < input.Length; c++) sum += weight[r * input.Length + c] * input[c];
+                    output.Add(activation(sum));
                 }
-                input = [.. output];
             }
-            return input;
+            input = [.. output];
         }
-        double[]? tanh = Simulate(Math.Tanh), relu = Simulate(v => Math.Max(v, 0));
-        if (tanh is null || relu is null || tanh.Length != actual.Length) return null;
-        double offTanh = MaxDifference(actual, tanh), offRelu = MaxDifference(actual, relu);
-        if (offTanh < 1e-3 && offRelu >= 1e-3) return Activation.Tanh;
-        if (offRelu < 1e-3 && offTanh >= 1e-3) return Activation.Relu;
-        return null;
+        return input;
     }
 
     private static double[] Doubles(Tensor t)

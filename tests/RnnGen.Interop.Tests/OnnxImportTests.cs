@@ -9,6 +9,7 @@ public class OnnxImportTests
         "lstm_stack", "gru_bidirectional_softmax", "rnn_relu", "lstm_gemm_sigmoid", "lstm_initial_state",
         "embedding_lstm_softmax", "lstm_fixed_shape", "lstm_reverse", "lstm_peepholes", "lstm_bidirectional_stack",
         "lstm_final_hidden", "lstm_stack_final_hidden", "gru_batch_first", "gru_lbr0",
+        "lstm_batch_first_dynamic",
     ];
 
     [Theory]
@@ -50,6 +51,8 @@ public class OnnxImportTests
         Assert.Equal("in 3 → Lstm(6) → Dense(2, Identity); MeanSquaredError Mean, LastStep, T ≤ 64", Spec("lstm_final_hidden").ToString());
         Assert.Equal("in 3 → Gru(5) → Dense(1, Tanh); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("gru_batch_first").ToString());
         Assert.Equal("in 3 → Lstm(5) → Lstm(5) → Dense(2, Relu); MeanSquaredError Mean, LastStep, T ≤ 64", Spec("lstm_stack_final_hidden").ToString());
+        // batch_first with dynamic_axes {0: 'batch', 1: 'seq'}: read as [1, steps, features] through torch's Transpose.
+        Assert.Equal("in 3 → Lstm(4) → Dense(2, Identity); MeanSquaredError Mean, EveryStep, T ≤ 64", Spec("lstm_batch_first_dynamic").ToString());
         // A reverse-only LSTM followed by a layer: a bidirectional LSTM whose forward half the head ignores.
         NetworkSpec reverse = Spec("lstm_reverse");
         Assert.Equal("in 3 → Lstm(4, bi) → Dense(2, Identity); MeanSquaredError Mean, EveryStep, T ≤ 64", reverse.ToString());
@@ -57,6 +60,15 @@ public class OnnxImportTests
         ParameterTensor head = reverse.ParameterLayout["layers.1.weight"];
         for (int u = 0; u < 2; u++)
             for (int j = 0; j < 4; j++) Assert.Equal(0f, model.Parameters[head.Offset + u * 8 + j]);
+    }
+
+    [Fact]
+    public void A_reverse_only_layer_is_noted_as_a_bidirectional_layer_at_twice_the_cost()
+    {
+        ImportedModel model = OnnxImport.Read(Fixture.Load("lstm_reverse").OnnxPath);
+        Assert.Contains(model.Notes, n => n.StartsWith("node 'lstm_reverse' runs in reverse only", StringComparison.Ordinal)
+            && n.Contains("bidirectional Lstm(4)", StringComparison.Ordinal) && n.Contains("twice", StringComparison.Ordinal));
+        Assert.DoesNotContain(OnnxImport.Read(Fixture.Load("lstm_stack").OnnxPath).Notes, n => n.Contains("reverse only", StringComparison.Ordinal));
     }
 
     private static NetworkSpec Spec(string name) => Imported.Read(Fixture.Load(name).OnnxPath).Spec;

@@ -15,7 +15,8 @@ internal static class Ort
         NodeMetadata meta = session.InputMetadata[name];
         int rank = meta.Dimensions.Length;
         int features = rank >= 2 ? meta.Dimensions[^1] : 1;
-        bool batchFirst = rank == 3 && meta.Dimensions[0] == 1;
+        // [1, steps, features], or [batch, seq, features] with both dynamic (a batch_first export's dynamic_axes).
+        bool batchFirst = rank == 3 && (meta.Dimensions[0] == 1 || meta.SymbolicDimensions[0] == "batch");
         int[] shape = batchFirst ? [1, steps, features] : rank == 3 ? [steps, 1, features] : rank == 2 && meta.ElementType == typeof(float) ? [steps, features] : rank == 2 ? [steps, 1] : [steps];
         NamedOnnxValue value = meta.ElementType == typeof(long)
             ? NamedOnnxValue.CreateFromTensor(name, new DenseTensor<long>(Array.ConvertAll(input, f => (long)f), shape))

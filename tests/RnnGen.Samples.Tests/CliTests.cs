@@ -226,6 +226,22 @@ public sealed class CliTests : IDisposable
         Assert.Contains("unknown command 'frobnicate'", output);
     }
 
+    /// <summary>torch.save files are pickles: refused by extension (without being opened) with the two ways out.</summary>
+    [Theory]
+    [InlineData("import", "model.pt")]
+    [InlineData("import", "model.pth")]
+    [InlineData("import", "last.CKPT")]
+    [InlineData("check", "model.pt")]
+    public void A_pickled_pytorch_checkpoint_exits_2_naming_the_safetensors_and_onnx_ways(string command, string name)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, [0x80, 0x02, 0x8A, 0x0A]);   // a pickle's opening bytes
+        var (code, output) = command == "check" ? Rnngen(command, path, "Anything") : Rnngen(command, path);
+        Assert.Equal(2, code);
+        Assert.Contains($"{path}: a pickled PyTorch checkpoint: RnnGen does not unpickle; save it with safetensors.torch.save_file(model.state_dict(), 'x.safetensors') or export it with torch.onnx.export", output);
+        Assert.DoesNotContain("unknown model format", output);
+    }
+
     [Fact]
     public void Import_names_the_pytorch_features_it_cannot_map_yet()
     {

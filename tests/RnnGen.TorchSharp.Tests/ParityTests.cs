@@ -82,6 +82,44 @@ public sealed class ParityTests
         Assert.DoesNotContain("layer 0", e.Message);
     }
 
+    /// <summary>An nn.RNN whose step of ones cannot tell tanh from ReLU: every row of weight_ih sums to 0.01 (tanh and
+    /// ReLU agree on 0.01 within 1e-3), or to 0 (ones, −ones and 4 × ones all give 0). The other probe inputs tell;
+    /// an nn.RNN of zero weights still cannot be told and gets the note.</summary>
+    [Theory]
+    [InlineData("sum 0.01", false)]
+    [InlineData("sum 0.01", true)]
+    [InlineData("sum 0", false)]
+    [InlineData("sum 0", true)]
+    public void An_rnn_that_a_step_of_ones_cannot_tell_is_told_by_other_probe_inputs(string weights, bool relu)
+    {
+        using var module = new RecurrentWithHead(
+            relu ? nn.RNN(3, 4, nonLinearity: nn.NonLinearities.ReLU) : nn.RNN(3, 4), nn.Linear(4, 2));
+        float[] weightIh = weights == "sum 0.01"
+            ? Enumerable.Repeat(0.01f / 3, 12).ToArray()
+            : [.. Enumerable.Range(0, 4).SelectMany(r => new[] { 0.5f + r, -(0.5f + r), 0f })];
+        SetRnn(module, weightIh);
+        ImportedModel imported = TorchSharpImport.Infer(module);
+        Assert.Equal(relu ? Activation.Relu : Activation.Tanh, imported.Layers[0].Activation);
+        Assert.DoesNotContain(imported.Notes, n => n.Contains("does not tell tanh from ReLU", StringComparison.Ordinal));
+
+        SetRnn(module, new float[12]);
+        ImportedModel unknown = TorchSharpImport.Infer(module);
+        Assert.Equal(Activation.Tanh, unknown.Layers[0].Activation);
+        Assert.Contains(unknown.Notes, n => n.Contains("does not tell tanh from ReLU", StringComparison.Ordinal));
+    }
+
+    private static void SetRnn(nn.Module module, float[] weightIh)
+    {
+        using var _ = torch.no_grad();
+        foreach ((string name, Parameter parameter) in module.named_parameters())
+        {
+            if (!name.StartsWith("recurrent.", StringComparison.Ordinal)) continue;
+            if (name == "recurrent.weight_ih_l0") parameter.copy_(torch.tensor(weightIh).reshape(4, 3));
+            else if (name == "recurrent.weight_hh_l0") parameter.fill_(0.1);
+            else parameter.zero_();
+        }
+    }
+
     /// <summary>nn.Embedding(10, 4), nn.LSTM(4, 6), nn.Linear(6, 10): token ids in.</summary>
     [Fact]
     public void An_embedding_lstm_and_linear_on_tokens()

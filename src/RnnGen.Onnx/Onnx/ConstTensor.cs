@@ -57,6 +57,15 @@ internal sealed class ConstTensor
         return count;
     }
 
+    /// <summary>A weight that is NaN or infinite (or a double too large for float) is refused, naming the tensor and
+    /// the element, as the Keras and NAM readers do.</summary>
+    private static void CheckFinite(float[] values, long[] dims, string what)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw new OnnxFormatException($"{what} [{string.Join(", ", dims)}] holds {(float.IsNaN(values[i]) ? "NaN" : values[i] > 0 ? "+Infinity" : "-Infinity")} at index {i} (flat), not a finite float.");
+    }
+
     /// <summary>Reads a TensorProto, checking the data's length against its dims before reading it.</summary>
     public static ConstTensor Read(TensorProto t, string what)
     {
@@ -84,6 +93,7 @@ internal sealed class ConstTensor
                     CheckCount(t.FloatData.Count, count, what, "float_data");
                     t.FloatData.CopyTo(values, 0);
                 }
+                CheckFinite(values, dims, what);
                 return OfFloats(dims, values);
             }
             case TensorProto.Types.DataType.Double:
@@ -100,6 +110,7 @@ internal sealed class ConstTensor
                     CheckCount(t.DoubleData.Count, count, what, "double_data");
                     for (int i = 0; i < n; i++) values[i] = (float)t.DoubleData[i];
                 }
+                CheckFinite(values, dims, what);
                 return OfFloats(dims, values);
             }
             case TensorProto.Types.DataType.Int64:

@@ -49,6 +49,7 @@ internal sealed class GraphReader
     private long _opset = 14;
     private long _folded;   // elements of constants the nodes computed (initializers are bounded by the file's size)
     private long _fixedSteps;
+    private string? _layoutHint;   // set when the input's first two dimensions are both dynamic and read as [steps, batch]
 
     public static OnnxGraphModel Read(ModelProto model)
     {
@@ -75,7 +76,7 @@ internal sealed class GraphReader
         var inputs = graph.Input.Where(i => !_values.ContainsKey(i.Name)).ToList();
         if (inputs.Count != 1)
             throw new OnnxFormatException($"the graph has {inputs.Count} inputs besides its initializers ({string.Join(", ", inputs.Select(i => i.Name))}); an RnnGen model reads one sequence.");
-        _values[inputs[0].Name] = InputValue(inputs[0]);
+        _values[inputs[0].Name] = InputValue(inputs[0], graph);
         foreach (NodeProto node in graph.Node) Apply(node);
         if (graph.Output.Count == 0) throw new OnnxFormatException("the graph has no output.");
         var outputs = graph.Output.Select(o => (o.Name, Value: _values.GetValueOrDefault(o.Name))).ToList();
@@ -104,16 +105,16 @@ internal sealed class GraphReader
         return new OnnxGraphModel(spec, tensors, _notes);
     }
 
-    private static void CheckOutputShape(SeqValue output, string name)
+    private void CheckOutputShape(SeqValue output, string name)
     {
         // [T, B, F], [T, F], [B, F] or [F] after the last step: every axis but the features has one element per step.
         if (output.Axes[^1] != Axis.Feature) throw new OnnxFormatException($"output '{name}' {output.Describe()} does not end in its features.");
         for (int i = 0; i < output.Rank - 1; i++)
             if (output.Axes[i] != Axis.Time && output.Sizes[i] != 1)
-                throw new OnnxFormatException($"output '{name}' {output.Describe()} has axis {i} ({output.Axes[i]}) of size {output.Sizes[i]}: expected time, batch 1 and features.");
+                throw new OnnxFormatException($"output '{name}' {output.Describe()} has axis {i} ({output.Axes[i]}) of size {output.Sizes[i]}: expected time, batch 1 and features.{_layoutHint}");
     }
 
-    private object InputValue(ValueInfoProto input)
+    private object InputValue(ValueInfoProto input, GraphProto graph)
     {
         TypeProto.Types.Tensor tensorType = input.Type?.TensorType ?? throw new OnnxFormatException($"input '{input.Name}' is not a tensor.");
         var shape = tensorType.Shape?.Dim ?? throw new OnnxFormatException($"input '{input.Name}' has no shape: its feature width cannot be known.");
@@ -139,6 +140,17 @@ internal sealed class GraphReader
             // [1, steps, features] (batch first: a fixed batch of 1 before a dynamic or longer axis) or [steps, batch, features].
             bool batchFirst = shape.Count == 3 && fixedTime && shape[0].DimValue == 1
                 && (shape[1].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue || shape[1].DimValue > 1);
+            // [batch, steps, features] with both dynamic (torch's dynamic_axes={0: 'batch', 1: 'seq'} on a batch_first
+            // model): the dims alone cannot say which is time, but torch swaps them with Transpose perm=[1, 0, 2]
+            // before the recurrent layer. Read so, the model runs at batch 1; any other use is read as [steps, batch].
+            bool twoDynamic = shape.Count == 3 && !fixedTime && shape[1].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue;
+            if (twoDynamic && SwappedFirst(graph, input.Name)) batchFirst = true;
+            else if (twoDynamic)
+            {
+                string dims = $"[{DimText(shape[0])}, {DimText(shape[1])}, {_inputSize}]";
+                _layoutHint = $" (input '{input.Name}' is {dims}, both of its first two dimensions dynamic, so RnnGen read it as [steps, batch, features]; "
+                    + $"if the model is batch-first, export it with a fixed batch of 1: dynamic_axes={{'{input.Name}': {{1: 'steps'}}}}, a [1, steps, features] example input.)";
+            }
             if (batchFirst)
             {
                 long time = Dim(1, TraceSteps);
@@ -161,6 +173,26 @@ internal sealed class GraphReader
                 : new SeqValue([Axis.Time], [steps], 0, false, Tokens: true);
         }
         throw new OnnxFormatException($"input '{input.Name}' has element type {ConstTensor.DataTypeName(tensorType.ElemType)}: expected float (features) or int64 (token ids).");
+    }
+
+    private static string DimText(TensorShapeProto.Types.Dimension d) =>
+        d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue ? d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : string.IsNullOrEmpty(d.DimParam) ? "?" : $"'{d.DimParam}'";
+
+    /// <summary>Whether the input goes through Transpose perm=[1, 0, 2] (batch-first to time-first) and into no recurrent
+    /// node directly: torch's export of a batch_first layer.</summary>
+    private static bool SwappedFirst(GraphProto graph, string input)
+    {
+        bool swapped = false;
+        foreach (NodeProto node in graph.Node)
+        {
+            if (!node.Input.Contains(input)) continue;
+            if (node.OpType is "LSTM" or "GRU" or "RNN") return false;
+            if (node.OpType == "Transpose" && node.Input.Count > 0 && node.Input[0] == input
+                && node.Attribute.FirstOrDefault(a => a.Name == "perm") is { } perm && perm.Ints.SequenceEqual([1L, 0L, 2L]))
+                swapped = true;
+        }
+        return swapped;
     }
 
     // ---------------------------------------------------------------- nodes
@@ -829,8 +861,12 @@ internal sealed class GraphReader
         SeqValue x = n.Seq(0);
         StartLayer(n, x, kind.ToString());
         if (x.Last) throw n.Error("it reads the last step only; a recurrent layer after the last step cannot be expressed.");
+        if (_layoutHint is not null && x.Rank == 3 && x.Axes[0] == Axis.Batch && x.Axes[1] == Axis.Time)
+            // The graph feeds the input's second dimension as time: the model is batch-first, but the import read the
+            // first as time; say so rather than name axes the guess got wrong.
+            throw n.Error($"it reads as time (layout 0) the dimension the import took for the batch: the model is batch-first.{_layoutHint}");
         if (x.Rank != 3 || x.Axes[0] != Axis.Time || x.Sizes[1] != 1)
-            throw n.Error($"its input is {x.Describe()}; RnnGen feeds it [time, batch 1, features] (layout 0).");
+            throw n.Error($"its input is {x.Describe()}; an ONNX {n.Op} (layout 0) reads [time, batch, features], and RnnGen runs batch 1.{_layoutHint}");
         if (n.Int("layout", 0) != 0) throw n.Error("attribute 'layout' = 1 (batch first) is not supported.");
         int gates = kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, _ => 1 };
         ConstTensor w = n.Const(1, "W");
@@ -907,6 +943,9 @@ internal sealed class GraphReader
         if (!resetAfter) spec = spec with { ResetAfter = false };
         spec = Guard(n, () => new NetworkSpec(input + x.PadLeft, [spec], 2).Layers[0]);
         var layer = new LayerBuild(spec) { NodeName = n.Name, ReverseOnly = reverseOnly };
+        if (reverseOnly)
+            _notes.Add($"node '{n.Name}' runs in reverse only, which RnnGen has no layer for: it is imported as a bidirectional {kind}({hidden}) whose forward half has zero weights and "
+                + "is ignored by the next layer, so the same outputs cost about twice the computation of the reverse direction alone.");
         int[] order = kind switch { LayerKind.Lstm => [0, 2, 3, 1], LayerKind.Gru => [1, 0, 2], _ => [0] };
         string gateNote = kind switch { LayerKind.Lstm => ", gates i,o,f,c → i,f,g,o", LayerKind.Gru => ", gates z,r,h → r,z,n", _ => "" };
         int blockIh = hidden * input, blockHh = hidden * hidden;

@@ -15,7 +15,7 @@ namespace RnnGen.Safetensors;
 /// github.com/sdatkinson/NeuralAmpModelerCore <c>NAM/lstm.cpp</c> (<c>LSTMCell</c>'s constructor reads the flat weights;
 /// <c>LSTM</c>'s reads the head; <c>parse_config_json</c> the config), <c>NAM/get_dsp.cpp</c> and <c>NAM/nam_file.cpp</c>
 /// (the required fields version, architecture, config and weights; the optional sample_rate and metadata; the
-/// supported versions 0.5.0 … 0.7.x); github.com/sdatkinson/neural-amp-modeler <c>nam/models/recurrent.py</c>
+/// versions 0.5.0 … 0.7.x it was written for; newer 0.x files are read the same way, with a note); github.com/sdatkinson/neural-amp-modeler <c>nam/models/recurrent.py</c>
 /// (<c>LSTM._export_weights</c>, <c>_export_cell_weights</c>, <c>import_weights</c>) and <c>nam/models/exportable.py</c>.
 /// The weights are one flat array: for each layer k (input width n = input_size for the first layer, hidden_size
 /// after it), the matrix [W_ih | W_hh] [4H, n + H] row-major (gates i, f, g, o, PyTorch's order), one bias [4H]
@@ -76,7 +76,7 @@ public static class NamImport
         if (!TryParseVersion(version, out int major, out int minor))
             throw Bad(path, $"version \"{version}\" is not major.minor.patch.");
         if (major != 0 || minor < 5)
-            throw Bad(path, $"version {version} is not supported: NAM's LSTM files from 0.5.0 to 0.7.x are.");
+            throw Bad(path, $"version {version} is not supported: RnnGen reads NAM's LSTM files of versions 0.5.0 … 0.x (0.8 and later 0.x read as 0.7, with a note).");
         if (architecture != "LSTM")
             throw Bad(path, $"architecture \"{architecture}\" is not supported: RnnGen imports NAM's \"LSTM\" models only "
                 + "(WaveNet, ConvNet and Linear models are convolutional, and RnnGen has no layer for them).");
