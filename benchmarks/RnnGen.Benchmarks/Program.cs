@@ -10,7 +10,7 @@ using BenchmarkDotNet.Running;
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- latency   (p50/p99/p99.9/max per step, GC count)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training  (char-LM training step, ms and GFLOP/s)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training-phases   (one char-LM update taken apart, µs per phase)
-//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training-peers 1|2  (the peer harness's training rows; RESULT lines)
+//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training-peers 1|2 [shards]  (the peer harness's training rows; RESULT lines)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- step      (streaming step timed like benchmarks/cpp-eigen-baseline)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- peers [cell in hidden]    (the peer harness; benchmarks/peers/run.sh)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- bounds [cell in hidden]   (FLOPs, bytes, peaks and latencies per peer shape)
@@ -57,9 +57,10 @@ if (args is ["training"])
     RnnGen.Benchmarks.TrainingBenchmark.Run(Console.Out, peakGflops: double.IsNaN(peak512) ? peak256 : Math.Max(peak256, peak512));
     return;
 }
-if (args is ["training-peers", var workerCount])
+if (args is ["training-peers", var workerCount, .. var shardCount] && shardCount.Length <= 1)
 {
-    Environment.ExitCode = RnnGen.Benchmarks.TrainingPeers.Run(int.Parse(workerCount, System.Globalization.CultureInfo.InvariantCulture), Console.Out);
+    Environment.ExitCode = RnnGen.Benchmarks.TrainingPeers.Run(int.Parse(workerCount, System.Globalization.CultureInfo.InvariantCulture),
+        shardCount.Length == 1 ? int.Parse(shardCount[0], System.Globalization.CultureInfo.InvariantCulture) : 8, Console.Out);
     return;
 }
 if (args is ["training-phases"])

@@ -103,19 +103,20 @@ public static class TrainingBenchmark
 
 /// <summary>
 /// The training rows of the peer harness (benchmarks/peers/run.sh): the char-LM update through the <see cref="Trainer"/>
-/// (Embedding(65, 32) → LSTM(128) / GRU(128) / LSTM(32) → Linear(65), T = 64, Adam(2e-3), clip 5, 8 shards at batch 32)
+/// (Embedding(65, 32) → LSTM(128) / GRU(128) / LSTM(32) → Linear(65), T = 64, Adam(2e-3), clip 5, <c>shards</c> shards
+/// at batch 32, 8 unless given: the Trainer's default)
 /// on <c>workers</c> workers: 1 s of updates as warm-up, then 7 repetitions of ≥ 250 ms of updates; one line per row:
 /// <c>RESULT peer=rnngen mode=training model=lstm128 batch=32 workers=1 updates=N median_ms=… min_ms=… max_ms=… checksum=…</c>
 /// (checksum: the sum of the weights after the run's updates, so that no update can be skipped unseen).
-///   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training-peers 1|2
+///   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training-peers 1|2 [shards]
 /// </summary>
 public static class TrainingPeers
 {
     public static readonly (string Name, int Batch)[] Rows = [("lstm128", 32), ("gru128", 32), ("lstm128", 1), ("lstm32", 1)];
 
-    public static int Run(int workers, TextWriter output)
+    public static int Run(int workers, int shards, TextWriter output)
     {
-        output.WriteLine($"# peer=rnngen mode=training workers={workers} cores={Environment.ProcessorCount} runtime={Environment.Version}");
+        output.WriteLine($"# peer=rnngen mode=training workers={workers} shards={shards} cores={Environment.ProcessorCount} runtime={Environment.Version}");
         foreach (var (name, batch) in Rows)
         {
             if (batch == 1 && workers > 1) continue;   // one sequence is not split
@@ -130,7 +131,7 @@ public static class TrainingPeers
             var stop = new CancellationTokenSource();
             using var trainer = new Trainer(factory, new Adam(2e-3f), new TrainerOptions
             {
-                BatchSize = batch, Epochs = int.MaxValue, ClipNorm = 5, Workers = workers, Shards = Math.Min(8, batch), ProgressEvery = 1,
+                BatchSize = batch, Epochs = int.MaxValue, ClipNorm = 5, Workers = workers, Shards = Math.Min(shards, batch), ProgressEvery = 1,
             });
             trainer.Progress = new TrainingBenchmark.Callback(_ => { if (++seen == stopAt) stop.Cancel(); });
             double RunUpdates(int count)

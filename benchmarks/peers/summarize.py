@@ -463,6 +463,7 @@ def build_training_report(logs, argv):
     cpu = first.lscpu_fields or local_lscpu()
     flags = cpu.get("Flags", "").split()
     rounds = {}   # global round -> {(peer, model, batch, workers): median ms}
+    fastest = {}  # (peer, model, batch, workers) -> the fastest repetition of any round, ms
     offset = 0
     for log in logs:
         top = 0
@@ -473,6 +474,7 @@ def build_training_report(logs, argv):
             top = max(top, row["round"])
             key = (row.get("peer"), row.get("model"), int(row.get("batch", 0)), int(row.get("workers", 0)))
             rounds.setdefault(r, {})[key] = num(row.get("median_ms"))
+            fastest[key] = min(fastest.get(key, float("inf")), num(row.get("min_ms")))
         offset += top
     round_ids = sorted(rounds)
 
@@ -522,9 +524,10 @@ def build_training_report(logs, argv):
             "`Trainer` with 8 shards at batch 32; TorchSharp: `set_num_threads(workers)`. **× TorchSharp** is TorchSharp / "
             "RnnGen per round (above 1 RnnGen is faster); **GFLOP/s** counts 3 × the forward's matrix products; **% of peak** "
             "is against workers × one core's measured peak; **2 / 1 workers** is the speed-up of the two-worker row over the "
-            "one-worker row of the same round.", "",
-            "| model | batch | workers | RnnGen | TorchSharp 2.10 | × TorchSharp | RnnGen GFLOP/s | % of peak | 2 / 1 workers, RnnGen | 2 / 1, TorchSharp |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+            "one-worker row of the same round; **fastest** is the fastest repetition of any round (on a shared machine the "
+            "least disturbed one), RnnGen / TorchSharp.", "",
+            "| model | batch | workers | RnnGen | TorchSharp 2.10 | × TorchSharp | RnnGen GFLOP/s | % of peak | 2 / 1 workers, RnnGen | 2 / 1, TorchSharp | fastest |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for model, batch, workers in TRAINING_ROWS:
         ours, theirs = ("rnngen", model, batch, workers), ("torchsharp", model, batch, workers)
         if not series(ours) and not series(theirs):
@@ -539,7 +542,8 @@ def build_training_report(logs, argv):
             scale_t = with_range(per_round(("torchsharp", model, batch, 1), theirs, lambda a, b: a / b), ratio) + "×"
         out.append(f"| {TRAINING_MODELS[model][0]} | {batch} | {workers} | {with_range(mine, ms)} | {with_range(series(theirs), ms)} | "
                    f"{with_range(per_round(ours, theirs, lambda a, b: b / a), ratio)}× | {'–' if math.isnan(gflops) else f'{gflops:.1f}'} | "
-                   f"{'–' if math.isnan(pct) else f'{pct:.0f} %'} | {scale} | {scale_t} |")
+                   f"{'–' if math.isnan(pct) else f'{pct:.0f} %'} | {scale} | {scale_t} | "
+                   f"{ms(fastest.get(ours, float('nan')))} / {ms(fastest.get(theirs, float('nan')))} |")
     out.append("")
 
     phase_lines = [(kind, f) for log in logs for kind, f in log.phases if kind in ("PHASE", "PHASES")]
