@@ -546,11 +546,18 @@ def build_training_report(logs, argv):
                    f"{ms(fastest.get(ours, float('nan')))} / {ms(fastest.get(theirs, float('nan')))} |")
     out.append("")
 
-    phase_lines = [(kind, f) for log in logs for kind, f in log.phases if kind in ("PHASE", "PHASES")]
-    if phase_lines:
+    if any(kind in ("PHASE", "PHASES") for log in logs for kind, _ in log.phases):
         out += ["## One RnnGen update taken apart (µs, one thread; `RnnGen.Benchmarks training-phases`)", "",
                 "Serial phases run on one core whatever the worker count; parallel ones split over the workers. "
-                "**parallel, two threads** runs each half of the parallel part on its own core at once.", ""]
+                "**parallel, two threads** runs each half of the parallel part on its own core at once. One profile per run "
+                "(its `PEAK` line says how busy the machine was: a busy core measures less than its peak).", ""]
+    for log in logs:
+        phase_lines = [(kind, f) for kind, f in log.phases if kind in ("PHASE", "PHASES")]
+        if not phase_lines:
+            continue
+        peak_line = next((f for kind, f in log.phases if kind == "PEAK"), {})
+        out += [f"### Run of {log.meta.get('date', '?')} (peak in the run: {peak_line.get('gflops512', '?')} GFLOP/s Vector512, "
+                f"{peak_line.get('gflops256', '?')} Vector256)", ""]
         models = []
         for kind, f in phase_lines:
             k = (f.get("model"), f.get("batch"), f.get("shards"))
