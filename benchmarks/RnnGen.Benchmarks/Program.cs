@@ -9,6 +9,8 @@ using BenchmarkDotNet.Running;
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- scaling   (ns/step against hidden size, SVG plot)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- latency   (p50/p99/p99.9/max per step, GC count)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training  (char-LM training step, ms and GFLOP/s)
+//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training-phases   (one char-LM update taken apart, µs per phase)
+//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training-peers 1|2 [shards]  (the peer harness's training rows; RESULT lines)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- step      (streaming step timed like benchmarks/cpp-eigen-baseline)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- peers [cell in hidden]    (the peer harness; benchmarks/peers/run.sh)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- bounds [cell in hidden]   (FLOPs, bytes, peaks and latencies per peer shape)
@@ -53,6 +55,17 @@ if (args is ["training"])
     // % of peak against this machine's own measured single-core peak (the widest accelerated vectors).
     var (peak256, peak512) = RnnGen.Benchmarks.PeakFlops.Measure(Console.Out);
     RnnGen.Benchmarks.TrainingBenchmark.Run(Console.Out, peakGflops: double.IsNaN(peak512) ? peak256 : Math.Max(peak256, peak512));
+    return;
+}
+if (args is ["training-peers", var workerCount, .. var shardCount] && shardCount.Length <= 1)
+{
+    Environment.ExitCode = RnnGen.Benchmarks.TrainingPeers.Run(int.Parse(workerCount, System.Globalization.CultureInfo.InvariantCulture),
+        shardCount.Length == 1 ? int.Parse(shardCount[0], System.Globalization.CultureInfo.InvariantCulture) : 8, Console.Out);
+    return;
+}
+if (args is ["training-phases"])
+{
+    Environment.ExitCode = RnnGen.Benchmarks.TrainingPhases.Run(Console.Out);
     return;
 }
 if (args is ["scaling"])

@@ -100,3 +100,62 @@ public static class TrainingBenchmark
         public void Report(TrainingProgress value) => report(value);
     }
 }
+
+/// <summary>
+/// The training rows of the peer harness (benchmarks/peers/run.sh): the char-LM update through the <see cref="Trainer"/>
+/// (Embedding(65, 32) → LSTM(128) / GRU(128) / LSTM(32) → Linear(65), T = 64, Adam(2e-3), clip 5, <c>shards</c> shards
+/// at batch 32, 8 unless given: the Trainer's default)
+/// on <c>workers</c> workers: 1 s of updates as warm-up, then 7 repetitions of ≥ 250 ms of updates; one line per row:
+/// <c>RESULT peer=rnngen mode=training model=lstm128 batch=32 workers=1 updates=N median_ms=… min_ms=… max_ms=… checksum=…</c>
+/// (checksum: the sum of the weights after the run's updates, so that no update can be skipped unseen).
+///   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training-peers 1|2 [shards]
+/// </summary>
+public static class TrainingPeers
+{
+    public static readonly (string Name, int Batch)[] Rows = [("lstm128", 32), ("gru128", 32), ("lstm128", 1), ("lstm32", 1)];
+
+    public static int Run(int workers, int shards, TextWriter output)
+    {
+        output.WriteLine($"# peer=rnngen mode=training workers={workers} shards={shards} cores={Environment.ProcessorCount} runtime={Environment.Version}");
+        foreach (var (name, batch) in Rows)
+        {
+            if (batch == 1 && workers > 1) continue;   // one sequence is not split
+            Func<IRecurrentNetwork> factory = name switch
+            {
+                "lstm128" => () => new CharLmLstm128(),
+                "lstm32" => () => new CharLmLstm32(),
+                _ => () => new CharLmGru128(),
+            };
+            Sequence[] data = TrainingBenchmark.Windows(batch == 1 ? 4096 : batch * 64);
+            int stopAt = 0, seen = 0;
+            var stop = new CancellationTokenSource();
+            using var trainer = new Trainer(factory, new Adam(2e-3f), new TrainerOptions
+            {
+                BatchSize = batch, Epochs = int.MaxValue, ClipNorm = 5, Workers = workers, Shards = Math.Min(shards, batch), ProgressEvery = 1,
+            });
+            trainer.Progress = new TrainingBenchmark.Callback(_ => { if (++seen == stopAt) stop.Cancel(); });
+            double RunUpdates(int count)
+            {
+                seen = 0;
+                stopAt = count;
+                if (stop.IsCancellationRequested) stop = new CancellationTokenSource();
+                long start = Stopwatch.GetTimestamp();
+                trainer.Fit(data, null, stop.Token);
+                if (seen != count) throw new InvalidOperationException($"ran {seen} updates, expected {count}");
+                return Stopwatch.GetElapsedTime(start).TotalMilliseconds / count;
+            }
+            var warm = Stopwatch.StartNew();
+            double perUpdate = RunUpdates(3);
+            while (warm.ElapsedMilliseconds < 1000) perUpdate = RunUpdates(Math.Max(1, (int)(100 / perUpdate)));
+            int updates = Math.Max(10, (int)Math.Ceiling(250 / perUpdate));
+            double[] reps = new double[7];
+            for (int r = 0; r < reps.Length; r++) reps[r] = RunUpdates(updates);
+            Array.Sort(reps);
+            double checksum = 0;
+            foreach (float p in trainer.Model.Parameters) checksum += p;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"RESULT peer=rnngen mode=training model={name} batch={batch} workers={workers} updates={updates} median_ms={reps[3]:F4} min_ms={reps[0]:F4} max_ms={reps[^1]:F4} checksum={checksum:R}"));
+        }
+        return 0;
+    }
+}

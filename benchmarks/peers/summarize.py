@@ -101,6 +101,7 @@ class Log:
         self.rows = []        # dicts with round and the RESULT fields
         self.bounds = []      # dicts of BOUND fields
         self.exits = []       # (round, peer, rc)
+        self.phases = []      # (kind, fields) of the PHASE, PHASES and PEAK lines (training runs)
         self.row_counts = {}  # process name -> protocol rows it printed
         round_no = 0
         with open(path, encoding="utf-8") as f:
@@ -129,6 +130,8 @@ class Log:
                     self.rows.append(row)
                 elif line.startswith("BOUND "):
                     self.bounds.append(fields_of(line))
+                elif line.startswith(("PHASE ", "PHASES ", "PEAK ")):
+                    self.phases.append((line.split()[0], fields_of(line)))
         self.lscpu_fields = lscpu_fields(self.lscpu)
 
     @property
@@ -227,6 +230,8 @@ def build_report(logs, argv):
         for row in log.rows:
             r = offset + row["round"]
             top = max(top, row["round"])
+            if row.get("mode") == "training":
+                continue
             key = (row.get("peer"), row.get("cell"), int(row.get("in", 0)), int(row.get("hidden", 0)), int(row.get("out", 0)))
             target = streams if row.get("mode") else rounds
             if row.get("mode"):
@@ -439,6 +444,156 @@ def build_report(logs, argv):
     return "\n".join(out)
 
 
+TRAINING_MODELS = {
+    "lstm128": ("Embedding(65, 32) → LSTM(128) → Linear(65)", 4, 128),
+    "gru128": ("Embedding(65, 32) → GRU(128) → Linear(65)", 3, 128),
+    "lstm32": ("Embedding(65, 32) → LSTM(32) → Linear(65)", 4, 32),
+}
+TRAINING_ROWS = [("lstm128", 32, 1), ("lstm128", 32, 2), ("gru128", 32, 1), ("gru128", 32, 2), ("lstm128", 1, 1), ("lstm32", 1, 1)]
+
+
+def training_flops(model, batch):
+    """FLOPs of one update: 3 × the forward's matrix products (forward, weight gradients, input/state gradients)."""
+    _, gates, hidden = TRAINING_MODELS[model]
+    return 3.0 * 64 * batch * (2.0 * gates * hidden * (32 + hidden) + 2.0 * 65 * hidden)
+
+
+def build_training_report(logs, argv):
+    first = logs[0]
+    cpu = first.lscpu_fields or local_lscpu()
+    flags = cpu.get("Flags", "").split()
+    rounds = {}   # global round -> {(peer, model, batch, workers): median ms}
+    fastest = {}  # (peer, model, batch, workers) -> the fastest repetition of any round, ms
+    offset = 0
+    for log in logs:
+        top = 0
+        for row in log.rows:
+            if row.get("mode") != "training":
+                continue
+            r = offset + row["round"]
+            top = max(top, row["round"])
+            key = (row.get("peer"), row.get("model"), int(row.get("batch", 0)), int(row.get("workers", 0)))
+            rounds.setdefault(r, {})[key] = num(row.get("median_ms"))
+            fastest[key] = min(fastest.get(key, float("inf")), num(row.get("min_ms")))
+        offset += top
+    round_ids = sorted(rounds)
+
+    def series(key):
+        return [rounds[r][key] for r in round_ids if key in rounds[r]]
+
+    def per_round(a, b, f):
+        return [f(rounds[r][a], rounds[r][b]) for r in round_ids if a in rounds[r] and b in rounds[r]]
+
+    peaks = [max(num(f.get("gflops256")), num(f.get("gflops512")) if not math.isnan(num(f.get("gflops512"))) else 0)
+             for log in logs for kind, f in log.phases if kind == "PEAK"]
+    peak = max(peaks) if peaks else float("nan")   # a busy core measures less than its peak: the highest is the nearest
+
+    def ms(x):
+        return "–" if x is None or math.isnan(x) else (f"{x:.2f}" if x >= 1 else f"{x:.3f}")
+
+    out = [MARKER, f"# RnnGen and TorchSharp, char-LM training update, {first.day}", ""]
+    out += ["## Machine", ""]
+    out.append(f"- CPU: {cpu.get('Model name', 'unknown')} (vendor {cpu.get('Vendor ID', '?')}, family {cpu.get('CPU family', '?')}, "
+               f"model {cpu.get('Model', '?')}), short name `{slug(cpu)}`; AVX-512F: {'yes' if 'avx512f' in flags else 'no'}; "
+               f"CPUs: {cpu.get('CPU(s)', '?')}{'; ' + cpu['Hypervisor vendor'] + ' guest' if cpu.get('Hypervisor vendor') else ''}")
+    out.append(f"- Caches: L1d {cpu.get('L1d cache', '?')}, L2 {cpu.get('L2 cache', '?')}, L3 {cpu.get('L3 cache', '?')}")
+    out.append(f"- One core's FP32 FMA peak (the highest `PEAK` of the runs): {'–' if math.isnan(peak) else f'{peak:.1f} GFLOP/s'}")
+    out.append(f"- .NET SDK: {first.meta.get('dotnet', '?')}; kernel {first.meta.get('kernel', '?')}")
+    tree = first.meta.get("tree", "")
+    dirty = f" with uncommitted changes (diff {tree.split()[0]})" if tree and not tree.endswith("dirty_files=0") else ""
+    out.append(f"- Runs started (UTC): {', '.join(log.meta.get('date', '?') for log in logs)}; commit {first.meta.get('commit', '?')}{dirty}")
+    out.append(f"- Settings: {first.meta.get('config', '?')}; {first.meta.get('pin', '')}")
+    out += ["", "## Commands", "", "```"]
+    for log in logs:
+        out.append(log.meta.get("command", "bash benchmarks/peers/run.sh --training"))
+    out.append("python3 benchmarks/peers/summarize.py " + " ".join(argv))
+    out += ["```", "", "The processes (the order rotated by one each round):", "", "```"]
+    seen = set()
+    for log in logs:
+        for r, peer, cmd in log.runs:
+            if r <= 1 and peer not in seen:
+                seen.add(peer)
+                out.append(cmd)
+    out += ["```", ""]
+    failed = sorted({(peer, rc) for log in logs for (_, peer, rc) in log.exits if rc != 0})
+    if failed:
+        out += ["Processes that exited non-zero: " + ", ".join(f"{p} (exit {rc})" for p, rc in failed), ""]
+
+    out += ["## One update, ms (median of the round medians, range over rounds)", "",
+            "Embedding(65, 32) → recurrent layer → Linear(65), T = 64, mean cross-entropy, Adam(2e-3), clip 5. RnnGen: the "
+            "`Trainer` with 8 shards at batch 32; TorchSharp: `set_num_threads(workers)`. **× TorchSharp** is TorchSharp / "
+            "RnnGen per round (above 1 RnnGen is faster); **GFLOP/s** counts 3 × the forward's matrix products; **% of peak** "
+            "is against workers × one core's measured peak; **2 / 1 workers** is the speed-up of the two-worker row over the "
+            "one-worker row of the same round; **fastest** is the fastest repetition of any round (on a shared machine the "
+            "least disturbed one), RnnGen / TorchSharp.", "",
+            "| model | batch | workers | RnnGen | TorchSharp 2.10 | × TorchSharp | RnnGen GFLOP/s | % of peak | 2 / 1 workers, RnnGen | 2 / 1, TorchSharp | fastest |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for model, batch, workers in TRAINING_ROWS:
+        ours, theirs = ("rnngen", model, batch, workers), ("torchsharp", model, batch, workers)
+        if not series(ours) and not series(theirs):
+            continue
+        mine = series(ours)
+        med = statistics.median(mine) if mine else float("nan")
+        gflops = training_flops(model, batch) / (med * 1e6) if mine else float("nan")
+        pct = 100 * gflops / (peak * workers) if not math.isnan(peak) else float("nan")
+        scale = scale_t = "–"
+        if workers == 2:
+            scale = with_range(per_round(("rnngen", model, batch, 1), ours, lambda a, b: a / b), ratio) + "×"
+            scale_t = with_range(per_round(("torchsharp", model, batch, 1), theirs, lambda a, b: a / b), ratio) + "×"
+        out.append(f"| {TRAINING_MODELS[model][0]} | {batch} | {workers} | {with_range(mine, ms)} | {with_range(series(theirs), ms)} | "
+                   f"{with_range(per_round(ours, theirs, lambda a, b: b / a), ratio)}× | {'–' if math.isnan(gflops) else f'{gflops:.1f}'} | "
+                   f"{'–' if math.isnan(pct) else f'{pct:.0f} %'} | {scale} | {scale_t} | "
+                   f"{ms(fastest.get(ours, float('nan')))} / {ms(fastest.get(theirs, float('nan')))} |")
+    out.append("")
+
+    if any(kind in ("PHASE", "PHASES") for log in logs for kind, _ in log.phases):
+        out += ["## One RnnGen update taken apart (µs, one thread; `RnnGen.Benchmarks training-phases`)", "",
+                "Serial phases run on one core whatever the worker count; parallel ones split over the workers. "
+                "**parallel, two threads** runs each half of the parallel part on its own core at once. One profile per run "
+                "(its `PEAK` line says how busy the machine was: a busy core measures less than its peak).", ""]
+    for log in logs:
+        phase_lines = [(kind, f) for kind, f in log.phases if kind in ("PHASE", "PHASES")]
+        if not phase_lines:
+            continue
+        peak_line = next((f for kind, f in log.phases if kind == "PEAK"), {})
+        out += [f"### Run of {log.meta.get('date', '?')} (peak in the run: {peak_line.get('gflops512', '?')} GFLOP/s Vector512, "
+                f"{peak_line.get('gflops256', '?')} Vector256)", ""]
+        models = []
+        for kind, f in phase_lines:
+            k = (f.get("model"), f.get("batch"), f.get("shards"))
+            if k not in models:
+                models.append(k)
+        for model, batch, shards in models:
+            rows = [f for kind, f in phase_lines if kind == "PHASE" and (f.get("model"), f.get("batch"), f.get("shards")) == (model, batch, shards)]
+            summary = [f for kind, f in phase_lines if kind == "PHASES" and (f.get("model"), f.get("batch"), f.get("shards")) == (model, batch, shards)]
+            out.append(f"{TRAINING_MODELS.get(model, (model,))[0]}, batch {batch}, {shards} shard{'s' if shards != '1' else ''}:")
+            out.append("")
+            out.append("| phase | kind | µs | share |")
+            out.append("|---|---|---|---|")
+            for f in rows:
+                out.append(f"| {f.get('phase')} | {f.get('kind')} | {f.get('us')} | {f.get('share')} % |")
+            for f in summary:
+                out.append(f"| **serial total** | | {f.get('serial_us')} | |")
+                out.append(f"| **parallel, one thread** | | {f.get('parallel_one_thread_us')} | |")
+                out.append(f"| **update, one worker** | | {f.get('update_one_worker_us')} | |")
+                if f.get("parallel_two_threads_us") not in (None, "NaN"):
+                    out.append(f"| **parallel, two threads** | | {f.get('parallel_two_threads_us')} (×{f.get('speedup_no_serial')}) | |")
+                    out.append(f"| **update, 2 workers from the phases** | | {f.get('update_two_workers_us')} (×{f.get('speedup_two')} over one; "
+                               f"Amdahl limit with perfect halving ×{f.get('amdahl_limit')}) | |")
+            out.append("")
+
+    out += ["## Every round: median ms per update", ""]
+    keys = sorted({k for r in rounds.values() for k in r}, key=lambda k: (k[0], TRAINING_ROWS.index(k[1:]) if k[1:] in TRAINING_ROWS else 99))
+    peers = sorted({k[0] for k in keys})
+    rows = [row for row in TRAINING_ROWS if any((p,) + row in rounds[r] for r in round_ids for p in peers)]
+    out.append("| round | " + " | ".join(f"{p} {m} b{b} w{w}" for p in peers for (m, b, w) in rows) + " |")
+    out.append("|" + "---|" * (1 + len(peers) * len(rows)))
+    for r in round_ids:
+        out.append(f"| {r} | " + " | ".join(ms(rounds[r].get((p,) + row)) for p in peers for row in rows) + " |")
+    out += ["", "Raw logs: " + ", ".join(f"`{shown(log.path)}`" for log in logs), ""]
+    return "\n".join(out)
+
+
 def fmt_bytes(n):
     if not n:
         return "?"
@@ -491,8 +646,10 @@ def main():
                 if other.same_series(logs[0]):
                     logs.append(other)
         logs.sort(key=lambda log: log.meta.get("date", ""))
-    report = build_report(logs, ([] if os.path.abspath(args.out_dir) == DEFAULT_OUT else ["--out-dir", shown(args.out_dir)]) + [shown(log.path) for log in logs])
-    name = f"{slug(logs[0].lscpu_fields or local_lscpu())}-{logs[0].day}"
+    argv = ([] if os.path.abspath(args.out_dir) == DEFAULT_OUT else ["--out-dir", shown(args.out_dir)]) + [shown(log.path) for log in logs]
+    training = any(row.get("mode") == "training" for log in logs for row in log.rows)
+    report = build_training_report(logs, argv) if training else build_report(logs, argv)
+    name = f"{slug(logs[0].lscpu_fields or local_lscpu())}-{logs[0].day}" + ("-training" if training else "")
     path = os.path.join(args.out_dir, name + ".md")
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:

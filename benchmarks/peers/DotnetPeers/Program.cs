@@ -6,6 +6,7 @@ namespace RnnGen.Peers;
 /// The .NET peers of the streaming-step benchmark: ONNX Runtime and TorchSharp, one shape at a time, single stream
 /// and 256 streams per call, printing RESULT lines; or `check`, comparing the two peers' outputs.
 /// Usage: DotnetPeers onnxruntime|torchsharp|check [single|streams] [cell in hidden]
+///        DotnetPeers torchsharp training THREADS   (the char-LM training update; see TorchSharpTraining)
 /// </summary>
 internal static class Program
 {
@@ -15,6 +16,8 @@ internal static class Program
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         if (args.Length < 1 || args[0] is not ("onnxruntime" or "torchsharp" or "check"))
             return Usage();
+        if (args is ["torchsharp", "training", var threadCount])
+            return int.TryParse(threadCount, CultureInfo.InvariantCulture, out int threads) && threads > 0 ? TorchSharpTraining.Run(threads) : Usage();
         string peer = args[0];
         int next = 1;
         string mode = "all";
@@ -68,6 +71,7 @@ internal static class Program
     private static int Usage()
     {
         Console.Error.WriteLine("usage: DotnetPeers onnxruntime|torchsharp|check [single|streams] [cell in hidden]");
+        Console.Error.WriteLine("       DotnetPeers torchsharp training THREADS");
         return 2;
     }
 }

@@ -53,7 +53,7 @@ public static partial class VectorKernels
                 else if (Avx.IsSupported)
                 {
                     for (; j <= mc - 8; j += 8)
-                        Transpose8x8(ref Unsafe.Add(ref w0, (nint)i * mc + j), mc, ref Unsafe.Add(ref panel, 8 * j));
+                        Transpose8x8(ref Unsafe.Add(ref w0, (nint)i * mc + j), mc, ref Unsafe.Add(ref panel, 8 * j), 8);
                 }
                 for (; j < mc; j++)
                     for (int l = 0; l < 8; l++)
@@ -71,16 +71,23 @@ public static partial class VectorKernels
             w.Slice(0, mr * mc).CopyTo(packed);
             return;
         }
+        // Mᵀ row-major from M row-major: 8 × 8 blocks transposed in registers (a scalar walk writes one float per cache
+        // line of the destination, mr floats apart, and made the repack after each update cost as much as the forward
+        // pass of a batch-1 update), then the rows and columns left over one by one.
+        int rows8 = Avx.IsSupported ? mr & ~7 : 0, cols8 = Avx.IsSupported ? mc & ~7 : 0;
+        for (int i = 0; i < rows8; i += 8)
+            for (int j = 0; j < cols8; j += 8)
+                Transpose8x8(ref Unsafe.Add(ref w0, (nint)i * mc + j), mc, ref Unsafe.Add(ref p0, (nint)j * mr + i), mr);
         for (int i = 0; i < mr; i++)
         {
             ref float row = ref Unsafe.Add(ref w0, (nint)i * mc);
-            for (int j = 0; j < mc; j++) Unsafe.Add(ref p0, (nint)j * mr + i) = Unsafe.Add(ref row, j);
+            for (int j = i < rows8 ? cols8 : 0; j < mc; j++) Unsafe.Add(ref p0, (nint)j * mr + i) = Unsafe.Add(ref row, j);
         }
     }
 
-    /// <summary>dst[8·k + l] = src[l·stride + k] for k, l &lt; 8: eight rows of eight floats become eight columns.</summary>
+    /// <summary>dst[k·dstStride + l] = src[l·stride + k] for k, l &lt; 8: eight rows of eight floats become eight columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(ref float src, int stride, ref float dst)
+    private static void Transpose8x8(ref float src, int stride, ref float dst, int dstStride)
     {
         Vector256<float> r0 = Vector256.LoadUnsafe(ref src), r1 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, stride));
         Vector256<float> r2 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 2 * stride)), r3 = Vector256.LoadUnsafe(ref Unsafe.Add(ref src, 3 * stride));
@@ -92,13 +99,13 @@ public static partial class VectorKernels
         Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE), s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
         Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE), s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
         Avx.Permute2x128(s0, s4, 0x20).StoreUnsafe(ref dst);
-        Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref dst, 8);
-        Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref dst, 16);
-        Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref dst, 24);
-        Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref dst, 32);
-        Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref dst, 40);
-        Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref dst, 48);
-        Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref dst, 56);
+        Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref dst, (nuint)(1 * dstStride));
+        Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref dst, (nuint)(2 * dstStride));
+        Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref dst, (nuint)(3 * dstStride));
+        Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref dst, (nuint)(4 * dstStride));
+        Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref dst, (nuint)(5 * dstStride));
+        Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref dst, (nuint)(6 * dstStride));
+        Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref dst, (nuint)(7 * dstStride));
     }
 
     /// <summary>Whether a packed matrix of <paramref name="rows"/> rows is laid out in 8-row panels (it is exactly when
