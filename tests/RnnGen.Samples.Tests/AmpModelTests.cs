@@ -238,12 +238,5 @@ public sealed class AmpModelTests(SampleRuns runs) : IClassFixture<SampleRuns>, 
         Assert.Equal(File.ReadAllText(Path.Combine(SampleFolder, "Amp.cs")).ReplaceLineEndings("\n"), File.ReadAllText(Path.Combine(project, "Amp.cs")).ReplaceLineEndings("\n"));
     }
 
-    private (int Code, string Output) Rnngen(params string[] arguments)
-    {
-        string dll = Repository.Built(Path.Combine("src", "RnnGen.Cli"), "RnnGen.Cli");
-        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first.");
-        var result = Repository.Run("dotnet", _dir, null, TimeSpan.FromMinutes(1), [dll, .. arguments]);
-        Assert.True(result.Code != -1, "rnngen " + result.Output);
-        return result;
-    }
+    private (int Code, string Output) Rnngen(params string[] arguments) => RnngenTool.Run(_dir, arguments);
 }

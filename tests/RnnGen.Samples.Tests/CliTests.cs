@@ -286,12 +286,5 @@ public sealed class CliTests : IDisposable
             Assert.True(MathF.Abs(expected[i] - actual[i]) <= 1e-5f, $"output {i}: expected {expected[i]}, got {actual[i]}");
     }
 
-    private (int Code, string Output) Rnngen(params string[] arguments)
-    {
-        string dll = Repository.Built(Path.Combine("src", "RnnGen.Cli"), "RnnGen.Cli");
-        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution first.");
-        var result = Repository.Run("dotnet", _dir, null, TimeSpan.FromMinutes(1), [dll, .. arguments]);
-        Assert.True(result.Code != -1, "rnngen " + result.Output);
-        return result;
-    }
+    private (int Code, string Output) Rnngen(params string[] arguments) => RnngenTool.Run(_dir, arguments);
 }
