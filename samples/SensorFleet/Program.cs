@@ -195,7 +195,7 @@ namespace SensorFleet
                     client.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = "sensorfleet"; });
                 }
                 client.AddRnnModelClient<AnomalyLstm>();
-                client.Configure<MessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+                client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
             });
             using IHost clientHost = clientBuilder.Build();
             await clientHost.StartAsync();

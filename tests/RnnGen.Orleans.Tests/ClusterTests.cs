@@ -18,7 +18,8 @@ public sealed class SiloConfigurator : ISiloConfigurator
     public void Configure(ISiloBuilder silo)
     {
         silo.Services.AddKeyedSingleton<global::Orleans.Storage.IGrainStorage>(RnnStreamGrain.StorageName,
-            (sp, _) => new LosingStorage(new ProcessGrainStorage(Store, sp.GetRequiredService<global::Orleans.Serialization.Serializer>())));
+            (sp, _) => new LosingStorage(new ProcessGrainStorage(Store, sp.GetRequiredService<global::Orleans.Serialization.Serializer>(),
+                sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId)));
         silo.AddRnnModel<ServedLstm, ServedLstm.State>(() => ServedLstm.WithSeed(1), "v1", configure: o => o.WriteEvery = WriteEvery(silo));
         silo.Configure<ClusterMembershipOptions>(o =>
         {
@@ -66,7 +67,7 @@ public sealed class LosingStorage(ProcessGrainStorage inner) : global::Orleans.S
 public sealed class ClientConfigurator : IClientBuilderConfigurator
 {
     public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client) =>
-        client.AddRnnModelClient<ServedLstm>().Configure<MessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+        client.AddRnnModelClient<ServedLstm>().Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
 }
 
 /// <summary>Three silos serving the model; one is killed in the middle of a run of a thousand streams.</summary>
@@ -98,7 +99,7 @@ public class ClusterTests
         {
             client.UseStaticClustering(gateways);
             client.Configure<ClusterOptions>(o => { o.ClusterId = cluster.Options.ClusterId; o.ServiceId = cluster.Options.ServiceId; });
-            client.Configure<MessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
             client.AddRnnModelClient<ServedLstm>();
         });
         IHost host = builder.Build();
