@@ -58,6 +58,22 @@ public abstract class RnnModelHost<TModel>
     /// <summary>Steps one stream: <paramref name="state"/> is updated in place, <paramref name="output"/> written; returns
     /// the weights version the step ran on.</summary>
     public abstract Task<string> StepAsync(float[] state, string stateVersion, float[] input, float[] output);
+
+    /// <summary>The number of the cluster-wide release (<see cref="IRnnWeightsGrain{TModel}"/>) in use, 0 when the weights
+    /// are the silo's own (configured at start-up or set with <see cref="UpdateWeights"/>).</summary>
+    public abstract long Release { get; }
+
+    /// <summary>A fresh instance holding the weights of <paramref name="release"/> (not yet in use).</summary>
+    internal abstract TModel Build(WeightsRelease release);
+
+    /// <summary>Swaps in <paramref name="model"/> as <paramref name="release"/> unless a later release is in use.</summary>
+    internal abstract bool Apply(TModel model, WeightsRelease release);
+
+    /// <summary>Holds every step until <see cref="Open"/> (while the silo learns the current release at start-up).</summary>
+    internal abstract void Hold();
+
+    /// <summary>Lets held steps run.</summary>
+    internal abstract void Open();
 }
 
 /// <summary>The host for a model whose many-stream step works on <typeparamref name="TState"/>.</summary>
@@ -70,6 +86,8 @@ public sealed class RnnModelHost<TModel, TState> : RnnModelHost<TModel>
     private readonly long _windowTicks;
     private readonly object _gate = new();
     private ModelWeights<TModel> _weights;
+    private long _release;
+    private TaskCompletionSource? _hold;
     private List<PendingStep> _queue = [];
     private bool _scheduled;
     private long _steps, _batches;
@@ -120,10 +138,61 @@ public sealed class RnnModelHost<TModel, TState> : RnnModelHost<TModel>
     /// <inheritdoc/>
     public override void UpdateWeights(TModel model, string version)
     {
+        CheckShape(model);
+        ArgumentException.ThrowIfNullOrEmpty(version);
+        lock (_gate)
+        {
+            _release = 0;
+            Volatile.Write(ref _weights, new ModelWeights<TModel>(model, version));
+        }
+    }
+
+    private void CheckShape(TModel model)
+    {
         ArgumentNullException.ThrowIfNull(model);
         if (model.StateSize != StateFloats || model.InputSize != InputSize || model.OutputSize != OutputSize)
             throw new ArgumentException($"The new weights' model has input {model.InputSize}, output {model.OutputSize}, state {model.StateSize}; expected {InputSize}, {OutputSize}, {StateFloats}.", nameof(model));
-        Volatile.Write(ref _weights, new ModelWeights<TModel>(model, version));
+    }
+
+    /// <inheritdoc/>
+    public override long Release { get { lock (_gate) return _release; } }
+
+    internal override TModel Build(WeightsRelease release)
+    {
+        TModel model = _create();
+        if (release.Path is not null) model.LoadSafetensors(release.Path);
+        else
+        {
+            float[] p = release.Parameters ?? [];
+            if (p.Length != model.ParameterCount)
+                throw new ArgumentException($"Release {release.Number} ('{release.Version}') has {p.Length} parameters, expected {model.ParameterCount} for {typeof(TModel).Name}.");
+            p.CopyTo(model.Parameters);
+        }
+        CheckShape(model);
+        return model;
+    }
+
+    internal override bool Apply(TModel model, WeightsRelease release)
+    {
+        lock (_gate)
+        {
+            if (release.Number <= _release) return false;
+            _release = release.Number;
+            Volatile.Write(ref _weights, new ModelWeights<TModel>(model, release.Version));
+            return true;
+        }
+    }
+
+    internal override void Hold()
+    {
+        lock (_gate) _hold ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    internal override void Open()
+    {
+        TaskCompletionSource? hold;
+        lock (_gate) { hold = _hold; _hold = null; }
+        hold?.TrySetResult();
     }
 
     /// <inheritdoc/>
@@ -148,6 +217,7 @@ public sealed class RnnModelHost<TModel, TState> : RnnModelHost<TModel>
         if (state.Length != StateFloats) throw new ArgumentException($"state has {state.Length} floats, expected {StateFloats}.", nameof(state));
         if (input.Length != InputSize) throw new ArgumentException($"input has {input.Length} floats, expected {InputSize}.", nameof(input));
         if (output.Length != OutputSize) throw new ArgumentException($"output has {output.Length} floats, expected {OutputSize}.", nameof(output));
+        if (Volatile.Read(ref _hold) is { } hold) return StepWhenOpen(hold.Task, state, stateVersion, input, output);
         var step = new PendingStep(state, stateVersion, input, output);
         if (!_options.Batching)
         {
@@ -162,6 +232,12 @@ public sealed class RnnModelHost<TModel, TState> : RnnModelHost<TModel>
         }
         if (schedule) ThreadPool.UnsafeQueueUserWorkItem(static w => w.Host.Gather(w), new GatherWork(this, Stopwatch.GetTimestamp()), preferLocal: false);
         return step.Done.Task;
+    }
+
+    private async Task<string> StepWhenOpen(Task open, float[] state, string stateVersion, float[] input, float[] output)
+    {
+        await open.ConfigureAwait(false);
+        return await StepAsync(state, stateVersion, input, output).ConfigureAwait(false);
     }
 
     private sealed class GatherWork(RnnModelHost<TModel, TState> host, long started)
