@@ -2,7 +2,8 @@
 // Every sensor is a grain (its LSTM state and step count in grain storage); each silo holds one copy of the weights
 // and steps the sensors that arrive together in one many-stream Step. Halfway through, one silo is stopped: its
 // sensors move to the other silo and carry on from their stored state. Reports steps/s, client latency, the batches
-// formed and the sensors recovered; every 97th sensor is checked bit for bit against a single-process run.
+// formed and the sensors recovered; every 97th sensor is checked bit for bit against a single-process run. Just before
+// the stop the weights are updated for the whole cluster (IRnnWeightsGrain), and every later step must report them.
 //   dotnet run --project samples/SensorFleet -c Release
 //   dotnet run --project samples/SensorFleet -c Release -- --streams 100000
 //   dotnet run --project samples/SensorFleet -c Release -- --redis 127.0.0.1:6379   (apt-get install redis-server)
@@ -104,8 +105,9 @@ try
     AnsiConsole.MarkupLine($"batches: {r.Batches:N0} formed, mean {r.MeanBatch:F1} steps, largest {r.LargestBatch}");
     AnsiConsole.MarkupLine($"silo stopped after step {steps / 2}: {r.Moved:N0} streams moved to the other silo, {r.Recovered:N0} recovered; {r.Retries:N0} calls retried, {r.Replayed:N0} answered from the stored result");
     AnsiConsole.MarkupLine($"anomalies: {r.Injected} injected, {r.Caught} caught, {r.FalseAlarms} false alarms");
+    AnsiConsole.MarkupLine($"weights: release {r.Release} ('{Fleet.UpdatedVersion}') rolled out to {r.UpdatedSilos} of 2 silos before the stop; {r.StaleSteps:N0} later steps on an older version");
     AnsiConsole.MarkupLine($"checked: {r.Checked} streams equal a single-process run bit for bit, {r.Mismatches} differ");
-    bool served = r.AllApplied && r.Mismatches == 0 && r.Moved > 0 && r.Recovered == r.Moved;
+    bool served = r.AllApplied && r.Mismatches == 0 && r.Moved > 0 && r.Recovered == r.Moved && r.UpdatedSilos == 2 && r.StaleSteps == 0;
     return SampleConsole.Conclude(served ? Outcome.Learned : Outcome.NotLearned,
         served ? $"{r.Steps:N0} steps applied once each; all {r.Moved:N0} streams of the stopped silo recovered" : "some steps were lost, repeated or differ",
         "see the figures above", "served", "", "not served");
@@ -147,7 +149,8 @@ namespace SensorFleet
         int WindowUs, int Tile, int MaxBatch, bool StopSilo);
 
     internal sealed record FleetRun(long Steps, double Seconds, double P50Ms, double P99Ms, long Batches, double MeanBatch, int LargestBatch,
-        int Moved, int Recovered, long Retries, long Replayed, int Injected, int Caught, int FalseAlarms, int Checked, int Mismatches, bool AllApplied)
+        int Moved, int Recovered, long Retries, long Replayed, int Injected, int Caught, int FalseAlarms, int Checked, int Mismatches, bool AllApplied,
+        long Release, int UpdatedSilos, long StaleSteps)
     {
         public double StepsPerSecond => Steps / Seconds;
     }
@@ -155,6 +158,13 @@ namespace SensorFleet
     internal static class Fleet
     {
         private const float Threshold = 1.5f;
+
+        /// <summary>The version of the cluster-wide update made halfway in the stop mode.</summary>
+        public const string UpdatedVersion = "detector-2";
+
+        /// <summary>Each run is a service of its own, so that its state (the streams, the weights release) never meets
+        /// an earlier run's in a shared Redis.</summary>
+        private static string ServiceOf(string clusterId) => "sensorfleet-" + clusterId;
 
         private static int FreePort()
         {
@@ -173,13 +183,13 @@ namespace SensorFleet
             {
                 if (config.Redis is null)
                 {
-                    silo.UseLocalhostClustering(siloPort, gatewayPort, primary, "sensorfleet", clusterId);
+                    silo.UseLocalhostClustering(siloPort, gatewayPort, primary, ServiceOf(clusterId), clusterId);
                     silo.AddProcessGrainStorage(store);
                 }
                 else
                 {
                     silo.UseRedisClustering(config.Redis);
-                    silo.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = "sensorfleet"; });
+                    silo.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = ServiceOf(clusterId); });
                     silo.ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort);
                     silo.AddRedisGrainStorage(RnnStreamGrain.StorageName, o => o.ConfigurationOptions = StackExchange.Redis.ConfigurationOptions.Parse(config.Redis));
                 }
@@ -210,11 +220,11 @@ namespace SensorFleet
             clientBuilder.Logging.ClearProviders();
             clientBuilder.UseOrleansClient(client =>
             {
-                if (config.Redis is null) client.UseLocalhostClustering(gatewayPorts, "sensorfleet", clusterId);
+                if (config.Redis is null) client.UseLocalhostClustering(gatewayPorts, ServiceOf(clusterId), clusterId);
                 else
                 {
                     client.UseRedisClustering(config.Redis);
-                    client.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = "sensorfleet"; });
+                    client.Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = ServiceOf(clusterId); });
                 }
                 client.AddRnnModelClient<TModel>();
                 client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
@@ -234,13 +244,19 @@ namespace SensorFleet
             for (int s = 0; s < n; s += 97) sampled[s] = new float[steps];
             var latencies = new List<double>[config.Clients];
             for (int c = 0; c < latencies.Length; c++) latencies[c] = new List<double>(n * steps / config.Clients + 1);
-            long retries = 0, replayed = 0;
+            long retries = 0, replayed = 0, staleSteps = 0, release = 0;
+            int updatedSilos = 0;
             Task? stopping = null;
             var clock = Stopwatch.StartNew();
             for (int t = 1; t <= steps; t++)
             {
                 if (config.StopSilo && t == steps / 2 + 1)
                 {
+                    // A cluster-wide weights update (the same file under a new version, so outputs stay comparable):
+                    // every later step must report it, on either silo and after the move.
+                    WeightsRollout rollout = await grains.GetRnnWeights<TModel>().LoadAsync(config.WeightsPath, UpdatedVersion);
+                    release = rollout.Number;
+                    updatedSilos = rollout.Silos.Length;
                     stopping = silos[1].StopAsync();
                 }
                 int step = t;
@@ -270,6 +286,7 @@ namespace SensorFleet
                                 if (lastSilo[s] is { } before && config.StopSilo && step > steps / 2 && before != result.Silo) moved[s] = true;
                                 lastSilo[s] = result.Silo;
                                 applied[s] = result.Sequence;
+                                if (config.StopSilo && step > steps / 2 && result.WeightsVersion != UpdatedVersion) Interlocked.Increment(ref staleSteps);
                                 if (sampled.TryGetValue(s, out float[]? outputs)) outputs[step - 1] = result.Output[0];
                                 break;
                             }
@@ -326,7 +343,8 @@ namespace SensorFleet
             int injected = Enumerable.Range(0, n).Count(Sensors.HasAnomaly);
             return new FleetRun((long)n * steps, seconds, all[all.Length / 2], all[Math.Min(all.Length - 1, (int)(all.Length * 0.99))],
                 batches, batches == 0 ? 0 : (double)batchedSteps / batches, largest, movedCount, recovered, retries, replayed,
-                injected, caught.Count(c => c), falseAlarm.Count(f => f), sampled.Count, mismatches, applied.All(a => a == steps));
+                injected, caught.Count(c => c), falseAlarm.Count(f => f), sampled.Count, mismatches, applied.All(a => a == steps),
+                release, updatedSilos, staleSteps);
         }
     }
 }

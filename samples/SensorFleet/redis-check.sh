@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks SensorFleet on Redis: starts a private redis-server (free port, temporary directory, no persistence), runs the
 # sample with --redis (Redis clustering and grain storage, one silo stopped halfway) on a small fleet, and fails unless
-# the sample says "served", every stream of the stopped silo recovered and no sampled stream differs from a
-# single-process run. Stops redis afterwards. Needs redis-server (apt-get install redis-server).
+# the sample says "served", every stream of the stopped silo recovered, no sampled stream differs from a single-process
+# run, and the cluster-wide weights update made before the stop (its release kept in Redis) reached both silos and every
+# later step. Stops redis afterwards. Needs redis-server (apt-get install redis-server).
 #   bash samples/SensorFleet/redis-check.sh                      # 1,000 streams × 8 steps
 #   bash samples/SensorFleet/redis-check.sh --streams 5000        # extra arguments go to the sample
 set -euo pipefail
@@ -41,5 +42,8 @@ checked=$(sed -n 's/^checked: \([0-9,]*\) streams equal a single-process run bit
 read -r c d <<<"${checked:-x y}"
 [[ "$c" =~ ^[0-9]+$ && "$d" =~ ^[0-9]+$ ]] || fail "no line reporting the bit-identical checks"
 [ "$c" -gt 0 ] && [ "$d" = 0 ] || fail "$d of $c sampled streams differ from a single-process run"
+weights=$(sed -n 's/^weights: release \([0-9]*\) .* rolled out to \([0-9]*\) of 2 silos before the stop; \([0-9,]*\) later steps on an older version.*/\1 \2 \3/p' "$dir/out.txt" | tr -d ,)
+read -r wr ws wo <<<"${weights:-x y z}"
+[ "$wr" = 1 ] && [ "$ws" = 2 ] && [ "$wo" = 0 ] || fail "the cluster-wide weights update did not reach both silos and every later step (release $wr, $ws silos, $wo stale steps)"
 grep -q '^served' "$dir/out.txt" || fail "the sample's verdict is not 'served'"
-echo "redis-check: passed: all $m streams of the stopped silo recovered; $c sampled streams bit-identical to a single-process run"
+echo "redis-check: passed: all $m streams of the stopped silo recovered; $c sampled streams bit-identical to a single-process run; weights release $wr on both silos, no later step on an older version"
