@@ -148,8 +148,9 @@ public sealed class RnnWeightsGrain<TModel>(
 
     private IRnnSiloWeightsGrain<TModel> Silo(SiloAddress silo) => GrainFactory.GetGrain<IRnnSiloWeightsGrain<TModel>>(silo.ToParsableString());
 
-    /// <summary>Calls the silo's weights grain; a failure of a silo that is then no longer live is null, a failure of a
-    /// live silo is tried again for <see cref="SiloRetry"/>, errors of the weights themselves are thrown at once.</summary>
+    /// <summary>Calls the silo's weights grain; a call that did not get through to a silo that is then no longer live is
+    /// null, to a live silo it is tried again for <see cref="SiloRetry"/>; errors of the weights themselves are thrown at
+    /// once.</summary>
     private async Task<T?> OnSilo<T>(SiloAddress silo, Func<IRnnSiloWeightsGrain<TModel>, Task<T>> call) where T : class
     {
         DateTime deadline = DateTime.UtcNow + SiloRetry;
@@ -159,8 +160,10 @@ public sealed class RnnWeightsGrain<TModel>(
             {
                 return await call(Silo(silo));
             }
-            catch (Exception e) when (e is not InvalidDataException and not ArgumentException)
+            catch (Exception e) when (e is OrleansException or TimeoutException)
             {
+                // The call did not get through (a silo dying or gone, a lost message); the weights' own errors (a bad or
+                // missing file, a wrong count) come back as they are and fail the update at once.
                 if (!Live().Contains(silo)) return null;
                 if (DateTime.UtcNow >= deadline) throw;
                 logger.LogWarning(e, "Weights of {Model} on silo {Silo}: the call failed; trying again", typeof(TModel).Name, silo);
@@ -292,7 +295,7 @@ internal sealed class ClusterWeightsStartup<TModel>(RnnModelHost<TModel> host, I
                     if (current is not null && current.Number > host.Release) host.Apply(host.Build(current), current);
                     return;
                 }
-                catch (Exception e) when (e is not InvalidDataException and not ArgumentException && DateTime.UtcNow < deadline && !cancellation.IsCancellationRequested)
+                catch (Exception e) when ((e is OrleansException or TimeoutException) && DateTime.UtcNow < deadline && !cancellation.IsCancellationRequested)
                 {
                     logger.LogWarning(e, "Weights of {Model}: reading the current release failed; trying again", typeof(TModel).Name);
                     await Task.Delay(200, cancellation);

@@ -87,6 +87,11 @@ public class ClusterWeightsTests
             Assert.StartsWith(bad, e.Message);
             Assert.Equal(1, (await weights.GetCurrentAsync())!.Number);
             Assert.All(cluster.GetActiveSilos(), s => Assert.Equal("v2", HostOf(s).Weights.Version));
+            string missing = Path.Combine(folder, "missing.safetensors");
+            var refusing = System.Diagnostics.Stopwatch.StartNew();
+            await Assert.ThrowsAsync<FileNotFoundException>(() => weights.LoadAsync(missing, "v3"));
+            Assert.True(refusing.Elapsed < TimeSpan.FromSeconds(10), $"a missing file took {refusing.Elapsed} to refuse");   // not tried again
+            Assert.All(cluster.GetActiveSilos(), s => Assert.Equal("v2", HostOf(s).Weights.Version));
 
             // A silo started after the update serves the current release from its start.
             SiloHandle added = await cluster.StartAdditionalSiloAsync();
