@@ -8,3 +8,10 @@ namespace SensorFleet;
 [Lstm(16)]
 [Dense(1)]
 public partial class AnomalyLstm : IStreamingModel<AnomalyLstm.State>;
+
+/// <summary>A larger model for the throughput comparison (<c>--model large</c>): LSTM 1 → 256 → Dense 1, 265,473
+/// parameters, so that one step is a sizeable part of a grain call. Random weights (seeded): it is timed, not scored.</summary>
+[RnnModel(InputSize = 1, MaxSteps = 32)]
+[Lstm(256)]
+[Dense(1)]
+public partial class LargeLstm : IStreamingModel<LargeLstm.State>;

@@ -23,6 +23,7 @@ public static class RnnOrleansHostingExtensions
         configure?.Invoke(options);
         options.Validate();
         AllowModelType<TModel>(silo.Services);
+        ClusterWeightsRegistration.Add<TModel>(silo.Services);
         silo.Services.AddSingleton<RnnModelHost<TModel>>(_ =>
         {
             TModel model = create();

@@ -28,10 +28,14 @@ public sealed class ProcessStateStore
     public void Clear() => Entries.Clear();
 }
 
-/// <summary>The <see cref="IGrainStorage"/> over a <see cref="ProcessStateStore"/>.</summary>
-public sealed class ProcessGrainStorage(ProcessStateStore store, Serializer serializer) : IGrainStorage
+/// <summary>The <see cref="IGrainStorage"/> over a <see cref="ProcessStateStore"/>; entries are kept apart by
+/// <paramref name="serviceId"/> (the cluster's <c>ClusterOptions.ServiceId</c>), as Orleans' storages do.</summary>
+public sealed class ProcessGrainStorage(ProcessStateStore store, Serializer serializer, string serviceId) : IGrainStorage
 {
-    private static string Key(string stateName, GrainId grainId) => stateName + "/" + grainId.ToString();
+    /// <summary>A storage for the service with the empty id.</summary>
+    public ProcessGrainStorage(ProcessStateStore store, Serializer serializer) : this(store, serializer, "") { }
+
+    private string Key(string stateName, GrainId grainId) => serviceId + "/" + stateName + "/" + grainId.ToString();
 
     /// <inheritdoc/>
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -86,7 +90,8 @@ public static class ProcessGrainStorageExtensions
     /// <paramref name="store"/>, shared by every silo of the process given the same store.</summary>
     public static ISiloBuilder AddProcessGrainStorage(this ISiloBuilder silo, ProcessStateStore store, string name = RnnStreamGrain.StorageName)
     {
-        silo.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) => new ProcessGrainStorage(store, sp.GetRequiredService<Serializer>()));
+        silo.Services.AddKeyedSingleton<IGrainStorage>(name, (sp, _) => new ProcessGrainStorage(store, sp.GetRequiredService<Serializer>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<global::Orleans.Configuration.ClusterOptions>>().Value.ServiceId));
         return silo;
     }
 }

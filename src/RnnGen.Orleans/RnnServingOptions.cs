@@ -37,6 +37,10 @@ public sealed class RnnServingOptions
     /// <summary>What a stream does when the weights change under it (default <see cref="WeightsUpdateBehavior.KeepState"/>).</summary>
     public WeightsUpdateBehavior OnWeightsUpdate { get; set; } = WeightsUpdateBehavior.KeepState;
 
+    /// <summary>How long a starting silo keeps trying to read the cluster's current weights release before its start
+    /// fails (default 1 minute); its steps wait meanwhile.</summary>
+    public TimeSpan WeightsSyncTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
     internal void Validate()
     {
         if (BatchWindow < TimeSpan.Zero) throw new ArgumentException($"BatchWindow must be ≥ 0, was {BatchWindow}.", nameof(BatchWindow));

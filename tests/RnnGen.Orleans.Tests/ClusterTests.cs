@@ -1,4 +1,6 @@
-using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans;
 using Orleans.Configuration;
@@ -16,7 +18,8 @@ public sealed class SiloConfigurator : ISiloConfigurator
     public void Configure(ISiloBuilder silo)
     {
         silo.Services.AddKeyedSingleton<global::Orleans.Storage.IGrainStorage>(RnnStreamGrain.StorageName,
-            (sp, _) => new LosingStorage(new ProcessGrainStorage(Store, sp.GetRequiredService<global::Orleans.Serialization.Serializer>())));
+            (sp, _) => new LosingStorage(new ProcessGrainStorage(Store, sp.GetRequiredService<global::Orleans.Serialization.Serializer>(),
+                sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>().Value.ServiceId)));
         silo.AddRnnModel<ServedLstm, ServedLstm.State>(() => ServedLstm.WithSeed(1), "v1", configure: o => o.WriteEvery = WriteEvery(silo));
         silo.Configure<ClusterMembershipOptions>(o =>
         {
@@ -64,16 +67,17 @@ public sealed class LosingStorage(ProcessGrainStorage inner) : global::Orleans.S
 public sealed class ClientConfigurator : IClientBuilderConfigurator
 {
     public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder client) =>
-        client.AddRnnModelClient<ServedLstm>().Configure<MessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+        client.AddRnnModelClient<ServedLstm>().Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
 }
 
 /// <summary>Three silos serving the model; one is killed in the middle of a run of a thousand streams.</summary>
 [Collection("cluster")]
 public class ClusterTests
 {
-    private static async Task<TestCluster> Start(int silos, int writeEvery = 1)
+    internal static async Task<TestCluster> Start(int silos, int writeEvery = 1, bool tcp = false)
     {
         var builder = new TestClusterBuilder((short)silos);
+        if (tcp) builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         builder.Properties["RnnGen:WriteEvery"] = writeEvery.ToString(System.Globalization.CultureInfo.InvariantCulture);
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
@@ -84,74 +88,107 @@ public class ClusterTests
 
     private static IRnnStreamGrain<ServedLstm> Stream(IClusterClient client, string id) => client.GetGrain<IRnnStreamGrain<ServedLstm>>(id);
 
-    [Fact]
-    public async Task A_thousand_streams_match_a_single_process_run_after_a_silo_is_killed()
+    /// <summary>A client of its own (its own host and <see cref="IClusterClient"/>), connected over TCP to every
+    /// gateway of <paramref name="cluster"/> with the cluster's ids: what a separate client process does.</summary>
+    internal static async Task<IHost> Client(TestCluster cluster)
     {
-        const int streams = 1000, steps = 12, clients = 4, killAfter = 6;
-        await using TestCluster cluster = await Start(3);
+        IPEndPoint[] gateways = cluster.Silos.Select(s => s.GatewayAddress.Endpoint).ToArray();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client =>
+        {
+            client.UseStaticClustering(gateways);
+            client.Configure<ClusterOptions>(o => { o.ClusterId = cluster.Options.ClusterId; o.ServiceId = cluster.Options.ServiceId; });
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
+            client.AddRnnModelClient<ServedLstm>();
+        });
+        IHost host = builder.Build();
+        await host.StartAsync();
+        return host;
+    }
+
+    [Fact]
+    public async Task A_thousand_streams_from_three_clients_match_a_single_process_run_after_a_silo_is_killed()
+    {
+        const int streams = 1000, steps = 12, clients = 3, killAfter = 6;
+        // TCP between silos and clients: TestCluster's default in-memory transport is private to the cluster's own
+        // client, so a client built outside it cannot reach the gateways.
+        await using TestCluster cluster = await Start(3, tcp: true);
+        var hosts = new IHost[clients];
+        for (int c = 0; c < clients; c++) hosts[c] = await Client(cluster);
+        IClusterClient[] grains = hosts.Select(h => h.Services.GetRequiredService<IClusterClient>()).ToArray();
         var outputs = new float[streams][][];
         for (int s = 0; s < streams; s++) outputs[s] = new float[steps][];
         int replayed = 0, retried = 0;
-        var stepDone = new int[steps + 1];
-        var killed = new TaskCompletionSource();
+        var perClient = new int[clients];
 
-        // Each client steps its share of the streams in lockstep; a failed call is sent again with the same step number.
-        async Task Client(int c)
+        // Step t of stream s is sent by client (s + t) mod 3, so every stream is stepped by all three clients in turn;
+        // a failed call is sent again, by the same client, with the same step number.
+        async Task Step(int c, int t)
         {
-            IClusterClient client = cluster.Client;
+            var calls = new List<Task>();
+            for (int s = (c - t % clients + clients) % clients; s < streams; s += clients)
+            {
+                int stream = s;
+                calls.Add(Task.Run(async () =>
+                {
+                    var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+                    while (true)
+                    {
+                        try
+                        {
+                            StepResult r = await Stream(grains[c], $"sensor-{stream}").StepAtAsync(t, Inputs.For(stream, t));
+                            Assert.Equal(t, r.Sequence);
+                            Assert.Equal("v1", r.WeightsVersion);
+                            if (r.Replayed) Interlocked.Increment(ref replayed);
+                            outputs[stream][t - 1] = r.Output;
+                            Interlocked.Increment(ref perClient[c]);
+                            return;
+                        }
+                        catch (Exception e) when (e is not StepSequenceException && e is not Xunit.Sdk.XunitException && DateTime.UtcNow < deadline)
+                        {
+                            Interlocked.Increment(ref retried);
+                            await Task.Delay(100);
+                        }
+                    }
+                }));
+            }
+            await Task.WhenAll(calls);
+        }
+
+        try
+        {
+            Task? kill = null;
             for (int t = 1; t <= steps; t++)
             {
-                if (t == killAfter + 1) await killed.Task;
-                var calls = new List<Task>();
-                for (int s = c; s < streams; s += clients)
-                {
-                    int stream = s, step = t;
-                    calls.Add(Task.Run(async () =>
-                    {
-                        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-                        while (true)
-                        {
-                            try
-                            {
-                                StepResult r = await Stream(client, $"sensor-{stream}").StepAtAsync(step, Inputs.For(stream, step));
-                                Assert.Equal(step, r.Sequence);
-                                Assert.Equal("v1", r.WeightsVersion);
-                                if (r.Replayed) Interlocked.Increment(ref replayed);
-                                outputs[stream][step - 1] = r.Output;
-                                return;
-                            }
-                            catch (Exception e) when (e is not StepSequenceException && e is not Xunit.Sdk.XunitException && DateTime.UtcNow < deadline)
-                            {
-                                Interlocked.Increment(ref retried);
-                                await Task.Delay(100);
-                            }
-                        }
-                    }));
-                }
-                // The silo dies while this client's calls of step killAfter + 1 are in flight... or right before them.
-                await Task.WhenAll(calls);
-                if (Interlocked.Increment(ref stepDone[t]) == clients && t == killAfter)
+                // The silo dies while the calls of step killAfter + 1 are in flight.
+                if (t == killAfter + 1)
                 {
                     var victim = cluster.Silos[2];
-                    _ = Task.Run(async () => { await Task.Delay(20); await cluster.KillSiloAsync(victim); });
-                    killed.SetResult();
+                    kill = Task.Run(async () => { await Task.Delay(20); await cluster.KillSiloAsync(victim); });
                 }
+                int step = t;
+                await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Step(c, step)));
             }
+            await kill!;
+
+            var reference = ServedLstm.WithSeed(1);
+            for (int s = 0; s < streams; s++)
+            {
+                float[][] expected = Inputs.Reference(reference, s, steps);
+                for (int t = 0; t < steps; t++) Assert.True(expected[t].AsSpan().SequenceEqual(outputs[s][t]), $"stream {s} step {t + 1}");
+                StreamStatus status = await Stream(grains[s % clients], $"sensor-{s}").GetStatusAsync();
+                Assert.Equal(steps, status.Steps);
+                Assert.Equal(steps, status.StoredSteps);
+            }
+            Assert.Equal(2, cluster.GetActiveSilos().Count());
+            Assert.All(perClient, n => Assert.Equal(streams * steps / clients, n));
+            Console.WriteLine($"retried {retried} calls, {replayed} replayed");
         }
-
-        await Task.WhenAll(Enumerable.Range(0, clients).Select(Client));
-
-        var reference = ServedLstm.WithSeed(1);
-        for (int s = 0; s < streams; s++)
+        finally
         {
-            float[][] expected = Inputs.Reference(reference, s, steps);
-            for (int t = 0; t < steps; t++) Assert.True(expected[t].AsSpan().SequenceEqual(outputs[s][t]), $"stream {s} step {t + 1}");
-            StreamStatus status = await Stream(cluster.Client, $"sensor-{s}").GetStatusAsync();
-            Assert.Equal(steps, status.Steps);
-            Assert.Equal(steps, status.StoredSteps);
+            foreach (IHost h in hosts) { await h.StopAsync(); h.Dispose(); }
         }
-        Assert.Equal(2, cluster.GetActiveSilos().Count());
-        Console.WriteLine($"retried {retried} calls, {replayed} replayed");
     }
 
     [Fact]

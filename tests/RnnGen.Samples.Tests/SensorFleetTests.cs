@@ -19,6 +19,7 @@ public sealed class SensorFleetTests(SampleRuns runs) : IClassFixture<SampleRuns
         Assert.True(moved.Success, run.Output);
         Assert.NotEqual("0", moved.Groups["moved"].Value);
         Assert.Equal(moved.Groups["moved"].Value, moved.Groups["recovered"].Value);
+        Assert.Contains("weights: release 1 ('detector-2') rolled out to 2 of 2 silos before the stop; 0 later steps on an older version", run.Lines);
         Assert.Contains("checked: 52 streams equal a single-process run bit for bit, 0 differ", run.Output);
         Assert.Contains(run.Lines, l => l.StartsWith("served: 100,000 steps applied once each", StringComparison.Ordinal));
     }
@@ -34,9 +35,21 @@ public sealed class SensorFleetTests(SampleRuns runs) : IClassFixture<SampleRuns
     }
 
     [Fact]
+    public void Compare_mode_serves_the_large_model_too()
+    {
+        SampleRun run = runs.Run("SensorFleet", "--mode", "compare", "--model", "large", "--streams", "200", "--steps", "4");
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains(run.Lines, l => l.Contains("Lstm(256)", StringComparison.Ordinal) && l.Contains("265,473 parameters", StringComparison.Ordinal));
+        Assert.Contains(run.Lines, l => l.StartsWith("fleet: 2 silos (state in this process's memory), large model, 200 streams × 4 steps", StringComparison.Ordinal));
+        Assert.Contains(run.Lines, l => l.StartsWith("served: both ways gave the same outputs", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Bad_arguments_exit_2()
     {
         Assert.Equal(2, runs.Run("SensorFleet", "--mode", "fast").ExitCode);
         Assert.Equal(2, runs.Run("SensorFleet", "--redis", "nohostport").ExitCode);
+        Assert.Equal(2, runs.Run("SensorFleet", "--model", "huge", "--mode", "compare").ExitCode);
+        Assert.Equal(2, runs.Run("SensorFleet", "--model", "large").ExitCode);   // only with --mode compare
     }
 }
