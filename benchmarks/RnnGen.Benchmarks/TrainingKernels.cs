@@ -88,7 +88,40 @@ public static class TrainingKernels
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"KERNELS tile={tile} whh_us={hh:F1} whh_gflops={flopHh / hh / 1e3:F1} wih_us={ih:F1} wih_gflops={flopIh / ih / 1e3:F1} cell_us={cell:F1} dwhh_us={dw:F1} dwhh_gflops={flopHh / dw / 1e3:F1} forward_us={forward:F1} backward_us={backward:F1}"));
         }
+        // Two cores: each thread its own model and half of the 32 sequences, against one thread doing all of them.
+        var second = new CharLmLstm128();
+        second.InitializeParameters(1);
+        float[] y2 = new float[y.Length];
+        foreach (int tile in new[] { 2, 4, 8 })
+        {
+            int shards = B / tile;
+            void Part(CharLmLstm128 m, float[] yy, int first, int stride)
+            {
+                for (int s = first; s < shards; s += stride)
+                {
+                    m.ForwardBatch(tokens.AsSpan(s * tile * T, tile * T), tile, T, yy.AsSpan(s * tile * T * CharLmLstm128.OutputSize, tile * T * CharLmLstm128.OutputSize), default, default);
+                    m.BackwardBatch(ids.AsSpan(s * tile * T, tile * T));
+                }
+            }
+            double one = Time(() => Part(model, y, 0, 1));
+            double two = TimeTwo(() => Part(model, y, 0, 2), () => Part(second, y2, 1, 2));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"SCALING tile={tile} one_thread_us={one:F1} two_threads_us={two:F1} speedup={one / two:F2}"));
+        }
         return 0;
+    }
+
+    private static double TimeTwo(Action first, Action second)
+    {
+        using var go = new Barrier(2);
+        bool stop = false;
+        var thread = new Thread(() => { while (true) { go.SignalAndWait(); if (Volatile.Read(ref stop)) return; second(); go.SignalAndWait(); } });
+        thread.Start();
+        double median = Time(() => { go.SignalAndWait(); first(); go.SignalAndWait(); });
+        Volatile.Write(ref stop, true);
+        go.SignalAndWait();
+        thread.Join();
+        return median;
     }
 
     private static double Time(Action action)

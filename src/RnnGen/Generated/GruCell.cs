@@ -1,4 +1,4 @@
-// The equations here are the generated cells' element-wise parts, written once for both widths (VectorLane, ScalarLane).
+// The equations here are the generated cells' element-wise parts, written once for every width (Lane512, VectorLane, ScalarLane).
 // The reference runtime (src/RnnGen/Reference/GruLayer.cs) keeps its own plain copy of the same equations on purpose:
 // it is the independent twin the generated code is checked against. The two must agree; what holds them together:
 // tests/RnnGen.Tests/Generated/GeneratedParityTests.cs and BatchedParityTests.cs (generated vs reference, 68 models),

@@ -11,8 +11,8 @@ public static partial class VectorKernels
     /// <summary>
     /// g [rows × cols] += Σₛ a(s) · b(s)ᵀ over <paramref name="count"/> steps, where a(s) = a[aOffset + s·aStride …][rows]
     /// and b(s) = b[bOffset + s·bStride …][cols] (a stride may be negative, to walk a sequence backwards). This is the
-    /// weight gradient of a whole sequence at once: each row of g is read and written once, its columns held in
-    /// registers while the steps stream past, instead of one rank-1 update of all of g per step.
+    /// weight gradient of a whole sequence at once: each block of g is read and written once per group (sequence), its
+    /// elements held in registers while the group's steps stream past, instead of one rank-1 update of all of g per step.
     /// </summary>
     public static void AddOuterProducts(Span<float> g, ReadOnlySpan<float> a, int aOffset, int aStride, ReadOnlySpan<float> b, int bOffset, int bStride, int count, int rows, int cols,
         int groups = 1, int aGroupStride = 0, int bGroupStride = 0)
@@ -29,8 +29,9 @@ public static partial class VectorKernels
         {
             // 8 rows × 32 columns at a time (16 accumulators: enough independent chains for both FMA pipes), then 4-row
             // blocks. Groups (the sequences of a batch) are the outer loop and the rows the next: one sequence's b (its
-            // inputs or states, 64 steps × cols) stays in L1 while every block of the gradient passes over it, and a
-            // block's a (the dz records) is read once per column chunk from L1. Each element's chain keeps its order
+            // inputs or states, steps × cols: 32 KB for 64 steps of 128) stays in L1 while every block of the gradient
+            // passes over it (in L2 where it is larger), and a block's a (the dz records) is reused from L1 by each
+            // column chunk. Each element's chain keeps its order
             // (groups in order, s in order), continued exactly through the stored partial sum.
             int blocked8 = rows & ~7, blocked = blocked8 + ((rows - blocked8) & ~3);
             for (int grp = 0; grp < groups; grp++)

@@ -142,6 +142,8 @@ public static partial class VectorKernels
         if (packed.Length < rows * cols) ThrowLength("matrix", packed.Length, rows * cols);
         CheckStrided(x.Length, xOffset, xStride, batch, cols, "x");
         CheckStrided(y.Length, yOffset, yStride, batch, rows, "y");
+        if (batch > 1 && Math.Abs((long)yStride) < rows)   // the blocks load every output before storing any
+            throw new ArgumentException($"y: the vectors of a batch must not overlap; stride {yStride} for {rows} rows (expected |stride| ≥ {rows}).", nameof(y));
         PackedProducts(ref MemoryMarshal.GetReference(packed), ref Unsafe.Add(ref MemoryMarshal.GetReference(x), xOffset), xStride,
             ref Unsafe.Add(ref MemoryMarshal.GetReference(y), yOffset), yStride, batch, rows, cols);
     }
