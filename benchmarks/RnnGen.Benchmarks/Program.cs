@@ -10,6 +10,7 @@ using BenchmarkDotNet.Running;
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- latency   (p50/p99/p99.9/max per step, GC count)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training  (char-LM training step, ms and GFLOP/s)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training-phases   (one char-LM update taken apart, µs per phase)
+//   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training-kernels  (one shard's products, cell and passes by sequences per shard)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training-peers 1|2 [shards]  (the peer harness's training rows; RESULT lines)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- step      (streaming step timed like benchmarks/cpp-eigen-baseline)
 //   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- peers [cell in hidden]    (the peer harness; benchmarks/peers/run.sh)
@@ -61,6 +62,11 @@ if (args is ["training-peers", var workerCount, .. var shardCount] && shardCount
 {
     Environment.ExitCode = RnnGen.Benchmarks.TrainingPeers.Run(int.Parse(workerCount, System.Globalization.CultureInfo.InvariantCulture),
         shardCount.Length == 1 ? int.Parse(shardCount[0], System.Globalization.CultureInfo.InvariantCulture) : 8, Console.Out);
+    return;
+}
+if (args is ["training-kernels"])
+{
+    Environment.ExitCode = RnnGen.Benchmarks.TrainingKernels.Run(Console.Out);
     return;
 }
 if (args is ["training-phases"])

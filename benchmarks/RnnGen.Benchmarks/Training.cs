@@ -105,7 +105,7 @@ public static class TrainingBenchmark
 /// The training rows of the peer harness (benchmarks/peers/run.sh): the char-LM update through the <see cref="Trainer"/>
 /// (Embedding(65, 32) → LSTM(128) / GRU(128) / LSTM(32) → Linear(65), T = 64, Adam(2e-3), clip 5, <c>shards</c> shards
 /// at batch 32, 8 unless given: the Trainer's default)
-/// on <c>workers</c> workers: 1 s of updates as warm-up, then 7 repetitions of ≥ 250 ms of updates; one line per row:
+/// on <c>workers</c> workers: 3 s of updates as warm-up, then 7 repetitions of ≥ 250 ms of updates; one line per row:
 /// <c>RESULT peer=rnngen mode=training model=lstm128 batch=32 workers=1 updates=N median_ms=… min_ms=… max_ms=… checksum=…</c>
 /// (checksum: the sum of the weights after the run's updates, so that no update can be skipped unseen).
 ///   dotnet run -c Release --project benchmarks/RnnGen.Benchmarks -- training-peers 1|2 [shards]
@@ -146,7 +146,7 @@ public static class TrainingPeers
             }
             var warm = Stopwatch.StartNew();
             double perUpdate = RunUpdates(3);
-            while (warm.ElapsedMilliseconds < 1000) perUpdate = RunUpdates(Math.Max(1, (int)(100 / perUpdate)));
+            while (warm.ElapsedMilliseconds < 3000) perUpdate = RunUpdates(Math.Max(1, (int)(100 / perUpdate)));
             int updates = Math.Max(10, (int)Math.Ceiling(250 / perUpdate));
             double[] reps = new double[7];
             for (int r = 0; r < reps.Length; r++) reps[r] = RunUpdates(updates);

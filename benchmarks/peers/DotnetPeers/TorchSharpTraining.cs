@@ -11,7 +11,7 @@ namespace RnnGen.Peers;
 /// GRU(128) / LSTM(32) (batch first) → Linear(65), T = 64, mean cross-entropy over every step, Adam(2e-3),
 /// clip_grad_norm_(5). One update is zero_grad, forward, loss, backward, clip, step, on a batch of 32 (or 1) windows of
 /// 64 random tokens (fixed seed; the batch cycles through 8 prepared batches). <c>torch.set_num_threads(threads)</c>.
-/// 1 s of updates as warm-up, then 7 repetitions of ≥ 250 ms of updates; one line per row:
+/// 3 s of updates as warm-up (long enough for .NET to finish promoting the hot methods to optimised code), then 7 repetitions of ≥ 250 ms of updates; one line per row:
 /// <c>RESULT peer=torchsharp mode=training model=lstm128 batch=32 workers=1 updates=N median_ms=… min_ms=… max_ms=… checksum=…</c>
 /// </summary>
 internal static class TorchSharpTraining
@@ -59,7 +59,7 @@ internal static class TorchSharpTraining
             }
             var warm = Stopwatch.StartNew();
             double perUpdate = RunUpdates(3);
-            while (warm.ElapsedMilliseconds < 1000) perUpdate = RunUpdates(Math.Max(1, (int)(100 / perUpdate)));
+            while (warm.ElapsedMilliseconds < 3000) perUpdate = RunUpdates(Math.Max(1, (int)(100 / perUpdate)));
             int updates = Math.Max(10, (int)Math.Ceiling(250 / perUpdate));
             double[] reps = new double[7];
             for (int r = 0; r < reps.Length; r++) reps[r] = RunUpdates(updates);

@@ -72,9 +72,9 @@ internal static class Planner
                 Directions = directions.ToEquatableArray(),
                 OutStride = model.MaxSteps * g.OutputWidth,
                 PreStride = model.MaxSteps * h,
-                StatesStride = (model.MaxSteps + 1) * stateWidth,
-                CacheStride = model.MaxSteps * cacheWidth,
-                DzStride = model.MaxSteps * scratchWidth,
+                StatesStride = SlotStride((model.MaxSteps + 1) * stateWidth),
+                CacheStride = SlotStride(model.MaxSteps * cacheWidth),
+                DzStride = SlotStride(model.MaxSteps * scratchWidth),
                 InputField = i == 0 ? (model.UsesTokens ? "_tokens" : "_inputs") : previous.Layer.HasDropout ? $"_{previous.Field}Dropped" : $"_{previous.Field}Out",
                 InputStride = i == 0 ? (model.UsesTokens ? model.MaxSteps : inputStride) : previous.OutStride,
                 InputGradientField = i == 0 ? (model.UsesTokens ? "" : "_inputGradients") : $"_{previous.Field}OutGradient",
@@ -162,6 +162,19 @@ internal static class Planner
             PackedAlpha: leak ? Packed("Alpha", packedLeakAt, h, $"α = σ(λ) [{h}]") : null,
             PackedPeephole: peephole ? Packed("Peephole", packedPeepholeAt, 3 * h, $"p_i, p_o, p_f [3 × {h}]") : null,
             PackedProjection: projection ? Packed("Projection", packedProjectionAt, r * h, $"W_hrᵀ [{h} × {r}]") : null);
+    }
+
+    /// <summary>
+    /// The distance between two sequence slots of a recurrent layer's states, gate cache and dz records: at least
+    /// <paramref name="floats"/>, a whole number of cache lines, and never within a cache line of a multiple of 4 KiB.
+    /// A step's product touches the same offset of every slot at once; slots exactly 4 KiB apart (64 steps of 640 gate
+    /// floats is 40 × 4 KiB) would all fall into the same L1 sets and evict the weight panel the product reuses.
+    /// </summary>
+    public static int SlotStride(int floats)
+    {
+        int stride = (floats + 15) & ~15;
+        while (stride % 1024 < 64 || stride % 1024 > 1024 - 64) stride += 16;
+        return stride;
     }
 
     /// <summary>Sequence slots: how many sequences the batched methods run in lockstep (each weight block is loaded

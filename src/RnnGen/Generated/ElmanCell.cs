@@ -1,4 +1,4 @@
-// The equations here are the generated cells' element-wise parts, written once for both widths (VectorLane, ScalarLane).
+// The equations here are the generated cells' element-wise parts, written once for every width (Lane512, VectorLane, ScalarLane).
 // The reference runtime (src/RnnGen/Reference/ElmanLayer.cs) keeps its own plain copy of the same equations on purpose:
 // it is the independent twin the generated code is checked against. The two must agree; what holds them together:
 // tests/RnnGen.Tests/Generated/GeneratedParityTests.cs and BatchedParityTests.cs (generated vs reference, 68 models),
@@ -22,6 +22,8 @@ public static class ElmanCell
     public static void Backward(ReadOnlySpan<float> next, ReadOnlySpan<float> dState, Span<float> dz, bool relu, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) Backward<Lane512>(next, dState, dz, relu, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) Backward<VectorLane>(next, dState, dz, relu, j);
         for (; j < n; j++) Backward<ScalarLane>(next, dState, dz, relu, j);
     }
@@ -37,6 +39,8 @@ public static class ElmanCell
     {
         float keep = 1f - alpha;
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) LeakyForward<Lane512>(previous, v, next, alpha, keep, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) LeakyForward<VectorLane>(previous, v, next, alpha, keep, j);
         for (; j < n; j++) LeakyForward<ScalarLane>(previous, v, next, alpha, keep, j);
     }
@@ -52,6 +56,8 @@ public static class ElmanCell
     {
         float keep = 1f - alpha;
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) LeakyBackward<Lane512>(v, dState, dz, alpha, keep, relu, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) LeakyBackward<VectorLane>(v, dState, dz, alpha, keep, relu, j);
         for (; j < n; j++) LeakyBackward<ScalarLane>(v, dState, dz, alpha, keep, relu, j);
     }
@@ -70,6 +76,8 @@ public static class ElmanCell
     public static void LearnedLeakForward(ReadOnlySpan<float> previous, ReadOnlySpan<float> v, ReadOnlySpan<float> alpha, Span<float> next, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) LearnedLeakForward<Lane512>(previous, v, alpha, next, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) LearnedLeakForward<VectorLane>(previous, v, alpha, next, j);
         for (; j < n; j++) LearnedLeakForward<ScalarLane>(previous, v, alpha, next, j);
     }
@@ -90,6 +98,8 @@ public static class ElmanCell
     public static void LearnedLeakBackward(ReadOnlySpan<float> previous, ReadOnlySpan<float> v, ReadOnlySpan<float> alpha, Span<float> dState, Span<float> dz, bool relu, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) LearnedLeakBackward<Lane512>(previous, v, alpha, dState, dz, relu, n, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) LearnedLeakBackward<VectorLane>(previous, v, alpha, dState, dz, relu, n, j);
         for (; j < n; j++) LearnedLeakBackward<ScalarLane>(previous, v, alpha, dState, dz, relu, n, j);
     }

@@ -1,4 +1,4 @@
-// The equations here are the generated cells' element-wise parts, written once for both widths (VectorLane, ScalarLane).
+// The equations here are the generated cells' element-wise parts, written once for every width (Lane512, VectorLane, ScalarLane).
 // The reference runtime (src/RnnGen/Reference/GruLayer.cs) keeps its own plain copy of the same equations on purpose:
 // it is the independent twin the generated code is checked against. The two must agree; what holds them together:
 // tests/RnnGen.Tests/Generated/GeneratedParityTests.cs and BatchedParityTests.cs (generated vs reference, 68 models),
@@ -22,6 +22,8 @@ public static class GruCell
     public static void Forward(ReadOnlySpan<float> h, Span<float> gi, ReadOnlySpan<float> gh, Span<float> next, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) Forward<Lane512>(h, gi, gh, next, n, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) Forward<VectorLane>(h, gi, gh, next, n, j);
         for (; j < n; j++) Forward<ScalarLane>(h, gi, gh, next, n, j);
     }
@@ -45,6 +47,8 @@ public static class GruCell
     public static void Backward(ReadOnlySpan<float> h, ReadOnlySpan<float> cache, Span<float> dState, Span<float> dgi, Span<float> dgh, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) Backward<Lane512>(h, cache, dState, dgi, dgh, n, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) Backward<VectorLane>(h, cache, dState, dgi, dgh, n, j);
         for (; j < n; j++) Backward<ScalarLane>(h, cache, dState, dgi, dgh, n, j);
     }
@@ -73,6 +77,8 @@ public static class GruCell
     public static void ResetBeforeGate(ReadOnlySpan<float> h, Span<float> gi, ReadOnlySpan<float> gh, Span<float> resetH, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) ResetBeforeGate<Lane512>(h, gi, gh, resetH, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) ResetBeforeGate<VectorLane>(h, gi, gh, resetH, j);
         for (; j < n; j++) ResetBeforeGate<ScalarLane>(h, gi, gh, resetH, j);
     }
@@ -95,6 +101,8 @@ public static class GruCell
     public static void ResetBeforeForward(ReadOnlySpan<float> h, Span<float> gi, ReadOnlySpan<float> gh, Span<float> next, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) ResetBeforeForward<Lane512>(h, gi, gh, next, n, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) ResetBeforeForward<VectorLane>(h, gi, gh, next, n, j);
         for (; j < n; j++) ResetBeforeForward<ScalarLane>(h, gi, gh, next, n, j);
     }
@@ -119,6 +127,8 @@ public static class GruCell
     public static void ResetBeforeBackward(ReadOnlySpan<float> h, ReadOnlySpan<float> cache, Span<float> dState, Span<float> dgi, Span<float> dgh, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) ResetBeforeBackward<Lane512>(h, cache, dState, dgi, dgh, n, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) ResetBeforeBackward<VectorLane>(h, cache, dState, dgi, dgh, n, j);
         for (; j < n; j++) ResetBeforeBackward<ScalarLane>(h, cache, dState, dgi, dgh, n, j);
     }
@@ -145,6 +155,8 @@ public static class GruCell
     public static void ResetBeforeBackwardGate(ReadOnlySpan<float> h, ReadOnlySpan<float> cache, Span<float> dgi, Span<float> dgh, Span<float> dh, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) ResetBeforeBackwardGate<Lane512>(h, cache, dgi, dgh, dh, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) ResetBeforeBackwardGate<VectorLane>(h, cache, dgi, dgh, dh, j);
         for (; j < n; j++) ResetBeforeBackwardGate<ScalarLane>(h, cache, dgi, dgh, dh, j);
     }

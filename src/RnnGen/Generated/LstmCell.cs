@@ -1,4 +1,4 @@
-// The equations here are the generated cells' element-wise parts, written once for both widths (VectorLane, ScalarLane).
+// The equations here are the generated cells' element-wise parts, written once for every width (Lane512, VectorLane, ScalarLane).
 // The reference runtime (src/RnnGen/Reference/LstmLayer.cs) keeps its own plain copy of the same equations on purpose:
 // it is the independent twin the generated code is checked against. The two must agree; what holds them together:
 // tests/RnnGen.Tests/Generated/GeneratedParityTests.cs and BatchedParityTests.cs (generated vs reference, 68 models),
@@ -22,6 +22,8 @@ public static class LstmCell
     public static void Forward(Span<float> z, ReadOnlySpan<float> c, Span<float> cNext, Span<float> hNext, Span<float> tanhC, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) Forward<Lane512>(z, c, cNext, hNext, tanhC, n, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) Forward<VectorLane>(z, c, cNext, hNext, tanhC, n, j);
         for (; j < n; j++) Forward<ScalarLane>(z, c, cNext, hNext, tanhC, n, j);
     }
@@ -46,6 +48,8 @@ public static class LstmCell
     public static void PeepholeForward(Span<float> z, ReadOnlySpan<float> c, ReadOnlySpan<float> peephole, Span<float> cNext, Span<float> hNext, Span<float> tanhC, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) PeepholeForward<Lane512>(z, c, peephole, cNext, hNext, tanhC, n, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) PeepholeForward<VectorLane>(z, c, peephole, cNext, hNext, tanhC, n, j);
         for (; j < n; j++) PeepholeForward<ScalarLane>(z, c, peephole, cNext, hNext, tanhC, n, j);
     }
@@ -74,6 +78,8 @@ public static class LstmCell
     public static void PeepholeBackward(ReadOnlySpan<float> c, ReadOnlySpan<float> cNext, ReadOnlySpan<float> cache, ReadOnlySpan<float> peephole, Span<float> dState, Span<float> dz, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) PeepholeBackward<Lane512>(c, cNext, cache, peephole, dState, dz, n, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) PeepholeBackward<VectorLane>(c, cNext, cache, peephole, dState, dz, n, j);
         for (; j < n; j++) PeepholeBackward<ScalarLane>(c, cNext, cache, peephole, dState, dz, n, j);
     }
@@ -116,6 +122,8 @@ public static class LstmCell
     public static void Backward(ReadOnlySpan<float> c, ReadOnlySpan<float> cache, ReadOnlySpan<float> dh, Span<float> dc, Span<float> dz, int n)
     {
         int j = 0;
+        if (Lane512.IsAccelerated)
+            for (; j <= n - Lane512.Count; j += Lane512.Count) Backward<Lane512>(c, cache, dh, dc, dz, n, j);
         for (; j <= n - VectorLane.Count; j += VectorLane.Count) Backward<VectorLane>(c, cache, dh, dc, dz, n, j);
         for (; j < n; j++) Backward<ScalarLane>(c, cache, dh, dc, dz, n, j);
     }

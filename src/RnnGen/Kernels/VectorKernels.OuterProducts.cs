@@ -11,8 +11,8 @@ public static partial class VectorKernels
     /// <summary>
     /// g [rows × cols] += Σₛ a(s) · b(s)ᵀ over <paramref name="count"/> steps, where a(s) = a[aOffset + s·aStride …][rows]
     /// and b(s) = b[bOffset + s·bStride …][cols] (a stride may be negative, to walk a sequence backwards). This is the
-    /// weight gradient of a whole sequence at once: each row of g is read and written once, its columns held in
-    /// registers while the steps stream past, instead of one rank-1 update of all of g per step.
+    /// weight gradient of a whole sequence at once: each block of g is read and written once per group (sequence), its
+    /// elements held in registers while the group's steps stream past, instead of one rank-1 update of all of g per step.
     /// </summary>
     public static void AddOuterProducts(Span<float> g, ReadOnlySpan<float> a, int aOffset, int aStride, ReadOnlySpan<float> b, int bOffset, int bStride, int count, int rows, int cols,
         int groups = 1, int aGroupStride = 0, int bGroupStride = 0)
@@ -27,9 +27,21 @@ public static partial class VectorKernels
         int r = 0;
         if (Width512.IsAccelerated && cols % 16 == 0)
         {
-            // 4 rows × 32 columns at a time: each loaded piece of b(s) feeds four rows (8 accumulators in registers).
-            for (; r <= rows - 4; r += 4)
-                OuterProducts4<Width512, Vector512<float>>(ref g0, ref a0, aStride, ref b0, bStride, r, cols, count, 0, groups, aGroupStride, bGroupStride);
+            // 8 rows × 32 columns at a time (16 accumulators: enough independent chains for both FMA pipes), then 4-row
+            // blocks. Groups (the sequences of a batch) are the outer loop and the rows the next: one sequence's b (its
+            // inputs or states, steps × cols: 32 KB for 64 steps of 128) stays in L1 while every block of the gradient
+            // passes over it (in L2 where it is larger), and a block's a (the dz records) is reused from L1 by each
+            // column chunk. Each element's chain keeps its order
+            // (groups in order, s in order), continued exactly through the stored partial sum.
+            int blocked8 = rows & ~7, blocked = blocked8 + ((rows - blocked8) & ~3);
+            for (int grp = 0; grp < groups; grp++)
+            {
+                for (r = 0; r < blocked8; r += 8)
+                    OuterProducts8x512(ref g0, ref a0, aStride, ref b0, bStride, r, cols, count, grp * aGroupStride, grp * bGroupStride);
+                for (r = blocked8; r < blocked; r += 4)
+                    OuterProducts4<Width512, Vector512<float>>(ref g0, ref a0, aStride, ref b0, bStride, r, cols, count, grp, grp + 1, aGroupStride, bGroupStride);
+            }
+            r = blocked;
         }
         else if (Width256.IsAccelerated && cols >= 8 && cols % 8 == 0 && !(Width512.IsAccelerated && cols >= 16))
         {
@@ -160,6 +172,85 @@ public static partial class VectorKernels
                 TWidth.Store(s01, ref g00, un); TWidth.Store(s11, ref g00, c1 + un);
                 TWidth.Store(s21, ref g00, c2 + un); TWidth.Store(s31, ref g00, c3 + un);
             }
+        }
+    }
+
+    /// <summary>Rows r … r + 7 of g [· × cols] += Σₛ a(s)[r …]·b(s)ᵀ over one group's steps (cols a multiple of 16):
+    /// 32 columns at a time in 16 accumulators (each pair of b loads feeds 16 FMAs), then a last 16. Each element's chain
+    /// is the one-row kernel's (g, then s in order).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OuterProducts8x512(ref float g0, ref float a0, int aStride, ref float b0, int bStride, int r, int cols, int count, int aFirst, int bFirst)
+    {
+        ref float ar = ref Unsafe.Add(ref a0, r);
+        nuint c1 = (nuint)cols, c2 = 2 * c1, c3 = 3 * c1, c4 = 4 * c1, c5 = 5 * c1, c6 = 6 * c1, c7 = 7 * c1;
+        int c = 0;
+        for (; c <= cols - 32; c += 32)
+        {
+            ref float g00 = ref Unsafe.Add(ref g0, (nint)r * cols + c);
+            Vector512<float> s00 = Vector512.LoadUnsafe(ref g00), s01 = Vector512.LoadUnsafe(ref g00, 16);
+            Vector512<float> s10 = Vector512.LoadUnsafe(ref g00, c1), s11 = Vector512.LoadUnsafe(ref g00, c1 + 16);
+            Vector512<float> s20 = Vector512.LoadUnsafe(ref g00, c2), s21 = Vector512.LoadUnsafe(ref g00, c2 + 16);
+            Vector512<float> s30 = Vector512.LoadUnsafe(ref g00, c3), s31 = Vector512.LoadUnsafe(ref g00, c3 + 16);
+            Vector512<float> s40 = Vector512.LoadUnsafe(ref g00, c4), s41 = Vector512.LoadUnsafe(ref g00, c4 + 16);
+            Vector512<float> s50 = Vector512.LoadUnsafe(ref g00, c5), s51 = Vector512.LoadUnsafe(ref g00, c5 + 16);
+            Vector512<float> s60 = Vector512.LoadUnsafe(ref g00, c6), s61 = Vector512.LoadUnsafe(ref g00, c6 + 16);
+            Vector512<float> s70 = Vector512.LoadUnsafe(ref g00, c7), s71 = Vector512.LoadUnsafe(ref g00, c7 + 16);
+            ref float weights = ref Unsafe.Add(ref ar, (nint)aFirst);
+            ref float bs = ref Unsafe.Add(ref b0, (nint)bFirst + c);
+            for (int s = 0; s < count; s++)
+            {
+                Vector512<float> b0v = Vector512.LoadUnsafe(ref bs), b1v = Vector512.LoadUnsafe(ref bs, 16);
+                Vector512<float> w = Vector512.Create(weights);
+                s00 = Fma(b0v, w, s00); s01 = Fma(b1v, w, s01);
+                w = Vector512.Create(Unsafe.Add(ref weights, 1));
+                s10 = Fma(b0v, w, s10); s11 = Fma(b1v, w, s11);
+                w = Vector512.Create(Unsafe.Add(ref weights, 2));
+                s20 = Fma(b0v, w, s20); s21 = Fma(b1v, w, s21);
+                w = Vector512.Create(Unsafe.Add(ref weights, 3));
+                s30 = Fma(b0v, w, s30); s31 = Fma(b1v, w, s31);
+                w = Vector512.Create(Unsafe.Add(ref weights, 4));
+                s40 = Fma(b0v, w, s40); s41 = Fma(b1v, w, s41);
+                w = Vector512.Create(Unsafe.Add(ref weights, 5));
+                s50 = Fma(b0v, w, s50); s51 = Fma(b1v, w, s51);
+                w = Vector512.Create(Unsafe.Add(ref weights, 6));
+                s60 = Fma(b0v, w, s60); s61 = Fma(b1v, w, s61);
+                w = Vector512.Create(Unsafe.Add(ref weights, 7));
+                s70 = Fma(b0v, w, s70); s71 = Fma(b1v, w, s71);
+                weights = ref Unsafe.Add(ref weights, (nint)aStride);
+                bs = ref Unsafe.Add(ref bs, (nint)bStride);
+            }
+            s00.StoreUnsafe(ref g00); s01.StoreUnsafe(ref g00, 16);
+            s10.StoreUnsafe(ref g00, c1); s11.StoreUnsafe(ref g00, c1 + 16);
+            s20.StoreUnsafe(ref g00, c2); s21.StoreUnsafe(ref g00, c2 + 16);
+            s30.StoreUnsafe(ref g00, c3); s31.StoreUnsafe(ref g00, c3 + 16);
+            s40.StoreUnsafe(ref g00, c4); s41.StoreUnsafe(ref g00, c4 + 16);
+            s50.StoreUnsafe(ref g00, c5); s51.StoreUnsafe(ref g00, c5 + 16);
+            s60.StoreUnsafe(ref g00, c6); s61.StoreUnsafe(ref g00, c6 + 16);
+            s70.StoreUnsafe(ref g00, c7); s71.StoreUnsafe(ref g00, c7 + 16);
+        }
+        if (c < cols)
+        {
+            ref float g00 = ref Unsafe.Add(ref g0, (nint)r * cols + c);
+            Vector512<float> s0 = Vector512.LoadUnsafe(ref g00), s1 = Vector512.LoadUnsafe(ref g00, c1), s2 = Vector512.LoadUnsafe(ref g00, c2), s3 = Vector512.LoadUnsafe(ref g00, c3);
+            Vector512<float> s4 = Vector512.LoadUnsafe(ref g00, c4), s5 = Vector512.LoadUnsafe(ref g00, c5), s6 = Vector512.LoadUnsafe(ref g00, c6), s7 = Vector512.LoadUnsafe(ref g00, c7);
+            ref float weights = ref Unsafe.Add(ref ar, (nint)aFirst);
+            ref float bs = ref Unsafe.Add(ref b0, (nint)bFirst + c);
+            for (int s = 0; s < count; s++)
+            {
+                Vector512<float> bv = Vector512.LoadUnsafe(ref bs);
+                s0 = Fma(bv, Vector512.Create(weights), s0);
+                s1 = Fma(bv, Vector512.Create(Unsafe.Add(ref weights, 1)), s1);
+                s2 = Fma(bv, Vector512.Create(Unsafe.Add(ref weights, 2)), s2);
+                s3 = Fma(bv, Vector512.Create(Unsafe.Add(ref weights, 3)), s3);
+                s4 = Fma(bv, Vector512.Create(Unsafe.Add(ref weights, 4)), s4);
+                s5 = Fma(bv, Vector512.Create(Unsafe.Add(ref weights, 5)), s5);
+                s6 = Fma(bv, Vector512.Create(Unsafe.Add(ref weights, 6)), s6);
+                s7 = Fma(bv, Vector512.Create(Unsafe.Add(ref weights, 7)), s7);
+                weights = ref Unsafe.Add(ref weights, (nint)aStride);
+                bs = ref Unsafe.Add(ref bs, (nint)bStride);
+            }
+            s0.StoreUnsafe(ref g00); s1.StoreUnsafe(ref g00, c1); s2.StoreUnsafe(ref g00, c2); s3.StoreUnsafe(ref g00, c3);
+            s4.StoreUnsafe(ref g00, c4); s5.StoreUnsafe(ref g00, c5); s6.StoreUnsafe(ref g00, c6); s7.StoreUnsafe(ref g00, c7);
         }
     }
 

@@ -142,6 +142,8 @@ public static partial class VectorKernels
         if (packed.Length < rows * cols) ThrowLength("matrix", packed.Length, rows * cols);
         CheckStrided(x.Length, xOffset, xStride, batch, cols, "x");
         CheckStrided(y.Length, yOffset, yStride, batch, rows, "y");
+        if (batch > 1 && Math.Abs((long)yStride) < rows)   // the blocks load every output before storing any
+            throw new ArgumentException($"y: the vectors of a batch must not overlap; stride {yStride} for {rows} rows (expected |stride| ≥ {rows}).", nameof(y));
         PackedProducts(ref MemoryMarshal.GetReference(packed), ref Unsafe.Add(ref MemoryMarshal.GetReference(x), xOffset), xStride,
             ref Unsafe.Add(ref MemoryMarshal.GetReference(y), yOffset), yStride, batch, rows, cols);
     }
@@ -156,11 +158,8 @@ public static partial class VectorKernels
             for (; r <= rows - 64; r += 64)
             {
                 int b = 0;
-                for (; b <= batch - 4; b += 4)   // 2 row vectors × 4 vectors of the batch: each weight load feeds 4 FMAs
-                {
-                    Packed512x2Batch4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), xStride, ref Unsafe.Add(ref y0, (nint)b * yStride), yStride, r, rows, cols);
-                    Packed512x2Batch4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), xStride, ref Unsafe.Add(ref y0, (nint)b * yStride), yStride, r + 32, rows, cols);
-                }
+                for (; b <= batch - 4; b += 4)   // 4 row vectors × 4 vectors of the batch: 16 chains, each weight load feeds 4 FMAs
+                    Packed512x4Batch4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), xStride, ref Unsafe.Add(ref y0, (nint)b * yStride), yStride, r, rows, cols);
                 for (; b < batch; b++)   // one vector: 4 row vectors, 4 independent accumulator chains
                     Packed512x4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
             }
@@ -176,8 +175,15 @@ public static partial class VectorKernels
                 for (int b = 0; b < batch; b++)
                     Packed512(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
             if (r < rows)
-                for (int b = 0; b < batch; b++)
+            {
+                // The overlapping last vector: four vectors of the batch at a time, four independent chains (one vector
+                // alone waits on the FMA latency at every column); each chain exactly the one-vector tail's.
+                int b = 0;
+                for (; b <= batch - 4; b += 4)
+                    Packed512TailBatch4(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), xStride, ref Unsafe.Add(ref y0, (nint)b * yStride), yStride, r, rows, cols);
+                for (; b < batch; b++)
                     Packed512Tail(ref p0, ref Unsafe.Add(ref x0, (nint)b * xStride), ref Unsafe.Add(ref y0, (nint)b * yStride), r, rows, cols);
+            }
             return;
         }
         if (Vector256.IsHardwareAccelerated && rows >= 8)
@@ -262,6 +268,41 @@ public static partial class VectorKernels
         a2.StoreUnsafe(ref y0, (nuint)(r + 32)); a3.StoreUnsafe(ref y0, (nuint)(r + 48));
     }
 
+    /// <summary>Rows r … r + 63 of four vectors of a batch: 16 accumulators (enough independent chains to keep both FMA
+    /// pipes busy through their latency), 4 weight loads and 4 broadcasts per 16 FMAs; each per-element chain exactly as
+    /// in <see cref="Packed512"/>. The 64-row weight panel stays in L1 while the caller walks the rest of the batch.</summary>
+    private static void Packed512x4Batch4(ref float p0, ref float x0, int xStride, ref float y0, int yStride, int r, int rows, int cols)
+    {
+        ref float x1 = ref Unsafe.Add(ref x0, xStride), x2 = ref Unsafe.Add(ref x0, 2 * xStride), x3 = ref Unsafe.Add(ref x0, 3 * xStride);
+        ref float y1 = ref Unsafe.Add(ref y0, yStride), y2 = ref Unsafe.Add(ref y0, 2 * yStride), y3 = ref Unsafe.Add(ref y0, 3 * yStride);
+        Vector512<float> a00 = Vector512.LoadUnsafe(ref y0, (nuint)r), a01 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 16));
+        Vector512<float> a02 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 32)), a03 = Vector512.LoadUnsafe(ref y0, (nuint)(r + 48));
+        Vector512<float> a10 = Vector512.LoadUnsafe(ref y1, (nuint)r), a11 = Vector512.LoadUnsafe(ref y1, (nuint)(r + 16));
+        Vector512<float> a12 = Vector512.LoadUnsafe(ref y1, (nuint)(r + 32)), a13 = Vector512.LoadUnsafe(ref y1, (nuint)(r + 48));
+        Vector512<float> a20 = Vector512.LoadUnsafe(ref y2, (nuint)r), a21 = Vector512.LoadUnsafe(ref y2, (nuint)(r + 16));
+        Vector512<float> a22 = Vector512.LoadUnsafe(ref y2, (nuint)(r + 32)), a23 = Vector512.LoadUnsafe(ref y2, (nuint)(r + 48));
+        Vector512<float> a30 = Vector512.LoadUnsafe(ref y3, (nuint)r), a31 = Vector512.LoadUnsafe(ref y3, (nuint)(r + 16));
+        Vector512<float> a32 = Vector512.LoadUnsafe(ref y3, (nuint)(r + 32)), a33 = Vector512.LoadUnsafe(ref y3, (nuint)(r + 48));
+        ref float column = ref Unsafe.Add(ref p0, r);
+        for (int c = 0; c < cols; c++, column = ref Unsafe.Add(ref column, rows))
+        {
+            Vector512<float> w0 = Vector512.LoadUnsafe(ref column), w1 = Vector512.LoadUnsafe(ref column, 16);
+            Vector512<float> w2 = Vector512.LoadUnsafe(ref column, 32), w3 = Vector512.LoadUnsafe(ref column, 48);
+            Vector512<float> v = Vector512.Create(Unsafe.Add(ref x0, c));
+            a00 = Fma(w0, v, a00); a01 = Fma(w1, v, a01); a02 = Fma(w2, v, a02); a03 = Fma(w3, v, a03);
+            v = Vector512.Create(Unsafe.Add(ref x1, c));
+            a10 = Fma(w0, v, a10); a11 = Fma(w1, v, a11); a12 = Fma(w2, v, a12); a13 = Fma(w3, v, a13);
+            v = Vector512.Create(Unsafe.Add(ref x2, c));
+            a20 = Fma(w0, v, a20); a21 = Fma(w1, v, a21); a22 = Fma(w2, v, a22); a23 = Fma(w3, v, a23);
+            v = Vector512.Create(Unsafe.Add(ref x3, c));
+            a30 = Fma(w0, v, a30); a31 = Fma(w1, v, a31); a32 = Fma(w2, v, a32); a33 = Fma(w3, v, a33);
+        }
+        a00.StoreUnsafe(ref y0, (nuint)r); a01.StoreUnsafe(ref y0, (nuint)(r + 16)); a02.StoreUnsafe(ref y0, (nuint)(r + 32)); a03.StoreUnsafe(ref y0, (nuint)(r + 48));
+        a10.StoreUnsafe(ref y1, (nuint)r); a11.StoreUnsafe(ref y1, (nuint)(r + 16)); a12.StoreUnsafe(ref y1, (nuint)(r + 32)); a13.StoreUnsafe(ref y1, (nuint)(r + 48));
+        a20.StoreUnsafe(ref y2, (nuint)r); a21.StoreUnsafe(ref y2, (nuint)(r + 16)); a22.StoreUnsafe(ref y2, (nuint)(r + 32)); a23.StoreUnsafe(ref y2, (nuint)(r + 48));
+        a30.StoreUnsafe(ref y3, (nuint)r); a31.StoreUnsafe(ref y3, (nuint)(r + 16)); a32.StoreUnsafe(ref y3, (nuint)(r + 32)); a33.StoreUnsafe(ref y3, (nuint)(r + 48));
+    }
+
     /// <summary>Rows r … r + 31 of four vectors of a batch: 8 accumulators, each per-element chain exactly as in <see cref="Packed512"/>.</summary>
     private static void Packed512x2Batch4(ref float p0, ref float x0, int xStride, ref float y0, int yStride, int r, int rows, int cols)
     {
@@ -321,6 +362,30 @@ public static partial class VectorKernels
         for (int c = 0; c < cols; c++)
             a = Fma(Vector512.LoadUnsafe(ref Unsafe.Add(ref p0, c * rows + last)), Vector512.Create(Unsafe.Add(ref x0, c)), a);
         (Vector512.LoadUnsafe(ref y0, (nuint)last) + (a & TailMask.Last512(rows - r))).StoreUnsafe(ref y0, (nuint)last);
+    }
+
+    /// <summary><see cref="Packed512Tail"/> for four vectors of a batch at once: four independent chains, each exactly
+    /// the one-vector tail's (from zero over the columns in order, then the rows not yet done added to y).</summary>
+    private static void Packed512TailBatch4(ref float p0, ref float x0, int xStride, ref float y0, int yStride, int r, int rows, int cols)
+    {
+        int last = rows - 16;
+        ref float x1 = ref Unsafe.Add(ref x0, xStride), x2 = ref Unsafe.Add(ref x0, 2 * xStride), x3 = ref Unsafe.Add(ref x0, 3 * xStride);
+        Vector512<float> a0 = Vector512<float>.Zero, a1 = Vector512<float>.Zero, a2 = Vector512<float>.Zero, a3 = Vector512<float>.Zero;
+        ref float column = ref Unsafe.Add(ref p0, last);
+        for (int c = 0; c < cols; c++, column = ref Unsafe.Add(ref column, rows))
+        {
+            Vector512<float> w = Vector512.LoadUnsafe(ref column);
+            a0 = Fma(w, Vector512.Create(Unsafe.Add(ref x0, c)), a0);
+            a1 = Fma(w, Vector512.Create(Unsafe.Add(ref x1, c)), a1);
+            a2 = Fma(w, Vector512.Create(Unsafe.Add(ref x2, c)), a2);
+            a3 = Fma(w, Vector512.Create(Unsafe.Add(ref x3, c)), a3);
+        }
+        Vector512<float> mask = TailMask.Last512(rows - r);
+        ref float y1 = ref Unsafe.Add(ref y0, yStride), y2 = ref Unsafe.Add(ref y0, 2 * yStride), y3 = ref Unsafe.Add(ref y0, 3 * yStride);
+        (Vector512.LoadUnsafe(ref y0, (nuint)last) + (a0 & mask)).StoreUnsafe(ref y0, (nuint)last);
+        (Vector512.LoadUnsafe(ref y1, (nuint)last) + (a1 & mask)).StoreUnsafe(ref y1, (nuint)last);
+        (Vector512.LoadUnsafe(ref y2, (nuint)last) + (a2 & mask)).StoreUnsafe(ref y2, (nuint)last);
+        (Vector512.LoadUnsafe(ref y3, (nuint)last) + (a3 & mask)).StoreUnsafe(ref y3, (nuint)last);
     }
 
     /// <summary>Rows r … r + 15 of four vectors of a batch: 8 accumulators, each per-element chain exactly as in <see cref="Packed256"/>.</summary>

@@ -94,8 +94,8 @@ namespace Demo.Text
         private readonly float[] _layer1Out = new float[65536];            // [BatchTile × MaxSteps × 128] outputs
         private readonly float[] _layer1OutGradient = new float[65536];    // dLoss/d outputs
         private readonly float[] _layer1States0 = new float[133120];   // [BatchTile × (MaxSteps + 1) × 256] state after each step (forward)
-        private readonly float[] _layer1Cache0 = new float[327680];    // [BatchTile × MaxSteps × 640] gates
-        private readonly float[] _layer1Dz0 = new float[262144];   // [BatchTile × MaxSteps × 512] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer1Cache0 = new float[328192];    // [BatchTile × MaxSteps × 640] gates
+        private readonly float[] _layer1Dz0 = new float[262656];   // [BatchTile × MaxSteps × 512] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer1StateGradient = new float[2048];   // [BatchTile × 256]
         // Layer2: Dense(128 → 65, Softmax)
         private readonly float[] _layer2Out = new float[33280];            // [BatchTile × MaxSteps × 65] outputs
@@ -393,14 +393,14 @@ namespace Demo.Text
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            k.Slice(L1PackedBias, 512).CopyTo(cache.Slice(b * 40960 + s * 640, 512));   // b_ih + b_hh
+                            k.Slice(L1PackedBias, 512).CopyTo(cache.Slice(b * 41024 + s * 640, 512));   // b_ih + b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 16384), input, t * 32, 2048, cache, s * 640, 40960, batch, 512, 32);   // W_ihᵀ [32 × 512]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 16384), input, t * 32, 2048, cache, s * 640, 41024, batch, 512, 32);   // W_ihᵀ [32 × 512]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 65536), states, s * 256, 16640, cache, s * 640, 40960, batch, 512, 128);   // W_hhᵀ [128 × 512]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 65536), states, s * 256, 16640, cache, s * 640, 41024, batch, 512, 128);   // W_hhᵀ [128 × 512]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer1PointwiseOutOfLine(states.Slice(b * 16640 + s * 256, 256), states.Slice(b * 16640 + (s + 1) * 256, 256), cache.Slice(b * 40960 + s * 640, 640));
+                        Layer1PointwiseOutOfLine(states.Slice(b * 16640 + s * 256, 256), states.Slice(b * 16640 + (s + 1) * 256, 256), cache.Slice(b * 41024 + s * 640, 640));
                         states.Slice(b * 16640 + (s + 1) * 256, 128).CopyTo(output.Slice(b * 8192 + t * 128, 128));
                     }
                 }
@@ -470,22 +470,22 @@ namespace Demo.Text
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 8192 + t * 128, 128), dState.Slice(b * 256, 128));
-                        Layer1PointwiseBackward(states.Slice(b * 16640 + k * 256, 256), states.Slice(b * 16640 + (k + 1) * 256, 256), cache.Slice(b * 40960 + k * 640, 640), dState.Slice(b * 256, 256), dz.Slice(b * 32768 + k * 512, 512));
+                        Layer1PointwiseBackward(states.Slice(b * 16640 + k * 256, 256), states.Slice(b * 16640 + (k + 1) * 256, 256), cache.Slice(b * 41024 + k * 640, 640), dState.Slice(b * 256, 256), dz.Slice(b * 32832 + k * 512, 512));
                         dState.Slice(b * 256, 128).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 16384), dz, k * 512, 32768, dIn, t * 32, 2048, batch, 32, 512);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHh, 65536), dz, k * 512, 32768, dState, 0, 256, batch, 128, 512);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 16384), dz, k * 512, 32832, dIn, t * 32, 2048, batch, 32, 512);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHh, 65536), dz, k * 512, 32832, dState, 0, 256, batch, 128, 512);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
                 if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 16384), dz, 0, 512, dIn, 0, 32, steps, 32, 512);
                 dState.Slice(0, 256).CopyTo(new global::System.Span<float>(_initialStateGradients, L1State, 256));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 16384), dz, 0, 512, input, 0, 32, steps, 512, 32, batch, 32768, 2048);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 65536), dz, 0, 512, states, 0, 256, steps, 512, 128, batch, 32768, 16640);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 512), dz, 0, 512, steps, batch, 32768);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 512), dz, 0, 512, steps, batch, 32768);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 16384), dz, 0, 512, input, 0, 32, steps, 512, 32, batch, 32832, 2048);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 65536), dz, 0, 512, states, 0, 256, steps, 512, 128, batch, 32832, 16640);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 512), dz, 0, 512, steps, batch, 32832);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 512), dz, 0, 512, steps, batch, 32832);
             }
         }
 

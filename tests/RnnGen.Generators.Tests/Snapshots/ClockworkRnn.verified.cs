@@ -94,14 +94,14 @@ namespace Demo
         // Layer0: Elman RNN(2 → 16, Tanh, clockwork periods 1, 2, 4, 8)
         private readonly float[] _layer0Out = new float[4096];            // [BatchTile × MaxSteps × 16] outputs
         private readonly float[] _layer0OutGradient = new float[4096];    // dLoss/d outputs
-        private readonly float[] _layer0States0 = new float[4488];   // [BatchTile × (MaxSteps + 1) × 17] state after each step (forward)
+        private readonly float[] _layer0States0 = new float[4608];   // [BatchTile × (MaxSteps + 1) × 17] state after each step (forward)
         private readonly float[] _layer0Cache0 = new float[4096];    // [BatchTile × MaxSteps × 16] gates
         private readonly float[] _layer0Dz0 = new float[4096];   // [BatchTile × MaxSteps × 16] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer0StateGradient = new float[136];   // [BatchTile × 17]
         // Layer1: Elman RNN(16 → 8, Tanh, skip d = 3 replacing the unit delay)
         private readonly float[] _layer1Out = new float[2048];            // [BatchTile × MaxSteps × 8] outputs
         private readonly float[] _layer1OutGradient = new float[2048];    // dLoss/d outputs
-        private readonly float[] _layer1States0 = new float[6336];   // [BatchTile × (MaxSteps + 1) × 24] state after each step (forward)
+        private readonly float[] _layer1States0 = new float[6400];   // [BatchTile × (MaxSteps + 1) × 24] state after each step (forward)
         private readonly float[] _layer1Cache0 = new float[2048];    // [BatchTile × MaxSteps × 8] gates
         private readonly float[] _layer1Dz0 = new float[2048];   // [BatchTile × MaxSteps × 8] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer1StateGradient = new float[192];   // [BatchTile × 24]
@@ -347,7 +347,7 @@ namespace Demo
                 global::System.Span<float> cache = _layer0Cache0;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L0State, 17).CopyTo(states.Slice(b * 561, 17));
+                    batchStates.Slice(b * StateSize + L0State, 17).CopyTo(states.Slice(b * 576, 17));
                 }
                 if (batch == 1)
                 {
@@ -367,16 +367,16 @@ namespace Demo
                         }
                         global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 32), input, t * 2, 64, cache, s * 16, 512, batch, 16, 2);   // W_ihᵀ [2 × 16]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 256), states, s * 17, 561, cache, s * 16, 512, batch, 16, 16);   // W_hhᵀ [16 × 16]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 256), states, s * 17, 576, cache, s * 16, 512, batch, 16, 16);   // W_hhᵀ [16 × 16]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer0Pointwise(states.Slice(b * 561 + s * 17, 17), states.Slice(b * 561 + (s + 1) * 17, 17), cache.Slice(b * 512 + s * 16, 16));
-                        states.Slice(b * 561 + (s + 1) * 17, 16).CopyTo(output.Slice(b * 512 + t * 16, 16));
+                        Layer0Pointwise(states.Slice(b * 576 + s * 17, 17), states.Slice(b * 576 + (s + 1) * 17, 17), cache.Slice(b * 512 + s * 16, 16));
+                        states.Slice(b * 576 + (s + 1) * 17, 16).CopyTo(output.Slice(b * 512 + t * 16, 16));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 561 + steps * 17, 17).CopyTo(batchStates.Slice(b * StateSize + L0State, 17));
+                    states.Slice(b * 576 + steps * 17, 17).CopyTo(batchStates.Slice(b * StateSize + L0State, 17));
                 }
             }
         }
@@ -395,7 +395,7 @@ namespace Demo
                 global::System.Span<float> cache = _layer1Cache0;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L1State, 24).CopyTo(states.Slice(b * 792, 24));
+                    batchStates.Slice(b * StateSize + L1State, 24).CopyTo(states.Slice(b * 800, 24));
                 }
                 if (batch == 1)
                 {
@@ -415,17 +415,17 @@ namespace Demo
                         }
                         global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 128), input, t * 16, 512, cache, s * 8, 256, batch, 8, 16);   // W_ihᵀ [16 × 8]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightSkip, 64), states, s * 24 + 16, 792, cache, s * 8, 256, batch, 8, 8);   // W_skipᵀ·h(t−3)
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightSkip, 64), states, s * 24 + 16, 800, cache, s * 8, 256, batch, 8, 8);   // W_skipᵀ·h(t−3)
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer1Pointwise(states.Slice(b * 792 + s * 24, 24), states.Slice(b * 792 + (s + 1) * 24, 24), cache.Slice(b * 256 + s * 8, 8));
-                        states.Slice(b * 792 + s * 24, 16).CopyTo(states.Slice(b * 792 + (s + 1) * 24 + 8, 16));   // the delay line moves on
-                        states.Slice(b * 792 + (s + 1) * 24, 8).CopyTo(output.Slice(b * 256 + t * 8, 8));
+                        Layer1Pointwise(states.Slice(b * 800 + s * 24, 24), states.Slice(b * 800 + (s + 1) * 24, 24), cache.Slice(b * 256 + s * 8, 8));
+                        states.Slice(b * 800 + s * 24, 16).CopyTo(states.Slice(b * 800 + (s + 1) * 24 + 8, 16));   // the delay line moves on
+                        states.Slice(b * 800 + (s + 1) * 24, 8).CopyTo(output.Slice(b * 256 + t * 8, 8));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 792 + steps * 24, 24).CopyTo(batchStates.Slice(b * StateSize + L1State, 24));
+                    states.Slice(b * 800 + steps * 24, 24).CopyTo(batchStates.Slice(b * StateSize + L1State, 24));
                 }
             }
         }
@@ -474,7 +474,7 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 512 + t * 16, 16), dState.Slice(b * 17, 16));
-                        Layer0PointwiseBackward(states.Slice(b * 561 + k * 17, 17), states.Slice(b * 561 + (k + 1) * 17, 17), cache.Slice(b * 512 + k * 16, 16), dState.Slice(b * 17, 17), dz.Slice(b * 512 + k * 16, 16));
+                        Layer0PointwiseBackward(states.Slice(b * 576 + k * 17, 17), states.Slice(b * 576 + (k + 1) * 17, 17), cache.Slice(b * 512 + k * 16, 16), dState.Slice(b * 17, 17), dz.Slice(b * 512 + k * 16, 16));
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
                     if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 32), dz, k * 16, 512, dIn, t * 2, 64, batch, 2, 16);
@@ -486,7 +486,7 @@ namespace Demo
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
                 global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 32), dz, 0, 16, input, 0, 2, steps, 16, 2, batch, 512, 64);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 256), dz, 0, 16, states, 0, 17, steps, 16, 16, batch, 512, 561);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 256), dz, 0, 16, states, 0, 17, steps, 16, 16, batch, 512, 576);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 16), dz, 0, 16, steps, batch, 512);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 16), dz, 0, 16, steps, batch, 512);
                 global::RnnGen.Generated.ElmanCell.ClockworkMask(g.Slice(L0WeightHh, 256), 16, groups: 4);   // dW_hh: the blocks no group reads stay zero
@@ -519,7 +519,7 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 256 + t * 8, 8), dState.Slice(b * 24, 8));
-                        Layer1PointwiseBackward(states.Slice(b * 792 + k * 24, 24), states.Slice(b * 792 + (k + 1) * 24, 24), cache.Slice(b * 256 + k * 8, 8), dState.Slice(b * 24, 24), dz.Slice(b * 256 + k * 8, 8));
+                        Layer1PointwiseBackward(states.Slice(b * 800 + k * 24, 24), states.Slice(b * 800 + (k + 1) * 24, 24), cache.Slice(b * 256 + k * 8, 8), dState.Slice(b * 24, 24), dz.Slice(b * 256 + k * 8, 8));
                         dState.Slice(b * 24, 8).Clear();
                         // the delay line back one step: block k of dState is dL/dh(t−k); it moves one block towards the present
                         global::RnnGen.Kernels.VectorKernels.Add(dState.Slice(b * 24 + 8, 8), dState.Slice(b * 24, 8));
@@ -538,7 +538,7 @@ namespace Demo
                 global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 128), dz, 0, 8, input, 0, 16, steps, 8, 16, batch, 256, 512);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 8), dz, 0, 8, steps, batch, 256);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 8), dz, 0, 8, steps, batch, 256);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightSkip, 64), dz, 0, 8, states, 16, 24, steps, 8, 8, batch, 256, 792);   // dW_skip += Σ dz(t)·h(t−3)ᵀ
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightSkip, 64), dz, 0, 8, states, 16, 24, steps, 8, 8, batch, 256, 800);   // dW_skip += Σ dz(t)·h(t−3)ᵀ
             }
         }
 

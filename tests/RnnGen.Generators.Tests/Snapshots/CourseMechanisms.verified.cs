@@ -99,14 +99,14 @@ namespace Demo
         // Layer0: LSTM(3 → 12, peepholes, learned initial state)
         private readonly float[] _layer0Out = new float[1536];            // [BatchTile × MaxSteps × 12] outputs
         private readonly float[] _layer0OutGradient = new float[1536];    // dLoss/d outputs
-        private readonly float[] _layer0States0 = new float[3264];   // [BatchTile × (MaxSteps + 1) × 24] state after each step (forward)
+        private readonly float[] _layer0States0 = new float[3328];   // [BatchTile × (MaxSteps + 1) × 24] state after each step (forward)
         private readonly float[] _layer0Cache0 = new float[7680];    // [BatchTile × MaxSteps × 60] gates
         private readonly float[] _layer0Dz0 = new float[10752];   // [BatchTile × MaxSteps × 84] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer0StateGradient = new float[192];   // [BatchTile × 24]
         // Layer1: Elman RNN(12 → 8, Tanh, clockwork periods 1, 2, 4, 8)
         private readonly float[] _layer1Out = new float[1024];            // [BatchTile × MaxSteps × 8] outputs
         private readonly float[] _layer1OutGradient = new float[1024];    // dLoss/d outputs
-        private readonly float[] _layer1States0 = new float[1224];   // [BatchTile × (MaxSteps + 1) × 9] state after each step (forward)
+        private readonly float[] _layer1States0 = new float[1280];   // [BatchTile × (MaxSteps + 1) × 9] state after each step (forward)
         private readonly float[] _layer1Cache0 = new float[1024];    // [BatchTile × MaxSteps × 8] gates
         private readonly float[] _layer1Dz0 = new float[1024];   // [BatchTile × MaxSteps × 8] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer1StateGradient = new float[72];   // [BatchTile × 9]
@@ -445,7 +445,7 @@ namespace Demo
                 global::System.Span<float> cache = _layer0Cache0;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L0State, 24).CopyTo(states.Slice(b * 408, 24));
+                    batchStates.Slice(b * StateSize + L0State, 24).CopyTo(states.Slice(b * 416, 24));
                 }
                 if (batch == 1)
                 {
@@ -465,16 +465,16 @@ namespace Demo
                         }
                         global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 144), input, t * 3, 48, cache, s * 60, 960, batch, 48, 3);   // W_ihᵀ [3 × 48]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 576), states, s * 24, 408, cache, s * 60, 960, batch, 48, 12);   // W_hhᵀ [12 × 48]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 576), states, s * 24, 416, cache, s * 60, 960, batch, 48, 12);   // W_hhᵀ [12 × 48]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer0PointwiseOutOfLine(states.Slice(b * 408 + s * 24, 24), states.Slice(b * 408 + (s + 1) * 24, 24), cache.Slice(b * 960 + s * 60, 60), k.Slice(L0PackedPeephole, 36));
-                        states.Slice(b * 408 + (s + 1) * 24, 12).CopyTo(output.Slice(b * 192 + t * 12, 12));
+                        Layer0PointwiseOutOfLine(states.Slice(b * 416 + s * 24, 24), states.Slice(b * 416 + (s + 1) * 24, 24), cache.Slice(b * 960 + s * 60, 60), k.Slice(L0PackedPeephole, 36));
+                        states.Slice(b * 416 + (s + 1) * 24, 12).CopyTo(output.Slice(b * 192 + t * 12, 12));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 408 + steps * 24, 24).CopyTo(batchStates.Slice(b * StateSize + L0State, 24));
+                    states.Slice(b * 416 + steps * 24, 24).CopyTo(batchStates.Slice(b * StateSize + L0State, 24));
                 }
             }
         }
@@ -493,7 +493,7 @@ namespace Demo
                 global::System.Span<float> cache = _layer1Cache0;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L1State, 9).CopyTo(states.Slice(b * 153, 9));
+                    batchStates.Slice(b * StateSize + L1State, 9).CopyTo(states.Slice(b * 160, 9));
                 }
                 if (batch == 1)
                 {
@@ -513,16 +513,16 @@ namespace Demo
                         }
                         global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 96), input, t * 12, 192, cache, s * 8, 128, batch, 8, 12);   // W_ihᵀ [12 × 8]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 64), states, s * 9, 153, cache, s * 8, 128, batch, 8, 8);   // W_hhᵀ [8 × 8]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 64), states, s * 9, 160, cache, s * 8, 128, batch, 8, 8);   // W_hhᵀ [8 × 8]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer1Pointwise(states.Slice(b * 153 + s * 9, 9), states.Slice(b * 153 + (s + 1) * 9, 9), cache.Slice(b * 128 + s * 8, 8));
-                        states.Slice(b * 153 + (s + 1) * 9, 8).CopyTo(output.Slice(b * 128 + t * 8, 8));
+                        Layer1Pointwise(states.Slice(b * 160 + s * 9, 9), states.Slice(b * 160 + (s + 1) * 9, 9), cache.Slice(b * 128 + s * 8, 8));
+                        states.Slice(b * 160 + (s + 1) * 9, 8).CopyTo(output.Slice(b * 128 + t * 8, 8));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 153 + steps * 9, 9).CopyTo(batchStates.Slice(b * StateSize + L1State, 9));
+                    states.Slice(b * 160 + steps * 9, 9).CopyTo(batchStates.Slice(b * StateSize + L1State, 9));
                 }
             }
         }
@@ -571,7 +571,7 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 192 + t * 12, 12), dState.Slice(b * 24, 12));
-                        Layer0PointwiseBackward(states.Slice(b * 408 + k * 24, 24), states.Slice(b * 408 + (k + 1) * 24, 24), cache.Slice(b * 960 + k * 60, 60), dState.Slice(b * 24, 24), dz.Slice(b * 1344 + k * 84, 84), kb.Slice(L0Peephole, 36));
+                        Layer0PointwiseBackward(states.Slice(b * 416 + k * 24, 24), states.Slice(b * 416 + (k + 1) * 24, 24), cache.Slice(b * 960 + k * 60, 60), dState.Slice(b * 24, 24), dz.Slice(b * 1344 + k * 84, 84), kb.Slice(L0Peephole, 36));
                         dState.Slice(b * 24, 12).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
@@ -593,7 +593,7 @@ namespace Demo
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
                 global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 144), dz, 0, 84, input, 0, 3, steps, 48, 3, batch, 1344, 48);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 576), dz, 0, 84, states, 0, 24, steps, 48, 12, batch, 1344, 408);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 576), dz, 0, 84, states, 0, 24, steps, 48, 12, batch, 1344, 416);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 48), dz, 0, 84, steps, batch, 1344);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 48), dz, 0, 84, steps, batch, 1344);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0Peephole, 36), dz, 48, 84, steps, batch, 1344);   // dp += Σ [dz_i ⊙ c, dz_o ⊙ c', dz_f ⊙ c]
@@ -626,7 +626,7 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 128 + t * 8, 8), dState.Slice(b * 9, 8));
-                        Layer1PointwiseBackward(states.Slice(b * 153 + k * 9, 9), states.Slice(b * 153 + (k + 1) * 9, 9), cache.Slice(b * 128 + k * 8, 8), dState.Slice(b * 9, 9), dz.Slice(b * 128 + k * 8, 8));
+                        Layer1PointwiseBackward(states.Slice(b * 160 + k * 9, 9), states.Slice(b * 160 + (k + 1) * 9, 9), cache.Slice(b * 128 + k * 8, 8), dState.Slice(b * 9, 9), dz.Slice(b * 128 + k * 8, 8));
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
                     if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 96), dz, k * 8, 128, dIn, t * 12, 192, batch, 12, 8);
@@ -638,7 +638,7 @@ namespace Demo
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
                 global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 96), dz, 0, 8, input, 0, 12, steps, 8, 12, batch, 128, 192);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 64), dz, 0, 8, states, 0, 9, steps, 8, 8, batch, 128, 153);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 64), dz, 0, 8, states, 0, 9, steps, 8, 8, batch, 128, 160);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 8), dz, 0, 8, steps, batch, 128);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 8), dz, 0, 8, steps, batch, 128);
                 global::RnnGen.Generated.ElmanCell.ClockworkMask(g.Slice(L1WeightHh, 64), 8, groups: 4);   // dW_hh: the blocks no group reads stay zero

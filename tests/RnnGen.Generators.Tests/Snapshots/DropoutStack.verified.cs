@@ -125,17 +125,17 @@ namespace Demo
         // Layer1: GRU(8 → 6, bidirectional)
         private readonly float[] _layer1Out = new float[1536];            // [BatchTile × MaxSteps × 12] outputs
         private readonly float[] _layer1OutGradient = new float[1536];    // dLoss/d outputs
-        private readonly float[] _layer1States0 = new float[816];   // [BatchTile × (MaxSteps + 1) × 6] state after each step (forward)
+        private readonly float[] _layer1States0 = new float[896];   // [BatchTile × (MaxSteps + 1) × 6] state after each step (forward)
         private readonly float[] _layer1Cache0 = new float[4608];    // [BatchTile × MaxSteps × 36] gates
         private readonly float[] _layer1Dz0 = new float[4608];   // [BatchTile × MaxSteps × 36] dL/d(pre-activations), for the weight gradients
-        private readonly float[] _layer1States1 = new float[816];   // [BatchTile × (MaxSteps + 1) × 6] state after each step (reverse)
+        private readonly float[] _layer1States1 = new float[896];   // [BatchTile × (MaxSteps + 1) × 6] state after each step (reverse)
         private readonly float[] _layer1Cache1 = new float[4608];    // [BatchTile × MaxSteps × 36] gates
         private readonly float[] _layer1Dz1 = new float[4608];   // [BatchTile × MaxSteps × 36] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer1StateGradient = new float[48];   // [BatchTile × 6]
         // Layer2: Elman RNN(12 → 5, Tanh)
         private readonly float[] _layer2Out = new float[640];            // [BatchTile × MaxSteps × 5] outputs
         private readonly float[] _layer2OutGradient = new float[640];    // dLoss/d outputs
-        private readonly float[] _layer2States0 = new float[680];   // [BatchTile × (MaxSteps + 1) × 5] state after each step (forward)
+        private readonly float[] _layer2States0 = new float[768];   // [BatchTile × (MaxSteps + 1) × 5] state after each step (forward)
         private readonly float[] _layer2Cache0 = new float[640];    // [BatchTile × MaxSteps × 5] gates
         private readonly float[] _layer2Dz0 = new float[640];   // [BatchTile × MaxSteps × 5] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer2StateGradient = new float[40];   // [BatchTile × 5]
@@ -528,7 +528,7 @@ namespace Demo
                 global::System.Span<float> maskedH = _layer1MaskedH0;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L1State, 6).CopyTo(states.Slice(b * 102, 6));
+                    batchStates.Slice(b * StateSize + L1State, 6).CopyTo(states.Slice(b * 112, 6));
                 }
                 if (batch == 1)
                 {
@@ -556,17 +556,17 @@ namespace Demo
                     }
                     else
                     {
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 108), states, s * 6, 102, cache, s * 36 + 18, 576, batch, 18, 6);   // W_hhᵀ [6 × 18]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 108), states, s * 6, 112, cache, s * 36 + 18, 576, batch, 18, 6);   // W_hhᵀ [6 × 18]
                     }
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer1PointwiseOutOfLine(states.Slice(b * 102 + s * 6, 6), states.Slice(b * 102 + (s + 1) * 6, 6), cache.Slice(b * 576 + s * 36, 36));
-                        states.Slice(b * 102 + (s + 1) * 6, 6).CopyTo(output.Slice(b * 192 + t * 12, 6));
+                        Layer1PointwiseOutOfLine(states.Slice(b * 112 + s * 6, 6), states.Slice(b * 112 + (s + 1) * 6, 6), cache.Slice(b * 576 + s * 36, 36));
+                        states.Slice(b * 112 + (s + 1) * 6, 6).CopyTo(output.Slice(b * 192 + t * 12, 6));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 102 + steps * 6, 6).CopyTo(batchStates.Slice(b * StateSize + L1State, 6));
+                    states.Slice(b * 112 + steps * 6, 6).CopyTo(batchStates.Slice(b * StateSize + L1State, 6));
                 }
             }
             // reverse direction: t = steps − 1 … 0; its output is the second half of each step
@@ -576,7 +576,7 @@ namespace Demo
                 global::System.Span<float> maskedH = _layer1MaskedH1;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L1StateReverse, 6).CopyTo(states.Slice(b * 102, 6));
+                    batchStates.Slice(b * StateSize + L1StateReverse, 6).CopyTo(states.Slice(b * 112, 6));
                 }
                 if (batch == 1)
                 {
@@ -604,17 +604,17 @@ namespace Demo
                     }
                     else
                     {
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHhReverse, 108), states, s * 6, 102, cache, s * 36 + 18, 576, batch, 18, 6);   // W_hhᵀ [6 × 18]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHhReverse, 108), states, s * 6, 112, cache, s * 36 + 18, 576, batch, 18, 6);   // W_hhᵀ [6 × 18]
                     }
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer1PointwiseOutOfLine(states.Slice(b * 102 + s * 6, 6), states.Slice(b * 102 + (s + 1) * 6, 6), cache.Slice(b * 576 + s * 36, 36));
-                        states.Slice(b * 102 + (s + 1) * 6, 6).CopyTo(output.Slice(b * 192 + t * 12 + 6, 6));
+                        Layer1PointwiseOutOfLine(states.Slice(b * 112 + s * 6, 6), states.Slice(b * 112 + (s + 1) * 6, 6), cache.Slice(b * 576 + s * 36, 36));
+                        states.Slice(b * 112 + (s + 1) * 6, 6).CopyTo(output.Slice(b * 192 + t * 12 + 6, 6));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 102 + steps * 6, 6).CopyTo(batchStates.Slice(b * StateSize + L1StateReverse, 6));
+                    states.Slice(b * 112 + steps * 6, 6).CopyTo(batchStates.Slice(b * StateSize + L1StateReverse, 6));
                 }
             }
         }
@@ -634,7 +634,7 @@ namespace Demo
                 global::System.Span<float> maskedH = _layer2MaskedH0;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L2State, 5).CopyTo(states.Slice(b * 85, 5));
+                    batchStates.Slice(b * StateSize + L2State, 5).CopyTo(states.Slice(b * 96, 5));
                 }
                 if (batch == 1)
                 {
@@ -662,17 +662,17 @@ namespace Demo
                     }
                     else
                     {
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L2PackedWeightHh, 25), states, s * 5, 85, cache, s * 5, 80, batch, 5, 5);   // W_hhᵀ [5 × 5]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L2PackedWeightHh, 25), states, s * 5, 96, cache, s * 5, 80, batch, 5, 5);   // W_hhᵀ [5 × 5]
                     }
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer2Pointwise(states.Slice(b * 85 + s * 5, 5), states.Slice(b * 85 + (s + 1) * 5, 5), cache.Slice(b * 80 + s * 5, 5));
-                        states.Slice(b * 85 + (s + 1) * 5, 5).CopyTo(output.Slice(b * 80 + t * 5, 5));
+                        Layer2Pointwise(states.Slice(b * 96 + s * 5, 5), states.Slice(b * 96 + (s + 1) * 5, 5), cache.Slice(b * 80 + s * 5, 5));
+                        states.Slice(b * 96 + (s + 1) * 5, 5).CopyTo(output.Slice(b * 80 + t * 5, 5));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 85 + steps * 5, 5).CopyTo(batchStates.Slice(b * StateSize + L2State, 5));
+                    states.Slice(b * 96 + steps * 5, 5).CopyTo(batchStates.Slice(b * StateSize + L2State, 5));
                 }
             }
         }
@@ -799,7 +799,7 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 192 + t * 12, 6), dState.Slice(b * 6, 6));
-                        Layer1PointwiseBackward(states.Slice(b * 102 + k * 6, 6), states.Slice(b * 102 + (k + 1) * 6, 6), cache.Slice(b * 576 + k * 36, 36), dState.Slice(b * 6, 6), dz.Slice(b * 576 + k * 36, 36));
+                        Layer1PointwiseBackward(states.Slice(b * 112 + k * 6, 6), states.Slice(b * 112 + (k + 1) * 6, 6), cache.Slice(b * 576 + k * 36, 36), dState.Slice(b * 6, 6), dz.Slice(b * 576 + k * 36, 36));
                     }
                     // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
                     if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 144), dz, k * 36, 576, dIn, t * 8, 128, batch, 8, 18);
@@ -822,7 +822,7 @@ namespace Demo
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
                 global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 144), dz, 0, 36, input, 0, 8, steps, 18, 8, batch, 576, 128);
                 if (_masked) global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 108), dz, 18, 36, maskedH, 0, 6, steps, 18, 6, 1, 576, 96);   // recurrent dropout: dW_hh += Σ_t dz(t)·(m ⊙ h(t−1))ᵀ
-                else global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 108), dz, 18, 36, states, 0, 6, steps, 18, 6, batch, 576, 102);
+                else global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 108), dz, 18, 36, states, 0, 6, steps, 18, 6, batch, 576, 112);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 18), dz, 0, 36, steps, batch, 576);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 18), dz, 18, 36, steps, batch, 576);
             }
@@ -841,7 +841,7 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 192 + t * 12 + 6, 6), dState.Slice(b * 6, 6));
-                        Layer1PointwiseBackward(states.Slice(b * 102 + k * 6, 6), states.Slice(b * 102 + (k + 1) * 6, 6), cache.Slice(b * 576 + k * 36, 36), dState.Slice(b * 6, 6), dz.Slice(b * 576 + k * 36, 36));
+                        Layer1PointwiseBackward(states.Slice(b * 112 + k * 6, 6), states.Slice(b * 112 + (k + 1) * 6, 6), cache.Slice(b * 576 + k * 36, 36), dState.Slice(b * 6, 6), dz.Slice(b * 576 + k * 36, 36));
                     }
                     // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
                     if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIhReverse, 144), dz, k * 36, 576, dIn, t * 8, 128, batch, 8, 18);
@@ -864,7 +864,7 @@ namespace Demo
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
                 global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIhReverse, 144), dz, 0, 36, input, (steps - 1) * 8, -8, steps, 18, 8, batch, 576, 128);
                 if (_masked) global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHhReverse, 108), dz, 18, 36, maskedH, 0, 6, steps, 18, 6, 1, 576, 96);   // recurrent dropout: dW_hh += Σ_t dz(t)·(m ⊙ h(t−1))ᵀ
-                else global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHhReverse, 108), dz, 18, 36, states, 0, 6, steps, 18, 6, batch, 576, 102);
+                else global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHhReverse, 108), dz, 18, 36, states, 0, 6, steps, 18, 6, batch, 576, 112);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIhReverse, 18), dz, 0, 36, steps, batch, 576);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHhReverse, 18), dz, 18, 36, steps, batch, 576);
             }
@@ -898,7 +898,7 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 80 + t * 5, 5), dState.Slice(b * 5, 5));
-                        Layer2PointwiseBackward(states.Slice(b * 85 + k * 5, 5), states.Slice(b * 85 + (k + 1) * 5, 5), cache.Slice(b * 80 + k * 5, 5), dState.Slice(b * 5, 5), dz.Slice(b * 80 + k * 5, 5));
+                        Layer2PointwiseBackward(states.Slice(b * 96 + k * 5, 5), states.Slice(b * 96 + (k + 1) * 5, 5), cache.Slice(b * 80 + k * 5, 5), dState.Slice(b * 5, 5), dz.Slice(b * 80 + k * 5, 5));
                         dState.Slice(b * 5, 5).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
@@ -922,7 +922,7 @@ namespace Demo
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
                 global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L2WeightIh, 60), dz, 0, 5, input, 0, 12, steps, 5, 12, batch, 80, 192);
                 if (_masked) global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L2WeightHh, 25), dz, 0, 5, maskedH, 0, 5, steps, 5, 5, 1, 80, 80);   // recurrent dropout: dW_hh += Σ_t dz(t)·(m ⊙ h(t−1))ᵀ
-                else global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L2WeightHh, 25), dz, 0, 5, states, 0, 5, steps, 5, 5, batch, 80, 85);
+                else global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L2WeightHh, 25), dz, 0, 5, states, 0, 5, steps, 5, 5, batch, 80, 96);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L2BiasIh, 5), dz, 0, 5, steps, batch, 80);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L2BiasHh, 5), dz, 0, 5, steps, batch, 80);
             }

@@ -84,7 +84,7 @@ namespace Demo
         // Layer0: Reservoir(1 → 40, tanh, ρ = 0.95f, density 0.1f, input scaling 0.5f, leaky α = 0.3f; fixed weights)
         private readonly float[] _layer0Out = new float[5120];            // [BatchTile × MaxSteps × 40] outputs
         private readonly float[] _layer0OutGradient = new float[5120];    // dLoss/d outputs
-        private readonly float[] _layer0States0 = new float[5440];   // [BatchTile × (MaxSteps + 1) × 40] state after each step (forward)
+        private readonly float[] _layer0States0 = new float[5504];   // [BatchTile × (MaxSteps + 1) × 40] state after each step (forward)
         private readonly float[] _layer0Cache0 = new float[5120];    // [BatchTile × MaxSteps × 40] gates
         private readonly float[] _layer0Dz0 = new float[5120];   // [BatchTile × MaxSteps × 40] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer0StateGradient = new float[320];   // [BatchTile × 40]
@@ -325,7 +325,7 @@ namespace Demo
                 global::System.Span<float> cache = _layer0Cache0;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L0State, 40).CopyTo(states.Slice(b * 680, 40));
+                    batchStates.Slice(b * StateSize + L0State, 40).CopyTo(states.Slice(b * 688, 40));
                 }
                 if (batch == 1)
                 {
@@ -345,16 +345,16 @@ namespace Demo
                         }
                         global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 40), input, t, 16, cache, s * 40, 640, batch, 40, 1);   // W_ihᵀ [1 × 40]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 1600), states, s * 40, 680, cache, s * 40, 640, batch, 40, 40);   // W_hhᵀ [40 × 40]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 1600), states, s * 40, 688, cache, s * 40, 640, batch, 40, 40);   // W_hhᵀ [40 × 40]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer0Pointwise(states.Slice(b * 680 + s * 40, 40), states.Slice(b * 680 + (s + 1) * 40, 40), cache.Slice(b * 640 + s * 40, 40));
-                        states.Slice(b * 680 + (s + 1) * 40, 40).CopyTo(output.Slice(b * 640 + t * 40, 40));
+                        Layer0Pointwise(states.Slice(b * 688 + s * 40, 40), states.Slice(b * 688 + (s + 1) * 40, 40), cache.Slice(b * 640 + s * 40, 40));
+                        states.Slice(b * 688 + (s + 1) * 40, 40).CopyTo(output.Slice(b * 640 + t * 40, 40));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 680 + steps * 40, 40).CopyTo(batchStates.Slice(b * StateSize + L0State, 40));
+                    states.Slice(b * 688 + steps * 40, 40).CopyTo(batchStates.Slice(b * StateSize + L0State, 40));
                 }
             }
         }
@@ -403,7 +403,7 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 640 + t * 40, 40), dState.Slice(b * 40, 40));
-                        Layer0PointwiseBackward(states.Slice(b * 680 + k * 40, 40), states.Slice(b * 680 + (k + 1) * 40, 40), cache.Slice(b * 640 + k * 40, 40), dState.Slice(b * 40, 40), dz.Slice(b * 640 + k * 40, 40));
+                        Layer0PointwiseBackward(states.Slice(b * 688 + k * 40, 40), states.Slice(b * 688 + (k + 1) * 40, 40), cache.Slice(b * 640 + k * 40, 40), dState.Slice(b * 40, 40), dz.Slice(b * 640 + k * 40, 40));
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
                     if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 40), dz, k * 40, 640, dIn, t, 16, batch, 1, 40);

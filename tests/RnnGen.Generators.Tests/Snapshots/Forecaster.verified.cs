@@ -104,18 +104,18 @@ namespace Demo
         private readonly float[] _layer0Out = new float[16384];            // [BatchTile × MaxSteps × 32] outputs
         private readonly float[] _layer0OutGradient = new float[16384];    // dLoss/d outputs
         private readonly float[] _layer0States0 = new float[33280];   // [BatchTile × (MaxSteps + 1) × 64] state after each step (forward)
-        private readonly float[] _layer0Cache0 = new float[81920];    // [BatchTile × MaxSteps × 160] gates
-        private readonly float[] _layer0Dz0 = new float[65536];   // [BatchTile × MaxSteps × 128] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer0Cache0 = new float[82432];    // [BatchTile × MaxSteps × 160] gates
+        private readonly float[] _layer0Dz0 = new float[66048];   // [BatchTile × MaxSteps × 128] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer0StateGradient = new float[512];   // [BatchTile × 64]
         // Layer1: GRU(32 → 16, bidirectional)
         private readonly float[] _layer1Out = new float[16384];            // [BatchTile × MaxSteps × 32] outputs
         private readonly float[] _layer1OutGradient = new float[16384];    // dLoss/d outputs
-        private readonly float[] _layer1States0 = new float[8320];   // [BatchTile × (MaxSteps + 1) × 16] state after each step (forward)
-        private readonly float[] _layer1Cache0 = new float[49152];    // [BatchTile × MaxSteps × 96] gates
-        private readonly float[] _layer1Dz0 = new float[49152];   // [BatchTile × MaxSteps × 96] dL/d(pre-activations), for the weight gradients
-        private readonly float[] _layer1States1 = new float[8320];   // [BatchTile × (MaxSteps + 1) × 16] state after each step (reverse)
-        private readonly float[] _layer1Cache1 = new float[49152];    // [BatchTile × MaxSteps × 96] gates
-        private readonly float[] _layer1Dz1 = new float[49152];   // [BatchTile × MaxSteps × 96] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer1States0 = new float[8704];   // [BatchTile × (MaxSteps + 1) × 16] state after each step (forward)
+        private readonly float[] _layer1Cache0 = new float[49664];    // [BatchTile × MaxSteps × 96] gates
+        private readonly float[] _layer1Dz0 = new float[49664];   // [BatchTile × MaxSteps × 96] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer1States1 = new float[8704];   // [BatchTile × (MaxSteps + 1) × 16] state after each step (reverse)
+        private readonly float[] _layer1Cache1 = new float[49664];    // [BatchTile × MaxSteps × 96] gates
+        private readonly float[] _layer1Dz1 = new float[49664];   // [BatchTile × MaxSteps × 96] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer1StateGradient = new float[128];   // [BatchTile × 16]
         // Layer2: Dense(32 → 4, Tanh)
         private readonly float[] _layer2Out = new float[2048];            // [BatchTile × MaxSteps × 4] outputs
@@ -345,14 +345,14 @@ namespace Demo
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            k.Slice(L0PackedBias, 128).CopyTo(cache.Slice(b * 10240 + s * 160, 128));   // b_ih + b_hh
+                            k.Slice(L0PackedBias, 128).CopyTo(cache.Slice(b * 10304 + s * 160, 128));   // b_ih + b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 512), input, t * 4, 256, cache, s * 160, 10240, batch, 128, 4);   // W_ihᵀ [4 × 128]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 512), input, t * 4, 256, cache, s * 160, 10304, batch, 128, 4);   // W_ihᵀ [4 × 128]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 4096), states, s * 64, 4160, cache, s * 160, 10240, batch, 128, 32);   // W_hhᵀ [32 × 128]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 4096), states, s * 64, 4160, cache, s * 160, 10304, batch, 128, 32);   // W_hhᵀ [32 × 128]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer0PointwiseOutOfLine(states.Slice(b * 4160 + s * 64, 64), states.Slice(b * 4160 + (s + 1) * 64, 64), cache.Slice(b * 10240 + s * 160, 160));
+                        Layer0PointwiseOutOfLine(states.Slice(b * 4160 + s * 64, 64), states.Slice(b * 4160 + (s + 1) * 64, 64), cache.Slice(b * 10304 + s * 160, 160));
                         states.Slice(b * 4160 + (s + 1) * 64, 32).CopyTo(output.Slice(b * 2048 + t * 32, 32));
                     }
                 }
@@ -379,7 +379,7 @@ namespace Demo
                 global::System.Span<float> cache = _layer1Cache0;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L1State, 16).CopyTo(states.Slice(b * 1040, 16));
+                    batchStates.Slice(b * StateSize + L1State, 16).CopyTo(states.Slice(b * 1088, 16));
                 }
                 if (batch == 1)
                 {
@@ -395,20 +395,20 @@ namespace Demo
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            k.Slice(L1PackedBias, 96).CopyTo(cache.Slice(b * 6144 + s * 96, 96));   // b_ih, b_hh
+                            k.Slice(L1PackedBias, 96).CopyTo(cache.Slice(b * 6208 + s * 96, 96));   // b_ih, b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 1536), input, t * 32, 2048, cache, s * 96, 6144, batch, 48, 32);   // W_ihᵀ [32 × 48]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 1536), input, t * 32, 2048, cache, s * 96, 6208, batch, 48, 32);   // W_ihᵀ [32 × 48]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 768), states, s * 16, 1040, cache, s * 96 + 48, 6144, batch, 48, 16);   // W_hhᵀ [16 × 48]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 768), states, s * 16, 1088, cache, s * 96 + 48, 6208, batch, 48, 16);   // W_hhᵀ [16 × 48]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer1PointwiseOutOfLine(states.Slice(b * 1040 + s * 16, 16), states.Slice(b * 1040 + (s + 1) * 16, 16), cache.Slice(b * 6144 + s * 96, 96));
-                        states.Slice(b * 1040 + (s + 1) * 16, 16).CopyTo(output.Slice(b * 2048 + t * 32, 16));
+                        Layer1PointwiseOutOfLine(states.Slice(b * 1088 + s * 16, 16), states.Slice(b * 1088 + (s + 1) * 16, 16), cache.Slice(b * 6208 + s * 96, 96));
+                        states.Slice(b * 1088 + (s + 1) * 16, 16).CopyTo(output.Slice(b * 2048 + t * 32, 16));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 1040 + steps * 16, 16).CopyTo(batchStates.Slice(b * StateSize + L1State, 16));
+                    states.Slice(b * 1088 + steps * 16, 16).CopyTo(batchStates.Slice(b * StateSize + L1State, 16));
                 }
             }
             // reverse direction: t = steps − 1 … 0; its output is the second half of each step
@@ -417,7 +417,7 @@ namespace Demo
                 global::System.Span<float> cache = _layer1Cache1;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L1StateReverse, 16).CopyTo(states.Slice(b * 1040, 16));
+                    batchStates.Slice(b * StateSize + L1StateReverse, 16).CopyTo(states.Slice(b * 1088, 16));
                 }
                 if (batch == 1)
                 {
@@ -433,20 +433,20 @@ namespace Demo
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            k.Slice(L1PackedBiasReverse, 96).CopyTo(cache.Slice(b * 6144 + s * 96, 96));   // b_ih, b_hh
+                            k.Slice(L1PackedBiasReverse, 96).CopyTo(cache.Slice(b * 6208 + s * 96, 96));   // b_ih, b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIhReverse, 1536), input, t * 32, 2048, cache, s * 96, 6144, batch, 48, 32);   // W_ihᵀ [32 × 48]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIhReverse, 1536), input, t * 32, 2048, cache, s * 96, 6208, batch, 48, 32);   // W_ihᵀ [32 × 48]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHhReverse, 768), states, s * 16, 1040, cache, s * 96 + 48, 6144, batch, 48, 16);   // W_hhᵀ [16 × 48]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHhReverse, 768), states, s * 16, 1088, cache, s * 96 + 48, 6208, batch, 48, 16);   // W_hhᵀ [16 × 48]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer1PointwiseOutOfLine(states.Slice(b * 1040 + s * 16, 16), states.Slice(b * 1040 + (s + 1) * 16, 16), cache.Slice(b * 6144 + s * 96, 96));
-                        states.Slice(b * 1040 + (s + 1) * 16, 16).CopyTo(output.Slice(b * 2048 + t * 32 + 16, 16));
+                        Layer1PointwiseOutOfLine(states.Slice(b * 1088 + s * 16, 16), states.Slice(b * 1088 + (s + 1) * 16, 16), cache.Slice(b * 6208 + s * 96, 96));
+                        states.Slice(b * 1088 + (s + 1) * 16, 16).CopyTo(output.Slice(b * 2048 + t * 32 + 16, 16));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 1040 + steps * 16, 16).CopyTo(batchStates.Slice(b * StateSize + L1StateReverse, 16));
+                    states.Slice(b * 1088 + steps * 16, 16).CopyTo(batchStates.Slice(b * StateSize + L1StateReverse, 16));
                 }
             }
         }
@@ -495,22 +495,22 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 2048 + t * 32, 32), dState.Slice(b * 64, 32));
-                        Layer0PointwiseBackward(states.Slice(b * 4160 + k * 64, 64), states.Slice(b * 4160 + (k + 1) * 64, 64), cache.Slice(b * 10240 + k * 160, 160), dState.Slice(b * 64, 64), dz.Slice(b * 8192 + k * 128, 128));
+                        Layer0PointwiseBackward(states.Slice(b * 4160 + k * 64, 64), states.Slice(b * 4160 + (k + 1) * 64, 64), cache.Slice(b * 10304 + k * 160, 160), dState.Slice(b * 64, 64), dz.Slice(b * 8256 + k * 128, 128));
                         dState.Slice(b * 64, 32).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 512), dz, k * 128, 8192, dIn, t * 4, 256, batch, 4, 128);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh, 4096), dz, k * 128, 8192, dState, 0, 64, batch, 32, 128);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 512), dz, k * 128, 8256, dIn, t * 4, 256, batch, 4, 128);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh, 4096), dz, k * 128, 8256, dState, 0, 64, batch, 32, 128);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
                 if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 512), dz, 0, 128, dIn, 0, 4, steps, 4, 128);
                 dState.Slice(0, 64).CopyTo(new global::System.Span<float>(_initialStateGradients, L0State, 64));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 512), dz, 0, 128, input, 0, 4, steps, 128, 4, batch, 8192, 256);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 4096), dz, 0, 128, states, 0, 64, steps, 128, 32, batch, 8192, 4160);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 128), dz, 0, 128, steps, batch, 8192);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 128), dz, 0, 128, steps, batch, 8192);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 512), dz, 0, 128, input, 0, 4, steps, 128, 4, batch, 8256, 256);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 4096), dz, 0, 128, states, 0, 64, steps, 128, 32, batch, 8256, 4160);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 128), dz, 0, 128, steps, batch, 8256);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 128), dz, 0, 128, steps, batch, 8256);
             }
         }
 
@@ -540,21 +540,21 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 2048 + t * 32, 16), dState.Slice(b * 16, 16));
-                        Layer1PointwiseBackward(states.Slice(b * 1040 + k * 16, 16), states.Slice(b * 1040 + (k + 1) * 16, 16), cache.Slice(b * 6144 + k * 96, 96), dState.Slice(b * 16, 16), dz.Slice(b * 6144 + k * 96, 96));
+                        Layer1PointwiseBackward(states.Slice(b * 1088 + k * 16, 16), states.Slice(b * 1088 + (k + 1) * 16, 16), cache.Slice(b * 6208 + k * 96, 96), dState.Slice(b * 16, 16), dz.Slice(b * 6208 + k * 96, 96));
                     }
                     // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 32, 48);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHh, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 16, 48);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 1536), dz, k * 96, 6208, dIn, t * 32, 2048, batch, 32, 48);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHh, 768), dz, k * 96 + 48, 6208, dState, 0, 16, batch, 16, 48);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
                 if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 1536), dz, 0, 96, dIn, 0, 32, steps, 32, 48);
                 dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, L1State, 16));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 1536), dz, 0, 96, input, 0, 32, steps, 48, 32, batch, 6144, 2048);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 768), dz, 48, 96, states, 0, 16, steps, 48, 16, batch, 6144, 1040);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 48), dz, 0, 96, steps, batch, 6144);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 48), dz, 48, 96, steps, batch, 6144);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 1536), dz, 0, 96, input, 0, 32, steps, 48, 32, batch, 6208, 2048);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 768), dz, 48, 96, states, 0, 16, steps, 48, 16, batch, 6208, 1088);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 48), dz, 0, 96, steps, batch, 6208);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 48), dz, 48, 96, steps, batch, 6208);
             }
             // reverse direction, walked back from t = 0
             {
@@ -569,21 +569,21 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 2048 + t * 32 + 16, 16), dState.Slice(b * 16, 16));
-                        Layer1PointwiseBackward(states.Slice(b * 1040 + k * 16, 16), states.Slice(b * 1040 + (k + 1) * 16, 16), cache.Slice(b * 6144 + k * 96, 96), dState.Slice(b * 16, 16), dz.Slice(b * 6144 + k * 96, 96));
+                        Layer1PointwiseBackward(states.Slice(b * 1088 + k * 16, 16), states.Slice(b * 1088 + (k + 1) * 16, 16), cache.Slice(b * 6208 + k * 96, 96), dState.Slice(b * 16, 16), dz.Slice(b * 6208 + k * 96, 96));
                     }
                     // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIhReverse, 1536), dz, k * 96, 6144, dIn, t * 32, 2048, batch, 32, 48);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHhReverse, 768), dz, k * 96 + 48, 6144, dState, 0, 16, batch, 16, 48);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIhReverse, 1536), dz, k * 96, 6208, dIn, t * 32, 2048, batch, 32, 48);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHhReverse, 768), dz, k * 96 + 48, 6208, dState, 0, 16, batch, 16, 48);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
                 if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIhReverse, 1536), dz, 0, 96, dIn, (steps - 1) * 32, -32, steps, 32, 48);
                 dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, L1StateReverse, 16));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIhReverse, 1536), dz, 0, 96, input, (steps - 1) * 32, -32, steps, 48, 32, batch, 6144, 2048);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHhReverse, 768), dz, 48, 96, states, 0, 16, steps, 48, 16, batch, 6144, 1040);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIhReverse, 48), dz, 0, 96, steps, batch, 6144);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHhReverse, 48), dz, 48, 96, steps, batch, 6144);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIhReverse, 1536), dz, 0, 96, input, (steps - 1) * 32, -32, steps, 48, 32, batch, 6208, 2048);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHhReverse, 768), dz, 48, 96, states, 0, 16, steps, 48, 16, batch, 6208, 1088);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIhReverse, 48), dz, 0, 96, steps, batch, 6208);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHhReverse, 48), dz, 48, 96, steps, batch, 6208);
             }
         }
 

@@ -98,10 +98,10 @@ namespace Demo
         // Layer0: LSTM(3 → 6, bidirectional, learned initial state)
         private readonly float[] _layer0Out = new float[1536];            // [BatchTile × MaxSteps × 12] outputs
         private readonly float[] _layer0OutGradient = new float[1536];    // dLoss/d outputs
-        private readonly float[] _layer0States0 = new float[1632];   // [BatchTile × (MaxSteps + 1) × 12] state after each step (forward)
+        private readonly float[] _layer0States0 = new float[1664];   // [BatchTile × (MaxSteps + 1) × 12] state after each step (forward)
         private readonly float[] _layer0Cache0 = new float[3840];    // [BatchTile × MaxSteps × 30] gates
         private readonly float[] _layer0Dz0 = new float[3072];   // [BatchTile × MaxSteps × 24] dL/d(pre-activations), for the weight gradients
-        private readonly float[] _layer0States1 = new float[1632];   // [BatchTile × (MaxSteps + 1) × 12] state after each step (reverse)
+        private readonly float[] _layer0States1 = new float[1664];   // [BatchTile × (MaxSteps + 1) × 12] state after each step (reverse)
         private readonly float[] _layer0Cache1 = new float[3840];    // [BatchTile × MaxSteps × 30] gates
         private readonly float[] _layer0Dz1 = new float[3072];   // [BatchTile × MaxSteps × 24] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer0StateGradient = new float[96];   // [BatchTile × 12]
@@ -342,7 +342,7 @@ namespace Demo
                 global::System.Span<float> cache = _layer0Cache0;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L0State, 12).CopyTo(states.Slice(b * 204, 12));
+                    batchStates.Slice(b * StateSize + L0State, 12).CopyTo(states.Slice(b * 208, 12));
                 }
                 if (batch == 1)
                 {
@@ -362,16 +362,16 @@ namespace Demo
                         }
                         global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 72), input, t * 3, 48, cache, s * 30, 480, batch, 24, 3);   // W_ihᵀ [3 × 24]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 144), states, s * 12, 204, cache, s * 30, 480, batch, 24, 6);   // W_hhᵀ [6 × 24]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 144), states, s * 12, 208, cache, s * 30, 480, batch, 24, 6);   // W_hhᵀ [6 × 24]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer0PointwiseOutOfLine(states.Slice(b * 204 + s * 12, 12), states.Slice(b * 204 + (s + 1) * 12, 12), cache.Slice(b * 480 + s * 30, 30));
-                        states.Slice(b * 204 + (s + 1) * 12, 6).CopyTo(output.Slice(b * 192 + t * 12, 6));
+                        Layer0PointwiseOutOfLine(states.Slice(b * 208 + s * 12, 12), states.Slice(b * 208 + (s + 1) * 12, 12), cache.Slice(b * 480 + s * 30, 30));
+                        states.Slice(b * 208 + (s + 1) * 12, 6).CopyTo(output.Slice(b * 192 + t * 12, 6));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 204 + steps * 12, 12).CopyTo(batchStates.Slice(b * StateSize + L0State, 12));
+                    states.Slice(b * 208 + steps * 12, 12).CopyTo(batchStates.Slice(b * StateSize + L0State, 12));
                 }
             }
             // reverse direction: t = steps − 1 … 0; its output is the second half of each step
@@ -380,7 +380,7 @@ namespace Demo
                 global::System.Span<float> cache = _layer0Cache1;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L0StateReverse, 12).CopyTo(states.Slice(b * 204, 12));
+                    batchStates.Slice(b * StateSize + L0StateReverse, 12).CopyTo(states.Slice(b * 208, 12));
                 }
                 if (batch == 1)
                 {
@@ -400,16 +400,16 @@ namespace Demo
                         }
                         global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIhReverse, 72), input, t * 3, 48, cache, s * 30, 480, batch, 24, 3);   // W_ihᵀ [3 × 24]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHhReverse, 144), states, s * 12, 204, cache, s * 30, 480, batch, 24, 6);   // W_hhᵀ [6 × 24]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHhReverse, 144), states, s * 12, 208, cache, s * 30, 480, batch, 24, 6);   // W_hhᵀ [6 × 24]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer0PointwiseOutOfLine(states.Slice(b * 204 + s * 12, 12), states.Slice(b * 204 + (s + 1) * 12, 12), cache.Slice(b * 480 + s * 30, 30));
-                        states.Slice(b * 204 + (s + 1) * 12, 6).CopyTo(output.Slice(b * 192 + t * 12 + 6, 6));
+                        Layer0PointwiseOutOfLine(states.Slice(b * 208 + s * 12, 12), states.Slice(b * 208 + (s + 1) * 12, 12), cache.Slice(b * 480 + s * 30, 30));
+                        states.Slice(b * 208 + (s + 1) * 12, 6).CopyTo(output.Slice(b * 192 + t * 12 + 6, 6));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 204 + steps * 12, 12).CopyTo(batchStates.Slice(b * StateSize + L0StateReverse, 12));
+                    states.Slice(b * 208 + steps * 12, 12).CopyTo(batchStates.Slice(b * StateSize + L0StateReverse, 12));
                 }
             }
         }
@@ -458,7 +458,7 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 192 + t * 12, 6), dState.Slice(b * 12, 6));
-                        Layer0PointwiseBackward(states.Slice(b * 204 + k * 12, 12), states.Slice(b * 204 + (k + 1) * 12, 12), cache.Slice(b * 480 + k * 30, 30), dState.Slice(b * 12, 12), dz.Slice(b * 384 + k * 24, 24));
+                        Layer0PointwiseBackward(states.Slice(b * 208 + k * 12, 12), states.Slice(b * 208 + (k + 1) * 12, 12), cache.Slice(b * 480 + k * 30, 30), dState.Slice(b * 12, 12), dz.Slice(b * 384 + k * 24, 24));
                         dState.Slice(b * 12, 6).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
@@ -480,7 +480,7 @@ namespace Demo
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
                 global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 72), dz, 0, 24, input, 0, 3, steps, 24, 3, batch, 384, 48);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 144), dz, 0, 24, states, 0, 12, steps, 24, 6, batch, 384, 204);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 144), dz, 0, 24, states, 0, 12, steps, 24, 6, batch, 384, 208);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 24), dz, 0, 24, steps, batch, 384);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 24), dz, 0, 24, steps, batch, 384);
             }
@@ -497,7 +497,7 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 192 + t * 12 + 6, 6), dState.Slice(b * 12, 6));
-                        Layer0PointwiseBackward(states.Slice(b * 204 + k * 12, 12), states.Slice(b * 204 + (k + 1) * 12, 12), cache.Slice(b * 480 + k * 30, 30), dState.Slice(b * 12, 12), dz.Slice(b * 384 + k * 24, 24));
+                        Layer0PointwiseBackward(states.Slice(b * 208 + k * 12, 12), states.Slice(b * 208 + (k + 1) * 12, 12), cache.Slice(b * 480 + k * 30, 30), dState.Slice(b * 12, 12), dz.Slice(b * 384 + k * 24, 24));
                         dState.Slice(b * 12, 6).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
@@ -519,7 +519,7 @@ namespace Demo
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
                 global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIhReverse, 72), dz, 0, 24, input, (steps - 1) * 3, -3, steps, 24, 3, batch, 384, 48);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHhReverse, 144), dz, 0, 24, states, 0, 12, steps, 24, 6, batch, 384, 204);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHhReverse, 144), dz, 0, 24, states, 0, 12, steps, 24, 6, batch, 384, 208);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIhReverse, 24), dz, 0, 24, steps, batch, 384);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHhReverse, 24), dz, 0, 24, steps, batch, 384);
             }

@@ -86,7 +86,7 @@ namespace Demo
         // Layer0: LSTM(3 → 12, peepholes)
         private readonly float[] _layer0Out = new float[1536];            // [BatchTile × MaxSteps × 12] outputs
         private readonly float[] _layer0OutGradient = new float[1536];    // dLoss/d outputs
-        private readonly float[] _layer0States0 = new float[3264];   // [BatchTile × (MaxSteps + 1) × 24] state after each step (forward)
+        private readonly float[] _layer0States0 = new float[3328];   // [BatchTile × (MaxSteps + 1) × 24] state after each step (forward)
         private readonly float[] _layer0Cache0 = new float[7680];    // [BatchTile × MaxSteps × 60] gates
         private readonly float[] _layer0Dz0 = new float[10752];   // [BatchTile × MaxSteps × 84] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer0StateGradient = new float[192];   // [BatchTile × 24]
@@ -330,7 +330,7 @@ namespace Demo
                 global::System.Span<float> cache = _layer0Cache0;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L0State, 24).CopyTo(states.Slice(b * 408, 24));
+                    batchStates.Slice(b * StateSize + L0State, 24).CopyTo(states.Slice(b * 416, 24));
                 }
                 if (batch == 1)
                 {
@@ -350,16 +350,16 @@ namespace Demo
                         }
                         global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 144), input, t * 3, 48, cache, s * 60, 960, batch, 48, 3);   // W_ihᵀ [3 × 48]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 576), states, s * 24, 408, cache, s * 60, 960, batch, 48, 12);   // W_hhᵀ [12 × 48]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 576), states, s * 24, 416, cache, s * 60, 960, batch, 48, 12);   // W_hhᵀ [12 × 48]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer0PointwiseOutOfLine(states.Slice(b * 408 + s * 24, 24), states.Slice(b * 408 + (s + 1) * 24, 24), cache.Slice(b * 960 + s * 60, 60), k.Slice(L0PackedPeephole, 36));
-                        states.Slice(b * 408 + (s + 1) * 24, 12).CopyTo(output.Slice(b * 192 + t * 12, 12));
+                        Layer0PointwiseOutOfLine(states.Slice(b * 416 + s * 24, 24), states.Slice(b * 416 + (s + 1) * 24, 24), cache.Slice(b * 960 + s * 60, 60), k.Slice(L0PackedPeephole, 36));
+                        states.Slice(b * 416 + (s + 1) * 24, 12).CopyTo(output.Slice(b * 192 + t * 12, 12));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 408 + steps * 24, 24).CopyTo(batchStates.Slice(b * StateSize + L0State, 24));
+                    states.Slice(b * 416 + steps * 24, 24).CopyTo(batchStates.Slice(b * StateSize + L0State, 24));
                 }
             }
         }
@@ -408,7 +408,7 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 192 + t * 12, 12), dState.Slice(b * 24, 12));
-                        Layer0PointwiseBackward(states.Slice(b * 408 + k * 24, 24), states.Slice(b * 408 + (k + 1) * 24, 24), cache.Slice(b * 960 + k * 60, 60), dState.Slice(b * 24, 24), dz.Slice(b * 1344 + k * 84, 84), kb.Slice(L0Peephole, 36));
+                        Layer0PointwiseBackward(states.Slice(b * 416 + k * 24, 24), states.Slice(b * 416 + (k + 1) * 24, 24), cache.Slice(b * 960 + k * 60, 60), dState.Slice(b * 24, 24), dz.Slice(b * 1344 + k * 84, 84), kb.Slice(L0Peephole, 36));
                         dState.Slice(b * 24, 12).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
@@ -421,7 +421,7 @@ namespace Demo
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
                 global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 144), dz, 0, 84, input, 0, 3, steps, 48, 3, batch, 1344, 48);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 576), dz, 0, 84, states, 0, 24, steps, 48, 12, batch, 1344, 408);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 576), dz, 0, 84, states, 0, 24, steps, 48, 12, batch, 1344, 416);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 48), dz, 0, 84, steps, batch, 1344);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 48), dz, 0, 84, steps, batch, 1344);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0Peephole, 36), dz, 48, 84, steps, batch, 1344);   // dp += Σ [dz_i ⊙ c, dz_o ⊙ c', dz_f ⊙ c]

@@ -88,7 +88,7 @@ namespace Demo
         private readonly float[] _layer0OutGradient = new float[512];    // dLoss/d outputs
         private readonly float[] _layer0States0 = new float[2176];   // [BatchTile × (MaxSteps + 1) × 16] state after each step (forward)
         private readonly float[] _layer0Cache0 = new float[9216];    // [BatchTile × MaxSteps × 72] gates
-        private readonly float[] _layer0Dz0 = new float[8192];   // [BatchTile × MaxSteps × 64] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer0Dz0 = new float[8704];   // [BatchTile × MaxSteps × 64] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer0StateGradient = new float[128];   // [BatchTile × 16]
         // Layer1: Dense(4 → 2, Identity)
         private readonly float[] _layer1Out = new float[256];            // [BatchTile × MaxSteps × 2] outputs
@@ -408,23 +408,23 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 64 + t * 4, 4), dState.Slice(b * 16, 4));
-                        Layer0PointwiseBackward(states.Slice(b * 272 + k * 16, 16), states.Slice(b * 272 + (k + 1) * 16, 16), cache.Slice(b * 1152 + k * 72, 72), dState.Slice(b * 16, 16), dz.Slice(b * 1024 + k * 64, 64), kb.Slice(L0Projection, 48));
+                        Layer0PointwiseBackward(states.Slice(b * 272 + k * 16, 16), states.Slice(b * 272 + (k + 1) * 16, 16), cache.Slice(b * 1152 + k * 72, 72), dState.Slice(b * 16, 16), dz.Slice(b * 1088 + k * 64, 64), kb.Slice(L0Projection, 48));
                         dState.Slice(b * 16, 4).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 144), dz, k * 64, 1024, dIn, t * 3, 48, batch, 3, 48);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh, 192), dz, k * 64, 1024, dState, 0, 16, batch, 4, 48);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 144), dz, k * 64, 1088, dIn, t * 3, 48, batch, 3, 48);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh, 192), dz, k * 64, 1088, dState, 0, 16, batch, 4, 48);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
                 if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 144), dz, 0, 64, dIn, 0, 3, steps, 3, 48);
                 dState.Slice(0, 16).CopyTo(new global::System.Span<float>(_initialStateGradients, L0State, 16));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 144), dz, 0, 64, input, 0, 3, steps, 48, 3, batch, 1024, 48);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 192), dz, 0, 64, states, 0, 16, steps, 48, 4, batch, 1024, 272);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 48), dz, 0, 64, steps, batch, 1024);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 48), dz, 0, 64, steps, batch, 1024);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0Projection, 48), dz, 48, 64, cache, 60, 72, steps, 4, 12, batch, 1024, 1152);   // dW_hr += Σ_b Σ_t dh'(t)·m(t)ᵀ
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 144), dz, 0, 64, input, 0, 3, steps, 48, 3, batch, 1088, 48);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 192), dz, 0, 64, states, 0, 16, steps, 48, 4, batch, 1088, 272);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 48), dz, 0, 64, steps, batch, 1088);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 48), dz, 0, 64, steps, batch, 1088);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0Projection, 48), dz, 48, 64, cache, 60, 72, steps, 4, 12, batch, 1088, 1152);   // dW_hr += Σ_b Σ_t dh'(t)·m(t)ᵀ
             }
         }
 

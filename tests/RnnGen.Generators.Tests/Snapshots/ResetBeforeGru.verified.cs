@@ -84,7 +84,7 @@ namespace Demo
         // Layer0: GRU(3 → 8, reset before the product)
         private readonly float[] _layer0Out = new float[1024];            // [BatchTile × MaxSteps × 8] outputs
         private readonly float[] _layer0OutGradient = new float[1024];    // dLoss/d outputs
-        private readonly float[] _layer0States0 = new float[1088];   // [BatchTile × (MaxSteps + 1) × 8] state after each step (forward)
+        private readonly float[] _layer0States0 = new float[1152];   // [BatchTile × (MaxSteps + 1) × 8] state after each step (forward)
         private readonly float[] _layer0Cache0 = new float[7168];    // [BatchTile × MaxSteps × 56] gates
         private readonly float[] _layer0Dz0 = new float[6144];   // [BatchTile × MaxSteps × 48] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer0StateGradient = new float[64];   // [BatchTile × 8]
@@ -327,7 +327,7 @@ namespace Demo
                 global::System.Span<float> cache = _layer0Cache0;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L0State, 8).CopyTo(states.Slice(b * 136, 8));
+                    batchStates.Slice(b * StateSize + L0State, 8).CopyTo(states.Slice(b * 144, 8));
                 }
                 if (batch == 1)
                 {
@@ -348,21 +348,21 @@ namespace Demo
                         global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 72), input, t * 3, 48, cache, s * 56, 896, batch, 24, 3);   // W_ihᵀ [3 × 24]
                     }
                     // reset before the product: gh_r, gh_z = W_hr·h + b_hr, W_hz·h + b_hz;  r = σ(gi_r + gh_r);  gh_n = W_hn·(r ⊙ h) + b_hn
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 128), states, s * 8, 136, cache, s * 56 + 24, 896, batch, 16, 8);   // gh_r, gh_z: W_hrᵀ, W_hzᵀ [8 × 16]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 128), states, s * 8, 144, cache, s * 56 + 24, 896, batch, 16, 8);   // gh_r, gh_z: W_hrᵀ, W_hzᵀ [8 × 16]
                     for (int b = 0; b < batch; b++)
                     {
-                        global::RnnGen.Generated.GruCell.ResetBeforeGate(states.Slice(b * 136 + s * 8, 8), cache.Slice(b * 896 + s * 56, 24), cache.Slice(b * 896 + s * 56 + 24, 16), cache.Slice(b * 896 + s * 56 + 48, 8), 8);   // r; r ⊙ h̃
+                        global::RnnGen.Generated.GruCell.ResetBeforeGate(states.Slice(b * 144 + s * 8, 8), cache.Slice(b * 896 + s * 56, 24), cache.Slice(b * 896 + s * 56 + 24, 16), cache.Slice(b * 896 + s * 56 + 48, 8), 8);   // r; r ⊙ h̃
                     }
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh + 128, 64), cache, s * 56 + 48, 896, cache, s * 56 + 40, 896, batch, 8, 8);   // gh_n = W_hn·(r ⊙ h̃) + b_hn: W_hnᵀ [8 × 8]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer0PointwiseOutOfLine(states.Slice(b * 136 + s * 8, 8), states.Slice(b * 136 + (s + 1) * 8, 8), cache.Slice(b * 896 + s * 56, 56));
-                        states.Slice(b * 136 + (s + 1) * 8, 8).CopyTo(output.Slice(b * 128 + t * 8, 8));
+                        Layer0PointwiseOutOfLine(states.Slice(b * 144 + s * 8, 8), states.Slice(b * 144 + (s + 1) * 8, 8), cache.Slice(b * 896 + s * 56, 56));
+                        states.Slice(b * 144 + (s + 1) * 8, 8).CopyTo(output.Slice(b * 128 + t * 8, 8));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 136 + steps * 8, 8).CopyTo(batchStates.Slice(b * StateSize + L0State, 8));
+                    states.Slice(b * 144 + steps * 8, 8).CopyTo(batchStates.Slice(b * StateSize + L0State, 8));
                 }
             }
         }
@@ -411,13 +411,13 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 128 + t * 8, 8), dState.Slice(b * 8, 8));
-                        Layer0PointwiseBackward(states.Slice(b * 136 + k * 8, 8), states.Slice(b * 136 + (k + 1) * 8, 8), cache.Slice(b * 896 + k * 56, 56), dState.Slice(b * 8, 8), dz.Slice(b * 768 + k * 48, 48));
+                        Layer0PointwiseBackward(states.Slice(b * 144 + k * 8, 8), states.Slice(b * 144 + (k + 1) * 8, 8), cache.Slice(b * 896 + k * 56, 56), dState.Slice(b * 8, 8), dz.Slice(b * 768 + k * 48, 48));
                     }
                     // reset before the product: u = W_hnᵀ·dn (into dr's slot);  dr = u ⊙ h̃ ⊙ r(1 − r);  dh += r ⊙ u + W_hrᵀ·dr + W_hzᵀ·dz
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh + 128, 64), dz, k * 48 + 40, 768, dz, k * 48, 768, batch, 8, 8);
                     for (int b = 0; b < batch; b++)
                     {
-                        global::RnnGen.Generated.GruCell.ResetBeforeBackwardGate(states.Slice(b * 136 + k * 8, 8), cache.Slice(b * 896 + k * 56, 56), dz.Slice(b * 768 + k * 48, 24), dz.Slice(b * 768 + k * 48 + 24, 24), dState.Slice(b * 8, 8), 8);
+                        global::RnnGen.Generated.GruCell.ResetBeforeBackwardGate(states.Slice(b * 144 + k * 8, 8), cache.Slice(b * 896 + k * 56, 56), dz.Slice(b * 768 + k * 48, 24), dz.Slice(b * 768 + k * 48 + 24, 24), dState.Slice(b * 8, 8), 8);
                     }
                     global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh, 128), dz, k * 48 + 24, 768, dState, 0, 8, batch, 8, 16);
                     // dx += W_ihᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
@@ -430,7 +430,7 @@ namespace Demo
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
                 global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 72), dz, 0, 48, input, 0, 3, steps, 24, 3, batch, 768, 48);
                 // reset before the product: dW_hr, dW_hz += Σ dz_h(t)·h(t−1)ᵀ;  dW_hn += Σ dn(t)·(r ⊙ h)(t)ᵀ
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 128), dz, 24, 48, states, 0, 8, steps, 16, 8, batch, 768, 136);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 128), dz, 24, 48, states, 0, 8, steps, 16, 8, batch, 768, 144);
                 global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh + 128, 64), dz, 40, 48, cache, 48, 56, steps, 8, 8, batch, 768, 896);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 24), dz, 0, 48, steps, batch, 768);
                 global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 24), dz, 24, 48, steps, batch, 768);

@@ -101,12 +101,12 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
     // Layer1: Elman RNN(8 → 13, Relu, bidirectional)
     private readonly float[] _layer1Out = new float[4160];            // [BatchTile × MaxSteps × 26] outputs
     private readonly float[] _layer1OutGradient = new float[4160];    // dLoss/d outputs
-    private readonly float[] _layer1States0 = new float[2184];   // [BatchTile × (MaxSteps + 1) × 13] state after each step (forward)
-    private readonly float[] _layer1Cache0 = new float[2080];    // [BatchTile × MaxSteps × 13] gates
-    private readonly float[] _layer1Dz0 = new float[2080];   // [BatchTile × MaxSteps × 13] dL/d(pre-activations), for the weight gradients
-    private readonly float[] _layer1States1 = new float[2184];   // [BatchTile × (MaxSteps + 1) × 13] state after each step (reverse)
-    private readonly float[] _layer1Cache1 = new float[2080];    // [BatchTile × MaxSteps × 13] gates
-    private readonly float[] _layer1Dz1 = new float[2080];   // [BatchTile × MaxSteps × 13] dL/d(pre-activations), for the weight gradients
+    private readonly float[] _layer1States0 = new float[2304];   // [BatchTile × (MaxSteps + 1) × 13] state after each step (forward)
+    private readonly float[] _layer1Cache0 = new float[2176];    // [BatchTile × MaxSteps × 13] gates
+    private readonly float[] _layer1Dz0 = new float[2176];   // [BatchTile × MaxSteps × 13] dL/d(pre-activations), for the weight gradients
+    private readonly float[] _layer1States1 = new float[2304];   // [BatchTile × (MaxSteps + 1) × 13] state after each step (reverse)
+    private readonly float[] _layer1Cache1 = new float[2176];    // [BatchTile × MaxSteps × 13] gates
+    private readonly float[] _layer1Dz1 = new float[2176];   // [BatchTile × MaxSteps × 13] dL/d(pre-activations), for the weight gradients
     private readonly float[] _layer1StateGradient = new float[104];   // [BatchTile × 13]
     // Layer2: Dense(26 → 1, Identity)
     private readonly float[] _layer2Out = new float[160];            // [BatchTile × MaxSteps × 1] outputs
@@ -335,7 +335,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             global::System.Span<float> cache = _layer1Cache0;
             for (int b = 0; b < batch; b++)
             {
-                batchStates.Slice(b * StateSize + L1State, 13).CopyTo(states.Slice(b * 273, 13));
+                batchStates.Slice(b * StateSize + L1State, 13).CopyTo(states.Slice(b * 288, 13));
             }
             if (batch == 1)
             {
@@ -351,20 +351,20 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
                 {
                     for (int b = 0; b < batch; b++)
                     {
-                        k.Slice(L1PackedBias, 13).CopyTo(cache.Slice(b * 260 + s * 13, 13));   // b_ih + b_hh
+                        k.Slice(L1PackedBias, 13).CopyTo(cache.Slice(b * 272 + s * 13, 13));   // b_ih + b_hh
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 104), input, t * 8, 160, cache, s * 13, 260, batch, 13, 8);   // W_ihᵀ [8 × 13]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 104), input, t * 8, 160, cache, s * 13, 272, batch, 13, 8);   // W_ihᵀ [8 × 13]
                 }
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 169), states, s * 13, 273, cache, s * 13, 260, batch, 13, 13);   // W_hhᵀ [13 × 13]
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 169), states, s * 13, 288, cache, s * 13, 272, batch, 13, 13);   // W_hhᵀ [13 × 13]
                 for (int b = 0; b < batch; b++)
                 {
-                    Layer1Pointwise(states.Slice(b * 273 + s * 13, 13), states.Slice(b * 273 + (s + 1) * 13, 13), cache.Slice(b * 260 + s * 13, 13));
-                    states.Slice(b * 273 + (s + 1) * 13, 13).CopyTo(output.Slice(b * 520 + t * 26, 13));
+                    Layer1Pointwise(states.Slice(b * 288 + s * 13, 13), states.Slice(b * 288 + (s + 1) * 13, 13), cache.Slice(b * 272 + s * 13, 13));
+                    states.Slice(b * 288 + (s + 1) * 13, 13).CopyTo(output.Slice(b * 520 + t * 26, 13));
                 }
             }
             for (int b = 0; b < batch; b++)
             {
-                states.Slice(b * 273 + steps * 13, 13).CopyTo(batchStates.Slice(b * StateSize + L1State, 13));
+                states.Slice(b * 288 + steps * 13, 13).CopyTo(batchStates.Slice(b * StateSize + L1State, 13));
             }
         }
         // reverse direction: t = steps − 1 … 0; its output is the second half of each step
@@ -373,7 +373,7 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
             global::System.Span<float> cache = _layer1Cache1;
             for (int b = 0; b < batch; b++)
             {
-                batchStates.Slice(b * StateSize + L1StateReverse, 13).CopyTo(states.Slice(b * 273, 13));
+                batchStates.Slice(b * StateSize + L1StateReverse, 13).CopyTo(states.Slice(b * 288, 13));
             }
             if (batch == 1)
             {
@@ -389,20 +389,20 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
                 {
                     for (int b = 0; b < batch; b++)
                     {
-                        k.Slice(L1PackedBiasReverse, 13).CopyTo(cache.Slice(b * 260 + s * 13, 13));   // b_ih + b_hh
+                        k.Slice(L1PackedBiasReverse, 13).CopyTo(cache.Slice(b * 272 + s * 13, 13));   // b_ih + b_hh
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIhReverse, 104), input, t * 8, 160, cache, s * 13, 260, batch, 13, 8);   // W_ihᵀ [8 × 13]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIhReverse, 104), input, t * 8, 160, cache, s * 13, 272, batch, 13, 8);   // W_ihᵀ [8 × 13]
                 }
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHhReverse, 169), states, s * 13, 273, cache, s * 13, 260, batch, 13, 13);   // W_hhᵀ [13 × 13]
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHhReverse, 169), states, s * 13, 288, cache, s * 13, 272, batch, 13, 13);   // W_hhᵀ [13 × 13]
                 for (int b = 0; b < batch; b++)
                 {
-                    Layer1Pointwise(states.Slice(b * 273 + s * 13, 13), states.Slice(b * 273 + (s + 1) * 13, 13), cache.Slice(b * 260 + s * 13, 13));
-                    states.Slice(b * 273 + (s + 1) * 13, 13).CopyTo(output.Slice(b * 520 + t * 26 + 13, 13));
+                    Layer1Pointwise(states.Slice(b * 288 + s * 13, 13), states.Slice(b * 288 + (s + 1) * 13, 13), cache.Slice(b * 272 + s * 13, 13));
+                    states.Slice(b * 288 + (s + 1) * 13, 13).CopyTo(output.Slice(b * 520 + t * 26 + 13, 13));
                 }
             }
             for (int b = 0; b < batch; b++)
             {
-                states.Slice(b * 273 + steps * 13, 13).CopyTo(batchStates.Slice(b * StateSize + L1StateReverse, 13));
+                states.Slice(b * 288 + steps * 13, 13).CopyTo(batchStates.Slice(b * StateSize + L1StateReverse, 13));
             }
         }
     }
@@ -481,22 +481,22 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
                 {
                     // dh(t) += dy(t)
                     global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 520 + t * 26, 13), dState.Slice(b * 13, 13));
-                    Layer1PointwiseBackward(states.Slice(b * 273 + k * 13, 13), states.Slice(b * 273 + (k + 1) * 13, 13), cache.Slice(b * 260 + k * 13, 13), dState.Slice(b * 13, 13), dz.Slice(b * 260 + k * 13, 13));
+                    Layer1PointwiseBackward(states.Slice(b * 288 + k * 13, 13), states.Slice(b * 288 + (k + 1) * 13, 13), cache.Slice(b * 272 + k * 13, 13), dState.Slice(b * 13, 13), dz.Slice(b * 272 + k * 13, 13));
                     dState.Slice(b * 13, 13).Clear();
                 }
                 // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 8, 13);
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHh, 169), dz, k * 13, 260, dState, 0, 13, batch, 13, 13);
+                if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 104), dz, k * 13, 272, dIn, t * 8, 160, batch, 8, 13);
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHh, 169), dz, k * 13, 272, dState, 0, 13, batch, 13, 13);
             }
             // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
             if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 104), dz, 0, 13, dIn, 0, 8, steps, 8, 13);
             dState.Slice(0, 13).CopyTo(new global::System.Span<float>(_initialStateGradients, L1State, 13));   // slot 0 (single-sequence API)
             // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
             // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 104), dz, 0, 13, input, 0, 8, steps, 13, 8, batch, 260, 160);
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 169), dz, 0, 13, states, 0, 13, steps, 13, 13, batch, 260, 273);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 13), dz, 0, 13, steps, batch, 260);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 13), dz, 0, 13, steps, batch, 260);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 104), dz, 0, 13, input, 0, 8, steps, 13, 8, batch, 272, 160);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 169), dz, 0, 13, states, 0, 13, steps, 13, 13, batch, 272, 288);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 13), dz, 0, 13, steps, batch, 272);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 13), dz, 0, 13, steps, batch, 272);
         }
         // reverse direction, walked back from t = 0
         {
@@ -511,22 +511,22 @@ partial class Sentiment : global::RnnGen.IBatchedNetwork
                 {
                     // dh(t) += dy(t)
                     global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 520 + t * 26 + 13, 13), dState.Slice(b * 13, 13));
-                    Layer1PointwiseBackward(states.Slice(b * 273 + k * 13, 13), states.Slice(b * 273 + (k + 1) * 13, 13), cache.Slice(b * 260 + k * 13, 13), dState.Slice(b * 13, 13), dz.Slice(b * 260 + k * 13, 13));
+                    Layer1PointwiseBackward(states.Slice(b * 288 + k * 13, 13), states.Slice(b * 288 + (k + 1) * 13, 13), cache.Slice(b * 272 + k * 13, 13), dState.Slice(b * 13, 13), dz.Slice(b * 272 + k * 13, 13));
                     dState.Slice(b * 13, 13).Clear();
                 }
                 // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIhReverse, 104), dz, k * 13, 260, dIn, t * 8, 160, batch, 8, 13);
-                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHhReverse, 169), dz, k * 13, 260, dState, 0, 13, batch, 13, 13);
+                if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIhReverse, 104), dz, k * 13, 272, dIn, t * 8, 160, batch, 8, 13);
+                global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHhReverse, 169), dz, k * 13, 272, dState, 0, 13, batch, 13, 13);
             }
             // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
             if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIhReverse, 104), dz, 0, 13, dIn, (steps - 1) * 8, -8, steps, 8, 13);
             dState.Slice(0, 13).CopyTo(new global::System.Span<float>(_initialStateGradients, L1StateReverse, 13));   // slot 0 (single-sequence API)
             // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
             // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIhReverse, 104), dz, 0, 13, input, (steps - 1) * 8, -8, steps, 13, 8, batch, 260, 160);
-            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHhReverse, 169), dz, 0, 13, states, 0, 13, steps, 13, 13, batch, 260, 273);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIhReverse, 13), dz, 0, 13, steps, batch, 260);
-            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHhReverse, 13), dz, 0, 13, steps, batch, 260);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIhReverse, 104), dz, 0, 13, input, (steps - 1) * 8, -8, steps, 13, 8, batch, 272, 160);
+            global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHhReverse, 169), dz, 0, 13, states, 0, 13, steps, 13, 13, batch, 272, 288);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIhReverse, 13), dz, 0, 13, steps, batch, 272);
+            global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHhReverse, 13), dz, 0, 13, steps, batch, 272);
         }
     }
 

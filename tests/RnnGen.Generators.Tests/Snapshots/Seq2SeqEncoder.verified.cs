@@ -88,8 +88,8 @@ namespace Demo
         private readonly float[] _layer1Out = new float[4096];            // [BatchTile × MaxSteps × 64] outputs
         private readonly float[] _layer1OutGradient = new float[4096];    // dLoss/d outputs
         private readonly float[] _layer1States0 = new float[4608];   // [BatchTile × (MaxSteps + 1) × 64] state after each step (forward)
-        private readonly float[] _layer1Cache0 = new float[24576];    // [BatchTile × MaxSteps × 384] gates
-        private readonly float[] _layer1Dz0 = new float[24576];   // [BatchTile × MaxSteps × 384] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer1Cache0 = new float[25088];    // [BatchTile × MaxSteps × 384] gates
+        private readonly float[] _layer1Dz0 = new float[25088];   // [BatchTile × MaxSteps × 384] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer1StateGradient = new float[512];   // [BatchTile × 64]
 
         global::RnnGen.NetworkSpec global::RnnGen.IRecurrentNetwork.Spec => Spec;
@@ -378,14 +378,14 @@ namespace Demo
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            k.Slice(L1PackedBias, 384).CopyTo(cache.Slice(b * 3072 + s * 384, 384));   // b_ih, b_hh
+                            k.Slice(L1PackedBias, 384).CopyTo(cache.Slice(b * 3136 + s * 384, 384));   // b_ih, b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 3072), input, t * 16, 128, cache, s * 384, 3072, batch, 192, 16);   // W_ihᵀ [16 × 192]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightIh, 3072), input, t * 16, 128, cache, s * 384, 3136, batch, 192, 16);   // W_ihᵀ [16 × 192]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 12288), states, s * 64, 576, cache, s * 384 + 192, 3072, batch, 192, 64);   // W_hhᵀ [64 × 192]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L1PackedWeightHh, 12288), states, s * 64, 576, cache, s * 384 + 192, 3136, batch, 192, 64);   // W_hhᵀ [64 × 192]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer1PointwiseOutOfLine(states.Slice(b * 576 + s * 64, 64), states.Slice(b * 576 + (s + 1) * 64, 64), cache.Slice(b * 3072 + s * 384, 384));
+                        Layer1PointwiseOutOfLine(states.Slice(b * 576 + s * 64, 64), states.Slice(b * 576 + (s + 1) * 64, 64), cache.Slice(b * 3136 + s * 384, 384));
                         states.Slice(b * 576 + (s + 1) * 64, 64).CopyTo(output.Slice(b * 512 + t * 64, 64));
                     }
                 }
@@ -437,21 +437,21 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 512 + t * 64, 64), dState.Slice(b * 64, 64));
-                        Layer1PointwiseBackward(states.Slice(b * 576 + k * 64, 64), states.Slice(b * 576 + (k + 1) * 64, 64), cache.Slice(b * 3072 + k * 384, 384), dState.Slice(b * 64, 64), dz.Slice(b * 3072 + k * 384, 384));
+                        Layer1PointwiseBackward(states.Slice(b * 576 + k * 64, 64), states.Slice(b * 576 + (k + 1) * 64, 64), cache.Slice(b * 3136 + k * 384, 384), dState.Slice(b * 64, 64), dz.Slice(b * 3136 + k * 384, 384));
                     }
                     // dx += W_ihᵀ·dz;  dh += W_hhᵀ·dz_h (after the direct path z ⊙ dh')   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 3072), dz, k * 384, 3072, dIn, t * 16, 128, batch, 16, 192);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHh, 12288), dz, k * 384 + 192, 3072, dState, 0, 64, batch, 64, 192);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 3072), dz, k * 384, 3136, dIn, t * 16, 128, batch, 16, 192);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightHh, 12288), dz, k * 384 + 192, 3136, dState, 0, 64, batch, 64, 192);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
                 if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L1WeightIh, 3072), dz, 0, 384, dIn, 0, 16, steps, 16, 192);
                 dState.Slice(0, 64).CopyTo(new global::System.Span<float>(_initialStateGradients, L1State, 64));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz_h(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz_h(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 3072), dz, 0, 384, input, 0, 16, steps, 192, 16, batch, 3072, 128);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 12288), dz, 192, 384, states, 0, 64, steps, 192, 64, batch, 3072, 576);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 192), dz, 0, 384, steps, batch, 3072);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 192), dz, 192, 384, steps, batch, 3072);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightIh, 3072), dz, 0, 384, input, 0, 16, steps, 192, 16, batch, 3136, 128);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L1WeightHh, 12288), dz, 192, 384, states, 0, 64, steps, 192, 64, batch, 3136, 576);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasIh, 192), dz, 0, 384, steps, batch, 3136);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L1BiasHh, 192), dz, 192, 384, steps, batch, 3136);
             }
         }
 

@@ -90,8 +90,8 @@ namespace Demo
         private readonly float[] _layer0Out = new float[16384];            // [BatchTile × MaxSteps × 32] outputs
         private readonly float[] _layer0OutGradient = new float[16384];    // dLoss/d outputs
         private readonly float[] _layer0States0 = new float[33280];   // [BatchTile × (MaxSteps + 1) × 64] state after each step (forward)
-        private readonly float[] _layer0Cache0 = new float[81920];    // [BatchTile × MaxSteps × 160] gates
-        private readonly float[] _layer0Dz0 = new float[65536];   // [BatchTile × MaxSteps × 128] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer0Cache0 = new float[82432];    // [BatchTile × MaxSteps × 160] gates
+        private readonly float[] _layer0Dz0 = new float[66048];   // [BatchTile × MaxSteps × 128] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer0StateGradient = new float[512];   // [BatchTile × 64]
         // Layer1: Dense(32 → 8, Identity)
         private readonly float[] _layer1Out = new float[4096];            // [BatchTile × MaxSteps × 8] outputs
@@ -377,14 +377,14 @@ namespace Demo
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            k.Slice(L0PackedBias, 128).CopyTo(cache.Slice(b * 10240 + s * 160, 128));   // b_ih + b_hh
+                            k.Slice(L0PackedBias, 128).CopyTo(cache.Slice(b * 10304 + s * 160, 128));   // b_ih + b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 1024), input, t * 8, 512, cache, s * 160, 10240, batch, 128, 8);   // W_ihᵀ [8 × 128]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 1024), input, t * 8, 512, cache, s * 160, 10304, batch, 128, 8);   // W_ihᵀ [8 × 128]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 4096), states, s * 64, 4160, cache, s * 160, 10240, batch, 128, 32);   // W_hhᵀ [32 × 128]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 4096), states, s * 64, 4160, cache, s * 160, 10304, batch, 128, 32);   // W_hhᵀ [32 × 128]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer0PointwiseOutOfLine(states.Slice(b * 4160 + s * 64, 64), states.Slice(b * 4160 + (s + 1) * 64, 64), cache.Slice(b * 10240 + s * 160, 160));
+                        Layer0PointwiseOutOfLine(states.Slice(b * 4160 + s * 64, 64), states.Slice(b * 4160 + (s + 1) * 64, 64), cache.Slice(b * 10304 + s * 160, 160));
                         states.Slice(b * 4160 + (s + 1) * 64, 32).CopyTo(output.Slice(b * 2048 + t * 32, 32));
                     }
                 }
@@ -439,22 +439,22 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 2048 + t * 32, 32), dState.Slice(b * 64, 32));
-                        Layer0PointwiseBackward(states.Slice(b * 4160 + k * 64, 64), states.Slice(b * 4160 + (k + 1) * 64, 64), cache.Slice(b * 10240 + k * 160, 160), dState.Slice(b * 64, 64), dz.Slice(b * 8192 + k * 128, 128));
+                        Layer0PointwiseBackward(states.Slice(b * 4160 + k * 64, 64), states.Slice(b * 4160 + (k + 1) * 64, 64), cache.Slice(b * 10304 + k * 160, 160), dState.Slice(b * 64, 64), dz.Slice(b * 8256 + k * 128, 128));
                         dState.Slice(b * 64, 32).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 1024), dz, k * 128, 8192, dIn, t * 8, 512, batch, 8, 128);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh, 4096), dz, k * 128, 8192, dState, 0, 64, batch, 32, 128);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 1024), dz, k * 128, 8256, dIn, t * 8, 512, batch, 8, 128);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh, 4096), dz, k * 128, 8256, dState, 0, 64, batch, 32, 128);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
                 if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 1024), dz, 0, 128, dIn, 0, 8, steps, 8, 128);
                 dState.Slice(0, 64).CopyTo(new global::System.Span<float>(_initialStateGradients, L0State, 64));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 1024), dz, 0, 128, input, 0, 8, steps, 128, 8, batch, 8192, 512);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 4096), dz, 0, 128, states, 0, 64, steps, 128, 32, batch, 8192, 4160);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 128), dz, 0, 128, steps, batch, 8192);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 128), dz, 0, 128, steps, batch, 8192);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 1024), dz, 0, 128, input, 0, 8, steps, 128, 8, batch, 8256, 512);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 4096), dz, 0, 128, states, 0, 64, steps, 128, 32, batch, 8256, 4160);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 128), dz, 0, 128, steps, batch, 8256);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 128), dz, 0, 128, steps, batch, 8256);
             }
         }
 

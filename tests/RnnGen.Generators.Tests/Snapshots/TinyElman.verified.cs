@@ -79,9 +79,9 @@ namespace Demo
         // Layer0: Elman RNN(1 → 3, Tanh)
         private readonly float[] _layer0Out = new float[192];            // [BatchTile × MaxSteps × 3] outputs
         private readonly float[] _layer0OutGradient = new float[192];    // dLoss/d outputs
-        private readonly float[] _layer0States0 = new float[216];   // [BatchTile × (MaxSteps + 1) × 3] state after each step (forward)
-        private readonly float[] _layer0Cache0 = new float[192];    // [BatchTile × MaxSteps × 3] gates
-        private readonly float[] _layer0Dz0 = new float[192];   // [BatchTile × MaxSteps × 3] dL/d(pre-activations), for the weight gradients
+        private readonly float[] _layer0States0 = new float[512];   // [BatchTile × (MaxSteps + 1) × 3] state after each step (forward)
+        private readonly float[] _layer0Cache0 = new float[512];    // [BatchTile × MaxSteps × 3] gates
+        private readonly float[] _layer0Dz0 = new float[512];   // [BatchTile × MaxSteps × 3] dL/d(pre-activations), for the weight gradients
         private readonly float[] _layer0StateGradient = new float[24];   // [BatchTile × 3]
 
         global::RnnGen.NetworkSpec global::RnnGen.IRecurrentNetwork.Spec => Spec;
@@ -312,7 +312,7 @@ namespace Demo
                 global::System.Span<float> cache = _layer0Cache0;
                 for (int b = 0; b < batch; b++)
                 {
-                    batchStates.Slice(b * StateSize + L0State, 3).CopyTo(states.Slice(b * 27, 3));
+                    batchStates.Slice(b * StateSize + L0State, 3).CopyTo(states.Slice(b * 64, 3));
                 }
                 if (batch == 1)
                 {
@@ -328,20 +328,20 @@ namespace Demo
                     {
                         for (int b = 0; b < batch; b++)
                         {
-                            k.Slice(L0PackedBias, 3).CopyTo(cache.Slice(b * 24 + s * 3, 3));   // b_ih + b_hh
+                            k.Slice(L0PackedBias, 3).CopyTo(cache.Slice(b * 64 + s * 3, 3));   // b_ih + b_hh
                         }
-                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 3), input, t, 8, cache, s * 3, 24, batch, 3, 1);   // W_ihᵀ [1 × 3]
+                        global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightIh, 3), input, t, 8, cache, s * 3, 64, batch, 3, 1);   // W_ihᵀ [1 × 3]
                     }
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 9), states, s * 3, 27, cache, s * 3, 24, batch, 3, 3);   // W_hhᵀ [3 × 3]
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(k.Slice(L0PackedWeightHh, 9), states, s * 3, 64, cache, s * 3, 64, batch, 3, 3);   // W_hhᵀ [3 × 3]
                     for (int b = 0; b < batch; b++)
                     {
-                        Layer0Pointwise(states.Slice(b * 27 + s * 3, 3), states.Slice(b * 27 + (s + 1) * 3, 3), cache.Slice(b * 24 + s * 3, 3));
-                        states.Slice(b * 27 + (s + 1) * 3, 3).CopyTo(output.Slice(b * 24 + t * 3, 3));
+                        Layer0Pointwise(states.Slice(b * 64 + s * 3, 3), states.Slice(b * 64 + (s + 1) * 3, 3), cache.Slice(b * 64 + s * 3, 3));
+                        states.Slice(b * 64 + (s + 1) * 3, 3).CopyTo(output.Slice(b * 24 + t * 3, 3));
                     }
                 }
                 for (int b = 0; b < batch; b++)
                 {
-                    states.Slice(b * 27 + steps * 3, 3).CopyTo(batchStates.Slice(b * StateSize + L0State, 3));
+                    states.Slice(b * 64 + steps * 3, 3).CopyTo(batchStates.Slice(b * StateSize + L0State, 3));
                 }
             }
         }
@@ -372,22 +372,22 @@ namespace Demo
                     {
                         // dh(t) += dy(t)
                         global::RnnGen.Kernels.VectorKernels.Add(dOut.Slice(b * 24 + t * 3, 3), dState.Slice(b * 3, 3));
-                        Layer0PointwiseBackward(states.Slice(b * 27 + k * 3, 3), states.Slice(b * 27 + (k + 1) * 3, 3), cache.Slice(b * 24 + k * 3, 3), dState.Slice(b * 3, 3), dz.Slice(b * 24 + k * 3, 3));
+                        Layer0PointwiseBackward(states.Slice(b * 64 + k * 3, 3), states.Slice(b * 64 + (k + 1) * 3, 3), cache.Slice(b * 64 + k * 3, 3), dState.Slice(b * 3, 3), dz.Slice(b * 64 + k * 3, 3));
                         dState.Slice(b * 3, 3).Clear();
                     }
                     // dx += W_ihᵀ·dz;  dh = W_hhᵀ·dz   (each weight row once for the whole batch; one sequence's dx waits for the whole walk)
-                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 3), dz, k * 3, 24, dIn, t, 8, batch, 1, 3);
-                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh, 9), dz, k * 3, 24, dState, 0, 3, batch, 3, 3);
+                    if (batch > 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 3), dz, k * 3, 64, dIn, t, 8, batch, 1, 3);
+                    global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightHh, 9), dz, k * 3, 64, dState, 0, 3, batch, 3, 3);
                 }
                 // one sequence: dx(t) += W_ihᵀ·dz(t) for every step at once (nothing in the walk needs dx; W_ihᵀ read once)
                 if (batch == 1) global::RnnGen.Kernels.VectorKernels.PackedMatMatAdd(kb.Slice(L0WeightIh, 3), dz, 0, 3, dIn, 0, 1, steps, 1, 3);
                 dState.Slice(0, 3).CopyTo(new global::System.Span<float>(_initialStateGradients, L0State, 3));   // slot 0 (single-sequence API)
                 // dW_ih += Σ_b Σ_t dz(t)·x(t)ᵀ;  dW_hh += Σ_b Σ_t dz(t)·h(t−1)ᵀ;  db_ih += Σ dz(t);  db_hh += Σ dz(t)
                 // (every sequence of the batch at once, slot after slot: each gradient row is read and written once)
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 3), dz, 0, 3, input, 0, 1, steps, 3, 1, batch, 24, 8);
-                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 9), dz, 0, 3, states, 0, 3, steps, 3, 3, batch, 24, 27);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 3), dz, 0, 3, steps, batch, 24);
-                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 3), dz, 0, 3, steps, batch, 24);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightIh, 3), dz, 0, 3, input, 0, 1, steps, 3, 1, batch, 64, 8);
+                global::RnnGen.Kernels.VectorKernels.AddOuterProducts(g.Slice(L0WeightHh, 9), dz, 0, 3, states, 0, 3, steps, 3, 3, batch, 64, 64);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasIh, 3), dz, 0, 3, steps, batch, 64);
+                global::RnnGen.Kernels.VectorKernels.AddStridedSum(g.Slice(L0BiasHh, 3), dz, 0, 3, steps, batch, 64);
             }
         }
 
