@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace RnnGen.Training;
@@ -90,6 +91,9 @@ internal sealed class WorkerPool : IDisposable
         private int _remaining = count;
         private long _phase;
 
+        /// <summary>How long a waiting thread spins before it blocks.</summary>
+        private static readonly TimeSpan SpinLimit = TimeSpan.FromMilliseconds(2);
+
         public void SignalAndWait()
         {
             long phase = Volatile.Read(ref _phase);
@@ -103,12 +107,16 @@ internal sealed class WorkerPool : IDisposable
                 }
                 return;
             }
-            var spin = new SpinWait();
+            // Spin through the short serial part between two pool runs (reduction, clipping, the optimizer: a few
+            // hundred µs) rather than block: a blocked worker's core goes idle, and waking an idle core (on a virtual
+            // machine, a halted vCPU) costs up to a millisecond per update. After SpinLimit without a phase change
+            // (the trainer between calls, a validation pass), block.
+            long start = Stopwatch.GetTimestamp();
             while (Volatile.Read(ref _phase) == phase)
             {
-                if (spin.Count < 64)
+                if (Stopwatch.GetElapsedTime(start) < SpinLimit)
                 {
-                    spin.SpinOnce(sleep1Threshold: -1);
+                    Thread.SpinWait(32);
                     continue;
                 }
                 lock (_gate)
