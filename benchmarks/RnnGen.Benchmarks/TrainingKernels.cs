@@ -38,17 +38,17 @@ public static class TrainingKernels
             for (int i = 0; i < states.Length; i++) states[i] = (float)(rng.NextDouble() - 0.5);
             for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() - 0.5);
             int ss = (T + 1) * 2 * H, sc = T * cw;
-            double hh = Time(() =>
+            double hh = MedianTimer.Time(() =>
             {
                 for (int s = 0; s < shards; s++)
                     for (int t = 0; t < T; t++) VectorKernels.PackedMatMatAdd(packedHh, states, t * 2 * H, ss, cache, t * cw, sc, tile, G, H);
             });
-            double ih = Time(() =>
+            double ih = MedianTimer.Time(() =>
             {
                 for (int s = 0; s < shards; s++)
                     for (int t = 0; t < T; t++) VectorKernels.PackedMatMatAdd(packedIh, x, t * E, T * E, cache, t * cw, sc, tile, G, E);
             });
-            double cell = Time(() =>
+            double cell = MedianTimer.Time(() =>
             {
                 for (int s = 0; s < shards; s++)
                     for (int t = 0; t < T; t++)
@@ -62,19 +62,19 @@ public static class TrainingKernels
             });
             float[] dz = new float[tile * T * G], grad = new float[G * H];
             for (int i = 0; i < dz.Length; i++) dz[i] = (float)(rng.NextDouble() - 0.5);
-            double dw = Time(() =>
+            double dw = MedianTimer.Time(() =>
             {
                 for (int s = 0; s < shards; s++) VectorKernels.AddOuterProducts(grad, dz, 0, G, states, 0, 2 * H, T, G, H, tile, T * G, ss);
             });
             double forward = double.NaN, backward = double.NaN;
             if (tile <= CharLmLstm128.BatchTile)
             {
-                forward = Time(() =>
+                forward = MedianTimer.Time(() =>
                 {
                     for (int s = 0; s < shards; s++)
                         model.ForwardBatch(tokens.AsSpan(s * tile * T, tile * T), tile, T, y.AsSpan(s * tile * T * CharLmLstm128.OutputSize, tile * T * CharLmLstm128.OutputSize), default, default);
                 });
-                double both = Time(() =>
+                double both = MedianTimer.Time(() =>
                 {
                     for (int s = 0; s < shards; s++)
                     {
@@ -103,40 +103,11 @@ public static class TrainingKernels
                     m.BackwardBatch(ids.AsSpan(s * tile * T, tile * T));
                 }
             }
-            double one = Time(() => Part(model, y, 0, 1));
-            double two = TimeTwo(() => Part(model, y, 0, 2), () => Part(second, y2, 1, 2));
+            double one = MedianTimer.Time(() => Part(model, y, 0, 1));
+            double two = MedianTimer.TimeTwo(() => Part(model, y, 0, 2), () => Part(second, y2, 1, 2));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"SCALING tile={tile} one_thread_us={one:F1} two_threads_us={two:F1} speedup={one / two:F2}"));
         }
         return 0;
-    }
-
-    private static double TimeTwo(Action first, Action second)
-    {
-        using var go = new Barrier(2);
-        bool stop = false;
-        var thread = new Thread(() => { while (true) { go.SignalAndWait(); if (Volatile.Read(ref stop)) return; second(); go.SignalAndWait(); } });
-        thread.Start();
-        double median = Time(() => { go.SignalAndWait(); first(); go.SignalAndWait(); });
-        Volatile.Write(ref stop, true);
-        go.SignalAndWait();
-        thread.Join();
-        return median;
-    }
-
-    private static double Time(Action action)
-    {
-        var warm = Stopwatch.StartNew();
-        while (warm.ElapsedMilliseconds < 1000) action();
-        var samples = new List<double>();
-        var total = Stopwatch.StartNew();
-        while (total.ElapsedMilliseconds < 200 || samples.Count < 15)
-        {
-            long start = Stopwatch.GetTimestamp();
-            action();
-            samples.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
-        }
-        samples.Sort();
-        return samples[samples.Count / 2];
     }
 }

@@ -82,35 +82,35 @@ public static class TrainingPhases
         IRecurrentNetwork a = replicas[0];
         var phases = new List<(string Phase, double Us, bool Serial)>
         {
-            ("push", Time(() => master.Parameters.CopyTo(shared)), true),
-            ("load", Time(() => shared.CopyTo(a.Parameters)), false),
+            ("push", MedianTimer.Time(() => master.Parameters.CopyTo(shared)), true),
+            ("load", MedianTimer.Time(() => shared.CopyTo(a.Parameters)), false),
         };
         // Repack: a forward pass after a parameter load, less one without.
-        double forwardPacked = Time(() => { for (int s = 0; s < shards; s++) Forward(a, s, outputs[0]); });
-        double oneShard = Time(() => Forward(a, 0, outputs[0]));
-        double oneShardRepacked = Time(() => { _ = a.Parameters; Forward(a, 0, outputs[0]); });
+        double forwardPacked = MedianTimer.Time(() => { for (int s = 0; s < shards; s++) Forward(a, s, outputs[0]); });
+        double oneShard = MedianTimer.Time(() => Forward(a, 0, outputs[0]));
+        double oneShardRepacked = MedianTimer.Time(() => { _ = a.Parameters; Forward(a, 0, outputs[0]); });
         phases.Add(("repack", Math.Max(0, oneShardRepacked - oneShard), false));
         phases.Add(("forward", forwardPacked, false));
-        double both = Time(() => { for (int s = 0; s < shards; s++) { Forward(a, s, outputs[0]); Backward(a, s); } });
+        double both = MedianTimer.Time(() => { for (int s = 0; s < shards; s++) { Forward(a, s, outputs[0]); Backward(a, s); } });
         phases.Add(("backward", Math.Max(0, both - forwardPacked), false));
-        phases.Add(("gradcopy", Time(() => { for (int s = 0; s < shards; s++) { a.Gradients.CopyTo(shardGradients[s]); a.ZeroGradients(); } }), false));
-        phases.Add(("reduce", Time(() =>
+        phases.Add(("gradcopy", MedianTimer.Time(() => { for (int s = 0; s < shards; s++) { a.Gradients.CopyTo(shardGradients[s]); a.ZeroGradients(); } }), false));
+        phases.Add(("reduce", MedianTimer.Time(() =>
         {
             Span<float> g = master.Gradients;
             shardGradients[0].CopyTo(g);
             for (int s = 1; s < shards; s++) VectorKernels.Add(shardGradients[s], g);
             System.Numerics.Tensors.TensorPrimitives.Multiply(g, 1f / batch, g);
         }), true));
-        phases.Add(("clip", Time(() => GradientClipping.ClipByGlobalNorm(master.Gradients, 5f)), true));
-        phases.Add(("adam", Time(() => adam.Step(master.Parameters, master.Gradients)), true));
+        phases.Add(("clip", MedianTimer.Time(() => GradientClipping.ClipByGlobalNorm(master.Gradients, 5f)), true));
+        phases.Add(("adam", MedianTimer.Time(() => adam.Step(master.Parameters, master.Gradients)), true));
 
         double serial = phases.Where(p => p.Serial).Sum(p => p.Us), parallel = phases.Where(p => !p.Serial).Sum(p => p.Us);
         foreach (var (phase, us, isSerial) in phases)
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"PHASE model={name} batch={batch} shards={shards} phase={phase} kind={(isSerial ? "serial" : "parallel")} us={us:F1} share={100 * us / (serial + parallel):F1}"));
         // The parallel part whole, on one thread and on two at once (each thread its replica and half the shards).
-        double one = Time(() => WorkerPart(a, outputs[0], 0, 1));
-        double two = batch > 1 && Environment.ProcessorCount > 1 ? TimeTwo(() => WorkerPart(replicas[0], outputs[0], 0, 2), () => WorkerPart(replicas[1], outputs[1], 1, 2)) : double.NaN;
+        double one = MedianTimer.Time(() => WorkerPart(a, outputs[0], 0, 1));
+        double two = batch > 1 && Environment.ProcessorCount > 1 ? MedianTimer.TimeTwo(() => WorkerPart(replicas[0], outputs[0], 0, 2), () => WorkerPart(replicas[1], outputs[1], 1, 2)) : double.NaN;
         double predicted = serial + (double.IsNaN(two) ? parallel : two);
         if (double.IsNaN(two))
         {
@@ -122,36 +122,5 @@ public static class TrainingPhases
             $"PHASES model={name} batch={batch} shards={shards} serial_us={serial:F1} parallel_one_thread_us={one:F1} parallel_two_threads_us={two:F1} " +
             $"update_one_worker_us={serial + one:F1} update_two_workers_us={predicted:F1} speedup_two={(serial + one) / predicted:F2} " +
             $"speedup_no_serial={one / two:F2} amdahl_limit={(serial + one) / (serial + one / 2):F2}"));
-    }
-
-    /// <summary>Median µs of one call, over ≥ 200 ms of calls after a 300 ms warm-up (tiered JIT).</summary>
-    private static double Time(Action action)
-    {
-        var warm = Stopwatch.StartNew();
-        while (warm.ElapsedMilliseconds < 300) action();
-        var samples = new List<double>();
-        var total = Stopwatch.StartNew();
-        while (total.ElapsedMilliseconds < 200 || samples.Count < 15)
-        {
-            long start = Stopwatch.GetTimestamp();
-            action();
-            samples.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
-        }
-        samples.Sort();
-        return samples[samples.Count / 2];
-    }
-
-    /// <summary>Median µs until both actions are done, each on its own thread, started together.</summary>
-    private static double TimeTwo(Action first, Action second)
-    {
-        using var go = new Barrier(2);
-        bool stop = false;
-        var thread = new Thread(() => { while (true) { go.SignalAndWait(); if (Volatile.Read(ref stop)) return; second(); go.SignalAndWait(); } });
-        thread.Start();
-        double median = Time(() => { go.SignalAndWait(); first(); go.SignalAndWait(); });
-        Volatile.Write(ref stop, true);
-        go.SignalAndWait();
-        thread.Join();
-        return median;
     }
 }
