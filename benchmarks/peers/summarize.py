@@ -214,6 +214,17 @@ def latency_bound(cell, i, h, o, fma, tanh, sigmoid):
 
 # --- Report -----------------------------------------------------------------------------------------------------------
 
+def first_round_commands(logs):
+    """Each peer's command line as its first round ran it, in the order the peers first appear."""
+    seen, commands = set(), []
+    for log in logs:
+        for r, peer, cmd in log.runs:
+            if r <= 1 and peer not in seen:
+                seen.add(peer)
+                commands.append(cmd)
+    return commands
+
+
 def build_report(logs, argv):
     first = logs[0]
     cpu = first.lscpu_fields or local_lscpu()
@@ -285,12 +296,7 @@ def build_report(logs, argv):
     out.append("```")
     out += ["", "The processes: `bounds` once per run, then in every round each peer below (the same commands each "
             "round, the order rotated by one peer a round):", "", "```"]
-    seen = set()
-    for log in logs:
-        for r, peer, cmd in log.runs:
-            if r <= 1 and peer not in seen:
-                seen.add(peer)
-                out.append(cmd)
+    out += first_round_commands(logs)
     out += ["```", ""]
     failed = sorted({(peer, rc) for log in logs for (_, peer, rc) in log.exits if rc != 0})
     silent = sorted({name for log in logs for name, n in log.row_counts.items() if n == 0}
@@ -508,12 +514,7 @@ def build_training_report(logs, argv):
         out.append(log.meta.get("command", "bash benchmarks/peers/run.sh --training"))
     out.append("python3 benchmarks/peers/summarize.py " + " ".join(argv))
     out += ["```", "", "The processes (the order rotated by one each round):", "", "```"]
-    seen = set()
-    for log in logs:
-        for r, peer, cmd in log.runs:
-            if r <= 1 and peer not in seen:
-                seen.add(peer)
-                out.append(cmd)
+    out += first_round_commands(logs)
     out += ["```", ""]
     failed = sorted({(peer, rc) for log in logs for (_, peer, rc) in log.exits if rc != 0})
     if failed:
